@@ -1,0 +1,91 @@
+"""The in-memory recording type every reader returns and every analysis consumes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["FootSignal", "Recording", "Side"]
+
+Side = Literal["left", "right"]
+
+
+@dataclass(frozen=True)
+class FootSignal:
+    """Uniformly sampled sensor values of one insole (or one footswitch).
+
+    Parameters
+    ----------
+    side : {"left", "right"}
+        Which foot.
+    values : (n, k) float64
+        Sensor values per sample; ``k`` sensors (1 for a single footswitch). Units are
+        whatever the source gives (newtons for gaitpdb, ADC units for gaitndd, raw counts
+        for our insole); analysis normalises per record. Missing samples are NaN.
+    sensor_xy_mm : (k, 2) float64 or None
+        Sensor positions on the insole, millimetres, +x medial, +y forward (heel -> toe),
+        mirrored so that +x is medial for both feet. ``None`` when unknown.
+    valid : (n,) bool
+        False where a sample was lost (BLE gap) or flagged invalid by the source.
+    imu : (n, 6) float64 or None
+        Optional accelerometer (m/s^2) and gyroscope (deg/s) samples.
+    """
+
+    side: Side
+    values: NDArray[np.float64] = field(repr=False)
+    sensor_xy_mm: NDArray[np.float64] | None = field(default=None, repr=False)
+    valid: NDArray[np.bool_] | None = field(default=None, repr=False)
+    imu: NDArray[np.float64] | None = field(default=None, repr=False)
+
+    @property
+    def n_samples(self) -> int:
+        """Number of samples."""
+        return int(self.values.shape[0])
+
+    @property
+    def total(self) -> NDArray[np.float64]:
+        """(n,) sum over sensors (NaN where every sensor is NaN)."""
+        with np.errstate(invalid="ignore"):
+            tot = np.nansum(self.values, axis=1)
+        tot[np.all(np.isnan(self.values), axis=1)] = np.nan
+        return tot
+
+
+@dataclass(frozen=True)
+class Recording:
+    """One recording: one or two feet on a common clock.
+
+    Parameters
+    ----------
+    sampling_rate_hz : float
+        Sampling rate shared by both feet.
+    left, right : FootSignal or None
+        The feet present (at least one). Both start at ``t = 0`` on the common clock.
+    source : str
+        Where it came from (file path or ``"synthetic"``), for reports.
+    format : str
+        ``"session"``, ``"csv"``, ``"gaitpdb"``, ``"wfdb"``, ``"synthetic"``...
+    meta : dict
+        Free-form metadata (subject, device ids, lost-packet counts, gaps...).
+    """
+
+    sampling_rate_hz: float
+    left: FootSignal | None = None
+    right: FootSignal | None = None
+    source: str = ""
+    format: str = ""
+    meta: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def feet(self) -> dict[str, FootSignal]:
+        """The feet present, keyed by side."""
+        return {s.side: s for s in (self.left, self.right) if s is not None}
+
+    @property
+    def duration_s(self) -> float:
+        """Length of the longest foot signal in seconds."""
+        n = max((f.n_samples for f in self.feet.values()), default=0)
+        return n / self.sampling_rate_hz
