@@ -1,0 +1,13 @@
+"""Browser front end of the shoe street: page routes, templates and the three.js delivery.
+
+The blueprint ``bp`` is registered by the application factory. Page routes live in
+:mod:`storefront.web.views`; three.js is served from ``node_modules/three`` through a
+whitelisted route (:mod:`storefront.web._vendor`).
+"""
+
+from __future__ import annotations
+
+from storefront.web import views as _views  # noqa: F401  (registers the routes on bp)
+from storefront.web._blueprint import bp
+
+__all__ = ["bp"]
