@@ -7,7 +7,9 @@ whitelisted route (:mod:`storefront.web._vendor`).
 
 from __future__ import annotations
 
-from storefront.web import views as _views  # noqa: F401  (registers the routes on bp)
+from storefront.web import _vendor as _vendor
+from storefront.web import views as views
 from storefront.web._blueprint import bp
+from storefront.web._vendor import THREE_FILES
 
-__all__ = ["bp"]
+__all__ = ["THREE_FILES", "bp"]

@@ -1,13 +1,127 @@
-"""Page routes of the shoe street."""
+"""Page routes of the shoe street.
+
+Pages are thin HTML shells: the data come from the JSON API (``/api/...``) through
+``static/js/street/ApiClient.js``, so the browser sees exactly what any other API client sees.
+Each route passes only the ids from its URL to the page script via ``page_config``.
+"""
 
 from __future__ import annotations
 
-from flask import render_template
+from pathlib import Path
+
+from flask import Response, abort, current_app, render_template, send_from_directory
 
 from storefront.web._blueprint import bp
+
+_REPO_ROOT = Path(__file__).resolve().parents[2]
+_MAX_ID_CHARS = 80
+
+
+def _page(template: str, page: str, **config: object) -> str:
+    """Render ``template`` with the page name and its JSON config for ``main.js``."""
+    return render_template(template, page=page, page_config=config)
+
+
+def _check_id(value: str) -> str:
+    """Reject ids that cannot be catalog or database ids before they reach a template."""
+    if not value or len(value) > _MAX_ID_CHARS or not all(c.isalnum() or c in "-_." for c in value):
+        abort(404)
+    return value
 
 
 @bp.get("/")
 def street() -> str:
     """The walkable 3D street (falls back to the 2D list without WebGL)."""
-    return render_template("web/street.html")
+    return _page("web/street.html", "street")
+
+
+@bp.get("/list")
+def shop_list() -> str:
+    """All shops and shoes as a plain list with the same fit information (no WebGL)."""
+    return _page("web/list.html", "list")
+
+
+@bp.get("/shop/<shop_id>")
+def shop(shop_id: str) -> str:
+    """Inside one shop: shelves with the shoes as 3D models."""
+    return _page("web/shop.html", "shop", shop_id=_check_id(shop_id))
+
+
+@bp.get("/shoe/<shoe_id>")
+def shoe(shoe_id: str) -> str:
+    """Product view: 3D shoe, colourways, sizes with fit verdicts, add to cart."""
+    return _page("web/shoe.html", "shoe", shoe_id=_check_id(shoe_id))
+
+
+@bp.get("/my-foot")
+def my_foot() -> str:
+    """Upload a scan or pick the demo foot; the foot in 3D with its measurements."""
+    return _page("web/my_foot.html", "my-foot")
+
+
+@bp.get("/try-on/<shoe_id>")
+def try_on(shoe_id: str) -> str:
+    """The shopper's foot inside the last of the chosen size, with a clearance heat map."""
+    return _page("web/try_on.html", "try-on", shoe_id=_check_id(shoe_id))
+
+
+@bp.get("/cart")
+def cart() -> str:
+    """The shopping cart."""
+    return _page("web/cart.html", "cart")
+
+
+@bp.get("/checkout")
+def checkout() -> str:
+    """Checkout with an idempotency key so a double click places one order."""
+    return _page("web/checkout.html", "checkout")
+
+
+@bp.get("/orders")
+def orders() -> str:
+    """Order history, returns with a fit reason."""
+    return _page("web/orders.html", "orders")
+
+
+@bp.get("/made-to-measure/<shoe_id>")
+def made_to_measure(shoe_id: str) -> str:
+    """Made-to-measure order flow for one model."""
+    return _page("web/mtm.html", "mtm", shoe_id=_check_id(shoe_id))
+
+
+@bp.get("/gait")
+def gait() -> str:
+    """The wearer's gait sessions and their trends."""
+    return _page("web/gait.html", "gait")
+
+
+@bp.get("/gait/<session_id>")
+def gait_report(session_id: str) -> str:
+    """The report of one gait session, with charts."""
+    return _page("web/gait_report.html", "gait-report", session_id=_check_id(session_id))
+
+
+@bp.get("/manufacturer")
+def manufacturer() -> str:
+    """Manufacturer dashboard: released aggregates, privacy budget, CSV export."""
+    return _page("web/manufacturer.html", "manufacturer")
+
+
+@bp.get("/account")
+def account() -> str:
+    """Sign in or register (the API issues the bearer token the pages use)."""
+    return _page("web/account.html", "account")
+
+
+def catalog_glb_dir() -> Path:
+    """Folder of the catalog's GLB shoe models (config ``CATALOG_GLB_DIR`` overrides)."""
+    configured = current_app.config.get("CATALOG_GLB_DIR")
+    return Path(configured) if configured else _REPO_ROOT / "assets" / "catalog" / "glb"
+
+
+@bp.get("/models/<name>.glb")
+def catalog_glb(name: str) -> Response:
+    """One catalog shoe model (public product art, no personal data)."""
+    return send_from_directory(
+        catalog_glb_dir(), f"{_check_id(name)}.glb", mimetype="model/gltf-binary"
+    )
