@@ -1,0 +1,61 @@
+"""Exceptions raised by the Flask-free domain services of :mod:`storefront`.
+
+The web layer (``storefront/errors.py``) maps every :class:`DomainError` to a 4xx JSON error; the
+message is written for the person who sent the bad input.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "DomainError",
+    "CatalogError",
+    "UnknownModel",
+    "UnknownSize",
+    "ProfileError",
+    "PrivacyError",
+    "PrivacyBudgetExceeded",
+    "QueryTooNarrow",
+    "FeedbackError",
+]
+
+
+class DomainError(ValueError):
+    """Base class of every domain error (bad input, not a bug)."""
+
+
+class CatalogError(DomainError):
+    """The catalog file is missing, malformed or inconsistent."""
+
+
+class UnknownModel(CatalogError, KeyError):
+    """No shoe model (or shop) with the given id."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class UnknownSize(CatalogError, KeyError):
+    """The model is not made in the given size or width."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class ProfileError(DomainError):
+    """A foot or gait profile is missing a value the computation needs, or has an absurd one."""
+
+
+class PrivacyError(DomainError):
+    """Base class of refusals by the manufacturer-aggregate release logic."""
+
+
+class PrivacyBudgetExceeded(PrivacyError):
+    """The release would spend more privacy budget (epsilon) than is left for the period."""
+
+
+class QueryTooNarrow(PrivacyError):
+    """The query is narrow enough to isolate individual people and is refused."""
+
+
+class FeedbackError(DomainError):
+    """A fit-feedback row is malformed (unknown label, missing measurement)."""
