@@ -366,7 +366,7 @@ def synthesize_with_truth(
         right=feet["right"],
         source="synthetic",
         format="synthetic",
-        meta={"layout": layout.name, "body_mass_kg": float(body_mass_kg), "seed": int(seed)},
+        meta={"layout": layout.name, "body_mass_kg": float(body_mass_kg), "seed": int(seed), "units": "N"},
     )
     truth = SyntheticTruth(
         ic_s=ic_s, fc_s=fc_s, activity=tuple(activity), body_mass_kg=float(body_mass_kg)

@@ -1,0 +1,567 @@
+"""Readers for recorded insole and footswitch data; every reader returns a :class:`Recording`.
+
+Formats
+-------
+``wfdb``
+    PhysioNet WFDB records (``.hea`` or the older ``.hea-`` header plus one binary file per
+    signal), format 212 (two 12-bit samples in three bytes) or 16 (little-endian int16),
+    decoded here. Sides come from the signal description (``left-foot``/``right-foot``) or
+    the file extension (``.let``/``.rit``). ``-2048`` is WFDB's "invalid" code for format 212;
+    in the gait databases it also marks the negative rail during swing, so those samples
+    are kept as the lowest value (unloaded), not dropped, and counted in
+    ``meta["wfdb_invalid_samples"]``.
+``gaitpdb``
+    PhysioNet *Gait in Parkinson's Disease* walk files: 19 tab-separated columns (time,
+    8 left and 8 right sensor forces in newtons, two totals), 100 Hz.
+``csv``
+    Our documented CSV layout (see :func:`read_csv`).
+``session``
+    Our BLE session files, read by :func:`gait._session.read_session`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from gait._layouts import get_layout
+from gait._recording import FootSignal, Recording
+from gait.exceptions import RecordingReadError
+
+__all__ = [
+    "FORMATS",
+    "WfdbHeader",
+    "WfdbSignalSpec",
+    "decode_format_212",
+    "load_recording",
+    "parse_wfdb_header",
+    "read_csv",
+    "read_gaitpdb",
+    "read_wfdb",
+]
+
+#: Formats accepted by :func:`load_recording`.
+FORMATS: tuple[str, ...] = ("auto", "session", "csv", "gaitpdb", "wfdb")
+
+_WFDB_INVALID_212 = -2048
+
+
+@dataclass(frozen=True)
+class WfdbSignalSpec:
+    """One signal line of a WFDB header.
+
+    Parameters
+    ----------
+    file_name : str
+        Data file, relative to the header.
+    fmt : int
+        Storage format (212 or 16 supported).
+    gain_adu : float or None
+        ADC units per physical unit (None when absent).
+    adc_resolution_bits : int or None
+        ADC resolution.
+    adc_zero : int or None
+        ADC zero.
+    initial_value : int or None
+        First sample, for checking.
+    checksum : int or None
+        16-bit sum of all samples, for checking.
+    description : str
+        Free text (``left-foot``...).
+    """
+
+    file_name: str
+    fmt: int
+    gain_adu: float | None
+    adc_resolution_bits: int | None
+    adc_zero: int | None
+    initial_value: int | None
+    checksum: int | None
+    description: str
+
+
+@dataclass(frozen=True)
+class WfdbHeader:
+    """A parsed WFDB header.
+
+    Parameters
+    ----------
+    record_name : str
+        Record name.
+    sampling_rate_hz : float
+        Sampling frequency.
+    n_samples : int or None
+        Samples per signal (absent in ``.hea-`` headers).
+    signals : tuple of WfdbSignalSpec
+        One per signal.
+    """
+
+    record_name: str
+    sampling_rate_hz: float
+    n_samples: int | None
+    signals: tuple[WfdbSignalSpec, ...]
+
+
+def _int_or_none(tok: str | None) -> int | None:
+    if tok is None:
+        return None
+    try:
+        return int(tok)
+    except ValueError:
+        return None
+
+
+def parse_wfdb_header(text: str, source: str = "<header>") -> WfdbHeader:
+    """Parse the text of a WFDB ``.hea`` (or short ``.hea-``) header.
+
+    Parameters
+    ----------
+    text : str
+        Header contents (CRLF or LF line ends; ``#`` comment lines allowed).
+    source : str
+        Name used in error messages.
+
+    Returns
+    -------
+    WfdbHeader
+
+    Raises
+    ------
+    RecordingReadError
+        When the record or a signal line is malformed.
+    """
+    lines = [ln.strip() for ln in text.splitlines()]
+    lines = [ln for ln in lines if ln and not ln.startswith("#")]
+    if not lines:
+        raise RecordingReadError(f"{source}: empty WFDB header")
+    rec = lines[0].split()
+    if len(rec) < 2:
+        raise RecordingReadError(f"{source}: bad WFDB record line {lines[0]!r}")
+    name = rec[0].split("/")[0]
+    try:
+        n_sig = int(rec[1])
+        fs = float(rec[2].split("/")[0]) if len(rec) > 2 else 250.0
+        n_samples = int(rec[3]) if len(rec) > 3 else None
+    except ValueError:
+        raise RecordingReadError(f"{source}: bad WFDB record line {lines[0]!r}") from None
+    if n_sig < 1 or fs <= 0:
+        raise RecordingReadError(f"{source}: record line needs >= 1 signal and a positive rate")
+    sig_lines = lines[1 : 1 + n_sig]
+    if len(sig_lines) != n_sig:
+        raise RecordingReadError(f"{source}: header announces {n_sig} signals but has {len(sig_lines)} signal lines")
+    specs = []
+    for ln in sig_lines:
+        tok = ln.split()
+        if len(tok) < 2:
+            raise RecordingReadError(f"{source}: bad WFDB signal line {ln!r}")
+        fmt_tok = re.match(r"^(\d+)", tok[1])
+        if fmt_tok is None:
+            raise RecordingReadError(f"{source}: bad storage format in {ln!r}")
+        gain = None
+        if len(tok) > 2:
+            m = re.match(r"^([-+0-9.eE]+)", tok[2])
+            gain = float(m.group(1)) if m else None
+        specs.append(
+            WfdbSignalSpec(
+                file_name=tok[0],
+                fmt=int(fmt_tok.group(1)),
+                gain_adu=gain,
+                adc_resolution_bits=_int_or_none(tok[3] if len(tok) > 3 else None),
+                adc_zero=_int_or_none(tok[4] if len(tok) > 4 else None),
+                initial_value=_int_or_none(tok[5] if len(tok) > 5 else None),
+                checksum=_int_or_none(tok[6] if len(tok) > 6 else None),
+                description=" ".join(tok[8:]) if len(tok) > 8 else "",
+            )
+        )
+    return WfdbHeader(name, fs, n_samples, tuple(specs))
+
+
+def decode_format_212(raw: bytes | NDArray[np.uint8]) -> NDArray[np.int16]:
+    """Decode WFDB format 212: two 12-bit two's-complement samples per three bytes.
+
+    Parameters
+    ----------
+    raw : bytes or (3m,) uint8
+        The data file contents (one signal). A trailing incomplete byte group is an error.
+
+    Returns
+    -------
+    (2m,) int16
+        Digital samples in -2048..2047.
+
+    Raises
+    ------
+    RecordingReadError
+        When the length is not a multiple of three.
+    """
+    b = np.frombuffer(raw, dtype=np.uint8) if isinstance(raw, bytes | bytearray) else np.asarray(raw, np.uint8)
+    if b.size % 3:
+        raise RecordingReadError(f"format 212 data length {b.size} is not a multiple of 3 bytes (truncated file?)")
+    b = b.reshape(-1, 3).astype(np.int16)
+    s0 = b[:, 0] | ((b[:, 1] & 0x0F) << 8)
+    s1 = b[:, 2] | ((b[:, 1] & 0xF0) << 4)
+    out = np.empty(2 * b.shape[0], dtype=np.int16)
+    out[0::2] = s0
+    out[1::2] = s1
+    out[out > 2047] -= 4096
+    return out
+
+
+def _wfdb_paths(path: Path) -> tuple[Path, Path]:
+    """(header path, directory) for a ``.hea``/``.hea-``/data-file/record-name path."""
+    suffix = path.suffix.lower()
+    if suffix in (".hea", ".hea-"):
+        return path, path.parent
+    base = path.with_suffix("") if suffix in (".let", ".rit", ".dat") else path
+    for cand in (base.with_name(base.name + ".hea"), base.with_name(base.name + ".hea-")):
+        if cand.is_file():
+            return cand, cand.parent
+    raise RecordingReadError(f"{path}: no WFDB header ({base.name}.hea or .hea-) found")
+
+
+def read_wfdb(path: str | Path) -> Recording:
+    """Read a WFDB footswitch record (one signal per foot).
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.hea`` (or ``.hea-``) header, one of its data files, or the record path
+        without extension.
+
+    Returns
+    -------
+    Recording
+        Values are digital ADC units, shape (n, 1) per foot; ``-2048`` kept as the rail.
+
+    Raises
+    ------
+    RecordingReadError
+        Missing header or data file, unsupported format, truncated data, checksum mismatch.
+    """
+    path = Path(path)
+    hea, folder = _wfdb_paths(path)
+    if not hea.is_file():
+        raise RecordingReadError(f"{hea}: WFDB header not found")
+    try:
+        text = hea.read_bytes().decode("ascii", errors="replace")
+    except OSError as exc:
+        raise RecordingReadError(f"{hea}: cannot read header ({exc.strerror})") from None
+    header = parse_wfdb_header(text, str(hea))
+    if len(header.signals) > 2:
+        raise RecordingReadError(f"{hea}: expected one or two foot signals, header has {len(header.signals)}")
+    feet: dict[str, FootSignal] = {}
+    invalid_counts: dict[str, int] = {}
+    lengths = []
+    for i, spec in enumerate(header.signals):
+        data_path = folder / spec.file_name
+        if not data_path.is_file():
+            raise RecordingReadError(f"{hea}: data file {spec.file_name!r} named in the header is missing")
+        raw = data_path.read_bytes()
+        if spec.fmt == 212:
+            samples = decode_format_212(raw)
+        elif spec.fmt == 16:
+            if len(raw) % 2:
+                raise RecordingReadError(f"{data_path}: format 16 data has an odd number of bytes")
+            samples = np.frombuffer(raw, dtype="<i2").copy()
+        else:
+            raise RecordingReadError(f"{hea}: WFDB storage format {spec.fmt} is not supported (212 and 16 are)")
+        if header.n_samples is not None:
+            if samples.size < header.n_samples:
+                raise RecordingReadError(
+                    f"{data_path}: truncated: {samples.size} samples, header says {header.n_samples}"
+                )
+            samples = samples[: header.n_samples]
+        if spec.checksum is not None and header.n_samples is not None:
+            csum = int(np.sum(samples, dtype=np.int64)) & 0xFFFF
+            if csum >= 0x8000:
+                csum -= 0x10000
+            want = spec.checksum if spec.checksum < 0x8000 else spec.checksum - 0x10000
+            if csum != want:
+                raise RecordingReadError(
+                    f"{data_path}: checksum mismatch (data {csum}, header {spec.checksum}): corrupt file"
+                )
+        desc = (spec.description + " " + spec.file_name).lower()
+        if "left" in desc or spec.file_name.lower().endswith(".let"):
+            side = "left"
+        elif "right" in desc or spec.file_name.lower().endswith(".rit"):
+            side = "right"
+        else:
+            side = "left" if i == 0 else "right"
+        if side in feet:
+            raise RecordingReadError(f"{hea}: two signals for the {side} foot")
+        invalid_counts[side] = int(np.count_nonzero(samples == _WFDB_INVALID_212)) if spec.fmt == 212 else 0
+        values = samples.astype(np.float64)[:, None]
+        feet[side] = FootSignal(side=side, values=values, valid=np.ones(samples.size, dtype=bool))
+        lengths.append(samples.size)
+    if len(set(lengths)) > 1:
+        n = min(lengths)
+        feet = {
+            s: FootSignal(side=s, values=f.values[:n], valid=f.valid[:n] if f.valid is not None else None)
+            for s, f in feet.items()
+        }
+    return Recording(
+        sampling_rate_hz=header.sampling_rate_hz,
+        left=feet.get("left"),
+        right=feet.get("right"),
+        source=str(hea),
+        format="wfdb",
+        meta={
+            "record": header.record_name,
+            "wfdb_invalid_samples": invalid_counts,
+            "units": "adu",
+        },
+    )
+
+
+def _load_table(path: Path, delimiter: str | None, what: str) -> NDArray[np.float64]:
+    try:
+        text = path.read_text(encoding="utf-8", errors="strict")
+    except FileNotFoundError:
+        raise RecordingReadError(f"{path}: file not found") from None
+    except UnicodeDecodeError:
+        raise RecordingReadError(f"{path}: not a text file ({what} expected)") from None
+    except OSError as exc:
+        raise RecordingReadError(f"{path}: cannot read ({exc.strerror})") from None
+    rows = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    if not rows:
+        raise RecordingReadError(f"{path}: no data rows ({what} expected)")
+    try:
+        arr = np.loadtxt(io.StringIO("\n".join(rows)), delimiter=delimiter, dtype=np.float64, ndmin=2)
+    except ValueError as exc:
+        raise RecordingReadError(f"{path}: malformed {what}: {exc}") from None
+    return arr
+
+
+def _rate_from_time(t: NDArray[np.float64], path: Path) -> float:
+    if t.size < 2:
+        raise RecordingReadError(f"{path}: need at least two samples")
+    dt = np.diff(t)
+    if not np.all(np.isfinite(dt)) or np.any(dt <= 0):
+        raise RecordingReadError(f"{path}: time column must increase strictly")
+    step = float(np.median(dt))
+    if np.max(np.abs(dt - step)) > 0.01 * step + 1e-9:
+        raise RecordingReadError(
+            f"{path}: time column is not uniformly sampled (steps {dt.min():.6g}..{dt.max():.6g} s)"
+        )
+    return 1.0 / step
+
+
+def read_gaitpdb(path: str | Path) -> Recording:
+    """Read a PhysioNet gaitpdb walk file (``GaCo01_01.txt``...).
+
+    Parameters
+    ----------
+    path : str or Path
+        The walk file: 19 whitespace-separated columns, time in s then 8 left and 8 right
+        sensor forces (N) then the two totals.
+
+    Returns
+    -------
+    Recording
+        Two feet with (n, 8) values in newtons and the gaitpdb sensor layout (mm).
+    """
+    path = Path(path)
+    arr = _load_table(path, None, "gaitpdb walk (19 columns)")
+    if arr.shape[1] != 19:
+        raise RecordingReadError(f"{path}: gaitpdb walks have 19 columns, found {arr.shape[1]}")
+    fs = _rate_from_time(arr[:, 0], path)
+    layout = get_layout(8)
+    n = arr.shape[0]
+    feet = {}
+    for side, cols in (("left", slice(1, 9)), ("right", slice(9, 17))):
+        v = np.ascontiguousarray(arr[:, cols])
+        feet[side] = FootSignal(
+            side=side,
+            values=v,
+            sensor_xy_mm=np.array(layout.xy_mm),
+            valid=np.all(np.isfinite(v), axis=1),
+        )
+    m = re.match(r"^(Ga|Ju|Si)(Co|Pt)(\d+)_(\d+)", path.stem)
+    meta: dict = {"layout": layout.name, "units": "N"}
+    if m:
+        meta.update(
+            study=m.group(1),
+            group="control" if m.group(2) == "Co" else "PD",
+            subject=f"{m.group(1)}{m.group(2)}{m.group(3)}",
+            walk=int(m.group(4)),
+            treadmill=m.group(1) == "Si",
+        )
+    return Recording(fs, feet["left"], feet["right"], str(path), "gaitpdb", meta)
+
+
+def read_csv(path: str | Path) -> Recording:
+    """Read our CSV layout.
+
+    Layout (comma-separated, UTF-8, ``#`` comment lines ignored)::
+
+        # optional comments, e.g. # body_mass_kg=70
+        time_s,left_1,...,left_k,right_1,...,right_k
+        0.00,12.5,...
+
+    The header row is required. ``time_s`` must be uniformly sampled (it sets the rate);
+    either foot may be absent; both feet need the same sensor count when both are present.
+    Empty fields or ``nan`` are missing samples. With 8 or 16 sensors the built-in layout
+    positions are attached. A ``# key=value`` comment line sets ``meta[key]``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The CSV file.
+
+    Returns
+    -------
+    Recording
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RecordingReadError(f"{path}: file not found") from None
+    except (UnicodeDecodeError, OSError):
+        raise RecordingReadError(f"{path}: cannot read as UTF-8 text") from None
+    meta: dict = {"units": "raw"}
+    lines = []
+    for ln in text.splitlines():
+        s = ln.strip()
+        if not s:
+            continue
+        if s.startswith("#"):
+            kv = s[1:].strip().split("=", 1)
+            if len(kv) == 2 and kv[0].strip().isidentifier():
+                meta[kv[0].strip()] = kv[1].strip()
+            continue
+        lines.append(s)
+    if not lines:
+        raise RecordingReadError(f"{path}: empty CSV")
+    header = [h.strip().lower() for h in lines[0].split(",")]
+    if not header or header[0] != "time_s":
+        raise RecordingReadError(f"{path}: the first CSV column must be 'time_s', found {header[0]!r}")
+    cols: dict[str, list[int]] = {"left": [], "right": []}
+    for j, h in enumerate(header[1:], start=1):
+        m = re.fullmatch(r"(left|right)_(\d+)", h)
+        if m is None:
+            raise RecordingReadError(f"{path}: unknown CSV column {h!r} (use left_<i>/right_<i>)")
+        cols[m.group(1)].append(j)
+    if not cols["left"] and not cols["right"]:
+        raise RecordingReadError(f"{path}: no left_<i> or right_<i> sensor columns")
+    if cols["left"] and cols["right"] and len(cols["left"]) != len(cols["right"]):
+        raise RecordingReadError(f"{path}: left and right have different sensor counts")
+    body = "\n".join(",".join(f if f.strip() else "nan" for f in ln.split(",")) for ln in lines[1:])
+    if not body:
+        raise RecordingReadError(f"{path}: CSV has a header but no data rows")
+    try:
+        arr = np.loadtxt(io.StringIO(body), delimiter=",", dtype=np.float64, ndmin=2)
+    except ValueError as exc:
+        raise RecordingReadError(f"{path}: malformed CSV row: {exc}") from None
+    if arr.shape[1] != len(header):
+        raise RecordingReadError(f"{path}: rows have {arr.shape[1]} fields, header has {len(header)}")
+    fs = _rate_from_time(arr[:, 0], path)
+    feet = {}
+    for side, idx in cols.items():
+        if not idx:
+            continue
+        v = np.ascontiguousarray(arr[:, idx])
+        try:
+            xy = np.array(get_layout(len(idx)).xy_mm)
+        except Exception:  # noqa: BLE001 - any sensor count is fine, positions are optional
+            xy = None
+        feet[side] = FootSignal(side=side, values=v, sensor_xy_mm=xy, valid=~np.all(np.isnan(v), axis=1))
+    return Recording(fs, feet.get("left"), feet.get("right"), str(path), "csv", meta)
+
+
+def write_csv(recording: Recording, path: str | Path) -> None:
+    """Write a recording in our CSV layout (atomically: temp file, then rename).
+
+    Parameters
+    ----------
+    recording : Recording
+        Any recording.
+    path : str or Path
+        Destination.
+    """
+    path = Path(path)
+    feet = recording.feet
+    n = max(f.n_samples for f in feet.values())
+    cols = [np.arange(n) / recording.sampling_rate_hz]
+    names = ["time_s"]
+    for side in ("left", "right"):
+        f = feet.get(side)
+        if f is None:
+            continue
+        v = f.values.astype(np.float64).copy()
+        if f.valid is not None:
+            v[~f.valid] = np.nan
+        for j in range(v.shape[1]):
+            cols.append(v[:, j])
+            names.append(f"{side}_{j + 1}")
+    arr = np.column_stack(cols)
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", encoding="utf-8") as fh:
+        fh.write(",".join(names) + "\n")
+        np.savetxt(fh, arr, delimiter=",", fmt="%.6g")
+    tmp.replace(path)
+
+
+def _sniff(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix in (".hea", ".hea-", ".let", ".rit"):
+        return "wfdb"
+    if suffix == ".csv":
+        return "csv"
+    if suffix == ".txt":
+        return "gaitpdb"
+    if path.is_file():
+        with path.open("rb") as fh:
+            head = fh.read(64)
+        if head.startswith(b"time_s"):
+            return "csv"
+    if not path.exists() and (
+        path.with_name(path.name + ".hea").is_file() or path.with_name(path.name + ".hea-").is_file()
+    ):
+        return "wfdb"
+    return "session"
+
+
+def load_recording(path: str | Path, format: str = "auto") -> Recording:  # noqa: A002 - CLI name
+    """Read a recording in any supported format.
+
+    Parameters
+    ----------
+    path : str or Path
+        File to read (for WFDB: the ``.hea`` header, a data file or the record name).
+    format : {"auto", "session", "csv", "gaitpdb", "wfdb"}
+        ``auto`` picks by extension: ``.hea``/``.hea-``/``.let``/``.rit`` -> wfdb, ``.csv`` ->
+        csv, ``.txt`` -> gaitpdb, anything else -> our session format.
+
+    Returns
+    -------
+    Recording
+
+    Raises
+    ------
+    RecordingReadError
+        Unknown format, missing file, or a file that does not parse.
+    """
+    if format not in FORMATS:
+        raise RecordingReadError(f"unknown format {format!r}; use one of {', '.join(FORMATS)}")
+    path = Path(path)
+    fmt = _sniff(path) if format == "auto" else format
+    if fmt != "wfdb" and not path.is_file():
+        raise RecordingReadError(f"{path}: file not found")
+    if fmt == "wfdb":
+        return read_wfdb(path)
+    if fmt == "gaitpdb":
+        return read_gaitpdb(path)
+    if fmt == "csv":
+        return read_csv(path)
+    try:
+        session = importlib.import_module("gait._session")
+    except ImportError:
+        raise RecordingReadError(f"{path}: session files cannot be read (gait._session is unavailable)") from None
+    return session.read_session(path)
