@@ -11,14 +11,24 @@ from pathlib import Path
 
 from flask import Response, abort, current_app, render_template, send_from_directory
 
+from storefront.auth.guard import current_user
 from storefront.web._blueprint import bp
 
 _REPO_ROOT = Path(__file__).resolve().parents[2]
 _MAX_ID_CHARS = 80
 
 
+def _signed_in_user() -> dict[str, object] | None:
+    """The cookie-session user as the page script needs it (no health data), or ``None``."""
+    user = current_user(optional=True)
+    if user is None:
+        return None
+    return {"id": user.id, "email": user.email, "display_name": user.display_name, "role": user.role}
+
+
 def _page(template: str, page: str, **config: object) -> str:
     """Render ``template`` with the page name and its JSON config for ``main.js``."""
+    config["user"] = _signed_in_user()
     return render_template(template, page=page, page_config=config)
 
 

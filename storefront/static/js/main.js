@@ -1,0 +1,43 @@
+// Bootstraps the page: picks the page module named by <body data-page> and runs it.
+// Pages without 3D never download three.js.
+import { flash, describeError, pageConfig } from 'shoestreet/street/dom.js';
+
+const PAGES = {
+  'street': () => import('shoestreet/pages/street.js'),
+  'list': () => import('shoestreet/pages/list.js'),
+  'shop': () => import('shoestreet/pages/shop.js'),
+  'shoe': () => import('shoestreet/pages/shoe.js'),
+  'my-foot': () => import('shoestreet/pages/myFoot.js'),
+  'try-on': () => import('shoestreet/pages/tryOn.js'),
+  'cart': () => import('shoestreet/pages/cart.js'),
+  'checkout': () => import('shoestreet/pages/checkout.js'),
+  'orders': () => import('shoestreet/pages/orders.js'),
+  'mtm': () => import('shoestreet/pages/mtm.js'),
+  'gait': () => import('shoestreet/pages/gait.js'),
+  'gait-report': () => import('shoestreet/pages/gaitReport.js'),
+  'manufacturer': () => import('shoestreet/pages/manufacturer.js'),
+  'account': () => import('shoestreet/pages/account.js'),
+};
+
+function showAccount() {
+  const slot = document.getElementById('account-slot');
+  const user = pageConfig().user;
+  if (slot && user) slot.querySelector('a').textContent = user.display_name || user.email || 'Account';
+}
+
+async function boot() {
+  showAccount();
+  const name = document.body.dataset.page;
+  const load = PAGES[name];
+  if (!load) return;
+  try {
+    const mod = await load();
+    await mod.default();
+  } catch (err) {
+    // Keep the page usable and say what failed; the console line is for developers.
+    flash(describeError(err), 'error');
+    console.warn('page failed:', err);
+  }
+}
+
+boot();

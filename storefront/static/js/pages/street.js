@@ -1,0 +1,87 @@
+// The street page: 3D street, minimap + jump list, recommendations panel.
+import { api } from 'shoestreet/street/ApiClient.js';
+import { el, clear, pageConfig, describeError } from 'shoestreet/street/dom.js';
+import { fetchShops, fetchShopModels, glbUrl, currentScanId, currentGaitId } from 'shoestreet/street/catalog.js';
+import { renderRecommendations } from 'shoestreet/street/RecommendationsPanel.js';
+
+async function loadRecommendations(user) {
+  const body = document.getElementById('rec-body');
+  if (!user) {
+    clear(body).append(el('p', {}, el('a', { href: '/account' }, 'Sign in'), ' and scan your foot (or use the demo foot) to see the shoes that fit you.'));
+    return;
+  }
+  const scan = await currentScanId(user);
+  if (!scan) {
+    clear(body).append(el('p', {}, 'No foot scan yet. ', el('a', { href: '/my-foot' }, 'Scan your foot or use the demo foot'), '.'));
+    return;
+  }
+  const gait = await currentGaitId(user);
+  const q = new URLSearchParams({ scan });
+  if (gait) q.set('gait', gait);
+  try {
+    renderRecommendations(body, await api.get('/api/recommendations?' + q));
+  } catch (err) {
+    clear(body).append(el('p', { class: 'error' }, describeError(err)));
+  }
+}
+
+function goToShop(shop) { window.location.href = `/shop/${encodeURIComponent(shop.id)}`; }
+
+export default async function street() {
+  const { user } = pageConfig();
+  const shops = await fetchShops();
+  const recs = loadRecommendations(user);
+  const jump = document.getElementById('shop-jump');
+  const { hasWebGL } = await import('shoestreet/street/three-utils.js');
+  if (!hasWebGL()) {
+    document.getElementById('nowebgl').hidden = false;
+    document.getElementById('street-canvas').hidden = true;
+    for (const shop of shops) jump.append(el('li', {}, el('a', { href: `/shop/${encodeURIComponent(shop.id)}` }, shop.name)));
+    await recs;
+    return;
+  }
+  const [{ Street }, { Minimap }] = await Promise.all([
+    import('shoestreet/street/Street.js'),
+    import('shoestreet/street/Minimap.js'),
+  ]);
+  const canvas = document.getElementById('street-canvas');
+  const prompt = document.getElementById('enter-prompt');
+  let minimap = null;
+  const street = new Street(canvas, shops, {
+    onEnterShop: goToShop,
+    onMove: (walker, near) => {
+      if (minimap) minimap.draw(walker);
+      prompt.hidden = !near;
+      if (near) prompt.textContent = `Press Enter or click the building to go into ${near.shop.name}`;
+    },
+  });
+  window.__street = street;
+  minimap = new Minimap(document.getElementById('minimap'), street.buildings, street.bounds, (b) => street.jumpTo(b.shop.id));
+  street.controls.bindPad(document.querySelector('.touch-pad'));
+  for (const b of street.buildings) {
+    jump.append(el('li', {},
+      el('button', { type: 'button', onclick: () => { street.jumpTo(b.shop.id); canvas.focus(); } }, b.shop.name),
+      ' ', el('a', { href: `/shop/${encodeURIComponent(b.shop.id)}`, 'aria-label': `Go into ${b.shop.name}` }, 'go in →')));
+  }
+  street.requestRender();
+  canvas.focus({ preventScroll: true });
+  await recs;
+  // Shop-window shoes come after the first frame: they are decoration, not first-render weight.
+  const { loadGLB, normaliseShoe, applyColourway } = await import('shoestreet/street/three-utils.js');
+  const waitReady = () => new Promise((r) => (window.__ready ? r() : setTimeout(() => waitReady().then(r), 50)));
+  await waitReady();
+  for (const b of street.buildings) {
+    try {
+      const models = await fetchShopModels(b.shop);
+      if (!models.length) continue;
+      const m = models[0];
+      const obj = normaliseShoe(await loadGLB(glbUrl(m)));
+      applyColourway(obj, (m.colourways || [])[0]);
+      b.showInWindow(obj);
+      street.requestRender();
+    } catch (err) {
+      console.warn('shop window model skipped:', err.message);
+    }
+  }
+  window.__windowsDressed = true;
+}

@@ -1,0 +1,198 @@
+// The walkable street: road, pavements, lamps and one ShopBuilding per shop.
+// Renders on demand (only when something moved), which keeps a software GPU idle.
+import * as THREE from 'three';
+import { ShopBuilding } from 'shoestreet/street/ShopBuilding.js';
+import { Controls } from 'shoestreet/street/Controls.js';
+import { createRenderer, fitToCanvas, framePixelStats } from 'shoestreet/street/three-utils.js';
+
+const ROAD_HALF_M = 4;
+const PAVEMENT_M = 4;
+const SLOT_M = 15;
+const ENTER_RADIUS_M = 7.5;
+
+/**
+ * Where each shop stands. The catalog's street_position is [x, z] in metres (x across the street,
+ * its sign picks the side; z along it); the street is walked towards -Z, so z maps to -z.
+ * Shops without a position are lined up in catalog order.
+ */
+export function layoutShops(shops) {
+  const counters = { '-1': 0, '1': 0 };
+  return shops.map((shop, i) => {
+    const sp = shop.street_position;
+    let side, along;
+    if (Array.isArray(sp) && sp.length === 2 && sp.every(Number.isFinite)) {
+      side = sp[0] < 0 ? -1 : 1;
+      along = -sp[1];
+    } else {
+      side = i % 2 === 0 ? -1 : 1;
+      along = -counters[side]++ * SLOT_M - (side > 0 ? SLOT_M / 2 : 0) - 6;
+    }
+    const x = side * (ROAD_HALF_M + PAVEMENT_M);
+    const height = 8 + ((shop.id.length * 13) % 4);
+    return { shop, place: { x, z: along, side, width: 12, depth: 10, height } };
+  });
+}
+
+function roadTexture() {
+  const c = document.createElement('canvas');
+  c.width = 64; c.height = 256;
+  const ctx = c.getContext('2d');
+  ctx.fillStyle = '#34373d';
+  ctx.fillRect(0, 0, 64, 256);
+  ctx.fillStyle = '#e8e2c8';
+  ctx.fillRect(31, 40, 3, 100);
+  const t = new THREE.CanvasTexture(c);
+  t.wrapS = t.wrapT = THREE.RepeatWrapping;
+  t.colorSpace = THREE.SRGBColorSpace;
+  return t;
+}
+
+function skyTexture() {
+  const c = document.createElement('canvas');
+  c.width = 4; c.height = 256;
+  const ctx = c.getContext('2d');
+  const g = ctx.createLinearGradient(0, 0, 0, 256);
+  g.addColorStop(0, '#1b2a4a');
+  g.addColorStop(0.55, '#5a6f9c');
+  g.addColorStop(1, '#f0b27a');
+  ctx.fillStyle = g;
+  ctx.fillRect(0, 0, 4, 256);
+  const t = new THREE.CanvasTexture(c);
+  t.colorSpace = THREE.SRGBColorSpace;
+  return t;
+}
+
+export class Street {
+  constructor(canvas, shops, { onEnterShop, onMove } = {}) {
+    this.canvas = canvas;
+    this.onEnterShop = onEnterShop;
+    this.onMove = onMove;
+    this.scene = new THREE.Scene();
+    this.camera = new THREE.PerspectiveCamera(65, 1, 0.1, 300);
+    this.renderer = createRenderer(canvas, { maxPixelRatio: 1.25 });
+    this.buildings = layoutShops(shops).map(({ shop, place }) => new ShopBuilding(shop, place));
+    const minZ = Math.min(...this.buildings.map((b) => b.place.z)) - 8;
+    this.bounds = { minX: -ROAD_HALF_M - PAVEMENT_M + 0.8, maxX: ROAD_HALF_M + PAVEMENT_M - 0.8, minZ, maxZ: 14 };
+    this.controls = new Controls(canvas, {
+      bounds: this.bounds,
+      onChange: () => this.requestRender(),
+      onActivate: () => { const b = this.nearestShop(); if (b) this.onEnterShop && this.onEnterShop(b.shop); },
+    });
+    this.controls.teleport(0, 12, 0);
+    this.raycaster = new THREE.Raycaster();
+    this.frames = 0;
+    this.pending = false;
+    this.lastT = 0;
+    this.buildScene();
+    canvas.addEventListener('click', (e) => this.pick(e));
+    new ResizeObserver(() => this.requestRender()).observe(canvas);
+  }
+
+  buildScene() {
+    const s = this.scene;
+    s.background = skyTexture();
+    s.fog = new THREE.Fog('#6b6f8e', 40, 150);
+    s.add(new THREE.HemisphereLight('#bcd0ff', '#4a3c30', 1.1));
+    const sun = new THREE.DirectionalLight('#ffd9a8', 1.6);
+    sun.position.set(-20, 30, 15);
+    s.add(sun);
+
+    const length = -this.bounds.minZ + 40;
+    const road = new THREE.Mesh(
+      new THREE.PlaneGeometry(ROAD_HALF_M * 2, length),
+      new THREE.MeshStandardMaterial({ map: roadTexture(), roughness: 0.95 }),
+    );
+    road.material.map.repeat.set(1, length / 8);
+    road.rotation.x = -Math.PI / 2;
+    road.position.z = this.bounds.minZ / 2 + 10;
+    s.add(road);
+    const paveMat = new THREE.MeshStandardMaterial({ color: '#a39d94', roughness: 0.9 });
+    for (const side of [-1, 1]) {
+      const pave = new THREE.Mesh(new THREE.BoxGeometry(PAVEMENT_M, 0.15, length), paveMat);
+      pave.position.set(side * (ROAD_HALF_M + PAVEMENT_M / 2), 0.075, road.position.z);
+      s.add(pave);
+    }
+    const ground = new THREE.Mesh(new THREE.PlaneGeometry(400, 400), new THREE.MeshStandardMaterial({ color: '#3d4a3a', roughness: 1 }));
+    ground.rotation.x = -Math.PI / 2;
+    ground.position.y = -0.02;
+    s.add(ground);
+
+    // Street lamps: emissive bulbs (no light each: the shops carry the lights).
+    const poleMat = new THREE.MeshStandardMaterial({ color: '#2b2f36', metalness: 0.3, roughness: 0.6 });
+    const bulbMat = new THREE.MeshStandardMaterial({ color: '#fff2c4', emissive: '#ffe08a', emissiveIntensity: 2 });
+    const poleGeo = new THREE.CylinderGeometry(0.08, 0.1, 4.5, 8);
+    const bulbGeo = new THREE.SphereGeometry(0.22, 12, 8);
+    for (let z = 6; z > this.bounds.minZ; z -= 15) {
+      for (const side of [-1, 1]) {
+        const pole = new THREE.Mesh(poleGeo, poleMat);
+        pole.position.set(side * (ROAD_HALF_M + 0.4), 2.25, z + side * 3.75);
+        s.add(pole);
+        const bulb = new THREE.Mesh(bulbGeo, bulbMat);
+        bulb.position.set(side * (ROAD_HALF_M + 0.1), 4.5, z + side * 3.75);
+        s.add(bulb);
+      }
+    }
+    for (const b of this.buildings) s.add(b.group);
+    this.pickables = this.buildings.flatMap((b) => b.pickables);
+  }
+
+  /** The shop whose door is closest to the walker, if it is near enough to go in. */
+  nearestShop() {
+    const p = new THREE.Vector3(this.controls.x, 0, this.controls.z);
+    let best = null, bestD = ENTER_RADIUS_M;
+    for (const b of this.buildings) {
+      const d = b.doorPosition.distanceTo(p);
+      if (d < bestD) { best = b; bestD = d; }
+    }
+    return best;
+  }
+
+  /** Stand on the pavement in front of a shop, facing it. */
+  jumpTo(shopId) {
+    const b = this.buildings.find((x) => x.shop.id === shopId);
+    if (!b) return;
+    const { x, z, side } = b.place;
+    // Face the facade: left shops are at -X (yaw -90°), right shops at +X (yaw +90°).
+    this.controls.teleport(x - side * 5.5, z, side * Math.PI / 2);
+    this.controls.pitch = 0.12;
+    this.requestRender();
+  }
+
+  pick(e) {
+    if (!this.controls.wasClick) return;
+    const r = this.canvas.getBoundingClientRect();
+    const ndc = new THREE.Vector2(((e.clientX - r.left) / r.width) * 2 - 1, -((e.clientY - r.top) / r.height) * 2 + 1);
+    this.raycaster.setFromCamera(ndc, this.camera);
+    const hit = this.raycaster.intersectObjects(this.pickables, false)[0];
+    if (hit && hit.distance < 40 && this.onEnterShop) {
+      const b = this.buildings.find((x) => x.shop.id === hit.object.userData.shopId);
+      if (b) this.onEnterShop(b.shop);
+    }
+  }
+
+  requestRender() {
+    if (this.pending) return;
+    this.pending = true;
+    requestAnimationFrame((t) => this.frame(t));
+  }
+
+  frame(t) {
+    this.pending = false;
+    const dt = this.lastT ? Math.min(0.1, (t - this.lastT) / 1000) : 0;
+    this.lastT = t;
+    this.controls.update(dt);
+    fitToCanvas(this.renderer, this.camera);
+    this.controls.applyTo(this.camera);
+    this.renderer.render(this.scene, this.camera);
+    this.frames++;
+    if (this.onMove) this.onMove(this.controls, this.nearestShop());
+    if (this.frames === 1) {
+      window.__firstFrameMs = performance.now();
+      window.__ready = true;
+    }
+    if (this.controls.active) this.requestRender();
+    else this.lastT = 0;
+  }
+
+  pixelStats() { return framePixelStats(this.renderer, this.scene, this.camera); }
+}
