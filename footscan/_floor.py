@@ -1,0 +1,158 @@
+"""Floor (or, on floor-less scanner meshes, the sole's support plane) by a constrained RANSAC.
+
+A candidate plane must *support* the points: almost nothing may lie beneath it. Hypotheses come
+from random point triples (finds a captured floor quickly) and from convex-hull facets (every
+support plane of a floor-less mesh is a hull facet, so the sole plane is found even when its
+contact patch is a small share of the points). The best plane is refit by SVD on its inliers
+and oriented towards the foot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.spatial import ConvexHull, QhullError, cKDTree
+
+from footscan.consts import FLOOR_SUPPORT_MAX_BELOW, FLOOR_THRESHOLD_MM
+
+__all__ = ["FloorPlane", "fit_floor", "heights_mm"]
+
+
+@dataclass(frozen=True)
+class FloorPlane:
+    """A plane ``normal . p + offset_mm = height`` with ``normal`` pointing into the foot.
+
+    Attributes
+    ----------
+    normal : (3,) float64
+        Unit normal, oriented so that the foot is at positive height.
+    offset_mm : float
+    inlier_ratio : float
+        Share of the (down-sampled) points within the inlier distance of the plane.
+    rms_mm : float
+        RMS distance of the inliers to the refit plane (floor noise).
+    floor_found : bool
+        True when the plane extends well beyond the foot (a captured floor); False when it is
+        only the sole's support plane of a floor-less mesh.
+    """
+
+    normal: NDArray[np.float64]
+    offset_mm: float
+    inlier_ratio: float
+    rms_mm: float
+    floor_found: bool
+
+
+def heights_mm(points: NDArray[np.float64], plane: FloorPlane) -> NDArray[np.float64]:
+    """Signed heights of ``(n, 3)`` points above ``plane``, mm."""
+    return points @ plane.normal + plane.offset_mm
+
+
+def _plane_from_triples(tri: NDArray[np.float64]) -> tuple[NDArray, NDArray]:
+    n = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+    norm = np.linalg.norm(n, axis=1)
+    ok = norm > 1e-9
+    n = n[ok] / norm[ok, None]
+    d = -np.einsum("ij,ij->i", n, tri[ok, 0])
+    return n, d
+
+
+def _svd_plane(points: NDArray[np.float64]) -> tuple[NDArray, float]:
+    c = points.mean(axis=0)
+    _, _, vt = np.linalg.svd(points - c, full_matrices=False)
+    n = vt[2]
+    return n, float(-n @ c)
+
+
+def fit_floor(
+    points: NDArray[np.float64],
+    threshold_mm: float = FLOOR_THRESHOLD_MM,
+    n_random: int = 400,
+    seed: int = 0,
+) -> FloorPlane | None:
+    """Find the floor or the sole's support plane.
+
+    Parameters
+    ----------
+    points : (n, 3) float64
+        Down-sampled, outlier-cleaned points in mm.
+    threshold_mm : float
+        Inlier distance.
+    n_random : int
+        Random-triple hypotheses (hull facets are added to these).
+    seed : int
+        Fixed seed: the same scan always gives the same plane (mirror and repeat tests rely
+        on determinism).
+
+    Returns
+    -------
+    FloorPlane or None
+        None when no plane supports the points with a meaningful contact (e.g. a sphere).
+    """
+    rng = np.random.default_rng(seed)
+    n = points.shape[0]
+    sample = points if n <= 6000 else points[np.linspace(0, n - 1, 6000).astype(np.int64)]
+    m = sample.shape[0]
+    tri = sample[rng.integers(0, m, size=(n_random, 3))]
+    normals, offsets = _plane_from_triples(tri)
+    try:
+        hull = ConvexHull(sample)
+        eq = hull.equations  # outward normals: inside points have n.p + d <= 0
+        if eq.shape[0] > 1500:
+            eq = eq[rng.choice(eq.shape[0], 1500, replace=False)]
+        # Flip so that the points are on the positive side; shift up by the threshold so a
+        # noisy floor's mean, not its lowest speckle, is scored.
+        normals = np.vstack([normals, -eq[:, :3]])
+        offsets = np.concatenate([offsets, -eq[:, 3] - threshold_mm])
+    except (QhullError, ValueError):
+        pass
+
+    best_score, best = -1, None
+    for start in range(0, normals.shape[0], 256):
+        nn = normals[start : start + 256]
+        dd = offsets[start : start + 256]
+        dist = sample @ nn.T + dd  # (m, h)
+        inl = (np.abs(dist) < threshold_mm).sum(axis=0)
+        below = (dist < -3 * threshold_mm).sum(axis=0)
+        above = (dist > 3 * threshold_mm).sum(axis=0)
+        support = np.minimum(below, above) <= FLOOR_SUPPORT_MAX_BELOW * m
+        score = np.where(support, inl, -1)
+        j = int(np.argmax(score))
+        if score[j] > best_score:
+            best_score, best = int(score[j]), (nn[j], dd[j])
+    if best is None or best_score < max(0.02 * m, 12):
+        return None
+
+    normal, offset = best
+    thr = threshold_mm
+    for _ in range(3):
+        dist = points @ normal + offset
+        inliers = points[np.abs(dist) < thr]
+        if inliers.shape[0] < 3:
+            break
+        normal, offset = _svd_plane(inliers)
+        resid = inliers @ normal + offset
+        thr = float(np.clip(2.5 * np.sqrt(np.mean(resid**2)), 1.0, 2 * threshold_mm))
+    dist = points @ normal + offset
+    if np.count_nonzero(dist > 3 * threshold_mm) < np.count_nonzero(dist < -3 * threshold_mm):
+        normal, offset, dist = -normal, -offset, -dist
+    inl = np.abs(dist) < thr
+    rms = float(np.sqrt(np.mean(dist[inl] ** 2))) if inl.any() else float("nan")
+
+    # A captured floor reaches well beyond the foot's footprint; a sole plane does not.
+    basis = np.linalg.svd(np.eye(3) - np.outer(normal, normal))[0][:, :2]
+    above = points[dist > 10.0] @ basis
+    on = points[inl] @ basis
+    floor_found = False
+    if above.shape[0] > 10 and on.shape[0] > 10:
+        far, _ = cKDTree(above).query(on, k=1, workers=-1)
+        floor_found = bool(np.mean(far > 10.0) > 0.25)
+    return FloorPlane(
+        normal=normal,
+        offset_mm=float(offset),
+        inlier_ratio=float(inl.mean()),
+        rms_mm=rms,
+        floor_found=floor_found,
+    )

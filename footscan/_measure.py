@@ -1,0 +1,484 @@
+"""Foot measurements in the foot frame (doc §2): the reference implementation.
+
+:func:`measure_aligned` is the reference: the synthetic ground truth is this function run on the
+clean mesh in its canonical frame, and :func:`footscan.measure_scan` calls the same code after
+clean-up and alignment. Every value carries a status and a confidence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+import numpy as np
+from numpy.typing import NDArray
+
+from footscan._align import MIRROR_Y, AxisFit, refine_axis
+from footscan._clean import estimate_noise_mm
+from footscan._landmarks import Extreme, SectionOutline, robust_extreme, section_outline
+from footscan.consts import (
+    FLOOR_BAND_MM,
+    FLOOR_CLOSE_HEIGHT_MM,
+    HEEL_WIDTH_AT_FRAC,
+    INSTEP_GIRTH_AT_FRAC,
+    INSTEP_HEIGHT_AT_FRAC,
+    LEG_CUT_FRAC,
+    SECTION_HALF_WIDTH_MM,
+)
+from footscan.exceptions import NotAFootError, ScanValidationError
+
+__all__ = [
+    "MEASURED",
+    "MODEL_COMPLETED",
+    "UNAVAILABLE",
+    "Measurement",
+    "FootMeasurements",
+    "Coverage",
+    "FrameMeasurement",
+    "measure_aligned",
+    "measure_foot_frame",
+]
+
+MEASURED = "measured"
+MODEL_COMPLETED = "model-completed"
+UNAVAILABLE = "unavailable"
+
+SOLE_VISIBLE_MIN = 0.5  # share of heel/ball footprint cells seen from below
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One foot measurement.
+
+    Attributes
+    ----------
+    value : float or None
+        The value in ``unit``; None when unavailable (never a guess).
+    unit : str
+        ``"mm"`` or ``"1"`` (dimensionless index).
+    status : str
+        ``"measured"``, ``"model-completed"`` or ``"unavailable"``.
+    confidence : float
+        0..1: data support of this value (coverage of the region, noise).
+    definition : str
+        The rule used, so that numbers from different systems are not mixed up.
+    reason : str
+        Why the value is unavailable or of low confidence ("" otherwise).
+    """
+
+    value: float | None
+    unit: str
+    status: str
+    confidence: float
+    definition: str
+    reason: str = ""
+
+    @property
+    def value_mm(self) -> float | None:
+        """The value when the unit is mm, else None."""
+        return self.value if self.unit == "mm" else None
+
+    @property
+    def available(self) -> bool:
+        """True when a value is present."""
+        return self.value is not None
+
+
+def _unavailable(definition: str, reason: str, unit: str = "mm") -> Measurement:
+    return Measurement(None, unit, UNAVAILABLE, 0.0, definition, reason)
+
+
+@dataclass(frozen=True)
+class FootMeasurements:
+    """All measurements of one foot (definitions in ``docs/footscan.md``)."""
+
+    foot_length: Measurement
+    foot_breadth: Measurement
+    ball_width: Measurement
+    heel_width: Measurement
+    ball_girth: Measurement
+    instep_girth: Measurement
+    instep_height: Measurement
+    heel_to_ball_length: Measurement
+    toe_height: Measurement
+    arch_height: Measurement
+    arch_height_index: Measurement
+
+    def as_dict(self) -> dict[str, float | None]:
+        """``{"foot_length_mm": 257.1, ..., "arch_height_index": 0.3}``; None when unavailable."""
+        out: dict[str, float | None] = {}
+        for f in fields(self):
+            m: Measurement = getattr(self, f.name)
+            key = f"{f.name}_mm" if m.unit == "mm" else f.name
+            out[key] = None if m.value is None else round(float(m.value), 2)
+        return out
+
+    def values_mm(self) -> dict[str, float | None]:
+        """``{name: value}`` with the bare field names."""
+        return {f.name: getattr(self, f.name).value for f in fields(self)}
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Share (0..1) of each foot region that the capture saw."""
+
+    heel: float
+    toes: float
+    medial_side: float
+    lateral_side: float
+    sole: float
+    dorsum: float
+
+
+@dataclass(frozen=True)
+class FrameMeasurement:
+    """Everything the measurement core returns (internal to the pipeline)."""
+
+    measurements: FootMeasurements
+    axis: AxisFit
+    coverage: Coverage
+    points_foot: NDArray[np.float64] = field(repr=False)
+
+
+def _conf(n_used: int, rms_mm: float, noise_mm: float, coverage: float = 1.0) -> float:
+    support = min(1.0, n_used / 25.0)
+    rms = 0.0 if not np.isfinite(rms_mm) else rms_mm
+    noise_factor = 1.0 / (1.0 + (max(noise_mm, rms) / 2.5) ** 2)
+    return float(np.clip(support * noise_factor * coverage, 0.0, 1.0))
+
+
+def _slab_extreme(
+    p: NDArray[np.float64], mask: NDArray[np.bool_], direction: tuple[float, float, float]
+) -> Extreme | None:
+    return robust_extreme(p[mask], direction) if mask.any() else None
+
+
+def _grid_share(p2: NDArray[np.float64], cell_mm: float, lo: NDArray, hi: NDArray) -> set:
+    ij = np.floor((p2 - lo) / cell_mm).astype(np.int64)
+    ok = np.all(p2 >= lo, axis=1) & np.all(p2 < hi, axis=1)
+    return set(map(tuple, ij[ok]))
+
+
+def _coverage(p: NDArray[np.float64], fl: float, heel_w: float, ball_lo: float, ball_hi: float):
+    cell = max(3.0, 0.015 * fl)
+    x, y, z = p[:, 0], p[:, 1], p[:, 2]
+    # Heel cap: y-bins across the heel with points in the rearmost 6 % FL.
+    hw = max(heel_w, 20.0)
+    heel_bins = np.linspace(-0.4 * hw, 0.4 * hw, 9)
+    rear = p[x < 0.06 * fl]
+    heel = np.mean(
+        [
+            np.any((rear[:, 1] >= a) & (rear[:, 1] < b))
+            for a, b in zip(heel_bins[:-1], heel_bins[1:])
+        ]
+    )
+    # Toes: y-bins across the toe band with points in the front 6 % FL.
+    front = p[x > 0.94 * fl]
+    tb = np.linspace(ball_lo + 0.1 * (ball_hi - ball_lo), ball_lo + 0.6 * (ball_hi - ball_lo), 9)
+    toes = np.mean(
+        [np.any((front[:, 1] >= a) & (front[:, 1] < b)) for a, b in zip(tb[:-1], tb[1:])]
+    )
+    # Sides: x-bins with a point low on that side.
+    xb = np.linspace(0.1 * fl, 0.9 * fl, 11)
+    low = z < 0.08 * fl
+
+    def side_share(sel: NDArray[np.bool_]) -> float:
+        return float(np.mean([np.any(sel & (x >= a) & (x < b)) for a, b in zip(xb[:-1], xb[1:])]))
+
+    medial = side_share(low & (y < -0.15 * hw))
+    lateral = side_share(low & (y > 0.15 * hw))
+    dorsum = side_share(z > 0.12 * fl)
+    # Sole: footprint cells under the heel and ball that hold a point near the floor.
+    under = (np.abs(y) < 0.25 * hw) & (
+        ((x > 0.04 * fl) & (x < 0.2 * fl)) | ((x > 0.6 * fl) & (x < 0.75 * fl))
+    )
+    lo = np.array([x.min(), y.min()])
+    hi = np.array([x.max() + 1, y.max() + 1])
+    all_cells = _grid_share(p[under & (z > 0.1 * fl), :2], cell, lo, hi)
+    low_cells = _grid_share(p[under & (z < FLOOR_BAND_MM + 0.04 * fl), :2], cell, lo, hi)
+    sole = len(all_cells & low_cells) / max(len(all_cells), 1)
+    return Coverage(
+        heel=float(heel),
+        toes=float(toes),
+        medial_side=medial,
+        lateral_side=lateral,
+        sole=float(sole),
+        dorsum=dorsum,
+    )
+
+
+def measure_foot_frame(
+    points: NDArray[np.float64], fl_guess: float, noise_mm: float | None = None
+) -> FrameMeasurement:
+    """Measurement core: axis refinement, landmarks and all measurements of a left foot.
+
+    Parameters
+    ----------
+    points : (n, 3) float64
+        Left-convention foot points in a floor frame (z = height above the floor, mm), roughly
+        heel -> toe along +X. Points inside the floor band and above the leg cut are ignored.
+    fl_guess : float
+        Rough foot length for the first pass, mm.
+    noise_mm : float, optional
+        Point noise when known (estimated here otherwise).
+
+    Returns
+    -------
+    FrameMeasurement
+
+    Raises
+    ------
+    NotAFootError
+        When the landmarks cannot be found.
+    """
+    p = points[points[:, 2] >= FLOOR_BAND_MM]
+    if p.shape[0] < 100:
+        raise NotAFootError("nothing stands above the floor: no foot found")
+    try:
+        fit = refine_axis(p[p[:, 2] <= LEG_CUT_FRAC * fl_guess * 1.15], fl_guess)
+        fl = fit.length_mm
+        p = p[p[:, 2] <= LEG_CUT_FRAC * fl]
+        fit = refine_axis(p, fl)
+    except (ValueError, IndexError) as exc:
+        raise NotAFootError(f"no heel and toe found: {exc}") from None
+    fl = fit.length_mm
+    pf = (p @ fit.rotation.T) - fit.origin
+    pf = pf[pf[:, 2] <= LEG_CUT_FRAC * fl]
+    if noise_mm is None:
+        noise_mm = estimate_noise_mm(pf)
+    x, y, z = pf[:, 0], pf[:, 1], pf[:, 2]
+    low = z <= 0.15 * fl
+
+    length_def = "pternion -> acropodion along the heel-centre -> 2nd-toe axis, floor projection"
+    conf_len = min(
+        _conf(fit.pternion.n_used, fit.pternion.rms_mm, noise_mm),
+        _conf(fit.acropodion.n_used, fit.acropodion.rms_mm, noise_mm),
+    )
+    m_length = Measurement(fl, "mm", MEASURED, conf_len, length_def)
+
+    # Ball: MTH1 most medial in 60-85 % FL, MTH5 most lateral in 55-75 % FL (doc §2.2).
+    mth1 = _slab_extreme(pf, low & (x >= 0.60 * fl) & (x <= 0.85 * fl), (0.0, -1.0, 0.0))
+    mth5 = _slab_extreme(pf, low & (x >= 0.55 * fl) & (x <= 0.75 * fl), (0.0, 1.0, 0.0))
+    if mth1 is None or mth5 is None:
+        raise NotAFootError("no forefoot sides found")
+    ball_def = (
+        "floor-projected distance MTH1 (most medial, 60-85 % FL) - MTH5 (most lateral, 55-75 % FL)"
+    )
+    ball_w = float(np.hypot(*(mth1.point[:2] - mth5.point[:2])))
+    conf_ball = min(
+        _conf(mth1.n_used, mth1.rms_mm, noise_mm), _conf(mth5.n_used, mth5.rms_mm, noise_mm)
+    )
+    m_ball = Measurement(ball_w, "mm", MEASURED, conf_ball, ball_def)
+
+    fore = low & (x >= 0.55 * fl) & (x <= 0.85 * fl)
+    b_med = _slab_extreme(pf, fore, (0.0, -1.0, 0.0))
+    b_lat = _slab_extreme(pf, fore, (0.0, 1.0, 0.0))
+    breadth = b_med.value_mm + b_lat.value_mm  # both extremes, -y and +y
+    m_breadth = Measurement(
+        breadth,
+        "mm",
+        MEASURED,
+        min(
+            _conf(b_med.n_used, b_med.rms_mm, noise_mm), _conf(b_lat.n_used, b_lat.rms_mm, noise_mm)
+        ),
+        "extent perpendicular to the axis in 55-85 % FL (ANSUR footbreadthhorizontal)",
+    )
+
+    heel_slab = (np.abs(x - HEEL_WIDTH_AT_FRAC * fl) <= 4.0) & (z <= 0.155 * fl)
+    h_med = _slab_extreme(pf, heel_slab, (0.0, -1.0, 0.0))
+    h_lat = _slab_extreme(pf, heel_slab, (0.0, 1.0, 0.0))
+    heel_def = "breadth perpendicular to the axis at 16 % FL, below 15.5 % FL height (Lee 2014)"
+    if h_med is None or h_lat is None:
+        m_heel = _unavailable(heel_def, "no points at the heel")
+        heel_w = 0.0
+    else:
+        heel_w = h_med.value_mm + h_lat.value_mm
+        m_heel = Measurement(
+            heel_w,
+            "mm",
+            MEASURED,
+            min(
+                _conf(h_med.n_used, h_med.rms_mm, noise_mm),
+                _conf(h_lat.n_used, h_lat.rms_mm, noise_mm),
+            ),
+            heel_def,
+        )
+
+    # Ball girth: vertical plane through MTH1 and MTH5.
+    a, b = mth1.point[:2], mth5.point[:2]
+    t_dir = (b - a) / max(np.linalg.norm(b - a), 1e-9)
+    n_dir = np.array([-t_dir[1], t_dir[0]])
+    dist = (pf[:, :2] - a) @ n_dir
+    slab = np.abs(dist) <= SECTION_HALF_WIDTH_MM
+    sec = section_outline(
+        np.column_stack([(pf[slab, :2] - a) @ t_dir, z[slab]]), FLOOR_CLOSE_HEIGHT_MM
+    )
+    girth_def = (
+        "convex perimeter of the vertical section through MTH1 and MTH5, closed along the floor"
+    )
+    m_ball_girth = _section_measure(sec, girth_def, noise_mm)
+
+    instep_slab = np.abs(x - INSTEP_GIRTH_AT_FRAC * fl) <= SECTION_HALF_WIDTH_MM
+    sec_i = section_outline(
+        np.column_stack([y[instep_slab], z[instep_slab]]), FLOOR_CLOSE_HEIGHT_MM
+    )
+    m_instep_girth = _section_measure(
+        sec_i,
+        "convex perimeter of the section perpendicular to the axis at 55 % FL, closed along the floor",
+        noise_mm,
+    )
+
+    ih = _slab_extreme(pf, np.abs(x - INSTEP_HEIGHT_AT_FRAC * fl) <= 4.0, (0.0, 0.0, 1.0))
+    ih_def = "highest dorsal point at 50 % FL (McPoil 2008)"
+    if ih is None:
+        m_ih = _unavailable(ih_def, "no dorsal points at 50 % FL")
+    else:
+        m_ih = Measurement(
+            ih.value_mm, "mm", MEASURED, _conf(ih.n_used, ih.rms_mm, noise_mm), ih_def
+        )
+
+    m_hb = Measurement(
+        float(mth1.point[0]),
+        "mm",
+        MEASURED,
+        conf_ball,
+        "along-axis distance pternion -> MTH1 (ANSUR balloffootlength)",
+    )
+
+    th = _slab_extreme(pf, (x >= 0.85 * fl) & (x <= 0.95 * fl), (0.0, 0.0, 1.0))
+    th_def = "highest point in 85-95 % FL (hallux)"
+    m_toe = (
+        _unavailable(th_def, "no points over the toes")
+        if th is None
+        else Measurement(th.value_mm, "mm", MEASURED, _conf(th.n_used, th.rms_mm, noise_mm), th_def)
+    )
+
+    cov = _coverage(pf, fl, heel_w, float(mth1.point[1]), float(mth5.point[1]))
+    arch_def = "highest plantar point, medial half, 35-65 % FL (weight-bearing sole needed)"
+    if cov.sole >= SOLE_VISIBLE_MIN:
+        m_arch = _arch_height(pf, fl, arch_def, noise_mm, cov.sole)
+    else:
+        m_arch = _unavailable(arch_def, f"sole not captured (coverage {cov.sole:.0%})")
+
+    ahi_def = "dorsal height at 50 % FL / truncated foot length (pternion -> MTH1)"
+    if m_ih.value is not None and mth1.point[0] > 0:
+        m_ahi = Measurement(
+            m_ih.value / float(mth1.point[0]),
+            "1",
+            MEASURED,
+            min(m_ih.confidence, conf_ball),
+            ahi_def,
+        )
+    else:
+        m_ahi = _unavailable(ahi_def, "instep height unavailable", unit="1")
+
+    meas = FootMeasurements(
+        foot_length=m_length,
+        foot_breadth=m_breadth,
+        ball_width=m_ball,
+        heel_width=m_heel,
+        ball_girth=m_ball_girth,
+        instep_girth=m_instep_girth,
+        instep_height=m_ih,
+        heel_to_ball_length=m_hb,
+        toe_height=m_toe,
+        arch_height=m_arch,
+        arch_height_index=m_ahi,
+    )
+    return FrameMeasurement(measurements=meas, axis=fit, coverage=cov, points_foot=pf)
+
+
+def _section_measure(sec: SectionOutline | None, definition: str, noise_mm: float) -> Measurement:
+    if sec is None:
+        return _unavailable(definition, "too few points in the section")
+    if sec.angular_coverage < 0.5:
+        return Measurement(
+            None,
+            "mm",
+            UNAVAILABLE,
+            0.0,
+            definition,
+            f"section only {sec.angular_coverage:.0%} seen",
+        )
+    conf = sec.angular_coverage / (1.0 + (noise_mm / 2.5) ** 2)
+    return Measurement(sec.perimeter_mm, "mm", MEASURED, float(np.clip(conf, 0, 1)), definition)
+
+
+def _arch_height(
+    pf: NDArray[np.float64], fl: float, definition: str, noise_mm: float, sole: float
+) -> Measurement:
+    x, y, z = pf[:, 0], pf[:, 1], pf[:, 2]
+    region = (x >= 0.35 * fl) & (x <= 0.65 * fl) & (y < 0)
+    if region.sum() < 20:
+        return _unavailable(definition, "no points under the medial arch")
+    cell = max(3.0, 0.015 * fl)
+    q = np.floor(pf[region, :2] / cell).astype(np.int64)
+    _, inv = np.unique(q, axis=0, return_inverse=True)
+    inv = inv.ravel()
+    n_cells = int(inv.max()) + 1
+    zmin = np.full(n_cells, np.inf)
+    zmax = np.full(n_cells, -np.inf)
+    np.minimum.at(zmin, inv, z[region])
+    np.maximum.at(zmax, inv, z[region])
+    plantar = zmin[(zmax - zmin) > 0.04 * fl]  # cells that see both sole and dorsum
+    if plantar.size < 3:
+        return _unavailable(definition, "plantar surface under the arch not captured")
+    value = float(np.quantile(plantar, 0.9))
+    conf = sole / (1.0 + (noise_mm / 2.5) ** 2)
+    return Measurement(value, "mm", MEASURED, float(np.clip(conf, 0, 1)), definition)
+
+
+def measure_aligned(
+    points_mm: NDArray[np.float64],
+    faces: NDArray[np.int64] | None = None,
+    side: str = "left",
+) -> FootMeasurements:
+    """Reference measurements of a foot already in the foot frame.
+
+    Parameters
+    ----------
+    points_mm : (n, 3) float64
+        Foot surface points (or mesh vertices), mm, floor at z = 0, +X roughly heel -> toe. The
+        in-plane axis is re-derived (heel centre -> 2nd toe), exactly as for a scan.
+    faces : (m, 3) int64, optional
+        Mesh faces. When given, the surface is resampled to an even density so that coarse
+        meshes are measured like dense captures.
+    side : {"left", "right"}
+        Which foot; right feet (medial side at +Y) are mirrored internally.
+
+    Returns
+    -------
+    FootMeasurements
+    """
+    if side not in ("left", "right"):
+        raise ScanValidationError(f"side must be 'left' or 'right', got {side!r}")
+    pts = np.asarray(points_mm, dtype=np.float64)
+    if pts.ndim != 2 or pts.shape[1] != 3 or pts.shape[0] < 100:
+        raise ScanValidationError("points_mm must be an (n, 3) array with at least 100 points")
+    if faces is not None and len(faces):
+        pts = _densify(pts, np.asarray(faces, dtype=np.int64))
+    if side == "right":
+        pts = pts @ MIRROR_Y
+    fl_guess = float(np.ptp(pts[pts[:, 2] <= 0.2 * np.ptp(pts[:, 0]), 0]))
+    return measure_foot_frame(pts, fl_guess).measurements
+
+
+def _densify(vertices: NDArray[np.float64], faces: NDArray[np.int64], edge_mm: float = 1.5):
+    """Vertices plus points on faces larger than ``edge_mm`` (deterministic barycentric grid)."""
+    tri = vertices[faces]
+    area = 0.5 * np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
+    target = edge_mm * edge_mm * 0.5
+    extra = []
+    big = area > 2 * target
+    if big.any():
+        rng = np.random.default_rng(0)
+        counts = np.ceil(area[big] / target).astype(np.int64) - 1
+        idx = np.repeat(np.flatnonzero(big), counts)
+        r1 = np.sqrt(rng.random(idx.size))
+        r2 = rng.random(idx.size)
+        t = tri[idx]
+        extra.append(
+            (1 - r1)[:, None] * t[:, 0]
+            + (r1 * (1 - r2))[:, None] * t[:, 1]
+            + (r1 * r2)[:, None] * t[:, 2]
+        )
+    return np.vstack([vertices, *extra]) if extra else vertices

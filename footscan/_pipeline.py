@@ -1,0 +1,318 @@
+"""The full pipeline: raw capture -> clean, aligned foot -> measurements, sizes, quality."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from footscan._align import MIRROR_Y, detect_side, floor_basis, initial_axis, rotation_z
+from footscan._clean import (
+    component_mask,
+    estimate_noise_mm,
+    statistical_outlier_mask,
+    voxel_downsample,
+)
+from footscan._cloud import PointCloud
+from footscan._floor import fit_floor
+from footscan._measure import (
+    UNAVAILABLE,
+    FootMeasurements,
+    Measurement,
+    measure_foot_frame,
+)
+from footscan._quality import COVERAGE_MIN, NOISE_WARN_MM, QualityReport, ratio_checks
+from footscan._sizes import Sizes, SizeTable, sizes_from_measurements
+from footscan._validation import validate_points
+from footscan.consts import (
+    COARSE_VOXEL_MM,
+    COMPONENT_RADIUS_MM,
+    FINE_VOXEL_MM,
+    FLOOR_BAND_MM,
+    FOOT_LENGTH_RANGE_MM,
+    HARD_RATIO_LIMITS,
+    LEG_CUT_FRAC,
+    MAX_FINE_POINTS,
+    MAX_NOISE_MM,
+    SOR_K,
+    SOR_STD_RATIO,
+)
+from footscan.exceptions import NotAFootError, ScanValidationError
+
+__all__ = ["ScanResult", "measure_scan", "measure_points"]
+
+AXIS_NAME = "heel centre -> 2nd-toe tip (Brannock-style), refined from a PCA first guess"
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """Result of :func:`measure_scan`.
+
+    Attributes
+    ----------
+    side : str
+        ``"left"`` or ``"right"``.
+    side_method : str
+        ``"given"`` or ``"toe-line slope"``; ``side_confidence`` says how clear it was.
+    side_confidence : float
+    measurements : FootMeasurements
+    sizes : Sizes or None
+        None when the foot length is unavailable.
+    quality : QualityReport
+    axis : str
+        The axis definition used.
+    axis_iterations : int
+    transform_to_foot : (4, 4) float64
+        Homogeneous transform from the input coordinates (mm) to the foot frame of this foot
+        (origin on the floor under the pternion, X heel -> toe, Z up, Y = Z x X).
+    points_foot_mm : (n, 3) float64
+        Cleaned foot points in the foot frame (floor band and leg removed), for export.
+    """
+
+    side: str
+    side_method: str
+    side_confidence: float
+    measurements: FootMeasurements
+    sizes: Sizes | None
+    quality: QualityReport
+    axis: str
+    axis_iterations: int
+    transform_to_foot: NDArray[np.float64] = field(repr=False)
+    points_foot_mm: NDArray[np.float64] = field(repr=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON object printed by ``footscan measure --json``."""
+        out: dict[str, Any] = {"side": self.side, "side_method": self.side_method}
+        out.update(self.measurements.as_dict())
+        out["sizes"] = None if self.sizes is None else self.sizes.as_dict()
+        out["measurement_details"] = {
+            name: {
+                "status": m.status,
+                "confidence": round(m.confidence, 3),
+                "definition": m.definition,
+                "reason": m.reason,
+            }
+            for name, m in vars(self.measurements).items()
+        }
+        out["quality"] = self.quality.as_dict()
+        out["axis"] = self.axis
+        out["transform_to_foot"] = np.round(self.transform_to_foot, 6).tolist()
+        return out
+
+
+def _homog(rot: NDArray[np.float64], trans: NDArray[np.float64]) -> NDArray[np.float64]:
+    t = np.eye(4)
+    t[:3, :3] = rot
+    t[:3, 3] = trans
+    return t
+
+
+def _apply(t: NDArray[np.float64], p: NDArray[np.float64]) -> NDArray[np.float64]:
+    return p @ t[:3, :3].T + t[:3, 3]
+
+
+def _drop(m: Measurement, reason: str) -> Measurement:
+    return replace(m, value=None, status=UNAVAILABLE, confidence=0.0, reason=reason)
+
+
+def measure_scan(
+    cloud: PointCloud,
+    side: str = "auto",
+    size_table: SizeTable | None = None,
+    rounding: str = "nearest",
+) -> ScanResult:
+    """Measure a raw foot capture (phone or scanner; floor and leg may be present).
+
+    Parameters
+    ----------
+    cloud : PointCloud
+        The capture in millimetres, in any pose.
+    side : {"auto", "left", "right"}
+        Which foot; ``"auto"`` decides from the toe line.
+    size_table : SizeTable, optional
+        Brand size table (the bundled formula table by default).
+    rounding : {"nearest", "up"}
+        Size rounding policy.
+
+    Returns
+    -------
+    ScanResult
+
+    Raises
+    ------
+    ScanValidationError
+        Too few points, NaN, units implausible, too noisy.
+    NotAFootError
+        The object does not have the shape of a foot.
+    """
+    if not isinstance(cloud, PointCloud):
+        raise ScanValidationError(f"expected a PointCloud, got {type(cloud).__name__}")
+    return measure_points(cloud.points_mm, side=side, size_table=size_table, rounding=rounding)
+
+
+def measure_points(
+    points_mm: NDArray[np.float64],
+    side: str = "auto",
+    size_table: SizeTable | None = None,
+    rounding: str = "nearest",
+) -> ScanResult:
+    """:func:`measure_scan` on a bare ``(n, 3)`` array in mm."""
+    if side not in ("auto", "left", "right"):
+        raise ScanValidationError(f"side must be auto, left or right, got {side!r}")
+    n_input = int(np.shape(points_mm)[0]) if np.ndim(points_mm) == 2 else 0
+    pts, n_nonfinite = validate_points(points_mm)
+
+    # 1. Floor on a coarse grid (fast, bounded memory even for 5 M points).
+    coarse = voxel_downsample(pts, COARSE_VOXEL_MM)
+    coarse = coarse[statistical_outlier_mask(coarse, SOR_K, SOR_STD_RATIO)]
+    plane = fit_floor(coarse)
+    if plane is None:
+        raise NotAFootError(
+            "no floor and no flat sole contact found: the object does not stand like a foot"
+        )
+    basis = floor_basis(plane.normal)
+    to_floor = _homog(basis, np.array([0.0, 0.0, plane.offset_mm]))
+    h = pts @ plane.normal + plane.offset_mm
+    above = pts[h > FLOOR_BAND_MM]
+    del h
+    if above.shape[0] < 100:
+        raise NotAFootError("nothing stands above the floor plane: it is flat, not a foot")
+
+    # 2. Fine grid for measuring; the voxel grows when a capture is huge.
+    pf = _apply(to_floor, above)
+    del above
+    voxel = FINE_VOXEL_MM
+    fine = voxel_downsample(pf, voxel)
+    while fine.shape[0] > MAX_FINE_POINTS:
+        voxel *= np.sqrt(fine.shape[0] / MAX_FINE_POINTS) * 1.05
+        fine = voxel_downsample(pf, voxel)
+    del pf
+    fine = fine[statistical_outlier_mask(fine, SOR_K, SOR_STD_RATIO)]
+
+    # 3. First axis and a generous leg cut, then the foot component.
+    angle, fl0 = initial_axis(fine)
+    if not FOOT_LENGTH_RANGE_MM[0] * 0.8 <= fl0 <= FOOT_LENGTH_RANGE_MM[1] * 1.5:
+        raise NotAFootError(f"the object is {fl0:.0f} mm long, not a foot (units?)")
+    rot0 = rotation_z(-angle)
+    fine = fine @ rot0.T
+    fine = fine[fine[:, 2] <= LEG_CUT_FRAC * fl0 * 1.3]
+    if fine.shape[0] < 100:
+        raise NotAFootError("too few points below the ankle")
+    fine = fine[component_mask(fine, max(COMPONENT_RADIUS_MM, 2.5 * voxel))]
+    noise = estimate_noise_mm(fine)
+    if noise > MAX_NOISE_MM:
+        raise ScanValidationError(
+            f"the scan is too noisy: estimated point noise {noise:.1f} mm (limit {MAX_NOISE_MM} mm)"
+        )
+    _, fl1 = initial_axis(fine)
+
+    # 4. Left or right; landmarks are defined on a left foot.
+    if side == "auto":
+        side_found, side_conf = detect_side(fine, fl1)
+        side_method = "toe-line slope"
+    else:
+        side_found, side_conf, side_method = side, 1.0, "given"
+    mirror = MIRROR_Y if side_found == "right" else np.eye(3)
+    work = fine @ mirror
+
+    fm = measure_foot_frame(work, fl1, noise_mm=noise)
+    meas = fm.measurements
+    cov = fm.coverage
+
+    # 5. Frame bookkeeping: input -> floor -> first axis -> (mirror) -> refined axis.
+    core = _homog(fm.axis.rotation, -fm.axis.origin)
+    total = _homog(mirror, np.zeros(3)) @ core @ _homog(mirror, np.zeros(3))
+    total = total @ _homog(rot0, np.zeros(3)) @ to_floor
+    points_foot = fm.points_foot @ mirror
+
+    # 6. Gates: a non-foot is an error; a partial foot loses the values it cannot support.
+    fl = meas.foot_length.value or 0.0
+    if not FOOT_LENGTH_RANGE_MM[0] <= fl <= FOOT_LENGTH_RANGE_MM[1]:
+        raise NotAFootError(f"foot length {fl:.0f} mm is outside {FOOT_LENGTH_RANGE_MM} mm")
+    ratios, flags = ratio_checks(meas)
+    for key, (lo, hi) in HARD_RATIO_LIMITS.items():
+        r = ratios.get(key)
+        if r is not None and not lo <= r <= hi:
+            raise NotAFootError(
+                f"not a foot: {key.replace('_', ' ')} is {r:.2f} (a foot has {lo}-{hi})"
+            )
+    reasons: list[str] = []
+    updates: dict[str, Measurement] = {}
+    if cov.heel < COVERAGE_MIN or cov.toes < COVERAGE_MIN:
+        missing = "heel" if cov.heel < COVERAGE_MIN else "toes"
+        why = f"{missing} not captured (coverage {min(cov.heel, cov.toes):.0%})"
+        for name in ("foot_length", "heel_to_ball_length", "arch_height_index"):
+            updates[name] = _drop(getattr(meas, name), why)
+        reasons.append(why)
+    if cov.medial_side < COVERAGE_MIN or cov.lateral_side < COVERAGE_MIN:
+        which = "medial" if cov.medial_side < COVERAGE_MIN else "lateral"
+        why = f"{which} side not captured"
+        for name in ("foot_breadth", "ball_width", "heel_width", "ball_girth", "instep_girth"):
+            updates[name] = _drop(getattr(meas, name), why)
+        reasons.append(why)
+    if updates:
+        meas = replace(meas, **updates)
+    if noise > NOISE_WARN_MM:
+        flags.append(f"high point noise {noise:.1f} mm: expect errors above 1.5 mm")
+    for region in ("heel", "toes", "medial_side", "lateral_side", "dorsum"):
+        if getattr(cov, region) < COVERAGE_MIN:
+            flags.append(f"{region.replace('_', ' ')} poorly covered")
+    if cov.sole < 0.5:
+        flags.append("sole not captured: arch height unavailable")
+    if not plane.floor_found:
+        flags.append("no floor in the capture: the sole's support plane was used")
+    if side == "auto" and side_conf < 0.5:
+        flags.append("left/right was unclear from the toe line; pass --side")
+    for key in ("ball_width", "ball_girth"):
+        if getattr(meas, key).value is None and key not in updates:
+            reasons.append(f"{key.replace('_', ' ')} unavailable")
+
+    sizes = None
+    if meas.foot_length.value is not None:
+        sizes = sizes_from_measurements(
+            meas.foot_length.value,
+            ball_girth_mm=meas.ball_girth.value,
+            ball_width_mm=meas.ball_width.value,
+            table=size_table,
+            rounding=rounding,
+        )
+    spacing = _spacing(fm.points_foot)
+    quality = QualityReport(
+        n_points_input=n_input,
+        n_points_nonfinite=n_nonfinite,
+        n_points_foot=int(fm.points_foot.shape[0]),
+        point_spacing_mm=spacing,
+        noise_mm=float(noise),
+        floor_found=plane.floor_found,
+        floor_inlier_ratio=plane.inlier_ratio,
+        floor_rms_mm=plane.rms_mm,
+        coverage=cov,
+        ratios=ratios,
+        flags=tuple(flags),
+        accepted=not reasons,
+        rejection_reasons=tuple(reasons),
+    )
+    return ScanResult(
+        side=side_found,
+        side_method=side_method,
+        side_confidence=float(side_conf),
+        measurements=meas,
+        sizes=sizes,
+        quality=quality,
+        axis=AXIS_NAME,
+        axis_iterations=fm.axis.iterations,
+        transform_to_foot=total,
+        points_foot_mm=points_foot,
+    )
+
+
+def _spacing(p: NDArray[np.float64]) -> float:
+    from scipy.spatial import cKDTree
+
+    if p.shape[0] < 2:
+        return float("nan")
+    sample = p[:: max(1, p.shape[0] // 5000)]
+    d, _ = cKDTree(p).query(sample, k=2, workers=-1)
+    return float(np.median(d[:, 1]))

@@ -1,0 +1,83 @@
+"""Numeric constants of the footscan pipeline, in one place with the reason for each value.
+
+Fractions of foot length (``*_FRAC``) keep the landmark rules scale-equivariant: a foot scaled
+by ``s`` gives lengths scaled by ``s``. Absolute millimetre values are used only where the
+physics is absolute (sensor noise, voxel size, floor band).
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "MIN_POINTS",
+    "MIN_EXTENT_MM",
+    "MAX_EXTENT_MM",
+    "MAX_NONFINITE_FRACTION",
+    "COARSE_VOXEL_MM",
+    "FINE_VOXEL_MM",
+    "MAX_FINE_POINTS",
+    "SOR_K",
+    "SOR_STD_RATIO",
+    "FLOOR_THRESHOLD_MM",
+    "FLOOR_BAND_MM",
+    "FLOOR_SUPPORT_MAX_BELOW",
+    "COMPONENT_RADIUS_MM",
+    "LEG_CUT_FRAC",
+    "PTERNION_HEIGHT_FRAC",
+    "ACROPODION_HEIGHT_FRAC",
+    "HEEL_WIDTH_AT_FRAC",
+    "INSTEP_GIRTH_AT_FRAC",
+    "INSTEP_HEIGHT_AT_FRAC",
+    "SECTION_HALF_WIDTH_MM",
+    "FLOOR_CLOSE_HEIGHT_MM",
+    "MAX_NOISE_MM",
+    "FOOT_LENGTH_RANGE_MM",
+    "HARD_RATIO_LIMITS",
+    "SOFT_RATIO_LIMITS",
+]
+
+# --- validation -------------------------------------------------------------------------------
+MIN_POINTS = 300  # fewer points than this cannot carry a heel, a toe and both sides
+MIN_EXTENT_MM = 60.0  # smaller than a newborn's foot: almost surely metres/km read as mm
+MAX_EXTENT_MM = 4000.0  # a room-scale capture is still fine; beyond that units are wrong
+MAX_NONFINITE_FRACTION = 0.05  # a few NaN rows are dropped; more means a broken export
+
+# --- clean-up ---------------------------------------------------------------------------------
+COARSE_VOXEL_MM = 4.0  # floor search grid: a 4 mm grid keeps the floor fit under 0.1 s
+FINE_VOXEL_MM = 1.5  # measurement grid: 0.03 mm tip lag on a 10 mm toe radius
+MAX_FINE_POINTS = 120_000  # voxel size grows beyond this to bound time and memory
+SOR_K = 16  # neighbours for statistical outlier removal (Rusu 2008 uses 10-50)
+SOR_STD_RATIO = 2.5  # keep mean-distance <= mean + 2.5 sd (doc §4.2 says about 2)
+COMPONENT_RADIUS_MM = 5.0  # points closer than this belong to the same surface piece
+
+# --- floor ------------------------------------------------------------------------------------
+FLOOR_THRESHOLD_MM = 3.0  # RANSAC inlier distance (doc §4.3: 2-5 mm)
+FLOOR_BAND_MM = (
+    6.0  # everything this close to the floor is floor or floor contact (3 sigma at 2 mm)
+)
+FLOOR_SUPPORT_MAX_BELOW = 0.03  # a support plane has at most 3 % of points beneath it (outliers)
+
+# --- landmarks (fractions of foot length FL, measured from the pternion) ----------------------
+LEG_CUT_FRAC = 0.40  # cut the leg at 0.40 FL (~104 mm; doc §4.5: 0.35-0.45 FL, FOCUS 100 mm)
+PTERNION_HEIGHT_FRAC = 0.155  # 40 mm on a 258 mm foot: below the leg overhang (doc §2.2)
+ACROPODION_HEIGHT_FRAC = 0.19  # 50 mm on a 258 mm foot: toes, not the ankle
+HEEL_WIDTH_AT_FRAC = 0.16  # Lee et al. 2014: heel breadth at 16 % FL
+INSTEP_GIRTH_AT_FRAC = 0.55  # Jurca 2019 instep point at 55 % FL
+INSTEP_HEIGHT_AT_FRAC = 0.50  # McPoil 2008 dorsal height at 50 % FL (used by the AHI)
+SECTION_HALF_WIDTH_MM = 2.5  # girth slab half-thickness (doc §2.3: 1.5-3 mm)
+FLOOR_CLOSE_HEIGHT_MM = 14.0  # section points below this are closed along the floor (tape path)
+
+# --- gates ------------------------------------------------------------------------------------
+MAX_NOISE_MM = 4.0  # beyond 4 mm point noise no measurement meets the accuracy bar
+FOOT_LENGTH_RANGE_MM = (90.0, 400.0)  # infant to the largest recorded adult feet
+# Far outside these, the object is not a foot (NotAFootError).
+HARD_RATIO_LIMITS = {
+    "breadth_to_length": (0.25, 0.60),
+    "ball_girth_to_length": (0.60, 1.30),
+    "heel_width_to_length": (0.15, 0.45),
+}
+# ANSUR II p1-p99 (doc §4.8): outside them the scan is flagged, not rejected.
+SOFT_RATIO_LIMITS = {
+    "breadth_to_length": (0.337, 0.420),
+    "ball_girth_to_length": (0.83, 1.03),
+    "heel_width_to_length": (0.23, 0.32),
+}
