@@ -7,14 +7,11 @@ Each route passes only the ids from its URL to the page script via ``page_config
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from flask import Response, abort, current_app, render_template, send_from_directory
+from flask import abort, render_template
 
 from storefront.auth.guard import current_user
 from storefront.web._blueprint import bp
 
-_REPO_ROOT = Path(__file__).resolve().parents[2]
 _MAX_ID_CHARS = 80
 
 
@@ -23,7 +20,12 @@ def _signed_in_user() -> dict[str, object] | None:
     user = current_user(optional=True)
     if user is None:
         return None
-    return {"id": user.id, "email": user.email, "display_name": user.display_name, "role": user.role}
+    return {
+        "id": user.id,
+        "email": user.email,
+        "display_name": user.display_name,
+        "role": user.role,
+    }
 
 
 def _page(template: str, page: str, **config: object) -> str:
@@ -121,17 +123,3 @@ def manufacturer() -> str:
 def account() -> str:
     """Sign in or register (the API issues the bearer token the pages use)."""
     return _page("web/account.html", "account")
-
-
-def catalog_glb_dir() -> Path:
-    """Folder of the catalog's GLB shoe models (config ``CATALOG_GLB_DIR`` overrides)."""
-    configured = current_app.config.get("CATALOG_GLB_DIR")
-    return Path(configured) if configured else _REPO_ROOT / "assets" / "catalog" / "glb"
-
-
-@bp.get("/models/<name>.glb")
-def catalog_glb(name: str) -> Response:
-    """One catalog shoe model (public product art, no personal data)."""
-    return send_from_directory(
-        catalog_glb_dir(), f"{_check_id(name)}.glb", mimetype="model/gltf-binary"
-    )

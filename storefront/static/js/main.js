@@ -37,6 +37,7 @@ async function boot() {
     // Keep the page usable and say what failed; the console line is for developers.
     flash(describeError(err), 'error');
     console.warn('page failed:', err);
+    window.__pageError = describeError(err);
   }
 }
 

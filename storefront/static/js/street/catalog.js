@@ -26,8 +26,7 @@ export async function fetchShopModels(shop) {
 export function glbUrl(model) {
   if (model.glb_url) return model.glb_url;
   if (model.links && model.links.glb) return model.links.glb;
-  const name = String(model.glb || model.id).split('/').pop().replace(/\.glb$/, '');
-  return `/models/${encodeURIComponent(name)}.glb`;
+  return `/api/shoes/${encodeURIComponent(model.id)}/model.glb`;
 }
 
 export function rememberScan(id) { if (id) localStorage.setItem(SCAN_KEY, String(id)); }
