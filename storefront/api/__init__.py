@@ -1,0 +1,1 @@
+"""The JSON API: catalog, fit, recommendations, OpenAPI document."""

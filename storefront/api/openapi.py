@@ -1,0 +1,537 @@
+"""The OpenAPI 3.1 document of ``/api``, written out by hand from one table of operations.
+
+A test checks that every ``/api`` route the app registers is in this table and vice versa,
+so the document cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+__all__ = ["OPERATIONS", "build_openapi"]
+
+_ERR = {"$ref": "#/components/responses/Error"}
+_OBJ = {"type": "object"}
+
+
+def _q(name: str, desc: str, required: bool = False, schema: dict | None = None) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": required,
+        "description": desc,
+        "schema": schema or {"type": "string"},
+    }
+
+
+def _json_body(props: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "object", "properties": props}
+    if required:
+        schema["required"] = required
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+def _multipart(extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    props = {"file": {"type": "string", "format": "binary"}, **(extra or {})}
+    return {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {"type": "object", "properties": props, "required": ["file"]}
+            }
+        },
+    }
+
+
+_S = {"type": "string"}
+_I = {"type": "integer"}
+_N = {"type": "number"}
+_B = {"type": "boolean"}
+
+#: (method, path, tag, summary, auth, extra operation fields)
+OPERATIONS: list[tuple[str, str, str, str, str | None, dict[str, Any]]] = [
+    ("get", "/api/health", "meta", "Liveness and database check", None, {}),
+    ("get", "/api/openapi.json", "meta", "This document", None, {}),
+    (
+        "post",
+        "/api/auth/register",
+        "auth",
+        "Create a shopper account (rate limited)",
+        None,
+        {
+            "requestBody": _json_body(
+                {"email": _S, "password": {"type": "string", "minLength": 8}, "display_name": _S},
+                ["email", "password"],
+            )
+        },
+    ),
+    (
+        "post",
+        "/api/auth/login",
+        "auth",
+        "Log in; returns a bearer token with its expiry (rate limited)",
+        None,
+        {"requestBody": _json_body({"email": _S, "password": _S}, ["email", "password"])},
+    ),
+    (
+        "post",
+        "/api/auth/session",
+        "auth",
+        "Log in to a cookie session (pages); returns the CSRF token",
+        None,
+        {"requestBody": _json_body({"email": _S, "password": _S}, ["email", "password"])},
+    ),
+    ("delete", "/api/auth/session", "auth", "Log out of the cookie session", "session", {}),
+    (
+        "get",
+        "/api/auth/csrf",
+        "auth",
+        "CSRF token for cookie-session requests (send as X-CSRF-Token)",
+        None,
+        {},
+    ),
+    ("get", "/api/me", "account", "The caller's account, profile and consents", "any", {}),
+    (
+        "patch",
+        "/api/me",
+        "account",
+        "Update profile (region, age band, sex) and the two separate consents",
+        "any",
+        {
+            "requestBody": _json_body(
+                {
+                    "display_name": _S,
+                    "region": _S,
+                    "age_band": _S,
+                    "sex": _S,
+                    "consent": {
+                        "type": "object",
+                        "properties": {"aggregates": _B, "gait_health": _B},
+                    },
+                }
+            )
+        },
+    ),
+    (
+        "delete",
+        "/api/me",
+        "account",
+        "Delete the account, its scans, gait data and feedback; orders are unlinked",
+        "shopper",
+        {},
+    ),
+    (
+        "post",
+        "/api/scans",
+        "scans",
+        "Upload a foot scan (PLY, PCD, XYZ, OBJ, STL, GLB/glTF; .gz or one-file .zip); processed as a job",
+        "shopper",
+        {
+            "requestBody": _multipart(
+                {"units": {"type": "string", "enum": ["auto", "m", "cm", "mm"]}}
+            ),
+            "responses": {"202": {"description": "queued"}},
+        },
+    ),
+    (
+        "post",
+        "/api/scans/demo",
+        "scans",
+        "Create a synthetic demo foot scan",
+        "shopper",
+        {
+            "requestBody": _json_body(
+                {
+                    "foot_length_mm": _N,
+                    "side": {"type": "string", "enum": ["left", "right"]},
+                    "seed": _I,
+                }
+            )
+        },
+    ),
+    ("get", "/api/scans", "scans", "The caller's scans", "any", {}),
+    (
+        "get",
+        "/api/scans/{scan_id}",
+        "scans",
+        "Scan status, job progress and measurements",
+        "any",
+        {},
+    ),
+    ("delete", "/api/scans/{scan_id}", "scans", "Delete a scan and its file", "any", {}),
+    (
+        "get",
+        "/api/scans/{scan_id}/foot.glb",
+        "scans",
+        "The scanned foot as GLB (metres, +Y up)",
+        "any",
+        {"responses": {"200": {"description": "GLB", "content": {"model/gltf-binary": {}}}}},
+    ),
+    ("get", "/api/jobs/{job_id}", "scans", "Background job status and progress", "any", {}),
+    (
+        "post",
+        "/api/gait/sessions",
+        "gait",
+        "Upload an insole recording (session, CSV, gaitpdb .txt, WFDB as .zip); needs gait consent",
+        "shopper",
+        {"requestBody": _multipart(), "responses": {"202": {"description": "queued"}}},
+    ),
+    (
+        "post",
+        "/api/gait/uploads",
+        "gait",
+        "Start a chunked upload (gait record --upload); needs gait consent",
+        "shopper",
+        {"requestBody": _json_body({"filename": _S}, ["filename"])},
+    ),
+    (
+        "get",
+        "/api/gait/uploads/{upload_id}",
+        "gait",
+        "Bytes received so far (to resume)",
+        "shopper",
+        {},
+    ),
+    (
+        "put",
+        "/api/gait/uploads/{upload_id}",
+        "gait",
+        "Append a chunk at ?offset= (raw body, application/octet-stream)",
+        "shopper",
+        {
+            "parameters": [_q("offset", "bytes already received", True, _I)],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+                },
+            },
+        },
+    ),
+    (
+        "post",
+        "/api/gait/uploads/{upload_id}/complete",
+        "gait",
+        "Finish a chunked upload and queue the analysis",
+        "shopper",
+        {},
+    ),
+    ("get", "/api/gait/sessions", "gait", "The caller's gait sessions", "any", {}),
+    (
+        "get",
+        "/api/gait/sessions/{session_id}",
+        "gait",
+        "Gait session status and report JSON (strides, summary, activity, pressure, posture, care, quality)",
+        "any",
+        {},
+    ),
+    (
+        "delete",
+        "/api/gait/sessions/{session_id}",
+        "gait",
+        "Delete a gait session and its files",
+        "any",
+        {},
+    ),
+    (
+        "get",
+        "/api/gait/sessions/{session_id}/report.html",
+        "gait",
+        "The self-contained HTML gait report",
+        "any",
+        {"responses": {"200": {"description": "HTML", "content": {"text/html": {}}}}},
+    ),
+    (
+        "get",
+        "/api/gait/trends",
+        "gait",
+        "Summary metrics of every analysed session over time",
+        "any",
+        {},
+    ),
+    ("get", "/api/shops", "catalog", "The street: shops with their models", None, {}),
+    (
+        "get",
+        "/api/shops/{shop_id}",
+        "catalog",
+        "One shop with full models and live stock",
+        None,
+        {},
+    ),
+    (
+        "get",
+        "/api/shoes",
+        "catalog",
+        "All models (optionally ?category=)",
+        None,
+        {"parameters": [_q("category", "filter by category")]},
+    ),
+    (
+        "get",
+        "/api/shoes/{shoe_id}",
+        "catalog",
+        "One model: traits, lasts per size and width, colourways, live stock",
+        None,
+        {},
+    ),
+    (
+        "get",
+        "/api/shoes/{shoe_id}/model.glb",
+        "catalog",
+        "The shoe's procedural GLB with colourway variants",
+        None,
+        {"responses": {"200": {"description": "GLB", "content": {"model/gltf-binary": {}}}}},
+    ),
+    (
+        "get",
+        "/api/shoes/{shoe_id}/last.glb",
+        "catalog",
+        "The last of one size (?size=EU&width=) as GLB",
+        None,
+        {
+            "parameters": [_q("size", "EU size", schema=_N), _q("width", "width fitting")],
+            "responses": {"200": {"description": "GLB", "content": {"model/gltf-binary": {}}}},
+        },
+    ),
+    (
+        "get",
+        "/api/fit",
+        "fit",
+        "Fit verdicts for every size of a shoe for a scanned foot",
+        "any",
+        {"parameters": [_q("scan", "scan id", True, _I), _q("shoe", "shoe model id", True)]},
+    ),
+    (
+        "get",
+        "/api/recommendations",
+        "fit",
+        "Ranked shoes for a foot, optionally a gait session and preferences",
+        "any",
+        {
+            "parameters": [
+                _q("scan", "scan id", True, _I),
+                _q("gait", "gait session id", schema=_I),
+                _q("category", "repeatable category filter"),
+                _q("max_price_eur", "budget", schema=_N),
+                _q("min_price_eur", "lower price bound", schema=_N),
+                _q("colour", "preferred colour"),
+                _q("limit", "how many (1-100)", schema=_I),
+            ]
+        },
+    ),
+    ("get", "/api/cart", "shop", "The caller's cart", "shopper", {}),
+    (
+        "post",
+        "/api/cart",
+        "shop",
+        "Add pairs to the cart",
+        "shopper",
+        {
+            "requestBody": _json_body(
+                {"shoe_id": _S, "size_eu": _N, "width": _S, "colourway_id": _S, "quantity": _I},
+                ["shoe_id", "size_eu", "colourway_id"],
+            )
+        },
+    ),
+    ("delete", "/api/cart/{item_id}", "shop", "Remove a cart line", "shopper", {}),
+    (
+        "post",
+        "/api/checkout",
+        "shop",
+        "Pay for the cart (test payment provider) and create an order; stock never oversells",
+        "shopper",
+        {
+            "requestBody": _json_body(
+                {"payment": {"type": "object", "properties": {"provider": _S, "card": _S}}}
+            )
+        },
+    ),
+    (
+        "post",
+        "/api/orders",
+        "shop",
+        "Order pairs directly (lines + payment); stock never oversells",
+        "shopper",
+        {
+            "requestBody": _json_body(
+                {"lines": {"type": "array", "items": _OBJ}, "payment": _OBJ}, ["lines"]
+            )
+        },
+    ),
+    ("get", "/api/orders", "shop", "The caller's order history", "shopper", {}),
+    ("get", "/api/orders/{order_id}", "shop", "One order", "shopper", {}),
+    (
+        "post",
+        "/api/orders/{order_id}/returns",
+        "shop",
+        "Return pairs with a fit reason (feeds the size learner)",
+        "shopper",
+        {
+            "requestBody": _json_body(
+                {
+                    "line_id": _I,
+                    "quantity": _I,
+                    "fit": {"type": "string", "enum": ["too_small", "fits", "too_large"]},
+                    "comment": _S,
+                },
+                ["line_id", "fit"],
+            )
+        },
+    ),
+    (
+        "post",
+        "/api/orders/{order_id}/feedback",
+        "shop",
+        "Say how a kept pair fits (feeds the size learner)",
+        "shopper",
+        {
+            "requestBody": _json_body(
+                {
+                    "line_id": _I,
+                    "fit": {"type": "string", "enum": ["too_small", "fits", "too_large"]},
+                },
+                ["line_id", "fit"],
+            )
+        },
+    ),
+    (
+        "post",
+        "/api/orders/made-to-measure",
+        "shop",
+        "Order a made-to-measure pair from a scan: measurements + last-modification spec go to the maker",
+        "shopper",
+        {
+            "requestBody": _json_body(
+                {"scan_id": _I, "shoe_id": _S, "colourway_id": _S, "payment": _OBJ},
+                ["scan_id", "shoe_id", "colourway_id"],
+            )
+        },
+    ),
+    (
+        "get",
+        "/api/manufacturer/foot-stats",
+        "manufacturer",
+        "DP foot-shape counts from consenting shoppers (JSON or ?format=csv); spends privacy budget",
+        "manufacturer",
+        {
+            "parameters": [
+                _q(
+                    "dims",
+                    "comma list of length_bin, width, region, age_band, sex, arch_band, girth_band",
+                ),
+                _q("epsilon", "privacy loss to spend on this release", schema=_N),
+                _q("format", "json or csv"),
+                _q("region", "restrict to one region"),
+                _q("age_band", "restrict to one age band"),
+                _q("sex", "restrict to one sex"),
+            ]
+        },
+    ),
+    (
+        "get",
+        "/api/manufacturer/budget",
+        "manufacturer",
+        "Privacy budget: epsilon allowed, spent and left this period; release log",
+        "manufacturer",
+        {},
+    ),
+    (
+        "get",
+        "/api/manufacturer/made-to-measure",
+        "manufacturer",
+        "Made-to-measure orders for this manufacturer's shop(s)",
+        "manufacturer",
+        {},
+    ),
+]
+
+
+def build_openapi(app: Flask) -> dict[str, Any]:
+    """Assemble the OpenAPI 3.1 document."""
+    paths: dict[str, dict[str, Any]] = {}
+    for method, path, tag, summary, auth, extra in OPERATIONS:
+        op: dict[str, Any] = {
+            "tags": [tag],
+            "summary": summary,
+            "operationId": f"{method}_{path[5:].replace('/', '_').replace('{', '').replace('}', '').replace('.', '_').replace('-', '_')}",
+        }
+        params = [
+            {"name": seg[1:-1], "in": "path", "required": True, "schema": {"type": "string"}}
+            for seg in path.split("/")
+            if seg.startswith("{")
+        ]
+        params += extra.get("parameters", [])
+        if params:
+            op["parameters"] = params
+        if "requestBody" in extra:
+            op["requestBody"] = extra["requestBody"]
+        responses = {
+            "200": {"description": "OK", "content": {"application/json": {"schema": _OBJ}}}
+        }
+        responses.update(extra.get("responses", {}))
+        for code in ("400", "401", "403", "404", "409", "413", "415", "422", "429"):
+            responses.setdefault(code, _ERR)
+        op["responses"] = responses
+        if auth is not None:
+            op["security"] = [{"bearer": []}, {"session": []}]
+            if auth not in ("any", "session"):
+                op["description"] = f"Role: {auth}."
+        paths.setdefault(path, {})[method] = op
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Shoe Street storefront API",
+            "version": "1.0.0",
+            "description": "Foot scans, gait sessions, fit and recommendation, commerce and "
+            "differentially private manufacturer aggregates. Errors are JSON: "
+            '{"error": {"status", "code", "message", "fields"?}}.',
+        },
+        "servers": [{"url": "/"}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "token from POST /api/auth/login",
+                },
+                "session": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": app.config.get("SESSION_COOKIE_NAME", "session"),
+                    "description": "cookie session; unsafe methods need the X-CSRF-Token header",
+                },
+            },
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "required": ["error"],
+                    "properties": {
+                        "error": {
+                            "type": "object",
+                            "required": ["status", "code", "message"],
+                            "properties": {
+                                "status": {"type": "integer"},
+                                "code": {"type": "string"},
+                                "message": {"type": "string"},
+                                "fields": {
+                                    "type": "object",
+                                    "additionalProperties": {"type": "string"},
+                                },
+                            },
+                        }
+                    },
+                }
+            },
+            "responses": {
+                "Error": {
+                    "description": "JSON error",
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                    },
+                }
+            },
+        },
+    }

@@ -1,0 +1,191 @@
+"""Catalog, fit and recommendation services for the API (no Flask)."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from storefront.exceptions import ApiError
+from storefront.models import GaitSession, LearnedOffset, Scan, Stock
+
+__all__ = [
+    "CATALOG_DIR",
+    "LruCache",
+    "foot_profile",
+    "gait_profile",
+    "learned_offsets",
+    "load_catalog_cached",
+    "offsets_version",
+    "parse_preferences",
+    "shoe_to_dict",
+    "stock_map",
+]
+
+#: Where the generated catalog (JSON + GLB) lives.
+CATALOG_DIR = Path(__file__).resolve().parents[2] / "assets" / "catalog"
+_CATALOGS: dict[str, Any] = {}
+_LOCK = threading.Lock()
+
+
+def load_catalog_cached(path: str | None) -> Any:
+    """The catalog (parsed once per process and path)."""
+    key = path or ""
+    with _LOCK:
+        if key not in _CATALOGS:
+            from storefront.catalog import load_catalog
+
+            _CATALOGS[key] = load_catalog(path) if path else load_catalog()
+        return _CATALOGS[key]
+
+
+class LruCache:
+    """A small thread-safe LRU map (recommendations per scan/gait/preferences/offsets)."""
+
+    def __init__(self, maxsize: int = 512) -> None:
+        self.maxsize = maxsize
+        self._data: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Any | None:
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+                return self._data[key]
+            return None
+
+    def put(self, key: Hashable, value: Any) -> None:
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self.maxsize:
+                self._data.popitem(last=False)
+
+
+def stock_map(
+    session: Session, model_ids: list[str] | None = None
+) -> dict[tuple[str, str, str], dict[str, int]]:
+    """``{(model_id, size_eu, width): {colourway_id: pairs}}`` from the database."""
+    q = select(Stock.model_id, Stock.size_eu, Stock.width, Stock.colourway_id, Stock.quantity)
+    if model_ids is not None:
+        q = q.where(Stock.model_id.in_(model_ids))
+    out: dict[tuple[str, str, str], dict[str, int]] = {}
+    for mid, eu, width, cw, qty in session.execute(q):
+        out.setdefault((mid, eu, width), {})[cw] = qty
+    return out
+
+
+def size_key(eu: float) -> str:
+    """The database spelling of an EU size (``42``, ``42.5``)."""
+    return f"{float(eu):g}"
+
+
+def shoe_to_dict(model: Any, stock: dict[tuple[str, str, str], dict[str, int]]) -> dict[str, Any]:
+    """A catalog model with live stock from the database and links to its 3D assets."""
+    d = model.to_dict()
+    for s in d["sizes"]:
+        s["stock"] = stock.get((model.id, size_key(s["eu"]), s["width"]), {})
+    d["brand_offset_mm"] = model.brand_offset_mm
+    d["links"] = {
+        "self": f"/api/shoes/{model.id}",
+        "glb": f"/api/shoes/{model.id}/model.glb",
+        "last_glb": f"/api/shoes/{model.id}/last.glb",
+    }
+    return d
+
+
+def _owned(
+    session: Session, model: type, obj_id: Any, user_id: int, what: str, is_admin: bool
+) -> Any:
+    try:
+        oid = int(obj_id)
+    except (TypeError, ValueError):
+        raise ApiError(400, "bad_id", f"{what} id must be an integer, got {obj_id!r}") from None
+    obj = session.get(model, oid) if 0 < oid < 2**63 else None
+    if obj is None or (obj.user_id != user_id and not is_admin):
+        raise ApiError(404, "not_found", f"no {what} {oid}")
+    if obj.status != "done":
+        raise ApiError(409, "not_ready", f"{what} {oid} is {obj.status}, not processed yet")
+    return obj
+
+
+def foot_profile(
+    session: Session, scan_id: Any, user_id: int, is_admin: bool = False
+) -> tuple[Scan, Any]:
+    """The scan and its :class:`~storefront.profiles.FootProfile`."""
+    from storefront.profiles import FootProfile
+
+    scan = _owned(session, Scan, scan_id, user_id, "scan", is_admin)
+    return scan, FootProfile.from_footscan_json(scan.result)
+
+
+def gait_profile(
+    session: Session, gait_id: Any, user_id: int, is_admin: bool = False
+) -> tuple[GaitSession, Any]:
+    """The gait session and its :class:`~storefront.profiles.GaitProfile`."""
+    from storefront.profiles import GaitProfile
+
+    gs = _owned(session, GaitSession, gait_id, user_id, "gait session", is_admin)
+    return gs, GaitProfile.from_gait_report(gs.report)
+
+
+def learned_offsets(session: Session) -> dict[str, dict[str, float]]:
+    """Learned size offsets: ``{"model": {model_id: mm}, "brand": {shop_id: mm}}``."""
+    out: dict[str, dict[str, float]] = {"model": {}, "brand": {}}
+    for row in session.scalars(select(LearnedOffset)):
+        out.setdefault(row.scope, {})[row.key] = row.offset_mm
+    return out
+
+
+def offsets_version(session: Session) -> Hashable:
+    """Changes whenever the learned offsets change (cache key)."""
+    return tuple(
+        session.execute(
+            select(func.count(LearnedOffset.id), func.max(LearnedOffset.updated_at))
+        ).one()
+    )
+
+
+def parse_preferences(args: Any) -> dict[str, Any]:
+    """Recommendation preferences from query parameters, validated (422 lists every bad one)."""
+    from storefront.catalog.models import CATEGORIES
+
+    errors: dict[str, str] = {}
+    prefs: dict[str, Any] = {}
+    cats = [c for c in args.getlist("category") if c]
+    bad = [c for c in cats if c not in CATEGORIES]
+    if bad:
+        errors["category"] = f"unknown {bad}; expected any of {list(CATEGORIES)}"
+    elif cats:
+        prefs["categories"] = tuple(sorted(set(cats)))
+    for key in ("max_price_eur", "min_price_eur"):
+        if args.get(key):
+            try:
+                val = float(args[key])
+                if not 0 <= val <= 100_000:
+                    raise ValueError
+                prefs[key] = val
+            except ValueError:
+                errors[key] = "expected a number from 0 to 100000"
+    colour = args.get("colour") or args.get("color")
+    if colour:
+        if len(colour) > 32 or not all(ch.isalnum() or ch in "# -" for ch in colour):
+            errors["colour"] = "expected a colour name or #rrggbb"
+        else:
+            prefs["colour"] = colour
+    top = args.get("limit", "10")
+    try:
+        n = int(top)
+        if not 1 <= n <= 100:
+            raise ValueError
+        prefs["top_n"] = n
+    except ValueError:
+        errors["limit"] = "expected an integer from 1 to 100"
+    if errors:
+        raise ApiError(422, "validation_failed", "recommendation parameters are invalid", errors)
+    return prefs

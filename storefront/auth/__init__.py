@@ -1,0 +1,1 @@
+"""Accounts, roles, bearer tokens, sessions and CSRF."""

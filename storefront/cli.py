@@ -1,0 +1,208 @@
+"""Command line: ``storefront serve|init-db|seed|create-manufacturer|release-aggregates|worker``.
+
+The same commands are registered on the Flask CLI (``flask --app storefront init-db`` ...).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+__all__ = ["main", "register_cli"]
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command() -> None:
+    """Create or migrate the database to the latest schema."""
+    from storefront.setup_db import upgrade_db
+
+    upgrade_db()
+    click.echo(f"database at head: {_safe_url(current_app.config['SQLALCHEMY_DATABASE_URI'])}")
+
+
+@click.command("seed")
+@click.option("--demo/--no-demo", default=True, help="Also create the demo shopper.")
+@with_appcontext
+def seed_command(demo: bool) -> None:
+    """Migrate, then seed the street (and demo shopper) if not seeded yet."""
+    from storefront.setup_db import migrate_and_seed
+
+    counts = migrate_and_seed(demo=demo)
+    click.echo(
+        f"seeded: {counts['catalog_rows']} catalog rows, {counts['demo_users']} demo shopper(s)"
+    )
+
+
+@click.command("create-manufacturer")
+@click.argument("name")
+@click.option("--epsilon-per-period", type=float, default=None, help="Privacy budget per quarter.")
+@click.option("--token-days", type=float, default=365.0, show_default=True)
+@with_appcontext
+def create_manufacturer_command(
+    name: str, epsilon_per_period: float | None, token_days: float
+) -> None:
+    """Create manufacturer NAME and print its API token as the last word."""
+    from storefront.auth.services import create_manufacturer, issue_token
+    from storefront.exceptions import ApiError
+    from storefront.extensions import db
+    from storefront.models import User
+    from storefront.setup_db import upgrade_db
+
+    upgrade_db()
+    eps = (
+        current_app.config["PRIVACY_EPSILON_PER_PERIOD"]
+        if epsilon_per_period is None
+        else epsilon_per_period
+    )
+    try:
+        mfr = create_manufacturer(db.session, name, eps)
+    except ApiError as exc:
+        raise click.ClickException(exc.message) from None
+    user = db.session.query(User).filter_by(manufacturer_id=mfr.id).one()
+    raw, expires = issue_token(db.session, user, token_days * 24, name="manufacturer")
+    db.session.commit()
+    click.echo(
+        f"manufacturer {mfr.id} {name!r} created; epsilon per quarter {eps:g}; token expires {expires:%Y-%m-%d}"
+    )
+    click.echo(f"token: {raw}")
+
+
+@click.command("release-aggregates")
+@click.argument("manufacturer")
+@click.option("--dims", default="length_bin,width", show_default=True)
+@click.option("--epsilon", type=float, default=0.25, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json")
+@with_appcontext
+def release_aggregates_command(manufacturer: str, dims: str, epsilon: float, fmt: str) -> None:
+    """Release DP foot statistics to MANUFACTURER (name or id), spending its budget."""
+    from sqlalchemy import or_, select
+
+    from storefront.domain_errors import DomainError
+    from storefront.errors import domain_to_api
+    from storefront.exceptions import ApiError
+    from storefront.extensions import db
+    from storefront.mfr.services import release, to_csv
+    from storefront.models import Manufacturer
+
+    ident = int(manufacturer) if manufacturer.isdigit() else -1
+    mfr = db.session.scalar(
+        select(Manufacturer).where(or_(Manufacturer.name == manufacturer, Manufacturer.id == ident))
+    )
+    if mfr is None:
+        raise click.ClickException(f"no manufacturer {manufacturer!r}")
+    try:
+        out = release(db.session, mfr, {"dims": dims, "epsilon": str(epsilon)}, current_app.config)
+    except DomainError as exc:
+        raise click.ClickException(domain_to_api(exc).message) from None
+    except ApiError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(to_csv(out) if fmt == "csv" else json.dumps(out, indent=2))
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Exit when the queue is empty.")
+@with_appcontext
+def worker_command(burst: bool) -> None:
+    """Run an RQ worker for background jobs (needs SHOESTREET_REDIS_URL)."""
+    from redis import Redis
+    from rq import Queue, Worker
+
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        raise click.ClickException("set SHOESTREET_REDIS_URL to run a worker")
+    conn = Redis.from_url(url)
+    worker = Worker([Queue(current_app.config["RQ_QUEUE"], connection=conn)], connection=conn)
+    worker.work(burst=burst)
+
+
+@click.command("serve")
+@click.option("--port", type=int, default=8000, show_default=True)
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Bind address (loopback by default)."
+)
+@click.option("--workers", type=int, default=2, show_default=True)
+@click.option("--threads", type=int, default=4, show_default=True)
+@with_appcontext
+def serve_command(port: int, host: str, workers: int, threads: int) -> None:
+    """Migrate and seed, then serve with gunicorn (production WSGI server)."""
+    from storefront.setup_db import migrate_and_seed
+
+    counts = migrate_and_seed()
+    click.echo(
+        f"database ready ({counts['catalog_rows']} new catalog rows); serving on http://{host}:{port}/"
+    )
+    _run_gunicorn(host, port, workers, threads)
+
+
+def _run_gunicorn(host: str, port: int, workers: int, threads: int) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    class _App(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("threads", threads)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("timeout", 120)
+            self.cfg.set("accesslog", None)
+
+        def load(self) -> Flask:
+            from storefront import create_app
+
+            return create_app()
+
+    os.environ.setdefault("SHOESTREET_AUTO_INIT", "0")  # already migrated and seeded above
+    _App().run()
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+_COMMANDS = (
+    init_db_command,
+    seed_command,
+    create_manufacturer_command,
+    release_aggregates_command,
+    worker_command,
+    serve_command,
+)
+
+
+def register_cli(app: Flask) -> None:
+    """Add the commands to ``flask --app storefront``."""
+    for cmd in _COMMANDS:
+        app.cli.add_command(cmd)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console script entry point: ``storefront COMMAND``."""
+    from flask.cli import FlaskGroup
+
+    from storefront import create_app
+
+    group = FlaskGroup(
+        create_app=lambda: create_app(), add_default_commands=False, help="Shoe Street storefront."
+    )
+    try:
+        group.main(args=argv, prog_name="storefront", standalone_mode=False)
+    except click.exceptions.Abort:
+        return 1
+    except click.ClickException as exc:
+        exc.show()
+        return 2
+    except SystemExit as exc:  # click exits for --help
+        return int(exc.code or 0)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,159 @@
+"""Layered configuration: defaults, then the instance file (or test config), then ``SHOESTREET_*``."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+__all__ = ["ENV_PREFIX", "ENV_VARS", "configure_app", "default_config", "parse_bool"]
+
+#: Prefix of every environment variable the service reads.
+ENV_PREFIX = "SHOESTREET_"
+
+
+def parse_bool(text: str) -> bool:
+    """Parse ``1/0, true/false, yes/no, on/off`` (case-insensitive); anything else is an error."""
+    low = text.strip().lower()
+    if low in {"1", "true", "yes", "on"}:
+        return True
+    if low in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"expected a boolean (1/0, true/false, yes/no, on/off), got {text!r}")
+
+
+def _parse_rate(text: str) -> str:
+    """Validate ``"N/SECONDS"`` (requests per window) and return it unchanged."""
+    count, _, window = text.partition("/")
+    if not (count.strip().isdigit() and window.strip().isdigit() and int(window) > 0):
+        raise ValueError(f"expected a rate like '10/60' (requests/seconds), got {text!r}")
+    return f"{int(count)}/{int(window)}"
+
+
+def _parse_backend(text: str) -> str:
+    value = text.strip().lower()
+    if value not in {"thread", "rq", "inline"}:
+        raise ValueError(f"expected a job backend 'thread', 'rq' or 'inline', got {text!r}")
+    return value
+
+
+#: Environment variable suffix -> (config key, parser). Every variable is parsed explicitly.
+ENV_VARS: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "SECRET_KEY": ("SECRET_KEY", str),
+    "DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
+    "JOB_BACKEND": ("JOB_BACKEND", _parse_backend),
+    "JOB_WORKERS": ("JOB_WORKERS", int),
+    "REDIS_URL": ("REDIS_URL", str),
+    "RQ_QUEUE": ("RQ_QUEUE", str),
+    "MAX_UPLOAD_MB": ("MAX_UPLOAD_MB", int),
+    "MAX_DECOMPRESSED_MB": ("MAX_DECOMPRESSED_MB", int),
+    "TOKEN_TTL_HOURS": ("TOKEN_TTL_HOURS", float),
+    "RATELIMIT_LOGIN": ("RATELIMIT_LOGIN", _parse_rate),
+    "RATELIMIT_UPLOAD": ("RATELIMIT_UPLOAD", _parse_rate),
+    "RATELIMIT_ENABLED": ("RATELIMIT_ENABLED", parse_bool),
+    "AUTO_INIT": ("AUTO_INIT", parse_bool),
+    "SEED_DEMO": ("SEED_DEMO", parse_bool),
+    "CATALOG_PATH": ("CATALOG_PATH", str),
+    "PRIVACY_EPSILON_PER_PERIOD": ("PRIVACY_EPSILON_PER_PERIOD", float),
+    "PRIVACY_MAX_EPSILON_PER_QUERY": ("PRIVACY_MAX_EPSILON_PER_QUERY", float),
+    "PRIVACY_MIN_CELL": ("PRIVACY_MIN_CELL", int),
+    "UPLOAD_DIR": ("UPLOAD_DIR", str),
+    "SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", parse_bool),
+}
+
+
+def default_config(instance_path: str) -> dict[str, Any]:
+    """Defaults: everything embedded (SQLite and uploads in the instance folder, thread jobs)."""
+    inst = Path(instance_path)
+    return {
+        "SECRET_KEY": None,
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{inst / 'shoestreet.db'}",
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
+        "JOB_BACKEND": "thread",
+        "JOB_WORKERS": 2,
+        "REDIS_URL": None,
+        "RQ_QUEUE": "shoestreet",
+        "MAX_UPLOAD_MB": 50,
+        "MAX_DECOMPRESSED_MB": 200,
+        "TOKEN_TTL_HOURS": 24.0 * 7,
+        "RATELIMIT_LOGIN": "10/60",
+        "RATELIMIT_UPLOAD": "30/60",
+        "RATELIMIT_ENABLED": True,
+        "AUTO_INIT": True,
+        "SEED_DEMO": True,
+        "CATALOG_PATH": None,
+        "PRIVACY_EPSILON_PER_PERIOD": 1.0,
+        "PRIVACY_MAX_EPSILON_PER_QUERY": 1.0,
+        "PRIVACY_MIN_CELL": 10,
+        "UPLOAD_DIR": str(inst / "uploads"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": False,
+        "JSON_SORT_KEYS": False,
+    }
+
+
+def _env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for suffix, (key, parser) in ENV_VARS.items():
+        raw = environ.get(ENV_PREFIX + suffix)
+        if raw is None:
+            continue
+        try:
+            out[key] = parser(raw)
+        except ValueError as exc:
+            raise ValueError(f"{ENV_PREFIX}{suffix}: {exc}") from None
+    return out
+
+
+def _instance_secret_key(instance_path: str) -> str:
+    """Read (or create once, atomically) the instance folder's secret key file."""
+    path = Path(instance_path) / "secret_key"
+    if path.is_file():
+        return path.read_text().strip()
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    tmp.write_text(secrets.token_urlsafe(48))
+    os.chmod(tmp, 0o600)
+    try:
+        # link() fails if another process won the race; then we read theirs.
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path.read_text().strip()
+
+
+def configure_app(
+    app: Flask, test_config: Mapping[str, Any] | None, environ: Mapping[str, str] | None = None
+) -> None:
+    """Layer defaults, instance ``config.py`` (or ``test_config``) and ``SHOESTREET_*`` variables."""
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(default_config(app.instance_path))
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.update(_env_overrides(os.environ if environ is None else environ))
+    else:
+        app.config.from_mapping(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret_key(app.instance_path)
+    app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_UPLOAD_MB"]) * 1024 * 1024
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    # psycopg 3 is the driver we ship; plain postgresql:// URLs would ask for psycopg2.
+    if uri.startswith("postgres://"):
+        uri = "postgresql://" + uri[len("postgres://") :]
+    if uri.startswith("postgresql://"):
+        uri = "postgresql+psycopg://" + uri[len("postgresql://") :]
+    app.config["SQLALCHEMY_DATABASE_URI"] = uri
+    opts = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if uri.startswith("sqlite"):
+        # Threads (job pool, threaded dev server) share the file: wait for the write lock.
+        opts.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
+    else:
+        opts.setdefault("pool_pre_ping", True)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = opts
+    os.makedirs(app.config["UPLOAD_DIR"], exist_ok=True)

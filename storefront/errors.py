@@ -1,0 +1,88 @@
+"""JSON errors for the API: one exception type for views, handlers for everything else."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from storefront.domain_errors import (
+    DomainError,
+    PrivacyBudgetExceeded,
+    ProfileError,
+    QueryTooNarrow,
+    UnknownModel,
+    UnknownSize,
+)
+from storefront.exceptions import ApiError, StorefrontError
+
+# Most specific first.
+_DOMAIN_STATUS: tuple[tuple[type[DomainError], int, str], ...] = (
+    (UnknownModel, 404, "not_found"),
+    (UnknownSize, 404, "unknown_size"),
+    (PrivacyBudgetExceeded, 403, "privacy_budget_exhausted"),
+    (QueryTooNarrow, 422, "query_too_narrow"),
+    (ProfileError, 422, "profile_incomplete"),
+)
+
+__all__ = ["ApiError", "StorefrontError", "domain_to_api", "register_error_handlers"]
+
+log = logging.getLogger(__name__)
+
+
+def _wants_json() -> bool:
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json"
+
+
+def _json(err: ApiError):  # type: ignore[no-untyped-def]
+    resp = jsonify(err.to_dict())
+    resp.status_code = err.status
+    for k, v in err.headers.items():
+        resp.headers[k] = v
+    return resp
+
+
+def domain_to_api(err: DomainError) -> ApiError:
+    """Map a Flask-free domain error to its HTTP status and code."""
+    for cls, status, code in _DOMAIN_STATUS:
+        if isinstance(err, cls):
+            return ApiError(status, code, str(err))
+    return ApiError(422, "invalid_input", str(err))
+
+
+def register_error_handlers(app: Flask) -> None:
+    """JSON errors under ``/api`` (and for clients asking for JSON); HTML pages keep Flask's."""
+
+    @app.errorhandler(ApiError)
+    def _api_error(err: ApiError):  # type: ignore[no-untyped-def]
+        return _json(err)
+
+    @app.errorhandler(DomainError)
+    def _domain_error(err: DomainError):  # type: ignore[no-untyped-def]
+        return _json(domain_to_api(err))
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(err: RequestEntityTooLarge):  # type: ignore[no-untyped-def]
+        limit = app.config.get("MAX_UPLOAD_MB")
+        return _json(ApiError(413, "payload_too_large", f"request body exceeds {limit} MB"))
+
+    @app.errorhandler(HTTPException)
+    def _http(err: HTTPException):  # type: ignore[no-untyped-def]
+        if not _wants_json():
+            return err
+        code = (err.name or "error").lower().replace(" ", "_")
+        return _json(ApiError(err.code or 500, code, err.description or err.name))
+
+    @app.errorhandler(Exception)
+    def _unexpected(err: Exception):  # type: ignore[no-untyped-def]
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        from storefront.extensions import db
+
+        db.session.rollback()
+        if not _wants_json():
+            return "Internal Server Error", 500
+        return _json(ApiError(500, "internal_error", "internal server error (logged)"))

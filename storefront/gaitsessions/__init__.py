@@ -1,0 +1,1 @@
+"""Gait sessions: insole recordings (file or chunked upload), analysis report, trends."""

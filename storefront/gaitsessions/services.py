@@ -1,0 +1,262 @@
+"""Gait-session services (no Flask): accept recordings, analyse them as jobs, trends."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storefront.exceptions import ApiError
+from storefront.extensions import db
+from storefront.gaitsessions._gait import GAIT_EXTENSIONS, analyze_file
+from storefront.jobs import ProgressFn
+from storefront.models import GaitSession, GaitUpload, Job, User, as_utc
+from storefront.uploads import UploadedFile, check_filename, read_upload
+
+__all__ = [
+    "append_chunk",
+    "create_session",
+    "get_session_for",
+    "process_gait_session",
+    "require_gait_consent",
+    "session_to_dict",
+    "start_chunked",
+    "trends_for",
+]
+
+_WFDB_MAIN = (".hea",)
+
+
+def require_gait_consent(user: User) -> None:
+    """Gait data reveal health status: refuse without the separate, explicit consent."""
+    if not user.consent_gait_health:
+        raise ApiError(
+            403,
+            "consent_required",
+            "gait recordings are health data: give explicit consent first "
+            '(PATCH /api/me with {"consent": {"gait_health": true}})',
+        )
+
+
+def _store_files(files: list[UploadedFile], upload_dir: str) -> tuple[str, str]:
+    """Write the files into a fresh folder (atomically, by renaming the folder); return (folder, main file)."""
+    names = [f.filename for f in files]
+    if len(set(names)) != len(names):
+        raise ApiError(422, "bad_archive", "the archive has duplicate file names")
+    main = next((f.filename for f in files if f.suffix in _WFDB_MAIN), None)
+    if main is None:
+        if len(files) != 1:
+            raise ApiError(
+                422,
+                "bad_archive",
+                "several files are only accepted for a WFDB record (.hea + data)",
+            )
+        main = files[0].filename
+    root = Path(upload_dir) / "gait"
+    root.mkdir(parents=True, exist_ok=True)
+    folder = uuid.uuid4().hex
+    tmp = root / f".{folder}.tmp"
+    tmp.mkdir()
+    try:
+        for f in files:
+            (tmp / f.filename).write_bytes(f.data)
+        os.replace(tmp, root / folder)
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return f"gait/{folder}", main
+
+
+def create_session(
+    session: Session,
+    user: User,
+    filename: str | None,
+    data: bytes,
+    upload_dir: str,
+    max_decompressed_bytes: int,
+) -> GaitSession:
+    """Check and store a recording upload; add a queued session row (flushed)."""
+    require_gait_consent(user)
+    files = read_upload(filename, data, GAIT_EXTENSIONS, max_decompressed_bytes, max_members=4)
+    folder, main = _store_files(files, upload_dir)
+    gs = GaitSession(user_id=user.id, filename=main, stored_name=folder)
+    session.add(gs)
+    try:
+        session.flush()
+    except Exception:
+        shutil.rmtree(Path(upload_dir) / folder, ignore_errors=True)
+        raise
+    return gs
+
+
+def start_chunked(session: Session, user: User, filename: Any) -> GaitUpload:
+    """Open a chunked upload for ``filename`` (plain file, no archives)."""
+    require_gait_consent(user)
+    if not isinstance(filename, str):
+        raise ApiError(
+            422, "validation_failed", "filename must be a string", {"filename": "required"}
+        )
+    name = check_filename(filename, GAIT_EXTENSIONS)
+    if name.lower().endswith((".zip", ".gz")):
+        raise ApiError(
+            415, "unsupported_file_type", "chunked uploads take the plain recording file"
+        )
+    up = GaitUpload(id=str(uuid.uuid4()), user_id=user.id, filename=name)
+    session.add(up)
+    session.flush()
+    return up
+
+
+def append_chunk(
+    up: GaitUpload, offset: int, data: bytes, upload_dir: str, max_bytes: int
+) -> GaitUpload:
+    """Append ``data`` at ``offset``; offsets must follow on exactly (resumable, idempotent retry)."""
+    if offset != up.received_bytes:
+        raise ApiError(
+            409,
+            "offset_mismatch",
+            f"expected the chunk at offset {up.received_bytes}, got {offset}",
+            headers={"Upload-Offset": str(up.received_bytes)},
+        )
+    if up.received_bytes + len(data) > max_bytes:
+        raise ApiError(413, "payload_too_large", f"the recording exceeds {max_bytes >> 20} MB")
+    part = Path(upload_dir) / "gait" / f"{up.id}.part"
+    part.parent.mkdir(parents=True, exist_ok=True)
+    with open(part, "ab") as fh:
+        fh.seek(offset)
+        fh.truncate(offset)
+        fh.write(data)
+    up.received_bytes = offset + len(data)
+    return up
+
+
+def complete_chunked(session: Session, user: User, up: GaitUpload, upload_dir: str) -> GaitSession:
+    """Turn a finished chunked upload into a queued session."""
+    part = Path(upload_dir) / "gait" / f"{up.id}.part"
+    if up.received_bytes == 0 or not part.is_file():
+        raise ApiError(422, "empty_file", "no chunks were received")
+    data = part.read_bytes()
+    folder, main = _store_files([UploadedFile(up.filename, data)], upload_dir)
+    gs = GaitSession(user_id=user.id, filename=main, stored_name=folder)
+    session.add(gs)
+    session.delete(up)
+    session.flush()
+    part.unlink(missing_ok=True)
+    return gs
+
+
+def process_gait_session(session_id: int, progress: ProgressFn) -> None:
+    """Job handler: analyse the recording and store report JSON + HTML."""
+    from flask import current_app
+
+    gs = db.session.get(GaitSession, session_id)
+    if gs is None:
+        return
+    gs.status = "running"
+    db.session.commit()
+    upload_dir = Path(current_app.config["UPLOAD_DIR"])
+    progress(0.1, "reading and analysing")
+    try:
+        report, html = analyze_file(upload_dir / gs.stored_name / gs.filename)
+    except Exception as exc:
+        db.session.rollback()
+        gs = db.session.get(GaitSession, session_id)
+        if gs is not None:
+            gs.status = "failed"
+            gs.error = (
+                str(exc)[:2000]
+                if _is_user_error(exc)
+                else "internal error while analysing (logged)"
+            )
+            db.session.commit()
+        raise
+    progress(0.9, "saving report")
+    gs = db.session.get(GaitSession, session_id)
+    if gs is None:
+        return
+    if html is not None:
+        (upload_dir / gs.stored_name / "report.html").write_text(html, encoding="utf-8")
+        gs.html_name = f"{gs.stored_name}/report.html"
+    from storefront.scans.services import _jsonable
+
+    gs.report = _jsonable(report)
+    gs.status = "done"
+    gs.error = None
+    db.session.commit()
+
+
+def _is_user_error(exc: BaseException) -> bool:
+    try:
+        from gait.exceptions import GaitError
+    except ImportError:  # pragma: no cover
+        return False
+    return isinstance(exc, GaitError)
+
+
+def get_session_for(session: Session, user: User, session_id: Any) -> GaitSession:
+    """The user's gait session; 404 for unknown ids and other people's sessions alike."""
+    try:
+        sid = int(session_id)
+    except (TypeError, ValueError):
+        raise ApiError(
+            400, "bad_id", f"gait session id must be an integer, got {session_id!r}"
+        ) from None
+    gs = session.get(GaitSession, sid) if 0 < sid < 2**63 else None
+    if gs is None or (gs.user_id != user.id and user.role != "admin"):
+        raise ApiError(404, "not_found", f"no gait session {sid}")
+    return gs
+
+
+def session_to_dict(gs: GaitSession, job: Job | None, full: bool = True) -> dict[str, Any]:
+    """Public view of a gait session (the report only when ``full``)."""
+    from storefront.jobs import job_to_dict
+
+    return {
+        "id": gs.id,
+        "status": gs.status,
+        "filename": gs.filename,
+        "created_at": as_utc(gs.created_at).isoformat(),
+        "report": gs.report if full else None,
+        "summary": (gs.report or {}).get("summary"),
+        "error": gs.error,
+        "job": job_to_dict(job) if job else None,
+        "links": {
+            "self": f"/api/gait/sessions/{gs.id}",
+            "report_html": f"/api/gait/sessions/{gs.id}/report.html" if gs.html_name else None,
+        },
+    }
+
+
+_TREND_KEYS = (
+    "cadence_spm",
+    "stride_cv_pct",
+    "stance_pct",
+    "double_support_pct",
+    "symmetry_index_pct",
+    "walking_speed_m_s",
+)
+
+
+def trends_for(session: Session, user: User) -> dict[str, Any]:
+    """Summary numbers of every analysed session over time (oldest first)."""
+    rows = session.scalars(
+        select(GaitSession)
+        .where(GaitSession.user_id == user.id, GaitSession.status == "done")
+        .order_by(GaitSession.created_at)
+    )
+    points = []
+    for gs in rows:
+        summary = (gs.report or {}).get("summary") or {}
+        points.append(
+            {
+                "session_id": gs.id,
+                "created_at": as_utc(gs.created_at).isoformat(),
+                **{k: summary.get(k) for k in _TREND_KEYS if k in summary},
+            }
+        )
+    return {"metrics": [k for k in _TREND_KEYS], "points": points}

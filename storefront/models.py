@@ -1,0 +1,360 @@
+"""Database tables (SQLAlchemy 2 declarative on Flask-SQLAlchemy); migrations live in ``migrations/``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from storefront.extensions import db
+
+__all__ = [
+    "ApiToken",
+    "CartItem",
+    "FitFeedback",
+    "GaitSession",
+    "GaitUpload",
+    "Job",
+    "LearnedOffset",
+    "MadeToMeasure",
+    "Manufacturer",
+    "Order",
+    "OrderLine",
+    "PrivacyRelease",
+    "ReturnRequest",
+    "Scan",
+    "Shop",
+    "ShoeModel",
+    "Stock",
+    "User",
+    "utcnow",
+]
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now (UTC)."""
+    return datetime.now(UTC)
+
+
+class _TZDateTime(DateTime):
+    """Timestamps stored in UTC; SQLite hands them back naive, so re-attach UTC."""
+
+    cache_ok = True
+
+    def __init__(self) -> None:
+        super().__init__(timezone=True)
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """Attach UTC to a naive timestamp read back from SQLite."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+class Manufacturer(db.Model):
+    """A shoe maker that may read aggregate foot statistics (never per-person data)."""
+
+    __tablename__ = "manufacturer"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    epsilon_per_period: Mapped[float] = mapped_column(Float, default=1.0)
+    created_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
+
+
+class User(db.Model):
+    """An account: shopper (also an insole wearer), manufacturer or admin."""
+
+    __tablename__ = "user_account"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True, index=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    role: Mapped[str] = mapped_column(String(16), default="shopper")
+    display_name: Mapped[str] = mapped_column(String(80), default="")
+    manufacturer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("manufacturer.id", ondelete="CASCADE"), nullable=True
+    )
+    # Coarse, optional demographics; only ever released as DP aggregates with consent.
+    region: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    age_band: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    sex: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # Two separate, explicit consents (GDPR Art. 9(2)(a), PIPA Art. 23).
+    consent_aggregates: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_gait_health: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_updated_at: Mapped[datetime | None] = mapped_column(_TZDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
+
+    manufacturer: Mapped[Manufacturer | None] = relationship()
+
+
+class ApiToken(db.Model):
+    """A bearer token; only its SHA-256 is stored."""
+
+    __tablename__ = "api_token"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(64), default="api")
+    created_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(_TZDateTime())
+
+    user: Mapped[User] = relationship()
+
+
+class Shop(db.Model):
+    """A shop on the street (one brand, one sizing offset)."""
+
+    __tablename__ = "shop"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    brand: Mapped[str] = mapped_column(String(120))
+    tagline: Mapped[str] = mapped_column(String(255), default="")
+    size_offset_mm: Mapped[float] = mapped_column(Float, default=0.0)
+    street_position: Mapped[list[float]] = mapped_column(JSON, default=list)
+    color: Mapped[str] = mapped_column(String(16), default="#888888")
+
+
+class ShoeModel(db.Model):
+    """A shoe model; lasts and traits stay in the catalog file, price and stock live here."""
+
+    __tablename__ = "shoe_model"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    shop_id: Mapped[str] = mapped_column(ForeignKey("shop.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    category: Mapped[str] = mapped_column(String(32), index=True)
+    price_cents: Mapped[int] = mapped_column(Integer)
+
+
+class Stock(db.Model):
+    """Pairs on the shelf for one model x size x colourway."""
+
+    __tablename__ = "stock"
+    __table_args__ = (UniqueConstraint("model_id", "size_eu", "width", "colourway_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_id: Mapped[str] = mapped_column(
+        ForeignKey("shoe_model.id", ondelete="CASCADE"), index=True
+    )
+    size_eu: Mapped[str] = mapped_column(String(8))
+    width: Mapped[str] = mapped_column(String(8))
+    colourway_id: Mapped[str] = mapped_column(String(64))
+    quantity: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Job(db.Model):
+    """A background job (scan processing, gait analysis, offset learning) and its progress."""
+
+    __tablename__ = "job"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    target_id: Mapped[int] = mapped_column(Integer)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    stage: Mapped[str] = mapped_column(String(64), default="queued")
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    backend: Mapped[str] = mapped_column(String(16), default="thread")
+    created_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
+
+
+class Scan(db.Model):
+    """An uploaded foot scan and, once processed, its measurements (footscan JSON)."""
+
+    __tablename__ = "scan"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    job_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(255))
+    units: Mapped[str] = mapped_column(String(8), default="auto")
+    size_bytes: Mapped[int] = mapped_column(Integer, default=0)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
+
+
+class GaitSession(db.Model):
+    """An uploaded insole recording and its analysis (gait report JSON + HTML file)."""
+
+    __tablename__ = "gait_session"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    job_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(255))
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    html_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
+
+
+class GaitUpload(db.Model):
+    """A chunked upload in progress (``gait record --upload``); becomes a GaitSession."""
+
+    __tablename__ = "gait_upload"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    filename: Mapped[str] = mapped_column(String(255))
+    received_bytes: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
+
+
+class CartItem(db.Model):
+    """One line in a shopper's cart."""
+
+    __tablename__ = "cart_item"
+    __table_args__ = (UniqueConstraint("user_id", "stock_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    stock_id: Mapped[int] = mapped_column(ForeignKey("stock.id", ondelete="CASCADE"))
+    quantity: Mapped[int] = mapped_column(Integer, default=1)
+
+    stock: Mapped[Stock] = relationship()
+
+
+class Order(db.Model):
+    """A paid order (stock pairs or made to measure). Kept, unlinked, after account deletion."""
+
+    __tablename__ = "shop_order"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20), default="stock")
+    status: Mapped[str] = mapped_column(String(20), default="paid")
+    total_cents: Mapped[int] = mapped_column(Integer, default=0)
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    payment_ref: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
+
+    lines: Mapped[list[OrderLine]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id"
+    )
+
+
+class OrderLine(db.Model):
+    """One model x size x colourway in an order."""
+
+    __tablename__ = "order_line"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(
+        ForeignKey("shop_order.id", ondelete="CASCADE"), index=True
+    )
+    stock_id: Mapped[int | None] = mapped_column(
+        ForeignKey("stock.id", ondelete="SET NULL"), nullable=True
+    )
+    model_id: Mapped[str] = mapped_column(String(64))
+    size_eu: Mapped[str] = mapped_column(String(8))
+    width: Mapped[str] = mapped_column(String(8))
+    colourway_id: Mapped[str] = mapped_column(String(64))
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price_cents: Mapped[int] = mapped_column(Integer)
+    returned_quantity: Mapped[int] = mapped_column(Integer, default=0)
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+
+
+class ReturnRequest(db.Model):
+    """A return of pairs from an order line, with the shopper's fit reason."""
+
+    __tablename__ = "return_request"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_line_id: Mapped[int] = mapped_column(ForeignKey("order_line.id", ondelete="CASCADE"))
+    quantity: Mapped[int] = mapped_column(Integer, default=1)
+    fit_label: Mapped[str] = mapped_column(String(16))
+    comment: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
+
+
+class FitFeedback(db.Model):
+    """ "too small / fits / too large" for a worn size, with foot and last numbers (learner input)."""
+
+    __tablename__ = "fit_feedback"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    model_id: Mapped[str] = mapped_column(String(64), index=True)
+    shop_id: Mapped[str] = mapped_column(String(64))
+    size_eu: Mapped[str] = mapped_column(String(8))
+    foot_length_mm: Mapped[float] = mapped_column(Float)
+    ball_girth_mm: Mapped[float] = mapped_column(Float)
+    last_length_mm: Mapped[float] = mapped_column(Float)
+    last_girth_mm: Mapped[float] = mapped_column(Float)
+    label: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(16), default="feedback")
+    created_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
+
+
+class LearnedOffset(db.Model):
+    """A size offset learned from feedback, per model or per brand (shop)."""
+
+    __tablename__ = "learned_offset"
+    __table_args__ = (UniqueConstraint("scope", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(8))
+    key: Mapped[str] = mapped_column(String(64))
+    offset_mm: Mapped[float] = mapped_column(Float)
+    n_feedback: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
+
+
+class MadeToMeasure(db.Model):
+    """A made-to-measure order: measurements snapshot + last-modification spec for the maker."""
+
+    __tablename__ = "made_to_measure"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(
+        ForeignKey("shop_order.id", ondelete="CASCADE"), unique=True
+    )
+    model_id: Mapped[str] = mapped_column(String(64))
+    shop_id: Mapped[str] = mapped_column(String(64))
+    colourway_id: Mapped[str] = mapped_column(String(64))
+    base_size_eu: Mapped[str] = mapped_column(String(8))
+    base_width: Mapped[str] = mapped_column(String(8))
+    measurements: Mapped[dict[str, Any]] = mapped_column(JSON)
+    last_spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20), default="sent_to_maker")
+    created_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
+
+
+class PrivacyRelease(db.Model):
+    """One aggregate release to a manufacturer: the privacy ledger (epsilon spent per period)."""
+
+    __tablename__ = "privacy_release"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    manufacturer_id: Mapped[int] = mapped_column(
+        ForeignKey("manufacturer.id", ondelete="CASCADE"), index=True
+    )
+    period: Mapped[str] = mapped_column(String(8))
+    epsilon: Mapped[float] = mapped_column(Float)
+    query: Mapped[dict[str, Any]] = mapped_column(JSON)
+    n_cells: Mapped[int] = mapped_column(Integer, default=0)
+    n_suppressed: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)

@@ -1,0 +1,1 @@
+"""Foot scans: upload, background measurement with footscan, results and the foot GLB."""

@@ -1,0 +1,80 @@
+"""The one place that talks to :mod:`footscan` (reading, measuring, demo feet, GLB export)."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+__all__ = ["SCAN_EXTENSIONS", "demo_scan_ply", "foot_glb_bytes", "measure_file"]
+
+
+def _scan_formats() -> dict[str, str]:
+    from footscan._io import SCAN_FORMATS
+
+    return SCAN_FORMATS
+
+
+#: File extensions accepted for scan uploads (footscan's readers).
+SCAN_EXTENSIONS: tuple[str, ...] = tuple(sorted(_scan_formats()))
+
+
+def _pipeline() -> Any:
+    import footscan
+
+    if hasattr(footscan, "measure_scan"):
+        return footscan
+    return importlib.import_module("footscan._pipeline")
+
+
+def _result_dict(result: Any) -> dict[str, Any]:
+    if isinstance(result, dict):
+        return result
+    for name in ("to_dict", "to_json_dict", "as_dict"):
+        fn = getattr(result, name, None)
+        if callable(fn):
+            return fn()
+    import footscan
+
+    fn = getattr(footscan, "result_to_dict", None)
+    if callable(fn):
+        return fn(result)
+    raise TypeError(f"cannot turn {type(result).__name__} into the footscan JSON dict")
+
+
+def measure_file(path: Path, filename: str, units: str) -> dict[str, Any]:
+    """Read and measure a stored scan; return footscan's JSON dict (side, *_mm, sizes, quality)."""
+    from footscan._io import read_scan_bytes
+
+    cloud = read_scan_bytes(path.read_bytes(), filename, units)
+    return _result_dict(_pipeline().measure_scan(cloud))
+
+
+def demo_scan_ply(foot_length_mm: float, side: str, seed: int) -> bytes:
+    """A synthetic phone capture of a foot of known length, as PLY bytes."""
+    import io
+    import tempfile
+
+    from footscan import _synthetic
+    from footscan._io import write_scan
+
+    foot = _synthetic.make_foot(length_mm=foot_length_mm, side=side, seed=seed)
+    capture = _synthetic.make_capture(foot, seed=seed)
+    cloud = getattr(capture, "cloud", capture)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "demo.ply"
+        write_scan(cloud, out)
+        buf = io.BytesIO(out.read_bytes())
+    return buf.getvalue()
+
+
+def foot_glb_bytes(path: Path, filename: str, units: str) -> bytes:
+    """The measured foot as a GLB (metres, +Y up) through footscan's exporter."""
+    import footscan
+    from footscan._io import read_scan_bytes
+
+    cloud = read_scan_bytes(path.read_bytes(), filename, units)
+    export = getattr(footscan, "export_glb", None)
+    if export is None:
+        export = importlib.import_module("footscan._export").export_glb
+    return export(cloud)

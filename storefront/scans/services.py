@@ -1,0 +1,163 @@
+"""Scan services (no Flask): accept an upload, process it as a job, present the result."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storefront.exceptions import ApiError
+from storefront.extensions import db
+from storefront.jobs import ProgressFn
+from storefront.models import Job, Scan, User, as_utc
+from storefront.scans._footscan import SCAN_EXTENSIONS, measure_file
+from storefront.uploads import read_upload, store_bytes
+
+__all__ = [
+    "UNITS",
+    "create_scan",
+    "get_scan_for",
+    "latest_scan_for",
+    "process_scan",
+    "scan_to_dict",
+]
+
+#: Accepted ``units`` form values.
+UNITS = ("auto", "m", "cm", "mm")
+
+
+def create_scan(
+    session: Session,
+    user: User,
+    filename: str | None,
+    data: bytes,
+    units: str,
+    upload_dir: str,
+    max_decompressed_bytes: int,
+) -> Scan:
+    """Check and store an upload, add a ``queued`` scan row (flushed, not committed)."""
+    if units not in UNITS:
+        raise ApiError(
+            422,
+            "validation_failed",
+            f"units must be one of {UNITS}, got {units!r}",
+            {"units": "bad value"},
+        )
+    (upload,) = read_upload(filename, data, SCAN_EXTENSIONS, max_decompressed_bytes)
+    stored = store_bytes(Path(upload_dir) / "scans", upload.data, upload.suffix)
+    scan = Scan(
+        user_id=user.id,
+        filename=upload.filename,
+        stored_name=f"scans/{stored}",
+        units=units,
+        size_bytes=len(upload.data),
+    )
+    session.add(scan)
+    try:
+        session.flush()
+    except Exception:
+        (Path(upload_dir) / scan.stored_name).unlink(missing_ok=True)
+        raise
+    return scan
+
+
+def process_scan(scan_id: int, progress: ProgressFn) -> None:
+    """Job handler: measure the stored scan and save footscan's JSON on the row."""
+    from flask import current_app
+
+    scan = db.session.get(Scan, scan_id)
+    if scan is None:
+        return
+    scan.status = "running"
+    db.session.commit()
+    path = Path(current_app.config["UPLOAD_DIR"]) / scan.stored_name
+    progress(0.1, "reading and measuring")
+    try:
+        result = measure_file(path, scan.filename, scan.units)
+    except Exception as exc:
+        db.session.rollback()
+        scan = db.session.get(Scan, scan_id)
+        if scan is not None:
+            scan.status = "failed"
+            scan.error = (
+                str(exc)[:2000] if not _is_bug(exc) else "internal error while measuring (logged)"
+            )
+            db.session.commit()
+        raise
+    progress(0.9, "saving measurements")
+    scan = db.session.get(Scan, scan_id)
+    if scan is None:  # deleted while we worked
+        return
+    scan.result = _jsonable(result)
+    scan.status = "done"
+    scan.error = None
+    db.session.commit()
+
+
+def _is_bug(exc: BaseException) -> bool:
+    try:
+        from footscan.exceptions import FootscanError
+    except ImportError:  # pragma: no cover
+        return True
+    return not isinstance(exc, FootscanError)
+
+
+def _jsonable(obj: Any) -> Any:
+    """numpy scalars/arrays -> plain JSON types."""
+    import numpy as np
+
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, np.generic):
+        return obj.item()
+    return obj
+
+
+def get_scan_for(session: Session, user: User, scan_id: Any) -> Scan:
+    """The user's scan by id; 404 for unknown ids and other people's scans alike."""
+    try:
+        sid = int(scan_id)
+    except (TypeError, ValueError):
+        raise ApiError(400, "bad_id", f"scan id must be an integer, got {scan_id!r}") from None
+    scan = session.get(Scan, sid) if 0 < sid < 2**63 else None
+    if scan is None or (scan.user_id != user.id and user.role != "admin"):
+        raise ApiError(404, "not_found", f"no scan {sid}")
+    return scan
+
+
+def latest_scan_for(session: Session, user_id: int) -> Scan | None:
+    """The person's newest measured scan (one record per person for aggregates)."""
+    return session.scalar(
+        select(Scan)
+        .where(Scan.user_id == user_id, Scan.status == "done")
+        .order_by(Scan.id.desc())
+        .limit(1)
+    )
+
+
+def scan_to_dict(scan: Scan, job: Job | None) -> dict[str, Any]:
+    """Public view of a scan and its job."""
+    from storefront.jobs import job_to_dict
+
+    return {
+        "id": scan.id,
+        "status": scan.status,
+        "filename": scan.filename,
+        "units": scan.units,
+        "size_bytes": scan.size_bytes,
+        "created_at": as_utc(scan.created_at).isoformat(),
+        "measurements": scan.result,
+        "error": scan.error,
+        "job": job_to_dict(job) if job else None,
+        "links": {
+            "self": f"/api/scans/{scan.id}",
+            "foot_glb": f"/api/scans/{scan.id}/foot.glb",
+            "job": f"/api/jobs/{scan.job_id}" if scan.job_id else None,
+        },
+    }

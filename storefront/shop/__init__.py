@@ -1,0 +1,1 @@
+"""Commerce: cart, checkout, orders, returns with fit reasons, made-to-measure orders."""

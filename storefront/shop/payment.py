@@ -1,0 +1,74 @@
+"""Payment provider interface and the test provider (no real payments are ever taken)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+__all__ = [
+    "PaymentDeclined",
+    "PaymentProvider",
+    "PaymentResult",
+    "TestPaymentProvider",
+    "get_provider",
+]
+
+
+class PaymentDeclined(Exception):
+    """The provider refused the charge; the message is safe to show."""
+
+
+@dataclass(frozen=True)
+class PaymentResult:
+    """A successful charge."""
+
+    reference: str
+    amount_cents: int
+    currency: str
+
+
+class PaymentProvider(Protocol):
+    """What checkout needs from a payment service."""
+
+    name: str
+
+    def charge(
+        self, amount_cents: int, currency: str, details: dict[str, Any], idempotency_key: str
+    ) -> PaymentResult:
+        """Charge or raise :class:`PaymentDeclined`."""
+        ...
+
+
+class TestPaymentProvider:
+    """Accepts every card except the documented decline numbers (Stripe's test-card convention)."""
+
+    name = "test"
+    #: Card numbers that are always declined, with the reason shown to the shopper.
+    DECLINES = {"4000000000000002": "card declined", "4000000000009995": "insufficient funds"}
+
+    def charge(
+        self, amount_cents: int, currency: str, details: dict[str, Any], idempotency_key: str
+    ) -> PaymentResult:
+        card = str(details.get("card", "4242424242424242")).replace(" ", "")
+        if not card.isdigit() or not 12 <= len(card) <= 19:
+            raise PaymentDeclined("card number must be 12 to 19 digits")
+        if card in self.DECLINES:
+            raise PaymentDeclined(self.DECLINES[card])
+        if amount_cents <= 0:
+            raise PaymentDeclined("nothing to charge")
+        ref = "test_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:20]
+        return PaymentResult(reference=ref, amount_cents=amount_cents, currency=currency)
+
+
+_PROVIDERS: dict[str, PaymentProvider] = {"test": TestPaymentProvider()}
+
+
+def get_provider(name: str) -> PaymentProvider:
+    """A registered provider by name."""
+    try:
+        return _PROVIDERS[name]
+    except KeyError:
+        raise PaymentDeclined(
+            f"unknown payment provider {name!r}; available: {sorted(_PROVIDERS)}"
+        ) from None

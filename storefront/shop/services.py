@@ -1,0 +1,549 @@
+"""Commerce services (no Flask): stock-safe checkout, orders, returns, fit feedback, made to measure.
+
+Stock is decremented with one conditional ``UPDATE ... SET quantity = quantity - n WHERE id = :id
+AND quantity >= n`` per line, in stock-id order, inside the order's transaction. On PostgreSQL
+the row lock makes concurrent updates queue and re-check the condition; on SQLite the write
+lock serialises them. Either way a line that would go negative matches no row and the whole
+order rolls back: no oversell, nothing half-written.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from storefront.exceptions import ApiError
+from storefront.models import (
+    CartItem,
+    FitFeedback,
+    MadeToMeasure,
+    Order,
+    OrderLine,
+    ReturnRequest,
+    Scan,
+    ShoeModel,
+    Stock,
+    User,
+    as_utc,
+)
+from storefront.shop.payment import PaymentDeclined, get_provider
+
+__all__ = [
+    "FIT_LABELS",
+    "LineRequest",
+    "add_to_cart",
+    "cart_to_dict",
+    "last_modification_spec",
+    "made_to_measure",
+    "order_to_dict",
+    "place_order",
+    "record_feedback",
+    "return_line",
+]
+
+#: Fit labels a shopper can give.
+FIT_LABELS = ("too_small", "fits", "too_large")
+#: Made-to-measure surcharge over the stock price.
+MTM_SURCHARGE = 1.5
+_MAX_QTY = 10
+
+
+@dataclass(frozen=True)
+class LineRequest:
+    """One requested line: a stock row and a quantity."""
+
+    stock_id: int
+    quantity: int
+
+
+def _size_str(value: Any, where: str, errors: dict[str, str]) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        errors[where] = "expected an EU size number"
+        return ""
+    try:
+        return f"{float(value):g}"
+    except ValueError:
+        errors[where] = "expected an EU size number"
+        return ""
+
+
+def resolve_lines(session: Session, raw: Any, catalog: Any) -> list[LineRequest]:
+    """Validate ``[{shoe_id, size_eu, width?, colourway_id, quantity?}]`` into stock rows (422/404)."""
+    if not isinstance(raw, list) or not 1 <= len(raw) <= 20:
+        raise ApiError(
+            422,
+            "validation_failed",
+            "lines must be a list of 1 to 20 objects",
+            {"lines": "bad value"},
+        )
+    errors: dict[str, str] = {}
+    out: dict[int, int] = {}
+    for i, line in enumerate(raw):
+        where = f"lines[{i}]"
+        if not isinstance(line, dict):
+            errors[where] = "expected an object"
+            continue
+        stock = _find_stock(session, line, catalog, where, errors)
+        qty = line.get("quantity", 1)
+        if isinstance(qty, bool) or not isinstance(qty, int) or not 1 <= qty <= _MAX_QTY:
+            errors[f"{where}.quantity"] = f"expected an integer from 1 to {_MAX_QTY}"
+            continue
+        if stock is not None:
+            out[stock.id] = out.get(stock.id, 0) + qty
+    if errors:
+        raise ApiError(422, "validation_failed", "order lines are invalid", errors)
+    return [LineRequest(sid, q) for sid, q in sorted(out.items())]
+
+
+def _find_stock(
+    session: Session, line: dict[str, Any], catalog: Any, where: str, errors: dict[str, str]
+) -> Stock | None:
+    shoe_id, cw = line.get("shoe_id"), line.get("colourway_id")
+    if not isinstance(shoe_id, str) or not isinstance(cw, str):
+        errors[where] = "shoe_id and colourway_id must be strings"
+        return None
+    size = _size_str(line.get("size_eu"), f"{where}.size_eu", errors)
+    if not size:
+        return None
+    width = line.get("width")
+    if width is not None and not isinstance(width, str):
+        errors[f"{where}.width"] = "expected a width fitting string"
+        return None
+    if width is None:
+        try:
+            width = catalog.model(shoe_id).size(float(size)).width
+        except (KeyError, ValueError):
+            width = ""
+    stock = session.scalar(
+        select(Stock).where(
+            Stock.model_id == shoe_id,
+            Stock.size_eu == size,
+            Stock.width == width,
+            Stock.colourway_id == cw,
+        )
+    )
+    if stock is None:
+        raise ApiError(
+            404,
+            "not_found",
+            f"{where}: {shoe_id!r} is not sold in EU {size} {width} colourway {cw!r}",
+        )
+    return stock
+
+
+def _payment_details(payment: Any) -> tuple[str, dict[str, Any]]:
+    if payment is None:
+        payment = {}
+    if not isinstance(payment, dict):
+        raise ApiError(
+            422, "validation_failed", "payment must be an object", {"payment": "bad value"}
+        )
+    provider = payment.get("provider", "test")
+    if not isinstance(provider, str):
+        raise ApiError(422, "validation_failed", "payment.provider must be a string")
+    return provider, payment
+
+
+def place_order(session: Session, user: User, lines: list[LineRequest], payment: Any) -> Order:
+    """Reserve stock, charge, and write the order in one transaction; commit on success.
+
+    Raises 409 when any line is short of stock and 402 when payment is declined; either way the
+    transaction is rolled back, so no stock moves and no order row exists.
+    """
+    provider_name, details = _payment_details(payment)
+    rows = {
+        s.id: s
+        for s in session.scalars(select(Stock).where(Stock.id.in_([ln.stock_id for ln in lines])))
+    }
+    prices = {
+        m.id: m.price_cents
+        for m in session.scalars(
+            select(ShoeModel).where(ShoeModel.id.in_({r.model_id for r in rows.values()}))
+        )
+    }
+    snapshot = {sid: (s.model_id, s.size_eu, s.width, s.colourway_id) for sid, s in rows.items()}
+    # End the read transaction so the write phase starts with a write (SQLite then waits
+    # for the lock instead of failing an upgrade from a read lock).
+    session.commit()
+    for attempt in range(3):
+        try:
+            return _reserve_charge_write(
+                session, user.id, lines, snapshot, prices, provider_name, details
+            )
+        except OperationalError as exc:
+            session.rollback()
+            if "locked" not in str(exc).lower() or attempt == 2:
+                raise ApiError(503, "busy", "the shop is busy; please retry") from None
+    raise AssertionError("unreachable")
+
+
+def _reserve_charge_write(
+    session: Session,
+    user_id: int,
+    lines: list[LineRequest],
+    snapshot: dict[int, tuple[str, str, str, str]],
+    prices: dict[str, int],
+    provider_name: str,
+    details: dict[str, Any],
+) -> Order:
+    for ln in lines:  # stock-id order: concurrent orders lock rows in the same order (no deadlock)
+        res = session.execute(
+            update(Stock)
+            .where(Stock.id == ln.stock_id, Stock.quantity >= ln.quantity)
+            .values(quantity=Stock.quantity - ln.quantity)
+            .execution_options(synchronize_session=False)
+        )
+        if res.rowcount != 1:
+            session.rollback()
+            mid, size, width, cw = snapshot[ln.stock_id]
+            raise ApiError(
+                409,
+                "out_of_stock",
+                f"not enough {mid} in EU {size} {width} ({cw}) for {ln.quantity} pair(s)",
+            )
+    total = sum(prices[snapshot[ln.stock_id][0]] * ln.quantity for ln in lines)
+    order = Order(user_id=user_id, kind="stock", status="paid", total_cents=total)
+    try:
+        result = get_provider(provider_name).charge(
+            total, "EUR", details, idempotency_key=str(uuid.uuid4())
+        )
+    except PaymentDeclined as exc:
+        session.rollback()
+        raise ApiError(402, "payment_declined", str(exc)) from None
+    order.payment_ref = result.reference
+    for ln in lines:
+        mid, size, width, cw = snapshot[ln.stock_id]
+        order.lines.append(
+            OrderLine(
+                stock_id=ln.stock_id,
+                model_id=mid,
+                size_eu=size,
+                width=width,
+                colourway_id=cw,
+                quantity=ln.quantity,
+                unit_price_cents=prices[mid],
+            )
+        )
+    session.add(order)
+    session.commit()
+    return order
+
+
+def add_to_cart(session: Session, user: User, raw: Any, catalog: Any) -> CartItem:
+    """Add (or increase) a cart line; stock is checked at checkout, not here."""
+    (line,) = resolve_lines(session, [raw], catalog)
+    item = session.scalar(
+        select(CartItem).where(CartItem.user_id == user.id, CartItem.stock_id == line.stock_id)
+    )
+    if item is None:
+        item = CartItem(user_id=user.id, stock_id=line.stock_id, quantity=0)
+        session.add(item)
+    item.quantity = min(_MAX_QTY, item.quantity + line.quantity)
+    session.flush()
+    return item
+
+
+def cart_to_dict(session: Session, user: User) -> dict[str, Any]:
+    """The cart with prices."""
+    items = session.scalars(
+        select(CartItem).where(CartItem.user_id == user.id).order_by(CartItem.id)
+    ).all()
+    prices = {m.id: m.price_cents for m in session.scalars(select(ShoeModel))} if items else {}
+    out = []
+    for it in items:
+        s = it.stock
+        out.append(
+            {
+                "id": it.id,
+                "shoe_id": s.model_id,
+                "size_eu": float(s.size_eu),
+                "width": s.width,
+                "colourway_id": s.colourway_id,
+                "quantity": it.quantity,
+                "in_stock": s.quantity,
+                "unit_price_eur": prices.get(s.model_id, 0) / 100,
+            }
+        )
+    return {"items": out, "total_eur": sum(i["unit_price_eur"] * i["quantity"] for i in out)}
+
+
+def checkout_cart(session: Session, user: User, payment: Any) -> Order:
+    """Order everything in the cart, then empty it (same transaction as the order)."""
+    items = session.scalars(select(CartItem).where(CartItem.user_id == user.id)).all()
+    if not items:
+        raise ApiError(409, "cart_empty", "the cart is empty")
+    lines = [
+        LineRequest(it.stock_id, it.quantity) for it in sorted(items, key=lambda i: i.stock_id)
+    ]
+    order = place_order(session, user, lines, payment)
+    for it in session.scalars(select(CartItem).where(CartItem.user_id == user.id)):
+        session.delete(it)
+    session.commit()
+    return order
+
+
+def order_to_dict(order: Order, mtm: MadeToMeasure | None = None) -> dict[str, Any]:
+    """Public view of an order."""
+    d: dict[str, Any] = {
+        "id": order.id,
+        "kind": order.kind,
+        "status": order.status,
+        "total_eur": order.total_cents / 100,
+        "currency": order.currency,
+        "payment_ref": order.payment_ref,
+        "created_at": as_utc(order.created_at).isoformat(),
+        "lines": [
+            {
+                "id": ln.id,
+                "shoe_id": ln.model_id,
+                "size_eu": float(ln.size_eu),
+                "width": ln.width,
+                "colourway_id": ln.colourway_id,
+                "quantity": ln.quantity,
+                "returned_quantity": ln.returned_quantity,
+                "unit_price_eur": ln.unit_price_cents / 100,
+            }
+            for ln in order.lines
+        ],
+    }
+    if mtm is not None:
+        d["made_to_measure"] = {
+            "shoe_id": mtm.model_id,
+            "base_size_eu": float(mtm.base_size_eu),
+            "base_width": mtm.base_width,
+            "measurements": mtm.measurements,
+            "last_spec": mtm.last_spec,
+            "status": mtm.status,
+        }
+    return d
+
+
+def get_order_for(session: Session, user: User, order_id: Any) -> Order:
+    """The user's order; 404 for unknown ids and other people's orders alike."""
+    try:
+        oid = int(order_id)
+    except (TypeError, ValueError):
+        raise ApiError(400, "bad_id", f"order id must be an integer, got {order_id!r}") from None
+    order = session.get(Order, oid) if 0 < oid < 2**63 else None
+    if order is None or (order.user_id != user.id and user.role != "admin"):
+        raise ApiError(404, "not_found", f"no order {oid}")
+    return order
+
+
+def _line(order: Order, line_id: Any) -> OrderLine:
+    for ln in order.lines:
+        if ln.id == line_id:
+            return ln
+    raise ApiError(404, "not_found", f"order {order.id} has no line {line_id!r}")
+
+
+def _label(value: Any) -> str:
+    if value not in FIT_LABELS:
+        raise ApiError(
+            422, "validation_failed", f"fit must be one of {FIT_LABELS}", {"fit": "bad value"}
+        )
+    return value
+
+
+def _feedback_row(
+    session: Session, user: User, line: OrderLine, label: str, catalog: Any, source: str
+) -> FitFeedback | None:
+    """A learner row from the shopper's latest measured scan and the worn last (None without a scan)."""
+    scan = session.scalar(
+        select(Scan)
+        .where(Scan.user_id == user.id, Scan.status == "done")
+        .order_by(Scan.id.desc())
+        .limit(1)
+    )
+    if scan is None or not scan.result:
+        return None
+    model = catalog.model(line.model_id)
+    last = model.size(float(line.size_eu), line.width or None)
+    row = FitFeedback(
+        user_id=user.id,
+        model_id=model.id,
+        shop_id=model.shop_id,
+        size_eu=line.size_eu,
+        foot_length_mm=float(scan.result["foot_length_mm"]),
+        ball_girth_mm=float(scan.result["ball_girth_mm"]),
+        last_length_mm=last.last_length_mm,
+        last_girth_mm=last.ball_girth_mm,
+        label=label,
+        source=source,
+    )
+    session.add(row)
+    return row
+
+
+def return_line(
+    session: Session, user: User, order: Order, data: dict[str, Any], catalog: Any
+) -> ReturnRequest:
+    """Return pairs: restock, record the fit reason, and add a learner row."""
+    line = _line(order, data.get("line_id"))
+    label = _label(data.get("fit"))
+    qty = data.get("quantity", 1)
+    left = line.quantity - line.returned_quantity
+    if isinstance(qty, bool) or not isinstance(qty, int) or not 1 <= qty <= left:
+        raise ApiError(
+            422,
+            "validation_failed",
+            f"quantity must be 1 to {left} (pairs not yet returned)",
+            {"quantity": "bad value"},
+        )
+    comment = data.get("comment", "")
+    if not isinstance(comment, str) or len(comment) > 500:
+        raise ApiError(
+            422, "validation_failed", "comment must be a string of at most 500 characters"
+        )
+    line.returned_quantity += qty
+    if line.stock_id is not None:
+        session.execute(
+            update(Stock)
+            .where(Stock.id == line.stock_id)
+            .values(quantity=Stock.quantity + qty)
+            .execution_options(synchronize_session=False)
+        )
+    rr = ReturnRequest(order_line_id=line.id, quantity=qty, fit_label=label, comment=comment)
+    session.add(rr)
+    all_back = all(ln.returned_quantity >= ln.quantity for ln in order.lines)
+    order.status = "returned" if all_back else "partially_returned"
+    _feedback_row(session, user, line, label, catalog, "return")
+    session.commit()
+    return rr
+
+
+def record_feedback(
+    session: Session, user: User, order: Order, data: dict[str, Any], catalog: Any
+) -> FitFeedback:
+    """How a kept pair fits; 409 when the shopper has no measured scan to relate it to."""
+    line = _line(order, data.get("line_id"))
+    row = _feedback_row(session, user, line, _label(data.get("fit")), catalog, "feedback")
+    if row is None:
+        raise ApiError(409, "no_scan", "fit feedback needs a measured foot scan first")
+    session.commit()
+    return row
+
+
+_MEASURES = (
+    "side",
+    "foot_length_mm",
+    "ball_width_mm",
+    "heel_width_mm",
+    "ball_girth_mm",
+    "instep_girth_mm",
+    "arch_height_mm",
+    "instep_height_mm",
+)
+
+
+def last_modification_spec(measurements: dict[str, Any], model: Any) -> dict[str, Any]:
+    """Pick the nearest stock last and say how to modify it for this foot (all in mm).
+
+    The target last length is foot length + the model's toe allowance; the target ball girth
+    equals the foot's (as fitted lasts are, see docs §1.1); widths follow the foot plus a
+    small ease. The base last is the one needing the smallest total change.
+    """
+    foot_len = float(measurements["foot_length_mm"])
+    target = {
+        "last_length_mm": foot_len + float(model.toe_allowance_mm),
+        "ball_girth_mm": float(measurements["ball_girth_mm"]),
+        "ball_width_mm": float(measurements["ball_width_mm"]) + 1.5,
+        "heel_width_mm": float(measurements["heel_width_mm"]) + 1.0,
+    }
+    if measurements.get("instep_girth_mm") is not None:
+        target["instep_girth_mm"] = float(measurements["instep_girth_mm"])
+
+    def cost(s: Any) -> float:
+        return abs(s.last_length_mm - target["last_length_mm"]) + abs(
+            s.ball_girth_mm - target["ball_girth_mm"]
+        )
+
+    base = min(model.sizes, key=cost)
+    changes = {f"{k[:-3]}_delta_mm": round(v - getattr(base, k), 1) for k, v in target.items()}
+    return {
+        "base_last": {
+            "eu": base.eu,
+            "width": base.width,
+            "last_length_mm": base.last_length_mm,
+            "ball_girth_mm": base.ball_girth_mm,
+        },
+        "target": {k: round(v, 1) for k, v in target.items()},
+        "modifications": changes,
+        "toe_allowance_mm": float(model.toe_allowance_mm),
+        "notes": "positive deltas add material to the last (longer, fuller); negative deltas remove it",
+    }
+
+
+def made_to_measure(
+    session: Session, user: User, data: dict[str, Any], catalog: Any
+) -> tuple[Order, MadeToMeasure]:
+    """Order a made-to-measure pair: measurements snapshot + last spec; paid at the MTM price."""
+    scan_id, shoe_id, cw = data.get("scan_id"), data.get("shoe_id"), data.get("colourway_id")
+    if isinstance(scan_id, bool) or not isinstance(scan_id, int):
+        raise ApiError(
+            422, "validation_failed", "scan_id must be an integer", {"scan_id": "bad value"}
+        )
+    scan = session.get(Scan, scan_id) if 0 < scan_id < 2**63 else None
+    if scan is None or scan.user_id != user.id:
+        raise ApiError(404, "not_found", f"no scan {scan_id}")
+    if scan.status != "done" or not scan.result:
+        raise ApiError(409, "not_ready", f"scan {scan_id} is {scan.status}, not measured yet")
+    if not isinstance(shoe_id, str):
+        raise ApiError(
+            422, "validation_failed", "shoe_id must be a string", {"shoe_id": "bad value"}
+        )
+    model = catalog.model(shoe_id)
+    if not isinstance(cw, str) or cw not in {c.id for c in model.colourways}:
+        raise ApiError(
+            422,
+            "validation_failed",
+            f"colourway_id must be one of {[c.id for c in model.colourways]}",
+        )
+    provider_name, details = _payment_details(data.get("payment"))
+    measurements = {k: scan.result.get(k) for k in _MEASURES if k in scan.result}
+    spec = last_modification_spec(measurements, model)
+    price = int(round(model.price_eur * 100 * MTM_SURCHARGE))
+    try:
+        result = get_provider(provider_name).charge(
+            price, "EUR", details, idempotency_key=str(uuid.uuid4())
+        )
+    except PaymentDeclined as exc:
+        session.rollback()
+        raise ApiError(402, "payment_declined", str(exc)) from None
+    order = Order(
+        user_id=user.id,
+        kind="made_to_measure",
+        status="paid",
+        total_cents=price,
+        payment_ref=result.reference,
+    )
+    order.lines.append(
+        OrderLine(
+            model_id=model.id,
+            size_eu=f"{spec['base_last']['eu']:g}",
+            width=spec["base_last"]["width"],
+            colourway_id=cw,
+            quantity=1,
+            unit_price_cents=price,
+        )
+    )
+    session.add(order)
+    session.flush()
+    mtm = MadeToMeasure(
+        order_id=order.id,
+        model_id=model.id,
+        shop_id=model.shop_id,
+        colourway_id=cw,
+        base_size_eu=f"{spec['base_last']['eu']:g}",
+        base_width=spec["base_last"]["width"],
+        measurements=measurements,
+        last_spec=spec,
+    )
+    session.add(mtm)
+    session.commit()
+    return order, mtm

@@ -1,0 +1,159 @@
+"""Upload checks in one place: file names, types, sizes and bounded decompression (no Flask).
+
+Uploads may be gzip-compressed (``foot.ply.gz``) or a zip with one file (or a WFDB header plus
+its data files). Decompression reads at most ``max_bytes`` + 1 bytes whatever the archive
+claims, so a zip bomb costs us ``max_bytes`` of memory and then a 413.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import uuid
+import zipfile
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from storefront.exceptions import ApiError
+
+__all__ = ["UploadedFile", "check_filename", "read_upload", "store_bytes"]
+
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._()+-]{0,199}$")
+_CHUNK = 1 << 16
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    """One checked file from an upload (after decompression)."""
+
+    filename: str
+    data: bytes = field(repr=False)
+
+    @property
+    def suffix(self) -> str:
+        """Lower-case extension including the dot."""
+        return Path(self.filename).suffix.lower()
+
+
+def check_filename(raw: str | None, allowed: Iterable[str]) -> str:
+    """Return ``raw`` if it is a plain file name with an allowed extension, else a 4xx.
+
+    Names with path separators, ``..``, control characters or leading dots are refused rather
+    than silently rewritten, so the client learns what was wrong.
+    """
+    if not raw:
+        raise ApiError(400, "bad_filename", "the upload has no file name")
+    if "/" in raw or "\\" in raw or ".." in raw or "\x00" in raw:
+        raise ApiError(400, "bad_filename", f"file name {raw!r} must not contain paths or '..'")
+    if not _NAME_RE.match(raw):
+        raise ApiError(
+            400,
+            "bad_filename",
+            f"file name {raw!r} may only use letters, digits, space and ._()+- (max 200)",
+        )
+    allowed = tuple(allowed)
+    inner = raw[:-3] if raw.lower().endswith(".gz") else raw
+    if not raw.lower().endswith(".zip") and Path(inner).suffix.lower() not in allowed:
+        raise ApiError(
+            415,
+            "unsupported_file_type",
+            f"{raw!r}: expected one of {', '.join(sorted(allowed))} (optionally .gz) or a .zip",
+        )
+    return raw
+
+
+def _bounded_gunzip(data: bytes, max_bytes: int, name: str) -> bytes:
+    d = zlib.decompressobj(wbits=47)  # 32 + 15: gzip or zlib header, auto-detected
+    out = bytearray()
+    buf = data
+    try:
+        while buf:
+            out += d.decompress(buf, max_bytes + 1 - len(out))
+            if len(out) > max_bytes:
+                raise ApiError(
+                    413,
+                    "decompressed_too_large",
+                    f"{name}: expands to more than {max_bytes >> 20} MB",
+                )
+            buf = d.unconsumed_tail
+            if d.eof:
+                break
+    except zlib.error as exc:
+        raise ApiError(422, "bad_archive", f"{name}: not a valid gzip file ({exc})") from None
+    if not d.eof:
+        raise ApiError(422, "bad_archive", f"{name}: gzip stream is truncated")
+    return bytes(out)
+
+
+def _unzip(
+    data: bytes, max_bytes: int, name: str, allowed: tuple[str, ...], max_members: int
+) -> list[UploadedFile]:
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as exc:
+        raise ApiError(422, "bad_archive", f"{name}: not a valid zip file ({exc})") from None
+    members = [m for m in zf.infolist() if not m.is_dir()]
+    if not 1 <= len(members) <= max_members:
+        raise ApiError(
+            422, "bad_archive", f"{name}: expected 1 to {max_members} files, found {len(members)}"
+        )
+    files: list[UploadedFile] = []
+    total = 0
+    for m in members:
+        inner = check_filename(m.filename, allowed)
+        if inner.lower().endswith((".zip", ".gz")):
+            raise ApiError(422, "bad_archive", f"{name}: nested archives are not accepted")
+        buf = bytearray()
+        try:
+            with zf.open(m) as fh:
+                while chunk := fh.read(_CHUNK):
+                    buf += chunk
+                    total += len(chunk)
+                    if total > max_bytes:
+                        raise ApiError(
+                            413,
+                            "decompressed_too_large",
+                            f"{name}: expands to more than {max_bytes >> 20} MB",
+                        )
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
+            raise ApiError(
+                422, "bad_archive", f"{name}: cannot extract {inner!r} ({exc})"
+            ) from None
+        files.append(UploadedFile(inner, bytes(buf)))
+    return files
+
+
+def read_upload(
+    filename: str | None,
+    data: bytes,
+    allowed: Iterable[str],
+    max_decompressed_bytes: int,
+    max_members: int = 1,
+) -> list[UploadedFile]:
+    """Check a name and unwrap ``.gz`` / ``.zip``; return the files inside (or the file itself)."""
+    allowed_t = tuple(allowed)
+    name = check_filename(filename, allowed_t)
+    if not data:
+        raise ApiError(422, "empty_file", f"{name}: the file is empty")
+    if name.lower().endswith(".zip"):
+        return _unzip(data, max_decompressed_bytes, name, allowed_t, max_members)
+    if name.lower().endswith(".gz"):
+        return [UploadedFile(name[:-3], _bounded_gunzip(data, max_decompressed_bytes, name))]
+    return [UploadedFile(name, data)]
+
+
+def store_bytes(directory: str | os.PathLike[str], data: bytes, suffix: str) -> str:
+    """Write ``data`` under a random name (temp file, fsync, rename); return the name."""
+    root = Path(directory)
+    root.mkdir(parents=True, exist_ok=True)
+    name = f"{uuid.uuid4().hex}{suffix}"
+    tmp = root / f".{name}.tmp"
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, root / name)
+    return name
