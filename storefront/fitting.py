@@ -71,7 +71,7 @@ _SPORT = ("running", "trail")
 
 # Length bands on d = toe_room - advised (mm). "good" is wider than a whole EU size (6.67 mm)
 # so that the best size of any model is "good" for a foot inside the catalog's range.
-_LEN_EDGES = np.array([-6.0, -1.0, 7.0, 12.0])
+_LEN_EDGES = np.array([-6.0, 0.0, 7.0, 12.0])
 _TOO_SHORT_ABS_MM = 3.0  # less toe room than this is "too short" whatever the advice
 _GIRTH_GOOD = (-2.5, 3.5)
 _HEEL_EDGES = np.array([-9.0, -4.0, 2.0, 5.0])
@@ -254,8 +254,9 @@ class FitResult:
 def _length_reason(d: float, toe: float, advised: float, code: int, category: str) -> str:
     if toe < _TOO_SHORT_ABS_MM:
         return f"only {max(toe, 0.0):.0f} mm of toe room: your toes would touch the end"
-    if d < -0.5:
-        return f"{-d:.0f} mm less toe room than we advise for {category}"
+    if d < 0.0:
+        amount = "slightly" if -d < 0.5 else f"{-d:.0f} mm"
+        return f"{amount} less toe room than we advise for {category}"
     if code >= 3:
         return f"{d:.0f} mm more toe room than we advise for {category}: the shoe may feel long"
     return f"{toe:.0f} mm of toe room; we advise {advised:.0f} mm for {category}"
@@ -332,7 +333,7 @@ def fit_model(
     tight = tight_tolerance_mm(cat, model.traits.upper)
     sizes = model.sizes
     last_len = np.array([s.last_length_mm for s in sizes])
-    toe = last_len + brand + learned - foot.foot_length_mm
+    toe = np.round(last_len + brand + learned - foot.foot_length_mm, 6)
     l_codes, l_pen = length_kernel(toe, advised)
     if foot.ball_girth_mm is not None:
         gm = np.array([s.ball_girth_mm for s in sizes]) - foot.ball_girth_mm

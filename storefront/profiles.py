@@ -135,6 +135,8 @@ class FootProfile:
         sizes = flat.get("sizes") or {}
         if not isinstance(sizes, Mapping):
             raise ProfileError("foot scan.sizes: expected an object")
+        if age_years is None:
+            age_years = flat.get("age_years")
         return cls(side=side, sizes=dict(sizes), age_years=_age(age_years), **vals)
 
     @classmethod
