@@ -40,9 +40,9 @@ def relearn_offsets(_target: int, progress: ProgressFn) -> None:
     offsets = learner.offsets()
     now = utcnow()
     db.session.execute(delete(LearnedOffset))
-    for scope in ("model", "brand"):
+    for scope in ("model", "shop"):
         for key, value in (offsets.get(scope) or {}).items():
-            n = sum(1 for r in rows if r["model_id" if scope == "model" else "shop_id"] == key)
+            n = sum(1 for r in rows if r[f"{scope}_id"] == key)
             db.session.add(
                 LearnedOffset(
                     scope=scope, key=key, offset_mm=float(value), n_feedback=n, updated_at=now

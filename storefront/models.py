@@ -313,7 +313,7 @@ class FitFeedback(db.Model):
 
 
 class LearnedOffset(db.Model):
-    """A size offset learned from feedback, per model or per brand (shop)."""
+    """A size offset learned from feedback, per model or per shop (brand); ``scope`` is model|shop."""
 
     __tablename__ = "learned_offset"
     __table_args__ = (UniqueConstraint("scope", "key"),)

@@ -135,8 +135,8 @@ def gait_profile(
 
 
 def learned_offsets(session: Session) -> dict[str, dict[str, float]]:
-    """Learned size offsets: ``{"model": {model_id: mm}, "brand": {shop_id: mm}}``."""
-    out: dict[str, dict[str, float]] = {"model": {}, "brand": {}}
+    """Learned size offsets: ``{"model": {model_id: mm}, "shop": {shop_id: mm}}``."""
+    out: dict[str, dict[str, float]] = {"model": {}, "shop": {}}
     for row in session.scalars(select(LearnedOffset)):
         out.setdefault(row.scope, {})[row.key] = row.offset_mm
     return out
@@ -157,30 +157,29 @@ def parse_preferences(args: Any) -> dict[str, Any]:
 
     errors: dict[str, str] = {}
     prefs: dict[str, Any] = {}
-    cats = [c for c in args.getlist("category") if c]
-    bad = [c for c in cats if c not in CATEGORIES]
-    if bad:
-        errors["category"] = f"unknown {bad}; expected any of {list(CATEGORIES)}"
-    elif cats:
-        prefs["categories"] = tuple(sorted(set(cats)))
-    for key in ("max_price_eur", "min_price_eur"):
-        if args.get(key):
-            try:
-                val = float(args[key])
-                if not 0 <= val <= 100_000:
-                    raise ValueError
-                prefs[key] = val
-            except ValueError:
-                errors[key] = "expected a number from 0 to 100000"
+    cat = args.get("category")
+    if cat:
+        if cat not in CATEGORIES:
+            errors["category"] = f"unknown {cat!r}; expected one of {list(CATEGORIES)}"
+        else:
+            prefs["category"] = cat
+    budget = args.get("max_price_eur") or args.get("max_budget_eur")
+    if budget:
+        try:
+            val = float(budget)
+            if not 0 < val <= 100_000:
+                raise ValueError
+            prefs["max_budget_eur"] = val
+        except ValueError:
+            errors["max_price_eur"] = "expected a number above 0 and at most 100000"
     colour = args.get("colour") or args.get("color")
     if colour:
         if len(colour) > 32 or not all(ch.isalnum() or ch in "# -" for ch in colour):
             errors["colour"] = "expected a colour name or #rrggbb"
         else:
             prefs["colour"] = colour
-    top = args.get("limit", "10")
     try:
-        n = int(top)
+        n = int(args.get("limit", "10"))
         if not 1 <= n <= 100:
             raise ValueError
         prefs["top_n"] = n

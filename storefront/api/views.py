@@ -144,7 +144,7 @@ def fit():
         foot,
         model,
         learned_offset_mm=offsets["model"].get(model.id, 0.0)
-        + offsets["brand"].get(model.shop_id, 0.0),
+        + offsets["shop"].get(model.shop_id, 0.0),
     )
     return jsonify({"scan": int(scan_id), "shoe": model.id, "fit": result.to_dict()})
 

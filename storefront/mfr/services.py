@@ -46,7 +46,8 @@ ARCH_BANDS: tuple[tuple[str, float, float], ...] = (
 #: Released dimensions and their public category lists.
 DIMENSIONS: dict[str, tuple[str, ...]] = {
     "length_bin": tuple(f"{b}-{b + 5}" for b in LENGTH_BINS_MM),
-    "width": ("narrow", "regular", "wide", "extra_wide", "unknown"),
+    # JIS S 5037 / KS ball-girth width letters, as footscan reports them.
+    "width": ("A", "B", "C", "D", "E", "EE", "EEE", "EEEE", "F", "G", "unknown"),
     "girth_band": tuple(f"{b}-{b + 10}" for b in GIRTH_BINS_MM),
     "arch_band": tuple(b[0] for b in ARCH_BANDS) + ("unknown",),
     "region": (
@@ -88,7 +89,7 @@ def _width(result: Mapping[str, Any]) -> str:
     w = sizes.get("width_fitting") if isinstance(sizes, Mapping) else None
     if not isinstance(w, str):
         return "unknown"
-    w = w.lower().replace(" ", "_").replace("-", "_")
+    w = w.strip().upper()
     return w if w in DIMENSIONS["width"] else "unknown"
 
 

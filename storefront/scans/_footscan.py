@@ -51,21 +51,21 @@ def measure_file(path: Path, filename: str, units: str) -> dict[str, Any]:
 
 
 def demo_scan_ply(foot_length_mm: float, side: str, seed: int) -> bytes:
-    """A synthetic phone capture of a foot of known length, as PLY bytes."""
-    import io
+    """A synthetic phone capture (floor, noise, outliers) of a foot of known length, as PLY bytes."""
     import tempfile
 
     from footscan import _synthetic
-    from footscan._io import write_scan
+    from storefront.catalog.grading import average_ball_width_mm
 
-    foot = _synthetic.make_foot(length_mm=foot_length_mm, side=side, seed=seed)
-    capture = _synthetic.make_capture(foot, seed=seed)
-    cloud = getattr(capture, "cloud", capture)
+    targets = {
+        "foot_length_mm": foot_length_mm,
+        "foot_breadth_mm": average_ball_width_mm(foot_length_mm),
+    }
+    foot = _synthetic.make_foot(seed, side=side, shape=False, targets=targets)
+    capture = _synthetic.make_capture(foot, seed, units="mm", n_points=30_000)
     with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "demo.ply"
-        write_scan(cloud, out)
-        buf = io.BytesIO(out.read_bytes())
-    return buf.getvalue()
+        out = _synthetic.write_capture(capture, Path(tmp) / "demo.ply")
+        return out.read_bytes()
 
 
 def foot_glb_bytes(path: Path, filename: str, units: str) -> bytes:

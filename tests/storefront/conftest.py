@@ -1,0 +1,164 @@
+"""Fixtures for the storefront service: a fresh app and database per test, helpers to log in.
+
+The schema is built once per session by running the real Alembic migrations (and seeding the
+catalog) into a template SQLite file; every test gets its own copy of that file.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from storefront import create_app
+
+
+def base_config(tmp: Path, db_uri: str) -> dict[str, Any]:
+    """Test configuration: everything inside ``tmp``, no rate limits, no auto-init."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": db_uri,
+        "UPLOAD_DIR": str(tmp / "uploads"),
+        "AUTO_INIT": False,
+        "SEED_DEMO": False,
+        "RATELIMIT_ENABLED": False,
+        "JOB_BACKEND": "thread",
+        "JOB_WORKERS": 2,
+    }
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated, catalog-seeded SQLite file built once per session."""
+    from storefront.setup_db import migrate_and_seed
+
+    tmp = tmp_path_factory.mktemp("template")
+    path = tmp / "template.db"
+    app = create_app(base_config(tmp, f"sqlite:///{path}"))
+    with app.app_context():
+        migrate_and_seed(demo=False)
+        from storefront.extensions import db
+
+        db.engine.dispose()
+    return path
+
+
+@pytest.fixture
+def app(tmp_path: Path, template_db: Path) -> Iterator[Flask]:
+    """A fresh app on its own copy of the template database."""
+    path = tmp_path / "test.db"
+    shutil.copy(template_db, path)
+    app = create_app(base_config(tmp_path, f"sqlite:///{path}"))
+    yield app
+    app.extensions["shoestreet_jobs"].wait_idle()
+    with app.app_context():
+        from storefront.extensions import db
+
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):  # type: ignore[no-untyped-def]
+    return app.test_cli_runner()
+
+
+class AuthActions:
+    """Register and log in users through the API; return bearer headers."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+        self._n = 0
+
+    def shopper(self, consent: bool = True, **profile: Any) -> dict[str, str]:
+        self._n += 1
+        email = f"shopper{self._n}@example.org"
+        r = self.client.post(
+            "/api/auth/register", json={"email": email, "password": "correct horse"}
+        )
+        assert r.status_code == 201, r.json
+        r = self.client.post("/api/auth/login", json={"email": email, "password": "correct horse"})
+        assert r.status_code == 200, r.json
+        headers = {"Authorization": f"Bearer {r.json['token']}"}
+        body: dict[str, Any] = dict(profile)
+        if consent:
+            body["consent"] = {"aggregates": True, "gait_health": True}
+        if body:
+            r = self.client.patch("/api/me", json=body, headers=headers)
+            assert r.status_code == 200, r.json
+        return headers
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> AuthActions:
+    return AuthActions(client)
+
+
+def average_foot(length_mm: float = 265.0, side: str = "right") -> dict[str, Any]:
+    """footscan-shaped JSON for a foot of average proportions (grading rules)."""
+    from storefront.catalog import grading
+
+    return {
+        "side": side,
+        "foot_length_mm": length_mm,
+        "ball_width_mm": grading.average_ball_width_mm(length_mm),
+        "heel_width_mm": grading.average_heel_width_mm(length_mm),
+        "ball_girth_mm": grading.average_ball_girth_mm(length_mm),
+        "instep_girth_mm": grading.average_instep_girth_mm(length_mm),
+        "arch_height_mm": 16.0,
+        "instep_height_mm": 65.0,
+        "sizes": {"width_fitting": "E"},
+        "quality": {"ok": True},
+    }
+
+
+@pytest.fixture
+def measured_scan(app: Flask) -> Callable[..., int]:
+    """Insert a processed scan row for the user behind ``headers`` (skips the footscan job)."""
+
+    def make(headers: dict[str, str], result: dict[str, Any] | None = None) -> int:
+        from storefront.auth.services import resolve_token
+        from storefront.extensions import db
+        from storefront.models import Scan
+
+        with app.app_context():
+            user = resolve_token(db.session, headers["Authorization"].split()[1])
+            scan = Scan(
+                user_id=user.id,
+                status="done",
+                filename="fixture.ply",
+                stored_name="scans/none.ply",
+                units="mm",
+                result=result or average_foot(),
+            )
+            db.session.add(scan)
+            db.session.commit()
+            return scan.id
+
+    return make
+
+
+def wait_for(
+    client: FlaskClient, url: str, headers: dict[str, str], timeout_s: float = 60.0
+) -> dict[str, Any]:
+    """Poll a scan / gait-session URL until its status is done or failed."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        r = client.get(url, headers=headers)
+        assert r.status_code == 200, r.json
+        if r.json["status"] in ("done", "failed"):
+            return r.json
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{url} still {r.json['status']} after {timeout_s} s: {r.json}")
+        time.sleep(0.05)
