@@ -1,5 +1,8 @@
 """gait: smart-insole BLE streams and recordings -> gait events, strides, pressure, activity -> reports."""
 
+from gait._activity import ActivitySegment, classify_activity
+from gait._care import CareIndicator, care_indicators
+from gait._events import EventParams, FootEvents, detect_foot_events
 from gait._layouts import (
     REGIONS,
     SensorLayout,
@@ -7,8 +10,16 @@ from gait._layouts import (
     insole_outline_mm,
     layout_from_positions,
 )
+from gait._pipeline import analyze, detect_events
+from gait._posture import PostureSummary, analyse_posture
+from gait._pressure import PressureSummary, analyse_pressure
+from gait._readers import FORMATS, load_recording, read_csv, read_gaitpdb, read_wfdb, write_csv
 from gait._recording import FootSignal, Recording
+from gait._report import GaitReport, QualityReport
+from gait._strides import StrideSummary, StrideTable, strides_from_events, summarise_strides
 from gait._synthetic import ACTIVITIES, SyntheticTruth, synthesize, synthesize_with_truth
+from gait._validation import validate_recording
+from gait.consts import REFERENCE_RANGES, ReferenceRange
 from gait.exceptions import (
     GaitError,
     InsoleNotFoundError,
@@ -22,16 +33,44 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ACTIVITIES",
+    "FORMATS",
+    "REFERENCE_RANGES",
     "REGIONS",
+    "ActivitySegment",
+    "CareIndicator",
+    "EventParams",
+    "FootEvents",
     "FootSignal",
+    "GaitReport",
+    "PostureSummary",
+    "PressureSummary",
+    "QualityReport",
     "Recording",
+    "ReferenceRange",
     "SensorLayout",
+    "StrideSummary",
+    "StrideTable",
     "SyntheticTruth",
+    "analyse_posture",
+    "analyse_pressure",
+    "analyze",
+    "care_indicators",
+    "classify_activity",
+    "detect_events",
+    "detect_foot_events",
     "get_layout",
     "insole_outline_mm",
     "layout_from_positions",
+    "load_recording",
+    "read_csv",
+    "read_gaitpdb",
+    "read_wfdb",
+    "strides_from_events",
+    "summarise_strides",
     "synthesize",
     "synthesize_with_truth",
+    "validate_recording",
+    "write_csv",
     "GaitError",
     "InsoleNotFoundError",
     "MissingExtraError",

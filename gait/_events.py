@@ -248,7 +248,7 @@ def hysteresis_state(x: NDArray[np.float64], lo: float, hi: float) -> NDArray[np
 def detect_contacts(
     norm: NDArray[np.float64],
     sampling_rate_hz: float,
-    params: EventParams = EventParams(),  # noqa: B008 - frozen dataclass, immutable default
+    params: EventParams = EventParams(),
 ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.bool_], NDArray[np.bool_]]:
     """Contacts ``[ic, fc)`` from a normalised force signal.
 
@@ -285,7 +285,9 @@ def detect_contacts(
     min_swing = int(round(params.min_swing_s * fs))
     if rise.size > 1 and min_swing > 0:
         gap = rise[1:] - fall[:-1]
-        gap_missing = np.array([missing[a:b].any() for a, b in zip(fall[:-1], rise[1:], strict=True)])
+        gap_missing = np.array(
+            [missing[a:b].any() for a, b in zip(fall[:-1], rise[1:], strict=True)]
+        )
         keep = (gap >= min_swing) | gap_missing
         rise = rise[np.r_[True, keep]]
         fall = fall[np.r_[keep, True]]
@@ -349,7 +351,7 @@ def foot_total(foot: FootSignal) -> NDArray[np.float64]:
 def detect_foot_events(
     foot: FootSignal,
     sampling_rate_hz: float,
-    params: EventParams = EventParams(),  # noqa: B008 - frozen dataclass, immutable default
+    params: EventParams = EventParams(),
 ) -> FootEvents:
     """Detect the contacts of one foot.
 
@@ -372,7 +374,14 @@ def detect_foot_events(
     if not usable:
         empty = np.zeros(0, dtype=np.int64)
         return FootEvents(
-            foot.side, sampling_rate_hz, empty, empty, np.zeros(0, bool), np.zeros(0, bool), False, norm
+            foot.side,
+            sampling_rate_hz,
+            empty,
+            empty,
+            np.zeros(0, bool),
+            np.zeros(0, bool),
+            False,
+            norm,
         )
     ic, fc, ic_ok, fc_ok = detect_contacts(norm, sampling_rate_hz, params)
     return FootEvents(foot.side, sampling_rate_hz, ic, fc, ic_ok, fc_ok, True, norm)

@@ -154,7 +154,9 @@ def parse_wfdb_header(text: str, source: str = "<header>") -> WfdbHeader:
         raise RecordingReadError(f"{source}: record line needs >= 1 signal and a positive rate")
     sig_lines = lines[1 : 1 + n_sig]
     if len(sig_lines) != n_sig:
-        raise RecordingReadError(f"{source}: header announces {n_sig} signals but has {len(sig_lines)} signal lines")
+        raise RecordingReadError(
+            f"{source}: header announces {n_sig} signals but has {len(sig_lines)} signal lines"
+        )
     specs = []
     for ln in sig_lines:
         tok = ln.split()
@@ -200,9 +202,15 @@ def decode_format_212(raw: bytes | NDArray[np.uint8]) -> NDArray[np.int16]:
     RecordingReadError
         When the length is not a multiple of three.
     """
-    b = np.frombuffer(raw, dtype=np.uint8) if isinstance(raw, bytes | bytearray) else np.asarray(raw, np.uint8)
+    b = (
+        np.frombuffer(raw, dtype=np.uint8)
+        if isinstance(raw, bytes | bytearray)
+        else np.asarray(raw, np.uint8)
+    )
     if b.size % 3:
-        raise RecordingReadError(f"format 212 data length {b.size} is not a multiple of 3 bytes (truncated file?)")
+        raise RecordingReadError(
+            f"format 212 data length {b.size} is not a multiple of 3 bytes (truncated file?)"
+        )
     b = b.reshape(-1, 3).astype(np.int16)
     s0 = b[:, 0] | ((b[:, 1] & 0x0F) << 8)
     s1 = b[:, 2] | ((b[:, 1] & 0xF0) << 4)
@@ -254,14 +262,18 @@ def read_wfdb(path: str | Path) -> Recording:
         raise RecordingReadError(f"{hea}: cannot read header ({exc.strerror})") from None
     header = parse_wfdb_header(text, str(hea))
     if len(header.signals) > 2:
-        raise RecordingReadError(f"{hea}: expected one or two foot signals, header has {len(header.signals)}")
+        raise RecordingReadError(
+            f"{hea}: expected one or two foot signals, header has {len(header.signals)}"
+        )
     feet: dict[str, FootSignal] = {}
     invalid_counts: dict[str, int] = {}
     lengths = []
     for i, spec in enumerate(header.signals):
         data_path = folder / spec.file_name
         if not data_path.is_file():
-            raise RecordingReadError(f"{hea}: data file {spec.file_name!r} named in the header is missing")
+            raise RecordingReadError(
+                f"{hea}: data file {spec.file_name!r} named in the header is missing"
+            )
         raw = data_path.read_bytes()
         if spec.fmt == 212:
             samples = decode_format_212(raw)
@@ -270,7 +282,9 @@ def read_wfdb(path: str | Path) -> Recording:
                 raise RecordingReadError(f"{data_path}: format 16 data has an odd number of bytes")
             samples = np.frombuffer(raw, dtype="<i2").copy()
         else:
-            raise RecordingReadError(f"{hea}: WFDB storage format {spec.fmt} is not supported (212 and 16 are)")
+            raise RecordingReadError(
+                f"{hea}: WFDB storage format {spec.fmt} is not supported (212 and 16 are)"
+            )
         if header.n_samples is not None:
             if samples.size < header.n_samples:
                 raise RecordingReadError(
@@ -295,14 +309,18 @@ def read_wfdb(path: str | Path) -> Recording:
             side = "left" if i == 0 else "right"
         if side in feet:
             raise RecordingReadError(f"{hea}: two signals for the {side} foot")
-        invalid_counts[side] = int(np.count_nonzero(samples == _WFDB_INVALID_212)) if spec.fmt == 212 else 0
+        invalid_counts[side] = (
+            int(np.count_nonzero(samples == _WFDB_INVALID_212)) if spec.fmt == 212 else 0
+        )
         values = samples.astype(np.float64)[:, None]
         feet[side] = FootSignal(side=side, values=values, valid=np.ones(samples.size, dtype=bool))
         lengths.append(samples.size)
     if len(set(lengths)) > 1:
         n = min(lengths)
         feet = {
-            s: FootSignal(side=s, values=f.values[:n], valid=f.valid[:n] if f.valid is not None else None)
+            s: FootSignal(
+                side=s, values=f.values[:n], valid=f.valid[:n] if f.valid is not None else None
+            )
             for s, f in feet.items()
         }
     return Recording(
@@ -332,7 +350,9 @@ def _load_table(path: Path, delimiter: str | None, what: str) -> NDArray[np.floa
     if not rows:
         raise RecordingReadError(f"{path}: no data rows ({what} expected)")
     try:
-        arr = np.loadtxt(io.StringIO("\n".join(rows)), delimiter=delimiter, dtype=np.float64, ndmin=2)
+        arr = np.loadtxt(
+            io.StringIO("\n".join(rows)), delimiter=delimiter, dtype=np.float64, ndmin=2
+        )
     except ValueError as exc:
         raise RecordingReadError(f"{path}: malformed {what}: {exc}") from None
     return arr
@@ -349,7 +369,11 @@ def _rate_from_time(t: NDArray[np.float64], path: Path) -> float:
         raise RecordingReadError(
             f"{path}: time column is not uniformly sampled (steps {dt.min():.6g}..{dt.max():.6g} s)"
         )
-    return 1.0 / step
+    rate = 1.0 / step
+    # Text time columns carry rounding noise (0.01 s -> 100.0000000000002 Hz).
+    if abs(rate - round(rate)) < 1e-6 * rate:
+        rate = float(round(rate))
+    return rate
 
 
 def read_gaitpdb(path: str | Path) -> Recording:
@@ -372,7 +396,6 @@ def read_gaitpdb(path: str | Path) -> Recording:
         raise RecordingReadError(f"{path}: gaitpdb walks have 19 columns, found {arr.shape[1]}")
     fs = _rate_from_time(arr[:, 0], path)
     layout = get_layout(8)
-    n = arr.shape[0]
     feet = {}
     for side, cols in (("left", slice(1, 9)), ("right", slice(9, 17))):
         v = np.ascontiguousarray(arr[:, cols])
@@ -441,7 +464,9 @@ def read_csv(path: str | Path) -> Recording:
         raise RecordingReadError(f"{path}: empty CSV")
     header = [h.strip().lower() for h in lines[0].split(",")]
     if not header or header[0] != "time_s":
-        raise RecordingReadError(f"{path}: the first CSV column must be 'time_s', found {header[0]!r}")
+        raise RecordingReadError(
+            f"{path}: the first CSV column must be 'time_s', found {header[0]!r}"
+        )
     cols: dict[str, list[int]] = {"left": [], "right": []}
     for j, h in enumerate(header[1:], start=1):
         m = re.fullmatch(r"(left|right)_(\d+)", h)
@@ -460,7 +485,9 @@ def read_csv(path: str | Path) -> Recording:
     except ValueError as exc:
         raise RecordingReadError(f"{path}: malformed CSV row: {exc}") from None
     if arr.shape[1] != len(header):
-        raise RecordingReadError(f"{path}: rows have {arr.shape[1]} fields, header has {len(header)}")
+        raise RecordingReadError(
+            f"{path}: rows have {arr.shape[1]} fields, header has {len(header)}"
+        )
     fs = _rate_from_time(arr[:, 0], path)
     feet = {}
     for side, idx in cols.items():
@@ -469,9 +496,11 @@ def read_csv(path: str | Path) -> Recording:
         v = np.ascontiguousarray(arr[:, idx])
         try:
             xy = np.array(get_layout(len(idx)).xy_mm)
-        except Exception:  # noqa: BLE001 - any sensor count is fine, positions are optional
+        except Exception:
             xy = None
-        feet[side] = FootSignal(side=side, values=v, sensor_xy_mm=xy, valid=~np.all(np.isnan(v), axis=1))
+        feet[side] = FootSignal(
+            side=side, values=v, sensor_xy_mm=xy, valid=~np.all(np.isnan(v), axis=1)
+        )
     return Recording(fs, feet.get("left"), feet.get("right"), str(path), "csv", meta)
 
 
@@ -522,13 +551,14 @@ def _sniff(path: Path) -> str:
         if head.startswith(b"time_s"):
             return "csv"
     if not path.exists() and (
-        path.with_name(path.name + ".hea").is_file() or path.with_name(path.name + ".hea-").is_file()
+        path.with_name(path.name + ".hea").is_file()
+        or path.with_name(path.name + ".hea-").is_file()
     ):
         return "wfdb"
     return "session"
 
 
-def load_recording(path: str | Path, format: str = "auto") -> Recording:  # noqa: A002 - CLI name
+def load_recording(path: str | Path, format: str = "auto") -> Recording:
     """Read a recording in any supported format.
 
     Parameters
@@ -563,5 +593,7 @@ def load_recording(path: str | Path, format: str = "auto") -> Recording:  # noqa
     try:
         session = importlib.import_module("gait._session")
     except ImportError:
-        raise RecordingReadError(f"{path}: session files cannot be read (gait._session is unavailable)") from None
+        raise RecordingReadError(
+            f"{path}: session files cannot be read (gait._session is unavailable)"
+        ) from None
     return session.read_session(path)

@@ -93,7 +93,8 @@ def _bout_contacts(
     """Alternating contacts of a walking or running bout inside ``[t0, t1)``."""
     other = "right" if leader == "left" else "left"
     contacts: dict[str, list[_Contact]] = {"left": [], "right": []}
-    step_cv = stride_cv / np.sqrt(2.0)
+    # A foot's stride is the sum of two independent steps: step CV * sqrt(2) = stride CV.
+    step_cv = stride_cv * np.sqrt(2.0)
     swing0 = (1.0 - stance_frac) * stride_s
     # Leader lifts off at t0 (it was loaded before) and lands after one swing; the other
     # foot stays loaded until its own toe-off one double support after that landing.
@@ -160,6 +161,10 @@ def _render_foot(
     kernel = np.ones(k) / k
     for j in range(2):
         sway[:, j] = sway[:, j] - np.convolve(sway[:, j], kernel, mode="same")
+    # Quiet-standing sway is slow (< 1 Hz): smooth over half a second.
+    k2 = max(int(fs * 0.5), 1)
+    for j in range(2):
+        sway[:, j] = np.convolve(sway[:, j], np.ones(k2) / k2, mode="same")
     sway *= np.array([2.5, 4.0]) / max(float(np.std(sway)), 1e-9)
     starts = np.array([c.on_s for c in contacts])
     for c in contacts:
@@ -187,7 +192,7 @@ def _render_foot(
             f = early * (1.0 - settle) + c.load_frac * settle
             x0, y0 = _cop_track("walk", np.minimum(p, 0.25), length, ml_bias_mm)
             x = x0 * (1 - settle) + (ml_bias_mm + sway[i0:i1, 0]) * settle
-            y = y0 * (1 - settle) + (0.40 * length + sway[i0:i1, 1]) * settle
+            y = y0 * (1 - settle) + (0.45 * length + sway[i0:i1, 1]) * settle
         elif c.kind == "flat":
             f = np.full(tt.shape, c.load_frac)
             # Toe-off from standing: unload over the last 120 ms, unless the foot stays
@@ -196,7 +201,7 @@ def _render_foot(
             ramp = np.ones_like(tt) if continues else np.clip((c.off_s - tt) / 0.12, 0.0, 1.0)
             f = f * ramp
             x = ml_bias_mm + sway[i0:i1, 0]
-            y = 0.40 * length + sway[i0:i1, 1] + (1 - ramp) * 0.3 * length
+            y = 0.45 * length + sway[i0:i1, 1] + (1 - ramp) * 0.3 * length
         else:  # sit
             f = np.full(tt.shape, c.load_frac) * (1.0 + 0.05 * sway[i0:i1, 1] / 4.0)
             x = ml_bias_mm + 0.5 * sway[i0:i1, 0]
@@ -366,7 +371,12 @@ def synthesize_with_truth(
         right=feet["right"],
         source="synthetic",
         format="synthetic",
-        meta={"layout": layout.name, "body_mass_kg": float(body_mass_kg), "seed": int(seed), "units": "N"},
+        meta={
+            "layout": layout.name,
+            "body_mass_kg": float(body_mass_kg),
+            "seed": int(seed),
+            "units": "N",
+        },
     )
     truth = SyntheticTruth(
         ic_s=ic_s, fc_s=fc_s, activity=tuple(activity), body_mass_kg=float(body_mass_kg)

@@ -227,7 +227,9 @@ def read_gaitpdb_demographics(path: str | Path) -> dict[str, SubjectInfo]:
         if height is not None and height > 3.0:
             height /= 100.0  # Ju study: centimetres
         gender_code = _num(tok[col["Gender"]])
-        speed = _num(tok[col["Speed_01"]]) if "Speed_01" in col and len(tok) > col["Speed_01"] else None
+        speed = (
+            _num(tok[col["Speed_01"]]) if "Speed_01" in col and len(tok) > col["Speed_01"] else None
+        )
         out[sid] = SubjectInfo(
             record=sid,
             group="PD" if _num(tok[col["Group"]]) == 1 else "control",

@@ -182,6 +182,8 @@ def summarise_comparisons(comparisons: list[TsComparison]) -> dict[str, dict[str
             "swing_med_ms": _med_abs_ms(we),
             "stance_med_ms": _med_abs_ms(te),
             "stance_bias_ms": float(np.mean(tef) * 1000.0) if tef.size else float("nan"),
-            "ic_offset_med_ms": float(np.nanmedian(io) * 1000.0) if np.isfinite(io).any() else float("nan"),
+            "ic_offset_med_ms": float(np.nanmedian(io) * 1000.0)
+            if np.isfinite(io).any()
+            else float("nan"),
         }
     return out

@@ -1,0 +1,145 @@
+"""``analyze(recording) -> GaitReport``: the whole offline analysis in one call."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gait._activity import classify_activity
+from gait._care import care_indicators
+from gait._events import EventParams, FootEvents, detect_foot_events
+from gait._posture import analyse_posture
+from gait._pressure import analyse_pressure
+from gait._recording import Recording
+from gait._report import GaitReport, QualityReport
+from gait._strides import StrideTable, strides_from_events, summarise_strides
+from gait._validation import validate_recording
+
+__all__ = ["analyze", "detect_events"]
+
+
+def detect_events(
+    recording: Recording,
+    params: EventParams = EventParams(),
+) -> dict[str, FootEvents]:
+    """Contacts of every foot of a (validated) recording.
+
+    Parameters
+    ----------
+    recording : Recording
+        The recording.
+    params : EventParams
+        Detector parameters.
+
+    Returns
+    -------
+    dict of side -> FootEvents
+    """
+    validate_recording(recording)
+    return {
+        s: detect_foot_events(f, recording.sampling_rate_hz, params)
+        for s, f in recording.feet.items()
+    }
+
+
+def _gaps(recording: Recording) -> tuple[int, list[dict], dict[str, int]]:
+    fs = recording.sampling_rate_hz
+    gaps: list[dict] = []
+    lost = 0
+    per_foot = {}
+    for side, f in recording.feet.items():
+        bad = ~np.isfinite(f.values).all(axis=1)
+        if f.valid is not None:
+            bad |= ~f.valid
+        per_foot[side] = int(bad.sum())
+        lost += per_foot[side]
+        if bad.any():
+            d = np.diff(np.r_[0, bad.astype(np.int8), 0])
+            for a, b in zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1), strict=True):
+                gaps.append({"side": side, "start_s": round(a / fs, 4), "end_s": round(b / fs, 4)})
+    gaps.sort(key=lambda g: (g["start_s"], g["side"]))
+    return lost, gaps, per_foot
+
+
+def analyze(
+    recording: Recording,
+    params: EventParams = EventParams(),
+    baseline_ml_index: float | None = None,
+) -> GaitReport:
+    """Analyse a recording: events, strides, activity, pressure, posture, care indicators.
+
+    Parameters
+    ----------
+    recording : Recording
+        One or two feet on a common clock.
+    params : EventParams
+        Event-detector parameters.
+    baseline_ml_index : float, optional
+        The wearer's own earlier medial/lateral loading index (see :mod:`gait._pressure`).
+
+    Returns
+    -------
+    GaitReport
+
+    Raises
+    ------
+    RecordingValidationError
+        When the recording cannot be analysed at all (no samples, bad rate, bad shapes).
+    """
+    events = detect_events(recording, params)
+    fs = recording.sampling_rate_hz
+    n = max(f.n_samples for f in recording.feet.values())
+    tables: dict[str, StrideTable] = {}
+    for side, ev in events.items():
+        other = events.get("right" if side == "left" else "left")
+        tables[side] = strides_from_events(ev, other, n)
+    summary = summarise_strides(tables)
+    activity = classify_activity(recording, events, tables)
+    walking_s = float(sum(a.duration_s for a in activity if a.kind in ("walking", "running")))
+    pressure = analyse_pressure(recording.feet, tables, fs, baseline_ml_index)
+    posture = analyse_posture(recording, activity, tables)
+    care = care_indicators(summary)
+    lost, gaps, per_foot = _gaps(recording)
+    notes = []
+    if len(recording.feet) == 1:
+        only = next(iter(recording.feet))
+        notes.append(
+            f"only the {only} foot was recorded: double support, symmetry and activity are not available"
+        )
+    feet_q = []
+    for side, f in recording.feet.items():
+        ev = events[side]
+        stuck = pressure.feet[side].stuck if side in pressure.feet else []
+        if not ev.usable:
+            notes.append(
+                f"the {side} foot signal shows no loading/unloading cycles (flat, zero or missing)"
+            )
+        if stuck:
+            notes.append(f"{side} insole: {len(stuck)} sensor(s) never change and were ignored")
+        q = {
+            "side": side,
+            "n_samples": f.n_samples,
+            "missing_samples": per_foot[side],
+            "usable": bool(ev.usable),
+            "n_contacts": int(ev.ic.size),
+            "n_strides": int(tables[side].n),
+            "stuck_sensors": stuck,
+        }
+        inv = recording.meta.get("wfdb_invalid_samples")
+        if isinstance(inv, dict) and side in inv:
+            q["wfdb_invalid_code_samples"] = int(inv[side])
+        feet_q.append(q)
+    if summary.n_clean_strides == 0:
+        notes.append("no walking strides were found")
+    quality = QualityReport(lost, gaps, feet_q, notes)
+    meta = {
+        "source": recording.source,
+        "format": recording.format,
+        "sampling_rate_hz": float(fs),
+        "duration_s": round(recording.duration_s, 3),
+        "feet": list(recording.feet),
+        "analysis": "gait.analyze 0.1.0",
+    }
+    for k in ("record", "subject", "group", "study", "treadmill", "layout", "units"):
+        if k in recording.meta:
+            meta[k] = recording.meta[k]
+    return GaitReport(tables, summary, walking_s, activity, pressure, posture, care, quality, meta)

@@ -1,0 +1,293 @@
+"""Pressure distribution: region load shares, peaks, centre-of-pressure paths, loading tendency.
+
+All shares are computed over **stance** samples of walking strides (or, without strides, over
+loaded samples), after removing each sensor's unloaded offset (its 2nd percentile) so that
+FSR baselines do not count as load.
+
+``ml_index`` is ``(medial - lateral) / (medial + lateral)`` of the midfoot and forefoot load
+(-1 all lateral, +1 all medial). It is a *loading tendency*, compared against the wearer's
+own baseline when one is given (``baseline_ml_index``), never a pronation diagnosis
+(``docs/gait.md`` §8). ``heel_impact`` classifies the median loading rate: the steepest rise
+of the foot's total force in the first 20 % of stance, divided by its mean stance force (1/s).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from gait._layouts import REGIONS, SensorLayout, get_layout, layout_from_positions
+from gait._recording import FootSignal
+from gait._strides import StrideTable
+
+__all__ = [
+    "COP_PATH_POINTS",
+    "FootPressure",
+    "PressureSummary",
+    "analyse_pressure",
+    "foot_layout",
+    "stuck_sensors",
+]
+
+#: Points of the mean CoP path (0 %, 5 %, ..., 100 % of stance).
+COP_PATH_POINTS = 21
+#: ml_index band around the reference that counts as "neutral" (no own baseline / baseline).
+_ML_BAND_POPULATION = 0.15
+_ML_BAND_OWN = 0.08
+#: Loading-rate limits (1/s) of heel_impact.
+_HARD_IMPACT_PER_S = 25.0
+_SOFT_IMPACT_PER_S = 8.0
+
+
+def foot_layout(foot: FootSignal) -> SensorLayout | None:
+    """The layout of a foot: built-in when the positions match one, else labelled by position."""
+    xy = foot.sensor_xy_mm
+    k = foot.values.shape[1]
+    if xy is None or k < 4:
+        return None
+    xy = np.asarray(xy, dtype=np.float64)
+    if k in (8, 16):
+        builtin = get_layout(k)
+        if np.allclose(builtin.xy_mm, xy, atol=0.5):
+            return builtin
+    return layout_from_positions(xy)
+
+
+def stuck_sensors(values: NDArray[np.float64], valid: NDArray[np.bool_] | None = None) -> list[int]:
+    """Indices of sensors that never change (dead, all-zero or saturated).
+
+    Parameters
+    ----------
+    values : (n, k) float64
+        Sensor values.
+    valid : (n,) bool, optional
+        Samples to consider.
+
+    Returns
+    -------
+    list of int
+    """
+    v = values if valid is None else values[valid]
+    if v.shape[0] < 2:
+        return []
+    with np.errstate(invalid="ignore"):
+        lo = np.nanpercentile(v, 1, axis=0) if np.isfinite(v).any() else np.zeros(v.shape[1])
+        hi = np.nanpercentile(v, 99, axis=0) if np.isfinite(v).any() else np.zeros(v.shape[1])
+    span = hi - lo
+    ref = max(float(np.nanmax(span)) if np.isfinite(span).any() else 0.0, 1e-12)
+    return [int(i) for i in np.flatnonzero(~(span > 1e-3 * ref))]
+
+
+@dataclass(frozen=True)
+class FootPressure:
+    """Pressure results of one foot.
+
+    Parameters
+    ----------
+    side : str
+        The foot.
+    region_load : dict of region -> float
+        Summed stance load per region (sensor units x samples).
+    medial_load, lateral_load : float
+        Summed midfoot+forefoot stance load, medial and lateral sensors.
+    sensor_mean : (k,) float64
+        Mean stance value per sensor (heat map).
+    sensor_peak : (k,) float64
+        99th-percentile value per sensor.
+    cop_path_mm : (COP_PATH_POINTS, 2) float64 or None
+        Mean CoP path over steps, insole frame (+x medial).
+    cop_steps_heel_to_toe_pct : float or None
+        Share of steps whose CoP moves forward by at least a third of the sensor span.
+    loading_rate_per_s : float or None
+        Median loading rate over steps.
+    stuck : list of int
+        Sensors excluded as stuck.
+    layout : SensorLayout
+        The layout used.
+    """
+
+    side: str
+    region_load: dict[str, float]
+    medial_load: float
+    lateral_load: float
+    sensor_mean: NDArray[np.float64] = field(repr=False)
+    sensor_peak: NDArray[np.float64] = field(repr=False)
+    cop_path_mm: NDArray[np.float64] | None = field(repr=False)
+    cop_steps_heel_to_toe_pct: float | None
+    loading_rate_per_s: float | None
+    stuck: list[int]
+    layout: SensorLayout = field(repr=False)
+
+
+@dataclass(frozen=True)
+class PressureSummary:
+    """Pressure results of the recording (None where not computable).
+
+    Parameters
+    ----------
+    feet : dict of side -> FootPressure
+        Per-foot results (feet without sensor positions are absent).
+    region_share : dict of region -> float or None
+        Share of stance load per region over both feet (sums to 1).
+    ml_index : float or None
+        Medial minus lateral share of midfoot+forefoot load.
+    ml_reference : float
+        Reference ``ml_index`` (the wearer's baseline, or 0 for the layout's neutral line).
+    ml_reference_kind : str
+        ``"own baseline"`` or ``"layout neutral (no baseline)"``.
+    ml_tendency : str or None
+        ``"medial"``, ``"neutral"`` or ``"lateral"`` against the reference.
+    loading_rate_per_s : float or None
+        Median loading rate over both feet.
+    heel_impact : str or None
+        ``"hard"``, ``"normal"`` or ``"soft"``.
+    """
+
+    feet: dict[str, FootPressure]
+    region_share: dict[str, float | None]
+    ml_index: float | None
+    ml_reference: float
+    ml_reference_kind: str
+    ml_tendency: str | None
+    loading_rate_per_s: float | None
+    heel_impact: str | None
+
+
+def _stance_mask(table: StrideTable | None, n: int, fs: float) -> NDArray[np.bool_]:
+    m = np.zeros(n, dtype=bool)
+    if table is None:
+        return m
+    walk = table.stance_s / np.maximum(table.stride_s, 1e-9) >= 0.3
+    for a, b in zip(table.ic_s[walk], table.fc_s[walk], strict=True):
+        m[int(round(a * fs)) : int(round(b * fs))] = True
+    return m
+
+
+def _foot_pressure(foot: FootSignal, table: StrideTable | None, fs: float) -> FootPressure | None:
+    layout = foot_layout(foot)
+    if layout is None:
+        return None
+    n = foot.n_samples
+    v = np.array(foot.values, dtype=np.float64)
+    valid = np.isfinite(v).all(axis=1)
+    if foot.valid is not None:
+        valid &= foot.valid
+    if valid.sum() < 10:
+        return None
+    stuck = stuck_sensors(v, valid)
+    base = np.nanpercentile(v[valid], 2, axis=0)
+    v = np.clip(v - base, 0.0, None)
+    v[:, stuck] = 0.0
+    v[~valid] = 0.0
+    tot = v.sum(axis=1)
+    stance = _stance_mask(table, n, fs) & valid
+    if stance.sum() < 10:
+        ref = np.percentile(tot[valid], 95) if valid.any() else 0.0
+        stance = valid & (tot > 0.2 * ref)
+    if stance.sum() < 10 or not np.any(tot[stance] > 0):
+        return None
+    vs = v[stance]
+    region_load = {r: float(vs[:, layout.region_mask(r)].sum()) for r in REGIONS}
+    mf = layout.region_mask("midfoot") | layout.region_mask("forefoot")
+    medial = float(vs[:, mf & layout.medlat_mask("medial")].sum())
+    lateral = float(vs[:, mf & layout.medlat_mask("lateral")].sum())
+    sensor_mean = vs.mean(axis=0)
+    sensor_peak = np.percentile(v[valid], 99, axis=0)
+    # CoP path per step and loading rate per step.
+    paths, fwd, rates = [], [], []
+    xy = layout.xy_mm
+    span_y = float(np.ptp(xy[:, 1]))
+    if table is not None:
+        grid = np.linspace(0.0, 1.0, COP_PATH_POINTS)
+        for a_s, b_s in zip(table.ic_s, table.fc_s, strict=True):
+            a, b = int(round(a_s * fs)), int(round(b_s * fs))
+            if b - a < 5 or not valid[a:b].all():
+                continue
+            w = v[a:b]
+            s = w.sum(axis=1)
+            ok = s > 0.05 * max(float(s.max()), 1e-12)
+            if ok.sum() < 4:
+                continue
+            cop = (w[ok] @ xy) / s[ok, None]
+            ph = np.flatnonzero(ok) / max(b - a - 1, 1)
+            path = np.column_stack([np.interp(grid, ph, cop[:, 0]), np.interp(grid, ph, cop[:, 1])])
+            paths.append(path)
+            fwd.append(path[-3, 1] - path[2, 1] >= span_y / 3.0)
+            head = s[: max(int(0.2 * (b - a)), 2)]
+            mean_f = float(s.mean())
+            if mean_f > 0 and head.size >= 2:
+                rates.append(float(np.max(np.diff(head)) * fs / mean_f))
+    cop_path = np.mean(paths, axis=0) if paths else None
+    return FootPressure(
+        side=foot.side,
+        region_load=region_load,
+        medial_load=medial,
+        lateral_load=lateral,
+        sensor_mean=sensor_mean,
+        sensor_peak=sensor_peak,
+        cop_path_mm=cop_path,
+        cop_steps_heel_to_toe_pct=float(100.0 * np.mean(fwd)) if fwd else None,
+        loading_rate_per_s=float(np.median(rates)) if rates else None,
+        stuck=stuck,
+        layout=layout,
+    )
+
+
+def analyse_pressure(
+    feet: dict[str, FootSignal],
+    tables: dict[str, StrideTable],
+    sampling_rate_hz: float,
+    baseline_ml_index: float | None = None,
+) -> PressureSummary:
+    """Pressure analysis of a recording.
+
+    Parameters
+    ----------
+    feet : dict of side -> FootSignal
+        The feet (only those with sensor positions and >= 4 sensors are analysed).
+    tables : dict of side -> StrideTable
+        Strides (stance windows); may be empty.
+    sampling_rate_hz : float
+        Sampling rate.
+    baseline_ml_index : float, optional
+        The wearer's own earlier ``ml_index`` (e.g. from a first session); without it the
+        tendency is judged against the layout's neutral line with a wider band.
+
+    Returns
+    -------
+    PressureSummary
+    """
+    res: dict[str, FootPressure] = {}
+    for side, foot in feet.items():
+        fp = _foot_pressure(foot, tables.get(side), sampling_rate_hz)
+        if fp is not None:
+            res[side] = fp
+    if baseline_ml_index is None:
+        ref, ref_kind, band = 0.0, "layout neutral (no baseline)", _ML_BAND_POPULATION
+    else:
+        ref, ref_kind, band = float(baseline_ml_index), "own baseline", _ML_BAND_OWN
+    if not res:
+        return PressureSummary({}, dict.fromkeys(REGIONS), None, ref, ref_kind, None, None, None)
+    region_tot = {r: sum(fp.region_load[r] for fp in res.values()) for r in REGIONS}
+    total = sum(region_tot.values())
+    share = {r: (region_tot[r] / total if total > 0 else None) for r in REGIONS}
+    med = sum(fp.medial_load for fp in res.values())
+    lat = sum(fp.lateral_load for fp in res.values())
+    ml = (med - lat) / (med + lat) if med + lat > 0 else None
+    tendency = None
+    if ml is not None:
+        tendency = "medial" if ml > ref + band else "lateral" if ml < ref - band else "neutral"
+    rates = [fp.loading_rate_per_s for fp in res.values() if fp.loading_rate_per_s is not None]
+    rate = float(np.median(rates)) if rates else None
+    impact = None
+    if rate is not None:
+        impact = (
+            "hard"
+            if rate > _HARD_IMPACT_PER_S
+            else "soft"
+            if rate < _SOFT_IMPACT_PER_S
+            else "normal"
+        )
+    return PressureSummary(res, share, ml, ref, ref_kind, tendency, rate, impact)
