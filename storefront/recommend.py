@@ -218,7 +218,8 @@ def build_index(catalog: Catalog | tuple[ShoeModel, ...]) -> RecommendIndex:
 
 
 def _split_offsets(offsets: Any) -> tuple[Mapping[str, float], Mapping[str, float]]:
-    """Accept ``(model_offsets, shop_offsets)``, ``{"model": .., "shop": ..}`` or a learner."""
+    """Accept ``(model_offsets, shop_offsets)``, ``{"model": .., "brand"|"shop": ..}``, a plain
+    ``{model_id: mm}`` or a fitted learner."""
     if offsets is None:
         return {}, {}
     if hasattr(offsets, "offsets_mm"):
@@ -226,8 +227,9 @@ def _split_offsets(offsets: Any) -> tuple[Mapping[str, float], Mapping[str, floa
     if isinstance(offsets, tuple | list) and len(offsets) == 2:
         return dict(offsets[0] or {}), dict(offsets[1] or {})
     if isinstance(offsets, Mapping):
-        if set(offsets) <= {"model", "shop"}:
-            return dict(offsets.get("model") or {}), dict(offsets.get("shop") or {})
+        if offsets and set(offsets) <= {"model", "shop", "brand"}:
+            shop = {**(offsets.get("brand") or {}), **(offsets.get("shop") or {})}
+            return dict(offsets.get("model") or {}), shop
         return dict(offsets), {}
     raise DomainError("offsets must be (model offsets, shop offsets) in mm")
 

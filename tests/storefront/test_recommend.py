@@ -119,7 +119,7 @@ def test_learned_offsets_move_sizes(catalog, foot) -> None:
     assert moved[m.id] > base[m.id]
     assert all(moved[k] == base[k] for k in base if k != m.id)
     shop = m.shop_id
-    recs = recommend(foot, None, catalog, offsets={"model": {}, "shop": {shop: -PARIS_POINT_MM}},
+    recs = recommend(foot, None, catalog, offsets={"model": {}, "brand": {shop: -PARIS_POINT_MM}},
                      top_n=len(catalog.models))  # fmt: skip
     for r in recs:
         if r.shop_id == shop:
