@@ -577,6 +577,9 @@ def _point_capture(
         pick = rng.choice(len(cand), size=int(p["holes"]), replace=False)
         hole_centres = cand[pick]
         hole_radii = rng.uniform(*p["hole_radius_mm"], size=int(p["holes"]))
+    # Recorded (canonical frame) so tests and reports can see where the holes are.
+    p["hole_centres_mm"] = hole_centres.tolist()
+    p["hole_radii_mm"] = hole_radii.tolist()
 
     def foot_keep(pts: NDArray, face: NDArray) -> NDArray[np.bool_]:
         keep = np.ones(len(pts), dtype=bool)
