@@ -32,16 +32,19 @@ def feedback_rows() -> list[dict[str, Any]]:
 
 def relearn_offsets(_target: int, progress: ProgressFn) -> None:
     """Fit :class:`storefront.learning.SizeOffsetLearner` and replace the stored offsets."""
+    from flask import current_app
+
+    from storefront.api.services import load_catalog_cached
     from storefront.learning import SizeOffsetLearner
 
     rows = feedback_rows()
     progress(0.2, f"fitting on {len(rows)} feedback rows")
-    learner = SizeOffsetLearner().fit(rows)
-    offsets = learner.offsets()
+    catalog = load_catalog_cached(current_app.config.get("CATALOG_PATH"))
+    model_off, shop_off = SizeOffsetLearner(catalog=catalog).fit(rows).offsets_mm()
     now = utcnow()
     db.session.execute(delete(LearnedOffset))
-    for scope in ("model", "shop"):
-        for key, value in (offsets.get(scope) or {}).items():
+    for scope, offsets in (("model", model_off), ("shop", shop_off)):
+        for key, value in offsets.items():
             n = sum(1 for r in rows if r[f"{scope}_id"] == key)
             db.session.add(
                 LearnedOffset(

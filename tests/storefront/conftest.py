@@ -157,7 +157,11 @@ def wait_for(
     while True:
         r = client.get(url, headers=headers)
         assert r.status_code == 200, r.json
-        if r.json["status"] in ("done", "failed"):
+        job = r.json.get("job") or {}
+        if r.json["status"] in ("done", "failed") and job.get("status", "done") in (
+            "done",
+            "failed",
+        ):
             return r.json
         if time.monotonic() > deadline:
             raise AssertionError(f"{url} still {r.json['status']} after {timeout_s} s: {r.json}")
