@@ -138,25 +138,27 @@ class SectionOutline:
 
 def section_outline(
     tz: NDArray[np.float64],
-    close_height_mm: float,
-    n_bins: int = 90,
+    n_bins: int = 72,
+    bottom_sector_deg: tuple[float, float] = (-150.0, -30.0),
 ) -> SectionOutline | None:
-    """Robust convex outline of a thin section slab, closed along the floor.
+    """Robust convex outline of a thin section slab of a standing foot, closed along the floor.
 
-    Points below ``close_height_mm`` are replaced by their floor projection ``(t, 0)``, so the
-    bottom is the floor chord whether or not the sole was captured (a phone capture rarely sees
-    it) and the tape path of a standing foot is reproduced. Noise is averaged by taking, in each
-    of ``n_bins`` angular bins around the centre, the median radius, smoothed over neighbouring
-    bins; the perimeter is that of the convex hull of the bin points.
+    The outline is what a camera above the floor sees (doc §4: phone captures rarely see the
+    sole): the bottom sector (outline directions 30-150 deg below horizontal, seen from the
+    section centre at half the section height) is ignored whether or not the sole was captured,
+    and the seen outline is closed by its vertical shadow on the floor, as the tape path of a
+    standing foot runs down the sides and along the floor. Noise is averaged by taking, in each of
+    ``n_bins`` angular bins, the median radius, smoothed over neighbouring bins; the perimeter
+    is that of the convex hull of the bin points and their floor projections.
 
     Parameters
     ----------
     tz : (n, 2) float64
         Section coordinates: ``t`` along the section, ``z`` height above the floor, mm.
-    close_height_mm : float
-        Height below which points are projected onto the floor.
     n_bins : int
-        Angular bins.
+        Angular bins over 360 deg.
+    bottom_sector_deg : (float, float)
+        Directions ignored (degrees, 0 = +t, -90 = straight down).
 
     Returns
     -------
@@ -165,16 +167,15 @@ def section_outline(
     """
     if tz.shape[0] < 20:
         return None
-    low = tz[:, 1] < close_height_mm
-    pts = np.vstack([tz[~low], np.column_stack([tz[low, 0], np.zeros(int(low.sum()))])])
-    upper = pts[:, 1] > 0
-    if upper.sum() < 10:
-        return None
-    lo, hi = pts.min(axis=0), pts.max(axis=0)
-    centre = np.array([(lo[0] + hi[0]) / 2.0, (lo[1] + hi[1]) / 2.0])
-    rel = pts - centre
+    top = float(np.max(tz[:, 1]))
+    centre = np.array([0.5 * (tz[:, 0].min() + tz[:, 0].max()), 0.5 * top])
+    rel = tz - centre
     ang = np.arctan2(rel[:, 1], rel[:, 0])
-    rad = np.hypot(rel[:, 0], rel[:, 1])
+    lo_a, hi_a = np.radians(bottom_sector_deg)
+    seen = ~((ang > lo_a) & (ang < hi_a))
+    if seen.sum() < 20:
+        return None
+    ang, rad = ang[seen], np.hypot(rel[seen, 0], rel[seen, 1])
     b = np.clip(((ang + np.pi) / (2 * np.pi) * n_bins).astype(np.int64), 0, n_bins - 1)
     med_r = np.full(n_bins, np.nan)
     med_a = np.full(n_bins, np.nan)
@@ -198,20 +199,18 @@ def section_outline(
     outline = (
         centre + np.column_stack([np.cos(med_a[filled]), np.sin(med_a[filled])]) * sm[filled, None]
     )
-    outline[:, 1] = np.maximum(outline[:, 1], 0.0)
+    # The shadow of the seen outline on the floor: the tape runs down the sides to the floor.
+    closed = np.vstack([outline, np.column_stack([outline[:, 0], np.zeros(outline.shape[0])])])
     try:
-        hull = ConvexHull(outline)
+        hull = ConvexHull(closed)
     except (QhullError, ValueError):
         return None
-    # Coverage of the part of the outline above the floor closure (what a camera must see).
     bin_centres = -np.pi + (np.arange(n_bins) + 0.5) * 2 * np.pi / n_bins
-    height_c = centre[1]
-    reach = max(hi[1] - height_c, 1e-6)
-    upper_bins = np.sin(bin_centres) * reach + height_c > close_height_mm
-    coverage = float(filled[upper_bins].mean()) if upper_bins.any() else 0.0
+    expected = ~((bin_centres > lo_a) & (bin_centres < hi_a))
+    coverage = float(filled[expected].mean())
     return SectionOutline(
         perimeter_mm=float(hull.area),
-        width_mm=float(np.ptp(outline[:, 0])),
-        height_mm=float(outline[:, 1].max()),
+        width_mm=float(np.ptp(closed[:, 0])),
+        height_mm=float(closed[:, 1].max()),
         angular_coverage=coverage,
     )

@@ -11,17 +11,19 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.spatial import cKDTree
 
 from footscan._align import MIRROR_Y, AxisFit, refine_axis
 from footscan._clean import estimate_noise_mm
 from footscan._landmarks import Extreme, SectionOutline, robust_extreme, section_outline
 from footscan.consts import (
     FLOOR_BAND_MM,
-    FLOOR_CLOSE_HEIGHT_MM,
     HEEL_WIDTH_AT_FRAC,
     INSTEP_GIRTH_AT_FRAC,
     INSTEP_HEIGHT_AT_FRAC,
     LEG_CUT_FRAC,
+    MTH1_AT_FRAC,
+    MTH5_AT_FRAC,
     SECTION_HALF_WIDTH_MM,
 )
 from footscan.exceptions import NotAFootError, ScanValidationError
@@ -152,6 +154,49 @@ def _slab_extreme(
     return robust_extreme(p[mask], direction) if mask.any() else None
 
 
+def _side_landmark(
+    pf: NDArray[np.float64], mask: NDArray[np.bool_], x_lo: float, x_hi: float, sign: float
+) -> Extreme | None:
+    """Most medial (``sign=-1``) or lateral (``+1``) point of the outline between two stations.
+
+    The border of the forefoot is nearly straight, so the plain arg-max jumps along it with
+    noise. The station is instead the vertex of a parabola fitted to the per-bin outline
+    (clipped to the range), and the extreme is measured by :func:`robust_extreme` at it.
+    """
+    x, y = pf[:, 0], pf[:, 1]
+    if x_hi - x_lo < 1.0:
+        near = mask & (np.abs(x - x_lo) <= 6.0)
+        ex = robust_extreme(pf[near], (0.0, sign, 0.0)) if near.sum() >= 12 else None
+        if ex is None:
+            return None
+        point = ex.point.copy()
+        point[0] = x_lo
+        return Extreme(ex.value_mm, point, ex.n_used, ex.rms_mm)
+    sel = mask & (x >= x_lo) & (x <= x_hi)
+    if sel.sum() < 12:
+        return None
+    xs, ys = x[sel], sign * y[sel]
+    edges = np.arange(x_lo, x_hi + 3.0, 3.0)
+    bx, by = [], []
+    for a, b in zip(edges[:-1], edges[1:]):
+        q = ys[(xs >= a) & (xs < b)]
+        if q.size >= 3:
+            bx.append(0.5 * (a + b))
+            by.append(np.quantile(q, 0.95))
+    station = 0.5 * (x_lo + x_hi)
+    if len(bx) >= 4:
+        c2, c1, c0 = np.polyfit(bx, by, 2)
+        grid = np.linspace(x_lo, x_hi, 201)
+        station = float(grid[np.argmax(c0 + c1 * grid + c2 * grid * grid)])
+    near = sel & (np.abs(x - station) <= 6.0)
+    ex = robust_extreme(pf[near], (0.0, sign, 0.0)) if near.sum() >= 12 else None
+    if ex is None:
+        return None
+    point = ex.point.copy()
+    point[0] = station
+    return Extreme(ex.value_mm, point, ex.n_used, ex.rms_mm)
+
+
 def _grid_share(p2: NDArray[np.float64], cell_mm: float, lo: NDArray, hi: NDArray) -> set:
     ij = np.floor((p2 - lo) / cell_mm).astype(np.int64)
     ok = np.all(p2 >= lo, axis=1) & np.all(p2 < hi, axis=1)
@@ -177,15 +222,19 @@ def _coverage(p: NDArray[np.float64], fl: float, heel_w: float, ball_lo: float, 
     toes = np.mean(
         [np.any((front[:, 1] >= a) & (front[:, 1] < b)) for a, b in zip(tb[:-1], tb[1:])]
     )
-    # Sides: x-bins with a point low on that side.
+    # Sides: x-bins holding side-facing surface (|normal y| > 0.7) on that side of the axis.
     xb = np.linspace(0.1 * fl, 0.9 * fl, 11)
-    low = z < 0.08 * fl
+    ny = _abs_normals(p)[:, 1] > 0.7
 
     def side_share(sel: NDArray[np.bool_]) -> float:
-        return float(np.mean([np.any(sel & (x >= a) & (x < b)) for a, b in zip(xb[:-1], xb[1:])]))
+        return float(
+            np.mean(
+                [np.count_nonzero(sel & (x >= a) & (x < b)) >= 3 for a, b in zip(xb[:-1], xb[1:])]
+            )
+        )
 
-    medial = side_share(low & (y < -0.15 * hw))
-    lateral = side_share(low & (y > 0.15 * hw))
+    medial = side_share(ny & (y < -0.15 * hw))
+    lateral = side_share(ny & (y > 0.15 * hw))
     dorsum = side_share(z > 0.12 * fl)
     # Sole: footprint cells under the heel and ball that hold a point near the floor.
     under = (np.abs(y) < 0.25 * hw) & (
@@ -204,6 +253,17 @@ def _coverage(p: NDArray[np.float64], fl: float, heel_w: float, ball_lo: float, 
         sole=float(sole),
         dorsum=dorsum,
     )
+
+
+def _abs_normals(p: NDArray[np.float64], k: int = 12) -> NDArray[np.float64]:
+    """Unsigned unit normals ``(n, 3)`` from the PCA of ``k`` neighbours."""
+    if p.shape[0] <= k:
+        return np.zeros_like(p)
+    _, nb = cKDTree(p).query(p, k=k, workers=-1)
+    nbh = p[nb] - p[nb].mean(axis=1, keepdims=True)
+    cov = np.einsum("nki,nkj->nij", nbh, nbh)
+    _, vecs = np.linalg.eigh(cov)
+    return np.abs(vecs[:, :, 0])
 
 
 def measure_foot_frame(
@@ -256,8 +316,12 @@ def measure_foot_frame(
     m_length = Measurement(fl, "mm", MEASURED, conf_len, length_def)
 
     # Ball: MTH1 most medial in 60-85 % FL, MTH5 most lateral in 55-75 % FL (doc §2.2).
-    mth1 = _slab_extreme(pf, low & (x >= 0.60 * fl) & (x <= 0.85 * fl), (0.0, -1.0, 0.0))
-    mth5 = _slab_extreme(pf, low & (x >= 0.55 * fl) & (x <= 0.75 * fl), (0.0, 1.0, 0.0))
+    # The forefoot border is nearly straight, so where exactly its extreme lies is ill-posed
+    # (it jumped by 30 mm between captures). The ball line therefore uses fixed stations at
+    # the mean proportions of the joints; the extremes are measured at those stations.
+    mth1 = _side_landmark(pf, low, MTH1_AT_FRAC * fl, MTH1_AT_FRAC * fl, -1.0)
+    mth5 = _side_landmark(pf, low, MTH5_AT_FRAC * fl, MTH5_AT_FRAC * fl, 1.0)
+    mth1_free = _side_landmark(pf, low, 0.60 * fl, 0.85 * fl, -1.0)
     if mth1 is None or mth5 is None:
         raise NotAFootError("no forefoot sides found")
     ball_def = (
@@ -309,18 +373,14 @@ def measure_foot_frame(
     n_dir = np.array([-t_dir[1], t_dir[0]])
     dist = (pf[:, :2] - a) @ n_dir
     slab = np.abs(dist) <= SECTION_HALF_WIDTH_MM
-    sec = section_outline(
-        np.column_stack([(pf[slab, :2] - a) @ t_dir, z[slab]]), FLOOR_CLOSE_HEIGHT_MM
-    )
+    sec = section_outline(np.column_stack([(pf[slab, :2] - a) @ t_dir, z[slab]]))
     girth_def = (
         "convex perimeter of the vertical section through MTH1 and MTH5, closed along the floor"
     )
     m_ball_girth = _section_measure(sec, girth_def, noise_mm)
 
     instep_slab = np.abs(x - INSTEP_GIRTH_AT_FRAC * fl) <= SECTION_HALF_WIDTH_MM
-    sec_i = section_outline(
-        np.column_stack([y[instep_slab], z[instep_slab]]), FLOOR_CLOSE_HEIGHT_MM
-    )
+    sec_i = section_outline(np.column_stack([y[instep_slab], z[instep_slab]]))
     m_instep_girth = _section_measure(
         sec_i,
         "convex perimeter of the section perpendicular to the axis at 55 % FL, closed along the floor",
@@ -336,12 +396,14 @@ def measure_foot_frame(
             ih.value_mm, "mm", MEASURED, _conf(ih.n_used, ih.rms_mm, noise_mm), ih_def
         )
 
-    m_hb = Measurement(
-        float(mth1.point[0]),
-        "mm",
-        MEASURED,
-        conf_ball,
-        "along-axis distance pternion -> MTH1 (ANSUR balloffootlength)",
+    hb_def = (
+        "along-axis distance pternion -> most medial forefoot point in 60-85 % FL (parabola vertex)"
+    )
+    m_hb = (
+        _unavailable(hb_def, "no medial forefoot outline")
+        if mth1_free is None
+        # The vertex of a nearly straight border is weakly determined: confidence is halved.
+        else Measurement(float(mth1_free.point[0]), "mm", MEASURED, 0.5 * conf_ball, hb_def)
     )
 
     th = _slab_extreme(pf, (x >= 0.85 * fl) & (x <= 0.95 * fl), (0.0, 0.0, 1.0))

@@ -24,11 +24,12 @@ __all__ = [
     "LEG_CUT_FRAC",
     "PTERNION_HEIGHT_FRAC",
     "ACROPODION_HEIGHT_FRAC",
+    "MTH1_AT_FRAC",
+    "MTH5_AT_FRAC",
     "HEEL_WIDTH_AT_FRAC",
     "INSTEP_GIRTH_AT_FRAC",
     "INSTEP_HEIGHT_AT_FRAC",
     "SECTION_HALF_WIDTH_MM",
-    "FLOOR_CLOSE_HEIGHT_MM",
     "MAX_NOISE_MM",
     "FOOT_LENGTH_RANGE_MM",
     "HARD_RATIO_LIMITS",
@@ -60,11 +61,12 @@ FLOOR_SUPPORT_MAX_BELOW = 0.03  # a support plane has at most 3 % of points bene
 LEG_CUT_FRAC = 0.40  # cut the leg at 0.40 FL (~104 mm; doc §4.5: 0.35-0.45 FL, FOCUS 100 mm)
 PTERNION_HEIGHT_FRAC = 0.155  # 40 mm on a 258 mm foot: below the leg overhang (doc §2.2)
 ACROPODION_HEIGHT_FRAC = 0.19  # 50 mm on a 258 mm foot: toes, not the ankle
+MTH1_AT_FRAC = 0.74  # ANSUR II balloffootlength / footlength = 200.9 / 271.2
+MTH5_AT_FRAC = 0.64  # lateral ball joint, about 10 % FL behind MTH1 (FIND template)
 HEEL_WIDTH_AT_FRAC = 0.16  # Lee et al. 2014: heel breadth at 16 % FL
 INSTEP_GIRTH_AT_FRAC = 0.55  # Jurca 2019 instep point at 55 % FL
 INSTEP_HEIGHT_AT_FRAC = 0.50  # McPoil 2008 dorsal height at 50 % FL (used by the AHI)
 SECTION_HALF_WIDTH_MM = 2.5  # girth slab half-thickness (doc §2.3: 1.5-3 mm)
-FLOOR_CLOSE_HEIGHT_MM = 14.0  # section points below this are closed along the floor (tape path)
 
 # --- gates ------------------------------------------------------------------------------------
 MAX_NOISE_MM = 4.0  # beyond 4 mm point noise no measurement meets the accuracy bar
