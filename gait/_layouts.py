@@ -175,7 +175,7 @@ def _gaitpdb8() -> SensorLayout:
         dtype=np.float64,
     )
     scale = 0.86 * _INSOLE_LENGTH_MM / 1600.0
-    x_mm = (raw[:, 0] + 500.0) * -0.11  # -300 (medial) -> +22 mm, -700 (lateral) -> -22 mm
+    x_mm = (raw[:, 0] + 500.0) * 0.11  # -300 (medial) -> +22 mm, -700 (lateral) -> -22 mm
     y_mm = _INSOLE_LENGTH_MM / 2.0 + raw[:, 1] * scale
     xy = np.column_stack([x_mm, y_mm])
     regions = ("heel", "midfoot", "midfoot", "midfoot", "midfoot", "forefoot", "forefoot", "toe")
