@@ -1,6 +1,6 @@
 """Activity segments (sitting, standing, walking, running, unknown) from two insoles.
 
-Rules (``docs/gait.md`` §9), evaluated on 1 s blocks with a 3 s context window:
+Rules (``docs/gait.md`` §9), evaluated on 1 s blocks with a 4 s context window:
 
 * ``unknown``: more than 30 % of the block missing, only one foot present, or no load
   reference for a static block;
@@ -103,7 +103,7 @@ def classify_activity(
     events: dict[str, FootEvents],
     tables: dict[str, StrideTable],
     block_s: float = 1.0,
-    context_s: float = 3.0,
+    context_s: float = 4.0,
 ) -> list[ActivitySegment]:
     """Segment a recording into activities.
 
@@ -149,13 +149,23 @@ def classify_activity(
             load_rel[: foot.n_samples] += (foot_total(foot) - off) / r
     masks = {s: contact_mask(e, n) for s, e in events.items()} if two_feet else {}
     ics = {s: e.ic for s, e in events.items()}
+    empty = np.zeros(0)
+    t_ic = {s: tables[s].ic_s if s in tables else empty for s in events}
+    t_end = {s: tables[s].next_ic_s if s in tables else empty for s in events}
     for b in range(n_blocks):
         a0, a1 = b * blk, min((b + 1) * blk, n)
         if valid[a0:a1].mean() < 0.7:
             continue
         c0, c1 = max(a0 - half_ctx, 0), min(a1 + half_ctx, n)
         if two_feet:
-            cyc = all(np.count_nonzero((ics[s] >= c0) & (ics[s] < c1)) >= 1 for s in ics)
+            # Cyclic = each foot starts two contacts in the window, or one plus a valid stride
+            # overlapping it (a single load change, like sitting down, is not gait).
+            counts = {s: np.count_nonzero((ics[s] >= c0) & (ics[s] < c1)) for s in ics}
+            cyc = all(
+                counts[s] >= 2
+                or (counts[s] == 1 and np.any((t_ic[s] < c1 / fs) & (t_end[s] > c0 / fs)))
+                for s in ics
+            )
             if cyc:
                 lm, rm = masks["left"][c0:c1], masks["right"][c0:c1]
                 ok = valid[c0:c1]

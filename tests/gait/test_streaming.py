@@ -1,0 +1,105 @@
+"""Streaming analyser: agreement with the offline analysis, latency, gaps, bounded memory."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gait import RecordingValidationError, StreamingAnalyzer, analyze, synthesize_with_truth
+
+
+@pytest.fixture(scope="module")
+def walk():
+    return synthesize_with_truth([("standing", 5), ("walking", 90)], seed=21)
+
+
+def _stream(rec, block=1, drop=None):
+    sa = StreamingAnalyzer(rec.sampling_rate_hz)
+    fs = rec.sampling_rate_hz
+    n = rec.left.n_samples
+    events = []
+    latency = []
+    for i in range(0, n, block):
+        for side, foot in rec.feet.items():
+            idx = np.arange(i, min(i + block, n))
+            if drop is not None:
+                idx = idx[~drop[idx]]
+            if idx.size == 0:
+                continue
+            new = sa.push(side, idx / fs, foot.values[idx])
+            now = idx[-1] / fs
+            latency += [now - e.t_s for e in new if e.kind in ("heel_strike", "toe_off")]
+            events += new
+    return sa, events, np.array(latency)
+
+
+def test_matches_offline_and_truth(walk):
+    rec, truth = walk
+    sa, events, latency = _stream(rec)
+    strides = [e for e in events if e.kind == "stride"]
+    offline = analyze(rec)
+    assert abs(len(strides) - offline.summary.n_strides) <= 4
+    m = sa.metrics()
+    assert m.cadence_spm == pytest.approx(offline.summary.cadence_spm, rel=0.03)
+    assert m.stance_pct == pytest.approx(offline.summary.stance_pct, abs=3.0)
+    assert m.stride_cv_pct is not None and m.stride_cv_pct < 4
+    hs = np.array([e.t_s for e in events if e.kind == "heel_strike" and e.side == "left"])
+    d = np.abs(hs[:, None] - truth.ic_s["left"][None, :]).min(axis=1)
+    assert np.median(d) <= 0.015
+    # Events are emitted within one stride (in fact within the onset search window).
+    assert latency.max() <= 0.25
+
+
+def test_block_push_equals_sample_push(walk):
+    rec, _ = walk
+    _, ev1, _ = _stream(rec, block=1)
+    _, ev7, _ = _stream(rec, block=7)
+    s1 = [(e.side, round(e.t_s, 6)) for e in ev1 if e.kind == "stride"]
+    s7 = [(e.side, round(e.t_s, 6)) for e in ev7 if e.kind == "stride"]
+    assert s1 == s7
+
+
+def test_gap_reported_and_not_bridged(walk):
+    rec, _ = walk
+    n = rec.left.n_samples
+    drop = np.zeros(n, bool)
+    drop[4000:4150] = True  # 1.5 s lost on both feet
+    sa, events, _ = _stream(rec, drop=drop)
+    gaps = [e for e in events if e.kind == "gap"]
+    assert {g.side for g in gaps} == {"left", "right"}
+    assert all(g.data["lost_samples"] == 150 for g in gaps)
+    assert sa.metrics().lost_samples == 300
+    for e in events:
+        if e.kind == "stride":
+            assert not (e.data["heel_strike_s"] < 41.5 and e.t_s > 40.0)
+
+
+def test_memory_is_bounded(walk):
+    rec, _ = walk
+    sa, _, _ = _stream(rec, block=50)
+    for st in sa._feet.values():
+        assert len(st.block_min) <= st.block_min.maxlen
+        assert len(st.recent) <= st.recent.maxlen
+        assert len(st.strides) <= st.strides.maxlen
+    assert len(sa._recent) <= sa._recent.maxlen
+
+
+def test_standing_gives_no_strides():
+    rec, _ = synthesize_with_truth([("standing", 30)])
+    sa, events, _ = _stream(rec, block=10)
+    assert not [e for e in events if e.kind in ("stride", "heel_strike")]
+    assert sa.metrics().activity == "still"
+
+
+def test_bad_input():
+    sa = StreamingAnalyzer(100.0)
+    with pytest.raises(RecordingValidationError):
+        sa.push("middle", 0.0, np.zeros(16))
+    sa.push("left", 1.0, np.zeros(16))
+    with pytest.raises(RecordingValidationError, match="increase"):
+        sa.push("left", 0.5, np.zeros(16))
+    with pytest.raises(RecordingValidationError):
+        StreamingAnalyzer(0.0)
+    # NaN samples count as lost, no crash.
+    sa.push("left", 1.01, np.full(16, np.nan))
+    assert sa.metrics().lost_samples == 1

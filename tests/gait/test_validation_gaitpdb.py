@@ -1,0 +1,72 @@
+"""Sanity validation on PhysioNet gaitpdb (no event ground truth there)."""
+
+from __future__ import annotations
+
+import pytest
+
+from gait import REFERENCE_RANGES, analyze, read_gaitpdb
+from gait.datasets import read_gaitpdb_demographics
+
+WALKS = [
+    "GaCo01_01",
+    "GaCo03_01",
+    "GaCo13_10",
+    "GaPt03_01",
+    "GaPt05_01",
+    "GaPt13_10",
+    "JuCo01_01",
+    "JuCo03_01",
+    "JuPt01_01",
+    "JuPt03_01",
+    "SiCo01_01",
+    "SiCo04_01",
+    "SiPt02_01",
+    "SiPt05_01",
+]
+
+
+@pytest.fixture(scope="module")
+def reports(shared_data):
+    return {w: analyze(read_gaitpdb(shared_data / "gaitpdb" / f"{w}.txt")) for w in WALKS}
+
+
+def test_controls_within_normal_ranges(reports):
+    cad, stance = REFERENCE_RANGES["cadence_spm"], REFERENCE_RANGES["stance_pct"]
+    for w, rep in reports.items():
+        if "Co" not in w:
+            continue
+        s = rep.summary
+        assert cad.low <= s.cadence_spm <= cad.high, w
+        assert stance.low <= s.stance_pct <= stance.high, w
+        assert 100 - stance.high <= s.swing_pct <= 100 - stance.low, w
+
+
+def test_usual_walk_controls_have_low_variability(reports):
+    for w in ("GaCo01_01", "GaCo03_01", "JuCo01_01", "JuCo03_01", "SiCo01_01", "SiCo04_01"):
+        assert 1.0 <= reports[w].summary.stride_cv_pct <= 3.0, w
+    # Dual task raises variability (doc: 9.0 % for the control's dual-task walk).
+    assert reports["GaCo13_10"].summary.stride_cv_pct > 4.0
+
+
+def test_cop_goes_heel_to_toe(reports):
+    for w, rep in reports.items():
+        for side, fp in rep.pressure.feet.items():
+            assert fp.cop_steps_heel_to_toe_pct >= 80.0, (w, side)
+            assert fp.cop_path_mm[-1, 1] - fp.cop_path_mm[0, 1] > 80.0, (w, side)
+
+
+def test_treadmill_walks_are_walking(reports):
+    for w in ("SiCo01_01", "SiCo04_01", "SiPt02_01"):
+        kinds = {a.kind for a in reports[w].activity if a.duration_s >= 1.0}
+        assert kinds == {"walking"}, (w, reports[w].activity)
+    # SiPt05 (PD) stands still with both feet loaded for ~6 s mid-walk; we report it.
+    act = reports["SiPt05_01"].activity
+    walking = sum(a.duration_s for a in act if a.kind == "walking")
+    assert walking / sum(a.duration_s for a in act) > 0.9
+    assert any(a.kind == "standing" and 34 < a.start_s < 42 for a in act)
+
+
+def test_demographics(shared_data):
+    demo = read_gaitpdb_demographics(shared_data / "gaitpdb" / "demographics.txt")
+    assert demo["GaCo01"].group == "control"
+    assert all(d.height_m is None or 1.2 < d.height_m < 2.2 for d in demo.values())
