@@ -7,7 +7,7 @@ Each route passes only the ids from its URL to the page script via ``page_config
 
 from __future__ import annotations
 
-from flask import abort, render_template
+from flask import Response, abort, current_app, jsonify, render_template
 
 from storefront.auth.guard import current_user
 from storefront.web._blueprint import bp
@@ -121,5 +121,36 @@ def manufacturer() -> str:
 
 @bp.get("/account")
 def account() -> str:
-    """Sign in or register (the API issues the bearer token the pages use)."""
-    return _page("web/account.html", "account")
+    """Sign in or register with a cookie session; offers the seeded demo shopper when seeding is on."""
+    demo = None
+    if current_app.config.get("SEED_DEMO"):
+        from storefront.seed import DEMO_EMAIL, DEMO_PASSWORD
+
+        # The demo shopper holds synthetic data only; its password is documented in the README.
+        demo = {"email": DEMO_EMAIL, "password": DEMO_PASSWORD}
+    return _page("web/account.html", "account", demo=demo)
+
+
+@bp.get("/gait/layouts/<int:n_sensors>.json")
+def gait_layout(n_sensors: int) -> Response:
+    """Sensor positions and insole outline of one insole layout, for the pressure heat map.
+
+    Insole frame (from :mod:`gait`): millimetres, ``+x`` medial, ``+y`` heel to toe.
+    """
+    from gait import get_layout
+    from gait.exceptions import GaitError
+
+    try:
+        layout = get_layout(n_sensors)
+    except GaitError:
+        abort(404)
+    return jsonify(
+        {
+            "name": layout.name,
+            "n_sensors": layout.n_sensors,
+            "xy_mm": layout.xy_mm.round(2).tolist(),
+            "regions": list(layout.regions),
+            "outline_mm": layout.outline_mm.round(2).tolist(),
+            "frame": "insole mm, +x medial, +y heel to toe",
+        }
+    )

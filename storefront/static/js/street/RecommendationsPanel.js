@@ -19,13 +19,12 @@ export function renderRecommendations(container, resp, { limit = 5 } = {}) {
   for (const item of items) {
     const shoe = shoeOf(item);
     const id = item.shoe_id || item.model_id || shoe.id;
-    const size = item.best_size || item.size || {};
-    const sizeText = typeof size === 'object' ? [size.eu && `EU ${size.eu}`, size.width].filter(Boolean).join(' ') : `EU ${size}`;
+    const sizeText = item.best_size ? `EU ${item.best_size}${item.best_width ? ' ' + item.best_width : ''}` : '';
     const reasons = [].concat(item.reasons || []).slice(0, 3);
-    list.append(el('li', { class: 'rec' },
+    list.append(el('li', { class: 'rec', dataset: { shoe: id } },
       el('a', { href: `/shoe/${encodeURIComponent(id)}`, class: 'rec-name' }, shoe.name || id),
       el('span', { class: 'muted' }, ' ', [shoe.shop_name || shoe.brand || '', shoe.price_eur ? euros(shoe.price_eur) : ''].filter(Boolean).join(' · ')),
-      el('div', { class: 'rec-size' }, sizeText ? `Your size: ${sizeText}` : '', item.score !== undefined ? ` · match ${fmt(100 * item.score, 0)}%` : ''),
+      el('div', { class: 'rec-size' }, sizeText ? `Your size: ${sizeText}` : '', item.score !== undefined ? ` · match ${fmt(item.score, 0)}/100` : ''),
       reasons.length ? el('ul', { class: 'reasons' }, reasons.map((r) => el('li', {}, typeof r === 'string' ? r : r.text || r.message || JSON.stringify(r)))) : null,
     ));
   }

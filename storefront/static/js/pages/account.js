@@ -1,0 +1,46 @@
+// Sign in / register / sign out with a cookie session (CSRF-protected).
+import { api } from 'shoestreet/street/ApiClient.js';
+import { pageConfig, describeError } from 'shoestreet/street/dom.js';
+import { forgetScan } from 'shoestreet/street/catalog.js';
+
+export default async function accountPage() {
+  const { user, demo } = pageConfig();
+  const msg = document.getElementById('account-msg');
+  document.getElementById('signed-in').hidden = !user;
+  document.getElementById('signed-out').hidden = !!user;
+  if (user) document.getElementById('who').textContent = user.email;
+  const next = new URLSearchParams(location.search).get('next');
+  const go = () => { window.location.href = next && next.startsWith('/') && !next.startsWith('//') ? next : '/'; };
+  const signIn = async (email, password) => {
+    try {
+      forgetScan();
+      localStorage.removeItem('shoestreet.gaitId');
+      await api.signIn(email, password);
+      go();
+    } catch (err) { msg.textContent = describeError(err); }
+  };
+  document.getElementById('login-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    signIn(document.getElementById('login-email').value, document.getElementById('login-password').value);
+  });
+  const demoBtn = document.getElementById('demo-login');
+  demoBtn.hidden = !demo;
+  demoBtn.addEventListener('click', () => signIn(demo.email, demo.password));
+  document.getElementById('register-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const email = document.getElementById('reg-email').value, password = document.getElementById('reg-password').value;
+    try {
+      await api.post('/api/auth/register', { email, password });
+      await api.signIn(email, password);
+      if (document.getElementById('reg-consent').checked) await api.patch('/api/me', { consent: { aggregates: true } }).catch(() => {});
+      go();
+    } catch (err) { msg.textContent = describeError(err) + (err.fields ? ' ' + Object.entries(err.fields).map(([k, v]) => `${k}: ${v}`).join('; ') : ''); }
+  });
+  document.getElementById('sign-out').addEventListener('click', async () => {
+    await api.signOut().catch(() => {});
+    forgetScan();
+    localStorage.removeItem('shoestreet.gaitId');
+    window.location.href = '/';
+  });
+  window.__ready = true;
+}

@@ -1,0 +1,85 @@
+// Gait sessions of the signed-in wearer, an upload form, and trends across sessions.
+import { api } from 'shoestreet/street/ApiClient.js';
+import { el, clear, pageConfig, describeError, fmt } from 'shoestreet/street/dom.js';
+import { listOf, rememberGait } from 'shoestreet/street/catalog.js';
+import { lineChart } from 'shoestreet/charts/Charts.js';
+
+const TRENDS = [
+  ['cadence_spm', 'Cadence', 'steps/min', { lo: 100, hi: 120 }],
+  ['stride_cv_pct', 'Stride-time variability', 'CV %', { lo: 0, hi: 3 }],
+  ['double_support_pct', 'Double support', '% of stride', null],
+  ['symmetry_index_pct', 'Left/right asymmetry', '%', null],
+];
+
+export default async function gaitPage() {
+  const { user } = pageConfig();
+  const box = document.getElementById('gait-sessions');
+  if (!user) {
+    clear(box).append(el('p', {}, el('a', { href: '/account' }, 'Sign in'), ' to see your gait reports.'));
+    window.__ready = true;
+    return;
+  }
+  const sessions = listOf(await api.get('/api/gait/sessions'), 'sessions');
+  clear(box);
+  const form = el('form', { id: 'gait-upload' },
+    el('label', { for: 'gait-file' }, 'Add a recording (CSV from the insole app, PhysioNet files, or a gait record session)'),
+    el('input', { id: 'gait-file', type: 'file', required: true }),
+    el('button', { type: 'submit', class: 'primary' }, 'Upload'),
+    el('progress', { id: 'gait-progress', max: 100, value: 0, hidden: true }),
+    el('p', { id: 'gait-msg', role: 'status', 'aria-live': 'polite' }));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const msg = document.getElementById('gait-msg');
+    const bar = document.getElementById('gait-progress');
+    const file = document.getElementById('gait-file').files[0];
+    if (!file) return;
+    const fd = new FormData();
+    fd.append('file', file);
+    bar.hidden = false;
+    form.querySelector('button').disabled = true;
+    try {
+      const gs = await api.upload('/api/gait/sessions', fd, (f) => { bar.value = 50 * f; }).promise;
+      msg.textContent = 'Uploaded; analysing…';
+      for (let i = 0; i < 300; i++) {
+        const cur = await api.get(`/api/gait/sessions/${gs.id}`);
+        if (cur.status === 'done') { window.location.href = `/gait/${gs.id}`; return; }
+        if (cur.status === 'failed') throw new Error(cur.error || 'The recording could not be analysed.');
+        bar.value = 50 + 50 * ((cur.job && cur.job.progress) || 0);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    } catch (err) {
+      msg.textContent = describeError(err);
+    } finally {
+      form.querySelector('button').disabled = false;
+    }
+  });
+  if (!sessions.length) box.append(el('p', { class: 'muted' }, 'No sessions yet.'));
+  else {
+    const table = el('table', {}, el('caption', {}, 'Sessions'),
+      el('thead', {}, el('tr', {}, ['Date', 'File', 'Status', 'Cadence', 'Strides', ''].map((h) => el('th', { scope: 'col' }, h)))));
+    const tb = el('tbody');
+    for (const s of sessions) {
+      const sum = s.summary || {};
+      tb.append(el('tr', {},
+        el('td', {}, new Date(s.created_at).toLocaleString()), el('td', {}, s.filename || ''),
+        el('td', {}, s.status === 'failed' ? `failed: ${s.error || ''}` : s.status),
+        el('td', {}, sum.cadence_spm ? `${fmt(sum.cadence_spm, 0)} /min` : '–'), el('td', {}, sum.n_strides ?? '–'),
+        el('td', {}, s.status === 'done' ? el('a', { href: `/gait/${s.id}`, onclick: () => rememberGait(s.id) }, 'Open report') : '')));
+    }
+    table.append(tb);
+    box.append(table);
+  }
+  box.append(form);
+
+  const done = sessions.filter((s) => s.status === 'done' && s.summary).sort((a, b) => new Date(a.created_at) - new Date(b.created_at));
+  const trends = clear(document.getElementById('gait-trends'));
+  if (done.length < 2) trends.append(el('p', { class: 'muted' }, done.length ? 'Trends appear after your second session.' : 'No analysed sessions yet.'));
+  else {
+    for (const [key, title, unit, band] of TRENDS) {
+      const pts = done.map((s, i) => [i + 1, s.summary[key]]).filter((p) => Number.isFinite(p[1]));
+      if (!pts.length) continue;
+      trends.append(lineChart({ title, xLabel: 'session', yLabel: unit, band, series: [{ name: title, points: pts, markers: true }] }));
+    }
+  }
+  window.__ready = true;
+}

@@ -1,0 +1,42 @@
+// The plain list (no WebGL needed): every shop and shoe, with the shopper's best size and fit.
+import { api } from 'shoestreet/street/ApiClient.js';
+import { el, clear, pageConfig, euros, describeError } from 'shoestreet/street/dom.js';
+import { fetchShops, currentScanId, currentGaitId } from 'shoestreet/street/catalog.js';
+import { recommendationItems } from 'shoestreet/street/RecommendationsPanel.js';
+
+export default async function listPage() {
+  const { user } = pageConfig();
+  const shops = await fetchShops();
+  const foot = document.getElementById('list-foot');
+  const fitById = new Map();
+  const scan = user ? await currentScanId(user) : null;
+  if (!scan) {
+    clear(foot).append(user ? el('a', { href: '/my-foot' }, 'Scan your foot or use the demo foot') : el('a', { href: '/account' }, 'Sign in'), ' to see your size and fit for every shoe.');
+  } else {
+    try {
+      const gait = await currentGaitId(user);
+      const q = new URLSearchParams({ scan, top_n: '50' });
+      if (gait) q.set('gait', gait);
+      const recs = recommendationItems(await api.get('/api/recommendations?' + q));
+      recs.forEach((r, i) => fitById.set(r.shoe_id || r.model_id || (r.shoe && r.shoe.id), { ...r, rank: i + 1 }));
+      foot.textContent = `Fit shown for your foot scan ${scan}. Ranked picks are numbered.`;
+    } catch (err) {
+      foot.textContent = describeError(err);
+    }
+  }
+  const body = clear(document.getElementById('list-body'));
+  for (const shop of shops) {
+    const ul = el('ul', { class: 'card-grid' });
+    for (const m of shop.models || []) {
+      const r = fitById.get(m.id);
+      const fit = r && (r.fit || r);
+      ul.append(el('li', { class: 'card' },
+        el('h3', {}, r ? `#${r.rank} ` : '', el('a', { href: `/shoe/${encodeURIComponent(m.id)}` }, m.name)),
+        el('div', { class: 'muted' }, `${m.category} · ${euros(m.price_eur)}`),
+        fit && fit.best_size ? el('div', {}, `Your size: EU ${fit.best_size} ${fit.best_width || ''}`, fit.score !== undefined ? ` · fit ${Math.round(fit.score)}/100` : '') : null,
+        r && r.reasons ? el('ul', { class: 'reasons' }, [].concat(r.reasons).slice(0, 2).map((x) => el('li', {}, String(x)))) : null));
+    }
+    body.append(el('section', {}, el('h2', {}, el('a', { href: `/shop/${encodeURIComponent(shop.id)}` }, shop.name), ' ', el('span', { class: 'muted' }, shop.tagline || '')), ul));
+  }
+  window.__ready = true;
+}

@@ -1,0 +1,194 @@
+// My foot: upload a scan (XHR progress, then job polling) or use the demo foot; the foot in 3D
+// with its measurements; sizes in every system; the top recommendations.
+import { api } from 'shoestreet/street/ApiClient.js';
+import { el, clear, pageConfig, describeError, fmt } from 'shoestreet/street/dom.js';
+import { listOf, rememberScan, currentScanId, currentGaitId } from 'shoestreet/street/catalog.js';
+import { renderRecommendations } from 'shoestreet/street/RecommendationsPanel.js';
+import { hasWebGL } from 'shoestreet/street/three-utils.js';
+
+const PENDING_KEY = 'shoestreet.pendingScan';
+const ACCEPTED = /\.(asc|csv|glb|gltf|obj|pcd|ply|pts|stl|txt|xyz)$/i; // footscan's readers
+const LABELS = {
+  foot_length_mm: 'Foot length', length_mm: 'Foot length', breadth_mm: 'Breadth', ball_width_mm: 'Ball width',
+  ball_girth_mm: 'Ball girth', instep_girth_mm: 'Instep girth', waist_girth_mm: 'Waist girth',
+  heel_breadth_mm: 'Heel breadth', heel_width_mm: 'Heel width', ball_length_mm: 'Heel to ball',
+  dorsal_height_mm: 'Instep height', arch_height_mm: 'Arch height',
+};
+
+const SIZE_SYSTEMS = [
+  ['eu', 'EU'], ['uk', 'UK'], ['us_men', 'US men'], ['us_women', 'US women'], ['mondopoint', 'Mondopoint (mm)'],
+  ['mondopoint_marking', 'Mondopoint marking'], ['jp_cm', 'Japan (cm)'], ['kr_mm', 'Korea (mm)'], ['cn', 'China'],
+  ['width_fitting', 'Width fitting'],
+];
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+let footView = null;
+
+function setProgress(fraction, text) {
+  const box = document.getElementById('progress-box');
+  box.hidden = fraction === null;
+  if (fraction !== null) document.getElementById('progress').value = Math.round(100 * fraction);
+  if (text) document.getElementById('progress-label').textContent = text;
+}
+
+/** Poll the scan's job until it is measured or failed. Upload is the first half of the bar. */
+async function waitForScan(scanId, base = 0.5) {
+  for (let i = 0; i < 600; i++) {
+    const scan = await api.get(`/api/scans/${scanId}`);
+    const job = scan.job || {};
+    if (scan.status === 'done') { setProgress(1, 'Measured.'); return scan; }
+    if (scan.status === 'failed' || job.status === 'failed') {
+      throw new Error(scan.error || job.error || 'We could not measure this scan.');
+    }
+    setProgress(base + (1 - base) * (job.progress || 0), `Measuring your foot… ${job.stage ? '(' + job.stage + ')' : ''}`);
+    await sleep(i < 20 ? 300 : 1000);
+  }
+  throw new Error('Measuring is taking unusually long; your scan is saved and will appear in the list when it is done.');
+}
+
+function measurementRows(m) {
+  const body = clear(document.getElementById('measure-rows'));
+  for (const [k, v] of Object.entries(m || {})) {
+    if (typeof v !== 'number' || !k.endsWith('_mm')) continue;
+    body.append(el('tr', {}, el('th', { scope: 'row' }, LABELS[k] || k.replace(/_mm$/, '').replaceAll('_', ' ')), el('td', {}, `${fmt(v, 1)} mm`)));
+  }
+  if (m && m.side) body.append(el('tr', {}, el('th', { scope: 'row' }, 'Foot'), el('td', {}, m.side)));
+  const sys = clear(document.getElementById('size-systems'));
+  const sizes = m && (m.sizes || m.size || m.shoe_sizes);
+  if (sizes && typeof sizes === 'object') {
+    for (const [k, label] of SIZE_SYSTEMS) {
+      if (sizes[k] === null || sizes[k] === undefined || typeof sizes[k] === 'object') continue;
+      sys.append(el('tr', {}, el('th', { scope: 'row' }, label), el('td', {}, String(sizes[k]))));
+    }
+  }
+}
+
+async function showScan(scan, user) {
+  rememberScan(scan.id);
+  measurementRows(scan.measurements || {});
+  document.getElementById('to-recs').hidden = false;
+  if (footView) {
+    try {
+      await footView.load(await api.binary(`/api/scans/${scan.id}/foot.glb`));
+      footView.drawMeasurements(scan.measurements || {});
+    } catch (err) {
+      document.getElementById('scan-msg').textContent = describeError(err);
+    }
+  }
+  const box = document.getElementById('foot-recs');
+  try {
+    const gait = await currentGaitId(user);
+    const q = new URLSearchParams({ scan: scan.id });
+    if (gait) q.set('gait', gait);
+    const recs = await api.get('/api/recommendations?' + q);
+    box.hidden = false;
+    renderRecommendations(document.getElementById('foot-rec-body'), recs);
+  } catch (err) {
+    box.hidden = false;
+    clear(document.getElementById('foot-rec-body')).append(el('p', { class: 'error' }, describeError(err)));
+  }
+}
+
+async function refreshList(user, current) {
+  const list = clear(document.getElementById('scan-list'));
+  const scans = listOf(await api.get('/api/scans'), 'scans');
+  if (!scans.length) list.append(el('li', { class: 'muted' }, 'None yet.'));
+  for (const s of scans) {
+    const when = s.created_at ? new Date(s.created_at).toLocaleString() : '';
+    const status = s.status === 'done' ? '' : s.status === 'failed' ? ` — could not be measured: ${s.error || 'unknown reason'}` : ` — ${s.status}…`;
+    const item = el('li', {}, `${s.filename || 'scan ' + s.id} (${when})${status} `);
+    if (s.status === 'done') {
+      item.append(el('button', { type: 'button', 'aria-current': String(String(s.id) === String(current)), onclick: async () => {
+        const full = await api.get(`/api/scans/${s.id}`);
+        await showScan(full, user);
+        await refreshList(user, s.id);
+      } }, String(s.id) === String(current) ? 'shown' : 'show'));
+    }
+    list.append(item);
+  }
+  return scans;
+}
+
+export default async function myFoot() {
+  const { user } = pageConfig();
+  const msg = document.getElementById('scan-msg');
+  if (hasWebGL()) {
+    const { FootView } = await import('shoestreet/street/FootView.js');
+    footView = new FootView(document.getElementById('foot-canvas'));
+    window.__footView = footView;
+  } else {
+    document.getElementById('foot-canvas').parentElement.hidden = true;
+  }
+  if (!user) {
+    msg.append('Please ', el('a', { href: '/account' }, 'sign in'), ' to scan your foot; scans are health data and stay in your account.');
+    for (const b of document.querySelectorAll('#upload-form button, #demo-foot')) b.disabled = true;
+    window.__ready = true;
+    return;
+  }
+  let current = await currentScanId(user);
+  // A scan that was still uploading or measuring when the tab closed: pick it up again.
+  const pending = localStorage.getItem(PENDING_KEY);
+  await refreshList(user, current);
+  if (pending) {
+    localStorage.removeItem(PENDING_KEY);
+    try {
+      setProgress(0.5, 'Picking up the scan you started earlier…');
+      const scan = await waitForScan(pending);
+      current = scan.id;
+      await showScan(scan, user);
+    } catch (err) {
+      msg.textContent = describeError(err);
+      setProgress(null);
+    }
+  } else if (current) {
+    try { await showScan(await api.get(`/api/scans/${current}`), user); } catch (err) { msg.textContent = describeError(err); }
+  }
+
+  const form = document.getElementById('upload-form');
+  const demo = document.getElementById('demo-foot');
+  const busy = (on) => { for (const b of [...form.querySelectorAll('button'), demo]) b.disabled = on; };
+
+  async function runJob(start) {
+    busy(true);
+    msg.textContent = '';
+    try {
+      const accepted = await start();
+      localStorage.setItem(PENDING_KEY, String(accepted.id));
+      const scan = await waitForScan(accepted.id);
+      localStorage.removeItem(PENDING_KEY);
+      await showScan(scan, user);
+      msg.textContent = `Scan ${scan.id} measured.`;
+      await refreshList(user, scan.id);
+    } catch (err) {
+      localStorage.removeItem(PENDING_KEY);
+      setProgress(null);
+      msg.textContent = describeError(err);
+      await refreshList(user, current).catch(() => {});
+    } finally {
+      busy(false);
+    }
+  }
+
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const file = document.getElementById('scan-file').files[0];
+    if (!file) { msg.textContent = 'Choose a scan file first.'; return; }
+    if (/^image\//.test(file.type) || !ACCEPTED.test(file.name)) {
+      // A photo (of a cat, say) is not a 3D scan: say so before uploading anything.
+      msg.textContent = `"${file.name}" is not a 3D foot scan. Upload a PLY, OBJ, STL, GLB, PCD, PTS or XYZ file from a 3D scanning app, or use the demo foot.`;
+      return;
+    }
+    runJob(() => {
+      const fd = new FormData();
+      fd.append('file', file);
+      fd.append('units', document.getElementById('scan-units').value);
+      setProgress(0, 'Uploading…');
+      const up = api.upload('/api/scans', fd, (f) => setProgress(0.5 * f, `Uploading… ${Math.round(100 * f)}%`));
+      return up.promise;
+    });
+  });
+  demo.addEventListener('click', () => runJob(() => {
+    setProgress(0.5, 'Making the demo foot…');
+    return api.post('/api/scans/demo', { foot_length_mm: 265, side: 'right' });
+  }));
+  window.__ready = true;
+}

@@ -1,0 +1,62 @@
+// Try-on page: pick a size; the foot sits in that size's last with a clearance heat map.
+import { api } from 'shoestreet/street/ApiClient.js';
+import { el, clear, pageConfig, describeError, fmt } from 'shoestreet/street/dom.js';
+import { currentScanId } from 'shoestreet/street/catalog.js';
+import { fitIndex, sizeKey, verdictLabel } from 'shoestreet/street/fitText.js';
+import { hasWebGL } from 'shoestreet/street/three-utils.js';
+
+export default async function tryOnPage() {
+  const { shoe_id: shoeId, user } = pageConfig();
+  const shoe = await api.get(`/api/shoes/${encodeURIComponent(shoeId)}`);
+  document.getElementById('tryon-title').textContent = `Try on: ${shoe.name}`;
+  document.getElementById('back-to-shoe').href = `/shoe/${encodeURIComponent(shoe.id)}`;
+  const verdict = document.getElementById('tryon-verdict');
+  const scan = user ? await currentScanId(user) : null;
+  if (!scan) {
+    verdict.append(el('a', { href: user ? '/my-foot' : '/account' }, user ? 'Scan your foot or use the demo foot' : 'Sign in'), ' to try shoes on.');
+    window.__ready = true;
+    return;
+  }
+  const fit = (await api.get(`/api/fit?scan=${encodeURIComponent(scan)}&shoe=${encodeURIComponent(shoe.id)}`)).fit;
+  const fits = fitIndex(fit);
+  const select = document.getElementById('tryon-size');
+  const sizes = [...shoe.sizes].sort((a, b) => a.eu - b.eu);
+  for (const s of sizes) {
+    const f = fits.get(sizeKey(s.eu, s.width));
+    const opt = el('option', { value: sizeKey(s.eu, s.width) }, `EU ${s.eu} ${s.width}${f ? ' — ' + verdictLabel(f) : ''}`);
+    if (Number(s.eu) === Number(fit.best_size) && s.width === fit.best_width) opt.selected = true;
+    select.append(opt);
+  }
+  let view = null;
+  if (hasWebGL()) {
+    const { TryOn } = await import('shoestreet/street/TryOn.js');
+    view = new TryOn(document.getElementById('tryon-canvas'));
+    window.__tryOn = view;
+    await view.setFoot(await api.binary(`/api/scans/${encodeURIComponent(scan)}/foot.glb`));
+  } else {
+    document.getElementById('tryon-canvas').parentElement.hidden = true;
+  }
+  async function show() {
+    const [eu, width] = select.value.split('|');
+    const f = fits.get(select.value);
+    clear(verdict).append(el('strong', {}, `EU ${eu} ${width}: ${f ? verdictLabel(f) : ''}`), f && f.reasons ? el('ul', { class: 'reasons' }, f.reasons.map((r) => el('li', {}, r))) : '');
+    const rows = clear(document.getElementById('tryon-rows'));
+    if (f) {
+      rows.append(
+        el('tr', {}, el('th', {}, 'Toe room (fit rule)'), el('td', {}, `${fmt(f.toe_room_mm, 0)} mm; we advise ${fmt(f.advised_toe_room_mm, 0)} mm`)),
+        el('tr', {}, el('th', {}, 'Ball girth margin'), el('td', {}, f.girth_margin_mm === null ? 'not measured' : `${fmt(f.girth_margin_mm, 1)} mm`)),
+        el('tr', {}, el('th', {}, 'Heel margin'), el('td', {}, f.heel_margin_mm === null ? 'not measured' : `${fmt(f.heel_margin_mm, 1)} mm`)));
+    }
+    if (view) {
+      const q = new URLSearchParams({ size: eu, width });
+      const res = await view.setLast(await api.binary(`/api/shoes/${encodeURIComponent(shoe.id)}/last.glb?${q}`));
+      rows.append(
+        el('tr', {}, el('th', {}, 'Toe room (3D)'), el('td', {}, `${fmt(res.toeRoomMm, 0)} mm in front of your longest toe`)),
+        el('tr', {}, el('th', {}, 'Surface pressed'), el('td', {}, `${fmt(100 * res.share.tight, 0)} % tight, ${fmt(100 * res.share.snug, 0)} % snug, ${fmt(100 * res.share.roomy, 0)} % roomy`)));
+      window.__tryOnResult = res;
+    }
+  }
+  select.addEventListener('change', () => show().catch((e) => { verdict.textContent = describeError(e); }));
+  await show();
+  window.__ready = true;
+}
