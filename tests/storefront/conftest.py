@@ -166,3 +166,108 @@ def wait_for(
         if time.monotonic() > deadline:
             raise AssertionError(f"{url} still {r.json['status']} after {timeout_s} s: {r.json}")
         time.sleep(0.05)
+
+
+class LiveServer:
+    """The app on a real threaded WSGI server on 127.0.0.1 (for tests that need real concurrency)."""
+
+    def __init__(self, app: Flask) -> None:
+        import threading
+
+        from werkzeug.serving import make_server
+
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def request(
+        self, method: str, path: str, body: Any = None, token: str | None = None
+    ) -> tuple[int, Any]:
+        """One JSON request; returns (status, decoded body)."""
+        import json
+        import urllib.error
+        import urllib.request
+
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.url + path, data=data, method=method)
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
+        if token:
+            req.add_header("Authorization", f"Bearer {token}")
+        try:
+            with urllib.request.urlopen(req, timeout=60) as resp:
+                return resp.status, json.loads(resp.read() or b"null")
+        except urllib.error.HTTPError as err:
+            return err.code, json.loads(err.read() or b"null")
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.thread.join(5)
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[LiveServer]:
+    srv = LiveServer(app)
+    yield srv
+    srv.close()
+
+
+def race_last_pairs(
+    app: Flask, server: LiveServer, n_buyers: int = 20, pairs_left: int = 5
+) -> dict[str, Any]:
+    """``n_buyers`` shoppers try, at the same instant, to buy one of the last ``pairs_left`` pairs."""
+    import threading
+
+    from sqlalchemy import select
+
+    from storefront.extensions import db
+    from storefront.models import Order, Stock
+
+    with app.app_context():
+        stock = db.session.scalars(select(Stock).order_by(Stock.id).limit(1)).one()
+        stock.quantity = pairs_left
+        db.session.commit()
+        line = {"shoe_id": stock.model_id, "size_eu": float(stock.size_eu), "width": stock.width,
+                "colourway_id": stock.colourway_id, "quantity": 1}  # fmt: skip
+        stock_id = stock.id
+    tokens = []
+    for i in range(n_buyers):
+        email = f"racer{i}@example.org"
+        assert (
+            server.request(
+                "POST", "/api/auth/register", {"email": email, "password": "racing shoes"}
+            )[0]
+            == 201
+        )
+        tokens.append(
+            server.request("POST", "/api/auth/login", {"email": email, "password": "racing shoes"})[
+                1
+            ]["token"]
+        )
+    barrier = threading.Barrier(n_buyers)
+    results: list[tuple[int, Any]] = [(0, None)] * n_buyers
+
+    def buy(i: int) -> None:
+        barrier.wait()
+        results[i] = server.request("POST", "/api/orders", {"lines": [line]}, tokens[i])
+
+    threads = [threading.Thread(target=buy, args=(i,)) for i in range(n_buyers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    with app.app_context():
+        left = db.session.get(Stock, stock_id).quantity
+        sold = sum(
+            ln.quantity
+            for o in db.session.scalars(select(Order))
+            for ln in o.lines
+            if ln.stock_id == stock_id
+        )
+    return {
+        "codes": sorted(code for code, _ in results),
+        "bodies": [b for _, b in results],
+        "left": left,
+        "sold": sold,
+    }

@@ -1,0 +1,93 @@
+"""The same service on a real PostgreSQL server: migrations, seeding, concurrency, privacy ledger.
+
+Needs ``SHOESTREET_TEST_POSTGRES_URL`` (``scripts/services.sh`` starts a throw-away server and
+exports it); each test run creates its own database there and drops it afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import inspect
+
+from storefront import create_app
+from tests.storefront.conftest import LiveServer, base_config, race_last_pairs
+
+pytestmark = pytest.mark.postgres
+
+PG_URL = os.environ.get("SHOESTREET_TEST_POSTGRES_URL")
+
+
+@pytest.fixture
+def pg_app(tmp_path: Path) -> Iterator[Flask]:
+    if not PG_URL:
+        pytest.skip("SHOESTREET_TEST_POSTGRES_URL is not set (scripts/services.sh starts a server)")
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    admin = make_url(PG_URL)
+    name = f"shoestreet_test_{uuid.uuid4().hex[:10]}"
+    conninfo = admin.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    app = create_app(
+        base_config(tmp_path, admin.set(database=name).render_as_string(hide_password=False))
+    )
+    with app.app_context():
+        from storefront.setup_db import migrate_and_seed
+
+        migrate_and_seed(demo=False)
+    yield app
+    app.extensions["shoestreet_jobs"].wait_idle()
+    with app.app_context():
+        from storefront.extensions import db
+
+        db.engine.dispose()
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_migrations_and_seed_on_postgres(pg_app: Flask) -> None:
+    with pg_app.app_context():
+        from storefront.extensions import db
+        from storefront.models import Stock
+
+        assert db.engine.dialect.name == "postgresql"
+        assert {"alembic_version", "stock", "privacy_release"} <= set(
+            inspect(db.engine).get_table_names()
+        )
+        assert db.session.query(Stock).count() > 100
+    client = pg_app.test_client()
+    assert len(client.get("/api/shops").json["shops"]) >= 6
+
+
+def test_twenty_parallel_checkouts_on_postgres(pg_app: Flask) -> None:
+    server = LiveServer(pg_app)
+    try:
+        out = race_last_pairs(pg_app, server, n_buyers=20, pairs_left=5)
+    finally:
+        server.close()
+    assert out["codes"].count(201) == 5, out
+    assert out["codes"].count(409) == 15, out
+    assert out["left"] == 0 and out["sold"] == 5
+
+
+def test_sql_injection_strings_are_just_data_on_postgres(pg_app: Flask) -> None:
+    client = pg_app.test_client()
+    evil = "x'); DROP TABLE stock; --"
+    r = client.post(
+        "/api/auth/register", json={"email": f"a{evil}@example.org", "password": "long enough"}
+    )
+    assert r.status_code in (201, 422)
+    assert client.get(f"/api/shoes/{evil}").status_code == 404
+    assert client.get("/api/shops").status_code == 200
+    with pg_app.app_context():
+        from storefront.extensions import db
+        from storefront.models import Stock
+
+        assert db.session.query(Stock).count() > 100
