@@ -19,9 +19,10 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from storefront.domain_errors import PrivacyBudgetExceeded, QueryTooNarrow
+from storefront.domain_errors import DomainError, PrivacyBudgetExceeded, QueryTooNarrow
 from storefront.exceptions import ApiError
 from storefront.models import Manufacturer, PrivacyRelease, Scan, User, as_utc, utcnow
+from storefront.privacy import DIMENSIONS, person_record, release_counts
 
 __all__ = [
     "DIMENSIONS",
@@ -33,38 +34,6 @@ __all__ = [
     "to_csv",
 ]
 
-#: Length bins (5 mm, Mondopoint-style), fixed in advance: never derived from the data.
-LENGTH_BINS_MM: tuple[int, ...] = tuple(range(100, 330, 5))
-#: Ball girth bands (10 mm).
-GIRTH_BINS_MM: tuple[int, ...] = tuple(range(150, 300, 10))
-#: Arch height bands (mm of navicular-region arch height).
-ARCH_BANDS: tuple[tuple[str, float, float], ...] = (
-    ("low", 0.0, 12.0),
-    ("medium", 12.0, 20.0),
-    ("high", 20.0, 1e9),
-)
-#: Released dimensions and their public category lists.
-DIMENSIONS: dict[str, tuple[str, ...]] = {
-    "length_bin": tuple(f"{b}-{b + 5}" for b in LENGTH_BINS_MM),
-    # JIS S 5037 / KS ball-girth width letters, as footscan reports them.
-    "width": ("A", "B", "C", "D", "E", "EE", "EEE", "EEEE", "F", "G", "unknown"),
-    "girth_band": tuple(f"{b}-{b + 10}" for b in GIRTH_BINS_MM),
-    "arch_band": tuple(b[0] for b in ARCH_BANDS) + ("unknown",),
-    "region": (
-        "EU-north",
-        "EU-south",
-        "EU-east",
-        "EU-west",
-        "UK",
-        "KR",
-        "JP",
-        "US",
-        "other",
-        "unknown",
-    ),
-    "age_band": ("<18", "18-29", "30-44", "45-59", "60-74", "75+", "unknown"),
-    "sex": ("female", "male", "other", "unknown"),
-}
 #: Dimensions that may also be used as a filter (a whole sub-population).
 FILTERS = ("region", "age_band", "sex")
 _MAX_DIMS = 3
@@ -75,32 +44,11 @@ def period_of(ts: datetime) -> str:
     return f"{ts.year}Q{(ts.month - 1) // 3 + 1}"
 
 
-def _bin(value: Any, edges: tuple[int, ...], step: int) -> str:
-    if not isinstance(value, int | float) or not math.isfinite(value):
-        return "unknown"
-    for b in edges:
-        if b <= value < b + step:
-            return f"{b}-{b + step}"
-    return "unknown"
-
-
-def _width(result: Mapping[str, Any]) -> str:
-    sizes = result.get("sizes") or {}
-    w = sizes.get("width_fitting") if isinstance(sizes, Mapping) else None
-    if not isinstance(w, str):
-        return "unknown"
-    w = w.strip().upper()
-    return w if w in DIMENSIONS["width"] else "unknown"
-
-
-def _arch(value: Any) -> str:
-    if not isinstance(value, int | float) or not math.isfinite(value):
-        return "unknown"
-    return next(name for name, lo, hi in ARCH_BANDS if lo <= value < hi)
-
-
 def consenting_records(session: Session) -> list[dict[str, str]]:
-    """One record per consenting shopper: binned values of their latest measured scan."""
+    """One binned record per consenting shopper, from their latest measured scan.
+
+    People who withdrew consent are filtered here; deleted accounts have no rows left.
+    """
     latest = (
         select(Scan.user_id, func.max(Scan.id).label("scan_id"))
         .where(Scan.status == "done")
@@ -115,18 +63,10 @@ def consenting_records(session: Session) -> list[dict[str, str]]:
     )
     out = []
     for user, scan in rows:
-        res = scan.result or {}
-        out.append(
-            {
-                "length_bin": _bin(res.get("foot_length_mm"), LENGTH_BINS_MM, 5),
-                "width": _width(res),
-                "girth_band": _bin(res.get("ball_girth_mm"), GIRTH_BINS_MM, 10),
-                "arch_band": _arch(res.get("arch_height_mm")),
-                "region": user.region or "unknown",
-                "age_band": user.age_band or "unknown",
-                "sex": user.sex or "unknown",
-            }
-        )
+        rec = person_record(scan.result or {}, region=user.region, sex=user.sex)
+        # We store the age band, never the birth date; it is already a public category.
+        rec["age_band"] = user.age_band if user.age_band in DIMENSIONS["age_band"] else "unknown"
+        out.append(rec)
     return out
 
 
@@ -235,8 +175,6 @@ def release(
     session: Session, mfr: Manufacturer, args: Mapping[str, Any], config: Mapping[str, Any]
 ) -> dict[str, Any]:
     """Spend budget and release DP counts; refuses narrow queries and exhausted budgets (nothing logged then)."""
-    from storefront.privacy import release_counts
-
     dims, eps, filters = _parse_query(args, config)
     min_cell = int(config["PRIVACY_MIN_CELL"])
     records = [r for r in consenting_records(session) if all(r[k] == v for k, v in filters.items())]
@@ -254,8 +192,11 @@ def release(
             f"this release needs epsilon {eps:g} but only {max(0.0, mfr.epsilon_per_period - spent):g} "
             f"of {mfr.epsilon_per_period:g} is left for {period}"
         )
-    categories = {d: DIMENSIONS[d] for d in dims}
-    released = release_counts(records, dims, eps, min_cell=min_cell, categories=categories)
+    try:
+        released = release_counts(records, dims, eps, min_cell=min_cell)
+    except DomainError:
+        session.rollback()  # nothing spent, nothing logged
+        raise
     cells = _cells(released, dims)
     n_supp = sum(1 for c in cells if c.get("suppressed"))
     query = {"dims": dims, "epsilon": eps, "filters": filters}
