@@ -40,10 +40,12 @@ _MIN_POINTS = 100
 
 
 def _as_geometry(foot: object, faces: NDArray | None) -> tuple[NDArray[np.float64], NDArray | None]:
-    """Accept an array, (vertices, faces), a trimesh, a PointCloud or a SyntheticFoot."""
+    """Accept an array, (vertices, faces), a trimesh, a ScanResult, a PointCloud or a foot."""
     if isinstance(foot, tuple) and len(foot) == 2:
         foot, faces = foot
-    for attr in ("vertices_mm", "points_mm"):
+    # ScanResult.points_foot_mm (aligned, cleaned), SyntheticFoot.vertices_mm (canonical),
+    # PointCloud.points_mm (taken as already aligned).
+    for attr in ("points_foot_mm", "vertices_mm", "points_mm"):
         if hasattr(foot, attr):
             if faces is None:
                 faces = getattr(foot, "faces", None)
@@ -309,9 +311,10 @@ def export_glb(
 
     Parameters
     ----------
-    foot : (n, 3) array, (vertices, faces), trimesh.Trimesh, PointCloud or SyntheticFoot
-        The cleaned foot in the canonical frame, mm. Points without faces are meshed with
-        :func:`reconstruct_surface`.
+    foot : (n, 3) array, (vertices, faces), trimesh.Trimesh, ScanResult, PointCloud or SyntheticFoot
+        The cleaned foot in the canonical frame, mm: a ``ScanResult`` gives its
+        ``points_foot_mm``; a ``PointCloud`` must already be aligned (a raw capture is not).
+        Points without faces are meshed with :func:`reconstruct_surface`.
     path : path-like
         Destination ``.glb``.
     faces : (m, 3) int64, optional

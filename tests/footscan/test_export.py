@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import sys
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -87,6 +88,16 @@ def test_points_are_meshed_watertight_near_the_truth(foot, missing_sole) -> None
     assert glb.bounds[0][1] == pytest.approx(0.0, abs=1e-6)
     heel_x = verts[verts[:, 2] <= verts[:, 2].min() + 40.0, 0].min()
     assert glb.bounds[1][0] == pytest.approx((verts[:, 0].max() - heel_x) / 1000, abs=1e-4)
+
+
+def test_accepts_a_scan_result_like_object(foot) -> None:
+    cap = make_capture(
+        foot, 5, n_points=30_000, pose=False, floor=False, leg=False, outlier_fraction=0.0
+    )
+    result = SimpleNamespace(points_foot_mm=cap.cloud.points_mm, side="left")
+    mesh = _load_glb(foot_mesh_glb_bytes(result))
+    assert mesh.is_watertight
+    assert mesh.bounds[0][1] == pytest.approx(0.0, abs=1e-6)
 
 
 def test_export_replaces_existing_file_atomically(tmp_path, foot) -> None:
