@@ -53,9 +53,11 @@ class ActivitySegment:
         return self.end_s - self.start_s
 
 
-def _zero_based(x: NDArray[np.float64]) -> bool:
+def _low_percentiles(x: NDArray[np.float64]) -> tuple[float, float]:
+    """(1st, 2nd) percentiles of the finite samples."""
     xf = x[np.isfinite(x)]
-    return bool(xf.size) and float(np.percentile(xf, 1)) >= -1e-9
+    p1, p2 = np.percentile(xf, [1.0, 2.0])
+    return float(p1), float(p2)
 
 
 def load_reference(
@@ -76,7 +78,8 @@ def load_reference(
         tot = foot_total(foot)
         if not np.isfinite(tot).any():
             return None
-        offset = 0.0 if _zero_based(tot) else float(np.nanpercentile(tot, 2))
+        p1, p2 = _low_percentiles(tot)
+        offset = 0.0 if p1 >= -1e-9 else p2
         ref = None
         if units == "N" and mass:
             try:
@@ -85,12 +88,16 @@ def load_reference(
                 ref = None
         t = tables.get(side)
         if ref is None and t is not None and t.n >= 4:
-            peaks = []
-            for a, b in zip(t.ic_s, t.fc_s, strict=True):
-                seg = tot[int(a * fs) : int(b * fs)]
-                if seg.size and np.isfinite(seg).any():
-                    peaks.append(float(np.nanmax(seg)) - offset)
-            if peaks:
+            # Peak of every stance at once: fmax.reduceat over [ic, fc) pairs (stances are
+            # disjoint and ordered); fmax ignores missing samples.
+            a = np.clip((t.ic_s * fs).astype(np.int64), 0, tot.size - 1)
+            b = np.clip((t.fc_s * fs).astype(np.int64), a + 1, tot.size)
+            bounds = np.column_stack([a, b]).ravel()
+            if bounds[-1] >= tot.size:
+                bounds = bounds[:-1]
+            peaks = np.fmax.reduceat(tot, bounds)[::2] - offset
+            peaks = peaks[np.isfinite(peaks)]
+            if peaks.size:
                 ref = float(np.median(peaks)) / 1.1
         if ref is None or ref <= 0:
             return None
@@ -104,6 +111,7 @@ def classify_activity(
     tables: dict[str, StrideTable],
     block_s: float = 1.0,
     context_s: float = 4.0,
+    reference: dict[str, tuple[float, float]] | None | bool = True,
 ) -> list[ActivitySegment]:
     """Segment a recording into activities.
 
@@ -117,6 +125,8 @@ def classify_activity(
         Strides (for the load reference).
     block_s, context_s : float
         Block length and the context window around each block.
+    reference : dict, None or True
+        Load reference from :func:`load_reference` (``True``: compute it here).
 
     Returns
     -------
@@ -138,53 +148,64 @@ def classify_activity(
             v &= f.valid
         valid[: f.n_samples] &= v
         valid[f.n_samples :] = False
+    a0 = np.arange(n_blocks) * blk
+    a1 = np.minimum(a0 + blk, n)
+    c0 = np.maximum(a0 - half_ctx, 0)
+    c1 = np.minimum(a1 + half_ctx, n)
+    cs_valid = np.r_[0, np.cumsum(valid)]
+    valid_frac = (cs_valid[a1] - cs_valid[a0]) / (a1 - a0)
     kinds = np.array(["unknown"] * n_blocks, dtype=object)
-    two_feet = len(feet) == 2 and all(e.usable for e in events.values()) and len(events) == 2
-    ref = load_reference(recording, tables) if len(feet) == 2 else None
-    load_rel = None
-    if ref is not None:
+    two_feet = len(feet) == 2 and len(events) == 2 and all(e.usable for e in events.values())
+    if reference is True:
+        reference = load_reference(recording, tables) if len(feet) == 2 else None
+    level = np.full(n_blocks, np.nan)
+    if isinstance(reference, dict) and len(feet) == 2:
         load_rel = np.zeros(n)
         for side, foot in feet.items():
-            off, r = ref[side]
-            load_rel[: foot.n_samples] += (foot_total(foot) - off) / r
-    masks = {s: contact_mask(e, n) for s, e in events.items()} if two_feet else {}
-    ics = {s: e.ic for s, e in events.items()}
-    empty = np.zeros(0)
-    t_ic = {s: tables[s].ic_s if s in tables else empty for s in events}
-    t_end = {s: tables[s].next_ic_s if s in tables else empty for s in events}
+            off, r = reference[side]
+            load_rel[: foot.n_samples] += np.nan_to_num((foot_total(foot) - off) / r)
+        cs_load = np.r_[0.0, np.cumsum(np.where(valid, load_rel, 0.0))]
+        cnt = cs_valid[a1] - cs_valid[a0]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            level = np.where(cnt > 0, (cs_load[a1] - cs_load[a0]) / np.maximum(cnt, 1), np.nan)
+    cyc = np.zeros(n_blocks, dtype=bool)
+    flight = np.zeros(n_blocks)
+    double = np.zeros(n_blocks)
+    if two_feet:
+        lm = contact_mask(events["left"], n)
+        rm = contact_mask(events["right"], n)
+        cs_f = np.r_[0, np.cumsum(~lm & ~rm & valid)]
+        cs_d = np.r_[0, np.cumsum(lm & rm & valid)]
+        ok = np.maximum(cs_valid[c1] - cs_valid[c0], 1)
+        flight = (cs_f[c1] - cs_f[c0]) / ok
+        double = (cs_d[c1] - cs_d[c0]) / ok
+        cyc = np.ones(n_blocks, dtype=bool)
+        for side, ev in events.items():
+            # Cyclic = each foot starts two contacts in the window, or one plus a valid
+            # stride overlapping it (a single load change, like sitting down, is not gait).
+            counts = np.searchsorted(ev.ic, c1) - np.searchsorted(ev.ic, c0)
+            t = tables.get(side)
+            overlap = np.zeros(n_blocks, dtype=bool)
+            if t is not None and t.n:
+                k = np.searchsorted(t.ic_s, c1 / fs)
+                run_end = np.maximum.accumulate(t.next_ic_s)
+                overlap = (k > 0) & (run_end[np.maximum(k - 1, 0)] > c0 / fs)
+            cyc &= (counts >= 2) | ((counts == 1) & overlap)
     for b in range(n_blocks):
-        a0, a1 = b * blk, min((b + 1) * blk, n)
-        if valid[a0:a1].mean() < 0.7:
+        if valid_frac[b] < 0.7:
             continue
-        c0, c1 = max(a0 - half_ctx, 0), min(a1 + half_ctx, n)
-        if two_feet:
-            # Cyclic = each foot starts two contacts in the window, or one plus a valid stride
-            # overlapping it (a single load change, like sitting down, is not gait).
-            counts = {s: np.count_nonzero((ics[s] >= c0) & (ics[s] < c1)) for s in ics}
-            cyc = all(
-                counts[s] >= 2
-                or (counts[s] == 1 and np.any((t_ic[s] < c1 / fs) & (t_end[s] > c0 / fs)))
-                for s in ics
-            )
-            if cyc:
-                lm, rm = masks["left"][c0:c1], masks["right"][c0:c1]
-                ok = valid[c0:c1]
-                flight = float(np.mean(~lm[ok] & ~rm[ok])) if ok.any() else 0.0
-                double = float(np.mean(lm[ok] & rm[ok])) if ok.any() else 0.0
-                if flight > 0.05 and double < 0.02:
-                    kinds[b] = "running"
-                    continue
-                if double > 0.02:
-                    kinds[b] = "walking"
-                    continue
-        if load_rel is not None:
-            lv = load_rel[a0:a1][valid[a0:a1]]
-            if lv.size and np.isfinite(lv).any():
-                level = float(np.nanmedian(lv))
-                if level >= 0.6:
-                    kinds[b] = "standing"
-                elif level <= 0.4:
-                    kinds[b] = "sitting"
+        if cyc[b]:
+            if flight[b] > 0.05 and double[b] < 0.02:
+                kinds[b] = "running"
+                continue
+            if double[b] > 0.02:
+                kinds[b] = "walking"
+                continue
+        if np.isfinite(level[b]):
+            if level[b] >= 0.6:
+                kinds[b] = "standing"
+            elif level[b] <= 0.4:
+                kinds[b] = "sitting"
     # Hysteresis on state changes: a run of one block joins the previous segment.
     for b in range(1, n_blocks - 1):
         if kinds[b] != kinds[b - 1] and kinds[b] != kinds[b + 1]:

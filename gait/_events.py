@@ -175,22 +175,40 @@ def normalise_force(
     if n == 0 or finite.sum() < max(10, int(sampling_rate_hz)):
         return np.full(n, np.nan), False
     xf = x[finite]
-    g_lo, g_hi = np.percentile(xf, [5.0, 95.0])
-    g_top = np.percentile(xf, 99.0)
+    g_p1, g_lo, g_hi, g_top = np.percentile(xf, [1.0, 5.0, 95.0, 99.0])
     if zero_based is None:
-        zero_based = bool(np.percentile(xf, 1.0) >= -1e-9)
+        zero_based = bool(g_p1 >= -1e-9)
     win = max(int(window_s * sampling_rate_hz), 16)
-    hop = win // 2
-    centres, los, his = [], [], []
-    for a in range(0, max(n - hop, 1), hop):
-        seg = x[a : a + win]
+    hop = max(win // 2, 1)
+    # All windows at once: a strided view (no per-window Python loop), percentiles along
+    # axis 1; the NaN-aware path is only taken when samples are missing.
+    starts = np.arange(0, max(n - hop, 1), hop)
+    full = starts + win <= n
+    q = np.full((2, starts.size), np.nan)
+    counts = np.empty(starts.size)
+    if full.any():
+        windows = np.lib.stride_tricks.sliding_window_view(x, win)[starts[full]]
+        if finite.all():
+            q[:, full] = np.percentile(windows, [5.0, 95.0], axis=1)
+            counts[full] = win
+        else:
+            c = np.isfinite(windows).sum(axis=1)
+            counts[full] = c
+            ok = c >= win // 4
+            if ok.any():
+                sub = np.nanpercentile(windows[ok], [5.0, 95.0], axis=1)
+                idx_full = np.flatnonzero(full)
+                q[:, idx_full[ok]] = sub
+    for i in np.flatnonzero(~full):
+        seg = x[starts[i] :]
         seg = seg[np.isfinite(seg)]
-        if seg.size < win // 4:
-            continue
-        lo, hi = np.percentile(seg, [5.0, 95.0])
-        centres.append(a + min(win, n - a) / 2.0)
-        los.append(lo)
-        his.append(hi)
+        counts[i] = seg.size
+        if seg.size >= win // 4:
+            q[:, i] = np.percentile(seg, [5.0, 95.0])
+    enough = (counts >= win // 4) & np.isfinite(q).all(axis=0)
+    centres = (starts + np.minimum(win, n - starts) / 2.0)[enough]
+    los = q[0, enough]
+    his = q[1, enough]
     centres_a = np.asarray(centres)
     los_a = np.asarray(los)
     his_a = np.asarray(his)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gait._activity import classify_activity
+from gait._activity import classify_activity, load_reference
 from gait._care import care_indicators
 from gait._events import EventParams, FootEvents, detect_foot_events
 from gait._posture import analyse_posture
@@ -93,10 +93,11 @@ def analyze(
         other = events.get("right" if side == "left" else "left")
         tables[side] = strides_from_events(ev, other, n)
     summary = summarise_strides(tables)
-    activity = classify_activity(recording, events, tables)
+    reference = load_reference(recording, tables) if len(recording.feet) == 2 else None
+    activity = classify_activity(recording, events, tables, reference=reference)
     walking_s = float(sum(a.duration_s for a in activity if a.kind in ("walking", "running")))
     pressure = analyse_pressure(recording.feet, tables, fs, baseline_ml_index)
-    posture = analyse_posture(recording, activity, tables)
+    posture = analyse_posture(recording, activity, tables, reference=reference)
     care = care_indicators(summary)
     lost, gaps, per_foot = _gaps(recording)
     notes = []

@@ -54,6 +54,7 @@ def analyse_posture(
     recording: Recording,
     activity: list[ActivitySegment],
     tables: dict[str, StrideTable],
+    reference: dict[str, tuple[float, float]] | None | bool = True,
 ) -> PostureSummary:
     """Standing balance and sway.
 
@@ -65,6 +66,8 @@ def analyse_posture(
         Segments (only ``standing`` ones are used).
     tables : dict of side -> StrideTable
         Strides (for the load reference).
+    reference : dict, None or True
+        Load reference from :func:`gait._activity.load_reference` (``True``: compute it).
 
     Returns
     -------
@@ -84,8 +87,8 @@ def analyse_posture(
     if standing_s < 1.0:
         return PostureSummary(standing_s, None, None, None, None, None)
     left_share = None
-    ref = load_reference(recording, tables)
-    if ref is not None and len(recording.feet) == 2:
+    ref = load_reference(recording, tables) if reference is True else reference
+    if isinstance(ref, dict) and len(recording.feet) == 2:
         loads = {}
         for side, foot in recording.feet.items():
             off, r = ref[side]
