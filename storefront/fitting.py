@@ -41,6 +41,7 @@ __all__ = [
     "SizeFit",
     "FitResult",
     "fit_model",
+    "fit_best",
     "length_kernel",
     "girth_kernel",
     "heel_kernel",
@@ -146,10 +147,6 @@ def heel_kernel(margin_mm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         m < _HEEL_EDGES[1], 2.0 * (_HEEL_EDGES[1] - m), np.where(m > 2.0, 2.0 * (m - 2.0), 0.0)
     )
     return codes, np.nan_to_num(penalty, nan=0.0)
-
-
-def _verdict(codes: np.ndarray, vocab: tuple[str, ...]) -> list[str]:
-    return [_UNKNOWN if c < 0 else vocab[int(c)] for c in codes]
 
 
 @dataclass(frozen=True)
@@ -317,6 +314,27 @@ def fit_model(
     -------
     FitResult
     """
+    return _fit(foot, model, brand_offset_mm, learned_offset_mm, only_best=False)
+
+
+def fit_best(
+    foot: FootProfile,
+    model: ShoeModel | Mapping[str, Any],
+    brand_offset_mm: float | None = None,
+    learned_offset_mm: float = 0.0,
+) -> FitResult:
+    """:func:`fit_model` for the best size only (``sizes`` holds just that size): the fast
+    path the recommender uses for its top results. Same rules, same best size and reasons."""
+    return _fit(foot, model, brand_offset_mm, learned_offset_mm, only_best=True)
+
+
+def _fit(
+    foot: FootProfile,
+    model: ShoeModel | Mapping[str, Any],
+    brand_offset_mm: float | None,
+    learned_offset_mm: float,
+    only_best: bool,
+) -> FitResult:
     if not isinstance(foot, FootProfile):
         raise TypeError(f"foot must be a FootProfile, got {type(foot).__name__}")
     if not isinstance(model, ShoeModel):
@@ -364,7 +382,8 @@ def fit_model(
 
     fits = []
     best_fit = None
-    for i, s in enumerate(sizes):
+    for i in [int(pick)] if only_best else range(len(sizes)):
+        s = sizes[i]
         g = None if np.isnan(gm[i]) else float(gm[i])
         h = None if np.isnan(hm[i]) else float(hm[i])
         reasons = [
@@ -384,9 +403,9 @@ def fit_model(
             advised_toe_room_mm=advised,
             length_verdict=LENGTH_VERDICTS[int(l_codes[i])],
             girth_margin_mm=g,
-            width_verdict=_verdict(g_codes[i : i + 1], WIDTH_VERDICTS)[0],
+            width_verdict=_UNKNOWN if g_codes[i] < 0 else WIDTH_VERDICTS[int(g_codes[i])],
             heel_margin_mm=h,
-            heel_verdict=_verdict(h_codes[i : i + 1], WIDTH_VERDICTS)[0],
+            heel_verdict=_UNKNOWN if h_codes[i] < 0 else WIDTH_VERDICTS[int(h_codes[i])],
             score=float(score[i]),
             in_stock=sum(s.stock.values()) > 0,
             reasons=tuple(reasons),

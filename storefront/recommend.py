@@ -29,7 +29,7 @@ import numpy as np
 from storefront.catalog.models import CATEGORIES, Catalog, ShoeModel
 from storefront.domain_errors import DomainError
 from storefront.fitting import (
-    fit_model,
+    fit_best,
     girth_kernel,
     heel_kernel,
     length_kernel,
@@ -421,10 +421,14 @@ def recommend(
     prefs = _check_preferences(preferences)
     idx = build_index(catalog)
     model_off, shop_off = _split_offsets(offsets)
-    learned = np.array(
-        [model_off.get(mid, 0.0) + shop_off.get(sid, 0.0)
-         for mid, sid in zip(idx.model_ids, idx.shop_ids)]
-    ) if (model_off or shop_off) else np.zeros(len(idx.models))  # fmt: skip
+    learned = np.zeros(len(idx.models))
+    if model_off or shop_off:
+        learned = np.fromiter(
+            (model_off.get(mid, 0.0) + shop_off.get(sid, 0.0)
+             for mid, sid in zip(idx.model_ids, idx.shop_ids)),
+            dtype=np.float64,
+            count=len(idx.models),
+        )  # fmt: skip
 
     best_row, fit = _model_fit_arrays(idx, foot, learned)
     gscore, fired = gait_scores(idx, gait, foot.age_years)
@@ -448,7 +452,7 @@ def recommend(
     out = []
     for i in top:
         m = idx.models[i]
-        fr = fit_model(foot, m, learned_offset_mm=float(learned[i]))
+        fr = fit_best(foot, m, learned_offset_mm=float(learned[i]))
         reasons = list(fr.reasons)
         for _name, contrib, template in fired:
             if contrib[i] > 2.0:
