@@ -1,0 +1,510 @@
+"""Session files: the raw BLE stream of a recording, written crash-safe, read back as a Recording.
+
+A session file keeps every notification exactly as received (plus its arrival time), so that
+reading it again can use a better decoder later and nothing is lost by decoding early.
+
+Layout (all integers little-endian)::
+
+    magic  b"GAITSESS" | format u16 | header_len u32 | header (UTF-8 JSON) | crc32(header) u32
+    record* : sync b"\\xa5\\x5a" | kind u8 | side u8 | length u32 | host_ns i64 | payload
+              | crc32(kind .. payload) u32
+
+Record kinds: ``DEVICE`` (JSON: address, decoder, info and layout characteristic bytes in
+hex), ``NOTIFY`` (raw notification bytes), ``EVENT`` (JSON: connect, disconnect, ...) and
+``END`` (JSON summary, last record). ``host_ns`` is the host monotonic clock relative to the
+session start. The writer appends to ``<name>.partial``, fsyncs at least once a second and
+renames to the final name after writing ``END``; a crash leaves a readable ``.partial`` file
+whose last incomplete record is ignored.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import os
+import struct
+import time
+import zlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gait._clock import align_starts, build_timeline, find_gaps, sample_indices
+from gait._devices import get_decoder
+from gait._devices import shoestreet as _ours
+from gait._layouts import get_layout
+from gait._packets import InsoleInfo, SensorLayoutPacket
+from gait._recording import FootSignal, Recording
+from gait.exceptions import PacketError, RecordingReadError
+
+__all__ = [
+    "SESSION_SUFFIX",
+    "RecordKind",
+    "SessionRecord",
+    "SessionWriter",
+    "iter_session_records",
+    "read_session",
+]
+
+SESSION_SUFFIX = ".gaitsession"
+_MAGIC = b"GAITSESS"
+_FORMAT_VERSION = 1
+_FILE_HEADER = struct.Struct("<8sHI")
+_SYNC = b"\xa5\x5a"
+_REC_HEADER = struct.Struct("<2sBBIq")  # sync, kind, side, length, host_ns
+_CRC = struct.Struct("<I")
+_MAX_PAYLOAD = 1 << 20
+_SIDES = ("left", "right")
+_NO_SIDE = 0xFF
+_G = 9.80665
+
+
+class RecordKind(enum.IntEnum):
+    """Kinds of session records."""
+
+    DEVICE = 1
+    NOTIFY = 2
+    EVENT = 3
+    END = 4
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """One record of a session file.
+
+    Parameters
+    ----------
+    kind : RecordKind
+    side : {"left", "right"} or None
+    host_ns : int
+        Arrival time, host monotonic nanoseconds since the session start.
+    payload : bytes
+    """
+
+    kind: RecordKind
+    side: str | None
+    host_ns: int
+    payload: bytes = field(repr=False)
+
+    def json(self) -> dict[str, Any]:
+        """The payload of a JSON record (DEVICE, EVENT, END)."""
+        return json.loads(self.payload.decode("utf-8"))
+
+
+class SessionWriter:
+    """Append-only, crash-safe writer of one session file.
+
+    Parameters
+    ----------
+    path : str or Path
+        Final file name; data goes to ``path + ".partial"`` until :meth:`close`.
+    meta : dict, optional
+        JSON-serialisable header fields (application version, subject code...). Keep
+        identifying data out of it: session files are health data.
+    fsync_interval_s : float
+        Upper bound on the time between fsyncs while recording.
+    """
+
+    def __init__(
+        self, path: str | os.PathLike, meta: dict | None = None, fsync_interval_s: float = 1.0
+    ) -> None:
+        self.path = Path(path)
+        self.partial_path = self.path.with_name(self.path.name + ".partial")
+        if not self.path.parent.is_dir():
+            raise RecordingReadError(f"cannot write session: no directory {self.path.parent}")
+        self._t0_ns = time.monotonic_ns()
+        self._fsync_interval_ns = int(fsync_interval_s * 1e9)
+        self._last_sync_ns = self._t0_ns
+        self._counts = {k: 0 for k in RecordKind}
+        header = {
+            "format": "gait-session",
+            "format_version": _FORMAT_VERSION,
+            "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+            **(meta or {}),
+        }
+        blob = json.dumps(header, sort_keys=True).encode("utf-8")
+        # Owner-only permissions: the file holds biometric data.
+        fd = os.open(self.partial_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        self._f = os.fdopen(fd, "wb", buffering=1 << 16)
+        self._f.write(_FILE_HEADER.pack(_MAGIC, _FORMAT_VERSION, len(blob)))
+        self._f.write(blob)
+        self._f.write(_CRC.pack(zlib.crc32(blob)))
+        self._sync()
+        self._closed = False
+
+    def now_ns(self) -> int:
+        """Host monotonic nanoseconds since the session started (the records' clock)."""
+        return time.monotonic_ns() - self._t0_ns
+
+    @property
+    def counts(self) -> dict[RecordKind, int]:
+        """Records written so far, by kind."""
+        return dict(self._counts)
+
+    def _sync(self) -> None:
+        self._f.flush()
+        os.fsync(self._f.fileno())
+        self._last_sync_ns = time.monotonic_ns()
+
+    def _write(self, kind: RecordKind, side: str | None, host_ns: int, payload: bytes) -> None:
+        if self._closed:
+            raise RecordingReadError(f"session {self.path} is already closed")
+        if len(payload) > _MAX_PAYLOAD:
+            raise ValueError(f"record payload of {len(payload)} bytes is too large")
+        side_b = _NO_SIDE if side is None else _SIDES.index(side)
+        head = _REC_HEADER.pack(_SYNC, int(kind), side_b, len(payload), int(host_ns))
+        crc = zlib.crc32(payload, zlib.crc32(head[2:]))
+        self._f.write(head)
+        self._f.write(payload)
+        self._f.write(_CRC.pack(crc))
+        self._counts[kind] += 1
+        if time.monotonic_ns() - self._last_sync_ns >= self._fsync_interval_ns:
+            self._sync()
+
+    def write_device(
+        self,
+        side: str,
+        *,
+        address: str,
+        info: bytes,
+        layout: bytes | None,
+        decoder: str = _ours.NAME,
+        host_ns: int | None = None,
+    ) -> None:
+        """Record the identity and characteristics of one insole (once per connection)."""
+        payload = {
+            "address": address,
+            "decoder": decoder,
+            "info": info.hex(),
+            "layout": None if layout is None else layout.hex(),
+        }
+        self._write(
+            RecordKind.DEVICE,
+            side,
+            self.now_ns() if host_ns is None else host_ns,
+            json.dumps(payload).encode(),
+        )
+
+    def write_notification(self, side: str, data: bytes, host_ns: int | None = None) -> None:
+        """Record one raw notification, exactly as received."""
+        self._write(RecordKind.NOTIFY, side, self.now_ns() if host_ns is None else host_ns, data)
+
+    def write_event(
+        self, side: str | None, event: str, host_ns: int | None = None, **detail: Any
+    ) -> None:
+        """Record a link event (``connected``, ``disconnected``, ``reconnected``...)."""
+        payload = json.dumps({"event": event, **detail}).encode()
+        self._write(RecordKind.EVENT, side, self.now_ns() if host_ns is None else host_ns, payload)
+
+    def close(self, summary: dict | None = None) -> Path:
+        """Write the END record, fsync and rename to the final name; returns the path."""
+        if self._closed:
+            return self.path
+        self._write(RecordKind.END, None, self.now_ns(), json.dumps(summary or {}).encode())
+        self._sync()
+        self._f.close()
+        self._closed = True
+        os.replace(self.partial_path, self.path)
+        return self.path
+
+    def abort(self) -> None:
+        """Flush and close without finalising; the ``.partial`` file stays readable."""
+        if not self._closed:
+            self._sync()
+            self._f.close()
+            self._closed = True
+
+    def __enter__(self) -> SessionWriter:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+
+def _read_header(data: bytes, path: Path) -> tuple[dict, int]:
+    if len(data) < _FILE_HEADER.size or data[:8] != _MAGIC:
+        raise RecordingReadError(f"{path}: not a gait session file (bad magic)")
+    _, version, hlen = _FILE_HEADER.unpack_from(data, 0)
+    if version != _FORMAT_VERSION:
+        raise RecordingReadError(f"{path}: unsupported session format version {version}")
+    end = _FILE_HEADER.size + hlen
+    if len(data) < end + _CRC.size:
+        raise RecordingReadError(f"{path}: session header is truncated")
+    blob = data[_FILE_HEADER.size : end]
+    if zlib.crc32(blob) != _CRC.unpack_from(data, end)[0]:
+        raise RecordingReadError(f"{path}: session header checksum mismatch")
+    try:
+        header = json.loads(blob.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise RecordingReadError(f"{path}: session header is not valid JSON") from err
+    return header, end + _CRC.size
+
+
+def iter_session_records(path: str | os.PathLike) -> tuple[dict, list[SessionRecord], dict]:
+    """Read the header and every intact record of a session file.
+
+    Corrupt records are skipped by resynchronising on the next sync marker whose record has
+    a valid checksum; a truncated last record (crash while writing) is ignored.
+
+    Parameters
+    ----------
+    path : str or Path
+
+    Returns
+    -------
+    header : dict
+    records : list of SessionRecord
+    integrity : dict
+        ``corrupt_bytes`` skipped, ``truncated_tail`` (bool) and ``complete`` (END seen).
+    """
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise RecordingReadError(f"session file not found: {p}") from None
+    except OSError as err:
+        raise RecordingReadError(f"cannot read session file {p}: {err}") from err
+    header, off = _read_header(data, p)
+    records: list[SessionRecord] = []
+    corrupt = 0
+    truncated = False
+    complete = False
+    n = len(data)
+    while off < n:
+        if n - off < _REC_HEADER.size + _CRC.size:
+            truncated = True
+            break
+        sync, kind, side_b, length, host_ns = _REC_HEADER.unpack_from(data, off)
+        end = off + _REC_HEADER.size + length
+        ok = sync == _SYNC and length <= _MAX_PAYLOAD
+        if ok and end + _CRC.size > n:
+            truncated = True
+            break
+        if ok:
+            crc = zlib.crc32(
+                data[off + _REC_HEADER.size : end],
+                zlib.crc32(data[off + 2 : off + _REC_HEADER.size]),
+            )
+            ok = crc == _CRC.unpack_from(data, end)[0] and kind in RecordKind._value2member_map_
+            ok = ok and (side_b == _NO_SIDE or side_b < len(_SIDES))
+        if not ok:
+            nxt = data.find(_SYNC, off + 1)
+            nxt = n if nxt < 0 else nxt
+            corrupt += nxt - off
+            off = nxt
+            continue
+        side = None if side_b == _NO_SIDE else _SIDES[side_b]
+        records.append(
+            SessionRecord(RecordKind(kind), side, host_ns, data[off + _REC_HEADER.size : end])
+        )
+        off = end + _CRC.size
+        if kind == RecordKind.END:
+            complete = True
+    return (
+        header,
+        records,
+        {"corrupt_bytes": corrupt, "truncated_tail": truncated, "complete": complete},
+    )
+
+
+def _foot_from_records(
+    side: str, device: dict, notifies: list[SessionRecord], meta: dict
+) -> tuple[dict, float] | None:
+    """Decode one foot's notifications and place them on its grid."""
+    try:
+        info = InsoleInfo.from_bytes(bytes.fromhex(device["info"]))
+    except (PacketError, ValueError, KeyError, TypeError) as err:
+        raise RecordingReadError(f"{side} insole info in the session is invalid: {err}") from err
+    layout = None
+    if device.get("layout"):
+        try:
+            layout = SensorLayoutPacket.from_bytes(bytes.fromhex(device["layout"]))
+        except (PacketError, ValueError) as err:
+            raise RecordingReadError(
+                f"{side} sensor layout in the session is invalid: {err}"
+            ) from err
+    decode = get_decoder(device.get("decoder", _ours.NAME))
+    fs = info.sampling_rate_hz
+    seqs: list[int] = []
+    t_us: list[int] = []
+    host: list[float] = []
+    values: list[tuple[int, ...]] = []
+    imus: list[tuple[int, ...]] = []
+    malformed = 0
+    wrong_shape = 0
+    seq_bits, t_bits = 16, 32
+    for rec in notifies:
+        try:
+            pkt = decode(rec.payload)
+        except PacketError:
+            malformed += 1
+            continue
+        seq_bits, t_bits = pkt.seq_bits, pkt.t_bits
+        for s in pkt.samples:
+            if len(s.values) != info.n_sensors or (info.has_imu and s.imu is None):
+                wrong_shape += 1
+                continue
+            seqs.append(s.seq)
+            t_us.append(0 if s.t_device_us is None else s.t_device_us)
+            host.append(rec.host_ns * 1e-9)
+            values.append(s.values)
+            if info.has_imu:
+                imus.append(s.imu)
+    meta["malformed_packets"][side] = malformed
+    meta["wrong_shape_samples"][side] = wrong_shape
+    meta["devices"][side] = {
+        "address": device.get("address"),
+        "serial": info.serial,
+        "layout_id": info.layout_id,
+        "n_sensors": info.n_sensors,
+        "sampling_rate_hz": fs,
+    }
+    if not seqs:
+        meta["received_samples"][side] = 0
+        return None
+    index, segment = sample_indices(
+        seqs, seq_bits, fs, t_device_us=t_us if t_bits else None, t_bits=t_bits, host_s=host
+    )
+    tl = build_timeline(index, segment, host, fs)
+    keep = tl.position >= 0
+    vals = np.full((tl.n_grid, info.n_sensors), np.nan)
+    vals[tl.position[keep]] = np.asarray(values, dtype=np.float64)[keep]
+    if info.force_lsb_mn:
+        vals *= info.force_lsb_mn * 1e-3
+    imu = None
+    if info.has_imu:
+        imu = np.full((tl.n_grid, 6), np.nan)
+        raw = np.asarray(imus, dtype=np.float64)[keep]
+        raw[:, :3] *= info.acc_range_g * _G / 32768.0
+        raw[:, 3:] *= info.gyro_range_dps / 32768.0
+        imu[tl.position[keep]] = raw
+    valid = np.zeros(tl.n_grid, dtype=bool)
+    valid[tl.position[keep]] = True
+    if layout is not None and len(layout.xy_mm) == info.n_sensors:
+        xy = np.asarray(layout.xy_mm, dtype=np.float64)
+    else:
+        try:
+            xy = np.array(get_layout(info.n_sensors).xy_mm)
+        except Exception:  # no built-in layout of that size: positions unknown
+            xy = None
+    meta["received_samples"][side] = int(keep.sum())
+    meta["duplicate_samples"][side] = tl.n_duplicates
+    meta["counter_resets"][side] = tl.n_segments - 1
+    out = {"values": vals, "valid": valid, "imu": imu, "xy": xy, "fs": fs}
+    out["host_per_device"] = tl.host_per_device
+    return out, tl.t0_host_s
+
+
+def read_session(path: str | os.PathLike) -> Recording:
+    """Read a session file (complete or ``.partial``) into a :class:`Recording`.
+
+    Samples are placed by their device counters on a uniform grid; lost samples are NaN with
+    ``valid`` False and are listed, never interpolated. The two feet are aligned on a common
+    clock from their arrival-time offsets.
+
+    Parameters
+    ----------
+    path : str or Path
+
+    Returns
+    -------
+    Recording
+        ``format="session"``; ``meta`` holds ``gaps`` (list of dicts with ``side``,
+        ``start_s``, ``end_s``, ``n_samples``), ``lost_samples``, ``duplicate_samples``,
+        ``malformed_packets``, ``counter_resets``, ``received_samples`` (per side),
+        ``events`` (link events with ``t_s`` on the recording clock), ``complete`` and
+        ``corrupt_bytes``.
+
+    Raises
+    ------
+    RecordingReadError
+        Missing or unreadable file, bad header, no insole in the session, insoles with
+        different rates, or a session without any valid sample.
+    """
+    p = Path(path)
+    header, records, integrity = iter_session_records(p)
+    devices: dict[str, dict] = {}
+    notifies: dict[str, list[SessionRecord]] = {"left": [], "right": []}
+    events = []
+    for r in records:
+        if r.kind == RecordKind.DEVICE and r.side is not None:
+            try:
+                devices.setdefault(r.side, r.json())
+            except (UnicodeDecodeError, json.JSONDecodeError) as err:
+                raise RecordingReadError(f"{p}: device record is not valid JSON") from err
+        elif r.kind == RecordKind.NOTIFY and r.side is not None:
+            notifies[r.side].append(r)
+        elif r.kind == RecordKind.EVENT:
+            try:
+                events.append({"side": r.side, "host_s": r.host_ns * 1e-9, **r.json()})
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                integrity["corrupt_bytes"] += len(r.payload)
+    if not devices:
+        raise RecordingReadError(f"{p}: the session has no insole (no device record)")
+    meta: dict[str, Any] = {
+        "header": header,
+        **integrity,
+        "malformed_packets": {},
+        "wrong_shape_samples": {},
+        "received_samples": {},
+        "duplicate_samples": {},
+        "counter_resets": {},
+        "lost_samples": {},
+        "devices": {},
+    }
+    feet: dict[str, dict] = {}
+    t0: dict[str, float] = {}
+    for side, dev in devices.items():
+        got = _foot_from_records(side, dev, notifies[side], meta)
+        if got is not None:
+            feet[side], t0[side] = got
+    if not feet:
+        raise RecordingReadError(f"{p}: the session holds no valid pressure sample")
+    rates = {f["fs"] for f in feet.values()}
+    if len(rates) != 1:
+        raise RecordingReadError(f"{p}: the insoles use different sampling rates {sorted(rates)}")
+    fs = rates.pop()
+    rate = float(np.mean([f["host_per_device"] for f in feet.values()]))
+    shift = align_starts(t0, fs, rate)
+    n_total = max(shift[s] + f["values"].shape[0] for s, f in feet.items())
+    signals = {}
+    gaps = []
+    for side, f in feet.items():
+        a = shift[side]
+        k = f["values"].shape[1]
+        vals = np.full((n_total, k), np.nan)
+        vals[a : a + f["values"].shape[0]] = f["values"]
+        valid = np.zeros(n_total, dtype=bool)
+        valid[a : a + f["valid"].shape[0]] = f["valid"]
+        imu = None
+        if f["imu"] is not None:
+            imu = np.full((n_total, 6), np.nan)
+            imu[a : a + f["imu"].shape[0]] = f["imu"]
+        foot_gaps = find_gaps(valid)
+        meta["lost_samples"][side] = int(sum(b - a_ for a_, b in foot_gaps))
+        gaps += [
+            {"side": side, "start_s": g0 / fs, "end_s": g1 / fs, "n_samples": g1 - g0}
+            for g0, g1 in foot_gaps
+        ]
+        signals[side] = FootSignal(side, vals, f["xy"], valid, imu)
+    origin = min(t0.values())
+    for e in events:
+        e["t_s"] = e.pop("host_s") - origin
+    meta["gaps"] = sorted(gaps, key=lambda g: (g["start_s"], g["side"]))
+    meta["events"] = events
+    meta["clock_offset_s"] = {s: t - origin for s, t in t0.items()}
+    meta["host_per_device"] = {s: f["host_per_device"] for s, f in feet.items()}
+    return Recording(
+        sampling_rate_hz=fs,
+        left=signals.get("left"),
+        right=signals.get("right"),
+        source=str(p),
+        format="session",
+        meta=meta,
+    )
