@@ -93,3 +93,12 @@ def _configure_hooks(app: Flask) -> None:
 
     init_csrf(app)
     init_auto_setup(app)
+
+    @app.after_request
+    def _security_headers(resp):  # type: ignore[no-untyped-def]
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        resp.headers.setdefault("Referrer-Policy", "same-origin")
+        if resp.mimetype == "application/json":
+            resp.headers.setdefault("Cache-Control", "no-store")
+        return resp

@@ -19,7 +19,10 @@ def json_body() -> dict:
     """The request's JSON object, or a 400 saying what was wrong."""
     if not request.is_json:
         raise ApiError(415, "unsupported_media_type", "expected Content-Type: application/json")
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:
+        raise ApiError(400, "bad_json", "request body is nested too deeply") from None
     if data is None:
         raise ApiError(400, "bad_json", "request body is not valid JSON")
     if not isinstance(data, dict):
