@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -58,3 +59,19 @@ def test_console_entry_point_runs(tmp_path):
     )
     assert res.returncode == 0, res.stderr
     assert json.loads(res.stdout)["summary"]["n_strides"] > 10
+
+
+def test_example_gait_report_demo(tmp_path):
+    example = Path(__file__).resolve().parents[2] / "examples" / "gait_report_demo.py"
+    res = subprocess.run(
+        [sys.executable, str(example), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert res.returncode == 0, res.stderr
+    assert "walking" in res.stdout and "running" in res.stdout
+    d = json.loads((tmp_path / "gait_report.json").read_text(encoding="utf-8"))
+    assert d["summary"]["n_strides"] > 50
+    assert (tmp_path / "gait_report.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
