@@ -16,7 +16,7 @@ from gait._pressure import PressureSummary, analyse_pressure
 from gait._readers import FORMATS, load_recording, read_csv, read_gaitpdb, read_wfdb, write_csv
 from gait._recording import FootSignal, Recording
 from gait._report import GaitReport, QualityReport
-from gait._streaming import RunningMetrics, StreamEvent, StreamingAnalyzer
+from gait._streaming import RunningMetrics, StreamEvent, StreamingAnalyzer, replay
 from gait._strides import StrideSummary, StrideTable, strides_from_events, summarise_strides
 from gait._synthetic import ACTIVITIES, SyntheticTruth, synthesize, synthesize_with_truth
 from gait._validation import validate_recording
@@ -69,6 +69,7 @@ __all__ = [
     "read_csv",
     "read_gaitpdb",
     "read_wfdb",
+    "replay",
     "strides_from_events",
     "summarise_strides",
     "synthesize",

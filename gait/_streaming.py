@@ -24,9 +24,10 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from gait._events import EventParams
+from gait._recording import Recording
 from gait.exceptions import RecordingValidationError
 
-__all__ = ["RunningMetrics", "StreamEvent", "StreamingAnalyzer"]
+__all__ = ["RunningMetrics", "StreamEvent", "StreamingAnalyzer", "replay"]
 
 
 @dataclass(frozen=True)
@@ -337,3 +338,45 @@ class StreamingAnalyzer:
         else:
             activity = "running" if stance < 50.0 else "walking"
         return RunningMetrics(cadence, cv, stance, self._n_strides, self._lost, activity)
+
+
+def replay(
+    recording: Recording,
+    analyzer: StreamingAnalyzer | None = None,
+    samples_per_push: int = 1,
+) -> tuple[StreamingAnalyzer, list[StreamEvent]]:
+    """Feed a recording through a streaming analyser, both feet interleaved like a live link.
+
+    Missing samples (``valid`` False) are skipped, so they show up as ``gap`` events exactly as
+    lost BLE packets would.
+
+    Parameters
+    ----------
+    recording : Recording
+        The recording to replay.
+    analyzer : StreamingAnalyzer, optional
+        An existing analyser (default: a new one at the recording's rate).
+    samples_per_push : int
+        Samples per ``push`` call (1 = one per notification).
+
+    Returns
+    -------
+    analyzer : StreamingAnalyzer
+    events : list of StreamEvent
+        In emission order.
+    """
+    if samples_per_push < 1:
+        raise RecordingValidationError("samples_per_push must be >= 1")
+    sa = analyzer or StreamingAnalyzer(recording.sampling_rate_hz)
+    fs = recording.sampling_rate_hz
+    events: list[StreamEvent] = []
+    feet = list(recording.feet.items())
+    n = max(f.n_samples for _, f in feet)
+    for i in range(0, n, samples_per_push):
+        for side, foot in feet:
+            idx = np.arange(i, min(i + samples_per_push, foot.n_samples))
+            if foot.valid is not None:
+                idx = idx[foot.valid[idx]]
+            if idx.size:
+                events += sa.push(side, idx / fs, foot.values[idx])
+    return sa, events

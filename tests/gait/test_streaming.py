@@ -5,7 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gait import RecordingValidationError, StreamingAnalyzer, analyze, synthesize_with_truth
+from gait import (
+    FootSignal,
+    Recording,
+    RecordingValidationError,
+    StreamingAnalyzer,
+    analyze,
+    replay,
+    synthesize_with_truth,
+)
 
 
 @pytest.fixture(scope="module")
@@ -103,3 +111,14 @@ def test_bad_input():
     # NaN samples count as lost, no crash.
     sa.push("left", 1.01, np.full(16, np.nan))
     assert sa.metrics().lost_samples == 1
+
+
+def test_replay_reports_lost_samples(walk):
+    rec, _ = walk
+    valid = np.ones(rec.left.n_samples, bool)
+    valid[3000:3100] = False
+    left = FootSignal("left", rec.left.values, rec.left.sensor_xy_mm, valid)
+    sa, events = replay(Recording(rec.sampling_rate_hz, left, rec.right), samples_per_push=4)
+    gaps = [e for e in events if e.kind == "gap"]
+    assert len(gaps) == 1 and gaps[0].side == "left" and gaps[0].data["lost_samples"] == 100
+    assert sa.metrics().n_strides > 100
