@@ -288,6 +288,12 @@ def render_html(report: GaitReport) -> str:
     out.append("<h2>Where your feet carry the load</h2>")
     out.append(_insoles_svg(report, "heat"))
     out.append(_insoles_svg(report, "cop"))
+    if report.pressure.feet:
+        out.append(
+            "<p class='small'>Left: average load under each sensor while the foot is on the ground "
+            "(red and larger = more load, blue = less), seen from above. Right: the average path of "
+            "the centre of pressure during each step, from heel strike to toe-off.</p>"
+        )
     rs = p["region_share"]
     if rs.get("heel") is not None:
         out.append(
