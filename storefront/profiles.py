@@ -130,6 +130,8 @@ class FootProfile:
         side = flat.get("side")
         if isinstance(side, str):
             side = side.lower()
+            if side in ("", "auto", "unknown"):
+                side = None
         if side not in (None, "left", "right", "both"):
             raise ProfileError(f"foot scan.side: {side!r} is not 'left', 'right' or 'both'")
         sizes = flat.get("sizes") or {}

@@ -37,6 +37,7 @@ __all__ = [
     "shoe_meshes_mm",
     "shoe_glb_bytes",
     "last_mesh",
+    "last_glb_bytes",
     "ring_perimeter_mm",
 ]
 
@@ -308,3 +309,22 @@ def last_mesh(
     mesh = _loft(_upper_rings(shape, t, np.zeros_like(t), 0.0, False, _N_RING * 2))
     mesh.merge_vertices()
     return mesh
+
+
+def last_glb_bytes(
+    model: ShoeModel, size: LastSize | float, width: str | None = None, colour: str = "#c8a878"
+) -> bytes:
+    """:func:`last_mesh` as binary glTF for the browser: metres, one node ``"last"`` with a PBR
+    material (``metallicFactor = 0``, wood-like colour), same frame as the shoe GLBs."""
+    mesh = last_mesh(model, size, width)
+    mesh.apply_scale(0.001)
+    mesh.visual = trimesh.visual.TextureVisuals(
+        material=trimesh.visual.material.PBRMaterial(
+            name="last", baseColorFactor=_rgba(colour), metallicFactor=0.0, roughnessFactor=0.7
+        )
+    )
+    scene = trimesh.Scene()
+    scene.add_geometry(mesh, node_name="last", geom_name="last")
+    buf = io.BytesIO()
+    scene.export(buf, file_type="glb", include_normals=True)
+    return buf.getvalue()

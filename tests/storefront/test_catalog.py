@@ -12,12 +12,13 @@ import trimesh
 
 from storefront.catalog import CATEGORIES, load_catalog
 from storefront.catalog.build import (
+    build_assets,
     catalog_json_bytes,
     default_assets_dir,
     generate_catalog,
-    model_glb_bytes,
+    main,
 )
-from storefront.catalog.glb import BALL_T, last_mesh
+from storefront.catalog.glb import BALL_T, last_glb_bytes, last_mesh
 from storefront.catalog.grading import (
     PARIS_POINT_MM,
     last_length_mm,
@@ -69,12 +70,16 @@ def test_street_meets_the_brief(catalog: Catalog) -> None:
     assert {"D", "2E", "4E"} <= widths
 
 
-def test_assets_are_reproducible_from_the_seed(catalog: Catalog) -> None:
+def test_assets_are_reproducible_from_the_seed(catalog: Catalog, tmp_path) -> None:
     doc = generate_catalog(catalog.seed)
-    path = default_assets_dir() / "catalog.json"
-    assert path.read_bytes() == catalog_json_bytes(doc)
-    m = doc["models"][0]
-    assert (default_assets_dir() / m["glb"]).read_bytes() == model_glb_bytes(m)
+    assert (default_assets_dir() / "catalog.json").read_bytes() == catalog_json_bytes(doc)
+    digests = build_assets(tmp_path, catalog.seed)
+    assert len(digests) == len(catalog.models) + 1
+    for rel in digests:  # byte-identical to the committed assets
+        assert (tmp_path / rel).read_bytes() == (default_assets_dir() / rel).read_bytes(), rel
+    (tmp_path / doc["models"][0]["glb"]).write_bytes(b"stale")
+    assert main(["--check", "--out", str(tmp_path)]) == 1
+    assert not list(tmp_path.rglob("*.tmp"))
     assert generate_catalog(catalog.seed + 1) != doc
 
 
@@ -112,6 +117,8 @@ def test_last_mesh_matches_its_size(catalog: Catalog) -> None:
     assert poly.exterior.length == pytest.approx(s.ball_girth_mm, rel=0.02)
     bigger = last_mesh(m, m.sizes[-1].eu, m.sizes[-1].width)
     assert bigger.extents[2] > mesh.extents[2]
+    scene = trimesh.load(io.BytesIO(last_glb_bytes(m, s)), file_type="glb")
+    assert scene.extents[2] == pytest.approx(s.last_length_mm / 1000.0, abs=1e-3)  # metres
 
 
 def test_lookups_and_bad_input(catalog: Catalog, tmp_path) -> None:

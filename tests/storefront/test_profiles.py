@@ -82,3 +82,32 @@ def test_from_gait_report() -> None:
 def test_bad_gait_report_is_refused_clearly(doc, match: str) -> None:
     with pytest.raises(ProfileError, match=match):
         GaitProfile.from_gait_report(doc)
+
+
+def test_real_footscan_output_fits_by_the_rule() -> None:
+    """A synthetic foot scanned and measured by footscan, end to end into the fit."""
+    footscan = pytest.importorskip("footscan")
+    from storefront.catalog import load_catalog
+    from storefront.fitting import fit_model
+
+    foot_truth = footscan.make_foot(3, sex="male", side="left")
+    capture = footscan.make_capture(foot_truth, 4, n_points=20000, units="mm")
+    doc = footscan.measure_scan(capture.cloud).as_dict()
+    foot = FootProfile.from_footscan_json(doc)
+    assert foot.side == "left"
+    assert foot.foot_length_mm == pytest.approx(foot_truth.targets["foot_length_mm"], abs=4.0)
+    m = next(m for m in load_catalog().models if m.shop_id == "norma" and m.category == "running")
+    r = fit_model(foot, m)
+    need = foot.foot_length_mm + m.toe_allowance_mm
+    assert r.best_size == min(s.eu for s in m.sizes if s.last_length_mm >= need)
+    assert r.best.width_verdict != "unknown"
+
+
+def test_real_gait_report_drives_the_profile() -> None:
+    gait = pytest.importorskip("gait")
+    rec = gait.synthesize([("walking", 40.0), ("running", 20.0), ("standing", 10.0)], seed=1)
+    doc = gait.analyze(rec).to_dict()
+    g = GaitProfile.from_gait_report(doc, age_years=35)
+    assert g.cadence_spm is not None and 80.0 < g.cadence_spm < 200.0
+    assert g.ml_tendency in ("medial", "neutral", "lateral")
+    assert g.activity_fraction("running") > 0.1
