@@ -7,9 +7,10 @@ docs/gait.md (regenerate it with ``python benchmarks/bench_gait_analysis.py --va
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from gait import detect_events, read_wfdb
+from gait import analyze, detect_events, read_wfdb
 from gait.datasets import (
     gaitndd_group,
     list_gaitndd_records,
@@ -57,3 +58,31 @@ def test_subject_descriptions(shared_data):
     assert subjects["als1"].group == "ALS"
     assert subjects["hunt20"].group == "HD"
     assert subjects["control1"].height_m == pytest.approx(1.94)
+
+
+def _reference_summary(ts):
+    """Per-record values from the .ts file: strides within median +- 3 MAD (as in the shared doc)."""
+    st = ts.stride_s[:, 0]
+    med = np.median(st)
+    keep = np.abs(st - med) <= 3 * np.median(np.abs(st - med))
+    return {
+        "cadence_spm": 120 / np.mean(st[keep]),
+        "stance_pct": 100 * np.mean(ts.stance_s[keep, 0] / st[keep]),
+        "double_support_pct": 100 * np.mean(ts.double_support_s[keep] / st[keep]),
+        "stride_cv_pct": 100 * np.std(st[keep], ddof=1) / np.mean(st[keep]),
+    }
+
+
+def test_record_summaries_match_published_intervals(shared_data):
+    folder = shared_data / "gaitndd"
+    diffs = {k: [] for k in ("cadence_spm", "stance_pct", "double_support_pct", "stride_cv_pct")}
+    for name in list_gaitndd_records(folder):
+        ours = analyze(read_wfdb(folder / f"{name}.hea")).summary
+        ref = _reference_summary(read_gaitndd_ts(folder / f"{name}.ts"))
+        for k in diffs:
+            diffs[k].append(getattr(ours, k) - ref[k])
+    d = {k: np.abs(np.array(v)) for k, v in diffs.items()}
+    assert np.median(d["cadence_spm"]) <= 0.5 and np.percentile(d["cadence_spm"], 90) <= 1.5
+    assert np.median(d["stance_pct"]) <= 2.0
+    assert np.median(d["double_support_pct"]) <= 2.5
+    assert np.median(d["stride_cv_pct"]) <= 0.5 and np.percentile(d["stride_cv_pct"], 90) <= 1.0
