@@ -100,6 +100,7 @@ def build_demo_capture(out: Path) -> Path:
         "units": "m",
         "n_points": cap.cloud.n_points,
         "targets_mm": {k: round(v, 2) for k, v in foot.targets.items()},
+        "achieved_mm": {k: round(v, 2) for k, v in foot.achieved.items()},
         "degradations": {k: _jsonable(v) for k, v in cap.degradations.items()},
     }
     (out / "demo" / "phone_scan_left.truth.json").write_text(
