@@ -49,6 +49,8 @@ _N_RING = 28  # points per cross-section
 _N_T_SOLE = 34
 _N_RING_SOLE = 20
 _N_T_ACCENT = 12
+# Shoes with at least this much drop get a heel block and shank instead of a wedge, mm.
+_HEEL_BLOCK_DROP_MM = 15.0
 
 # Height of the last above its bottom, as a fraction of last length, at these stations; scaled
 # per size so that the ball section's perimeter equals the ball girth.
@@ -199,9 +201,14 @@ def _upper_rings(
 
 def _sole_profile(shape: ShoeShape, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Bottom and top of the sole along the length (toe spring, drop), mm."""
-    bottom = shape.toe_spring_mm * _smoothstep(t, 0.78, 1.02) ** 2
-    thick = shape.forefoot_sole_mm + shape.drop_mm * (1.0 - _smoothstep(t, 0.22, 0.58))
-    return bottom, bottom + thick
+    spring = shape.toe_spring_mm * _smoothstep(t, 0.78, 1.02) ** 2
+    top = spring + shape.forefoot_sole_mm + shape.drop_mm * (1.0 - _smoothstep(t, 0.22, 0.58))
+    if shape.drop_mm < _HEEL_BLOCK_DROP_MM:
+        return spring, top  # a wedge midsole
+    # A built heel: a block under the rear quarter, a thin shank under the arch.
+    shank = (top - shape.forefoot_sole_mm) * (1.0 - _smoothstep(t, 0.55, 0.68))
+    bottom = np.maximum(spring, _smoothstep(t, 0.25, 0.30) * shank)
+    return bottom, top
 
 
 def _t_stations(n: int, t0: float = 0.0, t1: float = 1.0) -> np.ndarray:
