@@ -325,7 +325,7 @@ def render_html(report: GaitReport) -> str:
         out.append("<p>No quiet standing long enough to measure balance.</p>")
     q = d["quality"]
     out.append(
-        f"<h2>Data quality</h2><p>{q['lost_samples']} samples missing in {len(q['gaps'])} gap(s). "
+        f"<h2>Data quality</h2><p>{q['lost_samples']} samples missing in {q['n_gaps']} gap(s). "
         "Missing stretches are never bridged: strides across a gap are left out.</p>"
     )
     out.append(

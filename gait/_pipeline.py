@@ -41,7 +41,10 @@ def detect_events(
     }
 
 
-def _gaps(recording: Recording) -> tuple[int, list[dict], dict[str, int]]:
+_MAX_GAPS_LISTED = 200
+
+
+def _gaps(recording: Recording) -> tuple[int, list[dict], dict[str, int], int]:
     fs = recording.sampling_rate_hz
     gaps: list[dict] = []
     lost = 0
@@ -56,8 +59,11 @@ def _gaps(recording: Recording) -> tuple[int, list[dict], dict[str, int]]:
             d = np.diff(np.r_[0, bad.astype(np.int8), 0])
             for a, b in zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1), strict=True):
                 gaps.append({"side": side, "start_s": round(a / fs, 4), "end_s": round(b / fs, 4)})
-    gaps.sort(key=lambda g: (g["start_s"], g["side"]))
-    return lost, gaps, per_foot
+    n_gaps = len(gaps)
+    gaps.sort(key=lambda g: (-(g["end_s"] - g["start_s"]), g["start_s"], g["side"]))
+    # Keep the report bounded: the longest gaps are listed (in time order), the rest counted.
+    gaps = sorted(gaps[:_MAX_GAPS_LISTED], key=lambda g: (g["start_s"], g["side"]))
+    return lost, gaps, per_foot, n_gaps
 
 
 def analyze(
@@ -99,8 +105,12 @@ def analyze(
     pressure = analyse_pressure(recording.feet, tables, fs, baseline_ml_index)
     posture = analyse_posture(recording, activity, tables, reference=reference)
     care = care_indicators(summary)
-    lost, gaps, per_foot = _gaps(recording)
-    notes = []
+    lost, gaps, per_foot, n_gaps = _gaps(recording)
+    if n_gaps > len(gaps):
+        notes_gaps = [f"{n_gaps} gaps in total; the {len(gaps)} longest are listed"]
+    else:
+        notes_gaps = []
+    notes = list(notes_gaps)
     if len(recording.feet) == 1:
         only = next(iter(recording.feet))
         notes.append(
@@ -131,7 +141,7 @@ def analyze(
         feet_q.append(q)
     if summary.n_clean_strides == 0:
         notes.append("no walking strides were found")
-    quality = QualityReport(lost, gaps, feet_q, notes)
+    quality = QualityReport(lost, gaps, feet_q, notes, n_gaps)
     meta = {
         "source": recording.source,
         "format": recording.format,

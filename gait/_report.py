@@ -55,12 +55,15 @@ class QualityReport:
         ``stuck_sensors``, ``n_contacts`` and source-specific counts.
     notes : list of str
         Plain-language warnings (one foot only, no walking, unusable signal...).
+    n_gaps : int
+        Number of gaps (``gaps`` lists at most the 200 longest).
     """
 
     lost_samples: int
     gaps: list[dict[str, Any]]
     feet: list[dict[str, Any]]
     notes: list[str]
+    n_gaps: int = 0
 
 
 @dataclass(frozen=True)
@@ -196,6 +199,7 @@ class GaitReport:
             ],
             "quality": {
                 "lost_samples": int(self.quality.lost_samples),
+                "n_gaps": int(self.quality.n_gaps),
                 "gaps": self.quality.gaps,
                 "feet": self.quality.feet,
                 "notes": list(self.quality.notes),

@@ -129,3 +129,14 @@ def test_garbage_files(tmp_path):
     h.write_text("r two 300\n")
     with pytest.raises(RecordingReadError):
         load_recording(h)
+
+
+def test_many_gaps_keep_the_report_bounded(walk):
+    v = walk.left.values.copy()
+    v[::7] = np.nan  # thousands of single-sample losses
+    d = _json(analyze(_with(walk, left=FootSignal("left", v, walk.left.sensor_xy_mm))))
+    assert d["quality"]["n_gaps"] == int(np.ceil(v.shape[0] / 7))
+    assert len(d["quality"]["gaps"]) == 200
+    assert any("gaps in total" in n for n in d["quality"]["notes"])
+    # Single-sample losses are filled for event detection: the walk is still measured.
+    assert d["summary"]["cadence_spm"] == pytest.approx(111, rel=0.03)
