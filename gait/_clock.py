@@ -29,8 +29,17 @@ __all__ = [
 
 #: A device timestamp that goes back by more than this is a reboot, not reordering.
 _RESET_BACKSTEP_S = 1.0
-#: Counter and clock may disagree by this much before we call it a counter reset.
-_COUNTER_CLOCK_TOLERANCE_S = 0.5
+#: Counter and device clock may disagree by this many samples (jitter of the timestamp)...
+_DEVICE_TOLERANCE_SAMPLES = 3.0
+#: ...plus this share of the step (the real sample rate may be off nominal by up to 2 %).
+_RATE_TOLERANCE = 0.02
+#: Against host arrival times the disagreement may also include BLE latency bursts.
+_HOST_TOLERANCE_S = 0.5
+
+
+def _tolerance(expected, sampling_rate_hz: float, device_clock: bool):
+    base = _DEVICE_TOLERANCE_SAMPLES if device_clock else _HOST_TOLERANCE_S * sampling_rate_hz
+    return base + _RATE_TOLERANCE * np.abs(expected)
 
 
 def unwrap_counter(raw: ArrayLike, bits: int) -> NDArray[np.int64]:
@@ -76,7 +85,8 @@ def sample_indices(
     range (a 16-bit counter wraps every 10.9 min at 100 Hz) are still counted exactly.
 
     A new segment starts where the device clock jumps backwards by more than 1 s (reboot) or
-    where the counter disagrees with the clock by more than 0.5 s (counter reset).
+    where the counter disagrees with the clock (counter reset) by more than 3 samples + 2 % of
+    the step against the device clock, or 0.5 s + 2 % against arrival times.
 
     Parameters
     ----------
@@ -122,7 +132,7 @@ def sample_indices(
         dt = np.diff(clock_s)
         expected = dt * sampling_rate_hz
         step = d + m * np.round((expected - d) / m).astype(np.int64)
-        mismatch = np.abs(step - expected) > _COUNTER_CLOCK_TOLERANCE_S * sampling_rate_hz
+        mismatch = np.abs(step - expected) > _tolerance(expected, sampling_rate_hz, device_clock)
         reset = mismatch
         if device_clock:
             reset = reset | (dt < -_RESET_BACKSTEP_S)
@@ -380,8 +390,8 @@ class CounterTracker:
                 dt_us -= self._tm
             expected = dt_us * 1e-6 * self._fs
             step = d + self._m * round((expected - d) / self._m)
-            reset = (
-                abs(step - expected) > _COUNTER_CLOCK_TOLERANCE_S * self._fs
+            reset = bool(
+                abs(step - expected) > _tolerance(expected, self._fs, True)
                 or dt_us < -_RESET_BACKSTEP_S * 1e6
             )
         else:

@@ -2,7 +2,8 @@
 
 Each notification holds ``n`` 20-byte frames: gyroscope 3 x int16, accelerometer 3 x int16,
 barometer int16, three uint8 force cells and a 15-bit big-endian sample counter in the last two
-bytes, at 200 Hz. The device sends no timestamp, so time comes from the counter alone.
+bytes (byte 17 is not described and is ignored), at 200 Hz. The device sends no timestamp, so
+time comes from the counter alone.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ __all__ = ["NAME", "FRAME_SIZE", "decode"]
 
 NAME = "fau-insole"
 FRAME_SIZE = 20
-_FRAME = struct.Struct(">3h3hh3BH")
+# The reference lists 19 bytes of fields for a 20-byte frame with the counter in the last two
+# bytes; byte 17 is undocumented and skipped ("x").
+_FRAME = struct.Struct(">3h3hh3BxH")
 
 
 def decode(data: bytes) -> DecodedPacket:
