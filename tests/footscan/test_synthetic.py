@@ -180,3 +180,34 @@ def test_large_capture_counts_are_exact(foot) -> None:
     cap = make_capture(foot, 9, n_points=200_000)
     assert cap.cloud.n_points == 200_000
     assert cap.cloud.points_mm.dtype == np.float64
+
+
+def test_bundled_demo_capture_is_reproducible(tmp_path) -> None:
+    from footscan._demo_assets import build_demo_capture
+    from footscan._find import assets_dir
+
+    fresh = build_demo_capture(tmp_path)
+    bundled = assets_dir() / "demo" / "phone_scan_left.ply"
+    assert fresh.read_bytes() == bundled.read_bytes()
+    cloud = load_scan(bundled)
+    assert cloud.units_detected == "m" and cloud.n_points == 150_000
+
+
+def test_bundled_find_assets_match_the_reference_data(shared_data) -> None:
+    import hashlib
+
+    from footscan._find import assets_dir, load_find_template
+
+    ref = shared_data / "footscan"
+    verts, faces, keypoints = load_find_template()
+    obj = load_scan(ref / "find_template" / "template.obj", units="m")
+    np.testing.assert_allclose(verts * 1000.0, obj.points_mm, atol=1e-9)
+    np.testing.assert_array_equal(faces, obj.faces)
+    assert keypoints["2nd toe"] == 42683 and keypoints["heel"] == 12309
+    for name, src in [
+        ("model.onnx", "find_model/model.onnx"),
+        ("LICENSE.FIND.txt", "find_model/LICENSE.FIND.txt"),
+        ("LICENSE.FOCUS.txt", "find_template/LICENSE.FOCUS.txt"),
+    ]:
+        a = hashlib.sha256((assets_dir() / "find" / name).read_bytes()).hexdigest()
+        assert a == hashlib.sha256((ref / src).read_bytes()).hexdigest()
