@@ -60,16 +60,18 @@ _G_SCALE_MM = 10.0
 _REQUIRED = ("foot_length_mm", "model_id", "shop_id", "last_length_mm", "label")
 
 
-def validate_rows(rows: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+def validate_rows(
+    rows: Iterable[Mapping[str, Any]], require_label: bool = True
+) -> list[Mapping[str, Any]]:
     """Check feedback rows; raises :class:`FeedbackError` naming the row and field."""
     out = []
     for i, r in enumerate(rows):
         if not isinstance(r, Mapping):
             raise FeedbackError(f"feedback row {i}: expected an object")
         for k in _REQUIRED:
-            if r.get(k) is None:
+            if r.get(k) is None and (require_label or k != "label"):
                 raise FeedbackError(f"feedback row {i}: missing {k!r}")
-        if r["label"] not in LABELS:
+        if (require_label or r.get("label") is not None) and r.get("label") not in LABELS:
             raise FeedbackError(f"feedback row {i}: label {r['label']!r} is not one of {LABELS}")
         for k in ("foot_length_mm", "last_length_mm", "ball_girth_mm", "last_girth_mm"):
             v = r.get(k)
@@ -166,7 +168,7 @@ class SizeOffsetLearner:
 
     def predict_proba(self, rows: Sequence[Mapping[str, Any]]) -> np.ndarray:
         """``(n, 3)`` probabilities in ``LABELS`` order."""
-        rows = validate_rows(rows) if rows and "label" in rows[0] else list(rows)
+        rows = validate_rows(rows, require_label=False)
         if self.clf_ is None:
             return np.tile(self.prior_, (len(rows), 1))
         p = self.clf_.predict_proba(self._design(rows))
