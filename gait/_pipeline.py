@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import PurePath
+
 import numpy as np
 
 from gait._activity import classify_activity, load_reference
@@ -143,7 +145,9 @@ def analyze(
         notes.append("no walking strides were found")
     quality = QualityReport(lost, gaps, feet_q, notes, n_gaps)
     meta = {
-        "source": recording.source,
+        # File name only: reports are shown to wearers and stored by the storefront, and the
+        # directory layout of the machine that analysed the file is nobody's business.
+        "source": PurePath(recording.source).name if recording.source else "",
         "format": recording.format,
         "sampling_rate_hz": float(fs),
         "duration_s": round(recording.duration_s, 3),

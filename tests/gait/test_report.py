@@ -71,12 +71,17 @@ def test_one_foot_gives_nulls():
 def test_html_self_contained_and_escaped(tmp_path):
     rec = synthesize([("standing", 10), ("walking", 30)], seed=8)
     evil = Recording(
-        rec.sampling_rate_hz, rec.left, rec.right, source="<script>alert(1)</script>", meta=rec.meta
+        rec.sampling_rate_hz,
+        rec.left,
+        rec.right,
+        source="/uploads/<script>alert(1)<\\script>.csv",
+        meta=rec.meta,
     )
     rep = analyze(evil)
     html = rep.to_html()
     assert "<script" not in html.lower()
     assert "&lt;script&gt;" in html
+    assert "/uploads" not in html  # file name only, never the server's directories
     assert "http://" not in html and "https://" not in html and "<link" not in html
     for needle in (
         "cadence over time",
