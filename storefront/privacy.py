@@ -175,9 +175,11 @@ def records_for_release(
     gone = set(deleted_ids)
     latest: dict[Any, tuple[Any, Mapping[str, Any]]] = {}
     for i, p in enumerate(people):
-        pid = p.get("person_id")
+        pid = p.get("person_id") if isinstance(p, Mapping) else None
         if pid is None:
             raise DomainError(f"person {i}: missing person_id")
+        if not isinstance(p.get("record"), Mapping):
+            raise DomainError(f"person {i}: 'record' must be an object of binned values")
         key = p.get("t", i)
         if pid not in latest or key >= latest[pid][0]:
             latest[pid] = (key, p)

@@ -138,6 +138,10 @@ def test_deleted_and_withdrawn_people_vanish_from_releases() -> None:
     r = release_counts(records_for_release(withdrawn), ["length_bin"], 10.0, seed=0,
                        categories=cats)  # fmt: skip
     assert r.value("260-265") == 28
+    with pytest.raises(DomainError, match="person_id"):
+        records_for_release([{"consent": True, "record": {}}])
+    with pytest.raises(DomainError, match="record"):
+        records_for_release([{"person_id": 1, "consent": True, "record": "260-265"}])
 
 
 def test_narrow_queries_are_refused() -> None:
