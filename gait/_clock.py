@@ -148,14 +148,14 @@ def sample_indices(
 #: Fit a host/device clock rate only over segments at least this long (device seconds);
 #: shorter ones use the nominal rate (drift of a crystal is ~1e-5, below one sample).
 _MIN_RATE_FIT_S = 30.0
-#: Notifications at the start of a segment over which the host offset is taken (~0.3 s of
-#: a real insole at 100 Hz; short enough to stay valid when the simulator runs faster than
-#: real time, long enough to catch a low-latency arrival).
-_OFFSET_ARRIVALS = 32
+#: Device seconds at the start of a segment over which the host offset is taken: long enough
+#: to catch low-latency arrivals (~100 notifications of a real insole), short enough that a
+#: rate that is not constant (a faster than real time simulation) bends the fit little.
+_OFFSET_WINDOW_S = 2.0
 
 
 def host_clock_fit(
-    index: ArrayLike, host_s: ArrayLike, sampling_rate_hz: float
+    index: ArrayLike, host_s: ArrayLike, sampling_rate_hz: float, rate: float | None = None
 ) -> tuple[float, float]:
     """Host clock as ``offset + rate * device_time`` from the lower envelope of arrivals.
 
@@ -169,6 +169,8 @@ def host_clock_fit(
     host_s : (n,) float
         Arrival times.
     sampling_rate_hz : float
+    rate : float, optional
+        Use this rate instead of fitting one.
 
     Returns
     -------
@@ -176,13 +178,14 @@ def host_clock_fit(
         Host seconds per device second (1.0 when the span is too short to fit).
     offset_s : float
         Host time of device time 0: the lower envelope (smallest latency) over the first
-        32 arrivals.
+        2 device seconds.
     """
     t_dev = np.asarray(index, dtype=np.float64) / sampling_rate_hz
     host = np.asarray(host_s, dtype=np.float64)
-    rate = 1.0
     span = float(t_dev.max() - t_dev.min()) if t_dev.size else 0.0
-    if span >= _MIN_RATE_FIT_S and t_dev.size >= 64:
+    if rate is not None:
+        pass
+    elif span >= _MIN_RATE_FIT_S and t_dev.size >= 64:
         order = np.argsort(t_dev, kind="stable")
         xs, ys = [], []
         for chunk in np.array_split(order, 16):
@@ -190,12 +193,12 @@ def host_clock_fit(
             xs.append(t_dev[j])
             ys.append(host[j])
         slope = float(np.polyfit(xs, ys, 1)[0])
-        if np.isfinite(slope) and slope > 0:
-            rate = slope
+        rate = slope if np.isfinite(slope) and slope > 0 else 1.0
+    else:
+        rate = 1.0
     # The offset comes from the start of the segment only: it anchors the first samples
     # (what the L/R alignment needs) even if the rate is not constant over the segment.
-    arrivals = np.unique(host)
-    early = host <= arrivals[min(_OFFSET_ARRIVALS, arrivals.size) - 1]
+    early = t_dev <= t_dev.min() + _OFFSET_WINDOW_S
     return rate, float(np.min(host[early] - rate * t_dev[early]))
 
 
@@ -414,7 +417,8 @@ class CounterTracker:
         else:
             self.lost -= 1  # a late sample fills a hole counted as lost
         self._recent.add(idx)
-        if len(self._recent) > self._window:
+        # Prune only at twice the window so the cost stays O(1) per sample on average.
+        if len(self._recent) > 2 * self._window:
             floor = self._highest - self._window
             self._recent = {i for i in self._recent if i > floor}
         return idx

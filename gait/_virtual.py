@@ -193,8 +193,17 @@ async def start_together(insoles: list[VirtualInsole]) -> None:
 
 
 def signals_from_recording(recording: Recording) -> dict[str, InsoleSignal]:
-    """Signals of every foot of a recording, for replay (values taken as newtons)."""
-    return {side: signal_from_foot(foot) for side, foot in recording.feet.items()}
+    """Signals of every foot of a recording, for replay (values taken as newtons).
+
+    The force calibration is chosen per foot so that the largest value uses ~4000 of the
+    4095 counts (no saturation, at most 0.025 % quantisation of the peak).
+    """
+    out = {}
+    for side, foot in recording.feet.items():
+        peak = float(np.nanmax(foot.values)) if np.isfinite(foot.values).any() else 0.0
+        lsb = int(min(65535, max(1, math.ceil(peak * 1000.0 / 4000.0))))
+        out[side] = signal_from_foot(foot, force_lsb_mn=lsb)
+    return out
 
 
 @dataclass(frozen=True)
