@@ -176,9 +176,13 @@ def classify_activity(
         rm = contact_mask(events["right"], n)
         cs_f = np.r_[0, np.cumsum(~lm & ~rm & valid)]
         cs_d = np.r_[0, np.cumsum(lm & rm & valid)]
-        ok = np.maximum(cs_valid[c1] - cs_valid[c0], 1)
-        flight = (cs_f[c1] - cs_f[c0]) / ok
-        double = (cs_d[c1] - cs_d[c0]) / ok
+        # Flight and double support recur every step, so a short window (block +- 0.5 s)
+        # keeps brief runs from being averaged into the walking around them.
+        h0 = np.maximum(a0 - int(round(0.5 * fs)), 0)
+        h1 = np.minimum(a1 + int(round(0.5 * fs)), n)
+        ok = np.maximum(cs_valid[h1] - cs_valid[h0], 1)
+        flight = (cs_f[h1] - cs_f[h0]) / ok
+        double = (cs_d[h1] - cs_d[h0]) / ok
         cyc = np.ones(n_blocks, dtype=bool)
         for side, ev in events.items():
             # Cyclic = each foot starts two contacts in the window, or one plus a valid

@@ -123,6 +123,11 @@ def strides_from_events(
     idx = np.flatnonzero(ok)
     # A new bout starts wherever the previous contact did not form a valid stride.
     new_bout = np.r_[True, np.diff(idx) > 1] if idx.size else np.zeros(0, bool)
+    if idx.size > 1:
+        # Walking (stance >= 50 %) and running (flight phase) strides form separate bouts,
+        # so the change of gait is a bout edge and its transition strides get trimmed.
+        walk = (fc[:-1][idx] - start[idx]) >= 0.5 * (end[idx] - start[idx])
+        new_bout[1:] |= walk[1:] != walk[:-1]
     bout = np.cumsum(new_bout) - 1
     ds = np.full(idx.size, np.nan)
     if other is not None and other.usable and idx.size:
@@ -157,7 +162,7 @@ def clean_mask(table: StrideTable, trim_strides: int = 5, mad_k: float = 3.0) ->
     """
     m = table.n
     keep = np.ones(m, dtype=bool)
-    for b in np.unique(table.bout):
+    for b in np.unique(table.bout) if trim_strides > 0 else ():
         pos = np.flatnonzero(table.bout == b)
         if pos.size <= 2 * trim_strides:
             keep[pos] = False
@@ -198,7 +203,7 @@ class StrideSummary:
     n_strides : int
         Strides of both feet.
     n_clean_strides : int
-        Strides used for variability.
+        Strides used for variability (bout edges and outliers removed).
     """
 
     cadence_spm: float | None
@@ -214,14 +219,22 @@ class StrideSummary:
     n_clean_strides: int
 
 
+#: Fewest cleaned strides of one foot for a variability estimate.
+MIN_STRIDES_FOR_CV = 10
+
+
 def _cv(x: NDArray[np.float64]) -> float | None:
-    if x.size < 3:
+    if x.size < MIN_STRIDES_FOR_CV:
         return None
     return float(100.0 * np.std(x, ddof=1) / np.mean(x))
 
 
 def summarise_strides(tables: dict[str, StrideTable], walking_only: bool = True) -> StrideSummary:
     """Summarise the strides of one or both feet.
+
+    Means (cadence, stance, double support, symmetry) use every walking stride except MAD
+    outliers; variability (CV) uses the fully cleaned set (bout edges trimmed as well) and
+    needs at least :data:`MIN_STRIDES_FOR_CV` cleaned strides of a foot.
 
     Parameters
     ----------
@@ -236,44 +249,43 @@ def summarise_strides(tables: dict[str, StrideTable], walking_only: bool = True)
     StrideSummary
     """
     n_total = sum(t.n for t in tables.values())
+    sides = [s for s in ("left", "right") if s in tables]
     sel: dict[str, NDArray[np.bool_]] = {}
-    for side, t in tables.items():
+    sel_cv: dict[str, NDArray[np.bool_]] = {}
+    for side in sides:
+        t = tables[side]
         m = np.ones(t.n, dtype=bool)
         if walking_only and t.n:
             walk = t.stance_s / t.stride_s >= 0.5
             if walk.any():
                 m = walk
-        sel[side] = m & clean_mask(t)
-    strides = [t.stride_s[sel[s]] for s, t in tables.items()]
-    all_s = np.concatenate(strides) if strides else np.zeros(0)
-    n_clean = int(all_s.size)
-    if n_clean == 0:
+        sel[side] = m & clean_mask(t, trim_strides=0)
+        sel_cv[side] = m & clean_mask(t)
+    strides = np.concatenate([tables[s].stride_s[sel[s]] for s in sides]) if sides else np.zeros(0)
+    if strides.size == 0:
         return StrideSummary(None, None, None, None, None, None, None, None, None, n_total, 0)
-    mean_stride = float(np.mean(all_s))
-    cvs = [c for c in (_cv(s) for s in strides) if c is not None]
-    swing_sel = [t.swing_s[sel[s]] for s, t in tables.items()]
-    swing_cvs = [c for c in (_cv(s) for s in swing_sel) if c is not None]
+    mean_stride = float(np.mean(strides))
+    cvs = [c for c in (_cv(tables[s].stride_s[sel_cv[s]]) for s in sides) if c is not None]
+    swing_cvs = [c for c in (_cv(tables[s].swing_s[sel_cv[s]]) for s in sides) if c is not None]
+    n_clean = int(sum(int(sel_cv[s].sum()) for s in sides))
     stance_pct = float(
         np.mean(
             np.concatenate(
-                [100 * t.stance_s[sel[s]] / t.stride_s[sel[s]] for s, t in tables.items()]
+                [100 * tables[s].stance_s[sel[s]] / tables[s].stride_s[sel[s]] for s in sides]
             )
         )
     )
-    ds_pct = None
-    si = ga = None
-    if len(tables) == 2:
+    ds_pct = si = ga = None
+    if len(sides) == 2:
         ds = np.concatenate(
-            [100 * t.double_support_s[sel[s]] / t.stride_s[sel[s]] for s, t in tables.items()]
+            [100 * tables[s].double_support_s[sel[s]] / tables[s].stride_s[sel[s]] for s in sides]
         )
         ds = ds[np.isfinite(ds)]
         ds_pct = float(np.mean(ds)) if ds.size else None
-        lw, rw = swing_sel[0], swing_sel[1]
+        lw = tables["left"].swing_s[sel["left"]]
+        rw = tables["right"].swing_s[sel["right"]]
         if lw.size >= 3 and rw.size >= 3:
             ml, mr = float(np.mean(lw)), float(np.mean(rw))
-            sides = list(tables)
-            if sides[0] != "left":
-                ml, mr = mr, ml
             si = 100.0 * (ml - mr) / (0.5 * (ml + mr))
             ga = 100.0 * abs(np.log(min(ml, mr) / max(ml, mr)))
     return StrideSummary(

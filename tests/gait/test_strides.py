@@ -58,3 +58,16 @@ def test_pause_splits_bouts():
     t = analyze(rec).tables["left"]
     assert len(np.unique(t.bout)) == 2
     assert t.stride_s.max() < 2.5
+
+
+def test_clean_mask_without_trimming_keeps_bout_edges():
+    ic = np.arange(12) * 1.0
+    t = StrideTable("left", ic, ic + 0.6, ic + 1.0, np.zeros(12, np.int64), np.full(12, np.nan))
+    assert clean_mask(t, trim_strides=0).all()
+
+
+def test_short_mixed_walk_has_means_but_no_cv():
+    rec, _ = synthesize_with_truth([("walking", 12), ("running", 8), ("walking", 12)], seed=5)
+    s = analyze(rec).summary
+    assert s.cadence_spm == pytest.approx(111, rel=0.05)  # running strides are left out
+    assert s.stride_cv_pct is None  # too few cleaned strides for a variability estimate
