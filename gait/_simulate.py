@@ -16,7 +16,7 @@ from pathlib import Path
 from gait._ble import InsoleConnection, ReconnectPolicy, SessionSummary, record_session
 from gait._sources import QueueInsoleSource
 from gait._virtual import FaultPlan, InsoleSignal, VirtualInsole, VirtualInsoleStats, start_together
-from gait.exceptions import RecordingValidationError
+from gait.exceptions import MissingExtraError, RecordingValidationError
 
 __all__ = ["SimulationResult", "simulate_session"]
 
@@ -83,9 +83,12 @@ async def simulate_session(
     -------
     SimulationResult
     """
-    from bumble.link import LocalLink
+    try:
+        from bumble.link import LocalLink
 
-    from gait._bumble_backend import BumbleCentral, make_backend
+        from gait._bumble_backend import BumbleCentral, make_backend
+    except ImportError as err:
+        raise MissingExtraError("ble", err.name or "bumble") from err
 
     if not signals or any(s not in _ADDRESSES for s in signals):
         raise RecordingValidationError("signals must be keyed by 'left' and/or 'right'")

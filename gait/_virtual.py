@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from gait._bumble_backend import new_bumble_device
 from gait._gatt import (
     CONTROL_CHAR_UUID,
     DEFAULT_ADV_NAME,
@@ -45,7 +44,7 @@ from gait._packets import (
     packet_size,
 )
 from gait._recording import FootSignal, Recording
-from gait.exceptions import RecordingValidationError
+from gait.exceptions import MissingExtraError, RecordingValidationError
 
 __all__ = [
     "FaultPlan",
@@ -254,7 +253,7 @@ class VirtualInsoleStats:
         Samples dropped by ``skip_at_s``.
     samples_corrupted : int
         Samples lost by ``corrupt_every``.
-    duplicates_sent, garbage_sent, drops, connections : int
+    duplicates_sent, garbage_sent, corrupted_sent, drops, connections : int
     sim_s, wall_s : float
         Simulated and wall-clock streaming time (set when finished).
     sent_seq : list of int
@@ -269,6 +268,7 @@ class VirtualInsoleStats:
     samples_corrupted: int = 0
     duplicates_sent: int = 0
     garbage_sent: int = 0
+    corrupted_sent: int = 0
     drops: int = 0
     connections: int = 0
     sim_s: float = 0.0
@@ -392,8 +392,13 @@ class VirtualInsole:
 
     async def start(self) -> None:
         """Power on, serve the profile and advertise; streaming starts on subscription."""
-        from bumble import core
-        from bumble.gatt import Characteristic, CharacteristicValue, Service
+        try:
+            from bumble import core
+            from bumble.gatt import Characteristic, CharacteristicValue, Service
+
+            from gait._bumble_backend import new_bumble_device
+        except ImportError as err:
+            raise MissingExtraError("ble", err.name or "bumble") from err
 
         self._device = device = new_bumble_device(self.link, self.name, self.address)
         self._pressure = Characteristic(
@@ -545,6 +550,7 @@ class VirtualInsole:
         if f.corrupt_every and n_notif % f.corrupt_every == 0:
             await self._notify(self._garbage())
             self.stats.samples_corrupted += len(ks)
+            self.stats.corrupted_sent += 1
             return
         await self._notify(payload)
         self.stats.samples_sent += len(ks)
