@@ -122,3 +122,16 @@ def test_replay_reports_lost_samples(walk):
     gaps = [e for e in events if e.kind == "gap"]
     assert len(gaps) == 1 and gaps[0].side == "left" and gaps[0].data["lost_samples"] == 100
     assert sa.metrics().n_strides > 100
+
+
+def test_streaming_agrees_with_offline_on_real_footswitch_data(shared_data):
+    from gait import read_wfdb
+
+    rec = read_wfdb(shared_data / "gaitndd" / "control1.hea")
+    sa, events = replay(rec, samples_per_push=10)
+    offline = analyze(rec)
+    assert abs(sa.metrics().n_strides - offline.summary.n_strides) <= 5
+    for side in ("left", "right"):
+        online = np.array([e.t_s for e in events if e.kind == "heel_strike" and e.side == side])
+        d = np.abs(offline.tables[side].ic_s[:, None] - online[None, :]).min(axis=1)
+        assert np.mean(d <= 0.02) >= 0.97
