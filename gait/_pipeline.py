@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import PurePath
 
 import numpy as np
@@ -11,7 +12,7 @@ from gait._care import care_indicators
 from gait._events import EventParams, FootEvents, detect_foot_events
 from gait._posture import analyse_posture
 from gait._pressure import analyse_pressure
-from gait._recording import Recording
+from gait._recording import FootSignal, Recording
 from gait._report import GaitReport, QualityReport
 from gait._strides import StrideTable, strides_from_events, summarise_strides
 from gait._validation import validate_recording
@@ -60,12 +61,40 @@ def _gaps(recording: Recording) -> tuple[int, list[dict], dict[str, int], int]:
         if bad.any():
             d = np.diff(np.r_[0, bad.astype(np.int8), 0])
             for a, b in zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1), strict=True):
-                gaps.append({"side": side, "start_s": round(a / fs, 4), "end_s": round(b / fs, 4)})
+                gaps.append(
+                    {
+                        "side": side,
+                        "start_s": round(float(a) / fs, 4),
+                        "end_s": round(float(b) / fs, 4),
+                    }
+                )
     n_gaps = len(gaps)
     gaps.sort(key=lambda g: (-(g["end_s"] - g["start_s"]), g["start_s"], g["side"]))
     # Keep the report bounded: the longest gaps are listed (in time order), the rest counted.
     gaps = sorted(gaps[:_MAX_GAPS_LISTED], key=lambda g: (g["start_s"], g["side"]))
     return lost, gaps, per_foot, n_gaps
+
+
+def _pad_feet(recording: Recording) -> Recording:
+    """Give both feet the same length: a shorter foot gets a missing (NaN, invalid) tail."""
+    feet = recording.feet
+    n = max(f.n_samples for f in feet.values())
+    if all(f.n_samples == n for f in feet.values()):
+        return recording
+    padded = {}
+    for side, f in feet.items():
+        k = n - f.n_samples
+        values = np.vstack(
+            [np.asarray(f.values, dtype=np.float64), np.full((k, f.values.shape[1]), np.nan)]
+        )
+        valid = (
+            np.ones(f.n_samples, dtype=bool) if f.valid is None else np.asarray(f.valid, dtype=bool)
+        )
+        imu = None if f.imu is None else np.vstack([f.imu, np.full((k, 6), np.nan)])
+        padded[side] = FootSignal(
+            side, values, f.sensor_xy_mm, np.r_[valid, np.zeros(k, dtype=bool)], imu
+        )
+    return replace(recording, left=padded.get("left"), right=padded.get("right"))
 
 
 def analyze(
@@ -93,6 +122,8 @@ def analyze(
     RecordingValidationError
         When the recording cannot be analysed at all (no samples, bad rate, bad shapes).
     """
+    validate_recording(recording)
+    recording = _pad_feet(recording)
     events = detect_events(recording, params)
     fs = recording.sampling_rate_hz
     n = max(f.n_samples for f in recording.feet.values())

@@ -140,3 +140,13 @@ def test_many_gaps_keep_the_report_bounded(walk):
     assert any("gaps in total" in n for n in d["quality"]["notes"])
     # Single-sample losses are filled for event detection: the walk is still measured.
     assert d["summary"]["cadence_spm"] == pytest.approx(111, rel=0.03)
+
+
+def test_feet_of_different_lengths(walk):
+    short = FootSignal("right", walk.right.values[:3500], walk.right.sensor_xy_mm)
+    d = _json(analyze(_with(walk, right=short)))
+    assert {"side": "right", "start_s": 35.0, "end_s": 40.0} in d["quality"]["gaps"]
+    assert d["activity"][-1]["kind"] == "unknown" and d["activity"][-1]["end_s"] == 40.0
+    assert all(
+        s["heel_strike_s"] + s["stride_s"] <= 35.0 for s in d["strides"] if s["side"] == "right"
+    )
