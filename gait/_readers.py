@@ -539,7 +539,7 @@ def write_csv(recording: Recording, path: str | Path) -> None:
 
 def _sniff(path: Path) -> str:
     suffix = path.suffix.lower()
-    if suffix in (".hea", ".hea-", ".let", ".rit"):
+    if suffix in (".hea", ".hea-", ".let", ".rit", ".dat"):
         return "wfdb"
     if suffix == ".csv":
         return "csv"
@@ -566,7 +566,7 @@ def load_recording(path: str | Path, format: str = "auto") -> Recording:
     path : str or Path
         File to read (for WFDB: the ``.hea`` header, a data file or the record name).
     format : {"auto", "session", "csv", "gaitpdb", "wfdb"}
-        ``auto`` picks by extension: ``.hea``/``.hea-``/``.let``/``.rit`` -> wfdb, ``.csv`` ->
+        ``auto`` picks by extension: ``.hea``/``.hea-``/``.let``/``.rit``/``.dat`` -> wfdb, ``.csv`` ->
         csv, ``.txt`` -> gaitpdb, anything else -> our session format.
 
     Returns
