@@ -100,7 +100,7 @@ export function timeline({ title, segments, caption }) {
 
 /** Care indicators: each value against its reference range. */
 export function rangeBars({ title, items, caption }) {
-  const W = 460, rowH = 34, H = rowH * items.length + 10, m = { l: 170, r: 70 };
+  const W = 460, rowH = 34, H = rowH * items.length + 10, m = { l: 150, r: 92 };
   const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': title });
   items.forEach((it, i) => {
     const y = 8 + i * rowH;
@@ -112,15 +112,15 @@ export function rangeBars({ title, items, caption }) {
     const pad = (b - a) * 0.35;
     a -= pad; b += pad;
     const X = (x) => m.l + ((x - a) / (b - a)) * (W - m.l - m.r);
-    const colour = it.status === 'ok' || it.status === 'normal' || it.status === 'in_range' ? '#2e7d32' : it.status === 'unknown' || v === null ? '#9e9e9e' : '#c62828';
-    root.append(svg('text', { x: 4, y: y + 16 }, (it.label || it.name || '').slice(0, 28)),
+    const colour = it.status === 'within' || it.status === 'ok' || it.status === 'normal' ? '#2e7d32' : it.status === 'unknown' || v === null ? '#9e9e9e' : '#c62828';
+    root.append(svg('text', { x: 4, y: y + 16 }, (it.label || it.name || '').slice(0, 25), svg('title', {}, `${it.label || it.name}: ${it.status || ''}`)),
       svg('rect', { x: m.l, y: y + 6, width: W - m.l - m.r, height: 12, fill: '#eee', rx: 3 }));
     if (lo !== null || hi !== null) {
       const L = X(lo ?? a), R = X(hi ?? b);
       root.append(svg('rect', { x: L, y: y + 6, width: Math.max(1, R - L), height: 12, fill: '#2e7d32', 'fill-opacity': 0.25, rx: 3 }));
     }
     if (v !== null) root.append(svg('circle', { cx: X(v), cy: y + 12, r: 6, fill: colour }, svg('title', {}, `${v} ${it.unit || ''}`)));
-    root.append(svg('text', { x: W - m.r + 6, y: y + 16, fill: colour, 'font-weight': 700 }, v === null ? 'n/a' : `${+v.toFixed(2)} ${it.unit || ''}`));
+    root.append(svg('text', { x: W - m.r + 6, y: y + 16, fill: colour, 'font-weight': 700, 'data-status': it.status || '' }, v === null ? 'n/a' : `${+v.toFixed(1)} ${(it.unit || '').replace('steps/min', '/min').replace('% of stride', '%').replace('% of', '%').slice(0, 6)}`));
   });
   return figure(title, root, caption);
 }
@@ -168,11 +168,16 @@ export function insoleHeatmap({ title, layout, feet, caption }) {
     const mirror = foot.side === 'right' ? -1 : 1;
     const ox = W / 2 + (k === 0 && feet.length > 1 ? -footW * 0.75 - 10 : feet.length > 1 ? footW * 0.75 + 10 : 0);
     const P = ([x, y]) => [ox + mirror * (x - (minX + maxX) / 2) * scale, H - 24 - y * scale];
+    const clipId = `insole-clip-${k}`;
+    const outlinePts = ol.map((q) => P(q).map((c) => c.toFixed(1)).join(',')).join(' ');
+    root.append(svg('clipPath', { id: clipId }, svg('polygon', { points: outlinePts })));
     const g = svg('g', { 'data-side': foot.side });
+    const heat = svg('g', { 'clip-path': `url(#${clipId})` });
+    g.append(heat);
     const xy = layout.xy_mm;
     for (let gx = minX; gx <= maxX; gx += cell / scale * 1.0) {
       for (let gy = 0; gy <= maxY; gy += cell / scale) {
-        if (!pointInPolygon(gx, gy, ol)) continue;
+        if (!pointInPolygon(gx, gy, ol) && !pointInPolygon(gx + cell / scale, gy + cell / scale, ol) && !pointInPolygon(gx - cell / scale, gy - cell / scale, ol)) continue;
         // Inverse-distance weighting of the sensor values (power 2).
         let num = 0, den = 0;
         for (let s = 0; s < xy.length; s++) {
@@ -182,10 +187,10 @@ export function insoleHeatmap({ title, layout, feet, caption }) {
           num += v / d2; den += 1 / d2;
         }
         const [px, py] = P([gx, gy]);
-        g.append(svg('rect', { x: (px - cell / 2).toFixed(1), y: (py - cell / 2).toFixed(1), width: cell + 0.3, height: cell + 0.3, fill: heatColour(den ? num / den / vmax : 0) }));
+        heat.append(svg('rect', { x: (px - cell / 2).toFixed(1), y: (py - cell / 2).toFixed(1), width: cell + 0.3, height: cell + 0.3, fill: heatColour(den ? num / den / vmax : 0) }));
       }
     }
-    g.append(svg('polygon', { points: ol.map((p) => P(p).map((c) => c.toFixed(1)).join(',')).join(' '), fill: 'none', stroke: '#333', 'stroke-width': 1.5 }));
+    g.append(svg('polygon', { points: outlinePts, fill: 'none', stroke: '#333', 'stroke-width': 1.5 }));
     for (let s = 0; s < xy.length; s++) {
       const [px, py] = P(xy[s]);
       g.append(svg('circle', { cx: px, cy: py, r: 2, fill: '#222', 'fill-opacity': 0.6 }));

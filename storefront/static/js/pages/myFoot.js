@@ -129,15 +129,18 @@ export default async function myFoot() {
   const pending = localStorage.getItem(PENDING_KEY);
   await refreshList(user, current);
   if (pending) {
-    localStorage.removeItem(PENDING_KEY);
     try {
       setProgress(0.5, 'Picking up the scan you started earlier…');
       const scan = await waitForScan(pending);
       current = scan.id;
+      msg.textContent = `Scan ${scan.id} measured.`;
       await showScan(scan, user);
+      await refreshList(user, scan.id);
     } catch (err) {
       msg.textContent = describeError(err);
       setProgress(null);
+    } finally {
+      localStorage.removeItem(PENDING_KEY);
     }
   } else if (current) {
     try { await showScan(await api.get(`/api/scans/${current}`), user); } catch (err) { msg.textContent = describeError(err); }

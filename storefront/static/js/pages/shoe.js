@@ -62,6 +62,11 @@ export default async function shoePage() {
   const alertBox = document.getElementById('stock-alert');
   const addBtn = document.getElementById('add-to-cart');
 
+  function showSelected() {
+    document.getElementById('selected-size').textContent = state.size
+      ? `Selected: EU ${state.size.eu} ${state.size.width} in ${state.cw.name}` : 'Pick a size in the table below.';
+  }
+
   function renderSizes() {
     clear(rows);
     let anyStock = false;
@@ -74,7 +79,7 @@ export default async function shoePage() {
       const id = `size-${s.eu}-${s.width}`.replace(/[^a-zA-Z0-9-]/g, '_');
       const radio = el('input', { type: 'radio', name: 'size', id, value: sizeKey(s.eu, s.width), disabled: n <= 0,
         'aria-label': `EU ${s.eu} ${s.width}${f ? ', ' + verdictLabel(f) : ''}${n <= 0 ? ', sold out' : ''}` });
-      radio.addEventListener('change', () => { state.size = s; addBtn.disabled = false; });
+      radio.addEventListener('change', () => { state.size = s; addBtn.disabled = false; showSelected(); });
       if (state.size && state.size === s && n > 0) radio.checked = true;
       rows.append(el('tr', { class: [best ? 'best' : '', n <= 0 ? 'out' : ''].join(' ').trim(), dataset: { eu: s.eu, width: s.width } },
         el('td', {}, radio),
@@ -87,6 +92,7 @@ export default async function shoePage() {
     }
     if (state.size && stockOf(state.size, state.cw.id) <= 0) state.size = null;
     addBtn.disabled = !state.size;
+    showSelected();
     alertBox.hidden = anyStock;
     if (!anyStock) alertBox.textContent = `${shoe.name} in ${state.cw ? state.cw.name : 'this colour'} is sold out in every size. Try another colourway, or order it made to measure.`;
   }

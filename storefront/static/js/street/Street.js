@@ -173,12 +173,13 @@ export class Street {
   requestRender() {
     if (this.pending) return;
     this.pending = true;
-    requestAnimationFrame((t) => this.frame(t));
+    requestAnimationFrame(() => this.frame(performance.now()));
   }
 
+  /** One frame; t is performance.now() (rAF timestamps can repeat under a software GPU). */
   frame(t) {
     this.pending = false;
-    const dt = this.lastT ? Math.min(0.1, (t - this.lastT) / 1000) : 0;
+    const dt = this.lastT ? Math.min(0.25, (t - this.lastT) / 1000) : 0;
     this.lastT = t;
     this.controls.update(dt);
     fitToCanvas(this.renderer, this.camera);
