@@ -63,6 +63,7 @@ ENV_VARS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "PRIVACY_MIN_CELL": ("PRIVACY_MIN_CELL", int),
     "UPLOAD_DIR": ("UPLOAD_DIR", str),
     "SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", parse_bool),
+    "RECOMMENDATION_CACHE_SIZE": ("RECOMMENDATION_CACHE_SIZE", int),
 }
 
 
@@ -93,7 +94,7 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": False,
-        "JSON_SORT_KEYS": False,
+        "RECOMMENDATION_CACHE_SIZE": 2048,
     }
 
 

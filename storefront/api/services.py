@@ -99,39 +99,77 @@ def shoe_to_dict(model: Any, stock: dict[tuple[str, str, str], dict[str, int]]) 
     return d
 
 
-def _owned(
-    session: Session, model: type, obj_id: Any, user_id: int, what: str, is_admin: bool
-) -> Any:
+#: Parsed profiles by (kind, id, created_at): scans and gait sessions never change once done,
+#: and parsing a gait report's JSON costs more than the rest of a recommendation request.
+_PROFILES = LruCache(4096)
+
+
+def _owned_profile(
+    session: Session,
+    model: type,
+    obj_id: Any,
+    user_id: int,
+    what: str,
+    is_admin: bool,
+    column: Any,
+    parse: Any,
+) -> tuple[int, Any]:
+    """Check existence, ownership and status with a light query, then the (cached) profile."""
     try:
         oid = int(obj_id)
     except (TypeError, ValueError):
         raise ApiError(400, "bad_id", f"{what} id must be an integer, got {obj_id!r}") from None
-    obj = session.get(model, oid) if 0 < oid < 2**63 else None
-    if obj is None or (obj.user_id != user_id and not is_admin):
+    row = None
+    if 0 < oid < 2**63:
+        row = session.execute(
+            select(model.user_id, model.status, model.created_at).where(model.id == oid)
+        ).first()
+    if row is None or (row.user_id != user_id and not is_admin):
         raise ApiError(404, "not_found", f"no {what} {oid}")
-    if obj.status != "done":
-        raise ApiError(409, "not_ready", f"{what} {oid} is {obj.status}, not processed yet")
-    return obj
+    if row.status != "done":
+        raise ApiError(409, "not_ready", f"{what} {oid} is {row.status}, not processed yet")
+    key = (model.__tablename__, oid, row.created_at)
+    profile = _PROFILES.get(key)
+    if profile is None:
+        profile = parse(session.scalar(select(column).where(model.id == oid)))
+        _PROFILES.put(key, profile)
+    return oid, profile
 
 
 def foot_profile(
     session: Session, scan_id: Any, user_id: int, is_admin: bool = False
-) -> tuple[Scan, Any]:
-    """The scan and its :class:`~storefront.profiles.FootProfile`."""
+) -> tuple[int, Any]:
+    """The scan id and its :class:`~storefront.profiles.FootProfile` (404/409 otherwise)."""
     from storefront.profiles import FootProfile
 
-    scan = _owned(session, Scan, scan_id, user_id, "scan", is_admin)
-    return scan, FootProfile.from_footscan_json(scan.result)
+    return _owned_profile(
+        session,
+        Scan,
+        scan_id,
+        user_id,
+        "scan",
+        is_admin,
+        Scan.result,
+        FootProfile.from_footscan_json,
+    )
 
 
 def gait_profile(
     session: Session, gait_id: Any, user_id: int, is_admin: bool = False
-) -> tuple[GaitSession, Any]:
-    """The gait session and its :class:`~storefront.profiles.GaitProfile`."""
+) -> tuple[int, Any]:
+    """The gait session id and its :class:`~storefront.profiles.GaitProfile`."""
     from storefront.profiles import GaitProfile
 
-    gs = _owned(session, GaitSession, gait_id, user_id, "gait session", is_admin)
-    return gs, GaitProfile.from_gait_report(gs.report)
+    return _owned_profile(
+        session,
+        GaitSession,
+        gait_id,
+        user_id,
+        "gait session",
+        is_admin,
+        GaitSession.report,
+        GaitProfile.from_gait_report,
+    )
 
 
 def learned_offsets(session: Session) -> dict[str, dict[str, float]]:

@@ -17,7 +17,6 @@ from storefront.extensions import db
 __all__ = ["bp"]
 
 bp = Blueprint("api", __name__, url_prefix="/api")
-_RECS = services.LruCache(2048)
 
 
 def catalog():  # type: ignore[no-untyped-def]
@@ -123,6 +122,17 @@ def last_glb(shoe_id: str):
     )
 
 
+def _rec_cache() -> services.LruCache | None:
+    """Per-app cache of recommendation bodies (scan and gait results never change once done)."""
+    size = int(current_app.config["RECOMMENDATION_CACHE_SIZE"])
+    if size <= 0:
+        return None
+    cache = current_app.extensions.get("shoestreet_rec_cache")
+    if cache is None:
+        cache = current_app.extensions.setdefault("shoestreet_rec_cache", services.LruCache(size))
+    return cache
+
+
 def _user_ids() -> tuple[int, bool]:
     user = current_user()
     return user.id, user.role == "admin"
@@ -160,15 +170,18 @@ def recommendations():
     gait_id = request.args.get("gait")
     prefs = services.parse_preferences(request.args)
     uid, admin = _user_ids()
-    scan, foot = services.foot_profile(db.session, scan_id, uid, admin)
-    gs, gait = services.gait_profile(db.session, gait_id, uid, admin) if gait_id else (None, None)
+    scan_id, foot = services.foot_profile(db.session, scan_id, uid, admin)
+    gait_id, gait = (
+        services.gait_profile(db.session, gait_id, uid, admin) if gait_id else (None, None)
+    )
+    cache = _rec_cache()
     key = (
-        scan.id,
-        gs.id if gs else None,
+        scan_id,
+        gait_id,
         tuple(sorted(prefs.items())),
         services.offsets_version(db.session),
     )
-    body = _RECS.get(key)
+    body = cache.get(key) if cache else None
     if body is None:
         top_n = prefs.pop("top_n", 10)
         recs = recommend(
@@ -180,9 +193,10 @@ def recommendations():
             top_n=top_n,
         )
         body = {
-            "scan": scan.id,
-            "gait": gs.id if gs else None,
+            "scan": scan_id,
+            "gait": gait_id,
             "recommendations": [r.to_dict() for r in recs],
         }
-        _RECS.put(key, body)
+        if cache:
+            cache.put(key, body)
     return jsonify(body)

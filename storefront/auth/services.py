@@ -133,12 +133,16 @@ def issue_token(
 
 def resolve_token(session: Session, raw: str) -> User:
     """The user behind a bearer token; 401 when unknown (forged) or expired."""
-    tok = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(raw)))
-    if tok is None:
+    row = session.execute(
+        select(User, ApiToken.expires_at)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == hash_token(raw))
+    ).first()
+    if row is None:
         raise ApiError(401, "invalid_token", "bearer token is not valid")
-    if as_utc(tok.expires_at) <= utcnow():
+    if as_utc(row.expires_at) <= utcnow():
         raise ApiError(401, "token_expired", "bearer token has expired; log in again")
-    return tok.user
+    return row.User
 
 
 def create_manufacturer(

@@ -231,26 +231,26 @@ def race_last_pairs(
         line = {"shoe_id": stock.model_id, "size_eu": float(stock.size_eu), "width": stock.width,
                 "colourway_id": stock.colourway_id, "quantity": 1}  # fmt: skip
         stock_id = stock.id
+    from storefront.auth.services import issue_token
+    from storefront.models import User
+
     tokens = []
-    for i in range(n_buyers):
-        email = f"racer{i}@example.org"
-        assert (
-            server.request(
-                "POST", "/api/auth/register", {"email": email, "password": "racing shoes"}
-            )[0]
-            == 201
-        )
-        tokens.append(
-            server.request("POST", "/api/auth/login", {"email": email, "password": "racing shoes"})[
-                1
-            ]["token"]
-        )
+    with app.app_context():  # accounts made directly: password hashing is not under test here
+        for i in range(n_buyers):
+            user = User(email=f"racer{i}@example.org", role="shopper")
+            db.session.add(user)
+            db.session.flush()
+            tokens.append(issue_token(db.session, user, 1.0)[0])
+        db.session.commit()
     barrier = threading.Barrier(n_buyers)
     results: list[tuple[int, Any]] = [(0, None)] * n_buyers
+    seconds: list[float] = [0.0] * n_buyers
 
     def buy(i: int) -> None:
         barrier.wait()
+        t0 = time.perf_counter()
         results[i] = server.request("POST", "/api/orders", {"lines": [line]}, tokens[i])
+        seconds[i] = time.perf_counter() - t0
 
     threads = [threading.Thread(target=buy, args=(i,)) for i in range(n_buyers)]
     for t in threads:
@@ -270,4 +270,5 @@ def race_last_pairs(
         "bodies": [b for _, b in results],
         "left": left,
         "sold": sold,
+        "max_s": max(seconds),
     }
