@@ -53,3 +53,67 @@ def test_console_script_on_a_fresh_instance(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().splitlines()[-1].split()[-1].startswith("sst_")
     assert main(["--help"]) == 0
+
+
+def test_serve_runs_gunicorn_with_the_seeded_street_and_demo(tmp_path: Path) -> None:
+    """The README's run command on embedded defaults: gunicorn on 127.0.0.1, street + demo shopper."""
+    import json
+    import signal
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {
+        **os.environ,
+        "SHOESTREET_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
+        "SHOESTREET_UPLOAD_DIR": str(tmp_path / "up"),
+        "SHOESTREET_SECRET_KEY": "serve-test",
+    }
+    code = "import sys; from storefront.cli import main; sys.exit(main(sys.argv[1:]))"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, "serve", "--port", str(port), "--workers", "1"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 150
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/api/health", timeout=2) as r:
+                    assert r.status == 200
+                    break
+            except OSError:
+                assert proc.poll() is None, proc.stdout.read().decode()[-3000:]
+                assert time.monotonic() < deadline, "server did not come up"
+                time.sleep(0.5)
+        with urllib.request.urlopen(base + "/", timeout=10) as r:
+            assert r.status == 200
+        req = urllib.request.Request(
+            base + "/api/auth/login",
+            json.dumps({"email": "demo@shoestreet.invalid", "password": "demo-shopper-1"}).encode(),
+            {"Content-Type": "application/json"},
+        )
+        token = json.load(urllib.request.urlopen(req, timeout=10))["token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        scans = json.load(
+            urllib.request.urlopen(urllib.request.Request(base + "/api/scans", headers=auth))
+        )
+        assert scans["scans"][0]["status"] == "done"
+        sessions = json.load(
+            urllib.request.urlopen(
+                urllib.request.Request(base + "/api/gait/sessions", headers=auth)
+            )
+        )
+        assert sessions["sessions"][0]["status"] == "done"
+        url = f"{base}/api/recommendations?scan={scans['scans'][0]['id']}&gait={sessions['sessions'][0]['id']}"
+        recs = json.load(urllib.request.urlopen(urllib.request.Request(url, headers=auth)))
+        assert recs["recommendations"]
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(30)
