@@ -96,10 +96,15 @@ async def bench_reconnects(tmp: Path, drops: int) -> None:
 async def bench_cpu(tmp: Path, seconds: float) -> None:
     signals = synthetic_signals("walking", seconds, 16, 100.0, seed=6)
     c0, t0 = time.process_time(), time.perf_counter()
-    await simulate_session(tmp / "cpu.gaitsession", signals)
+    res = await simulate_session(tmp / "cpu.gaitsession", signals)
     cpu, wall = time.process_time() - c0, time.perf_counter() - t0
     print(f"real-time streaming of 2 insoles for {seconds:g} s: process CPU {cpu:.2f} s over "
           f"{wall:.1f} s wall = {100 * cpu / wall:.1f} % of one core (insoles + stack + client)")  # fmt: skip
+    rec = read_session(res.summary.path)
+    # The pair starts measuring at the same instant: the right start is the L/R alignment error.
+    first = {s: int(np.flatnonzero(f.valid)[0]) for s, f in rec.feet.items()}
+    print(f"real-time L/R alignment error: {first['right'] - first['left']} samples "
+          f"(anchor offsets {rec.meta['clock_offset_s']})")  # fmt: skip
 
 
 async def main(quick: bool) -> None:

@@ -38,7 +38,7 @@ from gait._devices import shoestreet as _ours
 from gait._layouts import get_layout
 from gait._packets import InsoleInfo, SensorLayoutPacket
 from gait._recording import FootSignal, Recording
-from gait.exceptions import PacketError, RecordingReadError
+from gait.exceptions import PacketError, RecordingReadError, RecordingValidationError
 
 __all__ = [
     "SESSION_SUFFIX",
@@ -329,33 +329,36 @@ def _foot_from_records(
             raise RecordingReadError(
                 f"{side} sensor layout in the session is invalid: {err}"
             ) from err
-    decode = get_decoder(device.get("decoder", _ours.NAME))
+    decoder_name = device.get("decoder", _ours.NAME)
     fs = info.sampling_rate_hz
-    seqs: list[int] = []
-    t_us: list[int] = []
-    host: list[float] = []
-    values: list[tuple[int, ...]] = []
-    imus: list[tuple[int, ...]] = []
-    malformed = 0
-    wrong_shape = 0
+    host_all = np.array([r.host_ns for r in notifies], dtype=np.float64) * 1e-9
     seq_bits, t_bits = 16, 32
-    for rec in notifies:
-        try:
-            pkt = decode(rec.payload)
-        except PacketError:
-            malformed += 1
-            continue
-        seq_bits, t_bits = pkt.seq_bits, pkt.t_bits
-        for s in pkt.samples:
-            if len(s.values) != info.n_sensors or (info.has_imu and s.imu is None):
-                wrong_shape += 1
+    if decoder_name == _ours.NAME:
+        bulk = _ours.decode_many([r.payload for r in notifies], info.n_sensors, info.has_imu)
+        seqs, t_us, raw_values, raw_imu = bulk.seq, bulk.t_device_us, bulk.values, bulk.imu
+        host = host_all[bulk.record]
+        malformed, wrong_shape = bulk.n_malformed, bulk.n_wrong_shape
+    else:
+        decode = get_decoder(decoder_name)
+        rows: list[tuple] = []
+        malformed = wrong_shape = 0
+        for i, rec in enumerate(notifies):
+            try:
+                pkt = decode(rec.payload)
+            except PacketError:
+                malformed += 1
                 continue
-            seqs.append(s.seq)
-            t_us.append(0 if s.t_device_us is None else s.t_device_us)
-            host.append(rec.host_ns * 1e-9)
-            values.append(s.values)
-            if info.has_imu:
-                imus.append(s.imu)
+            seq_bits, t_bits = pkt.seq_bits, pkt.t_bits
+            for s in pkt.samples:
+                if len(s.values) != info.n_sensors or (info.has_imu and s.imu is None):
+                    wrong_shape += 1
+                    continue
+                rows.append((s.seq, s.t_device_us or 0, host_all[i], s.values, s.imu))
+        seqs = np.array([r[0] for r in rows], dtype=np.int64)
+        t_us = np.array([r[1] for r in rows], dtype=np.int64)
+        host = np.array([r[2] for r in rows], dtype=np.float64)
+        raw_values = np.array([r[3] for r in rows], dtype=np.float64).reshape(-1, info.n_sensors)
+        raw_imu = np.array([r[4] for r in rows], dtype=np.float64) if info.has_imu else None
     meta["malformed_packets"][side] = malformed
     meta["wrong_shape_samples"][side] = wrong_shape
     meta["devices"][side] = {
@@ -365,7 +368,7 @@ def _foot_from_records(
         "n_sensors": info.n_sensors,
         "sampling_rate_hz": fs,
     }
-    if not seqs:
+    if seqs.size == 0:
         meta["received_samples"][side] = 0
         return None
     index, segment = sample_indices(
@@ -374,13 +377,13 @@ def _foot_from_records(
     tl = build_timeline(index, segment, host, fs)
     keep = tl.position >= 0
     vals = np.full((tl.n_grid, info.n_sensors), np.nan)
-    vals[tl.position[keep]] = np.asarray(values, dtype=np.float64)[keep]
+    vals[tl.position[keep]] = raw_values[keep]
     if info.force_lsb_mn:
         vals *= info.force_lsb_mn * 1e-3
     imu = None
     if info.has_imu:
         imu = np.full((tl.n_grid, 6), np.nan)
-        raw = np.asarray(imus, dtype=np.float64)[keep]
+        raw = raw_imu[keep].copy()
         raw[:, :3] *= info.acc_range_g * _G / 32768.0
         raw[:, 3:] *= info.gyro_range_dps / 32768.0
         imu[tl.position[keep]] = raw
@@ -391,7 +394,7 @@ def _foot_from_records(
     else:
         try:
             xy = np.array(get_layout(info.n_sensors).xy_mm)
-        except Exception:  # no built-in layout of that size: positions unknown
+        except RecordingValidationError:  # no built-in layout of that size: positions unknown
             xy = None
     meta["received_samples"][side] = int(keep.sum())
     meta["duplicate_samples"][side] = tl.n_duplicates

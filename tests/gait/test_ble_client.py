@@ -16,7 +16,7 @@ from gait._ble import ReconnectPolicy, record_session, scan_insoles
 from gait._session import read_session
 from gait._simulate import simulate_session
 from gait._sources import QueueInsoleSource
-from gait._virtual import FaultPlan, synthetic_signals
+from gait._virtual import FaultPlan, InsoleSignal, synthetic_signals
 from gait.exceptions import InsoleNotFoundError, NotFoundReason
 
 FS = 100.0
@@ -60,6 +60,20 @@ async def test_two_insoles_stream_every_sample(tmp_path, walk_20s):
     assert rec.meta["gaps"] == [] and rec.meta["duplicate_samples"] == {"left": 0, "right": 0}
     assert rec.meta["counter_resets"] == {"left": 0, "right": 0}  # the left counter wrapped
     assert not (tmp_path / "a.gaitsession.partial").exists()
+
+
+async def test_real_time_feet_are_aligned_within_one_sample(tmp_path, walk_20s):
+    # Three seconds in real time (the other tests run faster than real time).
+    signals = {
+        s: InsoleSignal(v.counts[:300], None, v.sensor_xy_mm, v.force_lsb_mn)
+        for s, v in walk_20s.items()
+    }
+    res = await simulate_session(tmp_path / "rt.gaitsession", signals, speed=1.0)
+    rec = read_session(res.summary.path)
+    first = {s: int(np.flatnonzero(f.valid)[0]) for s, f in rec.feet.items()}
+    # Both insoles start measuring at the same instant (start_together).
+    assert abs(first["left"] - first["right"]) <= 1
+    assert rec.meta["gaps"] == []
 
 
 async def test_dropped_link_mid_walk_is_recovered_and_the_gap_reported(tmp_path, walk_20s):

@@ -170,3 +170,40 @@ def test_fau_decoder_known_answer():
     assert dec.samples[0].imu == (4, 5, 6, 1, 2, 3)
     with pytest.raises(PacketError, match="20 bytes"):
         fau_decode(frame[:-1])
+
+
+@pytest.mark.parametrize("packed", [False, True])
+@pytest.mark.parametrize("imu", [False, True])
+@pytest.mark.parametrize("n", [8, 15, 16])
+def test_bulk_decoder_matches_the_packet_decoder(packed, imu, n):
+    import numpy as np
+
+    from gait._devices.shoestreet import decode, decode_many
+
+    rng = np.random.default_rng(n)
+    payloads = []
+    for j in range(40):
+        m = int(rng.integers(1, 6))
+        frames = tuple(
+            PressureFrame(
+                int(rng.integers(0, 65536)),
+                int(rng.integers(0, 2**32)),
+                tuple(int(v) for v in rng.integers(0, 4096, n)),
+                tuple(int(v) for v in rng.integers(-32768, 32768, 6)) if imu else None,
+            )
+            for _ in range(m)
+        )
+        payloads.append(bytes(PressurePacket(frames, packed_12bit=packed)))
+        if j % 7 == 0:
+            payloads.append(b"\x01\x00garbage")
+        if j % 11 == 0:  # a well-formed packet of another shape
+            payloads.append(bytes(PressurePacket((PressureFrame(1, 2, (3,) * (n + 1)),))))
+    bulk = decode_many(payloads, n, imu)
+    ref = [(i, s) for i, p in enumerate(payloads) if p[2] == n for s in decode(p).samples]
+    assert bulk.n_malformed == 6 and bulk.n_wrong_shape == 4
+    assert bulk.record.tolist() == [i for i, _ in ref]
+    assert bulk.seq.tolist() == [s.seq for _, s in ref]
+    assert bulk.t_device_us.tolist() == [s.t_device_us for _, s in ref]
+    assert bulk.values.tolist() == [list(s.values) for _, s in ref]
+    if imu:
+        assert bulk.imu.tolist() == [list(s.imu) for _, s in ref]

@@ -184,3 +184,28 @@ def test_session_without_samples_or_devices(tmp_path):
 def test_writer_refuses_missing_directory(tmp_path):
     with pytest.raises(RecordingReadError, match="no directory"):
         SessionWriter(tmp_path / "nope" / "s.gaitsession")
+
+
+def test_sessions_from_another_decoder_use_the_generic_path(tmp_path):
+    """A FAU InsoleSensor stream: 15-bit counter, no timestamp, 200 Hz, 3 cells + IMU."""
+    import struct
+
+    w = SessionWriter(tmp_path / "fau.gaitsession")
+    info = InsoleInfo(Side.LEFT, 0, 3, 200.0, has_imu=True)
+    w.write_device("left", address="CC", info=bytes(info), layout=None, decoder="fau-insole")
+    k = 0
+    for n in range(300):
+        if 100 <= n < 110:  # 10 notifications lost
+            k += 2
+            continue
+        frames = b"".join(
+            struct.pack(">3h3hh3BxH", 0, 0, 0, 0, 0, 0, 0, 1, 2, j % 256, (32700 + j) % 32768)
+            for j in (k, k + 1)
+        )
+        w.write_notification("left", frames, int((k + 1) / 200.0 * 1e9))
+        k += 2
+    rec = read_session(w.close())
+    assert rec.sampling_rate_hz == 200.0 and rec.left.values.shape == (600, 3)
+    assert rec.meta["lost_samples"]["left"] == 20
+    assert rec.left.sensor_xy_mm is None  # no layout characteristic, no built-in 3-cell layout
+    assert rec.left.values[599, 2] == 599 % 256
