@@ -28,13 +28,14 @@ function showBudget(b) {
   node.dataset.left = b.epsilon_left;
 }
 
-/** Adult length bins only, unless the data reach outside them. */
-function visibleLengthBins(cells) {
+/** Adult length bins only, unless released data reach outside them; "unknown" stays last. */
+export function visibleLengthBins(cells) {
   const bins = [...new Set(cells.map((c) => c.length_bin))];
   const lo = (b) => parseInt(b, 10);
-  const shown = cells.filter((c) => !c.suppressed && c.count > 0).map((c) => lo(c.length_bin));
+  const shown = cells.filter((c) => !c.suppressed && c.count > 0).map((c) => lo(c.length_bin)).filter(Number.isFinite);
   const a = Math.min(210, ...shown), z = Math.max(300, ...shown);
-  return bins.filter((b) => lo(b) >= a && lo(b) <= z).sort((x, y) => lo(x) - lo(y));
+  const numeric = bins.filter((b) => Number.isFinite(lo(b)) && lo(b) >= a && lo(b) <= z).sort((x, y) => lo(x) - lo(y));
+  return numeric.concat(bins.filter((b) => !Number.isFinite(lo(b))));
 }
 
 function renderRelease(out) {
@@ -42,7 +43,8 @@ function renderRelease(out) {
   const dims = out.query.dims;
   const cells = out.cells;
   const nSupp = cells.filter((c) => c.suppressed).length;
-  box.append(el('p', { class: 'muted', id: 'mfr-summary' }, `${cells.length} cells released with ε = ${out.method.epsilon}; ${nSupp} suppressed (fewer than ${out.method.min_cell} people).`));
+  document.getElementById('mfr-summary').textContent =
+    `${cells.length} cells released with ε = ${out.method.epsilon}; ${nSupp} suppressed (fewer than ${out.method.min_cell} people).`;
   if (dims.length === 1) {
     let cs = cells;
     if (dims[0] === 'length_bin') { const keep = new Set(visibleLengthBins(cells)); cs = cells.filter((c) => keep.has(c.length_bin)); }
