@@ -517,7 +517,7 @@ async def record_session(
         for c in by_side.values():
             await c.close()
     except BaseException:
-        if not writer._closed:
+        if not writer.closed:
             writer.abort()
         if frames is not None:
             frames.close()

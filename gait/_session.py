@@ -135,6 +135,11 @@ class SessionWriter:
         self._sync()
         self._closed = False
 
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` or :meth:`abort` was called."""
+        return self._closed
+
     def now_ns(self) -> int:
         """Host monotonic nanoseconds since the session started (the records' clock)."""
         return time.monotonic_ns() - self._t0_ns

@@ -177,6 +177,30 @@ async def test_live_frames_are_timed_by_the_device_counter(tmp_path, walk_20s):
     np.testing.assert_array_equal(got[10].values, walk_20s["left"].counts[10])
 
 
+async def test_streaming_analyser_fed_by_the_ble_client(tmp_path, walk_20s):
+    from gait._streaming import StreamingAnalyzer
+
+    frames = QueueInsoleSource(FS)
+    sa = StreamingAnalyzer(FS)
+    events = []
+
+    async def consume():
+        async for f in frames:
+            events.extend(sa.push(f.side, f.t_s, f.values))
+
+    task = asyncio.create_task(consume())
+    faults = {"left": FaultPlan(drop_link_at_s=(10.0,))}
+    await simulate_session(tmp_path / "s.gaitsession", walk_20s, speed=10.0, faults=faults,
+                           frames=frames)  # fmt: skip
+    await task
+    strides = [e for e in events if e.kind == "stride"]
+    gaps = [e for e in events if e.kind == "gap"]
+    assert len(strides) > 20  # ~18 per foot in 20 s at 1.08 s per stride
+    assert [g.side for g in gaps] == ["left"] and gaps[0].data["lost_samples"] > 0
+    metrics = sa.metrics()
+    assert metrics.cadence_spm == pytest.approx(120 / 1.08, rel=0.1)
+
+
 @pytest.mark.slow
 async def test_ten_minutes_of_two_insoles_with_a_forced_disconnect(tmp_path):
     """The acceptance run: 2 x 60,000 samples of 16 cells at 100 Hz, one forced drop.

@@ -209,3 +209,17 @@ def test_sessions_from_another_decoder_use_the_generic_path(tmp_path):
     assert rec.meta["lost_samples"]["left"] == 20
     assert rec.left.sensor_xy_mm is None  # no layout characteristic, no built-in 3-cell layout
     assert rec.left.values[599, 2] == 599 % 256
+
+
+async def test_replay_source_skips_lost_samples_and_interleaves(tmp_path):
+    from gait._sources import InsoleSource, ReplayInsoleSource
+
+    rec = read_session(_write(tmp_path / "s.gaitsession", n=50, skip=set(range(10, 20))))
+    src = ReplayInsoleSource(rec)
+    assert isinstance(src, InsoleSource)
+    frames = [f async for f in src]
+    left = [f for f in frames if f.side == "left"]
+    assert len(left) == 40 and len(frames) == 90
+    assert [f.index for f in left[9:11]] == [9, 20]
+    assert frames[0].side == "left" and frames[1].side == "right" and frames[1].t_s == 0.0
+    np.testing.assert_array_equal(left[0].values, rec.left.values[0])

@@ -189,3 +189,16 @@ def test_synthetic_activities_have_plausible_loads():
             assert total_n.max() < 200
         else:
             assert total_n.max() > 300  # at least about half a 70 kg body weight
+
+
+def test_bumble_errors_become_bleak_errors():
+    from bleak.exc import BleakGATTProtocolError
+    from bumble import core
+    from bumble.att import ATT_Error
+
+    from gait._bumble_backend import _translate
+
+    err = _translate(ATT_Error(0x0A))
+    assert isinstance(err, BleakGATTProtocolError)
+    assert isinstance(_translate(core.TimeoutError()), TimeoutError)
+    assert isinstance(_translate(core.InvalidStateError("x")), BleakError)
