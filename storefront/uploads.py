@@ -19,7 +19,7 @@ from pathlib import Path
 
 from storefront.exceptions import ApiError
 
-__all__ = ["UploadedFile", "check_filename", "read_upload", "store_bytes"]
+__all__ = ["UploadedFile", "check_filename", "read_upload", "store_bytes", "store_file"]
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._()+-]{0,199}$")
 _CHUNK = 1 << 16
@@ -143,6 +143,20 @@ def read_upload(
     if name.lower().endswith(".gz"):
         return [UploadedFile(name[:-3], _bounded_gunzip(data, max_decompressed_bytes, name))]
     return [UploadedFile(name, data)]
+
+
+def store_file(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (temp file, fsync, rename)."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def store_bytes(directory: str | os.PathLike[str], data: bytes, suffix: str) -> str:

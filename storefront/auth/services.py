@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import shutil
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -243,12 +244,12 @@ def delete_account(session: Session, user: User, upload_dir: str | Path) -> None
     names: list[str] = []
     for scan in session.scalars(select(Scan).where(Scan.user_id == user.id)):
         names.append(scan.stored_name)
+        names.append(scan.stored_name + ".glb")
+    folders: list[str] = []
     for gs in session.scalars(select(GaitSession).where(GaitSession.user_id == user.id)):
-        names.append(gs.stored_name)
-        if gs.html_name:
-            names.append(gs.html_name)
+        folders.append(gs.stored_name)  # the recording(s) and report.html
     for up in session.scalars(select(GaitUpload).where(GaitUpload.user_id == user.id)):
-        names.append(f"{up.id}.part")
+        names.append(f"gait/{up.id}.part")
     for model in (ApiToken, CartItem, FitFeedback, Scan, GaitSession, GaitUpload, Job):
         session.execute(delete(model).where(model.user_id == user.id))
     # Orders are kept for accounting but unlinked; made-to-measure measurements are erased.
@@ -263,3 +264,5 @@ def delete_account(session: Session, user: User, upload_dir: str | Path) -> None
     session.flush()
     for name in names:
         (root / name).unlink(missing_ok=True)
+    for folder in folders:
+        shutil.rmtree(root / folder, ignore_errors=True)

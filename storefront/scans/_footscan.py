@@ -6,7 +6,7 @@ import importlib
 from pathlib import Path
 from typing import Any
 
-__all__ = ["SCAN_EXTENSIONS", "demo_scan_ply", "foot_glb_bytes", "measure_file"]
+__all__ = ["SCAN_EXTENSIONS", "demo_scan_ply", "measure_file"]
 
 
 def _scan_formats() -> dict[str, str]:
@@ -42,12 +42,31 @@ def _result_dict(result: Any) -> dict[str, Any]:
     raise TypeError(f"cannot turn {type(result).__name__} into the footscan JSON dict")
 
 
-def measure_file(path: Path, filename: str, units: str) -> dict[str, Any]:
-    """Read and measure a stored scan; return footscan's JSON dict (side, *_mm, sizes, quality)."""
+def measure_file(path: Path, filename: str, units: str) -> tuple[dict[str, Any], bytes | None]:
+    """Read and measure a stored scan.
+
+    Returns
+    -------
+    measurements : dict
+        footscan's JSON (side, ``*_mm``, sizes, quality).
+    glb : bytes or None
+        The cleaned, aligned foot as GLB (metres, +Y up), or None if it could not be meshed.
+    """
+    import logging
+
     from footscan._io import read_scan_bytes
 
     cloud = read_scan_bytes(path.read_bytes(), filename, units)
-    return _result_dict(_pipeline().measure_scan(cloud))
+    result = _pipeline().measure_scan(cloud)
+    glb: bytes | None
+    try:
+        from footscan._export import foot_mesh_glb_bytes
+
+        glb = foot_mesh_glb_bytes(result)
+    except (ImportError, ValueError, RuntimeError) as exc:
+        logging.getLogger(__name__).warning("foot GLB export failed for %s: %s", filename, exc)
+        glb = None
+    return _result_dict(result), glb
 
 
 def demo_scan_ply(foot_length_mm: float, side: str, seed: int) -> bytes:
@@ -66,15 +85,3 @@ def demo_scan_ply(foot_length_mm: float, side: str, seed: int) -> bytes:
     with tempfile.TemporaryDirectory() as tmp:
         out = _synthetic.write_capture(capture, Path(tmp) / "demo.ply")
         return out.read_bytes()
-
-
-def foot_glb_bytes(path: Path, filename: str, units: str) -> bytes:
-    """The measured foot as a GLB (metres, +Y up) through footscan's exporter."""
-    import footscan
-    from footscan._io import read_scan_bytes
-
-    cloud = read_scan_bytes(path.read_bytes(), filename, units)
-    export = getattr(footscan, "export_glb", None)
-    if export is None:
-        export = importlib.import_module("footscan._export").export_glb
-    return export(cloud)

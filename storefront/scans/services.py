@@ -13,7 +13,7 @@ from storefront.extensions import db
 from storefront.jobs import ProgressFn
 from storefront.models import Job, Scan, User, as_utc
 from storefront.scans._footscan import SCAN_EXTENSIONS, measure_file
-from storefront.uploads import read_upload, store_bytes
+from storefront.uploads import read_upload, store_bytes, store_file
 
 __all__ = [
     "UNITS",
@@ -75,7 +75,7 @@ def process_scan(scan_id: int, progress: ProgressFn) -> None:
     path = Path(current_app.config["UPLOAD_DIR"]) / scan.stored_name
     progress(0.1, "reading and measuring")
     try:
-        result = measure_file(path, scan.filename, scan.units)
+        result, glb = measure_file(path, scan.filename, scan.units)
     except Exception as exc:
         db.session.rollback()
         scan = db.session.get(Scan, scan_id)
@@ -87,13 +87,28 @@ def process_scan(scan_id: int, progress: ProgressFn) -> None:
             db.session.commit()
         raise
     progress(0.9, "saving measurements")
+    if glb is not None:
+        store_file(glb_path(path), glb)
     scan = db.session.get(Scan, scan_id)
     if scan is None:  # deleted while we worked
+        glb_path(path).unlink(missing_ok=True)
         return
     scan.result = _jsonable(result)
     scan.status = "done"
     scan.error = None
     db.session.commit()
+
+
+def glb_path(scan_file: Path) -> Path:
+    """Where the foot GLB of a stored scan lives (next to it)."""
+    return scan_file.with_name(scan_file.name + ".glb")
+
+
+def remove_scan_files(upload_dir: str | Path, stored_name: str) -> None:
+    """Delete a scan's upload and its GLB."""
+    path = Path(upload_dir) / stored_name
+    path.unlink(missing_ok=True)
+    glb_path(path).unlink(missing_ok=True)
 
 
 def _is_bug(exc: BaseException) -> bool:

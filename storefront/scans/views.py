@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify, request, send_file
 from sqlalchemy import select
 
 from storefront.auth.guard import current_user, login_required
@@ -13,7 +13,7 @@ from storefront.extensions import db, limiter
 from storefront.jobs import get_runner, job_to_dict
 from storefront.models import Job, Scan
 from storefront.scans import services
-from storefront.scans._footscan import demo_scan_ply, foot_glb_bytes
+from storefront.scans._footscan import demo_scan_ply
 
 __all__ = ["bp"]
 
@@ -112,7 +112,7 @@ def delete_scan(scan_id: str):
     name = scan.stored_name
     db.session.delete(scan)
     db.session.commit()
-    (Path(current_app.config["UPLOAD_DIR"]) / name).unlink(missing_ok=True)
+    services.remove_scan_files(current_app.config["UPLOAD_DIR"], name)
     return jsonify({"deleted": True})
 
 
@@ -120,13 +120,14 @@ def delete_scan(scan_id: str):
 @login_required()
 def scan_glb(scan_id: str):
     scan = services.get_scan_for(db.session, current_user(), scan_id)
-    path = Path(current_app.config["UPLOAD_DIR"]) / scan.stored_name
-    if scan.status != "done" or not path.is_file():
+    path = services.glb_path(Path(current_app.config["UPLOAD_DIR"]) / scan.stored_name)
+    if scan.status != "done":
         raise ApiError(
-            409, "not_ready", f"scan {scan.id} is {scan.status}; the foot model is not available"
+            409, "not_ready", f"scan {scan.id} is {scan.status}; the foot model is not ready"
         )
-    glb = foot_glb_bytes(path, scan.filename, scan.units)
-    resp = Response(glb, mimetype="model/gltf-binary")
+    if not path.is_file():
+        raise ApiError(404, "no_model", f"scan {scan.id} could not be turned into a 3D model")
+    resp = send_file(path, mimetype="model/gltf-binary", max_age=3600, conditional=True)
     resp.headers["Cache-Control"] = "private, max-age=3600"
     return resp
 

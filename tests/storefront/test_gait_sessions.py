@@ -108,3 +108,14 @@ def test_garbage_recording_fails_cleanly(client, auth) -> None:  # type: ignore[
     assert client.get(f"/api/gait/sessions/{gs['id']}/report.html", headers=h).status_code == 409
     r = _post(client, h, "walk.exe", b"MZ")
     assert r.status_code == 415
+
+
+def test_account_deletion_removes_recordings_and_reports(app, client, auth, walk_csv) -> None:  # type: ignore[no-untyped-def]
+    h = auth.shopper()
+    r = _post(client, h, "walk.csv", walk_csv)
+    wait_for(client, f"/api/gait/sessions/{r.json['id']}", h)
+    client.post("/api/gait/uploads", json={"filename": "half.csv"}, headers=h)
+    root = Path(app.config["UPLOAD_DIR"])
+    assert any(p.is_file() for p in root.rglob("*"))
+    assert client.delete("/api/me", headers=h).status_code == 200
+    assert [p for p in root.rglob("*") if p.is_file()] == []

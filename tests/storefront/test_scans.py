@@ -40,6 +40,9 @@ def test_upload_is_measured_by_a_background_job(app, client, auth, demo_ply) -> 
     assert m["side"] in ("left", "right")
     job = client.get(f"/api/jobs/{scan['job']['id']}", headers=h).json
     assert job["status"] == "done" and job["progress"] == 1.0
+    glb = client.get(scan["links"]["foot_glb"], headers=h)
+    assert glb.status_code == 200 and glb.data[:4] == b"glTF"
+    assert client.get(scan["links"]["foot_glb"], headers=auth.shopper()).status_code == 404
 
 
 def test_compressed_uploads_are_unwrapped(client, auth, demo_ply) -> None:  # type: ignore[no-untyped-def]
