@@ -19,7 +19,9 @@ __all__ = [
 ]
 
 
-def voxel_downsample(points: NDArray[np.float64], voxel_mm: float) -> NDArray[np.float64]:
+def voxel_downsample(
+    points: NDArray[np.float64], voxel_mm: float, centred: bool = False
+) -> NDArray[np.float64]:
     """Replace the points of each occupied voxel by their centroid.
 
     The centroid of a small surface patch lies on the surface, so extremes (toe tip, heel) move
@@ -31,6 +33,10 @@ def voxel_downsample(points: NDArray[np.float64], voxel_mm: float) -> NDArray[np
         Coordinates in mm.
     voxel_mm : float
         Edge of the cubic voxel, mm.
+    centred : bool
+        Anchor the grid at the bounding-box centre instead of its corner, so that a cloud
+        mirrored about that centre is voxelised into exactly mirrored cells (left/right
+        consistency).
 
     Returns
     -------
@@ -39,8 +45,12 @@ def voxel_downsample(points: NDArray[np.float64], voxel_mm: float) -> NDArray[np
     """
     if points.shape[0] == 0:
         return points.copy()
-    origin = points.min(axis=0)
-    q = ((points - origin) / voxel_mm).astype(np.int64)
+    if centred:
+        lo, hi = points.min(axis=0), points.max(axis=0)
+        q = np.floor((points - 0.5 * (lo + hi)) / voxel_mm).astype(np.int64)
+        q -= q.min(axis=0)
+    else:
+        q = ((points - points.min(axis=0)) / voxel_mm).astype(np.int64)
     dims = q.max(axis=0) + 1
     key = (q[:, 0] * dims[1] + q[:, 1]) * dims[2] + q[:, 2]
     del q

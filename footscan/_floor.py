@@ -17,7 +17,7 @@ from scipy.spatial import ConvexHull, QhullError, cKDTree
 
 from footscan.consts import FLOOR_SUPPORT_MAX_BELOW, FLOOR_THRESHOLD_MM
 
-__all__ = ["FloorPlane", "fit_floor", "heights_mm"]
+__all__ = ["FloorPlane", "fit_floor", "floor_candidates", "heights_mm"]
 
 
 @dataclass(frozen=True)
@@ -66,13 +66,18 @@ def _svd_plane(points: NDArray[np.float64]) -> tuple[NDArray, float]:
     return n, float(-n @ c)
 
 
-def fit_floor(
+def floor_candidates(
     points: NDArray[np.float64],
     threshold_mm: float = FLOOR_THRESHOLD_MM,
     n_random: int = 400,
     seed: int = 0,
-) -> FloorPlane | None:
-    """Find the floor or the sole's support plane.
+    max_planes: int = 3,
+) -> list[FloorPlane]:
+    """Support planes in decreasing order of inliers: the floor, or the sole, or a side.
+
+    On a floor-less mesh of a relaxed foot a side can out-score the sole; the pipeline tries
+    the candidates in order and keeps the first on which a foot stands (doc §4.3: "if the
+    biggest plane is a wall, iterate").
 
     Parameters
     ----------
@@ -86,10 +91,13 @@ def fit_floor(
         Fixed seed: the same scan always gives the same plane (mirror and repeat tests rely
         on determinism).
 
+    max_planes : int
+        How many distinct planes to return.
+
     Returns
     -------
-    FloorPlane or None
-        None when no plane supports the points with a meaningful contact (e.g. a sphere).
+    list of FloorPlane
+        Empty when no plane supports the points with a meaningful contact.
     """
     rng = np.random.default_rng(seed)
     n = points.shape[0]
@@ -109,7 +117,7 @@ def fit_floor(
     except (QhullError, ValueError):
         pass
 
-    best_score, best = -1, None
+    all_scores, all_n, all_d = [], [], []
     for start in range(0, normals.shape[0], 256):
         nn = normals[start : start + 256]
         dd = offsets[start : start + 256]
@@ -118,14 +126,39 @@ def fit_floor(
         below = (dist < -3 * threshold_mm).sum(axis=0)
         above = (dist > 3 * threshold_mm).sum(axis=0)
         support = np.minimum(below, above) <= FLOOR_SUPPORT_MAX_BELOW * m
-        score = np.where(support, inl, -1)
-        j = int(np.argmax(score))
-        if score[j] > best_score:
-            best_score, best = int(score[j]), (nn[j], dd[j])
-    if best is None or best_score < max(0.02 * m, 12):
-        return None
+        all_scores.append(np.where(support, inl, -1))
+        all_n.append(nn)
+        all_d.append(dd)
+    scores = np.concatenate(all_scores)
+    cand_n = np.vstack(all_n)
+    cand_d = np.concatenate(all_d)
+    planes: list[FloorPlane] = []
+    chosen: list[NDArray] = []
+    for j in np.argsort(-scores, kind="stable"):
+        if len(planes) >= max_planes or scores[j] < max(0.02 * m, 12):
+            break
+        # Distinct orientations only (a wall, the sole, a side): 25 deg apart.
+        if any(abs(cand_n[j] @ c) > np.cos(np.radians(25.0)) for c in chosen):
+            continue
+        chosen.append(cand_n[j])
+        planes.append(_refine(points, cand_n[j], float(cand_d[j]), threshold_mm))
+    return planes
 
-    normal, offset = best
+
+def fit_floor(
+    points: NDArray[np.float64],
+    threshold_mm: float = FLOOR_THRESHOLD_MM,
+    n_random: int = 400,
+    seed: int = 0,
+) -> FloorPlane | None:
+    """The best floor / support plane (see :func:`floor_candidates`), or None."""
+    planes = floor_candidates(points, threshold_mm, n_random, seed, max_planes=1)
+    return planes[0] if planes else None
+
+
+def _refine(
+    points: NDArray[np.float64], normal: NDArray, offset: float, threshold_mm: float
+) -> FloorPlane:
     thr = threshold_mm
     for _ in range(3):
         dist = points @ normal + offset

@@ -84,12 +84,35 @@ def robust_extreme(
     k = min(4, n - 1)
     top = int(np.argpartition(-s, k)[k])
     e1, e2 = _orthonormal(d)
-    u = (points - points[top]) @ e1
-    v = (points - points[top]) @ e2
-    sel = (s > s[top] - cap_mm) & (u * u + v * v < radius_mm * radius_mm)
+    centre = points[top]
+    result = None
+    # Two passes: the second patch is centred on the first fit's maximum, so where the patch
+    # starts (which noisy point ranked 5th) hardly matters on a flat border.
+    for _ in range(2):
+        result = _quadric_patch(points, s, centre, d, e1, e2, cap_mm, radius_mm)
+        if result is None:
+            j = int(np.argmax(s))
+            return Extreme(float(s[j]), points[j].copy(), 0, float("nan"))
+        centre = result.point
+    return result
+
+
+def _quadric_patch(
+    points: NDArray[np.float64],
+    s: NDArray[np.float64],
+    centre: NDArray[np.float64],
+    d: NDArray[np.float64],
+    e1: NDArray[np.float64],
+    e2: NDArray[np.float64],
+    cap_mm: float,
+    radius_mm: float,
+) -> Extreme | None:
+    u = (points - centre) @ e1
+    v = (points - centre) @ e2
+    s_c = float(centre @ d)
+    sel = (s > s_c - cap_mm) & (u * u + v * v < radius_mm * radius_mm)
     if sel.sum() < 12:
-        j = int(np.argmax(s))
-        return Extreme(float(s[j]), points[j].copy(), int(sel.sum()), float("nan"))
+        return None
     us, vs, ss = u[sel], v[sel], s[sel]
     design = np.column_stack([np.ones_like(us), us, vs, us * us, us * vs, vs * vs])
     keep = np.ones(ss.shape[0], dtype=bool)

@@ -7,7 +7,7 @@ clean-up and alignment. Every value carries a status and a confidence.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -24,6 +24,7 @@ from footscan.consts import (
     LEG_CUT_FRAC,
     MTH1_AT_FRAC,
     MTH5_AT_FRAC,
+    NOMINAL_LENGTH_MM,
     SECTION_HALF_WIDTH_MM,
 )
 from footscan.exceptions import NotAFootError, ScanValidationError
@@ -38,6 +39,7 @@ __all__ = [
     "FrameMeasurement",
     "measure_aligned",
     "measure_foot_frame",
+    "measure_normalized",
 ]
 
 MEASURED = "measured"
@@ -222,35 +224,42 @@ def _coverage(p: NDArray[np.float64], fl: float, heel_w: float, ball_lo: float, 
     toes = np.mean(
         [np.any((front[:, 1] >= a) & (front[:, 1] < b)) for a, b in zip(tb[:-1], tb[1:])]
     )
-    # Sides: x-bins holding side-facing surface (|normal y| > 0.7) on that side of the axis.
+    # Sides: x-bins holding side-facing surface (|normal y| > 0.7) on that side of the axis;
+    # 25 points, as noisy normals make a few stray ones anywhere.
     xb = np.linspace(0.1 * fl, 0.9 * fl, 11)
     ny = _abs_normals(p)[:, 1] > 0.7
 
     def side_share(sel: NDArray[np.bool_]) -> float:
         return float(
             np.mean(
-                [np.count_nonzero(sel & (x >= a) & (x < b)) >= 3 for a, b in zip(xb[:-1], xb[1:])]
+                [np.count_nonzero(sel & (x >= a) & (x < b)) >= 25 for a, b in zip(xb[:-1], xb[1:])]
             )
         )
 
     medial = side_share(ny & (y < -0.15 * hw))
     lateral = side_share(ny & (y > 0.15 * hw))
     dorsum = side_share(z > 0.12 * fl)
-    # Sole: footprint cells under the heel and ball that hold a point near the floor.
-    under = (np.abs(y) < 0.25 * hw) & (
-        ((x > 0.04 * fl) & (x < 0.2 * fl)) | ((x > 0.6 * fl) & (x < 0.75 * fl))
-    )
-    lo = np.array([x.min(), y.min()])
-    hi = np.array([x.max() + 1, y.max() + 1])
-    all_cells = _grid_share(p[under & (z > 0.1 * fl), :2], cell, lo, hi)
-    low_cells = _grid_share(p[under & (z < FLOOR_BAND_MM + 0.04 * fl), :2], cell, lo, hi)
-    sole = len(all_cells & low_cells) / max(len(all_cells), 1)
+    # Sole: footprint cells under the midfoot seen from below as well as from above (two
+    # layers more than 0.05 FL apart). The heel has no dorsal layer (the leg is above it) and
+    # the contact patches lie inside the floor band, so the midfoot is where a sole shows.
+    under = (np.abs(y) < 0.3 * hw) & (x > 0.25 * fl) & (x < 0.75 * fl)
+    sole = 0.0
+    if under.sum() >= 10:
+        q = np.floor(p[under, :2] / cell).astype(np.int64)
+        _, inv = np.unique(q, axis=0, return_inverse=True)
+        inv = inv.ravel()
+        n_cells = int(inv.max()) + 1
+        zmin = np.full(n_cells, np.inf)
+        zmax = np.full(n_cells, -np.inf)
+        np.minimum.at(zmin, inv, z[under])
+        np.maximum.at(zmax, inv, z[under])
+        sole = float(np.mean((zmax - zmin) > 0.05 * fl))
     return Coverage(
         heel=float(heel),
         toes=float(toes),
         medial_side=medial,
         lateral_side=lateral,
-        sole=float(sole),
+        sole=sole,
         dorsum=dorsum,
     )
 
@@ -347,7 +356,7 @@ def measure_foot_frame(
         "extent perpendicular to the axis in 55-85 % FL (ANSUR footbreadthhorizontal)",
     )
 
-    heel_slab = (np.abs(x - HEEL_WIDTH_AT_FRAC * fl) <= 4.0) & (z <= 0.155 * fl)
+    heel_slab = (np.abs(x - HEEL_WIDTH_AT_FRAC * fl) <= 6.0) & (z <= 0.155 * fl)
     h_med = _slab_extreme(pf, heel_slab, (0.0, -1.0, 0.0))
     h_lat = _slab_extreme(pf, heel_slab, (0.0, 1.0, 0.0))
     heel_def = "breadth perpendicular to the axis at 16 % FL, below 15.5 % FL height (Lee 2014)"
@@ -449,6 +458,65 @@ def measure_foot_frame(
     return FrameMeasurement(measurements=meas, axis=fit, coverage=cov, points_foot=pf)
 
 
+def _rescaled(m: Measurement, factor: float) -> Measurement:
+    if m.value is None or m.unit != "mm":
+        return m
+    return replace(m, value=m.value * factor)
+
+
+def measure_normalized(
+    points: NDArray[np.float64], fl_guess: float, noise_mm: float | None = None
+) -> FrameMeasurement:
+    """:func:`measure_foot_frame` on the foot scaled to a nominal length, results scaled back.
+
+    Every rule is then relative to the foot's size (patch sizes, bins, slab widths included),
+    so a capture scaled by ``s`` gives measurements scaled by ``s`` (scale equivariance) up to
+    the tiny error of ``fl_guess`` itself.
+
+    Parameters
+    ----------
+    points : (n, 3) float64
+        As for :func:`measure_foot_frame`, mm.
+    fl_guess : float
+        Rough foot length, mm (sets the normalisation).
+    noise_mm : float, optional
+
+    Returns
+    -------
+    FrameMeasurement
+        In mm of the input.
+    """
+    if not np.isfinite(fl_guess) or fl_guess <= 0:
+        raise NotAFootError("no foot length could be estimated")
+    k = NOMINAL_LENGTH_MM / fl_guess
+    fm = measure_foot_frame(
+        points * k, NOMINAL_LENGTH_MM, None if noise_mm is None else noise_mm * k
+    )
+    inv = 1.0 / k
+    meas = replace(
+        fm.measurements,
+        **{
+            f.name: _rescaled(getattr(fm.measurements, f.name), inv)
+            for f in fields(fm.measurements)
+        },
+    )
+    ax = fm.axis
+    axis = replace(
+        ax,
+        origin=ax.origin * inv,
+        length_mm=ax.length_mm * inv,
+        heel_centre_xy=ax.heel_centre_xy * inv,
+        second_toe_xy=ax.second_toe_xy * inv,
+        pternion=replace(
+            ax.pternion, value_mm=ax.pternion.value_mm * inv, point=ax.pternion.point * inv
+        ),
+        acropodion=replace(
+            ax.acropodion, value_mm=ax.acropodion.value_mm * inv, point=ax.acropodion.point * inv
+        ),
+    )
+    return FrameMeasurement(meas, axis, fm.coverage, fm.points_foot * inv)
+
+
 def _section_measure(sec: SectionOutline | None, definition: str, noise_mm: float) -> Measurement:
     if sec is None:
         return _unavailable(definition, "too few points in the section")
@@ -521,7 +589,7 @@ def measure_aligned(
     if side == "right":
         pts = pts @ MIRROR_Y
     fl_guess = float(np.ptp(pts[pts[:, 2] <= 0.2 * np.ptp(pts[:, 0]), 0]))
-    return measure_foot_frame(pts, fl_guess).measurements
+    return measure_normalized(pts, fl_guess).measurements
 
 
 def _densify(vertices: NDArray[np.float64], faces: NDArray[np.int64], edge_mm: float = 1.5):

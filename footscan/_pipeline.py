@@ -16,12 +16,12 @@ from footscan._clean import (
     voxel_downsample,
 )
 from footscan._cloud import PointCloud
-from footscan._floor import fit_floor
+from footscan._floor import FloorPlane, floor_candidates
 from footscan._measure import (
     UNAVAILABLE,
     FootMeasurements,
     Measurement,
-    measure_foot_frame,
+    measure_normalized,
 )
 from footscan._quality import COVERAGE_MIN, NOISE_WARN_MM, QualityReport, ratio_checks
 from footscan._sizes import Sizes, SizeTable, sizes_from_measurements
@@ -30,12 +30,13 @@ from footscan.consts import (
     COARSE_VOXEL_MM,
     COMPONENT_RADIUS_MM,
     FINE_VOXEL_MM,
-    FLOOR_BAND_MM,
+    FLOOR_CUT_MM,
     FOOT_LENGTH_RANGE_MM,
     HARD_RATIO_LIMITS,
     LEG_CUT_FRAC,
     MAX_FINE_POINTS,
     MAX_NOISE_MM,
+    NOMINAL_LENGTH_MM,
     SOR_K,
     SOR_STD_RATIO,
 )
@@ -167,46 +168,80 @@ def measure_points(
     # 1. Floor on a coarse grid (fast, bounded memory even for 5 M points).
     coarse = voxel_downsample(pts, COARSE_VOXEL_MM)
     coarse = coarse[statistical_outlier_mask(coarse, SOR_K, SOR_STD_RATIO)]
-    plane = fit_floor(coarse)
-    if plane is None:
+    planes = floor_candidates(coarse)
+    if not planes:
         raise NotAFootError(
             "no floor and no flat sole contact found: the object does not stand like a foot"
         )
+    first_error: NotAFootError | None = None
+    for plane in planes:
+        try:
+            return _measure_on_plane(pts, plane, side, size_table, rounding, n_input, n_nonfinite)
+        except NotAFootError as exc:
+            first_error = first_error or exc
+            if plane.floor_found:
+                break  # a real floor with no foot on it: walls are no better
+    assert first_error is not None
+    raise first_error
+
+
+def _measure_on_plane(
+    pts: NDArray[np.float64],
+    plane: FloorPlane,
+    side: str,
+    size_table: SizeTable | None,
+    rounding: str,
+    n_input: int,
+    n_nonfinite: int,
+) -> ScanResult:
     basis = floor_basis(plane.normal)
     to_floor = _homog(basis, np.array([0.0, 0.0, plane.offset_mm]))
     h = pts @ plane.normal + plane.offset_mm
-    above = pts[h > FLOOR_BAND_MM]
+    above = pts[h > FLOOR_CUT_MM]
     del h
     if above.shape[0] < 100:
         raise NotAFootError("nothing stands above the floor plane: it is flat, not a foot")
 
-    # 2. Fine grid for measuring; the voxel grows when a capture is huge.
+    # 2. First axis on a coarse grid, so that the fine grid is laid out in the foot's own
+    #    frame: a mirrored capture is then voxelised into mirrored cells.
     pf = _apply(to_floor, above)
     del above
-    voxel = FINE_VOXEL_MM
-    fine = voxel_downsample(pf, voxel)
-    while fine.shape[0] > MAX_FINE_POINTS:
-        voxel *= np.sqrt(fine.shape[0] / MAX_FINE_POINTS) * 1.05
-        fine = voxel_downsample(pf, voxel)
-    del pf
-    fine = fine[statistical_outlier_mask(fine, SOR_K, SOR_STD_RATIO)]
-
-    # 3. First axis and a generous leg cut, then the foot component.
-    angle, fl0 = initial_axis(fine)
+    rough = voxel_downsample(pf, COARSE_VOXEL_MM)
+    rough = rough[statistical_outlier_mask(rough, SOR_K, SOR_STD_RATIO)]
+    angle, fl0 = initial_axis(rough)
     if not FOOT_LENGTH_RANGE_MM[0] * 0.8 <= fl0 <= FOOT_LENGTH_RANGE_MM[1] * 1.5:
         raise NotAFootError(f"the object is {fl0:.0f} mm long, not a foot (units?)")
     rot0 = rotation_z(-angle)
-    fine = fine @ rot0.T
-    fine = fine[fine[:, 2] <= LEG_CUT_FRAC * fl0 * 1.3]
+    # Work on the foot scaled to a nominal length: every later rule is then relative to the
+    # foot's size and the result is scale-equivariant (scaled back at the end).
+    k = NOMINAL_LENGTH_MM / fl0
+    pf = (pf @ rot0.T) * k
+    pf = pf[pf[:, 2] <= LEG_CUT_FRAC * NOMINAL_LENGTH_MM * 1.3]
+    if pf.shape[0] < 100:
+        raise NotAFootError("too few points below the ankle")
+
+    # 3. Fine grid for measuring (the voxel grows when a capture is huge), foot component.
+    # Captures of normal size are used as they are (no resampling: a mirrored capture then
+    # gives the mirrored point set exactly); only large ones are voxelised.
+    voxel = FINE_VOXEL_MM
+    fine = pf
+    while fine.shape[0] > MAX_FINE_POINTS:
+        fine = voxel_downsample(pf, voxel, centred=True)
+        voxel *= np.sqrt(fine.shape[0] / MAX_FINE_POINTS) * 1.05
+    del pf
+    radius = max(COMPONENT_RADIUS_MM, 3.0 * _spacing(fine))
+    fine = fine[statistical_outlier_mask(fine, SOR_K, SOR_STD_RATIO)]
     if fine.shape[0] < 100:
         raise NotAFootError("too few points below the ankle")
-    fine = fine[component_mask(fine, max(COMPONENT_RADIUS_MM, 2.5 * voxel))]
+    fine = fine[component_mask(fine, radius)]
     noise = estimate_noise_mm(fine)
-    if noise > MAX_NOISE_MM:
+    if noise / k > MAX_NOISE_MM:
         raise ScanValidationError(
-            f"the scan is too noisy: estimated point noise {noise:.1f} mm (limit {MAX_NOISE_MM} mm)"
+            f"the scan is too noisy: estimated point noise {noise / k:.1f} mm "
+            f"(limit {MAX_NOISE_MM} mm)"
         )
     _, fl1 = initial_axis(fine)
+    noise_mm = noise / k
 
     # 4. Left or right; landmarks are defined on a left foot.
     if side == "auto":
@@ -217,7 +252,7 @@ def measure_points(
     mirror = MIRROR_Y if side_found == "right" else np.eye(3)
     work = fine @ mirror
 
-    fm = measure_foot_frame(work, fl1, noise_mm=noise)
+    fm = measure_normalized(work / k, fl1 / k, noise_mm=noise_mm)
     meas = fm.measurements
     cov = fm.coverage
 
@@ -231,13 +266,6 @@ def measure_points(
     fl = meas.foot_length.value or 0.0
     if not FOOT_LENGTH_RANGE_MM[0] <= fl <= FOOT_LENGTH_RANGE_MM[1]:
         raise NotAFootError(f"foot length {fl:.0f} mm is outside {FOOT_LENGTH_RANGE_MM} mm")
-    ratios, flags = ratio_checks(meas)
-    for key, (lo, hi) in HARD_RATIO_LIMITS.items():
-        r = ratios.get(key)
-        if r is not None and not lo <= r <= hi:
-            raise NotAFootError(
-                f"not a foot: {key.replace('_', ' ')} is {r:.2f} (a foot has {lo}-{hi})"
-            )
     reasons: list[str] = []
     updates: dict[str, Measurement] = {}
     if cov.heel < COVERAGE_MIN or cov.toes < COVERAGE_MIN:
@@ -254,8 +282,29 @@ def measure_points(
         reasons.append(why)
     if updates:
         meas = replace(meas, **updates)
-    if noise > NOISE_WARN_MM:
-        flags.append(f"high point noise {noise:.1f} mm: expect errors above 1.5 mm")
+    ratios, flags = ratio_checks(meas)
+    # The shape gate uses the raw values (a foot whose toes were missed is still a foot, but a
+    # side wall taken for the floor is not), except widths of a side that was not seen.
+    raw_ratios, _ = ratio_checks(fm.measurements)
+    sides_seen = min(cov.medial_side, cov.lateral_side) >= COVERAGE_MIN
+    heel_r = ratios.get("heel_width_to_length")
+    lo_h, hi_h = HARD_RATIO_LIMITS["heel_width_to_length"]
+    if heel_r is not None and not lo_h <= heel_r <= hi_h:
+        # One odd value (holes at the heel station) is not a verdict on the whole shape.
+        why = f"heel width implausible ({heel_r:.2f} x length): heel sides not captured"
+        meas = replace(meas, heel_width=_drop(meas.heel_width, why))
+        ratios.pop("heel_width_to_length")
+        flags = [f for f in flags if not f.startswith("heel_width_to_length")]
+        reasons.append(why)
+    for key in ("breadth_to_length", "ball_girth_to_length"):
+        lo, hi = HARD_RATIO_LIMITS[key]
+        r = raw_ratios.get(key) if sides_seen else ratios.get(key)
+        if r is not None and not lo <= r <= hi:
+            raise NotAFootError(
+                f"not a foot: {key.replace('_', ' ')} is {r:.2f} (a foot has {lo}-{hi})"
+            )
+    if noise_mm > NOISE_WARN_MM:
+        flags.append(f"high point noise {noise_mm:.1f} mm: expect errors above 1.5 mm")
     for region in ("heel", "toes", "medial_side", "lateral_side", "dorsum"):
         if getattr(cov, region) < COVERAGE_MIN:
             flags.append(f"{region.replace('_', ' ')} poorly covered")
@@ -284,7 +333,7 @@ def measure_points(
         n_points_nonfinite=n_nonfinite,
         n_points_foot=int(fm.points_foot.shape[0]),
         point_spacing_mm=spacing,
-        noise_mm=float(noise),
+        noise_mm=float(noise_mm),
         floor_found=plane.floor_found,
         floor_inlier_ratio=plane.inlier_ratio,
         floor_rms_mm=plane.rms_mm,

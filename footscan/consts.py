@@ -18,7 +18,11 @@ __all__ = [
     "SOR_K",
     "SOR_STD_RATIO",
     "FLOOR_THRESHOLD_MM",
+    "FLOOR_CUT_MM",
+    "FLOOR_CUT_MM",
     "FLOOR_BAND_MM",
+    "NOMINAL_LENGTH_MM",
+    "NOMINAL_LENGTH_MM",
     "FLOOR_SUPPORT_MAX_BELOW",
     "COMPONENT_RADIUS_MM",
     "LEG_CUT_FRAC",
@@ -52,9 +56,10 @@ COMPONENT_RADIUS_MM = 5.0  # points closer than this belong to the same surface 
 
 # --- floor ------------------------------------------------------------------------------------
 FLOOR_THRESHOLD_MM = 3.0  # RANSAC inlier distance (doc §4.3: 2-5 mm)
-FLOOR_BAND_MM = (
-    6.0  # everything this close to the floor is floor or floor contact (3 sigma at 2 mm)
-)
+FLOOR_CUT_MM = 5.0  # physical floor removal: 5 sigma of a 1 mm floor noise
+# On the foot normalised to NOMINAL_LENGTH_MM: ignore the lowest 6 mm (floor contact, speckle).
+FLOOR_BAND_MM = 6.0
+NOMINAL_LENGTH_MM = 260.0  # feet are measured scaled to this length, then scaled back
 FLOOR_SUPPORT_MAX_BELOW = 0.03  # a support plane has at most 3 % of points beneath it (outliers)
 
 # --- landmarks (fractions of foot length FL, measured from the pternion) ----------------------
