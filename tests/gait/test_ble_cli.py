@@ -154,3 +154,24 @@ def test_upload_errors(tmp_path, storefront):
         upload_session(path, "ftp://x", "t")
     with pytest.raises(UploadError, match="no session file"):
         upload_session(tmp_path / "nope", storefront, "t")
+
+
+def test_example_virtual_insoles(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "virtual_insoles.py"
+    res = subprocess.run(
+        [sys.executable, str(example), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert res.returncode == 0, res.stderr
+    assert "left: " in res.stdout and "1 disconnects" in res.stdout
+    (gap,) = [ln for ln in res.stdout.splitlines() if ln.startswith("gap: left ")]
+    # The drop is at 12 s of the left insole's clock; the feet are aligned to a few samples.
+    assert 11.9 <= float(gap.split()[2].split("-")[0]) <= 12.2
+    assert (tmp_path / "virtual.gaitsession").exists()
