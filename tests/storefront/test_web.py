@@ -101,7 +101,7 @@ def test_three_whitelist_serves_modules_from_node_modules(client):
         if not rel.startswith("examples/"):
             continue
         text = (REPO / "node_modules" / "three" / rel).read_text()
-        for spec in re.findall(r"from\s+'([^']+)'", text):
+        for spec in re.findall(r"^(?:import|export)\b[^;]*?\bfrom\s+'([^']+)';", text, re.M | re.S):
             if spec == "three":
                 continue
             if spec.startswith("three/addons/"):
