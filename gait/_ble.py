@@ -412,6 +412,11 @@ class InsoleConnection:
         """Stop reconnecting, unsubscribe and disconnect."""
         self._stopping.set()
         if self._task is not None:
+            # The supervisor notices the stop between attempts; a connect in progress is
+            # given a moment to finish, then cancelled.
+            done, _ = await asyncio.wait({self._task}, timeout=2.0)
+            if not done:
+                self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         client, self._client = self._client, None

@@ -122,9 +122,9 @@ async def test_pause_and_resume_via_the_control_characteristic(world, run_8):
         await client.start_notify(PRESSURE_CHAR_UUID, on)
         await asyncio.sleep(0.2)
         await client.write_gatt_char(CONTROL_CHAR_UUID, bytes([ControlCommand.PAUSE]), True)
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.2)  # notifications already in flight still arrive
         paused_at = n
-        await asyncio.sleep(0.2)
+        await asyncio.sleep(0.3)
         assert n == paused_at > 0
         await client.write_gatt_char(CONTROL_CHAR_UUID, bytes([ControlCommand.RESUME]), True)
         await asyncio.sleep(0.2)
