@@ -53,13 +53,13 @@ export class ShopBuilding {
     // Shop window: warm, emissive, so the building reads as lit from inside.
     const glass = new THREE.Mesh(
       new THREE.PlaneGeometry(width * 0.42, 2.4),
-      new THREE.MeshStandardMaterial({ color: '#2a2f38', emissive: WINDOW_GLOW, emissiveIntensity: 0.85, roughness: 0.2 }),
+      new THREE.MeshStandardMaterial({ color: "#2a2f38", emissive: WINDOW_GLOW, emissiveIntensity: 0.5, roughness: 0.2 }),
     );
     glass.position.set(front, 1.7, -width * 0.22);
     glass.rotation.y = Math.PI / 2;
     g.add(glass);
     this.pickables.push(glass);
-    this.windowAnchor = new THREE.Vector3(front - 0.5, 0.95, -width * 0.22);
+    this.windowAnchor = new THREE.Vector3(front + 0.22, 0.51, -width * 0.22);
 
     const sill = new THREE.Mesh(
       new THREE.BoxGeometry(0.8, 0.12, width * 0.44),
@@ -81,20 +81,20 @@ export class ShopBuilding {
       new THREE.BoxGeometry(1.4, 0.12, width * 0.9),
       new THREE.MeshStandardMaterial({ color: base, roughness: 0.6 }),
     );
-    awning.position.set(front + 0.7, 3.2, 0);
+    awning.position.set(front + 0.7, 2.95, 0);
     awning.rotation.z = -0.18;
     g.add(awning);
 
     // Upper-floor windows, some lit.
     const lit = new THREE.MeshStandardMaterial({ color: '#333', emissive: WINDOW_GLOW, emissiveIntensity: 0.6 });
     const dark = new THREE.MeshStandardMaterial({ color: '#3b4452', roughness: 0.3 });
-    const rows = Math.max(1, Math.floor((height - 5) / 2.2));
+    const rows = Math.max(1, Math.floor((height - 6.3) / 2.2));
     const winGeo = new THREE.PlaneGeometry(1.1, 1.3);
     for (let r = 0; r < rows; r++) {
       for (let c = 0; c < 3; c++) {
         const seed = (this.shop.id.length * 7 + r * 3 + c * 5) % 4;
         const w = new THREE.Mesh(winGeo, seed === 0 ? dark : lit);
-        w.position.set(front, 5.6 + r * 2.2, (c - 1) * width * 0.3);
+        w.position.set(front, 6.9 + r * 2.2, (c - 1) * width * 0.3);
         w.rotation.y = Math.PI / 2;
         g.add(w);
       }
@@ -106,7 +106,7 @@ export class ShopBuilding {
       new THREE.PlaneGeometry(width * 0.86, width * 0.86 / 4),
       new THREE.MeshBasicMaterial({ map: signTex, toneMapped: false }),
     );
-    sign.position.set(front + 0.06, 4.35, 0);
+    sign.position.set(front + 0.06, 4.75, 0);
     sign.rotation.y = Math.PI / 2;
     sign.name = 'sign:' + this.shop.id;
     g.add(sign);
@@ -114,7 +114,7 @@ export class ShopBuilding {
 
     // One light per shop washing the facade; a few point lights stay cheap in SwiftShader.
     const light = new THREE.PointLight(WINDOW_GLOW, 18, 14, 1.6);
-    light.position.set(front + 3, 3.6, 0);
+    light.position.set(front + 3, 4.2, 0);
     g.add(light);
 
     for (const m of this.pickables) m.userData.shopId = this.shop.id;
@@ -123,8 +123,8 @@ export class ShopBuilding {
   /** Put a loaded shoe model in the shop window (called after the first frame). */
   showInWindow(object) {
     object.position.copy(this.windowAnchor);
-    object.rotation.y = Math.PI / 2 + 0.5;
-    object.scale.setScalar(2.2);
+    object.rotation.y = -0.6;
+    object.scale.setScalar(3);
     object.traverse((o) => { o.userData.shopId = this.shop.id; });
     this.group.add(object);
   }

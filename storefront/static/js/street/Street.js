@@ -28,7 +28,7 @@ export function layoutShops(shops) {
       along = -counters[side]++ * SLOT_M - (side > 0 ? SLOT_M / 2 : 0) - 6;
     }
     const x = side * (ROAD_HALF_M + PAVEMENT_M);
-    const height = 8 + ((shop.id.length * 13) % 4);
+    const height = 10 + ((shop.id.length * 13) % 4);
     return { shop, place: { x, z: along, side, width: 12, depth: 10, height } };
   });
 }
@@ -153,8 +153,8 @@ export class Street {
     if (!b) return;
     const { x, z, side } = b.place;
     // Face the facade: left shops are at -X (yaw -90°), right shops at +X (yaw +90°).
-    this.controls.teleport(x - side * 5.5, z, side * Math.PI / 2);
-    this.controls.pitch = 0.12;
+    this.controls.teleport(x - side * 8.5, z, side * Math.PI / 2);
+    this.controls.pitch = 0.16;
     this.requestRender();
   }
 
