@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, jsonify, request, send_from_directory
@@ -133,6 +134,15 @@ def _rec_cache() -> services.LruCache | None:
     return cache
 
 
+def _offsets_version() -> object:
+    """The learned-offsets version, re-read at most every 2 s per process (offsets change rarely)."""
+    now = time.monotonic()
+    state = current_app.extensions.setdefault("shoestreet_offsets_version", [None, 0.0])
+    if state[0] is None or now - state[1] > 2.0:
+        state[0], state[1] = services.offsets_version(db.session), now
+    return state[0]
+
+
 def _user_ids() -> tuple[int, bool]:
     user = current_user()
     return user.id, user.role == "admin"
@@ -179,10 +189,10 @@ def recommendations():
         scan_id,
         gait_id,
         tuple(sorted(prefs.items())),
-        services.offsets_version(db.session),
+        _offsets_version(),
     )
-    body = cache.get(key) if cache else None
-    if body is None:
+    payload = cache.get(key) if cache else None
+    if payload is None:
         top_n = prefs.pop("top_n", 10)
         recs = recommend(
             foot,
@@ -197,6 +207,8 @@ def recommendations():
             "gait": gait_id,
             "recommendations": [r.to_dict() for r in recs],
         }
+        # Cache the encoded bytes: serialising the body costs as much as the lookups.
+        payload = current_app.json.dumps(body).encode()
         if cache:
-            cache.put(key, body)
-    return jsonify(body)
+            cache.put(key, payload)
+    return Response(payload, mimetype="application/json")
