@@ -56,7 +56,7 @@ async def bench_ten_minutes(tmp: Path, minutes: float) -> Path:
     seconds = 60.0 * minutes
     signals = synthetic_signals("walking", seconds, 16, 100.0, seed=11)
     res = await simulate_session(
-        tmp / "ten.gaitsession", signals, speed=60.0,
+        tmp / "ten.gsn", signals, speed=60.0,
         faults={"left": FaultPlan(drop_link_at_s=(seconds / 2,))},
     )  # fmt: skip
     t = time.perf_counter()
@@ -84,7 +84,7 @@ async def bench_reconnects(tmp: Path, drops: int) -> None:
     seconds = 2.0 * drops + 2.0
     signals = synthetic_signals("walking", seconds, 16, 100.0, seed=5)
     faults = {"left": FaultPlan(drop_link_at_s=tuple(1.0 + 2.0 * i for i in range(drops)))}
-    res = await simulate_session(tmp / "rc.gaitsession", {"left": signals["left"]}, faults=faults)
+    res = await simulate_session(tmp / "rc.gsn", {"left": signals["left"]}, faults=faults)
     lat = res.summary.stats["left"].reconnect_s
     rec = read_session(res.summary.path)
     gap_s = [g["end_s"] - g["start_s"] for g in rec.meta["gaps"]]
@@ -96,7 +96,7 @@ async def bench_reconnects(tmp: Path, drops: int) -> None:
 async def bench_cpu(tmp: Path, seconds: float) -> None:
     signals = synthetic_signals("walking", seconds, 16, 100.0, seed=6)
     c0, t0 = time.process_time(), time.perf_counter()
-    res = await simulate_session(tmp / "cpu.gaitsession", signals)
+    res = await simulate_session(tmp / "cpu.gsn", signals)
     cpu, wall = time.process_time() - c0, time.perf_counter() - t0
     print(f"real-time streaming of 2 insoles for {seconds:g} s: process CPU {cpu:.2f} s over "
           f"{wall:.1f} s wall = {100 * cpu / wall:.1f} % of one core (insoles + stack + client)")  # fmt: skip

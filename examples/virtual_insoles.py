@@ -22,7 +22,7 @@ async def record(out: Path) -> Path:
     """Run the simulation and return the session file."""
     signals = gait.synthetic_signals("walking", 30.0, n_sensors=16, seed=4)
     result = await gait.simulate_session(
-        out / "virtual.gaitsession",
+        out / "virtual.gsn",
         signals,
         speed=10.0,
         faults={"left": gait.FaultPlan(drop_link_at_s=(12.0,))},

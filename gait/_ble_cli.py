@@ -32,7 +32,7 @@ _ACTIVITIES = ("walking", "running", "standing", "sitting", "mixed")
 
 
 def _default_out(prefix: str) -> Path:
-    return Path(f"{prefix}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.gaitsession")
+    return Path(f"{prefix}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.gsn")
 
 
 def _check_out(out: str | None, prefix: str) -> Path:
@@ -152,7 +152,7 @@ def add_ble_commands(subparsers: argparse._SubParsersAction) -> None:
     """Register ``record`` and ``simulate`` on the ``gait`` parser."""
     p = subparsers.add_parser("record", help="record a session from real insoles over BLE")
     p.add_argument("--seconds", type=float, default=None, help="stop after N s (default: Ctrl-C)")
-    p.add_argument("--out", help="session file (default: gait-record-<UTC time>.gaitsession)")
+    p.add_argument("--out", help="session file (default: gait-record-<UTC time>.gsn)")
     p.add_argument(
         "--sides", choices=("both", "left", "right"), default="both", help="insoles to use"
     )
@@ -166,7 +166,7 @@ def add_ble_commands(subparsers: argparse._SubParsersAction) -> None:
     )
     s.add_argument("--seconds", type=float, default=30.0, help="simulated duration (default 30)")
     s.add_argument("--activity", choices=_ACTIVITIES, default="walking")
-    s.add_argument("--out", help="session file (default: gait-simulate-<UTC time>.gaitsession)")
+    s.add_argument("--out", help="session file (default: gait-simulate-<UTC time>.gsn)")
     s.add_argument("--drop-at", type=float, default=None, metavar="S",
                    help="drop the left insole's link at S simulated seconds")  # fmt: skip
     s.add_argument("--speed", type=float, default=1.0,

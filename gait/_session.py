@@ -49,7 +49,7 @@ __all__ = [
     "read_session",
 ]
 
-SESSION_SUFFIX = ".gaitsession"
+SESSION_SUFFIX = ".gsn"
 _MAGIC = b"GAITSESS"
 _FORMAT_VERSION = 1
 _FILE_HEADER = struct.Struct("<8sHI")

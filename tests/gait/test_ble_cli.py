@@ -15,7 +15,7 @@ from gait.cli import main
 
 
 def test_simulate_writes_a_session_that_analyze_reads(tmp_path, capsys):
-    out = tmp_path / "sim.gaitsession"
+    out = tmp_path / "sim.gsn"
     rc = main(["simulate", "--seconds", "12", "--speed", "10", "--drop-at", "5", "--out", str(out)])
     assert rc == 0
     text = capsys.readouterr().out
@@ -34,7 +34,7 @@ def test_simulate_replays_a_recording(tmp_path, capsys, shared_data):
     src = shared_data / "gaitpdb" / "GaCo01_01.txt"
     if not src.exists():
         pytest.skip("gaitpdb data not available")
-    out = tmp_path / "rep.gaitsession"
+    out = tmp_path / "rep.gsn"
     assert main(["simulate", "--replay", str(src), "--seconds", "8", "--speed", "8",
                  "--out", str(out)]) == 0  # fmt: skip
     rec = read_session(out)
@@ -49,7 +49,7 @@ def test_simulate_replays_a_recording(tmp_path, capsys, shared_data):
         (["simulate", "--seconds", "nan"], "--seconds must be a positive number"),
         (["simulate", "--seconds", "10", "--drop-at", "12"], "--drop-at must fall inside"),
         (["simulate", "--speed", "0"], "--speed must be a positive number"),
-        (["simulate", "--out", "/nonexistent/dir/x.gaitsession"], "does not exist"),
+        (["simulate", "--out", "/nonexistent/dir/x.gsn"], "does not exist"),
         (["record", "--upload", "http://localhost:1"], "--upload and --token go together"),
         (["record", "--seconds", "0"], "--seconds must be a positive number"),
     ],
@@ -62,7 +62,7 @@ def test_bad_input_exits_2_with_one_line(argv, message, capsys):
 
 def test_record_without_insoles_fails_cleanly(tmp_path, capsys):
     """On a machine without a Bluetooth adapter (or without insoles nearby): exit 2, no file."""
-    out = tmp_path / "rec.gaitsession"
+    out = tmp_path / "rec.gsn"
     rc = main(["record", "--seconds", "1", "--scan-timeout", "0.5", "--out", str(out)])
     assert rc == 2
     err = capsys.readouterr().err
@@ -134,17 +134,17 @@ def storefront():
 
 
 def test_upload_resumes_after_a_failed_chunk(tmp_path, storefront):
-    path = tmp_path / "s.gaitsession"
+    path = tmp_path / "s.gsn"
     data = bytes(range(256)) * 100
     path.write_bytes(data)
     ans = upload_session(path, storefront, "s3cret", chunk_bytes=4096)
     assert ans == {"id": "g1", "bytes": len(data)}
     assert _FakeStorefront.store["data"] == data and _FakeStorefront.store["failed"]
-    assert _FakeStorefront.store["filename"] == "s.gaitsession"
+    assert _FakeStorefront.store["filename"] == "s.gsn"
 
 
 def test_upload_errors(tmp_path, storefront):
-    path = tmp_path / "s.gaitsession"
+    path = tmp_path / "s.gsn"
     path.write_bytes(b"x")
     with pytest.raises(UploadError, match="HTTP 401 bad token"):
         upload_session(path, storefront, "wrong")
@@ -174,4 +174,4 @@ def test_example_virtual_insoles(tmp_path):
     (gap,) = [ln for ln in res.stdout.splitlines() if ln.startswith("gap: left ")]
     # The drop is at 12 s of the left insole's clock; the feet are aligned to a few samples.
     assert 11.9 <= float(gap.split()[2].split("-")[0]) <= 12.2
-    assert (tmp_path / "virtual.gaitsession").exists()
+    assert (tmp_path / "virtual.gsn").exists()

@@ -45,7 +45,7 @@ def _check_exact(rec, side, signal, stats, shift=None):
 
 async def test_two_insoles_stream_every_sample(tmp_path, walk_20s):
     res = await simulate_session(
-        tmp_path / "a.gaitsession", walk_20s, speed=20.0, seq_start={"left": 65000, "right": 7}
+        tmp_path / "a.gsn", walk_20s, speed=20.0, seq_start={"left": 65000, "right": 7}
     )
     rec = read_session(res.summary.path)
     for side in ("left", "right"):
@@ -59,7 +59,7 @@ async def test_two_insoles_stream_every_sample(tmp_path, walk_20s):
         assert link.callbacks_per_connection == st.notifications_per_connection
     assert rec.meta["gaps"] == [] and rec.meta["duplicate_samples"] == {"left": 0, "right": 0}
     assert rec.meta["counter_resets"] == {"left": 0, "right": 0}  # the left counter wrapped
-    assert not (tmp_path / "a.gaitsession.partial").exists()
+    assert not (tmp_path / "a.gsn.partial").exists()
 
 
 async def test_real_time_feet_are_aligned_within_one_sample(tmp_path, walk_20s):
@@ -68,7 +68,7 @@ async def test_real_time_feet_are_aligned_within_one_sample(tmp_path, walk_20s):
         s: InsoleSignal(v.counts[:300], None, v.sensor_xy_mm, v.force_lsb_mn)
         for s, v in walk_20s.items()
     }
-    res = await simulate_session(tmp_path / "rt.gaitsession", signals, speed=1.0)
+    res = await simulate_session(tmp_path / "rt.gsn", signals, speed=1.0)
     rec = read_session(res.summary.path)
     first = {s: int(np.flatnonzero(f.valid)[0]) for s, f in rec.feet.items()}
     # Both insoles start measuring at the same instant (start_together).
@@ -78,7 +78,7 @@ async def test_real_time_feet_are_aligned_within_one_sample(tmp_path, walk_20s):
 
 async def test_dropped_link_mid_walk_is_recovered_and_the_gap_reported(tmp_path, walk_20s):
     faults = {"left": FaultPlan(drop_link_at_s=(8.0,))}
-    res = await simulate_session(tmp_path / "d.gaitsession", walk_20s, speed=10.0, faults=faults)
+    res = await simulate_session(tmp_path / "d.gsn", walk_20s, speed=10.0, faults=faults)
     left, link = res.insoles["left"], res.summary.stats["left"]
     assert left.drops == 1 and link.disconnects == 1
     assert len(link.reconnect_s) == 1 and link.reconnect_s[0] < 5.0
@@ -102,7 +102,7 @@ async def test_dropped_link_mid_walk_is_recovered_and_the_gap_reported(tmp_path,
 async def test_repeated_drops_resubscribe_exactly_once_each(tmp_path, walk_20s):
     faults = {"right": FaultPlan(drop_link_at_s=(4.0, 8.0, 12.0))}
     res = await simulate_session(
-        tmp_path / "r.gaitsession",
+        tmp_path / "r.gsn",
         {"right": walk_20s["right"]},
         speed=10.0,
         faults=faults,
@@ -121,7 +121,7 @@ async def test_repeated_drops_resubscribe_exactly_once_each(tmp_path, walk_20s):
 
 async def test_lost_packets_become_nan_gaps(tmp_path, walk_20s):
     faults = {"left": FaultPlan(skip_at_s=((3.0, 7), (11.5, 1)))}
-    res = await simulate_session(tmp_path / "l.gaitsession", walk_20s, speed=20.0, faults=faults)
+    res = await simulate_session(tmp_path / "l.gsn", walk_20s, speed=20.0, faults=faults)
     rec = read_session(res.summary.path)
     first = _check_exact(rec, "left", walk_20s["left"], res.insoles["left"])
     gaps = [(g["start_s"] - first / FS, g["n_samples"]) for g in rec.meta["gaps"]]
@@ -132,7 +132,7 @@ async def test_lost_packets_become_nan_gaps(tmp_path, walk_20s):
 
 async def test_duplicated_notifications_are_dropped_and_counted(tmp_path, walk_20s):
     faults = {"right": FaultPlan(duplicate_every=5)}
-    res = await simulate_session(tmp_path / "u.gaitsession", walk_20s, speed=20.0, faults=faults)
+    res = await simulate_session(tmp_path / "u.gsn", walk_20s, speed=20.0, faults=faults)
     st, link = res.insoles["right"], res.summary.stats["right"]
     assert st.duplicates_sent > 10
     rec = read_session(res.summary.path)
@@ -143,7 +143,7 @@ async def test_duplicated_notifications_are_dropped_and_counted(tmp_path, walk_2
 
 async def test_a_peripheral_sending_garbage_does_not_break_the_client(tmp_path, walk_20s):
     faults = {"left": FaultPlan(garbage_every=3, corrupt_every=7, seed=1)}
-    res = await simulate_session(tmp_path / "g.gaitsession", walk_20s, speed=20.0, faults=faults)
+    res = await simulate_session(tmp_path / "g.gsn", walk_20s, speed=20.0, faults=faults)
     st, link = res.insoles["left"], res.summary.stats["left"]
     assert st.garbage_sent > 0 and st.corrupted_sent > 0
     rec = read_session(res.summary.path)
@@ -167,7 +167,7 @@ async def test_live_frames_are_timed_by_the_device_counter(tmp_path, walk_20s):
     task = asyncio.create_task(consume())
     signals = {"left": walk_20s["left"]}
     res = await simulate_session(
-        tmp_path / "f.gaitsession", signals, speed=20.0, frames=frames, seq_start={"left": 65530}
+        tmp_path / "f.gsn", signals, speed=20.0, frames=frames, seq_start={"left": 65530}
     )
     await task
     assert len(got) == res.insoles["left"].samples_sent == 2000
@@ -190,7 +190,7 @@ async def test_streaming_analyser_fed_by_the_ble_client(tmp_path, walk_20s):
 
     task = asyncio.create_task(consume())
     faults = {"left": FaultPlan(drop_link_at_s=(10.0,))}
-    await simulate_session(tmp_path / "s.gaitsession", walk_20s, speed=10.0, faults=faults,
+    await simulate_session(tmp_path / "s.gsn", walk_20s, speed=10.0, faults=faults,
                            frames=frames)  # fmt: skip
     await task
     strides = [e for e in events if e.kind == "stride"]
@@ -210,7 +210,7 @@ async def test_ten_minutes_of_two_insoles_with_a_forced_disconnect(tmp_path):
     signals = synthetic_signals("walking", 600.0, 16, FS, seed=11)
     faults = {"left": FaultPlan(drop_link_at_s=(300.0,))}
     res = await simulate_session(
-        tmp_path / "ten.gaitsession", signals, speed=60.0, faults=faults,
+        tmp_path / "ten.gsn", signals, speed=60.0, faults=faults,
         seq_start={"left": 60_000, "right": 1},
     )  # fmt: skip
     rec = read_session(res.summary.path)
@@ -253,7 +253,7 @@ async def test_scan_timeout_and_missing_side(tmp_path, walk_20s):
         assert [d.name for d in found] == ["SSInsL"]
         with pytest.raises(InsoleNotFoundError) as err:
             await record_session(
-                tmp_path / "x.gaitsession", duration_s=1.0, backend=backend, scan_timeout_s=0.5
+                tmp_path / "x.gsn", duration_s=1.0, backend=backend, scan_timeout_s=0.5
             )
         assert err.value.reason is NotFoundReason.SIDE_MISSING
         assert not list(tmp_path.iterdir())  # nothing half-written
@@ -280,7 +280,7 @@ async def test_platform_backend_can_be_patched_instead_of_passed(tmp_path, monke
     await ins.start()
     try:
         summary = await record_session(
-            tmp_path / "p.gaitsession", duration_s=1.0, sides=("right",), scan_timeout_s=2.0
+            tmp_path / "p.gsn", duration_s=1.0, sides=("right",), scan_timeout_s=2.0
         )
     finally:
         await ins.stop()

@@ -59,8 +59,8 @@ def _write(path, n=600, skip=(), dup=(), garbage=(), right_delay_s=0.0, imu=Fals
 
 
 def test_round_trip_exact_values(tmp_path):
-    p = _write(tmp_path / "s.gaitsession")
-    assert p.exists() and not (tmp_path / "s.gaitsession.partial").exists()
+    p = _write(tmp_path / "s.gsn")
+    assert p.exists() and not (tmp_path / "s.gsn.partial").exists()
     assert stat.S_IMODE(os.stat(p).st_mode) == 0o600
     rec = read_session(p)
     assert rec.format == "session" and rec.sampling_rate_hz == FS
@@ -78,7 +78,7 @@ def test_round_trip_exact_values(tmp_path):
 
 def test_lost_duplicated_and_garbage_packets_are_reported_not_hidden(tmp_path):
     p = _write(
-        tmp_path / "s.gaitsession",
+        tmp_path / "s.gsn",
         skip=set(range(200, 230)) | {400},
         dup={10, 11, 500},
         garbage={5, 6},
@@ -100,7 +100,7 @@ def test_lost_duplicated_and_garbage_packets_are_reported_not_hidden(tmp_path):
 
 
 def test_feet_are_aligned_by_arrival_offset(tmp_path):
-    p = _write(tmp_path / "s.gaitsession", right_delay_s=0.25)
+    p = _write(tmp_path / "s.gsn", right_delay_s=0.25)
     rec = read_session(p)
     assert rec.meta["clock_offset_s"]["right"] == pytest.approx(0.25, abs=1e-6)
     assert not rec.right.valid[:25].any() and rec.right.valid[25:].all()
@@ -109,13 +109,13 @@ def test_feet_are_aligned_by_arrival_offset(tmp_path):
 
 
 def test_imu_is_scaled_to_si_units(tmp_path):
-    rec = read_session(_write(tmp_path / "s.gaitsession", n=50, imu=True))
+    rec = read_session(_write(tmp_path / "s.gsn", n=50, imu=True))
     np.testing.assert_allclose(rec.left.imu[0, :3], [8 * 9.80665, 0, -8 * 9.80665])
     assert rec.left.imu[0, 3] == pytest.approx(100 * 2000 / 32768)
 
 
 def test_crash_leaves_a_readable_partial_file(tmp_path):
-    partial = _write(tmp_path / "s.gaitsession", close=False)
+    partial = _write(tmp_path / "s.gsn", close=False)
     assert partial.name.endswith(".partial")
     # Simulate a crash in the middle of the last record.
     data = partial.read_bytes()
@@ -126,7 +126,7 @@ def test_crash_leaves_a_readable_partial_file(tmp_path):
 
 
 def test_corrupt_record_is_skipped_and_counted(tmp_path):
-    p = _write(tmp_path / "s.gaitsession", n=100)
+    p = _write(tmp_path / "s.gsn", n=100)
     data = bytearray(p.read_bytes())
     _, records, _ = iter_session_records(p)
     # Flip a byte inside the payload of some notification in the middle.
@@ -141,7 +141,7 @@ def test_corrupt_record_is_skipped_and_counted(tmp_path):
 
 
 def test_one_foot_session(tmp_path):
-    w = SessionWriter(tmp_path / "one.gaitsession")
+    w = SessionWriter(tmp_path / "one.gsn")
     w.write_device("right", address="BB", info=bytes(_info(Side.RIGHT)), layout=None)
     for k in range(10):
         w.write_notification("right", _packet(k), k * 10_000_000)
@@ -162,7 +162,7 @@ def test_one_foot_session(tmp_path):
     ],
 )
 def test_bad_files_raise_clear_errors(tmp_path, content, message):
-    p = tmp_path / "bad.gaitsession"
+    p = tmp_path / "bad.gsn"
     if content is not None:
         p.write_bytes(content)
     with pytest.raises(RecordingReadError, match=message):
@@ -170,11 +170,11 @@ def test_bad_files_raise_clear_errors(tmp_path, content, message):
 
 
 def test_session_without_samples_or_devices(tmp_path):
-    w = SessionWriter(tmp_path / "empty.gaitsession")
+    w = SessionWriter(tmp_path / "empty.gsn")
     p = w.close()
     with pytest.raises(RecordingReadError, match="no insole"):
         read_session(p)
-    w = SessionWriter(tmp_path / "nodata.gaitsession")
+    w = SessionWriter(tmp_path / "nodata.gsn")
     w.write_device("left", address="AA", info=bytes(_info(Side.LEFT)), layout=None)
     w.write_notification("left", b"junk")
     with pytest.raises(RecordingReadError, match="no valid pressure sample"):
@@ -183,14 +183,14 @@ def test_session_without_samples_or_devices(tmp_path):
 
 def test_writer_refuses_missing_directory(tmp_path):
     with pytest.raises(RecordingReadError, match="no directory"):
-        SessionWriter(tmp_path / "nope" / "s.gaitsession")
+        SessionWriter(tmp_path / "nope" / "s.gsn")
 
 
 def test_sessions_from_another_decoder_use_the_generic_path(tmp_path):
     """A FAU InsoleSensor stream: 15-bit counter, no timestamp, 200 Hz, 3 cells + IMU."""
     import struct
 
-    w = SessionWriter(tmp_path / "fau.gaitsession")
+    w = SessionWriter(tmp_path / "fau.gsn")
     info = InsoleInfo(Side.LEFT, 0, 3, 200.0, has_imu=True)
     w.write_device("left", address="CC", info=bytes(info), layout=None, decoder="fau-insole")
     k = 0
@@ -214,7 +214,7 @@ def test_sessions_from_another_decoder_use_the_generic_path(tmp_path):
 async def test_replay_source_skips_lost_samples_and_interleaves(tmp_path):
     from gait._sources import InsoleSource, ReplayInsoleSource
 
-    rec = read_session(_write(tmp_path / "s.gaitsession", n=50, skip=set(range(10, 20))))
+    rec = read_session(_write(tmp_path / "s.gsn", n=50, skip=set(range(10, 20))))
     src = ReplayInsoleSource(rec)
     assert isinstance(src, InsoleSource)
     frames = [f async for f in src]
