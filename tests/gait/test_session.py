@@ -223,3 +223,16 @@ async def test_replay_source_skips_lost_samples_and_interleaves(tmp_path):
     assert [f.index for f in left[9:11]] == [9, 20]
     assert frames[0].side == "left" and frames[1].side == "right" and frames[1].t_s == 0.0
     np.testing.assert_array_equal(left[0].values, rec.left.values[0])
+
+
+def test_out_of_order_notifications_are_put_back_in_order(tmp_path):
+    w = SessionWriter(tmp_path / "ooo.gsn")
+    w.write_device("left", address="AA", info=bytes(_info(Side.LEFT)), layout=None)
+    order = list(range(100))
+    order[40], order[41], order[42] = order[42], order[40], order[41]  # 42 overtakes 40, 41
+    for j, k in enumerate(order):
+        w.write_notification("left", _packet(k), int(j * 1e7))
+    rec = read_session(w.close())
+    expected = np.array([[(k * 7 + i) % 4000 for i in range(16)] for k in range(100)]) * 0.1
+    np.testing.assert_allclose(rec.left.values, expected)
+    assert rec.meta["gaps"] == [] and rec.meta["duplicate_samples"]["left"] == 0
