@@ -1,8 +1,10 @@
 """The BLE client for our insoles, on bleak's portable API (Linux, macOS, Windows).
 
-This is the only module that imports bleak, and it does so lazily. It never imports bumble:
-tests and ``gait simulate`` pass the bumble backend classes through ``backend=`` (bleak's
-documented injection point), so the code path under test is the production one.
+This is the only production module that imports bleak, and it does so lazily (the bumble test
+backend in :mod:`gait._bumble_backend` subclasses bleak's backend base classes, as any bleak
+backend must). It never imports bumble: tests and ``gait simulate`` pass the bumble backend
+classes through ``backend=`` (bleak's documented injection point), so the code path under test
+is the production one.
 
 Behaviour (see ``docs/gatt-profile.md``):
 
@@ -206,7 +208,8 @@ async def scan_insoles(timeout_s: float = 10.0, count: int = 2, backend: Any = N
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(enough.wait(), timeout_s)
     except (BleakError, OSError) as err:
-        raise InsoleNotFoundError(NotFoundReason.NO_ADAPTER, str(err)) from err
+        detail = f"the Bluetooth stack is unreachable ({type(err).__name__}: {err})"
+        raise InsoleNotFoundError(NotFoundReason.NO_ADAPTER, detail) from err
     if not found:
         raise InsoleNotFoundError(NotFoundReason.TIMEOUT, f"{timeout_s:g} s")
     return list(found.values())
