@@ -202,14 +202,25 @@ def test_manufacturer_dashboard_shows_suppressed_cells(probe, live_server):
         )
     ]
     assert released and min(released) >= 10, released
-    assert probe.page.locator("[data-chart] rect.suppressed-cell").count() > 0
     left_after = float(probe.page.get_attribute("#mfr-budget", "data-left"))
     assert left_after == pytest.approx(left_before - 0.25, abs=1e-6)
+    probe.shot("manufacturer")
+    # One dimension: a bar chart whose suppressed bars are hatched and labelled.
+    probe.page.evaluate("window.__released = false")
+    probe.page.select_option("#mfr-group", "length_bin")
+    probe.page.click("#mfr-query button[type=submit]")
+    probe.page.wait_for_function("window.__released === true")
+    assert probe.page.locator("[data-chart] rect.suppressed-cell").count() > 0
+    bars = probe.page.locator("[data-chart] rect[data-value]").evaluate_all(
+        "rs => rs.map(r => +r.dataset.value)"
+    )
+    assert bars and min(bars) >= 10, bars
+    assert probe.page.locator("[data-chart] text", has_text="suppressed").count() > 0
     with probe.page.expect_download() as dl:
         probe.page.click("#mfr-csv")
     csv_text = open(dl.value.path(), encoding="utf-8").read()
-    assert csv_text.splitlines()[0] == "length_bin,width,count,suppressed"
-    probe.shot("manufacturer")
+    assert csv_text.splitlines()[0] == "length_bin,count,suppressed"
+    probe.shot("manufacturer-bars")
 
 
 def test_no_webgl_list_has_fit_information(browser, live_server, probe):
