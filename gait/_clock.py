@@ -23,6 +23,7 @@ __all__ = [
     "build_timeline",
     "find_gaps",
     "host_clock_fit",
+    "start_anchor",
     "align_starts",
     "CounterTracker",
 ]
@@ -152,6 +153,10 @@ _MIN_RATE_FIT_S = 30.0
 #: to catch low-latency arrivals (~100 notifications of a real insole), short enough that a
 #: rate that is not constant (a faster than real time simulation) bends the fit little.
 _OFFSET_WINDOW_S = 2.0
+#: Device seconds over which the start of a foot is anchored to the host clock.
+_ANCHOR_WINDOW_S = 0.5
+#: Largest believable host/device rate error (crystals are off by ~1e-5).
+_PLAUSIBLE_DRIFT = 0.05
 
 
 def host_clock_fit(
@@ -202,6 +207,51 @@ def host_clock_fit(
     return rate, float(np.min(host[early] - rate * t_dev[early]))
 
 
+def start_anchor(
+    index: ArrayLike, host_s: ArrayLike, sampling_rate_hz: float
+) -> tuple[float, float]:
+    """Host time of the first device sample, for aligning feet that have separate clocks.
+
+    The lower envelope of ``host - rate * device_time`` over the first 0.5 device seconds,
+    where the rate is the nominal 1 unless the local slope of the envelope (per-chunk minima)
+    is physically impossible for a crystal (off by more than 5 %), which happens only when the
+    source runs faster than real time (the simulator); then the local slope is used, so the
+    anchor does not slide to the end of the window.
+
+    Parameters
+    ----------
+    index : (n,) int
+        Sample indices.
+    host_s : (n,) float
+        Arrival times.
+    sampling_rate_hz : float
+
+    Returns
+    -------
+    offset_s : float
+        Host time of device time 0.
+    start_rate : float
+        Host seconds per device second used (1.0 for a real-time source).
+    """
+    t_dev = np.asarray(index, dtype=np.float64) / sampling_rate_hz
+    host = np.asarray(host_s, dtype=np.float64)
+    win = t_dev <= t_dev.min() + _ANCHOR_WINDOW_S
+    t_w, h_w = t_dev[win], host[win]
+    rate = 1.0
+    if t_w.size >= 16 and np.ptp(t_w) > 0:
+        order = np.argsort(t_w, kind="stable")
+        xs, ys = [], []
+        for chunk in np.array_split(order, 8):
+            j = chunk[np.argmin(h_w[chunk] - t_w[chunk])]
+            xs.append(t_w[j])
+            ys.append(h_w[j])
+        if np.ptp(xs) > 0:
+            slope = float(np.polyfit(xs, ys, 1)[0])
+            if np.isfinite(slope) and slope > 0 and abs(slope - 1.0) > _PLAUSIBLE_DRIFT:
+                rate = slope
+    return float(np.min(h_w - rate * t_w)), rate
+
+
 @dataclass(frozen=True)
 class Timeline:
     """Where each received sample lands on one foot's uniform grid.
@@ -220,6 +270,8 @@ class Timeline:
         Number of counter segments (1 + detected resets).
     host_per_device : float
         Host seconds per device second in the first segment (1 + clock drift).
+    start_rate : float
+        Rate used to anchor the first sample (see :func:`start_anchor`).
     """
 
     position: NDArray[np.int64]
@@ -228,6 +280,7 @@ class Timeline:
     n_duplicates: int
     n_segments: int
     host_per_device: float = 1.0
+    start_rate: float = 1.0
 
 
 def build_timeline(
@@ -261,12 +314,13 @@ def build_timeline(
     n = idx.size
     position = np.full(n, -1, dtype=np.int64)
     if n == 0:
-        return Timeline(position, 0, float("nan"), 0, 0, 1.0)
+        return Timeline(position, 0, float("nan"), 0, 0, 1.0, 1.0)
     fs = float(sampling_rate_hz)
     n_dup = 0
     grid_end = 0  # first free grid position after the previous segment
     t0 = float("nan")
     host_per_device = 1.0
+    start_rate = 1.0
     n_seg = int(seg.max()) + 1
     for k in range(n_seg):
         sel = np.flatnonzero(seg == k)
@@ -281,7 +335,9 @@ def build_timeline(
         i_min = int(i[keep].min())
         rate, offset_s = host_clock_fit(i, host[sel], fs)
         if k == 0:
-            t0 = offset_s + rate * i_min / fs
+            kept = sel[keep]
+            anchor_s, start_rate = start_anchor(idx[kept], host[kept], fs)
+            t0 = anchor_s + start_rate * i_min / fs
             host_per_device = rate
             start = 0
         else:
@@ -289,7 +345,7 @@ def build_timeline(
         pos = start + (i - i_min)
         position[sel[keep]] = pos[keep]
         grid_end = int(pos[keep].max()) + 1
-    return Timeline(position, grid_end, t0, n_dup, n_seg, host_per_device)
+    return Timeline(position, grid_end, t0, n_dup, n_seg, host_per_device, start_rate)
 
 
 def find_gaps(valid: ArrayLike) -> list[tuple[int, int]]:

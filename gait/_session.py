@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from gait._clock import align_starts, build_timeline, find_gaps, host_clock_fit, sample_indices
+from gait._clock import align_starts, build_timeline, find_gaps, sample_indices
 from gait._devices import get_decoder
 from gait._devices import shoestreet as _ours
 from gait._layouts import get_layout
@@ -406,10 +406,7 @@ def _foot_from_records(
     meta["counter_resets"][side] = tl.n_segments - 1
     out = {"values": vals, "valid": valid, "imu": imu, "xy": xy, "fs": fs}
     out["host_per_device"] = tl.host_per_device
-    # Arrival times and grid positions of the first segment, to re-anchor the foot on a rate
-    # shared by both feet.
-    first_seg = keep & (segment == 0)
-    out["anchor"] = (tl.position[first_seg], np.asarray(host)[first_seg])
+    out["start_rate"] = tl.start_rate
     return out, tl.t0_host_s
 
 
@@ -482,14 +479,9 @@ def read_session(path: str | os.PathLike) -> Recording:
     if len(rates) != 1:
         raise RecordingReadError(f"{p}: the insoles use different sampling rates {sorted(rates)}")
     fs = rates.pop()
-    rate = float(np.mean([f["host_per_device"] for f in feet.values()]))
-    if len(feet) > 1:
-        # One rate for both feet: the feet share the host clock, and anchoring each foot with
-        # its own fitted rate would turn a difference in fits into an L/R offset.
-        for side, f in feet.items():
-            pos, host = f["anchor"]
-            _, offset = host_clock_fit(pos, host, fs, rate=rate)
-            t0[side] = offset
+    # Host time differences between the feet's first samples become device time at the
+    # rate the starts were anchored with (1 for real insoles).
+    rate = float(np.mean([f["start_rate"] for f in feet.values()]))
     shift = align_starts(t0, fs, rate)
     n_total = max(shift[s] + f["values"].shape[0] for s, f in feet.items())
     signals = {}

@@ -58,6 +58,9 @@ async def test_two_insoles_stream_every_sample(tmp_path, walk_20s):
         # One notification -> one callback.
         assert link.callbacks_per_connection == st.notifications_per_connection
     assert rec.meta["gaps"] == [] and rec.meta["duplicate_samples"] == {"left": 0, "right": 0}
+    # The pair started together; even at 20x real time the feet line up within 2 samples.
+    first = {s: int(np.flatnonzero(f.valid)[0]) for s, f in rec.feet.items()}
+    assert abs(first["left"] - first["right"]) <= 2
     assert rec.meta["counter_resets"] == {"left": 0, "right": 0}  # the left counter wrapped
     assert not (tmp_path / "a.gsn.partial").exists()
 
@@ -223,6 +226,8 @@ async def test_ten_minutes_of_two_insoles_with_a_forced_disconnect(tmp_path):
     assert rec.meta["lost_samples"] == {"left": left.samples_unsent, "right": 0}
     (gap,) = rec.meta["gaps"]
     assert gap["side"] == "left" and gap["n_samples"] == left.samples_unsent
+    first = {s: int(np.flatnonzero(f.valid)[0]) for s, f in rec.feet.items()}
+    assert abs(first["left"] - first["right"]) <= 2  # L/R alignment at 60x real time
     link = res.summary.stats["left"]
     assert link.reconnect_s[0] < 5.0  # wall clock, drop -> first notification again
     assert gap["end_s"] - gap["start_s"] < 5.0  # device time lost

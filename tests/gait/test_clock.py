@@ -12,6 +12,7 @@ from gait._clock import (
     find_gaps,
     host_clock_fit,
     sample_indices,
+    start_anchor,
     unwrap_counter,
 )
 
@@ -128,3 +129,17 @@ def test_counter_tracker_matches_batch_logic():
     for k in (0, 1, 3, 2, 4):
         late.update(k, k * 10_000)
     assert late.lost == 0 and late.duplicates == 0
+
+
+def test_start_anchor_real_time_and_time_warped():
+    rng = np.random.default_rng(1)
+    idx = np.arange(0, 3000)
+    # Real time: latency 3 ms + bursts; the anchor is the smallest latency.
+    host = 50.0 + idx / FS + 0.003 + rng.exponential(0.015, idx.size)
+    offset, rate = start_anchor(idx, host, FS)
+    assert rate == 1.0 and offset == pytest.approx(50.003, abs=0.002)
+    # A source running 40x faster than real time: the local slope is used.
+    host_fast = 50.0 + idx / FS / 40 + 0.001 + rng.exponential(0.0005, idx.size)
+    offset, rate = start_anchor(idx, host_fast, FS)
+    assert rate == pytest.approx(1 / 40, rel=0.05)
+    assert offset == pytest.approx(50.001, abs=0.0005)
