@@ -20,7 +20,10 @@ __all__ = [
 
 
 def voxel_downsample(
-    points: NDArray[np.float64], voxel_mm: float, centred: bool = False
+    points: NDArray[np.float64],
+    voxel_mm: float,
+    centred: bool = False,
+    dense_only: bool = False,
 ) -> NDArray[np.float64]:
     """Replace the points of each occupied voxel by their centroid.
 
@@ -37,6 +40,10 @@ def voxel_downsample(
         Anchor the grid at the bounding-box centre instead of its corner, so that a cloud
         mirrored about that centre is voxelised into exactly mirrored cells (left/right
         consistency).
+    dense_only : bool
+        Drop sparsely filled voxels (fewer than a quarter of the count a typical point sees,
+        when that is at least 8): on a dense capture these are scattered outliers, which would
+        otherwise outnumber the surface cells of a coarse grid.
 
     Returns
     -------
@@ -60,6 +67,14 @@ def voxel_downsample(
     for j in range(3):
         out[:, j] = np.bincount(inverse, weights=points[:, j], minlength=counts.shape[0])
     out /= counts[:, None]
+    if dense_only:
+        # Median count seen by a point (not by a voxel): outlier voxels are many but hold few
+        # points, so this is the surface density even when outlier cells outnumber it.
+        order = np.argsort(counts)
+        cum = np.cumsum(counts[order])
+        typical = float(counts[order][np.searchsorted(cum, 0.5 * cum[-1])])
+        if typical >= 8:
+            out = out[counts >= 0.25 * typical]
     return out
 
 

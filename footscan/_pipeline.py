@@ -166,7 +166,7 @@ def measure_points(
     pts, n_nonfinite = validate_points(points_mm)
 
     # 1. Floor on a coarse grid (fast, bounded memory even for 5 M points).
-    coarse = voxel_downsample(pts, COARSE_VOXEL_MM)
+    coarse = voxel_downsample(pts, COARSE_VOXEL_MM, dense_only=True)
     coarse = coarse[statistical_outlier_mask(coarse, SOR_K, SOR_STD_RATIO)]
     planes = floor_candidates(coarse)
     if not planes:
@@ -206,7 +206,7 @@ def _measure_on_plane(
     #    frame: a mirrored capture is then voxelised into mirrored cells.
     pf = _apply(to_floor, above)
     del above
-    rough = voxel_downsample(pf, COARSE_VOXEL_MM)
+    rough = voxel_downsample(pf, COARSE_VOXEL_MM, dense_only=True)
     rough = rough[statistical_outlier_mask(rough, SOR_K, SOR_STD_RATIO)]
     angle, fl0 = initial_axis(rough)
     if not FOOT_LENGTH_RANGE_MM[0] * 0.8 <= fl0 <= FOOT_LENGTH_RANGE_MM[1] * 1.5:
@@ -226,7 +226,7 @@ def _measure_on_plane(
     voxel = FINE_VOXEL_MM
     fine = pf
     while fine.shape[0] > MAX_FINE_POINTS:
-        fine = voxel_downsample(pf, voxel, centred=True)
+        fine = voxel_downsample(pf, voxel, centred=True, dense_only=True)
         voxel *= np.sqrt(fine.shape[0] / MAX_FINE_POINTS) * 1.05
     del pf
     radius = max(COMPONENT_RADIUS_MM, 3.0 * _spacing(fine))
