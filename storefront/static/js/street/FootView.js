@@ -39,6 +39,7 @@ export class FootView {
     grid.position.set(0, 0, 0.14);
     this.scene.add(grid);
     this.controls = new OrbitControls(this.camera, canvas);
+    this.controls.listenToKeyEvents(canvas); // arrow keys pan when the view has focus
     this.controls.addEventListener('change', () => this.requestRender());
     this.foot = null;
     this.overlay = new THREE.Group();

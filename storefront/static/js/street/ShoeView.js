@@ -23,6 +23,7 @@ export class ShoeView {
     floor.rotation.x = -Math.PI / 2;
     this.scene.add(floor);
     this.controls = new OrbitControls(this.camera, canvas);
+    this.controls.listenToKeyEvents(canvas); // arrow keys pan when the view has focus
     this.controls.target.set(0, 0.05, 0);
     this.controls.minDistance = 0.18;
     this.controls.maxDistance = 1.4;

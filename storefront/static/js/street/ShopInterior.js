@@ -21,6 +21,7 @@ export class ShopInterior {
     this.camera.position.set(0, 1.5, 0.2);
     this.renderer = createRenderer(canvas);
     this.controls = new OrbitControls(this.camera, canvas);
+    this.controls.listenToKeyEvents(canvas); // arrow keys pan when the view has focus
     this.controls.target.set(0, 1.45, -ROOM.d / 2 + 0.4);
     this.controls.update();
     this.controls.enableDamping = false;

@@ -69,6 +69,7 @@ export class TryOn {
     key.position.set(0.5, 1, 0.3);
     this.scene.add(key);
     this.controls = new OrbitControls(this.camera, canvas);
+    this.controls.listenToKeyEvents(canvas); // arrow keys pan when the view has focus
     this.controls.addEventListener('change', () => this.requestRender());
     this.overlay = new THREE.Group();
     this.scene.add(this.overlay);

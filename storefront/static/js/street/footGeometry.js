@@ -59,8 +59,12 @@ export function footFrameMatrix(root) {
   if (widthLow > widthHigh) m.premultiply(new THREE.Matrix4().makeRotationY(Math.PI));
   const q = p0.slice();
   applyMatrix(q, m);
-  const [qx0, qx1] = extent(q, 0), [qy0] = extent(q, 1), [qz0] = extent(q, 2);
-  m.premultiply(new THREE.Matrix4().makeTranslation(-(qx0 + qx1) / 2, -qy0, -qz0));
+  const [qx0, qx1] = extent(q, 0), [qy0] = extent(q, 1);
+  // Heel = pternion: the rearmost point within 40 mm of the floor (footscan §2.2), not the
+  // rearmost point overall, which can be the back of the leg.
+  let pternionZ = Infinity;
+  for (let i = 0; i < q.length; i += 3) if (q[i + 1] - qy0 <= 0.04 && q[i + 2] < pternionZ) pternionZ = q[i + 2];
+  m.premultiply(new THREE.Matrix4().makeTranslation(-(qx0 + qx1) / 2, -qy0, -pternionZ));
   return m;
 }
 
