@@ -302,7 +302,13 @@ class InsoleConnection:
             self._dropped.clear()
             self.stats.mtu = client.mtu_size
             # Exactly one start_notify per BleakClient, on a client that has never subscribed.
-            await client.start_notify(PRESSURE_CHAR_UUID, self._make_callback(self._generation))
+            # On BlueZ, AcquireNotify instead of StartNotify: the workaround reported for the
+            # doubled callbacks after a reconnect (bleak #2002); other backends ignore it.
+            await client.start_notify(
+                PRESSURE_CHAR_UUID,
+                self._make_callback(self._generation),
+                bluez={"use_start_notify": False},
+            )
         except BaseException:
             with contextlib.suppress(Exception):
                 await client.disconnect()
