@@ -307,3 +307,18 @@ def test_closing_the_tab_mid_upload_loses_nothing(browser, live_server, probe):
     scans = json.loads(page.evaluate("fetch('/api/scans').then(r => r.text())"))["scans"]
     assert len(scans) == len(n_before) + 1
     assert scans[0]["status"] == "done"
+
+
+def test_made_to_measure_order_carries_the_foot(probe, live_server):
+    probe.sign_in_demo()
+    model = first_model(live_server, "finch")["model"]
+    probe.goto(f"/made-to-measure/{model['id']}")
+    assert probe.page.locator("#mtm-measurements tbody tr").count() >= 4
+    probe.page.select_option("#mtm-colourway", index=1)
+    probe.page.click("#mtm-submit")
+    probe.page.wait_for_selector("#mtm-done")
+    assert "Order" in probe.page.inner_text("#mtm-done")
+    assert probe.page.locator("#mtm-spec tbody tr").count() >= 2
+    probe.shot("made-to-measure")
+    probe.goto("/orders")
+    assert probe.page.locator("#orders-body", has_text="made to measure").count() == 1
