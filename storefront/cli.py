@@ -133,7 +133,7 @@ def serve_command(port: int, host: str, workers: int, threads: int) -> None:
     """Migrate and seed, then serve with gunicorn (production WSGI server)."""
     from storefront.setup_db import migrate_and_seed
 
-    counts = migrate_and_seed()
+    counts = migrate_and_seed(stale_job_idle_s=0.0)  # no worker of ours is running yet
     click.echo(
         f"database ready ({counts['catalog_rows']} new catalog rows); serving on http://{host}:{port}/"
     )

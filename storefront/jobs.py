@@ -24,6 +24,7 @@ __all__ = [
     "JobRunner",
     "ProgressFn",
     "execute_job",
+    "fail_interrupted_jobs",
     "get_runner",
     "init_jobs",
     "job_to_dict",
@@ -124,6 +125,46 @@ def execute_job(job_id: str) -> str:
         return "failed"
     _set(job_id, status="done", stage="done", progress=1.0)
     return "done"
+
+
+def fail_interrupted_jobs(idle_s: float) -> int:
+    """Mark thread-pool jobs left queued/running by a previous process as failed; return how many.
+
+    Thread-pool jobs live in the process that accepted the upload; after a restart nobody will
+    run them, so they are closed with a reason rather than left "queued" forever. Only jobs not
+    touched for ``idle_s`` seconds are closed, so a sibling worker's live jobs are safe (``0``
+    is for ``storefront serve``, which runs this before any worker exists). RQ jobs are left
+    alone: they wait in Redis for a worker.
+    """
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from storefront.models import GaitSession, Scan
+
+    cutoff = utcnow() - timedelta(seconds=idle_s)
+    stale = [
+        j.id
+        for j in db.session.query(Job).filter(
+            Job.backend == "thread",
+            Job.status.in_(("queued", "running")),
+            Job.updated_at <= cutoff,
+        )
+    ]
+    if not stale:
+        return 0
+    msg = "interrupted by a server restart; please upload again"
+    db.session.execute(
+        update(Job).where(Job.id.in_(stale)).values(status="failed", stage="failed", error=msg)
+    )
+    for model in (Scan, GaitSession):
+        db.session.execute(
+            update(model)
+            .where(model.job_id.in_(stale), model.status.in_(("queued", "running")))
+            .values(status="failed", error=msg)
+        )
+    db.session.commit()
+    return len(stale)
 
 
 def rq_execute(job_id: str) -> str:

@@ -21,11 +21,15 @@ def upgrade_db() -> None:
     upgrade(directory=str(Path(__file__).with_name("migrations")))
 
 
-def migrate_and_seed(demo: bool | None = None) -> dict[str, int]:
-    """Migrate to head, then seed the street (and the demo shopper) if not seeded yet."""
+def migrate_and_seed(demo: bool | None = None, stale_job_idle_s: float = 600.0) -> dict[str, int]:
+    """Migrate to head, close jobs a previous process left behind, seed if not seeded yet."""
+    from storefront.jobs import fail_interrupted_jobs
     from storefront.seed import seed_all
 
     upgrade_db()
+    n = fail_interrupted_jobs(stale_job_idle_s)
+    if n:
+        log.warning("%d background job(s) from a previous run were interrupted; marked failed", n)
     want_demo = current_app.config["SEED_DEMO"] if demo is None else demo
     return seed_all(demo=want_demo)
 

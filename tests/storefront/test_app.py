@@ -107,3 +107,24 @@ def test_catalog_endpoints(client) -> None:  # type: ignore[no-untyped-def]
     assert r.status_code == 200 and r.data[:4] == b"glTF"
     assert client.get("/api/shoes/no-such-shoe").status_code == 404
     assert client.get(f"/api/shoes/{shoe_id}/last.glb?size=99").status_code == 404
+
+
+def test_restart_closes_thread_jobs_left_behind(app) -> None:  # type: ignore[no-untyped-def]
+    from storefront.extensions import db
+    from storefront.models import Job, Scan, User
+    from storefront.setup_db import migrate_and_seed
+
+    with app.app_context():
+        user = User(email="x@example.org")
+        db.session.add(user)
+        db.session.flush()
+        scan = Scan(user_id=user.id, filename="a.ply", stored_name="scans/a.ply", job_id="j1")
+        db.session.add_all([scan, Job(id="j1", kind="scan", target_id=1, backend="thread"),
+                            Job(id="j2", kind="scan", target_id=2, backend="rq")])  # fmt: skip
+        db.session.commit()
+        migrate_and_seed(demo=False)  # a sibling's fresh job is left alone
+        assert db.session.get(Job, "j1").status == "queued"
+        migrate_and_seed(demo=False, stale_job_idle_s=0.0)
+        assert db.session.get(Job, "j1").status == "failed"
+        assert "restart" in db.session.get(Scan, scan.id).error
+        assert db.session.get(Job, "j2").status == "queued"  # still waiting in Redis
