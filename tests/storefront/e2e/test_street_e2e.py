@@ -34,10 +34,9 @@ def test_street_renders_and_walks(probe):
     z0 = probe.page.evaluate("window.__street.controls.z")
     probe.page.focus("#street-canvas")
     probe.page.keyboard.down("w")
-    probe.page.wait_for_timeout(600)
+    probe.page.wait_for_function(f"window.__street.controls.z < {z0} - 0.5", timeout=10_000)
     probe.page.keyboard.up("w")
-    z1 = probe.page.evaluate("window.__street.controls.z")
-    assert z1 < z0 - 0.5, (z0, z1)
+    assert probe.page.evaluate("window.__street.controls.x") == 0
     # Jump list: stand in front of the third shop; the enter prompt names it.
     probe.page.locator("#shop-jump li button").nth(2).click()
     name = probe.page.locator("#shop-jump li button").nth(2).inner_text()

@@ -41,7 +41,11 @@ export class Controls {
       const action = KEYMAP[e.code];
       if (!action || !onSurface) return;
       e.preventDefault();
-      if (!this.held.has(action)) { this.held.add(action); this.onChange && this.onChange(); }
+      if (!this.held.has(action)) {
+        if (!this.held.size) this.moveStartMs = performance.now();
+        this.held.add(action);
+        this.onChange && this.onChange();
+      }
     };
     this._keyup = (e) => { const a = KEYMAP[e.code]; if (a) this.held.delete(a); };
     window.addEventListener('keydown', this._keydown);
@@ -73,7 +77,12 @@ export class Controls {
     const map = { forward: 'forward', back: 'back', left: 'turnLeft', right: 'turnRight' };
     for (const b of root.querySelectorAll('[data-move]')) {
       const action = map[b.dataset.move];
-      const on = (e) => { e.preventDefault(); this.held.add(action); this.onChange && this.onChange(); };
+      const on = (e) => {
+        e.preventDefault();
+        if (!this.held.size) this.moveStartMs = performance.now();
+        this.held.add(action);
+        this.onChange && this.onChange();
+      };
       const off = () => this.held.delete(action);
       b.addEventListener('pointerdown', on);
       b.addEventListener('pointerup', off);

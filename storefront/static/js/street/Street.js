@@ -179,7 +179,9 @@ export class Street {
   /** One frame; t is performance.now() (rAF timestamps can repeat under a software GPU). */
   frame(t) {
     this.pending = false;
-    const dt = this.lastT ? Math.min(0.25, (t - this.lastT) / 1000) : 0;
+    // Movement counts from the key press, so a slow first frame still moves the walker.
+    const since = this.lastT || this.controls.moveStartMs || t;
+    const dt = Math.min(0.25, Math.max(0, t - since) / 1000);
     this.lastT = t;
     this.controls.update(dt);
     fitToCanvas(this.renderer, this.camera);
