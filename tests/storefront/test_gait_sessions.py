@@ -119,3 +119,26 @@ def test_account_deletion_removes_recordings_and_reports(app, client, auth, walk
     assert any(p.is_file() for p in root.rglob("*"))
     assert client.delete("/api/me", headers=h).status_code == 200
     assert [p for p in root.rglob("*") if p.is_file()] == []
+
+
+def test_gait_packages_upload_client_against_a_live_server(
+    live_server, auth, walk_csv, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """``gait record --upload`` uses gait.upload_session: run it against the real server."""
+    import time
+
+    from gait import upload_session
+
+    token = auth.shopper()["Authorization"].split()[1]
+    path = tmp_path / "walk.csv"
+    path.write_bytes(walk_csv)
+    answer = upload_session(path, live_server.url, token, chunk_bytes=300_000)
+    assert answer["status"] in ("queued", "running", "done")
+    deadline = time.monotonic() + 60
+    while True:
+        status, body = live_server.request("GET", f"/api/gait/sessions/{answer['id']}", token=token)
+        assert status == 200
+        if body["status"] in ("done", "failed") or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert body["status"] == "done" and body["summary"]["n_strides"] > 20
