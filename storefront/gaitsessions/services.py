@@ -174,6 +174,8 @@ def process_gait_session(session_id: int, progress: ProgressFn) -> None:
                 else "internal error while analysing (logged)"
             )
             db.session.commit()
+            # An unusable recording is not kept: only the reason is.
+            shutil.rmtree(upload_dir / gs.stored_name, ignore_errors=True)
         raise
     progress(0.9, "saving report")
     gs = db.session.get(GaitSession, session_id)

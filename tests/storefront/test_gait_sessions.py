@@ -99,12 +99,13 @@ def test_gaitpdb_text_file(client, auth, shared_data: Path) -> None:  # type: ig
     assert wait_for(client, f"/api/gait/sessions/{r.json['id']}", h)["status"] == "done"
 
 
-def test_garbage_recording_fails_cleanly(client, auth) -> None:  # type: ignore[no-untyped-def]
+def test_garbage_recording_fails_cleanly(app, client, auth) -> None:  # type: ignore[no-untyped-def]
     h = auth.shopper()
     r = _post(client, h, "walk.csv", b"time_s,nonsense\nabc,def\n")
     assert r.status_code == 202
     gs = wait_for(client, f"/api/gait/sessions/{r.json['id']}", h)
     assert gs["status"] == "failed" and gs["error"]
+    assert [p for p in Path(app.config["UPLOAD_DIR"]).rglob("*") if p.is_file()] == []
     assert client.get(f"/api/gait/sessions/{gs['id']}/report.html", headers=h).status_code == 409
     r = _post(client, h, "walk.exe", b"MZ")
     assert r.status_code == 415
