@@ -122,13 +122,17 @@ export class Street {
     const bulbMat = new THREE.MeshStandardMaterial({ color: '#fff2c4', emissive: '#ffe08a', emissiveIntensity: 2 });
     const poleGeo = new THREE.CylinderGeometry(0.08, 0.1, 4.5, 8);
     const bulbGeo = new THREE.SphereGeometry(0.22, 12, 8);
-    for (let z = 6; z > this.bounds.minZ; z -= 15) {
-      for (const side of [-1, 1]) {
+    // Lamps stand between neighbouring shops, so none blocks a sign.
+    for (const side of [-1, 1]) {
+      const zs = this.buildings.filter((b) => b.place.side === side).map((b) => b.place.z).sort((a, b) => b - a);
+      const spots = [];
+      for (let i = 1; i <= zs.length; i++) spots.push(i === zs.length ? zs[i - 1] - 8 : (zs[i - 1] + zs[i]) / 2);
+      for (const z of spots) {
         const pole = new THREE.Mesh(poleGeo, poleMat);
-        pole.position.set(side * (ROAD_HALF_M + 0.4), 2.25, z + side * 3.75);
+        pole.position.set(side * (ROAD_HALF_M + 0.4), 2.25, z);
         s.add(pole);
         const bulb = new THREE.Mesh(bulbGeo, bulbMat);
-        bulb.position.set(side * (ROAD_HALF_M + 0.1), 4.5, z + side * 3.75);
+        bulb.position.set(side * (ROAD_HALF_M + 0.1), 4.5, z);
         s.add(bulb);
       }
     }
