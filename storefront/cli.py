@@ -73,6 +73,34 @@ def create_manufacturer_command(
     click.echo(f"token: {raw}")
 
 
+@click.command("create-admin")
+@click.argument("email")
+@click.password_option(help="Prompted for when not given.")
+@with_appcontext
+def create_admin_command(email: str, password: str) -> None:
+    """Create an administrator account EMAIL (or promote an existing account)."""
+    from sqlalchemy import select
+
+    from storefront.auth.services import Registration, register
+    from storefront.exceptions import ApiError
+    from storefront.extensions import db
+    from storefront.models import User
+    from storefront.setup_db import upgrade_db
+
+    upgrade_db()
+    try:
+        reg = Registration.from_json({"email": email, "password": password})
+    except ApiError as exc:
+        raise click.ClickException(f"{exc.message}: {exc.fields}") from None
+    user = db.session.scalar(select(User).where(User.email == reg.email))
+    if user is None:
+        user = register(db.session, reg, role="admin")
+    else:
+        user.role = "admin"
+    db.session.commit()
+    click.echo(f"admin {user.email} (id {user.id}) ready")
+
+
 @click.command("release-aggregates")
 @click.argument("manufacturer")
 @click.option("--dims", default="length_bin,width", show_default=True)
@@ -171,6 +199,7 @@ _COMMANDS = (
     init_db_command,
     seed_command,
     create_manufacturer_command,
+    create_admin_command,
     release_aggregates_command,
     worker_command,
     serve_command,

@@ -29,6 +29,24 @@ def test_release_aggregates_command(runner) -> None:  # type: ignore[no-untyped-
     assert out.exit_code != 0 and "no manufacturer" in out.output
 
 
+def test_create_admin_sees_everyones_scans(runner, client, auth, measured_scan) -> None:  # type: ignore[no-untyped-def]
+    scan = measured_scan(auth.shopper())
+    out = runner.invoke(
+        args=["create-admin", "root@example.org"], input="admin password\nadmin password\n"
+    )
+    assert out.exit_code == 0, out.output
+    r = client.post(
+        "/api/auth/login", json={"email": "root@example.org", "password": "admin password"}
+    )
+    h = {"Authorization": f"Bearer {r.json['token']}"}
+    assert client.get("/api/me", headers=h).json["role"] == "admin"
+    assert client.get(f"/api/scans/{scan}", headers=h).status_code == 200
+    out = runner.invoke(
+        args=["create-admin", "bad-email"], input="admin password\nadmin password\n"
+    )
+    assert out.exit_code != 0
+
+
 def test_init_db_and_seed_are_idempotent(runner) -> None:  # type: ignore[no-untyped-def]
     assert runner.invoke(args=["init-db"]).exit_code == 0
     out = runner.invoke(args=["seed", "--no-demo"])

@@ -163,3 +163,29 @@ def test_manufacturer_sees_made_to_measure_orders_for_its_brand(
     )
     orders = r.json["orders"]
     assert len(orders) == 1 and orders[0]["last_spec"]["modifications"]
+
+
+def test_concurrent_releases_cannot_overspend_the_budget(app, live_server, runner) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    out = runner.invoke(args=["create-manufacturer", "Ridgeback", "--epsilon-per-period", "1.0"])
+    token = out.output.strip().splitlines()[-1].split()[-1]
+    _people(app, 30, 252.0)
+    barrier = threading.Barrier(8)
+    codes: list[int] = []
+
+    def release() -> None:
+        barrier.wait()
+        status, _ = live_server.request(
+            "GET", "/api/manufacturer/foot-stats?dims=length_bin&epsilon=0.25", token=token
+        )
+        codes.append(status)
+
+    threads = [threading.Thread(target=release) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(codes) == [200] * 4 + [403] * 4
+    status, budget = live_server.request("GET", "/api/manufacturer/budget", token=token)
+    assert budget["epsilon_spent"] == 1.0 and len(budget["releases"]) == 4
