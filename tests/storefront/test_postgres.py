@@ -91,3 +91,52 @@ def test_sql_injection_strings_are_just_data_on_postgres(pg_app: Flask) -> None:
         from storefront.models import Stock
 
         assert db.session.query(Stock).count() > 100
+
+
+def test_privacy_ledger_holds_under_concurrency_on_postgres(pg_app: Flask) -> None:
+    import threading
+
+    from storefront.extensions import db
+    from storefront.models import Scan, User
+    from tests.storefront.conftest import average_foot
+
+    out = pg_app.test_cli_runner().invoke(
+        args=["create-manufacturer", "Finch", "--epsilon-per-period", "1"]
+    )
+    token = out.output.strip().splitlines()[-1].split()[-1]
+    with pg_app.app_context():
+        for i in range(30):
+            u = User(email=f"pg{i}@example.org", role="shopper", consent_aggregates=True)
+            db.session.add(u)
+            db.session.flush()
+            db.session.add(
+                Scan(
+                    user_id=u.id,
+                    status="done",
+                    filename="f.ply",
+                    stored_name="x",
+                    result=average_foot(252.0),
+                )
+            )
+        db.session.commit()
+    server = LiveServer(pg_app)
+    codes: list[int] = []
+    barrier = threading.Barrier(8)
+
+    def release() -> None:
+        barrier.wait()
+        codes.append(
+            server.request(
+                "GET", "/api/manufacturer/foot-stats?dims=length_bin&epsilon=0.25", token=token
+            )[0]
+        )
+
+    try:
+        threads = [threading.Thread(target=release) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+    finally:
+        server.close()
+    assert sorted(codes) == [200] * 4 + [403] * 4
