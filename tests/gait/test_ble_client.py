@@ -27,6 +27,15 @@ def walk_20s():
     return synthetic_signals("walking", 20.0, 16, FS, seed=3)
 
 
+def _align_tolerance(speed: float) -> int:
+    """L/R alignment tolerance (samples) of a run ``speed`` times faster than real time.
+
+    The feet share no clock; their starts are aligned from arrival times, so 10 ms of host
+    jitter becomes ``speed * 10 ms`` of device time. Real time: 1 sample (tested separately).
+    """
+    return int(np.ceil(speed * 0.010 * FS))
+
+
 def _sent_values(signal, index):
     return signal.counts[np.asarray(index) % signal.n_samples].astype(np.float64) * 0.1
 
@@ -58,9 +67,10 @@ async def test_two_insoles_stream_every_sample(tmp_path, walk_20s):
         # One notification -> one callback.
         assert link.callbacks_per_connection == st.notifications_per_connection
     assert rec.meta["gaps"] == [] and rec.meta["duplicate_samples"] == {"left": 0, "right": 0}
-    # The pair started together; even at 20x real time the feet line up within 2 samples.
+    # The pair started together. Alignment comes from arrival times, whose jitter (~ms on a
+    # loaded machine) is multiplied by the speed-up: allow 10 ms of host jitter at 20x.
     first = {s: int(np.flatnonzero(f.valid)[0]) for s, f in rec.feet.items()}
-    assert abs(first["left"] - first["right"]) <= 2
+    assert abs(first["left"] - first["right"]) <= _align_tolerance(20.0)
     assert rec.meta["counter_resets"] == {"left": 0, "right": 0}  # the left counter wrapped
     assert not (tmp_path / "a.gsn.partial").exists()
 
@@ -227,7 +237,7 @@ async def test_ten_minutes_of_two_insoles_with_a_forced_disconnect(tmp_path):
     (gap,) = rec.meta["gaps"]
     assert gap["side"] == "left" and gap["n_samples"] == left.samples_unsent
     first = {s: int(np.flatnonzero(f.valid)[0]) for s, f in rec.feet.items()}
-    assert abs(first["left"] - first["right"]) <= 2  # L/R alignment at 60x real time
+    assert abs(first["left"] - first["right"]) <= _align_tolerance(60.0)
     link = res.summary.stats["left"]
     assert link.reconnect_s[0] < 5.0  # wall clock, drop -> first notification again
     assert gap["end_s"] - gap["start_s"] < 5.0  # device time lost
