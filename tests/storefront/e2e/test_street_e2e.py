@@ -321,3 +321,25 @@ def test_made_to_measure_order_carries_the_foot(probe, live_server):
     probe.shot("made-to-measure")
     probe.goto("/orders")
     assert probe.page.locator("#orders-body", has_text="made to measure").count() == 1
+
+
+def test_gait_upload_then_trends_across_sessions(probe, tmp_path):
+    from storefront.gaitsessions._gait import demo_session_csv
+
+    walk = tmp_path / "second_walk.csv"
+    walk.write_bytes(demo_session_csv(seed=7))
+    probe.sign_in_demo()
+    probe.goto("/gait")
+    probe.page.set_input_files("#gait-file", str(walk))
+    probe.page.click("#gait-upload button[type=submit]")
+    probe.page.wait_for_url("**/gait/*", timeout=90_000)
+    probe.page.wait_for_function("window.__ready === true || !!window.__pageError", timeout=60_000)
+    assert probe.page.locator("#gait-charts figure").count() >= 5
+    probe.goto("/gait")
+    titles = probe.page.locator("#gait-trends figure").evaluate_all(
+        "fs => fs.map(f => f.dataset.chart)"
+    )
+    assert "Cadence" in titles and "Stride-time variability" in titles, titles
+    # One point per analysed session.
+    assert probe.page.locator("[data-chart='Cadence'] circle").count() >= 2
+    probe.shot("gait-trends")

@@ -39,7 +39,7 @@ function niceTicks(lo, hi, n = 5) {
 
 /**
  * Line / scatter chart.
- * @param {object} o {title, series: [{name, points: [[x, y]], colour?, markers?, line?}], xLabel, yLabel,
+ * @param {object} o {title, series: [{name, points: [[x, y]], colour?, markers?, line?}], xLabel, yLabel, xInteger?,
  *                    band?: {lo, hi, label}, caption?, yMin?, yMax?}
  */
 export function lineChart(o) {
@@ -63,7 +63,7 @@ export function lineChart(o) {
     root.append(svg('line', { x1: m.l, x2: W - m.r, y1: Y(t), y2: Y(t), stroke: '#e3e3e3' }),
       svg('text', { x: m.l - 6, y: Y(t) + 4, 'text-anchor': 'end' }, t));
   }
-  for (const t of niceTicks(x0, x1, 6)) root.append(svg('text', { x: X(t), y: H - m.b + 15, 'text-anchor': 'middle' }, t));
+  for (const t of niceTicks(x0, x1, 6).filter((v) => !o.xInteger || Number.isInteger(v))) root.append(svg('text', { x: X(t), y: H - m.b + 15, 'text-anchor': 'middle' }, t));
   root.append(svg('line', { class: 'axis', x1: m.l, x2: m.l, y1: m.t, y2: H - m.b }),
     svg('line', { class: 'axis', x1: m.l, x2: W - m.r, y1: H - m.b, y2: H - m.b }),
     svg('text', { x: (W + m.l) / 2, y: H - 4, 'text-anchor': 'middle' }, o.xLabel || ''),

@@ -78,7 +78,7 @@ export default async function gaitPage() {
     for (const [key, title, unit, band] of TRENDS) {
       const pts = done.map((s, i) => [i + 1, s.summary[key]]).filter((p) => Number.isFinite(p[1]));
       if (!pts.length) continue;
-      trends.append(lineChart({ title, xLabel: 'session', yLabel: unit, band, series: [{ name: title, points: pts, markers: true }] }));
+      trends.append(lineChart({ title, xLabel: 'session', xInteger: true, yLabel: unit, band, series: [{ name: '', points: pts, markers: true }] }));
     }
   }
   window.__ready = true;
