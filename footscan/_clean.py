@@ -129,10 +129,13 @@ def component_mask(
     n = points.shape[0]
     if n == 0:
         return np.zeros(0, dtype=bool)
-    pairs = cKDTree(points).query_pairs(radius_mm, output_type="ndarray")
-    graph = coo_matrix(
-        (np.ones(pairs.shape[0], dtype=np.int8), (pairs[:, 0], pairs[:, 1])), shape=(n, n)
-    )
+    # A k-nearest-neighbour graph cut at the radius: linear in n, unlike all pairs within it.
+    k = min(10, n)
+    dist, idx = cKDTree(points).query(points, k=k, distance_upper_bound=radius_mm, workers=-1)
+    ok = np.isfinite(dist)
+    rows = np.repeat(np.arange(n), k)[ok.ravel()]
+    cols = idx.ravel()[ok.ravel()]
+    graph = coo_matrix((np.ones(rows.shape[0], dtype=np.int8), (rows, cols)), shape=(n, n))
     n_comp, labels = connected_components(graph, directed=False)
     counts = np.bincount(labels, minlength=n_comp)
     main = int(np.argmax(counts))
