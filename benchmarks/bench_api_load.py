@@ -53,6 +53,23 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _group_cpu_s(pgid: int) -> float:
+    """User + system CPU seconds of every live process in a process group (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # Fields after the command: state(0) ppid(1) pgrp(2) ... utime(11) stime(12).
+        if int(fields[2]) == pgid:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def _post_json(url: str, body: dict) -> dict:
     req = urllib.request.Request(
         url, json.dumps(body).encode(), {"Content-Type": "application/json"}
@@ -108,6 +125,7 @@ def run(duration_s: int, connections: int, cache_size: int, workers: int, thread
         )["token"]
         script = tmp / "recs.lua"
         script.write_text(_LUA)
+        cpu0 = _group_cpu_s(server.pid)
         proc = subprocess.run(
             [
                 wrk,
@@ -127,6 +145,10 @@ def run(duration_s: int, connections: int, cache_size: int, workers: int, thread
         )
         line = next(ln for ln in proc.stdout.splitlines() if ln.startswith("JSON "))
         out = json.loads(line[5:])
+        cpu_s = _group_cpu_s(server.pid) - cpu0
+        out["server_cpu_ms_per_request"] = 1000.0 * cpu_s / max(out["requests"], 1)
+        with open("/proc/loadavg") as fh:
+            out["loadavg_1min_after"] = float(fh.read().split()[0])
         out.update(
             connections=connections,
             duration_s=duration_s,
@@ -160,7 +182,8 @@ def main() -> int:
         print(
             f"{label}: {r['requests']} requests in {r['duration_s']} s ({r['rps']:.0f}/s), "
             f"p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms, max {r['max_ms']:.1f} ms, "
-            f"non-2xx {r['non2xx']}, socket errors {r['errors']} -> {'OK' if verdict else 'MISSED'}"
+            f"non-2xx {r['non2xx']}, socket errors {r['errors']}, server CPU {r['server_cpu_ms_per_request']:.2f} ms/request, "
+            f"load average after {r['loadavg_1min_after']:.1f} -> {'OK' if verdict else 'MISSED'}"
         )
     return 0 if ok else 1
 
