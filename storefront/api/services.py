@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from storefront.exceptions import ApiError
@@ -104,6 +105,17 @@ def shoe_to_dict(model: Any, stock: dict[tuple[str, str, str], dict[str, int]]) 
 _PROFILES = LruCache(4096)
 
 
+@functools.cache
+def _owner_query(model: type) -> Any:
+    # Built once per table: constructing a SELECT costs more than running it.
+    return select(model.user_id, model.status, model.created_at).where(model.id == bindparam("oid"))
+
+
+@functools.cache
+def _column_query(model: type, column: str) -> Any:
+    return select(getattr(model, column)).where(model.id == bindparam("oid"))
+
+
 def _owned_profile(
     session: Session,
     model: type,
@@ -121,9 +133,7 @@ def _owned_profile(
         raise ApiError(400, "bad_id", f"{what} id must be an integer, got {obj_id!r}") from None
     row = None
     if 0 < oid < 2**63:
-        row = session.execute(
-            select(model.user_id, model.status, model.created_at).where(model.id == oid)
-        ).first()
+        row = session.execute(_owner_query(model), {"oid": oid}).first()
     if row is None or (row.user_id != user_id and not is_admin):
         raise ApiError(404, "not_found", f"no {what} {oid}")
     if row.status != "done":
@@ -131,7 +141,7 @@ def _owned_profile(
     key = (model.__tablename__, oid, row.created_at)
     profile = _PROFILES.get(key)
     if profile is None:
-        profile = parse(session.scalar(select(column).where(model.id == oid)))
+        profile = parse(session.scalar(_column_query(model, column.key), {"oid": oid}))
         _PROFILES.put(key, profile)
     return oid, profile
 

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -132,13 +132,17 @@ def issue_token(
     return raw, expires
 
 
+# Built once: constructing a SELECT costs more than running it (every API call resolves a token).
+_TOKEN_QUERY = (
+    select(User, ApiToken.expires_at)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+)
+
+
 def resolve_token(session: Session, raw: str) -> User:
     """The user behind a bearer token; 401 when unknown (forged) or expired."""
-    row = session.execute(
-        select(User, ApiToken.expires_at)
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == hash_token(raw))
-    ).first()
+    row = session.execute(_TOKEN_QUERY, {"token_hash": hash_token(raw)}).first()
     if row is None:
         raise ApiError(401, "invalid_token", "bearer token is not valid")
     if as_utc(row.expires_at) <= utcnow():
