@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
 
 __all__ = ["create_app"]
-
-log = logging.getLogger(__name__)
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -65,6 +62,7 @@ def _configure_blueprints(app: Flask) -> None:
     from storefront.mfr.views import bp as mfr_bp
     from storefront.scans.views import bp as scans_bp
     from storefront.shop.views import bp as shop_bp
+    from storefront.web import bp as web_bp
 
     register_error_handlers(app)
     app.register_blueprint(api_bp)
@@ -73,18 +71,8 @@ def _configure_blueprints(app: Flask) -> None:
     app.register_blueprint(gait_bp)
     app.register_blueprint(shop_bp)
     app.register_blueprint(mfr_bp)
-    _register_web(app)
-    register_cli(app)
-
-
-def _register_web(app: Flask) -> None:
-    try:
-        from storefront.web import bp as web_bp
-    except ImportError as exc:
-        # TODO(sf-web): remove this guard once storefront/web exposes ``bp``.
-        log.warning("storefront.web pages are not available yet: %s", exc)
-        return
     app.register_blueprint(web_bp)
+    register_cli(app)
 
 
 def _configure_hooks(app: Flask) -> None:
