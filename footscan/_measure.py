@@ -312,10 +312,12 @@ def measure_foot_frame(
     if p.shape[0] < 100:
         raise NotAFootError("nothing stands above the floor: no foot found")
     try:
-        fit = refine_axis(p[p[:, 2] <= LEG_CUT_FRAC * fl_guess * 1.15], fl_guess)
-        fl = fit.length_mm
+        first = refine_axis(p[p[:, 2] <= LEG_CUT_FRAC * fl_guess * 1.15], fl_guess)
+        fl = first.length_mm
         p = p[p[:, 2] <= LEG_CUT_FRAC * fl]
-        fit = refine_axis(p, fl)
+        # Continue from the first axis: usually one more pass.
+        fit = refine_axis(p @ first.rotation.T, fl)
+        fit = replace(fit, rotation=fit.rotation @ first.rotation)
     except (ValueError, IndexError) as exc:
         raise NotAFootError(f"no heel and toe found: {exc}") from None
     fl = fit.length_mm
