@@ -194,16 +194,17 @@ class PageProbe:
         return [e for e in self.errors if not any(a in e for a in self.allowed)]
 
     def sign_in_demo(self) -> None:
-        self.goto("/account")
+        # Land on a light page: the street would load every shop-window model first.
+        self.goto("/account?next=/cart")
         self.page.click("#demo-login")
-        self.page.wait_for_url(self.base + "/")
+        self.page.wait_for_url(self.base + "/cart")
         self.page.wait_for_function(
             "window.__ready === true || !!window.__pageError", timeout=30_000
         )
 
 
 def _new_probe(browser: Any, live_server: LiveServer, **context_args: Any) -> tuple[Any, PageProbe]:
-    context_args.setdefault("viewport", {"width": 1280, "height": 800})
+    context_args.setdefault("viewport", {"width": 1100, "height": 720})
     ctx = browser.new_context(**context_args)
     ctx.set_default_timeout(15_000)
     page = ctx.new_page()

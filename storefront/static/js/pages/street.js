@@ -1,7 +1,7 @@
 // The street page: 3D street, minimap + jump list, recommendations panel.
 import { api } from 'shoestreet/street/ApiClient.js';
 import { el, clear, pageConfig, describeError } from 'shoestreet/street/dom.js';
-import { fetchShops, fetchShopModels, glbUrl, currentScanId, currentGaitId } from 'shoestreet/street/catalog.js';
+import { fetchShops, fetchShopModels, glbUrl, currentScanId, currentGaitId, forgetScan } from 'shoestreet/street/catalog.js';
 import { renderRecommendations } from 'shoestreet/street/RecommendationsPanel.js';
 
 async function loadRecommendations(user) {
@@ -21,7 +21,9 @@ async function loadRecommendations(user) {
   try {
     renderRecommendations(body, await api.get('/api/recommendations?' + q));
   } catch (err) {
-    clear(body).append(el('p', { class: 'error' }, describeError(err)));
+    // A remembered scan or session that no longer exists (deleted, other account): forget it.
+    if (err.status === 404) { forgetScan(); localStorage.removeItem('shoestreet.gaitId'); }
+    clear(body).append(el('p', { class: 'error' }, describeError(err), err.status === 404 ? ' Reload to use your latest scan.' : ''));
   }
 }
 
