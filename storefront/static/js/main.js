@@ -23,6 +23,16 @@ function showAccount() {
   const slot = document.getElementById('account-slot');
   const user = pageConfig().user;
   if (slot && user) slot.querySelector('a').textContent = user.display_name || user.email || 'Account';
+  if (user && user.role === 'shopper') {
+    // The cart badge; a failure here must not disturb the page.
+    import('shoestreet/street/ApiClient.js')
+      .then(({ api }) => api.get('/api/cart'))
+      .then((cart) => {
+        const n = (cart.items || []).reduce((k, i) => k + i.quantity, 0);
+        document.getElementById('cart-count').textContent = n ? String(n) : '';
+      })
+      .catch(() => {});
+  }
 }
 
 async function boot() {
