@@ -166,7 +166,12 @@ async def test_a_peripheral_sending_garbage_does_not_break_the_client(tmp_path, 
     # this seed none does), by the live client and by the reader alike.
     assert link.malformed_packets == st.garbage_sent + st.corrupted_sent
     assert rec.meta["malformed_packets"]["left"] == link.malformed_packets
-    assert rec.meta["lost_samples"]["left"] == st.samples_corrupted
+    # Corrupted packets inside the received span are gaps; one at the very end (possible
+    # when batches are large) leaves no trace in a file that simply ends there.
+    sent = np.asarray(st.sent_index)
+    inside = sent.max() - sent.min() + 1 - sent.size
+    assert rec.meta["lost_samples"]["left"] == inside
+    assert st.samples_corrupted - 32 <= inside <= st.samples_corrupted
     assert rec.meta["lost_samples"]["right"] == 0
 
 
