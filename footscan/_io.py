@@ -136,14 +136,17 @@ def read_scan_bytes(data: bytes, filename: str, units: str = "auto") -> PointClo
     fmt = SCAN_FORMATS.get(Path(name).suffix.lower()) or _sniff(data, name)
     reader = _READERS[fmt]
     try:
-        raw = reader(data)
+        # Non-finite values are counted and handled in _finish, not warned about mid-parse.
+        with np.errstate(all="ignore"):
+            raw = reader(data)
     except (ScanReadError, ScanValidationError, MissingExtraError) as exc:
         raise type(exc)(f"{name}: {exc}") from None
     except MemoryError:
         raise ScanReadError(f"{name}: not enough memory to read this {fmt} file") from None
     except (ValueError, IndexError, TypeError, OverflowError, UnicodeDecodeError) as exc:
         raise ScanReadError(f"{name}: corrupt {fmt} file ({exc})") from None
-    return _finish(raw, units, fmt, name)
+    with np.errstate(all="ignore"):
+        return _finish(raw, units, fmt, name)
 
 
 # --------------------------------------------------------------------------- shared steps

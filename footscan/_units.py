@@ -45,10 +45,14 @@ def robust_extent(points: NDArray[np.float64]) -> float:
     if pts.shape[0] > _EXTENT_SAMPLE:
         # A fixed stride keeps the result deterministic without a random generator.
         pts = pts[:: pts.shape[0] // _EXTENT_SAMPLE + 1]
-    centred = pts - pts.mean(axis=0)
-    if pts.shape[0] < 3:
-        return float(np.ptp(centred, axis=0).max()) if pts.shape[0] else 0.0
-    _, _, vt = np.linalg.svd(centred, full_matrices=False)
+    with np.errstate(all="ignore"):
+        centred = pts - pts.mean(axis=0)
+        box = float(np.max(np.ptp(centred, axis=0))) if pts.shape[0] else 0.0
+    # Degenerate, absurd or overflowing clouds: the box decides (and fails the unit windows);
+    # LAPACK's SVD can also stall on values near the float limits.
+    if pts.shape[0] < 3 or not np.isfinite(box) or box > 1e9 or box < 1e-9:
+        return box
+    _, _, vt = np.linalg.svd(centred / box, full_matrices=False)
     proj = centred @ vt.T
     lo, hi = np.percentile(proj, [0.1, 99.9], axis=0)
     return float(np.max(hi - lo))
@@ -77,7 +81,9 @@ def detect_units(points: NDArray[np.float64]) -> str:
     fits = [u for u, f in MM_PER_UNIT.items() if lo <= extent * f <= hi]
     if len(fits) == 1:
         return fits[0]
-    if not np.isfinite(extent) or extent <= 0:
+    if not np.isfinite(extent):
+        raise ScaleUnknownError("cannot infer units: coordinates are too large to be a foot scan")
+    if extent <= 0:
         raise ScaleUnknownError("cannot infer units: the scan has no extent (all points equal)")
     readings = ", ".join(f"{extent * f:.4g} mm if {u}" for u, f in MM_PER_UNIT.items())
     raise ScaleUnknownError(

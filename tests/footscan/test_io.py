@@ -309,3 +309,45 @@ def test_five_million_points_load_in_bounded_memory(tmp_path) -> None:
     assert cloud.n_points == n and cloud.units_detected == "m"
     # File bytes (60 MB) + float64 result (120 MB) + temporaries: well under 0.5 GB.
     assert peak < 500 * 2**20, f"peak {peak / 2**20:.0f} MiB"
+
+
+def test_mutated_files_never_crash(tmp_path, foot_mesh) -> None:
+    """Random byte flips, cuts and insertions give a FootscanError or a valid cloud."""
+    from footscan.exceptions import FootscanError
+
+    rng = np.random.default_rng(2026)
+    verts = np.asarray(foot_mesh.vertices)[:400] / 1000.0
+    faces = np.asarray(foot_mesh.faces)
+    faces = faces[(faces < 400).all(axis=1)]
+    samples = []
+    for fmt, ext in [
+        ("ply", "ply"),
+        ("ply_ascii", "ply"),
+        ("ply_be", "ply"),
+        ("pcd", "pcd"),
+        ("xyz", "xyz"),
+        ("csv", "csv"),
+        ("obj", "obj"),
+        ("stl", "stl"),
+    ]:
+        path = write_scan(tmp_path / f"m_{fmt}.{ext}", verts, faces, fmt=fmt)
+        samples.append((path.read_bytes(), ext))
+    for i in range(600):
+        data, ext = samples[i % len(samples)]
+        buf = bytearray(data)
+        kind = i // len(samples) % 3
+        if kind == 0:
+            for _ in range(int(rng.integers(1, 12))):
+                buf[int(rng.integers(len(buf)))] = int(rng.integers(256))
+        elif kind == 1:
+            buf = buf[: int(rng.integers(len(buf)))]
+        else:
+            at = int(rng.integers(len(buf)))
+            buf[at:at] = rng.bytes(int(rng.integers(1, 40)))
+        try:
+            cloud = read_scan_bytes(bytes(buf), f"fuzz.{ext}")
+        except FootscanError:
+            continue
+        assert np.isfinite(cloud.points_mm).all()
+        if cloud.faces is not None:
+            assert cloud.faces.min() >= 0 and cloud.faces.max() < cloud.n_points
