@@ -13,7 +13,7 @@ from importlib import import_module
 from typing import Any
 
 from footscan._cloud import PointCloud
-from footscan._io import load_scan
+from footscan._io import load_scan, read_scan_bytes, write_scan
 from footscan._measure import Coverage, FootMeasurements, Measurement, measure_aligned
 from footscan._pipeline import ScanResult, measure_points, measure_scan
 from footscan._quality import QualityReport
@@ -43,11 +43,17 @@ _LAZY = {
     "SyntheticFoot": "footscan._synthetic",
     "SyntheticCapture": "footscan._synthetic",
     "export_glb": "footscan._export",
+    "foot_mesh_glb_bytes": "footscan._export",
+    "canonical_dimensions_mm": "footscan._synthetic",
+    "foot_viewer": "footscan._viewer",
+    "FootView": "footscan._viewer",
 }
 
 __all__ = [
     "PointCloud",
     "load_scan",
+    "read_scan_bytes",
+    "write_scan",
     "measure_scan",
     "measure_points",
     "measure_aligned",
