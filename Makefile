@@ -13,7 +13,12 @@ $(STAMP): pyproject.toml $(wildcard package-lock.json) scripts/setup.sh
 .PHONY: setup run test measure-demo bench lint format
 setup: $(STAMP)
 
+# The shoe street (gunicorn on 127.0.0.1, SQLite in instance/, seeded street + demo shopper)
 run: $(STAMP)
+	.venv/bin/storefront serve --host $(HOST) --port $(PORT)
+
+# The footscan job on its own: measure the bundled sample phone scan
+measure-demo: $(STAMP)
 	.venv/bin/footscan measure assets/demo/phone_scan_left.ply
 
 test: $(STAMP)
