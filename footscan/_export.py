@@ -300,13 +300,13 @@ def foot_mesh_glb_bytes(
 
 def export_glb(
     foot: object,
-    path: str | os.PathLike[str],
+    path: str | os.PathLike[str] | None = None,
     faces: NDArray[np.int64] | None = None,
     *,
     method: str = "voxel",
     voxel_mm: float = 2.0,
     rgba: tuple[float, float, float, float] = SKIN_RGBA,
-) -> Path:
+) -> Path | bytes:
     """Write an aligned foot as a GLB file (metres, +Y up, heel at the origin), atomically.
 
     Parameters
@@ -315,8 +315,9 @@ def export_glb(
         The cleaned foot in the canonical frame, mm: a ``ScanResult`` gives its
         ``points_foot_mm``; a ``PointCloud`` must already be aligned (a raw capture is not).
         Points without faces are meshed with :func:`reconstruct_surface`.
-    path : path-like
-        Destination ``.glb``.
+    path : path-like, optional
+        Destination ``.glb``. When None, the GLB bytes are returned instead (as
+        :func:`foot_mesh_glb_bytes`).
     faces : (m, 3) int64, optional
         Triangles, when ``foot`` is a vertex array.
     method, voxel_mm
@@ -326,9 +327,12 @@ def export_glb(
 
     Returns
     -------
-    Path
+    Path or bytes
+        The written path, or the bytes when ``path`` is None.
     """
     data = foot_mesh_glb_bytes(foot, faces, method=method, voxel_mm=voxel_mm, rgba=rgba)
+    if path is None:
+        return data
     out = Path(path)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:

@@ -100,6 +100,12 @@ def test_accepts_a_scan_result_like_object(foot) -> None:
     assert mesh.bounds[0][1] == pytest.approx(0.0, abs=1e-6)
 
 
+def test_export_without_path_returns_bytes(foot) -> None:
+    data = export_glb(foot)
+    assert isinstance(data, bytes) and data[:4] == b"glTF"
+    assert _load_glb(data).is_watertight
+
+
 def test_export_replaces_existing_file_atomically(tmp_path, foot) -> None:
     path = tmp_path / "foot.glb"
     path.write_bytes(b"old")
