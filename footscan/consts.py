@@ -49,7 +49,7 @@ MAX_NONFINITE_FRACTION = 0.05  # a few NaN rows are dropped; more means a broken
 # --- clean-up ---------------------------------------------------------------------------------
 COARSE_VOXEL_MM = 4.0  # floor search grid: a 4 mm grid keeps the floor fit under 0.1 s
 FINE_VOXEL_MM = 1.5  # measurement grid: 0.03 mm tip lag on a 10 mm toe radius
-MAX_FINE_POINTS = 60_000  # larger foot clouds are voxelised (time and memory bound)
+MAX_FINE_POINTS = 40_000  # larger foot clouds are voxelised (time and memory bound)
 SOR_K = 16  # neighbours for statistical outlier removal (Rusu 2008 uses 10-50)
 SOR_STD_RATIO = 2.5  # keep mean-distance <= mean + 2.5 sd (doc §4.2 says about 2)
 COMPONENT_RADIUS_MM = 5.0  # points closer than this belong to the same surface piece

@@ -81,3 +81,10 @@ def test_demo_measures_bundled_sample(capsys) -> None:
     assert main(["demo", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["foot_length_mm"] is not None and data["sizes"]["eu"] is not None
+
+
+def test_export_glb(scan_file, tmp_path, capsys) -> None:
+    out = tmp_path / "foot.glb"
+    assert main(["measure", str(scan_file), "--export-glb", str(out)]) == 0
+    data = out.read_bytes()
+    assert data[:4] == b"glTF" and len(data) > 1000
