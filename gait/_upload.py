@@ -46,7 +46,12 @@ def _request(
         detail = ""
         try:
             payload = json.loads(err.read() or b"{}")
-            detail = payload.get("message") or payload.get("error") or ""
+            err_obj = payload.get("error")
+            # the storefront answers {"error": {"code", "message", ...}}
+            if isinstance(err_obj, dict):
+                detail = err_obj.get("message") or err_obj.get("code") or ""
+            else:
+                detail = payload.get("message") or err_obj or ""
         except (ValueError, AttributeError):
             pass
         raise UploadError(f"{method} {url}: HTTP {err.code} {detail}".strip()) from None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import time
 from pathlib import Path
 
@@ -104,7 +103,7 @@ def shoe_glb(shoe_id: str):
 
 @bp.get("/shoes/<shoe_id>/last.glb")
 def last_glb(shoe_id: str):
-    from storefront.catalog.glb import last_mesh
+    from storefront.catalog.glb import last_glb_bytes
 
     model = catalog().model(shoe_id)
     size = request.args.get("size")
@@ -113,11 +112,9 @@ def last_glb(shoe_id: str):
         eu = float(size) if size else model.sizes[len(model.sizes) // 2].eu
     except ValueError:
         raise ApiError(400, "bad_size", f"size must be an EU number, got {size!r}") from None
-    mesh = last_mesh(model, model.size(eu, width))
-    buf = io.BytesIO()
-    mesh.export(buf, file_type="glb")
+    # glTF is metres with a material: a bare mm export renders black and 1000x too big
     return Response(
-        buf.getvalue(),
+        last_glb_bytes(model, model.size(eu, width)),
         mimetype="model/gltf-binary",
         headers={"Cache-Control": "public, max-age=86400"},
     )

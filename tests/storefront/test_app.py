@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
+import numpy as np
 import pytest
+import trimesh
 from sqlalchemy import inspect
 
 from storefront import create_app
@@ -105,6 +108,10 @@ def test_catalog_endpoints(client) -> None:  # type: ignore[no-untyped-def]
     assert r.status_code == 200 and r.data[:4] == b"glTF"
     r = client.get(f"/api/shoes/{shoe_id}/last.glb?size={shoe['sizes'][0]['eu']}")
     assert r.status_code == 200 and r.data[:4] == b"glTF"
+    last = trimesh.load(io.BytesIO(r.data), file_type="glb").to_geometry()
+    # glTF is metres: a last is 0.1-0.4 m long, never hundreds of "metres"
+    assert 0.1 < float(np.ptp(last.vertices, axis=0).max()) < 0.4
+    assert last.visual.material.metallicFactor == 0.0
     assert client.get("/api/shoes/no-such-shoe").status_code == 404
     assert client.get(f"/api/shoes/{shoe_id}/last.glb?size=99").status_code == 404
 

@@ -87,10 +87,9 @@ export class TryOn {
     this.controls.update();
   }
 
-  /** Show a last (GLB bytes in millimetres, the catalog's try-on frame) and colour the foot. */
+  /** Show a last (GLB bytes in metres, the catalog's try-on frame) and colour the foot. */
   async setLast(arrayBuffer) {
     const last = await parseGLB(arrayBuffer);
-    last.scale.setScalar(0.001);
     last.traverse((o) => {
       if (o.isMesh) o.material = new THREE.MeshStandardMaterial({ color: '#8aa0b8', transparent: true, opacity: 0.22, depthWrite: false, side: THREE.DoubleSide });
     });
