@@ -252,6 +252,10 @@ class Order(db.Model):
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
     payment_ref: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
+    #: the client's Idempotency-Key for this checkout: a repeated request returns this order
+    idempotency_key: Mapped[str | None] = mapped_column(String(80), nullable=True)
+
+    __table_args__ = (UniqueConstraint("user_id", "idempotency_key"),)
 
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id"

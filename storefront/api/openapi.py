@@ -340,12 +340,21 @@ OPERATIONS: list[tuple[str, str, str, str, str | None, dict[str, Any]]] = [
         "post",
         "/api/checkout",
         "shop",
-        "Pay for the cart (test payment provider) and create an order; stock never oversells",
+        "Pay for the cart (test payment provider) and create an order; stock never oversells. "
+        "A repeated Idempotency-Key returns the order already placed (200, Idempotent-Replayed)",
         "shopper",
         {
+            "parameters": [
+                {
+                    "name": "Idempotency-Key",
+                    "in": "header",
+                    "required": False,
+                    "schema": {"type": "string", "minLength": 8, "maxLength": 80},
+                }
+            ],
             "requestBody": _json_body(
                 {"payment": {"type": "object", "properties": {"provider": _S, "card": _S}}}
-            )
+            ),
         },
     ),
     (

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from storefront.exceptions import ApiError
@@ -149,11 +149,25 @@ def _payment_details(payment: Any) -> tuple[str, dict[str, Any]]:
     return provider, payment
 
 
-def place_order(session: Session, user: User, lines: list[LineRequest], payment: Any) -> Order:
+class DuplicateCheckout(Exception):
+    """Another request with the same Idempotency-Key committed its order first."""
+
+
+def place_order(
+    session: Session,
+    user: User,
+    lines: list[LineRequest],
+    payment: Any,
+    idempotency_key: str | None = None,
+    clear_cart: bool = False,
+) -> Order:
     """Reserve stock, charge, and write the order in one transaction; commit on success.
 
     Raises 409 when any line is short of stock and 402 when payment is declined; either way the
-    transaction is rolled back, so no stock moves and no order row exists.
+    transaction is rolled back, so no stock moves and no order row exists. With
+    ``idempotency_key`` the order carries the key, unique per user: a concurrent duplicate loses
+    at commit, is rolled back whole and raises :class:`DuplicateCheckout`. With ``clear_cart`` the cart is
+    emptied in the same transaction as the order, so a second checkout cannot order it again.
     """
     provider_name, details = _payment_details(payment)
     rows = {
@@ -173,8 +187,21 @@ def place_order(session: Session, user: User, lines: list[LineRequest], payment:
     for attempt in range(3):
         try:
             return _reserve_charge_write(
-                session, user.id, lines, snapshot, prices, provider_name, details
+                session,
+                user.id,
+                lines,
+                snapshot,
+                prices,
+                provider_name,
+                details,
+                idempotency_key,
+                clear_cart,
             )
+        except IntegrityError:
+            session.rollback()
+            if order_for_key(session, user, idempotency_key) is None:
+                raise
+            raise DuplicateCheckout from None
         except OperationalError as exc:
             session.rollback()
             if "locked" not in str(exc).lower() or attempt == 2:
@@ -190,6 +217,8 @@ def _reserve_charge_write(
     prices: dict[str, int],
     provider_name: str,
     details: dict[str, Any],
+    idempotency_key: str | None = None,
+    clear_cart: bool = False,
 ) -> Order:
     for ln in lines:  # stock-id order: concurrent orders lock rows in the same order (no deadlock)
         res = session.execute(
@@ -207,10 +236,16 @@ def _reserve_charge_write(
                 f"not enough {mid} in EU {size} {width} ({cw}) for {ln.quantity} pair(s)",
             )
     total = sum(prices[snapshot[ln.stock_id][0]] * ln.quantity for ln in lines)
-    order = Order(user_id=user_id, kind="stock", status="paid", total_cents=total)
+    order = Order(
+        user_id=user_id,
+        kind="stock",
+        status="paid",
+        total_cents=total,
+        idempotency_key=idempotency_key,
+    )
     try:
         result = get_provider(provider_name).charge(
-            total, "EUR", details, idempotency_key=str(uuid.uuid4())
+            total, "EUR", details, idempotency_key=idempotency_key or str(uuid.uuid4())
         )
     except PaymentDeclined as exc:
         session.rollback()
@@ -230,8 +265,20 @@ def _reserve_charge_write(
             )
         )
     session.add(order)
+    if clear_cart:
+        for it in session.scalars(select(CartItem).where(CartItem.user_id == user_id)):
+            session.delete(it)
     session.commit()
     return order
+
+
+def order_for_key(session: Session, user: User, idempotency_key: str | None) -> Order | None:
+    """The user's order placed with this Idempotency-Key, if any."""
+    if not idempotency_key:
+        return None
+    return session.scalar(
+        select(Order).where(Order.user_id == user.id, Order.idempotency_key == idempotency_key)
+    )
 
 
 def add_to_cart(session: Session, user: User, raw: Any, catalog: Any) -> CartItem:
@@ -272,19 +319,28 @@ def cart_to_dict(session: Session, user: User) -> dict[str, Any]:
     return {"items": out, "total_eur": sum(i["unit_price_eur"] * i["quantity"] for i in out)}
 
 
-def checkout_cart(session: Session, user: User, payment: Any) -> Order:
-    """Order everything in the cart, then empty it (same transaction as the order)."""
+def checkout_cart(
+    session: Session, user: User, payment: Any, idempotency_key: str | None = None
+) -> tuple[Order, bool]:
+    """Order everything in the cart and empty it, in one transaction.
+
+    Returns ``(order, replayed)``: a request repeating an earlier ``idempotency_key`` (a
+    double click, a retry after a lost response) gets the order already placed, not a new one.
+    """
+    done = order_for_key(session, user, idempotency_key)
+    if done is not None:
+        return done, True
     items = session.scalars(select(CartItem).where(CartItem.user_id == user.id)).all()
     if not items:
         raise ApiError(409, "cart_empty", "the cart is empty")
     lines = [
         LineRequest(it.stock_id, it.quantity) for it in sorted(items, key=lambda i: i.stock_id)
     ]
-    order = place_order(session, user, lines, payment)
-    for it in session.scalars(select(CartItem).where(CartItem.user_id == user.id)):
-        session.delete(it)
-    session.commit()
-    return order
+    try:
+        return place_order(session, user, lines, payment, idempotency_key, clear_cart=True), False
+    except DuplicateCheckout:
+        # a concurrent request with the same key committed first; ours was rolled back whole
+        return order_for_key(session, user, idempotency_key), True  # type: ignore[return-value]
 
 
 def order_to_dict(order: Order, mtm: MadeToMeasure | None = None) -> dict[str, Any]:

@@ -55,8 +55,32 @@ def _mtm(order: Order) -> MadeToMeasure | None:
 @login_required(_SHOPPER)
 def checkout():
     data = json_body() if _has_body() else {}
-    order = services.checkout_cart(db.session, current_user(), data.get("payment"))
-    return jsonify(services.order_to_dict(order)), 201
+    key = _idempotency_key()
+    order, replayed = services.checkout_cart(db.session, current_user(), data.get("payment"), key)
+    resp = jsonify(services.order_to_dict(order))
+    if replayed:
+        resp.headers["Idempotent-Replayed"] = "true"
+        return resp, 200
+    return resp, 201
+
+
+_KEY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.:")
+
+
+def _idempotency_key() -> str | None:
+    """The optional ``Idempotency-Key`` header: 8-80 characters of ``[A-Za-z0-9-_.:]``."""
+    from flask import request
+
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    if not 8 <= len(key) <= 80 or not set(key) <= _KEY_CHARS:
+        raise ApiError(
+            400,
+            "bad_idempotency_key",
+            "Idempotency-Key must be 8-80 characters of A-Z a-z 0-9 - _ . :",
+        )
+    return key
 
 
 def _has_body() -> bool:
