@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from storefront.exceptions import ApiError
 from storefront.models import GaitSession, LearnedOffset, Scan, Stock
+from storefront.ownership import parse_row_id
 
 __all__ = [
     "CATALOG_DIR",
@@ -127,10 +128,7 @@ def _owned_profile(
     parse: Any,
 ) -> tuple[int, Any]:
     """Check existence, ownership and status with a light query, then the (cached) profile."""
-    try:
-        oid = int(obj_id)
-    except (TypeError, ValueError):
-        raise ApiError(400, "bad_id", f"{what} id must be an integer, got {obj_id!r}") from None
+    oid = parse_row_id(obj_id, what)
     row = None
     if 0 < oid < 2**63:
         row = session.execute(_owner_query(model), {"oid": oid}).first()

@@ -16,6 +16,7 @@ from storefront.extensions import db
 from storefront.gaitsessions._gait import GAIT_EXTENSIONS, analyze_file
 from storefront.jobs import ProgressFn
 from storefront.models import GaitSession, GaitUpload, Job, User, as_utc
+from storefront.ownership import get_owned
 from storefront.uploads import UploadedFile, check_filename, read_upload
 
 __all__ = [
@@ -202,16 +203,7 @@ def _is_user_error(exc: BaseException) -> bool:
 
 def get_session_for(session: Session, user: User, session_id: Any) -> GaitSession:
     """The user's gait session; 404 for unknown ids and other people's sessions alike."""
-    try:
-        sid = int(session_id)
-    except (TypeError, ValueError):
-        raise ApiError(
-            400, "bad_id", f"gait session id must be an integer, got {session_id!r}"
-        ) from None
-    gs = session.get(GaitSession, sid) if 0 < sid < 2**63 else None
-    if gs is None or (gs.user_id != user.id and user.role != "admin"):
-        raise ApiError(404, "not_found", f"no gait session {sid}")
-    return gs
+    return get_owned(session, GaitSession, session_id, user, "gait session")
 
 
 def session_to_dict(gs: GaitSession, job: Job | None, full: bool = True) -> dict[str, Any]:

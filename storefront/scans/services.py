@@ -12,6 +12,7 @@ from storefront.exceptions import ApiError
 from storefront.extensions import db
 from storefront.jobs import ProgressFn
 from storefront.models import Job, Scan, User, as_utc
+from storefront.ownership import get_owned
 from storefront.scans._footscan import SCAN_EXTENSIONS, measure_file
 from storefront.uploads import read_upload, store_bytes, store_file
 
@@ -136,14 +137,7 @@ def _jsonable(obj: Any) -> Any:
 
 def get_scan_for(session: Session, user: User, scan_id: Any) -> Scan:
     """The user's scan by id; 404 for unknown ids and other people's scans alike."""
-    try:
-        sid = int(scan_id)
-    except (TypeError, ValueError):
-        raise ApiError(400, "bad_id", f"scan id must be an integer, got {scan_id!r}") from None
-    scan = session.get(Scan, sid) if 0 < sid < 2**63 else None
-    if scan is None or (scan.user_id != user.id and user.role != "admin"):
-        raise ApiError(404, "not_found", f"no scan {sid}")
-    return scan
+    return get_owned(session, Scan, scan_id, user, "scan")
 
 
 def latest_scan_for(session: Session, user_id: int) -> Scan | None:

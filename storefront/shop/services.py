@@ -31,6 +31,7 @@ from storefront.models import (
     User,
     as_utc,
 )
+from storefront.ownership import get_owned
 from storefront.shop.payment import PaymentDeclined, get_provider
 
 __all__ = [
@@ -381,14 +382,7 @@ def order_to_dict(order: Order, mtm: MadeToMeasure | None = None) -> dict[str, A
 
 def get_order_for(session: Session, user: User, order_id: Any) -> Order:
     """The user's order; 404 for unknown ids and other people's orders alike."""
-    try:
-        oid = int(order_id)
-    except (TypeError, ValueError):
-        raise ApiError(400, "bad_id", f"order id must be an integer, got {order_id!r}") from None
-    order = session.get(Order, oid) if 0 < oid < 2**63 else None
-    if order is None or (order.user_id != user.id and user.role != "admin"):
-        raise ApiError(404, "not_found", f"no order {oid}")
-    return order
+    return get_owned(session, Order, order_id, user, "order")
 
 
 def _line(order: Order, line_id: Any) -> OrderLine:

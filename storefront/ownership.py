@@ -1,0 +1,36 @@
+"""Row ids from URLs and JSON, and the one ownership rule for per-shopper rows."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from sqlalchemy.orm import Session
+
+from storefront.exceptions import ApiError
+
+__all__ = ["get_owned", "parse_row_id"]
+
+T = TypeVar("T")
+
+#: Largest id a 64-bit primary key can hold; bigger numbers are unknown, not a database error.
+_MAX_ID = 2**63
+
+
+def parse_row_id(raw: Any, what: str) -> int:
+    """``raw`` as an integer id; 400 with the object's name when it is not one."""
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        raise ApiError(400, "bad_id", f"{what} id must be an integer, got {raw!r}") from None
+
+
+def get_owned(session: Session, model: type[T], raw_id: Any, user: Any, what: str) -> T:
+    """The row of ``model`` with this id owned by ``user`` (any row for an admin).
+
+    Unknown ids and other people's rows both give the same 404, so ids reveal nothing.
+    """
+    oid = parse_row_id(raw_id, what)
+    row = session.get(model, oid) if 0 < oid < _MAX_ID else None
+    if row is None or (row.user_id != user.id and user.role != "admin"):  # type: ignore[attr-defined]
+        raise ApiError(404, "not_found", f"no {what} {oid}")
+    return row
