@@ -16,6 +16,7 @@ __all__ = [
     "PrivacyBudgetExceeded",
     "QueryTooNarrow",
     "FeedbackError",
+    "ScanNotAccepted",
 ]
 
 
@@ -59,3 +60,22 @@ class QueryTooNarrow(PrivacyError):
 
 class FeedbackError(DomainError):
     """A fit-feedback row is malformed (unknown label, missing measurement)."""
+
+
+class ScanNotAccepted(ProfileError):
+    """footscan did not accept the capture (or refused it): no foot profile, no fit.
+
+    Parameters
+    ----------
+    message : str
+        One sentence for the shopper.
+    reasons : sequence of str
+        footscan's rejection reasons, verbatim.
+    advice : str
+        What to do next (how to rescan).
+    """
+
+    def __init__(self, message: str, reasons: tuple[str, ...] = (), advice: str = "") -> None:
+        super().__init__(message)
+        self.reasons = tuple(reasons)
+        self.advice = advice

@@ -12,6 +12,7 @@ from storefront.domain_errors import (
     PrivacyBudgetExceeded,
     ProfileError,
     QueryTooNarrow,
+    ScanNotAccepted,
     UnknownModel,
     UnknownSize,
 )
@@ -48,6 +49,13 @@ def _json(err: ApiError):  # type: ignore[no-untyped-def]
 
 def domain_to_api(err: DomainError) -> ApiError:
     """Map a Flask-free domain error to its HTTP status and code."""
+    if isinstance(err, ScanNotAccepted):
+        return ApiError(
+            422,
+            "scan_not_accepted",
+            str(err),
+            details={"reasons": list(err.reasons), "advice": err.advice},
+        )
     for cls, status, code in _DOMAIN_STATUS:
         if isinstance(err, cls):
             return ApiError(status, code, str(err))

@@ -24,6 +24,10 @@ class ApiError(StorefrontError):
         What was wrong, in words.
     fields : dict of str to str, optional
         Per-field reasons when several inputs were wrong at once.
+    headers : dict of str to str, optional
+        Extra response headers (``Retry-After``...).
+    details : dict, optional
+        Further JSON members of the ``error`` object (e.g. ``reasons``, ``advice``).
     """
 
     def __init__(
@@ -33,6 +37,7 @@ class ApiError(StorefrontError):
         message: str,
         fields: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
+        details: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
@@ -40,10 +45,13 @@ class ApiError(StorefrontError):
         self.message = message
         self.fields = fields or {}
         self.headers = headers or {}
+        self.details = details or {}
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON body: ``{"error": {"status", "code", "message", "fields"?}}``."""
         err: dict[str, Any] = {"status": self.status, "code": self.code, "message": self.message}
         if self.fields:
             err["fields"] = self.fields
+        for key, value in self.details.items():
+            err.setdefault(key, value)
         return {"error": err}

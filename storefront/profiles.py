@@ -18,9 +18,16 @@ from storefront.catalog.grading import (
     average_heel_width_mm,
     average_instep_girth_mm,
 )
-from storefront.domain_errors import ProfileError
+from storefront.domain_errors import ProfileError, ScanNotAccepted
 
-__all__ = ["FootProfile", "GaitProfile", "ACTIVITY_KINDS"]
+__all__ = [
+    "ACTIVITY_KINDS",
+    "FootProfile",
+    "GaitProfile",
+    "ScanVerdict",
+    "refusal_verdict",
+    "scan_verdict",
+]
 
 ACTIVITY_KINDS: tuple[str, ...] = ("sitting", "standing", "walking", "running", "unknown")
 
@@ -36,6 +43,107 @@ _FOOT_RANGES: dict[str, tuple[float, float]] = {
 }
 # Names used by other footscan outputs for the same measurements.
 _ALIASES = {"length_mm": "foot_length_mm", "heel_breadth_mm": "heel_width_mm"}
+
+
+#: How to rescan, by words in footscan's reasons (first match wins); the last entry is general.
+_ADVICE: tuple[tuple[tuple[str, ...], str], ...] = (
+    (
+        ("inch",),
+        "The scan looks like it is in inches: upload it again and choose the units it was saved in.",
+    ),
+    (
+        ("scale", "units", "unscaled", "metric"),
+        "The scan has no real-world scale: export it in millimetres, centimetres or metres "
+        "(or choose the units when uploading); photogrammetry without a scale cannot be measured.",
+    ),
+    (
+        ("not a foot",),
+        "This does not look like a bare foot: scan one bare foot (no shoe or sock), standing on a "
+        "flat, plain floor, and upload that capture.",
+    ),
+    (
+        ("width", "girth", "side", "coverage", "covered"),
+        "Part of the forefoot was not captured: scan again, moving the phone all the way around "
+        "the foot at ankle height so both sides of the toes and the ball are seen.",
+    ),
+    (
+        ("length", "heel", "toe"),
+        "The heel or the toes were not captured: scan again with the whole foot in view, from "
+        "behind the heel to in front of the toes.",
+    ),
+    (
+        (),
+        "Scan again: one bare foot on a flat, plain floor in good light, the phone circling the "
+        "whole foot; then upload the new capture.",
+    ),
+)
+
+
+def _advice(reasons: tuple[str, ...]) -> str:
+    text = " ".join(reasons).lower()
+    for words, advice in _ADVICE:
+        if not words or any(w in text for w in words):
+            return advice
+    return _ADVICE[-1][1]  # pragma: no cover (the last entry matches everything)
+
+
+@dataclass(frozen=True)
+class ScanVerdict:
+    """Whether the shop may use a scan, and if not, why and what to do.
+
+    Attributes
+    ----------
+    accepted : bool
+        True only when footscan measured the capture and accepted it
+        (``quality.accepted``); everything else builds no foot profile.
+    reasons : tuple of str
+        footscan's rejection reasons (or its refusal), verbatim.
+    advice : str
+        What the shopper should do next; empty when accepted.
+    """
+
+    accepted: bool
+    reasons: tuple[str, ...] = ()
+    advice: str = ""
+
+    @property
+    def message(self) -> str:
+        """One paragraph for people: the reasons, then what to do."""
+        if self.accepted:
+            return ""
+        why = "; ".join(self.reasons) or "the capture could not be measured reliably"
+        return f"This scan was not accepted ({why}). {self.advice}"
+
+    def error(self) -> ScanNotAccepted:
+        """The domain error that refuses a profile, fit or recommendation for this scan."""
+        return ScanNotAccepted(self.message, self.reasons, self.advice)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"accepted": self.accepted, "reasons": list(self.reasons), "advice": self.advice}
+
+
+def scan_verdict(result: Mapping[str, Any] | None) -> ScanVerdict:
+    """The verdict in footscan's JSON for one capture.
+
+    Not accepted when ``quality.accepted`` (or a top-level ``accepted``) is false, or when the
+    result is missing or not an object. Reasons are ``quality.rejection_reasons``.
+    """
+    if not isinstance(result, Mapping):
+        return refusal_verdict("no measurements")
+    quality = result.get("quality")
+    quality = quality if isinstance(quality, Mapping) else {}
+    if quality.get("accepted") is False or result.get("accepted") is False:
+        raw = quality.get("rejection_reasons") or result.get("rejection_reasons") or []
+        reasons = tuple(str(r)[:300] for r in raw if r) if isinstance(raw, list | tuple) else ()
+        reasons = reasons or ("footscan did not accept this capture",)
+        return ScanVerdict(False, reasons, _advice(reasons))
+    return ScanVerdict(True)
+
+
+def refusal_verdict(reason: str) -> ScanVerdict:
+    """The verdict for a capture footscan refused outright (not a foot, unknown units...)."""
+    reasons = (str(reason)[:500] or "footscan refused this capture",)
+    return ScanVerdict(False, reasons, _advice(reasons))
 
 
 def _opt_num(d: Mapping[str, Any], key: str, lo: float, hi: float, where: str) -> float | None:
@@ -110,6 +218,8 @@ class FootProfile:
     ) -> FootProfile:
         """From the object ``footscan measure --json`` prints for one foot.
 
+        A capture footscan did not accept (``quality.accepted`` false) builds no profile: it
+        raises :class:`~storefront.domain_errors.ScanNotAccepted` with the reasons and advice.
         Keys: ``side, foot_length_mm, ball_width_mm, heel_width_mm, ball_girth_mm,
         instep_girth_mm, arch_height_mm, instep_height_mm, sizes``; values may be null. A nested
         ``measurements`` object is merged in; ``length_mm``/``heel_breadth_mm`` are accepted as
@@ -117,6 +227,9 @@ class FootProfile:
         """
         if not isinstance(d, Mapping):
             raise ProfileError(f"foot scan: expected a JSON object, got {type(d).__name__}")
+        verdict = scan_verdict(d)
+        if not verdict.accepted:
+            raise verdict.error()
         flat: dict[str, Any] = dict(d)
         inner = d.get("measurements")
         if isinstance(inner, Mapping):

@@ -134,6 +134,10 @@ def _owned_profile(
         row = session.execute(_owner_query(model), {"oid": oid}).first()
     if row is None or (row.user_id != user_id and not is_admin):
         raise ApiError(404, "not_found", f"no {what} {oid}")
+    if row.status == "failed" and model is Scan:
+        from storefront.scans.services import verdict_of
+
+        raise verdict_of(session.get(Scan, oid)).error()  # type: ignore[arg-type,union-attr]
     if row.status != "done":
         raise ApiError(409, "not_ready", f"{what} {oid} is {row.status}, not processed yet")
     key = (model.__tablename__, oid, row.created_at)
@@ -147,7 +151,12 @@ def _owned_profile(
 def foot_profile(
     session: Session, scan_id: Any, user_id: int, is_admin: bool = False
 ) -> tuple[int, Any]:
-    """The scan id and its :class:`~storefront.profiles.FootProfile` (404/409 otherwise)."""
+    """The scan id and its :class:`~storefront.profiles.FootProfile`.
+
+    404 for unknown or other people's scans, 409 while processing, and
+    :class:`~storefront.domain_errors.ScanNotAccepted` (422 ``scan_not_accepted`` with reasons
+    and advice) for a scan footscan refused or did not accept.
+    """
     from storefront.profiles import FootProfile
 
     return _owned_profile(

@@ -13,6 +13,7 @@ from storefront.extensions import db
 from storefront.jobs import ProgressFn
 from storefront.models import Job, Scan, User, as_utc
 from storefront.ownership import get_owned
+from storefront.profiles import ScanVerdict, refusal_verdict, scan_verdict
 from storefront.scans._footscan import SCAN_EXTENSIONS, measure_file
 from storefront.uploads import read_upload, store_bytes, store_file
 
@@ -23,6 +24,7 @@ __all__ = [
     "latest_scan_for",
     "process_scan",
     "scan_to_dict",
+    "verdict_of",
 ]
 
 #: Accepted ``units`` form values.
@@ -65,7 +67,13 @@ def create_scan(
 
 
 def process_scan(scan_id: int, progress: ProgressFn) -> None:
-    """Job handler: measure the stored scan and save footscan's JSON on the row."""
+    """Job handler: measure the stored scan and save footscan's JSON on the row.
+
+    A capture footscan refuses (not a foot, unknown units...) or measures but does not accept
+    (``quality.accepted`` false) ends ``failed``, with the reasons and what to do in ``error``
+    and a ``verdict`` in ``result``; no foot model is kept. The job then fails with the same
+    message (:class:`~storefront.domain_errors.ScanNotAccepted`).
+    """
     from flask import current_app
 
     scan = db.session.get(Scan, scan_id)
@@ -79,14 +87,17 @@ def process_scan(scan_id: int, progress: ProgressFn) -> None:
         result, glb = measure_file(path, scan.filename, scan.units)
     except Exception as exc:
         db.session.rollback()
-        scan = db.session.get(Scan, scan_id)
-        if scan is not None:
-            scan.status = "failed"
-            scan.error = (
-                str(exc)[:2000] if not _is_bug(exc) else "internal error while measuring (logged)"
-            )
-            db.session.commit()
-        raise
+        if _is_bug(exc):
+            _fail(scan_id, None, "internal error while measuring (logged)")
+            raise
+        verdict = refusal_verdict(str(exc))
+        _fail(scan_id, {"verdict": verdict.to_dict()}, verdict.message)
+        raise verdict.error() from exc
+    result = _jsonable(result)
+    verdict = scan_verdict(result)
+    if not verdict.accepted:
+        _fail(scan_id, {**result, "verdict": verdict.to_dict()}, verdict.message)
+        raise verdict.error()
     progress(0.9, "saving measurements")
     if glb is not None:
         store_file(glb_path(path), glb)
@@ -94,10 +105,38 @@ def process_scan(scan_id: int, progress: ProgressFn) -> None:
     if scan is None:  # deleted while we worked
         glb_path(path).unlink(missing_ok=True)
         return
-    scan.result = _jsonable(result)
+    scan.result = result
     scan.status = "done"
     scan.error = None
     db.session.commit()
+
+
+def _fail(scan_id: int, result: dict[str, Any] | None, message: str) -> None:
+    """Close a scan as failed; its raw file goes (a failed scan keeps only the reason)."""
+    from flask import current_app
+
+    scan = db.session.get(Scan, scan_id)
+    if scan is None:
+        return
+    scan.status = "failed"
+    scan.result = result
+    scan.error = message[:2000]
+    db.session.commit()
+    remove_scan_files(current_app.config["UPLOAD_DIR"], scan.stored_name)
+
+
+def verdict_of(scan: Scan) -> ScanVerdict | None:
+    """Whether the shop may use this scan; None while it is still queued or running."""
+    if scan.status not in ("done", "failed"):
+        return None
+    stored = (scan.result or {}).get("verdict") if isinstance(scan.result, dict) else None
+    if isinstance(stored, dict) and stored.get("accepted") is False:
+        return ScanVerdict(
+            False, tuple(stored.get("reasons") or ()), str(stored.get("advice") or "")
+        )
+    if scan.status == "failed":
+        return refusal_verdict(scan.error or "the scan could not be measured")
+    return scan_verdict(scan.result)
 
 
 def glb_path(scan_file: Path) -> Path:
@@ -151,9 +190,15 @@ def latest_scan_for(session: Session, user_id: int) -> Scan | None:
 
 
 def scan_to_dict(scan: Scan, job: Job | None) -> dict[str, Any]:
-    """Public view of a scan and its job."""
+    """Public view of a scan and its job.
+
+    ``verdict`` says whether the shop may use the scan (``accepted``), else why (``reasons``)
+    and what to do (``advice``). A scan that is not accepted shows no measurements or sizes.
+    """
     from storefront.jobs import job_to_dict
 
+    verdict = verdict_of(scan)
+    usable = verdict is not None and verdict.accepted
     return {
         "id": scan.id,
         "status": scan.status,
@@ -161,7 +206,8 @@ def scan_to_dict(scan: Scan, job: Job | None) -> dict[str, Any]:
         "units": scan.units,
         "size_bytes": scan.size_bytes,
         "created_at": as_utc(scan.created_at).isoformat(),
-        "measurements": scan.result,
+        "measurements": scan.result if usable else None,
+        "verdict": verdict.to_dict() if verdict is not None else None,
         "error": scan.error,
         "job": job_to_dict(job) if job else None,
         "links": {

@@ -541,6 +541,11 @@ def made_to_measure(
     scan = session.get(Scan, scan_id) if 0 < scan_id < 2**63 else None
     if scan is None or scan.user_id != user.id:
         raise ApiError(404, "not_found", f"no scan {scan_id}")
+    from storefront.scans.services import verdict_of
+
+    verdict = verdict_of(scan)
+    if verdict is not None and not verdict.accepted:
+        raise verdict.error()
     if scan.status != "done" or not scan.result:
         raise ApiError(409, "not_ready", f"scan {scan_id} is {scan.status}, not measured yet")
     if not isinstance(shoe_id, str):
