@@ -148,13 +148,16 @@ def _is_candidate(name: str) -> bool:
     return posixpath.splitext(name.lower())[1] in MESH_EXTENSIONS
 
 
-def find_scan_member(data: bytes) -> tuple[str, bytes]:
+def find_scan_member(data: bytes, max_bytes: int = MAX_DECODED_BYTES) -> tuple[str, bytes]:
     """Find and decompress the one scan inside a zip archive, in memory.
 
     Parameters
     ----------
     data : bytes
         The zip file. Stored, deflated, bzip2 and lzma members are read.
+    max_bytes : int
+        Largest total uncompressed size the zip directory may declare (default
+        :data:`~footscan._io_common.MAX_DECODED_BYTES`; the shop passes its own upload limit).
 
     Returns
     -------
@@ -182,10 +185,11 @@ def find_scan_member(data: bytes) -> tuple[str, bytes]:
         if unsafe:
             raise ScanReadError(f"unsafe file name {unsafe[0]!r} in the zip (absolute or '..')")
         total = sum(i.file_size for i in infos)
-        if total > MAX_DECODED_BYTES:
+        limit = min(max_bytes, MAX_DECODED_BYTES)
+        if total > limit:
             raise BudgetExceededError(
-                f"the zip expands to {total >> 20} MiB, more than the "
-                f"{MAX_DECODED_BYTES >> 20} MiB decompression limit"
+                f"the zip expands to {total / 2**20:.1f} MiB, more than the "
+                f"{limit / 2**20:.0f} MiB decompression limit"
             )
         found = [i for i in infos if _is_candidate(i.filename)]
         if not found:
