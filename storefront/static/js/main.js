@@ -39,7 +39,7 @@ async function boot() {
   showAccount();
   const name = document.body.dataset.page;
   const load = PAGES[name];
-  if (!load) return;
+  if (!load) { window.__ready = true; return; }
   try {
     const mod = await load();
     await mod.default();

@@ -75,7 +75,7 @@ def test_shoe_shows_fit_verdicts(probe, live_server):
         v.startswith("too long") for v in verdicts
     )
     assert probe.page.locator("#size-rows tr.best").count() == 1
-    assert probe.page.locator("#size-rows td.why").first.inner_text().strip()
+    assert probe.page.locator("#size-rows td.fit .reasons-inline").first.inner_text().strip()
     # Colourway switch recolours the model's upper.
     before = probe.page.evaluate("window.__shoeView.pixelStats().mean")
     probe.page.locator("#colourways button").nth(1).click()

@@ -2,8 +2,9 @@
 // repeated submit after success (double click, back button) finds the order instead of a second
 // charge: the server empties the cart in the order's transaction, so a replay gets "cart_empty".
 import { api, newIdempotencyKey } from 'shoestreet/street/ApiClient.js';
-import { el, clear, pageConfig, describeError, euros } from 'shoestreet/street/dom.js';
-import { renderCart } from 'shoestreet/pages/cart.js';
+import { el, clear, pageConfig, describeError } from 'shoestreet/street/dom.js';
+import { renderCart, cartTotalWon } from 'shoestreet/pages/cart.js';
+import { t, formatWon } from 'shoestreet/i18n/index.js';
 
 const KEY = 'shoestreet.checkoutKey';
 
@@ -13,9 +14,11 @@ export default async function checkoutPage() {
   const form = document.getElementById('checkout-form');
   const msg = document.getElementById('checkout-msg');
   const btn = document.getElementById('place-order');
-  if (!user) { clear(summary).append(el('p', {}, el('a', { href: '/account' }, 'Sign in'), ' to check out.')); form.hidden = true; window.__ready = true; return; }
+  if (!user) { clear(summary).append(el('p', {}, el('a', { href: '/account?next=/checkout' }, t('Sign in')), ' ', t('to check out.'))); form.hidden = true; window.__ready = true; return; }
   const cart = await api.get('/api/cart');
-  if (!renderCart(summary, cart)) { form.hidden = true; window.__ready = true; return; }
+  if (!(await renderCart(summary, cart))) { form.hidden = true; window.__ready = true; return; }
+  form.hidden = false;
+  const totalWon = cartTotalWon(cart.items || []);
   // One key per checkout attempt, kept across reloads until the order is placed.
   if (!sessionStorage.getItem(KEY)) sessionStorage.setItem(KEY, newIdempotencyKey());
   let inFlight = false;
@@ -24,7 +27,7 @@ export default async function checkoutPage() {
     if (inFlight) return;
     inFlight = true;
     btn.disabled = true;
-    btn.textContent = 'Placing your order…';
+    btn.textContent = t('Placing your order…');
     msg.textContent = '';
     const card = document.getElementById('co-card').value;
     try {
@@ -32,7 +35,7 @@ export default async function checkoutPage() {
       sessionStorage.removeItem(KEY);
       form.hidden = true;
       clear(summary).append(el('div', { class: 'flash flash-ok', id: 'order-done', dataset: { order: order.id } },
-        `Thank you! Order ${order.id} is paid (${euros(order.total_eur)}). `, el('a', { href: '/orders' }, 'See your orders')));
+        t('Thank you! Order {id} is paid ({amount}).', { id: order.id, amount: formatWon(totalWon) }), ' ', el('a', { href: '/orders' }, t('See your orders'))));
       document.getElementById('cart-count').textContent = '';
     } catch (err) {
       if (err.code === 'cart_empty') {
@@ -40,13 +43,13 @@ export default async function checkoutPage() {
         const orders = (await api.get('/api/orders')).orders || [];
         form.hidden = true;
         clear(summary).append(el('div', { class: 'flash flash-ok', id: 'order-done', dataset: { order: orders[0] && orders[0].id } },
-          `Your order ${orders[0] ? orders[0].id : ''} was already placed; nothing was charged twice. `, el('a', { href: '/orders' }, 'See your orders')));
+          t('Your order {id} was already placed; nothing was charged twice.', { id: orders[0] ? orders[0].id : '' }), ' ', el('a', { href: '/orders' }, t('See your orders'))));
       } else {
         msg.textContent = err.code === 'out_of_stock'
-          ? `${describeError(err)}. Nothing was charged and your cart is unchanged: remove that line or pick another size.`
-          : err.code === 'payment_declined' ? `Payment declined: ${err.message}. Nothing was charged; your cart is unchanged.` : describeError(err);
+          ? t('{reason}. Nothing was charged and your cart is unchanged: remove that line or pick another size.', { reason: describeError(err) })
+          : err.code === 'payment_declined' ? t('Payment declined: {reason}. Nothing was charged; your cart is unchanged.', { reason: err.message }) : describeError(err);
         btn.disabled = false;
-        btn.textContent = 'Place order';
+        btn.textContent = t('Place order');
       }
     } finally {
       inFlight = false;

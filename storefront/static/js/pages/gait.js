@@ -3,6 +3,8 @@ import { api } from 'shoestreet/street/ApiClient.js';
 import { el, clear, pageConfig, describeError, fmt } from 'shoestreet/street/dom.js';
 import { listOf, rememberGait } from 'shoestreet/street/catalog.js';
 import { lineChart } from 'shoestreet/charts/Charts.js';
+import { t, formatDate } from 'shoestreet/i18n/index.js';
+import { jobStatus } from 'shoestreet/i18n/labels.js';
 
 const TRENDS = [
   ['cadence_spm', 'Cadence', 'steps/min', { lo: 100, hi: 120 }],
@@ -55,19 +57,20 @@ export default async function gaitPage() {
   });
   if (!sessions.length) box.append(el('p', { class: 'muted' }, 'No sessions yet.'));
   else {
-    const table = el('table', {}, el('caption', {}, 'Sessions'),
-      el('thead', {}, el('tr', {}, ['Date', 'File', 'Status', 'Cadence', 'Strides', ''].map((h) => el('th', { scope: 'col' }, h)))));
+    // Date and file share a cell so that the table fits a phone; it scrolls in its own box if not.
+    const table = el('table', { class: 'gait-table' }, el('caption', {}, t('Sessions')),
+      el('thead', {}, el('tr', {}, [t('Session'), t('Cadence'), t('Strides'), t('Report')].map((h, i) => el('th', { scope: 'col', class: i === 1 || i === 2 ? 'num' : '' }, h)))));
     const tb = el('tbody');
     for (const s of sessions) {
       const sum = s.summary || {};
-      tb.append(el('tr', {},
-        el('td', {}, new Date(s.created_at).toLocaleString()), el('td', {}, s.filename || ''),
-        el('td', {}, s.status === 'failed' ? `failed: ${s.error || ''}` : s.status),
-        el('td', {}, sum.cadence_spm ? `${fmt(sum.cadence_spm, 0)} /min` : '–'), el('td', {}, sum.n_strides ?? '–'),
-        el('td', {}, s.status === 'done' ? el('a', { href: `/gait/${s.id}`, onclick: () => rememberGait(s.id) }, 'Open report') : '')));
+      const state = s.status === 'done' ? '' : s.status === 'failed' ? `${jobStatus('failed')}: ${s.error || ''}` : jobStatus(s.status);
+      tb.append(el('tr', { dataset: { session: s.id } },
+        el('td', {}, formatDate(s.created_at, true), el('span', { class: 'sub file' }, s.filename || ''), state ? el('span', { class: 'sub' }, state) : null),
+        el('td', { class: 'num' }, sum.cadence_spm ? t('{n}/min', { n: fmt(sum.cadence_spm, 0) }) : '–'), el('td', { class: 'num' }, sum.n_strides ?? '–'),
+        el('td', {}, s.status === 'done' ? el('a', { href: `/gait/${s.id}`, onclick: () => rememberGait(s.id) }, t('Open report')) : '')));
     }
     table.append(tb);
-    box.append(table);
+    box.append(el('div', { class: 'table-scroll' }, table));
   }
   box.append(form);
 

@@ -5,6 +5,8 @@ import { el, clear, pageConfig, describeError, fmt } from 'shoestreet/street/dom
 import { listOf, rememberScan, currentScanId, currentGaitId } from 'shoestreet/street/catalog.js';
 import { renderRecommendations } from 'shoestreet/street/RecommendationsPanel.js';
 import { hasWebGL } from 'shoestreet/street/three-utils.js';
+import { t, formatDate } from 'shoestreet/i18n/index.js';
+import { jobStatus, side as sideWord } from 'shoestreet/i18n/labels.js';
 
 const PENDING_KEY = 'shoestreet.pendingScan';
 const ACCEPTED = /\.(asc|csv|glb|gltf|obj|pcd|ply|pts|stl|txt|xyz)$/i; // footscan's readers
@@ -94,7 +96,7 @@ async function refreshList(user, current) {
   if (!scans.length) list.append(el('li', { class: 'muted' }, 'None yet.'));
   for (const s of scans) {
     const when = s.created_at ? new Date(s.created_at).toLocaleString() : '';
-    const status = s.status === 'done' ? '' : s.status === 'failed' ? ` — could not be measured: ${s.error || 'unknown reason'}` : ` — ${s.status}…`;
+    const status = s.status === 'done' ? '' : s.status === 'failed' ? ` — could not be measured: ${s.error || 'unknown reason'}` : ` — ${jobStatus(s.status)}…`;
     const item = el('li', {}, `${s.filename || 'scan ' + s.id} (${when})${status} `);
     if (s.status === 'done') {
       item.append(el('button', { type: 'button', 'aria-current': String(String(s.id) === String(current)), onclick: async () => {

@@ -3,6 +3,7 @@ import { api } from 'shoestreet/street/ApiClient.js';
 import { el, clear, pageConfig, describeError } from 'shoestreet/street/dom.js';
 import { fetchShops, fetchShopModels, glbUrl, currentScanId, currentGaitId, forgetScan } from 'shoestreet/street/catalog.js';
 import { renderRecommendations } from 'shoestreet/street/RecommendationsPanel.js';
+import { t } from 'shoestreet/i18n/index.js';
 
 async function loadRecommendations(user) {
   const body = document.getElementById('rec-body');
@@ -25,6 +26,13 @@ async function loadRecommendations(user) {
     if (err.status === 404) { forgetScan(); localStorage.removeItem('shoestreet.gaitId'); }
     clear(body).append(el('p', { class: 'error' }, describeError(err), err.status === 404 ? ' Reload to use your latest scan.' : ''));
   }
+}
+
+/** Touch screens have no Enter key: say what works on the device in hand. */
+export function enterPrompt(shopName) {
+  const touch = window.matchMedia && window.matchMedia('(pointer: coarse)').matches;
+  return touch ? t('Tap the building to go into {shop}', { shop: shopName })
+    : t('Press Enter or click the building to go into {shop}', { shop: shopName });
 }
 
 function goToShop(shop) { window.location.href = `/shop/${encodeURIComponent(shop.id)}`; }
@@ -54,7 +62,7 @@ export default async function street() {
     onMove: (walker, near) => {
       if (minimap) minimap.draw(walker);
       prompt.hidden = !near;
-      if (near) prompt.textContent = `Press Enter or click the building to go into ${near.shop.name}`;
+      if (near) prompt.textContent = enterPrompt(near.shop.name);
     },
   });
   window.__street = street;
