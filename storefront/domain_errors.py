@@ -17,6 +17,14 @@ __all__ = [
     "QueryTooNarrow",
     "FeedbackError",
     "ScanNotAccepted",
+    "CommerceError",
+    "IdempotencyKeyReused",
+    "OutOfStock",
+    "NothingToReturn",
+    "CartEmpty",
+    "TransientError",
+    "ServiceBusy",
+    "QueueUnavailable",
 ]
 
 
@@ -79,3 +87,40 @@ class ScanNotAccepted(ProfileError):
         super().__init__(message)
         self.reasons = tuple(reasons)
         self.advice = advice
+
+
+class CommerceError(DomainError):
+    """Base class of refusals by the commerce services (orders, returns, checkout)."""
+
+
+class IdempotencyKeyReused(CommerceError):
+    """An Idempotency-Key was sent again with a different request."""
+
+
+class OutOfStock(CommerceError):
+    """A line asks for more pairs than are on the shelf; nothing was reserved."""
+
+
+class NothingToReturn(CommerceError):
+    """The order line has no pairs left to return (they were all returned already)."""
+
+
+class CartEmpty(CommerceError):
+    """Checkout of an empty cart."""
+
+
+class TransientError(Exception):
+    """A temporary condition (not the caller's fault, not a bug): retry later."""
+
+    #: Seconds the client should wait before retrying.
+    retry_after_s: int = 2
+
+
+class ServiceBusy(TransientError):
+    """The database stayed locked through every retry."""
+
+
+class QueueUnavailable(TransientError):
+    """The job queue (Redis) cannot be reached; nothing was accepted."""
+
+    retry_after_s = 30

@@ -8,15 +8,22 @@ from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from storefront.domain_errors import (
+    CartEmpty,
     DomainError,
+    IdempotencyKeyReused,
+    NothingToReturn,
+    OutOfStock,
     PrivacyBudgetExceeded,
     ProfileError,
     QueryTooNarrow,
+    QueueUnavailable,
     ScanNotAccepted,
+    TransientError,
     UnknownModel,
     UnknownSize,
 )
 from storefront.exceptions import ApiError, StorefrontError
+from storefront.shop.payment import PaymentDeclined
 
 # Most specific first.
 _DOMAIN_STATUS: tuple[tuple[type[DomainError], int, str], ...] = (
@@ -25,6 +32,10 @@ _DOMAIN_STATUS: tuple[tuple[type[DomainError], int, str], ...] = (
     (PrivacyBudgetExceeded, 403, "privacy_budget_exhausted"),
     (QueryTooNarrow, 422, "query_too_narrow"),
     (ProfileError, 422, "profile_incomplete"),
+    (IdempotencyKeyReused, 422, "idempotency_key_reused"),
+    (OutOfStock, 409, "out_of_stock"),
+    (NothingToReturn, 409, "nothing_to_return"),
+    (CartEmpty, 409, "cart_empty"),
 )
 
 __all__ = ["ApiError", "StorefrontError", "domain_to_api", "register_error_handlers"]
@@ -72,6 +83,19 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain_error(err: DomainError):  # type: ignore[no-untyped-def]
         return _json(domain_to_api(err))
+
+    @app.errorhandler(TransientError)
+    def _transient(err: TransientError):  # type: ignore[no-untyped-def]
+        from storefront.extensions import db
+
+        db.session.rollback()
+        code = "queue_unavailable" if isinstance(err, QueueUnavailable) else "busy"
+        headers = {"Retry-After": str(err.retry_after_s)}
+        return _json(ApiError(503, code, str(err), headers=headers))
+
+    @app.errorhandler(PaymentDeclined)
+    def _declined(err: PaymentDeclined):  # type: ignore[no-untyped-def]
+        return _json(ApiError(402, "payment_declined", str(err)))
 
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(err: RequestEntityTooLarge):  # type: ignore[no-untyped-def]

@@ -188,8 +188,33 @@ class JobRunner:
         self._lock = threading.Lock()
         self._futures: list[Future[Any]] = []
 
-    def submit(self, kind: str, target_id: int, user_id: int | None) -> Job:
-        """Commit a queued job row and dispatch it; return the row."""
+    def check_available(self) -> None:
+        """Raise :class:`~storefront.domain_errors.QueueUnavailable` when jobs cannot be queued.
+
+        Upload views call this before they write anything, so with Redis down an upload is
+        refused (503) with nothing committed. The thread and inline backends are always there.
+        """
+        if self.backend != "rq":
+            return
+        from storefront.domain_errors import QueueUnavailable
+
+        try:
+            self._queue().connection.ping()
+        except Exception as exc:  # redis.ConnectionError, TimeoutError, bad URL...
+            log.warning("job queue unavailable: %s", exc)
+            raise QueueUnavailable(
+                "the processing queue is unavailable; nothing was saved, please try again later"
+            ) from None
+
+    def submit(self, kind: str, target_id: int, user_id: int | None, required: bool = True) -> Job:
+        """Commit a queued job row and dispatch it; return the row.
+
+        The row is committed first (the outbox); if the backend then refuses it (Redis went
+        away), the job stays ``queued`` with stage ``waiting for the queue`` and the sweeper
+        dispatches it later. Nothing here raises after the commit, so no request that
+        committed its work answers 500. ``required`` is kept for callers' intent (background
+        re-learning is best effort) and is recorded in the log.
+        """
         if kind not in ("scan", "gait", "learn"):
             raise ValueError(f"unknown job kind {kind!r}")
         job = Job(
@@ -201,7 +226,18 @@ class JobRunner:
         )
         db.session.add(job)
         db.session.commit()
-        self.dispatch(job.id)
+        try:
+            self.dispatch(job.id)
+        except Exception as exc:  # the queue went away after the commit: dispatch later
+            log.warning(
+                "job %s (%s%s) not dispatched, left for the sweeper: %s",
+                job.id,
+                kind,
+                "" if required else ", best effort",
+                exc,
+            )
+            db.session.rollback()
+            _set(job.id, stage="waiting for the queue")
         return job
 
     def dispatch(self, job_id: str) -> None:
@@ -243,7 +279,10 @@ class JobRunner:
         url = self.app.config.get("REDIS_URL")
         if not url:
             raise RuntimeError("JOB_BACKEND=rq needs SHOESTREET_REDIS_URL")
-        return Queue(self.app.config["RQ_QUEUE"], connection=Redis.from_url(url))
+        return Queue(
+            self.app.config["RQ_QUEUE"],
+            connection=Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5),
+        )
 
 
 def init_jobs(app: Flask) -> None:

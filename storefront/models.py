@@ -26,6 +26,7 @@ __all__ = [
     "FitFeedback",
     "GaitSession",
     "GaitUpload",
+    "IdempotencyRecord",
     "Job",
     "LearnedOffset",
     "MadeToMeasure",
@@ -293,6 +294,31 @@ class ReturnRequest(db.Model):
     quantity: Mapped[int] = mapped_column(Integer, default=1)
     fit_label: Mapped[str] = mapped_column(String(16))
     comment: Mapped[str] = mapped_column(String(500), default="")
+    #: the amount refunded for these pairs, recorded once with the return (migration 0003)
+    refund_cents: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
+
+
+class IdempotencyRecord(db.Model):
+    """The result of one state-changing commerce request, written in the same transaction.
+
+    Unique per (account, key): a concurrent duplicate fails at commit and replays this result.
+    ``key`` is the client's Idempotency-Key or ``auto:<scope>:<body hash>`` for the short
+    duplicate-submission guard (see :mod:`storefront.shop.idempotency`).
+    """
+
+    __tablename__ = "idempotency_record"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    scope: Mapped[str] = mapped_column(String(40))
+    key: Mapped[str] = mapped_column(String(100))
+    #: fingerprint of the request; NULL for keys carried over from migration 0002 (match any)
+    request_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    resource_kind: Mapped[str] = mapped_column(String(24))
+    resource_id: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
 
 
