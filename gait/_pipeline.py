@@ -144,6 +144,7 @@ def analyze(
     else:
         notes_gaps = []
     notes = list(notes_gaps)
+    notes += [str(n) for n in recording.meta.get("ingest_notes", ())]
     if len(recording.feet) == 1:
         only = next(iter(recording.feet))
         notes.append(

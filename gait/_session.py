@@ -25,7 +25,7 @@ import os
 import struct
 import time
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -266,7 +266,8 @@ def iter_session_records(path: str | os.PathLike) -> tuple[dict, list[SessionRec
     header : dict
     records : list of SessionRecord
     integrity : dict
-        ``corrupt_bytes`` skipped, ``truncated_tail`` (bool) and ``complete`` (END seen).
+        ``corrupt_bytes`` skipped, ``corrupt_records`` (damaged spans skipped, each at least one
+        record), ``truncated_tail`` (bool) and ``complete`` (END seen).
     """
     p = Path(path)
     try:
@@ -278,6 +279,7 @@ def iter_session_records(path: str | os.PathLike) -> tuple[dict, list[SessionRec
     header, off = _read_header(data, p)
     records: list[SessionRecord] = []
     corrupt = 0
+    corrupt_spans = 0
     truncated = False
     complete = False
     n = len(data)
@@ -302,6 +304,7 @@ def iter_session_records(path: str | os.PathLike) -> tuple[dict, list[SessionRec
             nxt = data.find(_SYNC, off + 1)
             nxt = n if nxt < 0 else nxt
             corrupt += nxt - off
+            corrupt_spans += 1
             off = nxt
             continue
         side = None if side_b == _NO_SIDE else _SIDES[side_b]
@@ -314,26 +317,148 @@ def iter_session_records(path: str | os.PathLike) -> tuple[dict, list[SessionRec
     return (
         header,
         records,
-        {"corrupt_bytes": corrupt, "truncated_tail": truncated, "complete": complete},
+        {
+            "corrupt_bytes": corrupt,
+            "corrupt_records": corrupt_spans,
+            "truncated_tail": truncated,
+            "complete": complete,
+        },
     )
+
+
+def _device_info(device: dict) -> InsoleInfo | None:
+    """The insole info of a device record, or None when it does not decode."""
+    try:
+        return InsoleInfo.from_bytes(bytes.fromhex(device["info"]))
+    except (PacketError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def _recover_device(
+    side: str, notifies: list[SessionRecord], other: dict | None
+) -> tuple[dict | None, str]:
+    """A stand-in device record for a foot whose own record is lost.
+
+    Only our decoder's packets describe themselves (sensor count, IMU flag in the header).
+    The sampling rate comes from the other insole when its packets have the same shape (a
+    pair of one model), else from the device clock: microseconds per counter step.
+
+    Returns
+    -------
+    device : dict or None
+        A device record (JSON fields) or None when the foot cannot be decoded.
+    how : str
+        What was inferred, for the report.
+    """
+    heads: dict[tuple[int, bool], int] = {}
+    for r in notifies[:2000]:
+        p = r.payload
+        if len(p) >= 4 and p[0] == 1:
+            key = (p[2], bool(p[1] & 0x01))
+            heads[key] = heads.get(key, 0) + 1
+    if not heads:
+        return None, "no notification has a known packet header"
+    (n_sensors, has_imu), _ = max(heads.items(), key=lambda kv: kv[1])
+    other_info = _device_info(other) if other is not None else None
+    side_enum = _SIDES.index(side)
+    if (
+        other_info is not None
+        and other_info.n_sensors == n_sensors
+        and other_info.has_imu == has_imu
+        and other.get("decoder", _ours.NAME) == _ours.NAME
+    ):
+        info = replace(other_info, side=side_enum, serial=0)
+        dev = {
+            "address": None,
+            "decoder": _ours.NAME,
+            "info": bytes(info).hex(),
+            "layout": other.get("layout"),
+        }
+        return dev, f"taken from the {_SIDES[1 - side_enum]} insole (same packet shape)"
+    bulk = _ours.decode_many([r.payload for r in notifies[:5000]], n_sensors, has_imu)
+    if bulk.seq.size < 2:
+        return None, "too few samples to measure the sampling rate"
+    dseq = np.diff(bulk.seq) % 65536
+    dt = np.diff(bulk.t_device_us) % (1 << 32)
+    ok = (dseq > 0) & (dseq < 100)
+    if not ok.any():
+        return None, "the device counters do not advance"
+    fs = float(1e6 / np.median(dt[ok] / dseq[ok]))
+    if not 1.0 <= fs <= 10_000.0:
+        return None, f"the device clock gives an impossible rate ({fs:.3g} Hz)"
+    fs = float(round(fs)) if abs(fs - round(fs)) < 0.01 * fs else fs
+    try:
+        info = InsoleInfo(side_enum, 0, n_sensors, fs, has_imu=has_imu)
+    except PacketError as err:
+        return None, str(err)
+    dev = {"address": None, "decoder": _ours.NAME, "info": bytes(info).hex(), "layout": None}
+    return (
+        dev,
+        f"inferred from its packets ({n_sensors} cells, {fs:g} Hz from the device clock; forces uncalibrated)",
+    )
+
+
+def _repeated_samples(
+    seqs: np.ndarray, t_us: np.ndarray, values: np.ndarray, imu: np.ndarray | None
+) -> np.ndarray:
+    """Mask of samples that repeat an earlier one: same counter, timestamp and values.
+
+    A record written twice (a session file concatenated with itself, a notification
+    delivered twice after a reconnect) repeats the device counter *and* timestamp; a device
+    reboot restarts both but not with identical sensor values, so those samples stay.
+    Vectorised: a hash of the values sorts candidates next to each other and exact equality
+    is then checked pairwise; the first arrival is kept.
+
+    Returns
+    -------
+    (n,) bool
+        True for the samples to drop.
+    """
+    n = seqs.size
+    drop = np.zeros(n, dtype=bool)
+    if n < 2:
+        return drop
+    key = (seqs.astype(np.uint64) & np.uint64(0xFFFF)) | (
+        (t_us.astype(np.uint64) & np.uint64(0xFFFFFFFF)) << np.uint64(16)
+    )
+    cols = values if imu is None else np.concatenate([values, imu], axis=1)
+    h = np.zeros(n, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(cols.shape[1]):
+            h = (h * np.uint64(1099511628211)) ^ cols[:, j].astype(np.int64).view(np.uint64)
+    order = np.lexsort((np.arange(n), h, key))
+    same = (key[order][1:] == key[order][:-1]) & (h[order][1:] == h[order][:-1])
+    if not same.any():
+        return drop
+    a, b = order[:-1][same], order[1:][same]
+    exact = np.all(cols[a] == cols[b], axis=1)
+    drop[b[exact]] = True
+    return drop
+
+
+def _packed_12bit(notifies: list[SessionRecord]) -> bool:
+    """Whether the first decodable notification packs 12-bit values (full scale 4095)."""
+    for r in notifies[:16]:
+        if len(r.payload) >= 4 and r.payload[0] == 1:
+            return bool(r.payload[1] & 0x02)
+    return False
 
 
 def _foot_from_records(
     side: str, device: dict, notifies: list[SessionRecord], meta: dict
 ) -> tuple[dict, float] | None:
     """Decode one foot's notifications and place them on its grid."""
-    try:
-        info = InsoleInfo.from_bytes(bytes.fromhex(device["info"]))
-    except (PacketError, ValueError, KeyError, TypeError) as err:
-        raise RecordingReadError(f"{side} insole info in the session is invalid: {err}") from err
+    info = _device_info(device)
+    if info is None:
+        raise RecordingReadError(f"{side} insole info in the session is invalid")
     layout = None
     if device.get("layout"):
         try:
             layout = SensorLayoutPacket.from_bytes(bytes.fromhex(device["layout"]))
-        except (PacketError, ValueError) as err:
-            raise RecordingReadError(
-                f"{side} sensor layout in the session is invalid: {err}"
-            ) from err
+        except (PacketError, ValueError, TypeError):
+            meta["ingest_notes"].append(
+                f"the {side} insole's sensor layout is invalid: built-in positions used"
+            )
     decoder_name = device.get("decoder", _ours.NAME)
     fs = info.sampling_rate_hz
     host_all = np.array([r.host_ns for r in notifies], dtype=np.float64) * 1e-9
@@ -376,6 +501,15 @@ def _foot_from_records(
     if seqs.size == 0:
         meta["received_samples"][side] = 0
         return None
+    repeated = _repeated_samples(seqs, t_us, raw_values, raw_imu)
+    n_repeated = int(repeated.sum())
+    if n_repeated:
+        keep_rows = ~repeated
+        seqs, t_us, host = seqs[keep_rows], t_us[keep_rows], host[keep_rows]
+        raw_values = raw_values[keep_rows]
+        raw_imu = raw_imu[keep_rows] if raw_imu is not None else None
+    full_scale = 4095.0 if info.n_sensors and _packed_12bit(notifies) else 65535.0
+    meta["saturated_samples"][side] = int(np.count_nonzero((raw_values >= full_scale).any(axis=1)))
     index, segment = sample_indices(
         seqs, seq_bits, fs, t_device_us=t_us if t_bits else None, t_bits=t_bits, host_s=host
     )
@@ -402,7 +536,7 @@ def _foot_from_records(
         except RecordingValidationError:  # no built-in layout of that size: positions unknown
             xy = None
     meta["received_samples"][side] = int(keep.sum())
-    meta["duplicate_samples"][side] = tl.n_duplicates
+    meta["duplicate_samples"][side] = tl.n_duplicates + n_repeated
     meta["counter_resets"][side] = tl.n_segments - 1
     out = {"values": vals, "valid": valid, "imu": imu, "xy": xy, "fs": fs}
     out["host_per_device"] = tl.host_per_device
@@ -454,6 +588,34 @@ def read_session(path: str | os.PathLike) -> Recording:
                 events.append({"side": r.side, "host_s": r.host_ns * 1e-9, **r.json()})
             except (UnicodeDecodeError, json.JSONDecodeError):
                 integrity["corrupt_bytes"] += len(r.payload)
+    notes: list[str] = []
+    if integrity["corrupt_records"]:
+        notes.append(
+            f"{integrity['corrupt_records']} damaged record(s) ({integrity['corrupt_bytes']} bytes) "
+            "failed their checksum and were skipped"
+        )
+    # A damaged or unreadable device record never costs a whole foot: its notifications carry
+    # their own shape, and the other insole (same model) or the device clock give the rest.
+    for side in _SIDES:
+        dev = devices.get(side)
+        if dev is not None and _device_info(dev) is None:
+            devices.pop(side)
+            notes.append(f"the {side} insole's device record is invalid")
+    for side in _SIDES:
+        if side in devices or not notifies[side]:
+            continue
+        other = next((d for s, d in devices.items() if s != side), None)
+        dev, how = _recover_device(side, notifies[side], other)
+        if dev is None:
+            notes.append(
+                f"the {side} insole's device record is missing or damaged and its "
+                f"{len(notifies[side])} notifications could not be decoded without it: {how}"
+            )
+            continue
+        devices[side] = dev
+        notes.append(
+            f"the {side} insole's device record is missing or damaged: its settings were {how}"
+        )
     if not devices:
         raise RecordingReadError(f"{p}: the session has no insole (no device record)")
     meta: dict[str, Any] = {
@@ -465,7 +627,9 @@ def read_session(path: str | os.PathLike) -> Recording:
         "duplicate_samples": {},
         "counter_resets": {},
         "lost_samples": {},
+        "saturated_samples": {},
         "devices": {},
+        "ingest_notes": notes,
     }
     feet: dict[str, dict] = {}
     t0: dict[str, float] = {}
@@ -473,6 +637,21 @@ def read_session(path: str | os.PathLike) -> Recording:
         got = _foot_from_records(side, dev, notifies[side], meta)
         if got is not None:
             feet[side], t0[side] = got
+        elif notifies[side]:
+            notes.append(
+                f"the {side} insole sent {len(notifies[side])} notifications but none held a "
+                "valid sample"
+            )
+    for side, n_sat in meta["saturated_samples"].items():
+        n_rx = meta["received_samples"].get(side, 0)
+        if n_rx and n_sat > 0.005 * n_rx:
+            notes.append(
+                f"{side} insole: {n_sat} sample(s) ({100 * n_sat / n_rx:.1f} %) have a cell at "
+                "full scale (saturated): peak pressures are underestimated"
+            )
+    for side, n_dup in meta["duplicate_samples"].items():
+        if n_dup:
+            notes.append(f"{side} insole: {n_dup} repeated sample(s) (same device counter) dropped")
     if not feet:
         raise RecordingReadError(f"{p}: the session holds no valid pressure sample")
     rates = {f["fs"] for f in feet.values()}
