@@ -145,6 +145,8 @@ def worker_command(burst: bool) -> None:
     if not url:
         raise click.ClickException("set SHOESTREET_REDIS_URL to run a worker")
     conn = Redis.from_url(url)
+    # this process also sweeps: a job whose RQ worker died is re-queued or failed
+    current_app.extensions["shoestreet_jobs"].start_sweeper()
     worker = Worker([Queue(current_app.config["RQ_QUEUE"], connection=conn)], connection=conn)
     worker.work(burst=burst)
 

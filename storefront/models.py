@@ -165,13 +165,19 @@ class Job(db.Model):
     user_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="CASCADE"), nullable=True, index=True
     )
-    status: Mapped[str] = mapped_column(String(16), default="queued")
+    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
     progress: Mapped[float] = mapped_column(Float, default=0.0)
     stage: Mapped[str] = mapped_column(String(64), default="queued")
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     backend: Mapped[str] = mapped_column(String(16), default="thread")
     created_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
+    # Leases (migration 0004): runs so far, when the running worker's lease ends (renewed by
+    # its heartbeat), when the job was last handed to the backend, and who runs it.
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(_TZDateTime(), nullable=True)
+    dispatched_at: Mapped[datetime | None] = mapped_column(_TZDateTime(), nullable=True)
+    worker: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class Scan(db.Model):

@@ -33,6 +33,7 @@ def base_config(tmp: Path, db_uri: str) -> dict[str, Any]:
         "RATELIMIT_ENABLED": False,
         "JOB_BACKEND": "thread",
         "JOB_WORKERS": 2,
+        "JOB_SWEEP_INTERVAL_S": 0,  # tests call sweep_jobs() themselves
     }
 
 
