@@ -15,6 +15,7 @@ import io
 import logging
 import os
 import re
+import struct
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -179,7 +180,8 @@ def _decode(reader: Callable[[bytes], _Raw], data: bytes, units: str, fmt: str, 
             raw = reader(data)
     except MissingExtraError as exc:
         err = MissingExtraError(exc.extra, exc.package)
-        err.args = (f"{name}: {exc}",)
+        err.msg = f"{name}: {exc}"  # ImportError's str() is its msg
+        err.args = (err.msg,)
         raise err from None
     except (ScanReadError, ScanValidationError) as exc:
         raise type(exc)(f"{name}: {exc}") from None
@@ -521,10 +523,54 @@ def _ply_binary_body(
     return out
 
 
-#: Most runs of equal-sized records a PLY list element may have (a triangle/quad mesh has a
-#: handful; each run costs ~10 us, so this bounds a hostile file to well under 2 s).
-MAX_PLY_LIST_RUNS = 100_000
-_PLY_RUN_CHUNK = 1 << 16
+#: Most records of a PLY list element that may be walked one by one (where list lengths change
+#: every few records; ~0.5 us each). Runs of 16 or more equal records are read by numpy.
+MAX_PLY_WALKED_RECORDS = 1_000_000
+_PLY_SHORT_RUN = 16
+_PLY_WALK_BATCH = 8192
+_PLY_MAX_CHUNK = 1 << 20
+
+
+class _ListParts:
+    """Per-property pieces of a list element, triangulated, in record order."""
+
+    def __init__(self, el: _PlyElement) -> None:
+        self.el = el
+        self.parts: dict[str, list[NDArray]] = {p.name: [] for p in el.props}
+        self.orders: dict[str, list[NDArray[np.int64]]] = {}
+        self.n_tri = 0
+
+    def add(self, rows: dict[str, NDArray], order: NDArray[np.int64] | None = None) -> None:
+        """Add records; ``order`` gives each record's position when groups were gathered."""
+        for p in self.el.props:
+            col = rows[p.name]
+            reps = 1
+            if p.count_dtype is not None:
+                reps = max((col.shape[1] if col.ndim == 2 else 0) - 2, 0)
+                col = fan_triangulate_fixed(col)
+                self.n_tri += col.shape[0]
+                check_count(self.n_tri, f"triangles in PLY element '{self.el.name}'", MAX_FACES)
+            if order is not None:
+                self.orders.setdefault(p.name, []).append(np.repeat(order, reps))
+            self.parts[p.name].append(col)
+
+    def flush_groups(self) -> None:
+        """Restore the record order of what one walk batch gathered layout by layout."""
+        for name, orders in self.orders.items():
+            n = len(orders)
+            merged = np.concatenate(self.parts[name][-n:])
+            perm = np.argsort(np.concatenate(orders), kind="stable")
+            del self.parts[name][-n:]
+            self.parts[name].append(merged[perm])
+        self.orders = {}
+
+    def result(self) -> dict[str, object]:
+        out: dict[str, object] = {}
+        for p in self.el.props:
+            pieces = self.parts[p.name]
+            empty = np.zeros((0, 3), np.int64) if p.count_dtype is not None else np.zeros(0)
+            out[p.name] = np.concatenate(pieces) if pieces else empty
+        return out
 
 
 def _ply_binary_lists(
@@ -534,40 +580,23 @@ def _ply_binary_lists(
 
     The layout (list lengths) is taken from the record at the current offset; the following
     records are viewed with that layout in one numpy call and the run ends at the first record
-    whose lengths differ. A mesh with one polygon size is one run; a mixed triangle/quad mesh
-    a few; a hostile file that alternates sizes hits :data:`MAX_PLY_LIST_RUNS`. Polygons are
-    fan-triangulated per run without a Python loop, and records with fewer than three indices
-    produce nothing, so one-byte empty records cost one byte each.
+    whose lengths differ. A mesh with one polygon size is one run, a triangle/quad mesh a few.
+    Where lengths change every few records, the next records are walked one by one in Python
+    (only their offsets) and gathered per layout with numpy, up to
+    :data:`MAX_PLY_WALKED_RECORDS`. Polygons are fan-triangulated without a Python loop and
+    records with fewer than three indices produce nothing, so empty one-byte records cost one
+    byte each (issue 13: 39 M of them cost 3.2 GB and 110 s before).
     """
     lists = [p for p in el.props if p.count_dtype is not None]
-    parts: dict[str, list[NDArray]] = {p.name: [] for p in el.props}
-    n_tri = 0
-    done = 0
-    runs = 0
-    chunk = 64
+    out = _ListParts(el)
     layouts: dict[tuple[int, ...], np.dtype] = {}
+    done = walked = 0
+    chunk = 64
     n_data = len(data)
     while done < el.count:
-        runs += 1
-        if runs > MAX_PLY_LIST_RUNS:
-            raise ScanReadError(
-                f"PLY element '{el.name}' changes its list lengths more than "
-                f"{MAX_PLY_LIST_RUNS} times; triangulate the mesh before export"
-            )
         key = _ply_record_layout(data, offset, el, endian)
-        dt = layouts.get(key)
-        if dt is None:
-            fields: list[tuple] = []
-            it = iter(key)
-            for p in el.props:
-                if p.count_dtype is None:
-                    fields.append((p.name, endian + p.dtype))
-                else:
-                    fields.append((p.name + "__n", endian + p.count_dtype))
-                    fields.append((p.name, endian + p.dtype, (next(it),)))
-            dt = layouts[key] = np.dtype(fields)
-        avail = (n_data - offset) // dt.itemsize
-        take = min(el.count - done, chunk, avail)
+        dt = _ply_layout_dtype(layouts, key, el, endian)
+        take = min(el.count - done, chunk, (n_data - offset) // dt.itemsize)
         if take <= 0:
             raise ScanReadError(f"binary PLY is truncated in element '{el.name}'")
         arr = np.frombuffer(data, dtype=dt, count=take, offset=offset)
@@ -575,26 +604,97 @@ def _ply_binary_lists(
         for p, k in zip(lists, key):
             same &= arr[p.name + "__n"] == k
         run = take if same.all() else int(np.argmin(same))
-        arr = arr[:run]
-        for p in el.props:
-            col = arr[p.name]
-            if p.count_dtype is not None:
-                col = fan_triangulate_fixed(col)
-                n_tri += col.shape[0]
-                check_count(n_tri, f"triangles in PLY element '{el.name}'", MAX_FACES)
-            parts[p.name].append(col)
+        out.add({p.name: arr[p.name][:run] for p in el.props})
         done += run
         offset += run * dt.itemsize
-        chunk = min(chunk * 4, _PLY_RUN_CHUNK * 16) if run == take else 64
-    out: dict[str, object] = {}
+        if run == take:
+            chunk = min(chunk * 4, _PLY_MAX_CHUNK)
+            continue
+        chunk = 64
+        if run < _PLY_SHORT_RUN:
+            n_walk = min(el.count - done, _PLY_WALK_BATCH)
+            walked += n_walk
+            if walked > MAX_PLY_WALKED_RECORDS:
+                raise ScanReadError(
+                    f"PLY element '{el.name}' changes its list lengths every few records for "
+                    f"more than {MAX_PLY_WALKED_RECORDS} records; triangulate before export"
+                )
+            offset = _ply_walk(data, offset, n_walk, el, endian, layouts, out)
+            done += n_walk
+    return out.result(), offset
+
+
+def _ply_layout_dtype(
+    layouts: dict[tuple[int, ...], np.dtype], key: tuple[int, ...], el: _PlyElement, endian: str
+) -> np.dtype:
+    dt = layouts.get(key)
+    if dt is None:
+        fields: list[tuple] = []
+        it = iter(key)
+        for p in el.props:
+            if p.count_dtype is None:
+                fields.append((p.name, endian + p.dtype))
+            else:
+                fields.append((p.name + "__n", endian + p.count_dtype))
+                fields.append((p.name, endian + p.dtype, (next(it),)))
+        dt = layouts[key] = np.dtype(fields)
+    return dt
+
+
+_STRUCT_CODES = {"i1": "b", "u1": "B", "i2": "h", "u2": "H", "i4": "i", "u4": "I"}
+
+
+def _ply_walk(
+    data: bytes,
+    offset: int,
+    n: int,
+    el: _PlyElement,
+    endian: str,
+    layouts: dict[tuple[int, ...], np.dtype],
+    out: _ListParts,
+) -> int:
+    """Walk ``n`` records one by one (offsets only), then gather each layout with numpy."""
+    steps: list[tuple[str, int, int]] = []  # ("s", size, 0) scalar, ("l", count size, item size)
     for p in el.props:
-        if p.count_dtype is not None:
-            out[p.name] = (
-                np.concatenate(parts[p.name]) if parts[p.name] else np.zeros((0, 3), np.int64)
-            )
+        if p.count_dtype is None:
+            steps.append(("s", np.dtype(p.dtype).itemsize, 0))
         else:
-            out[p.name] = np.concatenate(parts[p.name]) if parts[p.name] else np.zeros(0)
-    return out, offset
+            code = _STRUCT_CODES.get(p.count_dtype)
+            if code is None:
+                raise ScanReadError(f"PLY list count type {p.count_dtype!r} is not an integer")
+            steps.append(
+                (endian + code, np.dtype(p.count_dtype).itemsize, np.dtype(p.dtype).itemsize)
+            )
+    n_data = len(data)
+    groups: dict[tuple[int, ...], tuple[list[int], list[int]]] = {}
+    o = offset
+    for j in range(n):
+        start = o
+        key: list[int] = []
+        for code, size, item in steps:
+            if code == "s":
+                o += size
+                continue
+            if o + size > n_data:
+                raise ScanReadError(f"binary PLY is truncated in element '{el.name}'")
+            k = struct.unpack_from(code, data, o)[0]
+            if k < 0 or k > 1024:
+                raise ScanReadError(f"PLY element '{el.name}' has a list of {k} entries")
+            key.append(k)
+            o += size + k * item
+        if o > n_data:
+            raise ScanReadError(f"binary PLY is truncated in element '{el.name}'")
+        offs, idx = groups.setdefault(tuple(key), ([], []))
+        offs.append(start)
+        idx.append(j)
+    raw = np.frombuffer(data, dtype=np.uint8)
+    for key, (offs, idx) in groups.items():
+        dt = _ply_layout_dtype(layouts, key, el, endian)
+        at = np.asarray(offs, dtype=np.int64)[:, None] + np.arange(dt.itemsize)
+        arr = raw[at].view(dt).reshape(-1)
+        out.add({p.name: arr[p.name] for p in el.props}, np.asarray(idx, dtype=np.int64))
+    out.flush_groups()
+    return o
 
 
 def _ply_record_layout(data: bytes, offset: int, el: _PlyElement, endian: str) -> tuple[int, ...]:
@@ -659,73 +759,112 @@ def _ply_ascii_body(
 
 
 def _ply_ascii_lists(block: bytes, el: _PlyElement) -> dict[str, object]:
-    """ASCII elements with list properties, parsed in C and walked in runs (as binary)."""
+    """ASCII elements with list properties: parsed in C, then read in runs like binary ones."""
     try:
         values = np.fromstring(block, dtype=np.float64, sep=" ")
     except ValueError:
         values = np.zeros(0)
-    n_tokens = len(block.split())
-    if values.size != n_tokens:
+    if values.size != len(block.split()):
         raise ScanReadError(f"ASCII PLY element '{el.name}' has non-numeric values")
-    lists = [i for i, p in enumerate(el.props) if p.count_dtype is not None]
-    parts: dict[str, list[NDArray]] = {p.name: [] for p in el.props}
-    pos = done = runs = n_tri = 0
+    out = _ListParts(el)
+    pos = done = walked = 0
     chunk = 64
     while done < el.count:
-        runs += 1
-        if runs > MAX_PLY_LIST_RUNS:
-            raise ScanReadError(
-                f"PLY element '{el.name}' changes its list lengths more than "
-                f"{MAX_PLY_LIST_RUNS} times; triangulate the mesh before export"
-            )
-        # Layout of the record at pos: the offsets of each property inside it.
-        offs: list[int] = []
-        ks: list[int] = []
-        width = 0
-        for p in el.props:
-            offs.append(width)
-            if p.count_dtype is None:
-                width += 1
-                continue
-            if pos + width >= values.size:
-                raise ScanReadError(f"ASCII PLY element '{el.name}' is truncated")
-            k = values[pos + width]
-            if not (0 <= k <= 1024 and k == int(k)):
-                raise ScanReadError(f"ASCII PLY element '{el.name}' has a list length of {k}")
-            ks.append(int(k))
-            width += 1 + int(k)
+        offs, ks, width = _ply_ascii_layout(values, pos, el)
         take = min(el.count - done, chunk, (values.size - pos) // width)
         if take <= 0:
             raise ScanReadError(f"ASCII PLY element '{el.name}' is truncated")
         rows = values[pos : pos + take * width].reshape(take, width)
         same = np.ones(take, dtype=bool)
-        for i, k in zip(lists, ks):
-            same &= rows[:, offs[i]] == k
+        for o, k in zip(offs, ks):
+            if k is not None:
+                same &= rows[:, o] == k
         run = take if same.all() else int(np.argmin(same))
-        rows = rows[:run]
-        it = iter(ks)
-        for i, p in enumerate(el.props):
-            if p.count_dtype is None:
-                parts[p.name].append(rows[:, offs[i]])
-                continue
-            k = next(it)
-            tris = fan_triangulate_fixed(rows[:, offs[i] + 1 : offs[i] + 1 + k].astype(np.int64))
-            n_tri += tris.shape[0]
-            check_count(n_tri, f"triangles in PLY element '{el.name}'", MAX_FACES)
-            parts[p.name].append(tris)
+        out.add(_ply_ascii_columns(rows[:run], el, offs, ks))
         done += run
         pos += run * width
-        chunk = min(chunk * 4, _PLY_RUN_CHUNK * 16) if run == take else 64
+        if run == take:
+            chunk = min(chunk * 4, _PLY_MAX_CHUNK)
+            continue
+        chunk = 64
+        if run < _PLY_SHORT_RUN:
+            n_walk = min(el.count - done, _PLY_WALK_BATCH)
+            walked += n_walk
+            if walked > MAX_PLY_WALKED_RECORDS:
+                raise ScanReadError(
+                    f"PLY element '{el.name}' changes its list lengths every few records for "
+                    f"more than {MAX_PLY_WALKED_RECORDS} records; triangulate before export"
+                )
+            groups: dict[tuple, tuple[list[int], list[int]]] = {}
+            window = values[pos : pos + _PLY_WALK_BATCH * 8].tolist()
+            w = j = 0
+            at_tail = pos + len(window) >= values.size
+            while j < n_walk:
+                try:
+                    offs, ks, width = _ply_ascii_layout(window, w, el)
+                except ScanReadError:
+                    if at_tail:
+                        raise
+                    break  # the record continues past this window: the next batch reads it
+                if w + width > len(window):
+                    if at_tail:
+                        raise ScanReadError(f"ASCII PLY element '{el.name}' is truncated")
+                    break
+                starts, idx = groups.setdefault((tuple(offs), tuple(ks), width), ([], []))
+                starts.append(pos + w)
+                idx.append(j)
+                w += width
+                j += 1
+            if j == 0:
+                raise ScanReadError(f"ASCII PLY element '{el.name}' is truncated")
+            n_walk = j
+            pos += w
+            if pos > values.size:
+                raise ScanReadError(f"ASCII PLY element '{el.name}' is truncated")
+            for (g_offs, g_ks, g_width), (starts, idx) in groups.items():
+                at = np.asarray(starts, dtype=np.int64)[:, None] + np.arange(g_width)
+                cols = _ply_ascii_columns(values[at], el, list(g_offs), list(g_ks))
+                out.add(cols, np.asarray(idx, dtype=np.int64))
+            out.flush_groups()
+            done += n_walk
     if pos != values.size:
         raise ScanReadError(f"ASCII PLY element '{el.name}' has more values than its lists")
-    return {
-        p.name: (
-            np.concatenate(parts[p.name])
-            if parts[p.name]
-            else np.zeros((0, 3) if p.count_dtype is not None else 0)
-        )
-        for p in el.props
-    }
+    return out.result()
+
+
+def _ply_ascii_layout(
+    values: NDArray[np.float64] | list[float], pos: int, el: _PlyElement
+) -> tuple[list[int], list[int | None], int]:
+    """Offsets of each property in the record at ``pos``, list lengths, record width."""
+    offs: list[int] = []
+    ks: list[int | None] = []
+    width = 0
+    for p in el.props:
+        offs.append(width)
+        if p.count_dtype is None:
+            ks.append(None)
+            width += 1
+            continue
+        if pos + width >= len(values):
+            raise ScanReadError(f"ASCII PLY element '{el.name}' is truncated")
+        k = float(values[pos + width])
+        if not (0 <= k <= 1024 and k == int(k)):
+            raise ScanReadError(f"ASCII PLY element '{el.name}' has a list length of {k}")
+        ks.append(int(k))
+        width += 1 + int(k)
+    return offs, ks, width
+
+
+def _ply_ascii_columns(
+    rows: NDArray[np.float64], el: _PlyElement, offs: list[int], ks: list[int | None]
+) -> dict[str, NDArray]:
+    cols: dict[str, NDArray] = {}
+    for p, o, k in zip(el.props, offs, ks):
+        if k is None:
+            cols[p.name] = rows[:, o]
+        else:
+            cols[p.name] = rows[:, o + 1 : o + 1 + k].astype(np.int64)
+    return cols
 
 
 # --------------------------------------------------------------------------- PCD

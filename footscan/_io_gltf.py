@@ -44,7 +44,8 @@ _APPEARANCE_KEYS = ("materials", "textures", "images", "samplers")
 def draco_refusal() -> MissingExtraError:
     """The one-line error for a Draco file when DracoPy is not installed."""
     err = MissingExtraError("draco", "DracoPy")
-    err.args = ("Draco-compressed GLB: install shoestreet[draco] or export without Draco",)
+    err.msg = "Draco-compressed GLB: install shoestreet[draco] or export without Draco"
+    err.args = (err.msg,)
     return err
 
 
