@@ -1164,6 +1164,7 @@ def _read_stl_binary(data: bytes, n_tri: int) -> _Raw:
 
 
 def _read_stl_ascii(data: bytes) -> _Raw:
+    check_count(data.count(b"vertex") // 3, "ASCII STL facets", MAX_FACES)
     found = _STL_VERTEX.findall(data)
     if not found:
         raise ScanReadError("ASCII STL has no 'vertex' lines")

@@ -192,6 +192,9 @@ def find_scan_member(data: bytes, max_bytes: int = MAX_DECODED_BYTES) -> tuple[s
                 f"{limit / 2**20:.0f} MiB decompression limit"
             )
         found = [i for i in infos if _is_candidate(i.filename)]
+        nested = [i.filename for i in infos if i.filename.lower().endswith((".zip", ".gz"))]
+        if not found and nested:
+            raise ScanReadError(f"nested archives are not accepted ({nested[0]} in the zip)")
         if not found:
             listed = ", ".join(i.filename for i in infos[:8]) or "none"
             raise ScanReadError(

@@ -316,7 +316,7 @@ BAD_ARCHIVES = {
     "two_meshes": (_zip({"left.obj": _OBJ, "right.obj": _OBJ}), "2 scans in one zip"),
     "traversal": (_zip({"../../etc/foot.obj": _OBJ}), "unsafe file name"),
     "absolute": (_zip({"/tmp/foot.obj": _OBJ}), "unsafe file name"),
-    "nested": (_zip({"inner.zip": _zip({"foot.obj": _OBJ})}), "no scan in the zip"),
+    "nested": (_zip({"inner.zip": _zip({"foot.obj": _OBJ})}), "nested archives"),
     "not_a_zip": (b"PK\x03\x04" + bytes(100), "not a valid zip"),
 }
 
