@@ -22,6 +22,9 @@ __all__ = [
     "OutOfStock",
     "NothingToReturn",
     "CartEmpty",
+    "ValidationFailed",
+    "AuthenticationFailed",
+    "NotFound",
     "TransientError",
     "ServiceBusy",
     "QueueUnavailable",
@@ -124,3 +127,27 @@ class QueueUnavailable(TransientError):
     """The job queue (Redis) cannot be reached; nothing was accepted."""
 
     retry_after_s = 30
+
+
+class ValidationFailed(DomainError):
+    """Input is invalid; ``fields`` names each bad field and why."""
+
+    def __init__(self, message: str, fields: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.fields = dict(fields or {})
+
+
+class AuthenticationFailed(DomainError):
+    """Credentials or a token were refused; ``code`` says which way (same words for all causes).
+
+    Codes: ``bad_credentials`` (email or password wrong, unknown email alike),
+    ``invalid_token``, ``token_expired``, ``token_revoked``, ``session_ended``.
+    """
+
+    def __init__(self, message: str, code: str = "bad_credentials") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class NotFound(DomainError):
+    """No such object for this caller (unknown and other people's ids alike)."""

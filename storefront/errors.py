@@ -8,9 +8,11 @@ from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from storefront.domain_errors import (
+    AuthenticationFailed,
     CartEmpty,
     DomainError,
     IdempotencyKeyReused,
+    NotFound,
     NothingToReturn,
     OutOfStock,
     PrivacyBudgetExceeded,
@@ -21,6 +23,7 @@ from storefront.domain_errors import (
     TransientError,
     UnknownModel,
     UnknownSize,
+    ValidationFailed,
 )
 from storefront.exceptions import ApiError, StorefrontError
 from storefront.shop.payment import PaymentDeclined
@@ -36,6 +39,7 @@ _DOMAIN_STATUS: tuple[tuple[type[DomainError], int, str], ...] = (
     (OutOfStock, 409, "out_of_stock"),
     (NothingToReturn, 409, "nothing_to_return"),
     (CartEmpty, 409, "cart_empty"),
+    (NotFound, 404, "not_found"),
 )
 
 __all__ = ["ApiError", "StorefrontError", "domain_to_api", "register_error_handlers"]
@@ -67,6 +71,10 @@ def domain_to_api(err: DomainError) -> ApiError:
             str(err),
             details={"reasons": list(err.reasons), "advice": err.advice},
         )
+    if isinstance(err, AuthenticationFailed):
+        return ApiError(401, err.code, str(err))
+    if isinstance(err, ValidationFailed):
+        return ApiError(422, "validation_failed", str(err), err.fields)
     for cls, status, code in _DOMAIN_STATUS:
         if isinstance(err, cls):
             return ApiError(status, code, str(err))

@@ -96,6 +96,8 @@ class User(db.Model):
     consent_gait_health: Mapped[bool] = mapped_column(Boolean, default=False)
     consent_updated_at: Mapped[datetime | None] = mapped_column(_TZDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
+    #: bumped by "sign out everywhere" and password changes: every older token stops working
+    session_version: Mapped[int] = mapped_column(Integer, default=0)
 
     manufacturer: Mapped[Manufacturer | None] = relationship()
 
@@ -112,6 +114,10 @@ class ApiToken(db.Model):
     name: Mapped[str] = mapped_column(String(64), default="api")
     created_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(_TZDateTime())
+    #: set when revoked (logout, revocation, sign out everywhere); the row stays for the list
+    revoked_at: Mapped[datetime | None] = mapped_column(_TZDateTime(), nullable=True)
+    #: the user's session_version when issued; a token from an older version is dead
+    session_version: Mapped[int] = mapped_column(Integer, default=0)
 
     user: Mapped[User] = relationship()
 
