@@ -46,3 +46,18 @@ export function nameFromId(shoeId) {
   const parts = String(shoeId || '').split('-').slice(1);
   return parts.map((p) => p[0].toUpperCase() + p.slice(1)).join(' ') || String(shoeId || '');
 }
+
+const MEASUREMENT = {
+  foot_length_mm: 'Foot length', length_mm: 'Foot length', breadth_mm: 'Breadth', ball_width_mm: 'Ball width',
+  ball_girth_mm: 'Ball girth', instep_girth_mm: 'Instep girth', waist_girth_mm: 'Waist girth',
+  heel_breadth_mm: 'Heel breadth', heel_width_mm: 'Heel width', ball_length_mm: 'Heel to ball',
+  dorsal_height_mm: 'Instep height', arch_height_mm: 'Arch height', foot_breadth_mm: 'Foot breadth',
+  heel_girth_mm: 'Heel girth', toe_height_mm: 'Toe height', ankle_girth_mm: 'Ankle girth',
+  heel_to_ball_length_mm: 'Heel to ball', instep_height_mm: 'Instep height',
+};
+
+/** A foot measurement's name ("ball_girth_mm" -> "Ball girth"), translated. */
+export function measurementLabel(key) {
+  const k = String(key);
+  return t(MEASUREMENT[k] || k.replace(/_mm$/, '').replaceAll('_', ' '));
+}

@@ -8,6 +8,46 @@ import { t, formatWon } from 'shoestreet/i18n/index.js';
 
 const KEY = 'shoestreet.checkoutKey';
 
+/** "01012345678" or "010 1234 5678" -> "010-1234-5678" (Korean mobile numbers). */
+export function formatMobile(value) {
+  const d = String(value || '').replace(/\D/g, '').slice(0, 11);
+  if (d.length <= 3) return d;
+  if (d.length <= 7) return `${d.slice(0, 3)}-${d.slice(3)}`;
+  return `${d.slice(0, 3)}-${d.slice(3, 7)}-${d.slice(7)}`;
+}
+
+export const MOBILE_RE = /^010-\d{4}-\d{4}$/;
+export const POSTCODE_RE = /^\d{5}$/;
+
+/** Why a delivery field is not acceptable, in words (empty when it is fine). */
+function fieldProblem(input) {
+  const v = input.value.trim();
+  if (input.required && !v) return t('Please fill this in.');
+  if (input.id === 'co-phone' && !MOBILE_RE.test(formatMobile(v))) return t('Enter a mobile number as 010-1234-5678.');
+  if (input.id === 'co-postcode' && !POSTCODE_RE.test(v)) return t('A postcode has exactly 5 digits, e.g. 48058.');
+  return '';
+}
+
+/** Korean-style delivery fields with their own messages; the phone is formatted as it is typed. */
+function wireDelivery(form) {
+  const phone = document.getElementById('co-phone');
+  phone.addEventListener('input', () => { phone.value = formatMobile(phone.value); });
+  const postcode = document.getElementById('co-postcode');
+  postcode.addEventListener('input', () => { postcode.value = postcode.value.replace(/\D/g, '').slice(0, 5); });
+  for (const input of form.querySelectorAll('fieldset input')) {
+    const check = () => input.setCustomValidity(fieldProblem(input));
+    input.addEventListener('input', check);
+    input.addEventListener('blur', check);
+    check();
+  }
+}
+
+/** The delivery details as entered (validated by the form). */
+export function deliveryFromForm() {
+  const v = (id) => document.getElementById(id).value.trim();
+  return { name: v('co-name'), phone: formatMobile(v('co-phone')), postcode: v('co-postcode'), address_line1: v('co-address1'), address_line2: v('co-address2') };
+}
+
 export default async function checkoutPage() {
   const { user } = pageConfig();
   const summary = document.getElementById('checkout-summary');
@@ -18,6 +58,7 @@ export default async function checkoutPage() {
   const cart = await api.get('/api/cart');
   if (!(await renderCart(summary, cart))) { form.hidden = true; window.__ready = true; return; }
   form.hidden = false;
+  wireDelivery(form);
   const totalWon = cartTotalWon(cart.items || []);
   // One key per checkout attempt, kept across reloads until the order is placed.
   if (!sessionStorage.getItem(KEY)) sessionStorage.setItem(KEY, newIdempotencyKey());
@@ -25,6 +66,7 @@ export default async function checkoutPage() {
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     if (inFlight) return;
+    if (!form.reportValidity()) return;
     inFlight = true;
     btn.disabled = true;
     btn.textContent = t('Placing your order…');

@@ -41,7 +41,7 @@ export default async function listPage() {
           score !== undefined ? [' · ', el('span', { class: 'fit-score', dataset: { score: fitScore(score) } }, fitScoreText(score))] : null) : null,
         r && r.reasons ? el('ul', { class: 'reasons' }, [].concat(r.reasons).slice(0, 2).map((x) => el('li', {}, reasonText(x)))) : null));
     }
-    body.append(el('section', {}, el('h2', {}, el('a', { href: `/shop/${encodeURIComponent(shop.id)}` }, shop.name), ' ', el('span', { class: 'muted' }, shop.tagline || '')), ul));
+    body.append(el('section', {}, el('h2', {}, el('a', { href: `/shop/${encodeURIComponent(shop.id)}` }, shop.name), ' ', el('span', { class: 'muted' }, t(shop.tagline || ''))), ul));
   }
   window.__ready = true;
 }

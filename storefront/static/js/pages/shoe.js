@@ -6,7 +6,7 @@ import { el, clear, pageConfig, describeError, flash } from 'shoestreet/street/d
 import { currentScanId } from 'shoestreet/street/catalog.js';
 import { fitIndex, sizeKey, verdictClass, verdictLabel, fitScoreText, fitScore, tooShort } from 'shoestreet/street/fitText.js';
 import { hasWebGL } from 'shoestreet/street/three-utils.js';
-import { t, price } from 'shoestreet/i18n/index.js';
+import { t, price, lang } from 'shoestreet/i18n/index.js';
 import { category, toeBox, upper } from 'shoestreet/i18n/labels.js';
 import { reasonText } from 'shoestreet/i18n/reasons.js';
 
@@ -27,6 +27,15 @@ export function shoeMeta(shoe) {
   return bits.join(' · ');
 }
 
+/** The catalogue's description (English, built from the traits); in Korean, the same from the traits. */
+export function shoeDescription(shoe) {
+  const tr = shoe.traits;
+  if (lang() !== 'ko' || !tr) return shoe.description || '';
+  const ride = tr.stability > 0.65 ? '안정적으로 잡아 주는 착화감' : '자연스럽게 휘어지는 중립형 착화감';
+  const feel = tr.cushioning > 0.65 ? '푹신한 쿠션' : '지면 감각이 살아 있는 단단한 쿠션';
+  return `${shoe.name}: ${ride}과 ${feel}을 갖춘 ${category(shoe.category)}입니다. ${toeBox(tr.toe_box)}, ${upper(tr.upper)}, 힐 드롭 ${tr.drop_mm} mm.`;
+}
+
 export default async function shoePage() {
   const { shoe_id: shoeId, user } = pageConfig();
   const shoe = await api.get(`/api/shoes/${encodeURIComponent(shoeId)}`);
@@ -36,7 +45,7 @@ export default async function shoePage() {
   const priceNode = document.getElementById('shoe-price');
   priceNode.textContent = price(shoe.price_eur);
   priceNode.dataset.eur = shoe.price_eur;
-  document.getElementById('shoe-desc').textContent = shoe.description || '';
+  document.getElementById('shoe-desc').textContent = shoeDescription(shoe);
   const back = document.getElementById('back-to-shop');
   back.href = `/shop/${encodeURIComponent(shoe.shop_id)}`;
   back.textContent = t('← Back to the shop');
@@ -72,9 +81,15 @@ export default async function shoePage() {
           ' ', scoreNode);
       } else {
         const ks = ksSize((shoe.sizes || []).find((s) => Number(s.eu) === Number(f.best_size)) || {});
-        summary.append(
-          el('strong', { id: 'your-size' }, t('Your size: EU {eu} {width}', { eu: f.best_size, width: f.best_width || '' }).trim()),
-          ` (${[ks ? t('KS {mm} mm', { mm: ks }) : null, `UK ${f.best_uk}`, `US M ${f.best_us_men} / W ${f.best_us_women}`].filter(Boolean).join(', ')}) · `, scoreNode);
+        const others = [`UK ${f.best_uk}`, `US M ${f.best_us_men} / W ${f.best_us_women}`];
+        // Korean retail writes the mm size with the width letter ("265D"); EU leads in English.
+        const main = lang() === 'ko' && ks
+          ? t('Your size: {size}', { size: `${ks}${f.best_width || ''}` })
+          : t('Your size: EU {eu} {width}', { eu: f.best_size, width: f.best_width || '' }).trim();
+        if (lang() === 'ko' && ks) others.unshift(`EU ${f.best_size}`);
+        else if (ks) others.unshift(t('KS {mm} mm', { mm: ks }));
+        summary.append(el('strong', { id: 'your-size', dataset: { eu: f.best_size, ks: ks ?? '', width: f.best_width || '' } }, main),
+          ` (${others.join(', ')}) · `, scoreNode);
       }
       if (f.reasons && f.reasons.length) summary.append(el('ul', { class: 'reasons' }, f.reasons.map((r) => el('li', {}, reasonText(r)))));
     } catch (err) {
@@ -101,9 +116,11 @@ export default async function shoePage() {
     if (!state.size) { node.textContent = t('Pick a size in the table below.'); return; }
     const f = fits.get(sizeKey(state.size.eu, state.size.width));
     node.append(t('Selected: EU {eu} {width} in {colour}', { eu: state.size.eu, width: state.size.width, colour: state.cw.name }),
-      f ? [': ', el('span', { class: 'verdict ' + verdictClass(f.length_verdict) }, verdictLabel(f)),
-        el('span', { class: 'sub' }, (f.reasons || []).map(reasonText).join('; '))] : '');
+      ...(f ? [': ', el('span', { class: 'verdict ' + verdictClass(f.length_verdict) }, verdictLabel(f)),
+        el('span', { class: 'sub' }, (f.reasons || []).map(reasonText).join('; '))] : []));
   }
+
+  const koreanFirst = lang() === 'ko';
 
   function renderSizes() {
     clear(rows);
@@ -127,8 +144,10 @@ export default async function shoePage() {
       else if (key === apiBest && !tooShort(f) && n <= 0) mark = el('span', { class: 'sub' }, t('best fit, sold out in this colour'));
       rows.append(el('tr', { class: [isBest ? 'best' : '', n <= 0 ? 'out' : ''].join(' ').trim(), dataset: { eu: s.eu, width: s.width, ks: ksSize(s) ?? '' } },
         el('td', {}, radio),
-        el('td', {}, el('label', { for: id }, `${s.eu}`), mark),
-        el('td', { class: 'ks' }, ksSize(s) ?? '–'),
+        // Korea sizes in mm first in Korean (as Korean shops label them), EU first in English.
+        ...(koreanFirst
+          ? [el('td', { class: 'ks' }, el('label', { for: id }, `${ksSize(s) ?? '–'}`), mark), el('td', { class: 'eu' }, `${s.eu}`)]
+          : [el('td', { class: 'eu' }, el('label', { for: id }, `${s.eu}`), mark), el('td', { class: 'ks' }, ksSize(s) ?? '–')]),
         el('td', {}, s.uk), el('td', {}, `${s.us_men} M / ${s.us_women} W`), el('td', {}, s.width),
         el('td', { class: 'stock' }, n > 0 ? (n < 3 ? t('only {n} left', { n }) : `${n}`) : t('sold out')),
         el('td', { class: 'fit verdict ' + verdictClass(f && f.length_verdict) }, f ? verdictLabel(f) : '–',
