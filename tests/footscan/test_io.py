@@ -449,15 +449,17 @@ def test_ply_alternating_list_sizes_are_read_then_capped(monkeypatch, ascii_) ->
 
 def test_usd_style_polygons() -> None:
     from footscan._io_common import fan_triangulate
-    from footscan._io_usd import triangulate_polygons
+    from footscan._io_usd_child import UsdReadError, triangulate_polygons
 
     counts = np.array([3, 4, 5, 2, 4])
     polys = [list(range(s, s + c)) for s, c in zip(np.cumsum(counts) - counts, counts)]
     indices = np.arange(counts.sum())
-    got = triangulate_polygons(counts, indices, int(counts.sum()))
+    got = triangulate_polygons(counts, indices, int(counts.sum()), 100)
     assert got.tolist() == fan_triangulate(polys).tolist()
-    with pytest.raises(ScanReadError, match="sum to"):
-        triangulate_polygons(counts, indices[:-1], 20)
+    with pytest.raises(UsdReadError, match="sum to"):
+        triangulate_polygons(counts, indices[:-1], 20, 100)
+    with pytest.raises(UsdReadError, match="more than the limit of 5"):
+        triangulate_polygons(counts, indices, 20, 5)
 
 
 def test_glb_accessor_counts_are_checked_before_decoding() -> None:
