@@ -80,8 +80,8 @@ def read_glb(data: bytes) -> Raw:
             f"GLB is truncated or corrupt: header says {declared} bytes, the file has {len(data)}"
         )
     doc, bin_chunk = _glb_chunks(data)
-    _check_document(doc, len(bin_chunk) if bin_chunk is not None else 0)
-    return _read_trimesh(io.BytesIO(_glb_bytes(doc, bin_chunk)), "glb")
+    draco = _check_document(doc, len(bin_chunk) if bin_chunk is not None else 0)
+    return _read_trimesh(io.BytesIO(_glb_bytes(doc, bin_chunk)), "glb", draco)
 
 
 def read_gltf_bytes(data: bytes) -> Raw:
@@ -98,8 +98,8 @@ def read_gltf_bytes(data: bytes) -> Raw:
         As :func:`read_glb`.
     """
     doc = _parse_json(data)
-    _check_document(doc, None)
-    return _read_trimesh(io.BytesIO(json.dumps(doc).encode("utf-8")), "gltf")
+    draco = _check_document(doc, None)
+    return _read_trimesh(io.BytesIO(json.dumps(doc).encode("utf-8")), "gltf", draco)
 
 
 def read_gltf_path(path: Path) -> Raw:
@@ -115,8 +115,8 @@ def read_gltf_path(path: Path) -> Raw:
     Raw
         As :func:`read_glb`.
     """
-    _check_document(_parse_json(path.read_bytes()), None)
-    return _read_trimesh(path, "gltf")
+    draco = _check_document(_parse_json(path.read_bytes()), None)
+    return _read_trimesh(path, "gltf", draco)
 
 
 # --------------------------------------------------------------------------- checks
@@ -169,7 +169,7 @@ def _accessor(accessors: list[Any], index: object, what: str) -> dict[str, Any]:
     return acc
 
 
-def _check_document(doc: dict[str, Any], bin_length: int | None) -> None:
+def _check_document(doc: dict[str, Any], bin_length: int | None) -> bool:
     """Budgets before any decoding: counts, buffer sizes, Draco. Also drops appearance data.
 
     Parameters
@@ -179,6 +179,11 @@ def _check_document(doc: dict[str, Any], bin_length: int | None) -> None:
         vertex attribute except POSITION removed).
     bin_length : int or None
         Size of the GLB binary chunk, when reading a GLB.
+
+    Returns
+    -------
+    bool
+        True when a primitive is Draco-compressed.
     """
     accessors = _as_list(doc, "accessors")
     views = _as_list(doc, "bufferViews")
@@ -250,6 +255,7 @@ def _check_document(doc: dict[str, Any], bin_length: int | None) -> None:
             import DracoPy  # noqa: F401
         except ImportError:
             raise draco_refusal() from None
+    return uses_draco
 
 
 def _glb_bytes(doc: dict[str, Any], bin_chunk: bytes | None) -> bytes:
@@ -264,7 +270,7 @@ def _glb_bytes(doc: dict[str, Any], bin_chunk: bytes | None) -> bytes:
     return b"glTF" + struct.pack("<II", 2, 12 + len(body)) + body
 
 
-def _read_trimesh(source: object, file_type: str) -> Raw:
+def _read_trimesh(source: object, file_type: str, draco: bool = False) -> Raw:
     import trimesh
 
     try:
@@ -289,6 +295,9 @@ def _read_trimesh(source: object, file_type: str) -> Raw:
     if not pts_list:
         raise ScanReadError(f"{file_type} file contains no geometry")
     pts = np.vstack(pts_list)
+    if draco and not np.any(pts):
+        # trimesh logs a failed Draco decode and leaves placeholder zeros.
+        raise ScanReadError("the Draco-compressed mesh could not be decoded (corrupt data)")
     # glTF is +Y up; footscan is +Z up: rotate -90 deg about X, (x, y, z) -> (x, -z, y).
     pts = np.column_stack([pts[:, 0], -pts[:, 2], pts[:, 1]])
     faces = np.vstack(face_list) if face_list else None

@@ -554,3 +554,15 @@ def test_usd_references_to_other_files_are_refused(tmp_path) -> None:
     text = "#usda 1.0\n(\n    subLayers = [@/etc/other.usda@]\n)\n"
     with pytest.raises(ScanReadError, match="references '/etc/other.usda'"):
         read_scan_bytes(text.encode(), "evil.usda")
+
+
+def test_usd_child_crash_is_one_read_error(monkeypatch, tmp_path) -> None:
+    """pxr aborts the process on some corrupt files: the child's death is a ScanReadError."""
+    pytest.importorskip("pxr")
+    import footscan._io_usd as fusd
+
+    crash = tmp_path / "crash.py"
+    crash.write_text("import os\nos.abort()\n")
+    monkeypatch.setattr(fusd, "_CHILD", str(crash))
+    with pytest.raises(ScanReadError, match=r"^foot.usda: the USD library could not read"):
+        read_scan_bytes(USDA.encode(), "foot.usda")
