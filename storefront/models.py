@@ -352,6 +352,11 @@ class FitFeedback(db.Model):
     label: Mapped[str] = mapped_column(String(16))
     source: Mapped[str] = mapped_column(String(16), default="feedback")
     created_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
+    #: the purchased line a shopper's feedback is about (feedback rows only; unique, so one
+    #: opinion per purchase, edited in place; migration 0006). Return rows leave it NULL.
+    order_line_id: Mapped[int | None] = mapped_column(
+        ForeignKey("order_line.id", ondelete="SET NULL"), nullable=True, unique=True
+    )
 
 
 class LearnedOffset(db.Model):

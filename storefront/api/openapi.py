@@ -439,7 +439,8 @@ OPERATIONS: list[tuple[str, str, str, str, str | None, dict[str, Any]]] = [
         "post",
         "/api/orders/{order_id}/feedback",
         "shop",
-        "Say how a kept pair fits (feeds the size learner)",
+        "Say how a kept pair fits (feeds the size learner); one opinion per purchased line, "
+        "a repeat edits it (200)",
         "shopper",
         {
             "requestBody": _json_body(

@@ -33,7 +33,7 @@ from storefront.models import (
     User,
     as_utc,
 )
-from storefront.ownership import get_owned
+from storefront.ownership import MAX_ID, get_owned
 from storefront.shop import idempotency
 from storefront.shop.idempotency import Claim
 from storefront.shop.payment import get_provider
@@ -590,14 +590,41 @@ def _return_write(
 
 def record_feedback(
     session: Session, user: User, order: Order, data: dict[str, Any], catalog: Any
-) -> FitFeedback:
-    """How a kept pair fits; 409 when the shopper has no measured scan to relate it to."""
+) -> tuple[FitFeedback, bool]:
+    """How a kept pair fits: one opinion per purchased line, edited in place.
+
+    Returns ``(row, created)``. A second call for the same line changes the label of the first
+    row instead of adding one, so one account cannot stuff the learner with one purchase
+    (issue 13: 120 rows from one pair moved another shopper's size). 409 when every pair of
+    the line was returned (the return already told the learner) or the shopper has no
+    measured scan.
+    """
     line = _line(order, data.get("line_id"))
-    row = _feedback_row(session, user, line, _label(data.get("fit")), catalog, "feedback")
+    label = _label(data.get("fit"))
+    if line.returned_quantity >= line.quantity:
+        raise ApiError(
+            409, "not_kept", "every pair of this line was returned; its return reason counts"
+        )
+    existing = session.scalar(select(FitFeedback).where(FitFeedback.order_line_id == line.id))
+    if existing is not None:
+        existing.label = label
+        session.commit()
+        return existing, False
+    row = _feedback_row(session, user, line, label, catalog, "feedback")
     if row is None:
         raise ApiError(409, "no_scan", "fit feedback needs a measured foot scan first")
-    session.commit()
-    return row
+    row.order_line_id = line.id
+    try:
+        session.commit()
+    except IntegrityError:  # a concurrent first opinion won: edit that one
+        session.rollback()
+        existing = session.scalar(select(FitFeedback).where(FitFeedback.order_line_id == line.id))
+        if existing is None:
+            raise
+        existing.label = label
+        session.commit()
+        return existing, False
+    return row, True
 
 
 _MEASURES = (
@@ -662,7 +689,7 @@ def made_to_measure(
         raise ApiError(
             422, "validation_failed", "scan_id must be an integer", {"scan_id": "bad value"}
         )
-    scan = session.get(Scan, scan_id) if 0 < scan_id < 2**63 else None
+    scan = session.get(Scan, scan_id) if 0 < scan_id < MAX_ID else None
     if scan is None or scan.user_id != user.id:
         raise ApiError(404, "not_found", f"no scan {scan_id}")
     from storefront.scans.services import verdict_of

@@ -37,7 +37,9 @@ def add_cart():
 @bp.delete("/cart/<int:item_id>")
 @login_required(_SHOPPER)
 def remove_cart(item_id: int):
-    item = db.session.get(CartItem, item_id)
+    from storefront.ownership import MAX_ID
+
+    item = db.session.get(CartItem, item_id) if 0 < item_id < MAX_ID else None
     if item is None or item.user_id != current_user().id:
         raise ApiError(404, "not_found", f"no cart item {item_id}")
     db.session.delete(item)
@@ -153,9 +155,11 @@ def return_pairs(order_id: str):
 def feedback(order_id: str):
     user = current_user()
     order = services.get_order_for(db.session, user, order_id)
-    row = services.record_feedback(db.session, user, order, json_body(), catalog())
+    row, created = services.record_feedback(db.session, user, order, json_body(), catalog())
     get_runner().submit("learn", 0, None, required=False)
-    return jsonify({"feedback_id": row.id, "label": row.label}), 201
+    return jsonify({"feedback_id": row.id, "label": row.label, "edited": not created}), (
+        201 if created else 200
+    )
 
 
 @bp.post("/orders/made-to-measure")

@@ -34,6 +34,7 @@ def base_config(tmp: Path, db_uri: str) -> dict[str, Any]:
         "JOB_BACKEND": "thread",
         "JOB_WORKERS": 2,
         "JOB_SWEEP_INTERVAL_S": 0,  # tests call sweep_jobs() themselves
+        "CSP_ALLOW_EVAL": False,  # the production CSP (browser harnesses need eval)
     }
 
 
