@@ -16,6 +16,7 @@ import logging
 import os
 import re
 import struct
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -761,11 +762,12 @@ def _ply_ascii_body(
 def _ply_ascii_lists(block: bytes, el: _PlyElement) -> dict[str, object]:
     """ASCII elements with list properties: parsed in C, then read in runs like binary ones."""
     try:
-        values = np.fromstring(block, dtype=np.float64, sep=" ")
-    except ValueError:
-        values = np.zeros(0)
-    if values.size != len(block.split()):
-        raise ScanReadError(f"ASCII PLY element '{el.name}' has non-numeric values")
+        with warnings.catch_warnings():
+            # numpy < 2.3 only warns when the text stops being numeric; newer ones raise.
+            warnings.simplefilter("error", DeprecationWarning)
+            values = np.fromstring(block, dtype=np.float64, sep=" ")
+    except (ValueError, DeprecationWarning):
+        raise ScanReadError(f"ASCII PLY element '{el.name}' has non-numeric values") from None
     out = _ListParts(el)
     pos = done = walked = 0
     chunk = 64
