@@ -566,3 +566,51 @@ def test_usd_child_crash_is_one_read_error(monkeypatch, tmp_path) -> None:
     monkeypatch.setattr(fusd, "_CHILD", str(crash))
     with pytest.raises(ScanReadError, match=r"^foot.usda: the USD library could not read"):
         read_scan_bytes(USDA.encode(), "foot.usda")
+
+
+def test_mutated_archives_and_glb_never_crash(foot_mesh) -> None:
+    """Byte flips, cuts and insertions in zip, gzip and GLB: a FootscanError or a valid cloud."""
+    import gzip
+    import zipfile
+
+    from trimesh.exchange.gltf import export_glb
+
+    from footscan.exceptions import FootscanError
+
+    verts = np.asarray(foot_mesh.vertices)[:400] / 1000.0
+    faces = np.asarray(foot_mesh.faces)
+    faces = faces[(faces < 400).all(axis=1)]
+    obj = b"".join(write_scan_bytes_obj(verts, faces))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("scan/foot.obj", obj)
+        zf.writestr("scan/foot.mtl", b"newmtl a\n")
+    samples = [
+        (buf.getvalue(), "zip"),
+        (gzip.compress(obj), "obj.gz"),
+        (export_glb(trimesh.Scene(trimesh.Trimesh(verts, faces, process=False))), "glb"),
+    ]
+    rng = np.random.default_rng(2027)
+    for i in range(300):
+        data, ext = samples[i % len(samples)]
+        buf2 = bytearray(data)
+        kind = i // len(samples) % 3
+        if kind == 0:
+            for _ in range(int(rng.integers(1, 12))):
+                buf2[int(rng.integers(len(buf2)))] = int(rng.integers(256))
+        elif kind == 1:
+            buf2 = buf2[: int(rng.integers(len(buf2)))]
+        else:
+            at = int(rng.integers(len(buf2)))
+            buf2[at:at] = rng.bytes(int(rng.integers(1, 40)))
+        try:
+            cloud = read_scan_bytes(bytes(buf2), f"fuzz.{ext}")
+        except FootscanError:
+            continue
+        assert np.isfinite(cloud.points_mm).all()
+
+
+def write_scan_bytes_obj(verts: np.ndarray, faces: np.ndarray):  # type: ignore[no-untyped-def]
+    from footscan._io import _enc_obj
+
+    return _enc_obj(verts, faces, None, None)
