@@ -168,24 +168,21 @@ def read_scan_bytes(data: bytes, filename: str, units: str = "auto") -> PointClo
         try:
             cloud = read_scan_bytes(inner, inner_name, units=units)
         except FootscanError as exc:
-            raise type(exc)(f"{name}: {exc}") from None
+            raise _prefixed(exc, name) from None
         return replace(cloud, source_format=f"{fmt}:{cloud.source_format}")
     return _decode(_READERS[fmt], data, units, fmt, name)
 
 
-def _decode(reader: Callable[[bytes], _Raw], data: bytes, units: str, fmt: str, name: str):  # type: ignore[no-untyped-def]
+def _decode(
+    reader: Callable[[bytes], _Raw], data: bytes, units: str, fmt: str, name: str
+) -> PointCloud:
     """Run one reader; every failure becomes one FootscanError line starting with ``name``."""
     try:
         # Non-finite values are counted and handled in _finish, not warned about mid-parse.
         with np.errstate(all="ignore"):
             raw = reader(data)
-    except MissingExtraError as exc:
-        err = MissingExtraError(exc.extra, exc.package)
-        err.msg = f"{name}: {exc}"  # ImportError's str() is its msg
-        err.args = (err.msg,)
-        raise err from None
-    except (ScanReadError, ScanValidationError) as exc:
-        raise type(exc)(f"{name}: {exc}") from None
+    except (ScanReadError, ScanValidationError, MissingExtraError) as exc:
+        raise _prefixed(exc, name) from None
     except MemoryError:
         raise ScanReadError(f"{name}: not enough memory to read this {fmt} file") from None
     except (ValueError, IndexError, TypeError, OverflowError, UnicodeDecodeError) as exc:
@@ -195,6 +192,16 @@ def _decode(reader: Callable[[bytes], _Raw], data: bytes, units: str, fmt: str, 
 
 
 # --------------------------------------------------------------------------- shared steps
+
+
+def _prefixed(exc: FootscanError, name: str) -> FootscanError:
+    """The same error type with ``name: `` in front of its one-line message."""
+    if isinstance(exc, MissingExtraError):
+        err = MissingExtraError(exc.extra, exc.package)
+        err.msg = f"{name}: {exc}"  # ImportError's str() is its msg
+        err.args = (err.msg,)
+        return err
+    return type(exc)(f"{name}: {exc}")
 
 
 def _check_size(size: int, name: str) -> None:
