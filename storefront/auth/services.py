@@ -27,6 +27,8 @@ from storefront.models import (
     MadeToMeasure,
     Manufacturer,
     Order,
+    OrderLine,
+    ReturnRequest,
     Scan,
     User,
     as_utc,
@@ -441,6 +443,14 @@ def delete_account(session: Session, user: User, upload_dir: str | Path) -> None
         update(MadeToMeasure)
         .where(MadeToMeasure.order_id.in_(order_ids))
         .values(measurements={"erased": True}, last_spec={"erased": True})
+    )
+    # Free-text return comments may say anything about the person: erased, fit labels kept.
+    line_ids = select(OrderLine.id).where(OrderLine.order_id.in_(order_ids))
+    session.execute(
+        update(ReturnRequest)
+        .where(ReturnRequest.order_line_id.in_(line_ids))
+        .values(comment="")
+        .execution_options(synchronize_session=False)
     )
     session.execute(update(Order).where(Order.user_id == user.id).values(user_id=None))
     session.delete(user)

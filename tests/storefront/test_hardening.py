@@ -203,3 +203,26 @@ def test_one_fit_feedback_per_purchased_pair(app, client, auth, measured_scan) -
     assert r.status_code == 409 and r.json["error"]["code"] == "not_kept"
     with app.app_context():
         assert db.session.scalar(select(func.count(FitFeedback.id))) == 2  # + the return's row
+
+
+def test_return_comments_are_erased_with_the_account(app, client, auth) -> None:  # type: ignore[no-untyped-def]
+    from storefront.extensions import db
+    from storefront.models import ReturnRequest, Stock
+
+    h = auth.shopper()
+    with app.app_context():
+        s = db.session.scalars(select(Stock).where(Stock.quantity > 0).limit(1)).one()
+        line = {"shoe_id": s.model_id, "size_eu": float(s.size_eu), "width": s.width,
+                "colourway_id": s.colourway_id}  # fmt: skip
+    order = client.post("/api/orders", json={"lines": [line]}, headers=h).json
+    r = client.post(
+        f"/api/orders/{order['id']}/returns",
+        json={"line_id": order["lines"][0]["id"], "fit": "too_small", "comment": "my bunion"},
+        headers=h,
+    )
+    assert r.status_code == 201
+    assert client.delete("/api/me", headers=h).status_code == 200
+    app.extensions["shoestreet_jobs"].wait_idle()
+    with app.app_context():
+        (rr,) = db.session.scalars(select(ReturnRequest)).all()
+        assert rr.comment == "" and rr.fit_label == "too_small"
