@@ -35,19 +35,24 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
 from gait._layouts import SensorLayout, insole_outline_mm
-from gait._recording import FootSignal, Recording
-from gait._textio import MAX_TEXT_BYTES, grid_from_times, iter_blocks, open_table
+from gait._recording import Recording
+from gait._textio import MAX_TEXT_BYTES, open_table
 from gait.exceptions import RecordingReadError
+
+if TYPE_CHECKING:
+    from gait._readers import TextPlan
 
 __all__ = [
     "OPENGO_CELLS",
     "OPENGO_AREAS_CM2",
     "is_opengo_export",
+    "moticon_plan",
     "opengo_areas_cm2",
     "opengo_layout",
     "read_moticon",
@@ -169,30 +174,10 @@ def _column(columns: tuple[str, ...], pattern: str) -> int | None:
     return None
 
 
-def read_moticon(path: str | Path) -> Recording:
-    """Read a Moticon OpenGo text export.
+def moticon_plan(path: Path) -> TextPlan:
+    """The :class:`~gait._readers.TextPlan` of an OpenGo export (see :func:`read_moticon`)."""
+    from gait._readers import TextPlan
 
-    Parameters
-    ----------
-    path : str or Path
-        The ``.txt`` export.
-
-    Returns
-    -------
-    Recording
-        ``format="moticon"``; per foot (n, 16) cell **forces in newtons** (pressure x effective
-        area for the insole size), the ``opengo16`` layout, IMU (acceleration m/s², angular
-        rate deg/s); ``meta`` holds the header fields, the vendor's total force and CoP per
-        foot (``vendor_total_force_n``, ``vendor_cop``), units ``"N"``.
-
-    Raises
-    ------
-    RecordingReadError
-        Not an OpenGo export (no pressure columns), bad time column, negative pressures.
-    """
-    from gait._readers import _foot, _place_on_grid, _timing_notes
-
-    path = Path(path)
     table = open_table(path, MAX_TEXT_BYTES, "Moticon OpenGo export")
     header: dict[str, str] = {}
     for c in table.comments:
@@ -206,72 +191,67 @@ def read_moticon(path: str | Path) -> Recording:
     m = re.match(r"\s*(\d+)", header.get("size", ""))
     if m:
         size = int(m.group(1))
-    want: dict[str, dict[str, list[int] | int | None]] = {}
+    use: list[int] = [0]
+    feet_cols: dict[str, tuple[int, ...]] = {}
+    imu_cols: dict[str, tuple[int, ...]] = {}
     for side in ("left", "right"):
         p = [_column(cols, rf"{side} pressure {i}\s*\[.*\]") for i in range(1, 17)]
         if any(j is None for j in p):
             if any(j is not None for j in p):
                 raise RecordingReadError(f"{path}: {side} foot has only some of the 16 pressures")
             continue
-        want[side] = {
-            "p": p,
-            "acc": [_column(cols, rf"{side} acceleration {a}\s*\[.*\]") for a in "XYZ"],
-            "gyr": [_column(cols, rf"{side} angular {a}\s*\[.*\]") for a in "XYZ"],
-            "force": _column(cols, rf"{side} total force\s*\[.*\]"),
-            "cop": [_column(cols, rf"{side} center of pressure {a}\s*\[.*\]") for a in "XY"],
-        }
-    if not want:
+        feet_cols[side] = tuple(range(len(use), len(use) + 16))
+        use += [int(j) for j in p if j is not None]
+        imu = [_column(cols, rf"{side} acceleration {a}\s*\[.*\]") for a in "XYZ"]
+        imu += [_column(cols, rf"{side} angular {a}\s*\[.*\]") for a in "XYZ"]
+        if all(j is not None for j in imu):
+            imu_cols[side] = tuple(range(len(use), len(use) + 6))
+            use += [int(j) for j in imu if j is not None]
+    if not feet_cols:
         raise RecordingReadError(f"{path}: no 'left/right pressure 1..16' columns")
-    use: list[int] = [0]
-    for w in want.values():
-        for key in ("p", "acc", "gyr", "cop"):
-            use += [j for j in w[key] if j is not None]  # type: ignore[union-attr]
-        if w["force"] is not None:
-            use.append(w["force"])  # type: ignore[arg-type]
-    use = sorted(set(use))
-    pos = {j: i for i, j in enumerate(use)}
-    parts = list(iter_blocks(table, usecols=tuple(use)))
-    if not parts:
-        raise RecordingReadError(f"{path}: no data rows")
-    arr = np.concatenate(parts) if len(parts) > 1 else parts[0]
-    del parts
-    grid = grid_from_times(arr[:, 0], path, "s")
-    notes: list[str] = []
-    _timing_notes(grid, notes)
-    areas = opengo_areas_cm2(size)
     layout = opengo_layout()
-    feet: dict[str, FootSignal | None] = {}
-    vendor_force: dict[str, list[float]] = {}
-    for side, w in want.items():
-        pj = [pos[j] for j in w["p"]]  # type: ignore[union-attr]
-        pressure = _place_on_grid(arr[:, pj], grid.index, grid.n_grid)
-        imu = None
-        if all(j is not None for j in (*w["acc"], *w["gyr"])):  # type: ignore[misc]
-            ij = [pos[j] for j in (*w["acc"], *w["gyr"])]  # type: ignore[misc]
-            imu = _place_on_grid(arr[:, ij], grid.index, grid.n_grid)
-            imu[:, :3] *= _G
-        feet[side] = _foot(
-            side, pressure * areas, np.array(layout.xy_mm), "N", path.name, notes, imu
-        )
-        if w["force"] is not None:
-            f = arr[:, pos[w["force"]]]  # type: ignore[index]
-            vendor_force[side] = (
-                [float(np.nanmedian(f)), float(np.nanmax(f))] if np.isfinite(f).any() else []
-            )
-    del arr
-    if not any(f is not None for f in feet.values()):
-        raise RecordingReadError(f"{path}: no foot has any sample")
+    xy = np.array(layout.xy_mm)
     meta: dict = {
         "units": "N",
         "layout": layout.name,
         "device": "Moticon OpenGo",
         "insole_size": size,
         "vendor_header": header,
-        "ingest_notes": notes,
-        "text_dialect": table.describe,
-        "time_unit": grid.unit,
-        "vendor_total_force_n": vendor_force,
     }
-    return Recording(
-        grid.sampling_rate_hz, feet.get("left"), feet.get("right"), str(path), "moticon", meta
+    return TextPlan(
+        table,
+        tuple(use),
+        "s",
+        "moticon",
+        feet_cols,
+        imu_cols=imu_cols,
+        xy_mm=dict.fromkeys(feet_cols, xy),
+        units="N",
+        cell_scale=opengo_areas_cm2(size),
+        imu_scale=np.array([_G, _G, _G, 1.0, 1.0, 1.0]),
+        meta=meta,
     )
+
+
+def read_moticon(path: str | Path) -> Recording:
+    """Read a Moticon OpenGo text export.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.txt`` export.
+
+    Returns
+    -------
+    Recording
+        ``format="moticon"``; per foot (n, 16) cell **forces in newtons** (pressure x effective
+        area for the insole size), the ``opengo16`` layout, IMU (acceleration m/s², angular
+        rate deg/s); ``meta`` holds the header fields (``vendor_header``), ``insole_size``
+        and units ``"N"``.
+
+    Raises
+    ------
+    RecordingReadError
+        Not an OpenGo export (no pressure columns), bad time column, negative pressures.
+    """
+    return moticon_plan(Path(path)).read()

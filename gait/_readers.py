@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import importlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +39,7 @@ from gait._textio import (
     MIN_RATE_HZ,
     TextTable,
     check_file_size,
+    file_size,
     grid_from_times,
     iter_blocks,
     open_table,
@@ -251,6 +252,41 @@ _MAX_HEADER_BYTES = 1 << 16
 _MAX_WFDB_SAMPLES = 48 * 3600 * 300
 
 
+#: Largest file :func:`load_recording` reads at once; longer recordings go through
+#: :func:`gait.analyze_file`, which reads them part by part.
+MAX_LOAD_BYTES = 512 << 20
+#: Largest uniform grid (bytes of float64 values) one recording may occupy in memory.
+MAX_DENSE_BYTES = 1 << 30
+
+
+def check_dense(n_grid: int, n_columns: int, sampling_rate_hz: float, source: str) -> None:
+    """Refuse a grid that would not fit in memory (a long recording or a long time gap).
+
+    Parameters
+    ----------
+    n_grid : int
+        Samples on the uniform grid (first to last sample, gaps included).
+    n_columns : int
+        Values per sample, all feet together.
+    sampling_rate_hz : float
+        For the message.
+    source : str
+        For the message.
+
+    Raises
+    ------
+    RecordingReadError
+        When ``n_grid * n_columns * 8`` exceeds :data:`MAX_DENSE_BYTES`.
+    """
+    need = float(n_grid) * n_columns * 8
+    if need > MAX_DENSE_BYTES:
+        raise RecordingReadError(
+            f"{source}: spans {n_grid / sampling_rate_hz / 3600:.1f} h on a uniform grid "
+            f"({need / 2**30:.1f} GiB): too long to load at once; analyse it part by part "
+            "with gait.analyze_file (the gait analyze command does; gaps are not filled)"
+        )
+
+
 def _confined(folder: Path, name: str, hea: Path) -> Path:
     """``folder / name`` if ``name`` is a plain file name inside the record's folder.
 
@@ -320,6 +356,8 @@ def read_wfdb(path: str | Path) -> Recording:
             f"{hea}: sampling rate {header.sampling_rate_hz:g} Hz is not a plausible insole or "
             f"footswitch rate ({MIN_RATE_HZ:g}-{MAX_RATE_HZ:g} Hz)"
         )
+    if header.n_samples is not None:
+        check_dense(header.n_samples, 2, header.sampling_rate_hz, str(hea))
     if header.n_samples is not None and header.n_samples > _MAX_WFDB_SAMPLES:
         raise RecordingReadError(
             f"{hea}: header announces {header.n_samples} samples per signal, more than the "
@@ -496,14 +534,6 @@ def _place_on_grid(
     return out
 
 
-def _read_rows(table: TextTable, cols: list[int]) -> NDArray[np.float64]:
-    """The wanted columns of every data row, read block by block."""
-    parts = [blk[:, cols] for blk in iter_blocks(table)]
-    if not parts:
-        raise RecordingReadError(f"{table.path}: no data rows")
-    return np.concatenate(parts) if len(parts) > 1 else parts[0]
-
-
 def _foot(
     side: str,
     values: NDArray[np.float64],
@@ -533,6 +563,145 @@ def _timing_notes(grid, notes: list[str]) -> None:
         notes.append(f"{grid.n_repeated} row(s) repeat an earlier time stamp and were dropped")
 
 
+@dataclass(frozen=True)
+class TextPlan:
+    """How to turn the rows of one text recording into feet (shared by whole and chunked reads).
+
+    Parameters
+    ----------
+    table : TextTable
+        The sniffed file.
+    usecols : tuple of int
+        File columns to parse; the first is the time.
+    declared_unit : str or None
+        Time unit named by the header.
+    format : str
+        Recording format name.
+    feet_cols : dict of side -> tuple of int
+        Sensor columns per foot, as indices into ``usecols``.
+    imu_cols : dict of side -> tuple of int
+        Six IMU columns per foot (acc xyz, gyro xyz), indices into ``usecols``.
+    xy_mm : dict of side -> (k, 2) float64 or None
+        Sensor positions.
+    units : str
+        Units of the values after ``cell_scale``.
+    cell_scale : (k,) float64 or None
+        Multiplier per sensor column (pressure -> force).
+    imu_scale : (6,) float64 or None
+        Multiplier per IMU column (g -> m/s²).
+    meta : dict
+        Recording metadata (copied into every recording built).
+    """
+
+    table: TextTable
+    usecols: tuple[int, ...]
+    declared_unit: str | None
+    format: str
+    feet_cols: dict[str, tuple[int, ...]]
+    imu_cols: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    xy_mm: dict[str, NDArray[np.float64] | None] = field(default_factory=dict, repr=False)
+    units: str = "raw"
+    cell_scale: NDArray[np.float64] | None = field(default=None, repr=False)
+    imu_scale: NDArray[np.float64] | None = field(default=None, repr=False)
+    meta: dict = field(default_factory=dict, repr=False)
+
+    def build(
+        self,
+        rows: NDArray[np.float64],
+        grid_index: NDArray[np.int64],
+        n_grid: int,
+        sampling_rate_hz: float,
+        notes: list[str],
+        allow_empty: bool = False,
+    ) -> Recording | None:
+        """A recording from parsed rows placed at ``grid_index`` on a grid of ``n_grid``.
+
+        Returns None (``allow_empty``) when no foot has a sample, else raises.
+        """
+        path = self.table.path
+        feet: dict[str, FootSignal | None] = {}
+        for side, cols in self.feet_cols.items():
+            v = _place_on_grid(rows[:, list(cols)], grid_index, n_grid)
+            if self.cell_scale is not None:
+                v *= self.cell_scale
+            imu = None
+            ic = self.imu_cols.get(side)
+            if ic:
+                imu = _place_on_grid(rows[:, list(ic)], grid_index, n_grid)
+                if self.imu_scale is not None:
+                    imu *= self.imu_scale
+            feet[side] = _foot(side, v, self.xy_mm.get(side), self.units, path.name, notes, imu)
+        if not any(f is not None for f in feet.values()):
+            if allow_empty:
+                return None
+            raise RecordingReadError(f"{path}: no foot has any sample")
+        meta = dict(self.meta)
+        meta["ingest_notes"] = notes
+        meta["text_dialect"] = self.table.describe
+        return Recording(
+            sampling_rate_hz, feet.get("left"), feet.get("right"), str(path), self.format, meta
+        )
+
+    def read(self) -> Recording:
+        """The whole file as one recording (refused when it would not fit: see below).
+
+        Raises
+        ------
+        RecordingReadError
+            Files over :data:`MAX_LOAD_BYTES` or a grid over :data:`MAX_DENSE_BYTES` (a long
+            recording, or a long time gap): analyse those with :func:`gait.analyze_file`.
+        """
+        size = file_size(self.table.path)
+        if size > MAX_LOAD_BYTES:
+            raise RecordingReadError(
+                f"{self.table.path}: {size / 2**20:.0f} MiB is too large to load at once "
+                f"(limit {MAX_LOAD_BYTES / 2**20:.0f} MiB): analyse it part by part with "
+                "gait.analyze_file (the gait analyze command does)"
+            )
+        parts = list(iter_blocks(self.table, usecols=self.usecols))
+        if not parts:
+            raise RecordingReadError(f"{self.table.path}: no data rows")
+        rows = np.concatenate(parts) if len(parts) > 1 else parts[0]
+        del parts
+        grid = grid_from_times(rows[:, 0], self.table.path, self.declared_unit)
+        check_dense(grid.n_grid, rows.shape[1] + 6, grid.sampling_rate_hz, str(self.table.path))
+        notes: list[str] = []
+        _timing_notes(grid, notes)
+        rec = self.build(rows, grid.index, grid.n_grid, grid.sampling_rate_hz, notes)
+        assert rec is not None
+        rec.meta["time_unit"] = grid.unit
+        return rec
+
+
+def gaitpdb_plan(path: Path) -> TextPlan:
+    """The :class:`TextPlan` of a gaitpdb walk file (19 columns, N, 8 cells per foot)."""
+    table = open_table(path, MAX_TEXT_BYTES, "gaitpdb walk (19 columns)")
+    if table.n_fields != 19:
+        raise RecordingReadError(f"{path}: gaitpdb walks have 19 columns, found {table.n_fields}")
+    layout = get_layout(8)
+    meta: dict = {"layout": layout.name, "units": "N"}
+    m = re.match(r"^(Ga|Ju|Si)(Co|Pt)(\d+)_(\d+)", path.stem)
+    if m:
+        meta.update(
+            study=m.group(1),
+            group="control" if m.group(2) == "Co" else "PD",
+            subject=f"{m.group(1)}{m.group(2)}{m.group(3)}",
+            walk=int(m.group(4)),
+            treadmill=m.group(1) == "Si",
+        )
+    xy = np.array(layout.xy_mm)
+    return TextPlan(
+        table,
+        tuple(range(17)),
+        "s",
+        "gaitpdb",
+        {"left": tuple(range(1, 9)), "right": tuple(range(9, 17))},
+        xy_mm={"left": xy, "right": xy},
+        units="N",
+        meta=meta,
+    )
+
+
 def read_gaitpdb(path: str | Path) -> Recording:
     """Read a PhysioNet gaitpdb walk file (``GaCo01_01.txt``...).
 
@@ -554,38 +723,54 @@ def read_gaitpdb(path: str | Path) -> Recording:
     RecordingReadError
         Unreadable file, wrong column count, implausible time step, negative forces.
     """
-    path = Path(path)
-    table = open_table(path, MAX_TEXT_BYTES, "gaitpdb walk (19 columns)")
-    if table.n_fields != 19:
-        raise RecordingReadError(f"{path}: gaitpdb walks have 19 columns, found {table.n_fields}")
-    arr = _read_rows(table, list(range(17)))
-    grid = grid_from_times(arr[:, 0], path, "s")
-    notes: list[str] = []
-    _timing_notes(grid, notes)
-    layout = get_layout(8)
-    feet = {}
-    for side, cols in (("left", slice(1, 9)), ("right", slice(9, 17))):
-        v = _place_on_grid(arr[:, cols], grid.index, grid.n_grid)
-        feet[side] = _foot(side, v, np.array(layout.xy_mm), "N", path.name, notes)
-    del arr
-    m = re.match(r"^(Ga|Ju|Si)(Co|Pt)(\d+)_(\d+)", path.stem)
-    meta: dict = {"layout": layout.name, "units": "N", "ingest_notes": notes}
-    meta["text_dialect"] = table.describe
-    if m:
-        meta.update(
-            study=m.group(1),
-            group="control" if m.group(2) == "Co" else "PD",
-            subject=f"{m.group(1)}{m.group(2)}{m.group(3)}",
-            walk=int(m.group(4)),
-            treadmill=m.group(1) == "Si",
+    return gaitpdb_plan(Path(path)).read()
+
+
+def csv_plan(path: Path) -> TextPlan:
+    """The :class:`TextPlan` of a CSV in our layout (see :func:`read_csv`)."""
+    table = open_table(path, MAX_TEXT_BYTES, "CSV recording")
+    meta: dict = {"units": "raw"}
+    for c in table.comments:
+        kv = c.split("=", 1)
+        if len(kv) == 2 and kv[0].strip().isidentifier():
+            meta[kv[0].strip()] = kv[1].strip()
+    if not table.columns:
+        raise RecordingReadError(f"{path}: the CSV needs a header row (time_s,left_1,...)")
+    header = [h.strip().lower().lstrip("\ufeff") for h in table.columns]
+    if not re.fullmatch(r"time(?:[_ ]?(?:s|ms|us|\[s\]|\[ms\]|\[us\]))?", header[0]):
+        raise RecordingReadError(
+            f"{path}: the first CSV column must be the time ('time_s'), found {header[0]!r}"
         )
-    _require_feet(feet, path)
-    return Recording(grid.sampling_rate_hz, feet["left"], feet["right"], str(path), "gaitpdb", meta)
-
-
-def _require_feet(feet: dict, path: Path) -> None:
-    if not any(f is not None for f in feet.values()):
-        raise RecordingReadError(f"{path}: no foot has any sample")
+    cols: dict[str, list[int]] = {"left": [], "right": []}
+    for j, h in enumerate(header[1:], start=1):
+        m = re.fullmatch(r"(left|right)_(\d+)", h)
+        if m is None:
+            raise RecordingReadError(f"{path}: unknown CSV column {h!r} (use left_<i>/right_<i>)")
+        cols[m.group(1)].append(j)
+    if not cols["left"] and not cols["right"]:
+        raise RecordingReadError(f"{path}: no left_<i> or right_<i> sensor columns")
+    if cols["left"] and cols["right"] and len(cols["left"]) != len(cols["right"]):
+        raise RecordingReadError(f"{path}: left and right have different sensor counts")
+    if table.n_fields != len(header):
+        raise RecordingReadError(
+            f"{path}: rows have {table.n_fields} fields, header has {len(header)}"
+        )
+    xy: dict[str, NDArray[np.float64] | None] = {}
+    for side, idx in cols.items():
+        try:
+            xy[side] = np.array(get_layout(len(idx)).xy_mm)
+        except Exception:
+            xy[side] = None
+    return TextPlan(
+        table,
+        tuple(range(len(header))),
+        unit_from_name(header[0]) or "s",
+        "csv",
+        {s: tuple(c) for s, c in cols.items() if c},
+        xy_mm=xy,
+        units=str(meta.get("units", "raw")),
+        meta=meta,
+    )
 
 
 def read_csv(path: str | Path) -> Recording:
@@ -621,57 +806,7 @@ def read_csv(path: str | Path) -> Recording:
     RecordingReadError
         Unreadable or malformed file, unknown columns, implausible time, impossible values.
     """
-    path = Path(path)
-    table = open_table(path, MAX_TEXT_BYTES, "CSV recording")
-    meta: dict = {"units": "raw"}
-    for c in table.comments:
-        kv = c.split("=", 1)
-        if len(kv) == 2 and kv[0].strip().isidentifier():
-            meta[kv[0].strip()] = kv[1].strip()
-    if not table.columns:
-        raise RecordingReadError(f"{path}: the CSV needs a header row (time_s,left_1,...)")
-    header = [h.strip().lower().lstrip("\ufeff") for h in table.columns]
-    if not re.fullmatch(r"time(?:[_ ]?(?:s|ms|us|\[s\]|\[ms\]|\[us\]))?", header[0]):
-        raise RecordingReadError(
-            f"{path}: the first CSV column must be the time ('time_s'), found {header[0]!r}"
-        )
-    cols: dict[str, list[int]] = {"left": [], "right": []}
-    for j, h in enumerate(header[1:], start=1):
-        m = re.fullmatch(r"(left|right)_(\d+)", h)
-        if m is None:
-            raise RecordingReadError(f"{path}: unknown CSV column {h!r} (use left_<i>/right_<i>)")
-        cols[m.group(1)].append(j)
-    if not cols["left"] and not cols["right"]:
-        raise RecordingReadError(f"{path}: no left_<i> or right_<i> sensor columns")
-    if cols["left"] and cols["right"] and len(cols["left"]) != len(cols["right"]):
-        raise RecordingReadError(f"{path}: left and right have different sensor counts")
-    if table.n_fields != len(header):
-        raise RecordingReadError(
-            f"{path}: rows have {table.n_fields} fields, header has {len(header)}"
-        )
-    arr = _read_rows(table, list(range(len(header))))
-    grid = grid_from_times(arr[:, 0], path, unit_from_name(header[0]) or "s")
-    notes: list[str] = []
-    _timing_notes(grid, notes)
-    units = str(meta.get("units", "raw"))
-    feet: dict[str, FootSignal | None] = {}
-    for side, idx in cols.items():
-        if not idx:
-            continue
-        v = _place_on_grid(arr[:, idx], grid.index, grid.n_grid)
-        try:
-            xy = np.array(get_layout(len(idx)).xy_mm)
-        except Exception:
-            xy = None
-        feet[side] = _foot(side, v, xy, units, path.name, notes)
-    del arr
-    _require_feet(feet, path)
-    meta["ingest_notes"] = notes
-    meta["text_dialect"] = table.describe
-    meta["time_unit"] = grid.unit
-    return Recording(
-        grid.sampling_rate_hz, feet.get("left"), feet.get("right"), str(path), "csv", meta
-    )
+    return csv_plan(Path(path)).read()
 
 
 def write_csv(recording: Recording, path: str | Path) -> None:

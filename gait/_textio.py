@@ -52,6 +52,8 @@ BLOCK_ROWS = 65_536
 MIN_RATE_HZ = 5.0
 MAX_RATE_HZ = 2_000.0
 _SNIFF_BYTES = 1 << 20
+#: Characters parsed at once by :func:`iter_blocks`.
+_PIECE_CHARS = 2 << 20
 _UNITS = (("s", 1.0), ("ms", 1e-3), ("us", 1e-6))
 
 
@@ -248,33 +250,20 @@ def open_table(path: Path, limit: int = MAX_TEXT_BYTES, what: str = "text table"
     )
 
 
-def _normalise_block(lines: list[str], table: TextTable) -> str:
-    d = table.delimiter
-    text = "\n".join(lines)
-    if d is not None:
-        # Empty fields are missing values.
-        text = text.replace(d + d, d + "nan" + d).replace(d + d, d + "nan" + d)
-        text = text.replace(d + "\n", d + "nan\n").replace("\n" + d, "\nnan" + d)
-        if text.endswith(d):
-            text += "nan"
-        if text.startswith(d):
-            text = "nan" + text
-    if table.decimal == ",":
-        text = text.replace(",", ".")
-    return text
-
-
 def iter_blocks(
     table: TextTable, block_rows: int = BLOCK_ROWS, usecols: tuple[int, ...] | None = None
 ) -> Iterator[NDArray[np.float64]]:
-    """Numeric data rows in blocks of at most ``block_rows`` (float64, NaN for empty fields).
+    """Numeric data rows in blocks (float64, NaN for empty fields).
+
+    The file is read in pieces of about ``block_rows`` lines (by characters, cut at a line
+    end), and each piece is parsed by numpy's C reader: memory holds one piece.
 
     Parameters
     ----------
     table : TextTable
         From :func:`open_table`.
     block_rows : int
-        Rows per block.
+        Rows per block (approximately).
     usecols : tuple of int, optional
         Only these columns (others may hold text, e.g. event labels).
 
@@ -287,50 +276,78 @@ def iter_blocks(
     RecordingReadError
         A row with another field count or a field that is not a number (with its line).
     """
-    d = table.delimiter
-    lines: list[str] = []
-    first_line = 0
+    # ~2 MB of text per piece: numpy's parser needs ~15x the text in transient memory.
+    chars = max(4096, min(block_rows * 8 * table.n_fields, _PIECE_CHARS))
     skip_header = table.header_row
+    line0 = 1
+    pending = ""
     try:
         with table.path.open("r", encoding=table.encoding, newline=None) as fh:
-            for lineno, raw in enumerate(fh, start=1):
-                ln = raw.strip("\r\n")
-                if not ln.strip() or ln.lstrip().startswith("#"):
+            while True:
+                buf = fh.read(chars)
+                if not buf:
+                    break
+                buf = pending + buf
+                cut = buf.rfind("\n")
+                if cut < 0:
+                    pending = buf
                     continue
+                text, pending = buf[:cut], buf[cut + 1 :]
                 if skip_header:
-                    skip_header = False
-                    continue
-                if not lines:
-                    first_line = lineno
-                lines.append(ln)
-                if len(lines) >= block_rows:
-                    yield _parse(lines, table, first_line, d, usecols)
-                    lines = []
-            if lines:
-                yield _parse(lines, table, first_line, d, usecols)
+                    text, skip_header = _drop_header(text), False
+                arr = _parse(text, table, line0, usecols)
+                line0 += text.count("\n") + 1
+                if arr.shape[0]:
+                    yield arr
+            if pending.strip():
+                if skip_header:
+                    pending = _drop_header(pending)
+                arr = _parse(pending, table, line0, usecols)
+                if arr.shape[0]:
+                    yield arr
     except UnicodeDecodeError as exc:
         raise RecordingReadError(
             f"{table.path}: not valid {table.encoding} text ({exc.reason})"
         ) from None
 
 
+def _drop_header(text: str) -> str:
+    """``text`` without its first line that is neither blank nor a comment."""
+    start = 0
+    while True:
+        end = text.find("\n", start)
+        line = text[start:] if end < 0 else text[start:end]
+        if line.strip() and not line.lstrip().startswith("#"):
+            return "" if end < 0 else text[:start] + text[end + 1 :]
+        if end < 0:
+            return text
+        start = end + 1
+
+
 def _parse(
-    lines: list[str],
-    table: TextTable,
-    first_line: int,
-    d: str | None,
-    usecols: tuple[int, ...] | None = None,
+    text: str, table: TextTable, first_line: int, usecols: tuple[int, ...] | None = None
 ) -> np.ndarray:
+    d = table.delimiter
+    if d is not None and (d + d in text or d + "\n" in text or "\n" + d in text
+                          or text.endswith(d) or text.startswith(d)):  # fmt: skip
+        # Empty fields are missing values.
+        text = text.replace(d + d, d + "nan" + d).replace(d + d, d + "nan" + d)
+        text = text.replace(d + "\n", d + "nan\n").replace("\n" + d, "\nnan" + d)
+        if text.endswith(d):
+            text += "nan"
+        if text.startswith(d):
+            text = "nan" + text
+    if table.decimal == ",":
+        text = text.replace(",", ".")
     try:
         arr = np.loadtxt(
-            io.StringIO(_normalise_block(lines, table)),
-            delimiter=d,
-            dtype=np.float64,
-            ndmin=2,
-            usecols=usecols,
-        )
+            io.StringIO(text), delimiter=d, dtype=np.float64, ndmin=2, usecols=usecols,
+            comments="#",
+        )  # fmt: skip
     except ValueError as exc:
-        for i, ln in enumerate(lines):
+        for i, ln in enumerate(text.split("\n")):
+            if not ln.strip() or ln.lstrip().startswith("#"):
+                continue
             f = _split(ln, d)
             if len(f) != table.n_fields:
                 raise RecordingReadError(
@@ -338,10 +355,11 @@ def _parse(
                     f"{table.n_fields}"
                 ) from None
         raise RecordingReadError(f"{table.path}: malformed row: {exc}") from None
-    if arr.shape[1] != (table.n_fields if usecols is None else len(usecols)):
-        raise RecordingReadError(
-            f"{table.path}: rows have {arr.shape[1]} fields, expected {table.n_fields}"
-        )
+    want = table.n_fields if usecols is None else len(usecols)
+    if arr.size == 0:
+        return np.zeros((0, want))
+    if arr.shape[1] != want:
+        raise RecordingReadError(f"{table.path}: rows have {arr.shape[1]} fields, expected {want}")
     return arr
 
 
