@@ -42,8 +42,16 @@ def _wants_json() -> bool:
 def render_error_page(status: int) -> tuple[str, int]:
     """The styled page for ``status`` (one of :data:`PAGES`), as a Flask response tuple."""
     title, text = PAGES.get(status, PAGES[500])
+    config: dict[str, object] = {"user": None}
+    if status != 500:  # after an unexpected error, do not touch the session or the database
+        try:
+            from storefront.web.views import _signed_in_user
+
+            config["user"] = _signed_in_user()
+        except Exception:  # the error page must render whatever the session says
+            config["user"] = None
     html = render_template(
-        "web/error.html", page="error", page_config={}, status=status, title=title, text=text
+        "web/error.html", page="error", page_config=config, status=status, title=title, text=text
     )
     return html, status
 

@@ -2,7 +2,7 @@
 import { api } from 'shoestreet/street/ApiClient.js';
 import { el, clear, pageConfig, describeError, fmt } from 'shoestreet/street/dom.js';
 import { currentScanId } from 'shoestreet/street/catalog.js';
-import { fitIndex, sizeKey, verdictLabel } from 'shoestreet/street/fitText.js';
+import { fitIndex, sizeKey, verdictLabel, fitScore, fitScoreText, tooShort } from 'shoestreet/street/fitText.js';
 import { hasWebGL } from 'shoestreet/street/three-utils.js';
 import { t } from 'shoestreet/i18n/index.js';
 import { reasonText } from 'shoestreet/i18n/reasons.js';
@@ -23,9 +23,17 @@ export default async function tryOnPage() {
   const fits = fitIndex(fit);
   const select = document.getElementById('tryon-size');
   const sizes = [...shoe.sizes].sort((a, b) => a.eu - b.eu);
+  const bestFit = fits.get(sizeKey(fit.best_size, fit.best_width));
+  // The shoe's one fit score (GET /api/fit), the same number the product page and the lists show.
+  const scoreBox = document.getElementById('tryon-score');
+  scoreBox.append(tooShort(bestFit)
+    ? t('No size of this shoe is long enough for your foot: even EU {eu} is too short.', { eu: fit.best_size })
+    : t('Your size: EU {eu} {width}', { eu: fit.best_size, width: fit.best_width || '' }),
+  ' · ', el('span', { class: 'fit-score', dataset: { score: fitScore(fit.score) } }, fitScoreText(fit.score)));
   for (const s of sizes) {
     const f = fits.get(sizeKey(s.eu, s.width));
-    const opt = el('option', { value: sizeKey(s.eu, s.width) }, `EU ${s.eu} ${s.width}${f ? ' — ' + verdictLabel(f) : ''}`);
+    const ks = s.mondopoint ? ` (KS ${s.mondopoint})` : '';
+    const opt = el('option', { value: sizeKey(s.eu, s.width) }, `EU ${s.eu} ${s.width}${ks}${f ? ' — ' + verdictLabel(f) : ''}`);
     if (Number(s.eu) === Number(fit.best_size) && s.width === fit.best_width) opt.selected = true;
     select.append(opt);
   }
