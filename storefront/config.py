@@ -64,6 +64,8 @@ ENV_VARS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "UPLOAD_DIR": ("UPLOAD_DIR", str),
     "SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", parse_bool),
     "RECOMMENDATION_CACHE_SIZE": ("RECOMMENDATION_CACHE_SIZE", int),
+    "LOGIN_LOCKOUT_AFTER": ("LOGIN_LOCKOUT_AFTER", int),
+    "LOGIN_LOCKOUT_BASE_S": ("LOGIN_LOCKOUT_BASE_S", float),
     "JOB_LEASE_S": ("JOB_LEASE_S", float),
     "JOB_MAX_ATTEMPTS": ("JOB_MAX_ATTEMPTS", int),
     "JOB_SWEEP_INTERVAL_S": ("JOB_SWEEP_INTERVAL_S", float),
@@ -99,6 +101,10 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": False,
         "RECOMMENDATION_CACHE_SIZE": 2048,
+        # Failed logins per address (any client address, any worker): after this many within
+        # an hour the address is locked for BASE_S, doubling per further failure (max 1 h).
+        "LOGIN_LOCKOUT_AFTER": 10,
+        "LOGIN_LOCKOUT_BASE_S": 60.0,
         # Jobs: a running job renews a lease every JOB_LEASE_S / 3 s; one whose lease ran out
         # (its worker died) is re-queued up to JOB_MAX_ATTEMPTS runs, then failed with a reason.
         "JOB_LEASE_S": 60.0,

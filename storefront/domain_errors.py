@@ -25,6 +25,7 @@ __all__ = [
     "ValidationFailed",
     "AuthenticationFailed",
     "NotFound",
+    "AccountLocked",
     "TransientError",
     "ServiceBusy",
     "QueueUnavailable",
@@ -151,3 +152,14 @@ class AuthenticationFailed(DomainError):
 
 class NotFound(DomainError):
     """No such object for this caller (unknown and other people's ids alike)."""
+
+
+class AccountLocked(DomainError):
+    """Too many failed logins for one address: refused until ``retry_after_s`` has passed.
+
+    Raised the same way for unknown addresses, so it reveals nothing about accounts.
+    """
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = max(1, int(retry_after_s))

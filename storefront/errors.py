@@ -8,6 +8,7 @@ from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from storefront.domain_errors import (
+    AccountLocked,
     AuthenticationFailed,
     CartEmpty,
     DomainError,
@@ -70,6 +71,10 @@ def domain_to_api(err: DomainError) -> ApiError:
             "scan_not_accepted",
             str(err),
             details={"reasons": list(err.reasons), "advice": err.advice},
+        )
+    if isinstance(err, AccountLocked):
+        return ApiError(
+            429, "account_locked", str(err), headers={"Retry-After": str(err.retry_after_s)}
         )
     if isinstance(err, AuthenticationFailed):
         return ApiError(401, err.code, str(err))

@@ -27,6 +27,7 @@ __all__ = [
     "GaitSession",
     "GaitUpload",
     "IdempotencyRecord",
+    "LoginThrottle",
     "Job",
     "LearnedOffset",
     "MadeToMeasure",
@@ -120,6 +121,20 @@ class ApiToken(db.Model):
     session_version: Mapped[int] = mapped_column(Integer, default=0)
 
     user: Mapped[User] = relationship()
+
+
+class LoginThrottle(db.Model):
+    """Failed logins per e-mail address (hashed), shared by every worker and client address.
+
+    Rows exist for unknown addresses too, so a lockout says nothing about which accounts
+    exist (migration 0007).
+    """
+
+    __tablename__ = "login_throttle"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(_TZDateTime(), nullable=True)
+    last_failure_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
 
 
 class Shop(db.Model):

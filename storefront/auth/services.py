@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import secrets
 import shutil
@@ -11,11 +12,17 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, case, delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from storefront.domain_errors import AuthenticationFailed, NotFound, ValidationFailed
+from storefront.domain_errors import (
+    AccountLocked,
+    AuthenticationFailed,
+    NotFound,
+    ValidationFailed,
+)
 from storefront.exceptions import ApiError
 from storefront.models import (
     ApiToken,
@@ -24,6 +31,7 @@ from storefront.models import (
     GaitSession,
     GaitUpload,
     Job,
+    LoginThrottle,
     MadeToMeasure,
     Manufacturer,
     Order,
@@ -166,17 +174,85 @@ def register(session: Session, reg: Registration, role: str = "shopper") -> User
     return user
 
 
-def authenticate(session: Session, email: Any, password: Any) -> User:
-    """Check email + password; the same 401 for unknown email and wrong password."""
+def authenticate(
+    session: Session,
+    email: Any,
+    password: Any,
+    lockout_after: int = 10,
+    lockout_base_s: float = 60.0,
+) -> User:
+    """Check email + password; the same 401 for unknown email and wrong password.
+
+    Failed attempts are counted per address in the database (so across every worker and client
+    address, and for unknown addresses alike). From the ``lockout_after``-th failure within an
+    hour the address is locked for ``lockout_base_s`` seconds, doubling with each further
+    failure (at most an hour): :class:`~storefront.domain_errors.AccountLocked` (429), before
+    any password is checked. A success clears the count. ``lockout_after=0`` disables it.
+
+    Raises
+    ------
+    ValidationFailed, AuthenticationFailed, AccountLocked
+    """
     if not isinstance(email, str) or not isinstance(password, str):
         raise ValidationFailed("email and password must be strings")
-    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    address = email.strip().lower()
+    key = hashlib.sha256(address.encode("utf-8", "surrogatepass")).hexdigest()
+    if lockout_after > 0:
+        _refuse_if_locked(session, key)
+    user = session.scalar(select(User).where(User.email == address))
     ok = check_password_hash(
         user.password_hash if user and user.password_hash else _DUMMY_HASH, password
     )
     if user is None or not user.password_hash or not ok:
+        if lockout_after > 0:
+            _count_failure(session, key, lockout_after, lockout_base_s)
         raise AuthenticationFailed("email or password is wrong")
+    if lockout_after > 0:
+        session.execute(delete(LoginThrottle).where(LoginThrottle.key == key))
     return user
+
+
+def _refuse_if_locked(session: Session, key: str) -> None:
+    row = session.get(LoginThrottle, key)
+    if row is not None and row.locked_until is not None:
+        left = (as_utc(row.locked_until) - utcnow()).total_seconds()
+        if left > 0:
+            raise AccountLocked(
+                "too many failed sign-ins for this address; try again later",
+                int(math.ceil(left)),
+            )
+
+
+def _count_failure(session: Session, key: str, lockout_after: int, base_s: float) -> None:
+    """Add one failure atomically (commits, since the request then fails) and lock if due."""
+    now = utcnow()
+    stale = now - timedelta(hours=1)  # a failure an hour after the last one starts afresh
+    for _ in range(3):
+        try:
+            res = session.execute(
+                update(LoginThrottle)
+                .where(LoginThrottle.key == key)
+                .values(
+                    failures=case(
+                        (LoginThrottle.last_failure_at < stale, 1),
+                        else_=LoginThrottle.failures + 1,
+                    ),
+                    last_failure_at=now,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            if res.rowcount == 0:
+                session.add(LoginThrottle(key=key, failures=1, last_failure_at=now))
+            session.flush()
+            row = session.get(LoginThrottle, key)
+            session.refresh(row)
+            if row.failures >= lockout_after:
+                extra = min(row.failures - lockout_after, 6)
+                row.locked_until = now + timedelta(seconds=min(3600.0, base_s * 2**extra))
+            session.commit()
+            return
+        except IntegrityError:  # a concurrent first failure inserted the row: count again
+            session.rollback()
 
 
 def hash_token(raw: str) -> str:

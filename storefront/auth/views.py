@@ -35,6 +35,17 @@ def json_body() -> dict:
     return data
 
 
+def _authenticate(data: dict):  # type: ignore[no-untyped-def]
+    cfg = current_app.config
+    return services.authenticate(
+        db.session,
+        data.get("email"),
+        data.get("password"),
+        lockout_after=int(cfg.get("LOGIN_LOCKOUT_AFTER", 10)),
+        lockout_base_s=float(cfg.get("LOGIN_LOCKOUT_BASE_S", 60.0)),
+    )
+
+
 @bp.post("/auth/register")
 @limiter.limit("login", "RATELIMIT_LOGIN")
 def register():
@@ -54,7 +65,7 @@ def register():
 @limiter.limit("login", "RATELIMIT_LOGIN")
 def login():
     data = json_body()
-    user = services.authenticate(db.session, data.get("email"), data.get("password"))
+    user = _authenticate(data)
     raw, expires = services.issue_token(db.session, user, current_app.config["TOKEN_TTL_HOURS"])
     db.session.commit()
     return jsonify(
@@ -71,7 +82,7 @@ def login():
 @limiter.limit("login", "RATELIMIT_LOGIN")
 def session_login():
     data = json_body()
-    user = services.authenticate(db.session, data.get("email"), data.get("password"))
+    user = _authenticate(data)
     _start_cookie_session(user)
     db.session.commit()
     return jsonify({"user": services.user_to_dict(user), "csrf_token": csrf_token()})

@@ -200,3 +200,42 @@ def test_cli_lists_revokes_and_issues_manufacturer_tokens(app, runner) -> None: 
     assert runner.invoke(args=["revoke-token", "Norma", "--all"]).exit_code == 0
     assert client.get("/api/manufacturer/budget", headers=h2).status_code == 401
     assert runner.invoke(args=["revoke-token", "Nobody", "--all"]).exit_code != 0
+
+
+def _login_from(client: FlaskClient, address: str, email: str, password: str):  # type: ignore[no-untyped-def]
+    return client.post(
+        "/api/auth/login",
+        json={"email": email, "password": password},
+        environ_base={"REMOTE_ADDR": address},
+    )
+
+
+def test_eleven_wrong_passwords_from_eleven_addresses_lock_the_account(app, client) -> None:  # type: ignore[no-untyped-def]
+    from storefront.extensions import db
+    from storefront.models import LoginThrottle
+
+    _register(client, "target@example.org")
+    codes = [
+        _login_from(client, f"203.0.113.{i}", "target@example.org", f"guess number {i}").status_code
+        for i in range(11)
+    ]
+    assert codes == [401] * 10 + [429], codes  # the 10th failure locks; the 11th is refused
+    r = _login_from(client, "198.51.100.7", "target@example.org", PW)
+    assert r.status_code == 429 and r.json["error"]["code"] == "account_locked"
+    assert int(r.headers["Retry-After"]) >= 1
+    # an unknown address locks the same way: a lockout says nothing about accounts
+    ghost = [
+        _login_from(client, f"203.0.113.{i}", "ghost@example.org", "guess 123456").status_code
+        for i in range(11)
+    ]
+    assert ghost == codes
+    # after the lock: the right password works and clears the count; more failures lock longer
+    with app.app_context():
+        from storefront.models import utcnow
+
+        for row in db.session.query(LoginThrottle):
+            row.locked_until = utcnow()
+        db.session.commit()
+    assert _login_from(client, "198.51.100.7", "target@example.org", PW).status_code == 200
+    with app.app_context():
+        assert db.session.query(LoginThrottle).count() == 1  # only the ghost's count is left
