@@ -56,6 +56,7 @@ const CODE_MESSAGES = {
   forbidden: 'This account cannot do that.',
   network: 'The shop could not be reached. Check your connection and try again.',
   rate_limited: 'Too many tries. Wait a minute and try again.',
+  validation_failed: 'Some of the details are not right.',
 };
 
 /** A message the shopper can act on, from an ApiError or anything thrown. */
