@@ -31,9 +31,11 @@ __all__ = [
     "PILE_MAX_MM",
     "PILE_MIN_MM",
     "FloorPlane",
+    "boundary_mask",
     "fit_floor",
     "floor_candidates",
     "heights_mm",
+    "rim_plane",
 ]
 
 #: A floor layer whose thickness estimated from its spread (twice the inter-quartile range of
@@ -74,6 +76,11 @@ class FloorPlane:
         Height above the plane of the floor layer's top (98th percentile of the floor-only
         points), mm: about 2 sigma of the floor noise on a hard floor, ``pile_mm`` on a
         carpet; 0 when there is no floor (a sole's support plane).
+    kind : {"floor", "support", "rim"}
+        ``"floor"``: a captured floor (``floor_found``); ``"support"``: a support plane of a
+        floor-less capture (the sole of a scanner mesh, or a side); ``"rim"``: the plane under
+        the lowest rim of a capture with neither floor nor sole (a turntable), see
+        :func:`rim_plane`.
     """
 
     normal: NDArray[np.float64]
@@ -83,6 +90,7 @@ class FloorPlane:
     floor_found: bool
     pile_mm: float = 0.0
     layer_top_mm: float = 0.0
+    kind: str = "support"
 
     @property
     def cut_height_mm(self) -> float:
@@ -127,7 +135,9 @@ def floor_candidates(
 
     On a floor-less mesh of a relaxed foot a side can out-score the sole; the pipeline tries
     the candidates in order and keeps the first on which a foot stands (doc §4.3: "if the
-    biggest plane is a wall, iterate").
+    biggest plane is a wall, iterate"). When the best candidate is not a captured floor and the
+    points have a large open rim (no floor and no sole: a turntable capture), the plane under that
+    rim (:func:`rim_plane`) comes first.
 
     Parameters
     ----------
@@ -192,6 +202,12 @@ def floor_candidates(
             continue
         chosen.append(cand_n[j])
         planes.append(_refine(points, cand_n[j], float(cand_d[j]), threshold_mm))
+    if not planes or not planes[0].floor_found:
+        rim = rim_plane(points, threshold_mm=threshold_mm, seed=seed)
+        if rim is not None:
+            cos25 = np.cos(np.radians(25.0))
+            others = [p for p in planes if abs(p.normal @ rim.normal) < cos25]
+            planes = [rim, *others][:max_planes]
     return planes
 
 
@@ -222,22 +238,18 @@ def _refine(
     if np.count_nonzero(dist > 3 * threshold_mm) < np.count_nonzero(dist < -3 * threshold_mm):
         normal, offset, dist = -normal, -offset, -dist
     pile, top = 0.0, 0.0
-    layer = _floor_layer(points, normal, offset)
-    if layer is not None:
-        normal, offset, pile, top = layer
-        dist = points @ normal + offset
+    # A floor layer (hard floor or carpet) only where the plane surrounds the object: a sole's
+    # support plane has no layer (its "floor-only" points would be the toes).
+    if _surrounds(points, normal, dist, np.abs(dist) < thr, PILE_MAX_MM):
+        layer = _floor_layer(points, normal, offset)
+        if layer is not None:
+            normal, offset, pile, top = layer
+            dist = points @ normal + offset
     # Inliers: the floor layer (hard floor: within the refit threshold of the plane).
     inl = (dist > -thr) & (dist < pile + thr)
     rms = float(np.sqrt(np.mean((dist[inl] - 0.5 * pile) ** 2))) if inl.any() else float("nan")
-
     # A captured floor reaches well beyond the foot's footprint; a sole plane does not.
-    basis = _in_plane_basis(normal)
-    above = points[dist > pile + 10.0] @ basis
-    on = points[inl] @ basis
-    floor_found = False
-    if above.shape[0] > 10 and on.shape[0] > 10:
-        far, _ = cKDTree(above).query(on, k=1, workers=-1)
-        floor_found = bool(np.mean(far > 10.0) > 0.25)
+    floor_found = _reaches_beyond(points, normal, dist, inl, pile + 10.0)
     return FloorPlane(
         normal=normal,
         offset_mm=float(offset),
@@ -246,6 +258,7 @@ def _refine(
         floor_found=floor_found,
         pile_mm=float(pile),
         layer_top_mm=float(top),
+        kind="floor" if floor_found else "support",
     )
 
 
@@ -254,18 +267,83 @@ def _in_plane_basis(normal: NDArray[np.float64]) -> NDArray[np.float64]:
     return np.linalg.svd(np.eye(3) - np.outer(normal, normal))[0][:, :2]
 
 
+def _reaches_beyond(
+    points: NDArray[np.float64],
+    normal: NDArray[np.float64],
+    dist: NDArray[np.float64],
+    inliers: NDArray[np.bool_],
+    above_mm: float,
+) -> bool:
+    """True when a quarter of the inliers lie > 10 mm (in the plane) from everything above.
+
+    ``above_mm`` is the height from which points count as the object standing on the plane.
+    """
+    basis = _in_plane_basis(normal)
+    above = points[dist > above_mm] @ basis
+    on = points[inliers] @ basis
+    if above.shape[0] <= 10 or on.shape[0] <= 10:
+        return False
+    far, _ = cKDTree(above).query(on, k=1, workers=-1)
+    return bool(np.mean(far > 10.0) > 0.25)
+
+
+def _surrounds(
+    points: NDArray[np.float64],
+    normal: NDArray[np.float64],
+    dist: NDArray[np.float64],
+    inliers: NDArray[np.bool_],
+    above_mm: float,
+) -> bool:
+    """True when inliers > 30 mm (in the plane) from everything above ``above_mm`` lie all round.
+
+    A captured floor surrounds the object standing on it: such inliers are seen in at least
+    half of 36 directions from the object's centre. The rim of a sole's contact (a floor-less
+    mesh) is closer to the foot's sides, and lifted toes are seen in a few directions only.
+    """
+    basis = _in_plane_basis(normal)
+    above = points[dist > above_mm] @ basis
+    on = points[inliers] @ basis
+    if above.shape[0] <= 10 or on.shape[0] <= 10:
+        return False
+    far, _ = cKDTree(above).query(on, k=1, workers=-1)
+    rel = on[far > 30.0] - above.mean(axis=0)
+    if rel.shape[0] < 10:
+        return False
+    bins = np.floor((np.arctan2(rel[:, 1], rel[:, 0]) + np.pi) / (2 * np.pi) * 36).astype(int)
+    return bool(np.unique(np.clip(bins, 0, 35)).shape[0] >= 18)
+
+
+def _floor_only(
+    points: NDArray[np.float64], normal: NDArray[np.float64], offset: float, high_mm: float
+) -> NDArray[np.float64]:
+    """Points within ``PILE_MAX_MM`` of the plane with nothing above ``high_mm`` nearby.
+
+    "Nearby" is ``_PILE_CLEAR_MM`` in the plane's projection: the object standing on the floor
+    and the floor layer under its rim are left out.
+    """
+    h = points @ normal + offset
+    cand = points[np.abs(h) < PILE_MAX_MM]
+    high = h > high_mm
+    if np.any(high) and cand.shape[0]:
+        basis = _in_plane_basis(normal)
+        d, _ = cKDTree(points[high] @ basis).query(cand @ basis, k=1, workers=-1)
+        cand = cand[d > _PILE_CLEAR_MM]
+    return cand
+
+
 def _floor_layer(
     points: NDArray[np.float64], normal: NDArray[np.float64], offset: float
 ) -> tuple[NDArray[np.float64], float, float, float] | None:
-    """The floor layer around the plane: a pile's base plane and height, and the layer's top.
+    """The floor layer around a floor plane: a pile's base plane and height, and the layer's top.
 
-    Floor-only points are those near the plane (-``PILE_MAX_MM`` .. ``PILE_MAX_MM``) with no
-    point higher than ``PILE_MAX_MM`` within ``_PILE_CLEAR_MM`` in the plane's projection (the
-    foot and the layer under its rim are left out). When their thickness (twice the
-    inter-quartile range) exceeds :data:`PILE_MIN_MM` the layer is a pile: the plane is refit
-    to the layer's central 96 % by SVD (the layer is a slab: its least-variance direction is
-    its normal) and put at the layer's base (2nd percentile); the pile height is the 98th
-    percentile above it. Otherwise the plane is kept.
+    Floor-only points (:func:`_floor_only`, first with anything above ``PILE_MAX_MM`` as the
+    object) give the layer's thickness: twice its inter-quartile range. Up to
+    :data:`PILE_MIN_MM` it is a hard floor: the plane is kept and the layer's top is its
+    median + 2.05 robust sigma (the 98th percentile of a Gaussian, robust to the few toe points
+    that pass as floor). Beyond, it is a pile: the floor-only points are taken again with
+    anything 5 mm above the pile's top as the object, the plane is refit to the layer's central
+    96 % by SVD (the layer is a slab: its least-variance direction is its normal) and put at
+    the layer's base (2nd percentile); the pile height is the 98th percentile above it.
 
     Parameters
     ----------
@@ -279,29 +357,149 @@ def _floor_layer(
     Returns
     -------
     (normal, offset_mm, pile_mm, layer_top_mm) or None
-        None when there is no floor layer (a sole's support plane). ``pile_mm`` is 0 on a
-        hard floor.
+        None when too few floor-only points are seen. ``pile_mm`` is 0 on a hard floor.
     """
-    h = points @ normal + offset
-    near = np.abs(h) < PILE_MAX_MM
-    high = h > PILE_MAX_MM
-    if np.count_nonzero(near) < 200:
-        return None
-    basis = _in_plane_basis(normal)
-    cand = points[near]
-    if np.any(high):
-        d, _ = cKDTree(points[high] @ basis).query(cand @ basis, k=1, workers=-1)
-        cand = cand[d > _PILE_CLEAR_MM]
+    cand = _floor_only(points, normal, offset, PILE_MAX_MM)
     if cand.shape[0] < 200:
         return None
     hc = cand @ normal + offset
-    lo, q1, q3, hi = np.percentile(hc, [2.0, 25.0, 75.0, 98.0])
+    q02, q1, med, q3, q98 = np.percentile(hc, [2.0, 25.0, 50.0, 75.0, 98.0])
     if 2.0 * (q3 - q1) <= PILE_MIN_MM:
-        return normal, offset, 0.0, float(max(hi, 0.0))
-    core = cand[(hc >= lo) & (hc <= hi)]
-    n2, d2 = _svd_plane(core)
+        sigma = 1.4826 * float(np.median(np.abs(hc - med)))
+        return normal, offset, 0.0, float(max(med + 2.05 * sigma, 0.0))
+    cand = _floor_only(points, normal, offset, float(q98) + 5.0)
+    if cand.shape[0] < 200:
+        return None
+    hc = cand @ normal + offset
+    lo, hi = np.percentile(hc, [2.0, 98.0])
+    n2, d2 = _svd_plane(cand[(hc >= lo) & (hc <= hi)])
     if n2 @ normal < 0:
         n2, d2 = -n2, -d2
-    h2 = cand @ n2 + d2
-    base, top = np.percentile(h2, [2.0, 98.0])
+    base, top = np.percentile(cand @ n2 + d2, [2.0, 98.0])
     return n2, float(d2 - base), float(top - base), float(top - base)
+
+
+#: A point is on the open boundary of a surface when its neighbours, seen in its tangent plane,
+#: leave an angular gap wider than this (about 60-90 deg inside a uniformly sampled surface).
+_RIM_GAP_RAD = 0.75 * np.pi
+#: Rim points within this height of the rim's support plane belong to the rim (the rim of a
+#: missing sole is not flat: the medial arch lifts it by ~10 mm).
+_RIM_BAND_MM = 12.0
+#: Least rim: as many points and at least half the cloud's in-plane extent (a sole's rim runs
+#: round the whole foot; a hole in the dorsum or the cut top of a leg is smaller or higher).
+_RIM_MIN_POINTS = 40
+_RIM_MIN_SPAN = 0.5
+
+
+def boundary_mask(points: NDArray[np.float64], k: int = 12) -> NDArray[np.bool_]:
+    """Points on an open boundary of the sampled surface (the edge of a hole or a cut).
+
+    Each point's ``k`` neighbours are projected on its local tangent plane (PCA); a boundary
+    point sees them all on one side, so the widest angular gap between them exceeds 135 deg.
+
+    Parameters
+    ----------
+    points : (n, 3) float64
+        A roughly uniform sampling (e.g. the 4 mm grid of the pipeline), mm.
+    k : int
+        Neighbours.
+
+    Returns
+    -------
+    (n,) bool
+    """
+    n = points.shape[0]
+    if n <= k + 1:
+        return np.zeros(n, dtype=bool)
+    _, idx = cKDTree(points).query(points, k=k + 1, workers=-1)
+    nb = points[idx[:, 1:]] - points[:, None, :]
+    c = nb - nb.mean(axis=1, keepdims=True)
+    _, vec = np.linalg.eigh(np.einsum("nki,nkj->nij", c, c))
+    a = np.arctan2(
+        np.einsum("nki,ni->nk", nb, vec[:, :, 1]), np.einsum("nki,ni->nk", nb, vec[:, :, 2])
+    )
+    a = np.sort(a, axis=1)
+    gaps = np.diff(np.concatenate([a, a[:, :1] + 2.0 * np.pi], axis=1), axis=1)
+    return gaps.max(axis=1) > _RIM_GAP_RAD
+
+
+def rim_plane(
+    points: NDArray[np.float64],
+    threshold_mm: float = FLOOR_THRESHOLD_MM,
+    n_random: int = 400,
+    seed: int = 0,
+) -> FloorPlane | None:
+    """The support plane under the lowest open rim: the floor of a capture without floor or sole.
+
+    A turntable or hand-held capture of a foot sees it from around and above: no floor, and the
+    surface ends at a rim where the sole starts. Candidate planes are the convex-hull facets of
+    the boundary points (:func:`boundary_mask`) and planes through random triples of them;
+    a candidate must support the cloud (at most 3 % of the points more than ``3 x threshold``
+    beneath) and is scored by the boundary points within ``_RIM_BAND_MM`` above it. The rim
+    must hold at least 40 points and span half the cloud's extent (a sole's rim runs round the
+    foot).
+
+    Accuracy on synthetic sole-less, floor-less captures of FIND feet (tests): the plane rolls
+    5-10 deg towards the medial side (the arch lifts the medial rim) and lies ~10 mm above the
+    true floor (the hidden sole's depth under the rim). A fitted foot model is the way to
+    better (the lead's shape-model fit).
+
+    Parameters
+    ----------
+    points : (n, 3) float64
+        Down-sampled, outlier-cleaned points in mm (the pipeline's 4 mm grid).
+    threshold_mm : float
+    n_random : int
+    seed : int
+
+    Returns
+    -------
+    FloorPlane or None
+        ``kind="rim"``, ``floor_found=False``, normal towards the points; None when the points
+        have no such rim (a closed mesh, a captured sole, a sphere).
+    """
+    b = boundary_mask(points)
+    bp = points[b]
+    if bp.shape[0] < _RIM_MIN_POINTS:
+        return None
+    rng = np.random.default_rng(seed)
+    normals, offsets = _plane_from_triples(bp[rng.integers(0, bp.shape[0], size=(n_random, 3))])
+    try:
+        eq = ConvexHull(bp).equations
+        normals = np.vstack([normals, -eq[:, :3]])
+        offsets = np.concatenate([offsets, -eq[:, 3]])
+    except (QhullError, ValueError):
+        pass
+    if normals.shape[0] == 0:
+        return None
+    # Orient every hypothesis towards the bulk of the points.
+    sign = np.where((points @ normals.T + offsets).sum(axis=0) >= 0, 1.0, -1.0)
+    normals, offsets = normals * sign[:, None], offsets * sign
+    dist = points @ normals.T + offsets
+    support = (dist < -3 * threshold_mm).sum(axis=0) <= FLOOR_SUPPORT_MAX_BELOW * points.shape[0]
+    db = bp @ normals.T + offsets
+    band = (db > -threshold_mm) & (db < _RIM_BAND_MM)
+    score = np.where(support, band.sum(axis=0), -1)
+    j = int(np.argmax(score))
+    if score[j] < _RIM_MIN_POINTS:
+        return None
+    normal, offset = normals[j], float(offsets[j])
+    # The rim must run round the object, not be a small hole or a cut leg top.
+    basis = _in_plane_basis(normal)
+    rim_uv = bp[band[:, j]] @ basis
+    all_uv = points @ basis
+    if np.ptp(rim_uv, axis=0).max() < _RIM_MIN_SPAN * np.ptp(all_uv, axis=0).max():
+        return None
+    # Lower the plane onto the rim's lowest points (the facet may be a noisy speckle).
+    rim_h = bp[band[:, j]] @ normal + offset
+    offset -= float(np.percentile(rim_h, 2.0))
+    d_all = points @ normal + offset
+    inl = np.abs(d_all) < threshold_mm
+    return FloorPlane(
+        normal=normal,
+        offset_mm=offset,
+        inlier_ratio=float(inl.mean()),
+        rms_mm=float(np.sqrt(np.mean((rim_h - rim_h.mean()) ** 2))),
+        floor_found=False,
+        kind="rim",
+    )
