@@ -174,4 +174,9 @@ def configure_app(
     else:
         opts.setdefault("pool_pre_ping", True)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = opts
-    os.makedirs(app.config["UPLOAD_DIR"], exist_ok=True)
+    # Uploads are health data: readable by the service account only.
+    os.makedirs(app.config["UPLOAD_DIR"], mode=0o700, exist_ok=True)
+    try:
+        os.chmod(app.config["UPLOAD_DIR"], 0o700)
+    except OSError:  # not ours to change (a mounted volume): keep what the operator set
+        pass

@@ -26,6 +26,7 @@ __all__ = [
     "AuthenticationFailed",
     "NotFound",
     "AccountLocked",
+    "InsufficientStorage",
     "TransientError",
     "ServiceBusy",
     "QueueUnavailable",
@@ -163,3 +164,7 @@ class AccountLocked(DomainError):
     def __init__(self, message: str, retry_after_s: int) -> None:
         super().__init__(message)
         self.retry_after_s = max(1, int(retry_after_s))
+
+
+class InsufficientStorage(Exception):
+    """The disk (or quota) is full: the upload was not stored and nothing was left behind."""

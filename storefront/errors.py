@@ -13,6 +13,7 @@ from storefront.domain_errors import (
     CartEmpty,
     DomainError,
     IdempotencyKeyReused,
+    InsufficientStorage,
     NotFound,
     NothingToReturn,
     OutOfStock,
@@ -105,6 +106,14 @@ def register_error_handlers(app: Flask) -> None:
         code = "queue_unavailable" if isinstance(err, QueueUnavailable) else "busy"
         headers = {"Retry-After": str(err.retry_after_s)}
         return _json(ApiError(503, code, str(err), headers=headers))
+
+    @app.errorhandler(InsufficientStorage)
+    def _full(err: InsufficientStorage):  # type: ignore[no-untyped-def]
+        from storefront.extensions import db
+
+        db.session.rollback()
+        log.error("upload refused: %s", err)
+        return _json(ApiError(507, "insufficient_storage", str(err)))
 
     @app.errorhandler(PaymentDeclined)
     def _declined(err: PaymentDeclined):  # type: ignore[no-untyped-def]

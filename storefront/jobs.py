@@ -477,6 +477,15 @@ class JobRunner:
                     counts = sweep_jobs()
                     if any(counts.values()):
                         log.warning("job sweeper: %s", counts)
+                    from storefront.gaitsessions.services import expire_abandoned_uploads
+
+                    gone = expire_abandoned_uploads(
+                        db.session,
+                        self.app.config["UPLOAD_DIR"],
+                        float(self.app.config.get("UPLOAD_ABANDON_H", 24.0)),
+                    )
+                    if gone:
+                        log.warning("removed %d abandoned chunked upload(s)", gone)
                     db.session.remove()
             except Exception:
                 log.exception("job sweeper failed; retrying in %.0f s", interval)

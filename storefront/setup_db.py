@@ -21,12 +21,31 @@ def upgrade_db() -> None:
     upgrade(directory=str(Path(__file__).with_name("migrations")))
 
 
+def _private_sqlite_files() -> None:
+    """An embedded SQLite database (and its WAL files) readable by the service only (0600)."""
+    import os
+
+    from sqlalchemy.engine import make_url
+
+    url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return
+    for suffix in ("", "-wal", "-shm"):
+        path = Path(url.database + suffix)
+        if path.is_file():
+            try:
+                os.chmod(path, 0o600)
+            except OSError:  # pragma: no cover (a file we do not own)
+                log.warning("could not make %s private", path)
+
+
 def migrate_and_seed(demo: bool | None = None, stale_job_idle_s: float = 600.0) -> dict[str, int]:
     """Migrate to head, hand jobs a previous process left behind to the sweeper, seed once."""
     from storefront.jobs import release_interrupted_jobs
     from storefront.seed import seed_all
 
     upgrade_db()
+    _private_sqlite_files()
     n = release_interrupted_jobs(stale_job_idle_s)
     if n:
         log.warning(

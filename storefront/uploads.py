@@ -7,6 +7,7 @@ claims, so a zip bomb costs us ``max_bytes`` of memory and then a 413.
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import re
@@ -17,9 +18,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from storefront.domain_errors import InsufficientStorage
 from storefront.exceptions import ApiError
 
-__all__ = ["UploadedFile", "check_filename", "read_upload", "store_bytes", "store_file"]
+__all__ = [
+    "DIR_MODE",
+    "FILE_MODE",
+    "UploadedFile",
+    "check_filename",
+    "is_disk_full",
+    "private_dir",
+    "read_upload",
+    "store_bytes",
+    "store_file",
+]
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._()+-]{0,199}$")
 _CHUNK = 1 << 16
@@ -162,29 +174,72 @@ def read_upload(
     return [UploadedFile(name, data)]
 
 
+#: File and folder modes for everything users upload (health data: owner only).
+FILE_MODE = 0o600
+DIR_MODE = 0o700
+_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """True for "no space left" (or quota) errors."""
+    return isinstance(exc, OSError) and exc.errno in _FULL
+
+
+def _disk_full() -> InsufficientStorage:
+    return InsufficientStorage("the server has no space left for uploads; nothing was saved")
+
+
+def private_dir(path: str | os.PathLike[str]) -> Path:
+    """Create ``path`` (and parents) readable by the service only (0700)."""
+    p = Path(path)
+    p.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    os.chmod(p, DIR_MODE)
+    return p
+
+
+def _write_private(tmp: Path, data: bytes) -> None:
+    """Write a new file with mode 0600 and fsync it."""
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
 def store_file(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (temp file, fsync, rename)."""
+    """Write ``data`` to ``path`` atomically (temp file 0600, fsync, rename).
+
+    Raises :class:`~storefront.domain_errors.InsufficientStorage` (507) on a full disk, with
+    no temp file left behind.
+    """
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+        _write_private(tmp, data)
         os.replace(tmp, path)
+    except OSError as exc:
+        if is_disk_full(exc):
+            raise _disk_full() from None
+        raise
     finally:
         tmp.unlink(missing_ok=True)
 
 
 def store_bytes(directory: str | os.PathLike[str], data: bytes, suffix: str) -> str:
-    """Write ``data`` under a random name (temp file, fsync, rename); return the name."""
-    root = Path(directory)
-    root.mkdir(parents=True, exist_ok=True)
+    """Write ``data`` under a random name (temp file 0600, fsync, rename); return the name.
+
+    Raises :class:`~storefront.domain_errors.InsufficientStorage` (507) on a full disk, with
+    no temp file left behind.
+    """
+    root = private_dir(directory)
     name = f"{uuid.uuid4().hex}{suffix}"
     tmp = root / f".{name}.tmp"
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, root / name)
+    try:
+        _write_private(tmp, data)
+        os.replace(tmp, root / name)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        if is_disk_full(exc):
+            raise _disk_full() from None
+        raise
     return name

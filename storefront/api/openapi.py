@@ -143,7 +143,8 @@ OPERATIONS: list[tuple[str, str, str, str, str | None, dict[str, Any]]] = [
         "patch",
         "/api/me",
         "account",
-        "Update profile (region, age band, sex) and the two separate consents",
+        "Update profile (region, age band, sex) and the two separate consents; withdrawing "
+        "the gait/health consent deletes the gait sessions unless keep_gait_sessions is true",
         "any",
         {
             "requestBody": _json_body(
@@ -156,6 +157,7 @@ OPERATIONS: list[tuple[str, str, str, str, str | None, dict[str, Any]]] = [
                         "type": "object",
                         "properties": {"aggregates": _B, "gait_health": _B},
                     },
+                    "keep_gait_sessions": _B,
                 }
             )
         },

@@ -178,6 +178,13 @@ def recommendations():
     prefs = services.parse_preferences(request.args)
     uid, admin = _user_ids()
     scan_id, foot = services.foot_profile(db.session, scan_id, uid, admin)
+    if gait_id and not admin and not current_user().consent_gait_health:
+        # kept sessions are for the person only: no health data in advice without consent
+        raise ApiError(
+            403,
+            "consent_required",
+            "gait data feed recommendations only with the gait/health consent",
+        )
     gait_id, gait = (
         services.gait_profile(db.session, gait_id, uid, admin) if gait_id else (None, None)
     )

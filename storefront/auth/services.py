@@ -62,6 +62,7 @@ __all__ = [
     "register",
     "resolve_token",
     "update_profile",
+    "withdraw_gait_consent_data",
     "user_to_dict",
 ]
 
@@ -479,7 +480,9 @@ def update_profile(user: User, data: Any) -> User:
     for key in ("aggregates", "gait_health"):
         if key in consent and not isinstance(consent[key], bool):
             errors[f"consent.{key}"] = "expected true or false (consent must be explicit)"
-    unknown = set(data) - {*choices, "display_name", "consent"}
+    if "keep_gait_sessions" in data and not isinstance(data["keep_gait_sessions"], bool):
+        errors["keep_gait_sessions"] = "expected true or false"
+    unknown = set(data) - {*choices, "display_name", "consent", "keep_gait_sessions"}
     for key in sorted(unknown):
         errors[key] = "unknown field"
     if errors:
@@ -493,6 +496,29 @@ def update_profile(user: User, data: Any) -> User:
     if consent:
         user.consent_updated_at = utcnow()
     return user
+
+
+def withdraw_gait_consent_data(session: Session, user: User, upload_dir: str | Path) -> int:
+    """Delete what only the gait/health purpose needed: sessions, reports, chunked uploads.
+
+    Called when the health consent is withdrawn (unless the person asked to keep their
+    sessions for themselves). Returns how many sessions were deleted; the caller commits.
+    """
+    root = Path(upload_dir)
+    folders = [gs.stored_name for gs in session.scalars(
+        select(GaitSession).where(GaitSession.user_id == user.id)
+    )]  # fmt: skip
+    parts = [f"gait/{up.id}.part" for up in session.scalars(
+        select(GaitUpload).where(GaitUpload.user_id == user.id)
+    )]  # fmt: skip
+    session.execute(delete(GaitSession).where(GaitSession.user_id == user.id))
+    session.execute(delete(GaitUpload).where(GaitUpload.user_id == user.id))
+    session.flush()
+    for folder in folders:
+        shutil.rmtree(root / folder, ignore_errors=True)
+    for name in parts:
+        (root / name).unlink(missing_ok=True)
+    return len(folders)
 
 
 def delete_account(session: Session, user: User, upload_dir: str | Path) -> None:

@@ -182,9 +182,22 @@ def me():
 @bp.patch("/me")
 @login_required()
 def update_me():
-    user = services.update_profile(current_user(), json_body())
+    """Profile and consents; withdrawing the health consent deletes the gait data at once
+    (unless ``keep_gait_sessions: true`` asks to keep them for the person's own use)."""
+    data = json_body()
+    user = current_user()
+    had_gait = bool(user.consent_gait_health)
+    services.update_profile(user, data)
+    deleted = 0
+    if had_gait and not user.consent_gait_health and data.get("keep_gait_sessions") is not True:
+        deleted = services.withdraw_gait_consent_data(
+            db.session, user, current_app.config["UPLOAD_DIR"]
+        )
     db.session.commit()
-    return jsonify(services.user_to_dict(user))
+    body = services.user_to_dict(user)
+    if deleted:
+        body["gait_sessions_deleted"] = deleted
+    return jsonify(body)
 
 
 @bp.delete("/me")

@@ -11,17 +11,28 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storefront.domain_errors import InsufficientStorage
 from storefront.exceptions import ApiError
 from storefront.extensions import db
 from storefront.gaitsessions._gait import GAIT_EXTENSIONS, analyze_file
 from storefront.jobs import ProgressFn
 from storefront.models import GaitSession, GaitUpload, Job, User, as_utc
 from storefront.ownership import get_owned
-from storefront.uploads import UploadedFile, check_filename, read_upload
+from storefront.uploads import (
+    DIR_MODE,
+    FILE_MODE,
+    UploadedFile,
+    check_filename,
+    is_disk_full,
+    private_dir,
+    read_upload,
+    store_file,
+)
 
 __all__ = [
     "append_chunk",
     "create_session",
+    "expire_abandoned_uploads",
     "fail_session",
     "get_session_for",
     "process_gait_session",
@@ -59,17 +70,22 @@ def _store_files(files: list[UploadedFile], upload_dir: str) -> tuple[str, str]:
                 "several files are only accepted for a WFDB record (.hea + data)",
             )
         main = files[0].filename
-    root = Path(upload_dir) / "gait"
-    root.mkdir(parents=True, exist_ok=True)
+    root = private_dir(Path(upload_dir) / "gait")
     folder = uuid.uuid4().hex
     tmp = root / f".{folder}.tmp"
-    tmp.mkdir()
+    tmp.mkdir(mode=DIR_MODE)
     try:
         for f in files:
-            (tmp / f.filename).write_bytes(f.data)
+            fd = os.open(tmp / f.filename, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(f.data)
         os.replace(tmp, root / folder)
-    except OSError:
+    except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
+        if is_disk_full(exc):
+            raise InsufficientStorage(
+                "the server has no space left for uploads; nothing was saved"
+            ) from None
         raise
     return f"gait/{folder}", main
 
@@ -127,12 +143,21 @@ def append_chunk(
         )
     if up.received_bytes + len(data) > max_bytes:
         raise ApiError(413, "payload_too_large", f"the recording exceeds {max_bytes >> 20} MB")
-    part = Path(upload_dir) / "gait" / f"{up.id}.part"
-    part.parent.mkdir(parents=True, exist_ok=True)
-    with open(part, "ab") as fh:
-        fh.seek(offset)
+    part = private_dir(Path(upload_dir) / "gait") / f"{up.id}.part"
+    fd = os.open(part, os.O_WRONLY | os.O_CREAT, FILE_MODE)
+    with os.fdopen(fd, "r+b") as fh:
         fh.truncate(offset)
-        fh.write(data)
+        fh.seek(offset)
+        try:
+            fh.write(data)
+            fh.flush()
+        except OSError as exc:
+            fh.truncate(offset)  # the chunk is not half-kept: resume from the same offset
+            if is_disk_full(exc):
+                raise InsufficientStorage(
+                    "the server has no space left for uploads; resend this chunk later"
+                ) from None
+            raise
     up.received_bytes = offset + len(data)
     return up
 
@@ -170,7 +195,7 @@ def process_gait_session(session_id: int, progress: ProgressFn) -> None:
     if gs is None:
         return
     if html is not None:
-        (upload_dir / gs.stored_name / "report.html").write_text(html, encoding="utf-8")
+        store_file(upload_dir / gs.stored_name / "report.html", html.encode("utf-8"))
         gs.html_name = f"{gs.stored_name}/report.html"
     from storefront.scans.services import _jsonable
 
@@ -178,6 +203,21 @@ def process_gait_session(session_id: int, progress: ProgressFn) -> None:
     gs.status = "done"
     gs.error = None
     db.session.commit()
+
+
+def expire_abandoned_uploads(session: Session, upload_dir: str, max_age_h: float = 24.0) -> int:
+    """Delete chunked uploads not completed within ``max_age_h`` hours, rows and part files."""
+    from datetime import timedelta
+
+    from storefront.models import utcnow
+
+    cutoff = utcnow() - timedelta(hours=max_age_h)
+    old = session.scalars(select(GaitUpload).where(GaitUpload.created_at < cutoff)).all()
+    for up in old:
+        (Path(upload_dir) / "gait" / f"{up.id}.part").unlink(missing_ok=True)
+        session.delete(up)
+    session.commit()
+    return len(old)
 
 
 def fail_session(session_id: int, message: str) -> None:
