@@ -70,6 +70,7 @@ ENV_VARS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "JOB_MAX_ATTEMPTS": ("JOB_MAX_ATTEMPTS", int),
     "JOB_SWEEP_INTERVAL_S": ("JOB_SWEEP_INTERVAL_S", float),
     "JOB_QUEUED_STALE_S": ("JOB_QUEUED_STALE_S", float),
+    "UPLOAD_ABANDON_H": ("UPLOAD_ABANDON_H", float),
 }
 
 
@@ -112,6 +113,8 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "JOB_SWEEP_INTERVAL_S": 30.0,
         # A job still queued this long after dispatch (or never dispatched) is dispatched again.
         "JOB_QUEUED_STALE_S": 600.0,
+        # Chunked uploads not completed within this many hours are deleted by the sweeper.
+        "UPLOAD_ABANDON_H": 24.0,
     }
 
 
