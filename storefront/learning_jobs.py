@@ -10,11 +10,32 @@ from storefront.extensions import db
 from storefront.jobs import ProgressFn
 from storefront.models import FitFeedback, LearnedOffset, utcnow
 
-__all__ = ["feedback_rows", "relearn_offsets"]
+__all__ = ["MAX_ROWS_PER_PERSON", "MAX_ROWS_PER_PERSON_MODEL", "feedback_rows", "relearn_offsets"]
+
+#: One person's weight in the learner: at most this many rows per shoe model, and in all
+#: (their newest), so one account cannot steer everyone's size advice (issue 13).
+MAX_ROWS_PER_PERSON_MODEL = 3
+MAX_ROWS_PER_PERSON = 20
 
 
 def feedback_rows() -> list[dict[str, Any]]:
-    """All feedback as the learner's row dicts."""
+    """Feedback as the learner's row dicts, newest first per person, capped per person.
+
+    Rows without an account (simulated or from deleted accounts) are not capped.
+    """
+    per_model: dict[tuple[int, str], int] = {}
+    per_person: dict[int, int] = {}
+    kept = []
+    for r in db.session.scalars(select(FitFeedback).order_by(FitFeedback.id.desc())):
+        if r.user_id is not None:
+            pm = per_model.get((r.user_id, r.model_id), 0)
+            pp = per_person.get(r.user_id, 0)
+            if pm >= MAX_ROWS_PER_PERSON_MODEL or pp >= MAX_ROWS_PER_PERSON:
+                continue
+            per_model[(r.user_id, r.model_id)] = pm + 1
+            per_person[r.user_id] = pp + 1
+        kept.append(r)
+    kept.reverse()
     return [
         {
             "foot_length_mm": r.foot_length_mm,
@@ -26,7 +47,7 @@ def feedback_rows() -> list[dict[str, Any]]:
             "last_girth_mm": r.last_girth_mm,
             "label": r.label,
         }
-        for r in db.session.scalars(select(FitFeedback).order_by(FitFeedback.id))
+        for r in kept
     ]
 
 

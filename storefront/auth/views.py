@@ -35,6 +35,18 @@ def json_body() -> dict:
     return data
 
 
+def _refuse_demo(user) -> None:  # type: ignore[no-untyped-def]
+    """The seeded demo shopper is shared by everyone who reads the README: read-only account."""
+    from storefront.seed import DEMO_EMAIL
+
+    if user is not None and user.email == DEMO_EMAIL:
+        raise ApiError(
+            403,
+            "demo_read_only",
+            "the demo shopper is shared: its profile, password and sessions cannot be changed",
+        )
+
+
 def _authenticate(data: dict):  # type: ignore[no-untyped-def]
     cfg = current_app.config
     return services.authenticate(
@@ -122,6 +134,7 @@ def _fresh_csrf() -> dict[str, str]:
 @login_required()
 def logout_everywhere():
     """Sign out everywhere: every token and cookie session of the account ends now."""
+    _refuse_demo(current_user())
     n = services.revoke_all_sessions(db.session, current_user())
     db.session.commit()
     session.clear()
@@ -152,6 +165,7 @@ def revoke_token(token_id: str):
 def change_password():
     """Change the password; every other session ends, this client gets a fresh one."""
     user = current_user()
+    _refuse_demo(user)
     data = json_body()
     cookie = SESSION_TOKEN_KEY in session
     services.change_password(
@@ -186,6 +200,7 @@ def update_me():
     (unless ``keep_gait_sessions: true`` asks to keep them for the person's own use)."""
     data = json_body()
     user = current_user()
+    _refuse_demo(user)
     had_gait = bool(user.consent_gait_health)
     services.update_profile(user, data)
     deleted = 0
@@ -203,6 +218,7 @@ def update_me():
 @bp.delete("/me")
 @login_required(["shopper", "admin"])
 def delete_me():
+    _refuse_demo(current_user())
     services.delete_account(db.session, current_user(), current_app.config["UPLOAD_DIR"])
     db.session.commit()
     session.clear()

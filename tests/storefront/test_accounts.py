@@ -239,3 +239,28 @@ def test_eleven_wrong_passwords_from_eleven_addresses_lock_the_account(app, clie
     assert _login_from(client, "198.51.100.7", "target@example.org", PW).status_code == 200
     with app.app_context():
         assert db.session.query(LoginThrottle).count() == 1  # only the ghost's count is left
+
+
+def test_the_demo_shopper_is_read_only(app) -> None:  # type: ignore[no-untyped-def]
+    from storefront.extensions import db
+    from storefront.models import User
+    from storefront.seed import DEMO_EMAIL, DEMO_PASSWORD
+
+    client = app.test_client()
+    with app.app_context():  # the account only (seeding the scan and walk is not under test)
+        from werkzeug.security import generate_password_hash
+
+        db.session.add(User(email=DEMO_EMAIL, password_hash=generate_password_hash(DEMO_PASSWORD)))
+        db.session.commit()
+    h = _bearer(client, DEMO_EMAIL, DEMO_PASSWORD)
+    assert client.patch("/api/me", json={"display_name": "pwned"}, headers=h).status_code == 403
+    assert client.delete("/api/me", headers=h).status_code == 403
+    r = client.post(
+        "/api/auth/password",
+        json={"current_password": DEMO_PASSWORD, "new_password": "taken over now"},
+        headers=h,
+    )
+    assert r.status_code == 403 and r.json["error"]["code"] == "demo_read_only"
+    assert client.post("/api/auth/logout-everywhere", headers=h).status_code == 403
+    assert client.get("/api/me", headers=h).json["display_name"] != "pwned"
+    _bearer(client, DEMO_EMAIL, DEMO_PASSWORD)

@@ -226,3 +226,36 @@ def test_return_comments_are_erased_with_the_account(app, client, auth) -> None:
     with app.app_context():
         (rr,) = db.session.scalars(select(ReturnRequest)).all()
         assert rr.comment == "" and rr.fit_label == "too_small"
+
+
+def test_one_account_has_a_capped_weight_in_the_learner(app) -> None:  # type: ignore[no-untyped-def]
+    from storefront.extensions import db
+    from storefront.learning_jobs import (
+        MAX_ROWS_PER_PERSON,
+        MAX_ROWS_PER_PERSON_MODEL,
+        feedback_rows,
+    )
+    from storefront.models import FitFeedback, User
+
+    with app.app_context():
+        stuffer = User(email="stuffer@example.org", role="shopper")
+        db.session.add(stuffer)
+        db.session.flush()
+        row = {"shop_id": "norma", "size_eu": "42", "foot_length_mm": 265.0,
+               "ball_girth_mm": 245.0, "last_length_mm": 280.0, "last_girth_mm": 245.0}  # fmt: skip
+        for _ in range(120):  # 120 rows on one model and 40 more across others (issue 13)
+            db.session.add(
+                FitFeedback(user_id=stuffer.id, model_id="m-a", label="too_small", **row)
+            )
+        for i in range(40):
+            db.session.add(
+                FitFeedback(user_id=stuffer.id, model_id=f"m-{i}", label="too_small", **row)
+            )
+        for _ in range(10):  # anonymous rows (simulated) are not capped
+            db.session.add(FitFeedback(user_id=None, model_id="m-a", label="fits", **row))
+        db.session.commit()
+        rows = feedback_rows()
+    from_stuffer = [r for r in rows if r["label"] == "too_small"]
+    assert len(from_stuffer) == MAX_ROWS_PER_PERSON
+    assert sum(1 for r in from_stuffer if r["model_id"] == "m-a") <= MAX_ROWS_PER_PERSON_MODEL
+    assert sum(1 for r in rows if r["label"] == "fits") == 10
