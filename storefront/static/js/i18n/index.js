@@ -52,6 +52,13 @@ export function formatWon(won) {
 /** A euro catalogue price shown in won. */
 export function price(eur) { return formatWon(krw(eur)); }
 
+/** Load the Korean web font's glyphs for text drawn on a canvas (3D labels), where the page's
+ * re-layout cannot fix missing glyphs later. Resolves at once when a system font covers them. */
+export function fontsFor(text) {
+  if (lang() !== 'ko' || !document.fonts || !document.fonts.load) return Promise.resolve();
+  return document.fonts.load('16px "Shoe Street Nanum Gothic"', text).then(() => undefined, () => undefined);
+}
+
 export function formatDate(iso, withTime = false) {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return '';

@@ -5,7 +5,7 @@ import { el, clear, pageConfig, describeError, fmt } from 'shoestreet/street/dom
 import { listOf, rememberScan, currentScanId, currentGaitId } from 'shoestreet/street/catalog.js';
 import { renderRecommendations } from 'shoestreet/street/RecommendationsPanel.js';
 import { hasWebGL } from 'shoestreet/street/three-utils.js';
-import { t, formatDate } from 'shoestreet/i18n/index.js';
+import { t, formatDate, fontsFor } from 'shoestreet/i18n/index.js';
 import { jobStatus, side as sideWord, measurementLabel } from 'shoestreet/i18n/labels.js';
 
 const PENDING_KEY = 'shoestreet.pendingScan';
@@ -65,6 +65,7 @@ async function showScan(scan, user) {
   if (footView) {
     try {
       await footView.load(await api.binary(`/api/scans/${scan.id}/foot.glb`));
+      await fontsFor(t('length {n} mm') + t('ball girth {n} mm') + t('ball width {n} mm') + t('instep girth {n} mm'));
       footView.drawMeasurements(scan.measurements || {});
     } catch (err) {
       document.getElementById('scan-msg').textContent = describeError(err);

@@ -4,7 +4,7 @@ import { el, clear, pageConfig, describeError, fmt } from 'shoestreet/street/dom
 import { currentScanId } from 'shoestreet/street/catalog.js';
 import { fitIndex, sizeKey, verdictLabel, fitScore, fitScoreText, tooShort } from 'shoestreet/street/fitText.js';
 import { hasWebGL } from 'shoestreet/street/three-utils.js';
-import { t } from 'shoestreet/i18n/index.js';
+import { t, fontsFor } from 'shoestreet/i18n/index.js';
 import { reasonText } from 'shoestreet/i18n/reasons.js';
 
 export default async function tryOnPage() {
@@ -40,6 +40,7 @@ export default async function tryOnPage() {
   let view = null;
   if (hasWebGL()) {
     const { TryOn } = await import('shoestreet/street/TryOn.js');
+    await fontsFor(t('toe room {n} mm'));
     view = new TryOn(document.getElementById('tryon-canvas'));
     window.__tryOn = view;
     await view.setFoot(await api.binary(`/api/scans/${encodeURIComponent(scan)}/foot.glb`));

@@ -7,6 +7,8 @@ import { makeLabelSprite } from 'shoestreet/street/SignTexture.js';
 import { collectPositions, footFrameMatrix, girthLoop } from 'shoestreet/street/footGeometry.js';
 
 const SKIN = '#e0b39a';
+import { t } from 'shoestreet/i18n/index.js';
+
 const LINE_COLOURS = { length: '#1565c0', width: '#2e7d32', ball: '#c62828', instep: '#6a1b9a' };
 
 export function prepareFoot(scene) {
@@ -86,7 +88,7 @@ export class FootView {
     const lenMm = m.foot_length_mm || m.length_mm;
     const yFloor = 0.002;
     this.line([new THREE.Vector3(box.max.x + 0.01, yFloor, box.min.z), new THREE.Vector3(box.max.x + 0.01, yFloor, box.max.z)], LINE_COLOURS.length);
-    this.label(`length ${lenMm ? Math.round(lenMm) : Math.round(L * 1000)} mm`, new THREE.Vector3(box.max.x + 0.03, 0.01, box.min.z + L / 2), LINE_COLOURS.length);
+    this.label(t('length {n} mm', { n: lenMm ? Math.round(lenMm) : Math.round(L * 1000) }), new THREE.Vector3(box.max.x + 0.03, 0.01, box.min.z + L / 2), LINE_COLOURS.length);
 
     const ballT = m.ball_length_mm && lenMm ? m.ball_length_mm / lenMm : 0.72;
     const ballZ = box.min.z + ballT * L;
@@ -100,9 +102,9 @@ export class FootView {
       this.line([new THREE.Vector3(x0, yFloor, ballZ), new THREE.Vector3(x1, yFloor, ballZ)], LINE_COLOURS.width);
       const top = Math.max(...ball.map((q) => q[1]));
       const gMm = m.ball_girth_mm;
-      if (gMm) this.label(`ball girth ${Math.round(gMm)} mm`, new THREE.Vector3(x1 + 0.03, top + 0.012, ballZ), LINE_COLOURS.ball);
+      if (gMm) this.label(t('ball girth {n} mm', { n: Math.round(gMm) }), new THREE.Vector3(x1 + 0.03, top + 0.012, ballZ), LINE_COLOURS.ball);
       const wMm = m.ball_width_mm || m.breadth_mm;
-      if (wMm) this.label(`ball width ${Math.round(wMm)} mm`, new THREE.Vector3(x0 - 0.04, 0.008, ballZ), LINE_COLOURS.width);
+      if (wMm) this.label(t('ball width {n} mm', { n: Math.round(wMm) }), new THREE.Vector3(x0 - 0.04, 0.008, ballZ), LINE_COLOURS.width);
     }
     const instepZ = box.min.z + 0.5 * L;
     const instep = girthLoop(p, instepZ);
@@ -111,7 +113,7 @@ export class FootView {
       pts.push(pts[0].clone());
       this.line(pts, LINE_COLOURS.instep);
       const top = Math.max(...instep.map((q) => q[1]));
-      this.label(`instep girth ${Math.round(m.instep_girth_mm)} mm`, new THREE.Vector3(0, top + 0.02, instepZ), LINE_COLOURS.instep);
+      this.label(t('instep girth {n} mm', { n: Math.round(m.instep_girth_mm) }), new THREE.Vector3(0, top + 0.02, instepZ), LINE_COLOURS.instep);
     }
     this.requestRender();
   }

@@ -2,6 +2,9 @@
 // without font files or images.
 import * as THREE from 'three';
 
+/** Label lettering; Hangul falls back to a Korean system font, else the self-hosted Nanum Gothic. */
+const LABEL_FONTS = 'system-ui, "Apple SD Gothic Neo", "Malgun Gothic", "Noto Sans KR", "Noto Sans CJK KR", NanumGothic, "Shoe Street Nanum Gothic", "DejaVu Sans", Arial, sans-serif';
+
 function fitFont(ctx, text, maxWidth, startPx, weight, family) {
   let px = startPx;
   do {
@@ -54,11 +57,11 @@ export function makeLabelSprite(text, { color = '#ffffff', background = 'rgba(20
   const canvas = document.createElement('canvas');
   const ctx = canvas.getContext('2d');
   const px = 44;
-  ctx.font = `bold ${px}px system-ui, "DejaVu Sans", Arial, sans-serif`;
+  ctx.font = `bold ${px}px ${LABEL_FONTS}`;
   const w = Math.ceil(ctx.measureText(text).width) + 28;
   canvas.width = w;
   canvas.height = px + 24;
-  ctx.font = `bold ${px}px system-ui, "DejaVu Sans", Arial, sans-serif`;
+  ctx.font = `bold ${px}px ${LABEL_FONTS}`;
   ctx.fillStyle = background;
   ctx.fillRect(0, 0, canvas.width, canvas.height);
   ctx.fillStyle = color;

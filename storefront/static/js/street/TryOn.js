@@ -7,6 +7,7 @@ import { createRenderer, fitToCanvas, parseGLB, framePixelStats } from 'shoestre
 import { makeLabelSprite } from 'shoestreet/street/SignTexture.js';
 import { prepareFoot } from 'shoestreet/street/FootView.js';
 import { collectPositions, sliceMesh, triangleSoup, signedDistance, clearanceColour } from 'shoestreet/street/footGeometry.js';
+import { t } from 'shoestreet/i18n/index.js';
 
 const STATION_M = 0.002;
 
@@ -135,7 +136,7 @@ export class TryOn {
     const line = new THREE.Line(g, mat);
     line.renderOrder = 5;
     this.overlay.add(line);
-    const label = makeLabelSprite(`toe room ${toeRoomMm.toFixed(0)} mm`, { background: '#0d47a1', heightM: 0.016 });
+    const label = makeLabelSprite(t('toe room {n} mm', { n: toeRoomMm.toFixed(0) }), { background: '#0d47a1', heightM: 0.016 });
     label.position.set(0, 0.035, (fb.max.z + lb.max.z) / 2 - 0.03);
     this.overlay.add(label);
   }
