@@ -362,3 +362,25 @@ def test_every_message_has_korean():
     from storefront.i18n.extract import missing
 
     assert missing("ko") == []
+
+
+def test_manufacturer_release_on_a_phone(lang_phone, live_server):
+    """The dashboard's grid scrolls in its own box; fittings are words, not ids like extra_wide."""
+    probe = lang_phone
+    page = probe.page
+    probe.goto("/manufacturer")
+    page.fill("#mfr-token", live_server.manufacturer_token)
+    page.click("#mfr-token-form button")
+    page.wait_for_function(
+        "window.__ready === true && document.getElementById('mfr-budget').dataset.left"
+    )
+    page.select_option("#mfr-group", "length_bin,width")
+    page.fill("#mfr-epsilon", "0.05")  # leave the shared manufacturer's budget to the other tests
+    page.click("#mfr-query button[type=submit]")
+    page.wait_for_function("window.__released === true")
+    headers = page.locator(".mfr-grid thead th").all_inner_texts()
+    assert headers and not any("_" in h for h in headers), headers
+    expected = {"ko": "아주 넓음", "en": "extra wide"}[probe.lang]
+    assert expected in headers, headers
+    assert page.locator(".mfr-grid").evaluate("t => !!t.closest('.table-scroll')")
+    check_page(probe, "manufacturer-release")

@@ -8,6 +8,9 @@ import { t } from 'shoestreet/i18n/index.js';
 
 const DIMS = { length_bin: 'foot length', width: 'width fitting', girth_band: 'ball girth', arch_band: 'arch height', region: 'region', age_band: 'age band', sex: 'sex' };
 const dimName = (d) => t(DIMS[d] || d.replaceAll('_', ' '));
+// Released category values in words (the CSV export keeps the API's values).
+const VALUES = { extra_wide: 'extra wide', narrow: 'narrow', regular: 'regular', wide: 'wide', low: 'low', medium: 'medium', high: 'high', female: 'female', male: 'male', other: 'other', unknown: 'unknown' };
+const valueName = (v) => (Object.prototype.hasOwnProperty.call(VALUES, v) ? t(VALUES[v]) : String(v));
 
 const TOKEN_KEY = 'shoestreet.mfrToken';
 let lastRelease = null;
@@ -52,7 +55,7 @@ function renderRelease(out) {
   if (dims.length === 1) {
     let cs = cells;
     if (dims[0] === 'length_bin') { const keep = new Set(visibleLengthBins(cells)); cs = cells.filter((c) => keep.has(c.length_bin)); }
-    box.append(barChart({ title: t('People by {dim}', { dim: dimName(dims[0]) }), bars: cs.map((c) => ({ label: c[dims[0]], value: c.count, suppressed: !!c.suppressed })), caption: t('Hatched: suppressed cells (too few people to release).') }));
+    box.append(barChart({ title: t('People by {dim}', { dim: dimName(dims[0]) }), bars: cs.map((c) => ({ label: valueName(c[dims[0]]), value: c.count, suppressed: !!c.suppressed })), caption: t('Hatched: suppressed cells (too few people to release).') }));
   } else {
     const [rowDim, colDim] = dims;
     let rows = [...new Set(cells.map((c) => c[rowDim]))];
@@ -60,10 +63,10 @@ function renderRelease(out) {
     const cols = [...new Set(cells.map((c) => c[colDim]))];
     const idx = new Map(cells.map((c) => [`${c[rowDim]}|${c[colDim]}`, c]));
     const table = el('table', { class: 'mfr-grid' }, el('caption', {}, t('People by {dim}', { dim: `${dimName(rowDim)} × ${dimName(colDim)}` })),
-      el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, dimName(rowDim)), cols.map((c) => el('th', { scope: 'col' }, c)))));
+      el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, dimName(rowDim)), cols.map((c) => el('th', { scope: 'col' }, valueName(c))))));
     const tb = el('tbody');
     for (const r of rows) {
-      tb.append(el('tr', {}, el('th', { scope: 'row' }, r), cols.map((c) => {
+      tb.append(el('tr', {}, el('th', { scope: 'row' }, valueName(r)), cols.map((c) => {
         const cell = idx.get(`${r}|${c}`);
         if (!cell) return el('td', {}, '');
         return cell.suppressed
@@ -77,7 +80,7 @@ function renderRelease(out) {
     box.append(barChart({ title: t('{dim} (sum of released cells)', { dim: dimName(colDim) }), bars: cols.map((c) => {
       const cs = cells.filter((x) => x[colDim] === c);
       const all = cs.length > 0 && cs.every((x) => x.suppressed);
-      return { label: c, value: all ? null : cs.filter((x) => !x.suppressed).reduce((s, x) => s + x.count, 0), suppressed: all };
+      return { label: valueName(c), value: all ? null : cs.filter((x) => !x.suppressed).reduce((s, x) => s + x.count, 0), suppressed: all };
     }), caption: t('Suppressed cells are left out of the sums.') }));
   }
 }
