@@ -55,6 +55,10 @@ ENV_VARS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "RATELIMIT_LOGIN": ("RATELIMIT_LOGIN", _parse_rate),
     "RATELIMIT_UPLOAD": ("RATELIMIT_UPLOAD", _parse_rate),
     "RATELIMIT_ENABLED": ("RATELIMIT_ENABLED", parse_bool),
+    "RATELIMIT_WRITE": ("RATELIMIT_WRITE", _parse_rate),
+    "RATELIMIT_CHUNK": ("RATELIMIT_CHUNK", _parse_rate),
+    "RATELIMIT_MANUFACTURER": ("RATELIMIT_MANUFACTURER", _parse_rate),
+    "RATELIMIT_STORAGE_URL": ("RATELIMIT_STORAGE_URL", str),
     "AUTO_INIT": ("AUTO_INIT", parse_bool),
     "SEED_DEMO": ("SEED_DEMO", parse_bool),
     "CATALOG_PATH": ("CATALOG_PATH", str),
@@ -91,6 +95,12 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "RATELIMIT_LOGIN": "10/60",
         "RATELIMIT_UPLOAD": "30/60",
         "RATELIMIT_ENABLED": True,
+        # Shared by every worker (database, or Redis at RATELIMIT_STORAGE_URL): commerce writes
+        # per account and address, upload chunks, manufacturer queries per account.
+        "RATELIMIT_WRITE": "60/60",
+        "RATELIMIT_CHUNK": "600/60",
+        "RATELIMIT_MANUFACTURER": "30/60",
+        "RATELIMIT_STORAGE_URL": None,
         "AUTO_INIT": True,
         "SEED_DEMO": True,
         "CATALOG_PATH": None,

@@ -486,6 +486,12 @@ class JobRunner:
                     )
                     if gone:
                         log.warning("removed %d abandoned chunked upload(s)", gone)
+                    from sqlalchemy import delete
+
+                    from storefront.models import RateCounter
+
+                    db.session.execute(delete(RateCounter).where(RateCounter.expires_at < utcnow()))
+                    db.session.commit()
                     db.session.remove()
             except Exception:
                 log.exception("job sweeper failed; retrying in %.0f s", interval)

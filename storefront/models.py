@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -28,6 +29,7 @@ __all__ = [
     "GaitUpload",
     "IdempotencyRecord",
     "LoginThrottle",
+    "RateCounter",
     "Job",
     "LearnedOffset",
     "MadeToMeasure",
@@ -135,6 +137,17 @@ class LoginThrottle(db.Model):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(_TZDateTime(), nullable=True)
     last_failure_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
+
+
+class RateCounter(db.Model):
+    """Requests per (group, address or account) and fixed window: the shared rate-limit store
+    when Redis is not configured (migration 0008)."""
+
+    __tablename__ = "rate_counter"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    window: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[datetime] = mapped_column(_TZDateTime(), index=True)
 
 
 class Shop(db.Model):

@@ -30,7 +30,7 @@ def _submit(gs: GaitSession):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/sessions")
-@limiter.limit("upload", "RATELIMIT_UPLOAD")
+@limiter.limit("upload", "RATELIMIT_UPLOAD", per=("address", "account"))
 @login_required(["shopper", "admin"])
 def upload_session():
     user = current_user()
@@ -54,7 +54,7 @@ def upload_session():
 
 
 @bp.post("/uploads")
-@limiter.limit("upload", "RATELIMIT_UPLOAD")
+@limiter.limit("upload", "RATELIMIT_UPLOAD", per=("address", "account"))
 @login_required(["shopper", "admin"])
 def start_upload():
     up = services.start_chunked(db.session, current_user(), json_body().get("filename"))
@@ -73,6 +73,7 @@ def _upload(upload_id: str) -> GaitUpload:
 
 
 @bp.put("/uploads/<upload_id>")
+@limiter.limit("chunk", "RATELIMIT_CHUNK", per=("address", "account"))
 @login_required(["shopper", "admin"])
 def put_chunk(upload_id: str):
     up = _upload(upload_id)
@@ -98,6 +99,7 @@ def get_upload(upload_id: str):
 
 
 @bp.post("/uploads/<upload_id>/complete")
+@limiter.limit("upload", "RATELIMIT_UPLOAD", per=("address", "account"))
 @login_required(["shopper", "admin"])
 def complete_upload(upload_id: str):
     up = _upload(upload_id)

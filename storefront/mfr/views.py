@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from storefront.auth.guard import current_user, login_required
 from storefront.exceptions import ApiError
-from storefront.extensions import db
+from storefront.extensions import db, limiter
 from storefront.mfr import services
 from storefront.models import MadeToMeasure, Manufacturer, Shop
 
@@ -25,6 +25,7 @@ def _manufacturer() -> Manufacturer:
 
 
 @bp.get("/foot-stats")
+@limiter.limit("manufacturer", "RATELIMIT_MANUFACTURER", per=("address", "account"))
 @login_required(["manufacturer"])
 def foot_stats():
     out = services.release(db.session, _manufacturer(), request.args, current_app.config)

@@ -38,7 +38,7 @@ def _response(scan: Scan, status: int = 200):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/scans")
-@limiter.limit("upload", "RATELIMIT_UPLOAD")
+@limiter.limit("upload", "RATELIMIT_UPLOAD", per=("address", "account"))
 @login_required(["shopper", "admin"])
 def upload_scan():
     get_runner().check_available()
@@ -59,7 +59,7 @@ def upload_scan():
 
 
 @bp.post("/scans/demo")
-@limiter.limit("upload", "RATELIMIT_UPLOAD")
+@limiter.limit("upload", "RATELIMIT_UPLOAD", per=("address", "account"))
 @login_required(["shopper", "admin"])
 def demo_scan():
     get_runner().check_available()

@@ -9,7 +9,7 @@ from storefront.api.views import catalog
 from storefront.auth.guard import current_user, login_required
 from storefront.auth.views import json_body
 from storefront.exceptions import ApiError
-from storefront.extensions import db
+from storefront.extensions import db, limiter
 from storefront.jobs import get_runner
 from storefront.models import CartItem, MadeToMeasure, Order
 from storefront.shop import idempotency, services
@@ -18,6 +18,7 @@ __all__ = ["bp"]
 
 bp = Blueprint("shop", __name__, url_prefix="/api")
 _SHOPPER = ["shopper", "admin"]
+_BOTH = ("address", "account")
 
 
 @bp.get("/cart")
@@ -27,6 +28,7 @@ def get_cart():
 
 
 @bp.post("/cart")
+@limiter.limit("write", "RATELIMIT_WRITE", per=_BOTH)
 @login_required(_SHOPPER)
 def add_cart():
     services.add_to_cart(db.session, current_user(), json_body(), catalog())
@@ -63,6 +65,7 @@ def _created(body: dict, replayed: bool):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/checkout")
+@limiter.limit("write", "RATELIMIT_WRITE", per=_BOTH)
 @login_required(_SHOPPER)
 def checkout():
     data = json_body() if _has_body() else {}
@@ -97,6 +100,7 @@ def _has_body() -> bool:
 
 
 @bp.post("/orders")
+@limiter.limit("write", "RATELIMIT_WRITE", per=_BOTH)
 @login_required(_SHOPPER)
 def create_order():
     data = json_body()
@@ -125,6 +129,7 @@ def get_order(order_id: str):
 
 
 @bp.post("/orders/<order_id>/returns")
+@limiter.limit("write", "RATELIMIT_WRITE", per=_BOTH)
 @login_required(_SHOPPER)
 def return_pairs(order_id: str):
     user = current_user()
@@ -151,6 +156,7 @@ def return_pairs(order_id: str):
 
 
 @bp.post("/orders/<order_id>/feedback")
+@limiter.limit("write", "RATELIMIT_WRITE", per=_BOTH)
 @login_required(_SHOPPER)
 def feedback(order_id: str):
     user = current_user()
@@ -163,6 +169,7 @@ def feedback(order_id: str):
 
 
 @bp.post("/orders/made-to-measure")
+@limiter.limit("write", "RATELIMIT_WRITE", per=_BOTH)
 @login_required(_SHOPPER)
 def made_to_measure():
     data = json_body()

@@ -1,0 +1,100 @@
+"""Rate limits that hold across workers and addresses (issue 13, "What to build" 5).
+
+Counts live in a shared store (the database, or Redis when configured), per client address and
+per account: two app instances on one database (two gunicorn workers) count together, and one
+account hopping between addresses is still one account.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from flask import Flask
+
+from storefront import create_app
+
+
+def _twin(app: Flask) -> Flask:
+    """A second app on the same database: what a second gunicorn worker is."""
+    twin = create_app(
+        {
+            k: app.config[k]
+            for k in (
+                "TESTING",
+                "SECRET_KEY",
+                "SQLALCHEMY_DATABASE_URI",
+                "UPLOAD_DIR",
+                "AUTO_INIT",
+                "SEED_DEMO",
+                "JOB_BACKEND",
+            )
+        }  # fmt: skip
+    )
+    twin.config.update(RATELIMIT_ENABLED=True, RATELIMIT_LOGIN=app.config["RATELIMIT_LOGIN"])
+    return twin
+
+
+def _login(client, addr: str = "192.0.2.1"):  # type: ignore[no-untyped-def]
+    return client.post(
+        "/api/auth/login",
+        json={"email": "nobody@example.org", "password": "wrong password"},
+        environ_base={"REMOTE_ADDR": addr},
+    ).status_code
+
+
+def test_two_workers_share_one_count(app) -> None:  # type: ignore[no-untyped-def]
+    app.config.update(RATELIMIT_ENABLED=True, RATELIMIT_LOGIN="4/60", LOGIN_LOCKOUT_AFTER=0)
+    twin = _twin(app)
+    twin.config["LOGIN_LOCKOUT_AFTER"] = 0
+    a, b = app.test_client(), twin.test_client()
+    codes = [_login(a), _login(b), _login(a), _login(b), _login(a), _login(b)]
+    assert codes == [401, 401, 401, 401, 429, 429], codes  # 4 in all, not 4 per worker
+
+
+def test_one_account_hopping_addresses_is_still_limited(app, client, auth) -> None:  # type: ignore[no-untyped-def]
+    h = auth.shopper()
+    app.config.update(RATELIMIT_ENABLED=True, RATELIMIT_WRITE="3/60")
+    codes = [
+        client.post(
+            "/api/orders",
+            json={"lines": []},
+            headers=h,
+            environ_base={"REMOTE_ADDR": f"198.51.100.{i}"},
+        ).status_code
+        for i in range(5)
+    ]
+    assert codes == [422, 422, 422, 429, 429], codes
+    other = auth.shopper()  # someone else on one of those addresses is not blocked
+    r = client.post("/api/orders", json={"lines": []}, headers=other,
+                    environ_base={"REMOTE_ADDR": "203.0.113.99"})  # fmt: skip
+    assert r.status_code == 422
+
+
+def test_manufacturer_queries_are_limited(app, runner) -> None:  # type: ignore[no-untyped-def]
+    token = runner.invoke(args=["create-manufacturer", "Busy"]).output.split()[-1]
+    app.config.update(RATELIMIT_ENABLED=True, RATELIMIT_MANUFACTURER="2/60")
+    client = app.test_client()
+    h = {"Authorization": f"Bearer {token}"}
+    codes = [
+        client.get(
+            "/api/manufacturer/foot-stats?dims=length_bin&epsilon=0.01", headers=h
+        ).status_code
+        for _ in range(3)
+    ]
+    assert codes[2] == 429 and 429 not in codes[:2], codes
+
+
+@pytest.mark.redis
+def test_redis_store_and_its_database_fallback(app) -> None:  # type: ignore[no-untyped-def]
+    url = os.environ.get("SHOESTREET_TEST_REDIS_URL")
+    if not url:
+        pytest.skip("SHOESTREET_TEST_REDIS_URL is not set (scripts/services.sh starts a server)")
+    app.config.update(RATELIMIT_ENABLED=True, RATELIMIT_LOGIN="2/60", LOGIN_LOCKOUT_AFTER=0,
+                      RATELIMIT_STORAGE_URL=url)  # fmt: skip
+    with app.app_context():
+        app.extensions["shoestreet_limiter"].reset()
+    client = app.test_client()
+    assert [_login(client, "192.0.2.50") for _ in range(3)] == [401, 401, 429]
+    app.config["RATELIMIT_STORAGE_URL"] = "redis://127.0.0.1:1/0"  # Redis gone: the database counts
+    assert [_login(client, "192.0.2.51") for _ in range(3)] == [401, 401, 429]
