@@ -38,6 +38,9 @@ __all__ = [
     "FOOT_LENGTH_RANGE_MM",
     "HARD_RATIO_LIMITS",
     "SOFT_RATIO_LIMITS",
+    "MAX_FIT_RMS_MM",
+    "MIN_FIT_INLIERS",
+    "MAX_SHAPE_ENERGY",
 ]
 
 # --- validation -------------------------------------------------------------------------------
@@ -88,3 +91,8 @@ SOFT_RATIO_LIMITS = {
     "ball_girth_to_length": (0.83, 1.03),
     "heel_width_to_length": (0.23, 0.32),
 }
+
+# --- foot-model gate (on the foot normalised to NOMINAL_LENGTH_MM) ----------------------------
+MAX_FIT_RMS_MM = 3.0  # trimmed RMS point-to-model distance; feet fit within ~1-2 mm
+MIN_FIT_INLIERS = 0.80  # share of capture points within 4 mm of the fitted model
+MAX_SHAPE_ENERGY = 4.0  # mean squared coefficient / prior variance; 1 for a typical foot
