@@ -1,10 +1,12 @@
-"""Scan readers: PLY, PCD, XYZ/PTS/CSV, OBJ, STL and GLB/glTF into one :class:`PointCloud`.
+"""Scan readers: PLY, PCD, XYZ/PTS/CSV, OBJ, STL, GLB/glTF, USD/USDZ and zip/gzip archives.
 
 Every reader turns raw bytes into raw coordinates (plus faces, normals and colours when the
 file has them); :func:`_finish` then drops non-finite rows, checks indices and converts to
-millimetres in one place. Parsers are our own numpy code except for glTF (trimesh), so a
-corrupt or truncated file gives a :class:`~footscan.exceptions.ScanReadError` that says what is
-wrong instead of a crash, a hang or an allocation sized by a lying header.
+millimetres in one place. Parsers are our own numpy code except for glTF (trimesh, Draco via
+DracoPy; :mod:`footscan._io_gltf`) and USD (``usd-core``; :mod:`footscan._io_usd`); archives
+are unwrapped in memory by :mod:`footscan._io_archive`. A corrupt, truncated or oversized file
+gives a :class:`~footscan.exceptions.ScanReadError` that says what is wrong instead of a crash,
+a hang or an allocation sized by a lying header (budgets in :mod:`footscan._io_common`).
 """
 
 from __future__ import annotations
@@ -13,17 +15,40 @@ import io
 import logging
 import os
 import re
-from dataclasses import dataclass
+import struct
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 
 from footscan._cloud import PointCloud
+from footscan._io_common import (
+    MAX_DECODED_BYTES,
+    MAX_FACES,
+    MAX_FILE_BYTES,
+    MAX_POINTS,
+    check_count,
+    fan_triangulate,
+    fan_triangulate_fixed,
+    short_error,
+)
+from footscan._io_common import Raw as _Raw
+from footscan._io_gltf import read_glb, read_gltf_bytes
+from footscan._io_usd import read_usd_bytes, read_usdz_bytes
 from footscan._units import to_mm
-from footscan.exceptions import MissingExtraError, ScanReadError, ScanValidationError
+from footscan.exceptions import (
+    FootscanError,
+    MissingExtraError,
+    ScanReadError,
+    ScanValidationError,
+)
 
 __all__ = [
+    "MAX_DECODED_BYTES",
+    "MAX_FACES",
     "MAX_FILE_BYTES",
     "MAX_POINTS",
     "SCAN_FORMATS",
@@ -34,12 +59,6 @@ __all__ = [
 
 _log = logging.getLogger("footscan")
 
-#: Largest scan file accepted (bytes). A 5-million-point ASCII PLY is ~200 MB.
-MAX_FILE_BYTES = 1 << 30
-#: Largest vertex/point count a header may announce.
-MAX_POINTS = 20_000_000
-#: Largest face count a header may announce.
-MAX_FACES = 40_000_000
 #: File extensions understood by :func:`load_scan`, mapped to the format name.
 SCAN_FORMATS: dict[str, str] = {
     ".ply": "ply",
@@ -53,19 +72,15 @@ SCAN_FORMATS: dict[str, str] = {
     ".stl": "stl",
     ".glb": "glb",
     ".gltf": "gltf",
+    ".usdz": "usdz",
+    ".usd": "usd",
+    ".usda": "usd",
+    ".usdc": "usd",
+    ".zip": "zip",
+    ".gz": "gz",
 }
 # More than this share of non-finite rows means the file is broken, not a few bad samples.
 _MAX_NONFINITE_FRACTION = 0.5
-
-
-@dataclass
-class _Raw:
-    """Coordinates as stored in the file (unit unknown), before validation."""
-
-    points: NDArray[np.float64]
-    faces: NDArray[np.int64] | None = None
-    normals: NDArray[np.float64] | None = None
-    colors: NDArray[np.uint8] | None = None
 
 
 # --------------------------------------------------------------------------- entry points
@@ -78,24 +93,30 @@ def load_scan(path: str | os.PathLike[str], units: str = "auto") -> PointCloud:
     ----------
     path : path-like
         A ``.ply``, ``.pcd``, ``.xyz``/``.pts``/``.txt``/``.csv``/``.asc``, ``.obj``, ``.stl``,
-        ``.glb`` or ``.gltf`` file. An unknown extension is sniffed from the content.
-    units : {"auto", "m", "cm", "mm"}
-        Unit of the file's coordinates; ``"auto"`` infers it from the extent
-        (see :func:`footscan._units.detect_units`).
+        ``.glb``/``.gltf`` (also Draco-compressed), ``.usdz``/``.usd``/``.usda``/``.usdc``
+        file, a ``.zip`` holding exactly one of them (plus materials and textures, which are
+        ignored) or any of them gzipped (``.gz``). An unknown extension is sniffed from the
+        content.
+    units : {"auto", "m", "cm", "mm", "in"}
+        Unit of the file's coordinates; ``"auto"`` takes the unit a USD file declares
+        (``metersPerUnit``) or infers m / cm / mm from the extent (see
+        :func:`footscan._units.detect_units`); inches are never guessed.
 
     Returns
     -------
     PointCloud
         ``points_mm`` (n, 3) float64, plus faces/normals/colours when present. glTF files are
-        +Y up by specification and are rotated to +Z up (x, y, z) -> (x, -z, y).
+        +Y up by specification and USD files +Y up unless their ``upAxis`` is Z: both are
+        rotated to +Z up, (x, y, z) -> (x, -z, y).
 
     Raises
     ------
     ScanReadError
-        Missing, empty, too large, truncated, corrupt or unrecognised file.
+        Missing, empty, too large, truncated, corrupt or unrecognised file, or one over a
+        decoder budget (:mod:`footscan._io_common`).
     ScanValidationError
         No usable points (e.g. all NaN); :class:`ScaleUnknownError` when the unit cannot be
-        inferred.
+        inferred (or looks like inches).
     """
     p = Path(path)
     if not p.is_file():
@@ -105,7 +126,9 @@ def load_scan(path: str | os.PathLike[str], units: str = "auto") -> PointCloud:
     fmt = SCAN_FORMATS.get(p.suffix.lower())
     if fmt == "gltf":
         # A .gltf may reference external .bin/.png files: let trimesh resolve them beside it.
-        return _finish(_read_trimesh(p, "gltf"), units, "gltf", p.name)
+        from footscan._io_gltf import read_gltf_path
+
+        return _decode(lambda _: read_gltf_path(p), b"", units, "gltf", p.name)
     with p.open("rb") as fh:
         data = fh.read()
     return read_scan_bytes(data, p.name, units=units)
@@ -120,13 +143,14 @@ def read_scan_bytes(data: bytes, filename: str, units: str = "auto") -> PointClo
         The file content.
     filename : str
         Original file name; only its extension is used (content is sniffed when unknown).
-    units : {"auto", "m", "cm", "mm"}
+    units : {"auto", "m", "cm", "mm", "in"}
         As in :func:`load_scan`.
 
     Returns
     -------
     PointCloud
-        As in :func:`load_scan`.
+        As in :func:`load_scan`. For an archive, ``source_format`` is ``"zip:obj"``,
+        ``"gz:ply"``... (the archive, then the mesh inside).
     """
     name = os.path.basename(str(filename)) or "upload"
     if not isinstance(data, bytes | bytearray | memoryview):
@@ -134,22 +158,50 @@ def read_scan_bytes(data: bytes, filename: str, units: str = "auto") -> PointClo
     data = bytes(data)
     _check_size(len(data), name)
     fmt = SCAN_FORMATS.get(Path(name).suffix.lower()) or _sniff(data, name)
-    reader = _READERS[fmt]
+    if fmt in ("zip", "gz"):
+        from footscan._io_archive import unwrap_archive
+
+        try:
+            inner_name, inner = unwrap_archive(data, fmt, name)
+        except ScanReadError as exc:
+            raise type(exc)(f"{name}: {exc}") from None
+        try:
+            cloud = read_scan_bytes(inner, inner_name, units=units)
+        except FootscanError as exc:
+            raise _prefixed(exc, name) from None
+        return replace(cloud, source_format=f"{fmt}:{cloud.source_format}")
+    return _decode(_READERS[fmt], data, units, fmt, name)
+
+
+def _decode(
+    reader: Callable[[bytes], _Raw], data: bytes, units: str, fmt: str, name: str
+) -> PointCloud:
+    """Run one reader; every failure becomes one FootscanError line starting with ``name``."""
     try:
         # Non-finite values are counted and handled in _finish, not warned about mid-parse.
         with np.errstate(all="ignore"):
             raw = reader(data)
     except (ScanReadError, ScanValidationError, MissingExtraError) as exc:
-        raise type(exc)(f"{name}: {exc}") from None
+        raise _prefixed(exc, name) from None
     except MemoryError:
         raise ScanReadError(f"{name}: not enough memory to read this {fmt} file") from None
     except (ValueError, IndexError, TypeError, OverflowError, UnicodeDecodeError) as exc:
-        raise ScanReadError(f"{name}: corrupt {fmt} file ({exc})") from None
+        raise ScanReadError(f"{name}: corrupt {fmt} file ({short_error(exc)})") from None
     with np.errstate(all="ignore"):
         return _finish(raw, units, fmt, name)
 
 
 # --------------------------------------------------------------------------- shared steps
+
+
+def _prefixed(exc: FootscanError, name: str) -> FootscanError:
+    """The same error type with ``name: `` in front of its one-line message."""
+    if isinstance(exc, MissingExtraError):
+        err = MissingExtraError(exc.extra, exc.package)
+        err.msg = f"{name}: {exc}"  # ImportError's str() is its msg
+        err.args = (err.msg,)
+        return err
+    return type(exc)(f"{name}: {exc}")
 
 
 def _check_size(size: int, name: str) -> None:
@@ -163,6 +215,14 @@ def _check_size(size: int, name: str) -> None:
 
 def _sniff(data: bytes, name: str) -> str:
     head = data[:512]
+    if head.startswith(b"PK\x03\x04"):
+        from footscan._io_archive import zip_is_usdz
+
+        return "usdz" if zip_is_usdz(data) else "zip"
+    if head.startswith(b"\x1f\x8b"):
+        return "gz"
+    if head.startswith(b"PXR-USDC") or head.startswith(b"#usda"):
+        return "usd"
     if head.startswith(b"ply"):
         return "ply"
     if head.startswith(b"glTF"):
@@ -226,7 +286,7 @@ def _finish(raw: _Raw, units: str, fmt: str, name: str) -> PointCloud:
         if not np.isfinite(normals).all():
             normals = None  # broken normals are not worth rejecting a scan for
     try:
-        points_mm, unit, source = to_mm(pts, units)
+        points_mm, unit, source = to_mm(pts, units, raw.units_hint)
     except ScanValidationError as exc:
         raise type(exc)(f"{name}: {exc}") from None
     _check_magnitude(points_mm, name)
@@ -248,21 +308,6 @@ def _check_magnitude(points_mm: NDArray[np.float64], name: str) -> None:
             f"{name}: coordinates up to {np.abs(points_mm).max():.3g} mm are too large "
             "to measure a foot with (wrong units or a georeferenced scan?)"
         )
-
-
-def _fan_triangulate(polys: list[list[int]]) -> NDArray[np.int64]:
-    tris: list[tuple[int, int, int]] = []
-    for poly in polys:
-        if len(poly) < 3:
-            continue  # points and edges carry no surface
-        first = poly[0]
-        tris.extend((first, poly[i], poly[i + 1]) for i in range(1, len(poly) - 1))
-    return np.asarray(tris, dtype=np.int64).reshape(-1, 3)
-
-
-def _check_count(count: int, what: str, limit: int) -> None:
-    if count < 0 or count > limit:
-        raise ScanReadError(f"header announces {count} {what}, more than the limit of {limit}")
 
 
 def _colors_to_u8(cols: NDArray) -> NDArray[np.uint8]:
@@ -307,7 +352,7 @@ def _loadtxt(
             **kw,  # type: ignore[arg-type]
         )
     except ValueError as exc:
-        raise ScanReadError(f"unparseable numeric data ({_short(exc)})") from None
+        raise ScanReadError(f"unparseable numeric data ({short_error(exc)})") from None
     return arr
 
 
@@ -337,11 +382,6 @@ def _fast_numeric(
     if max_rows is not None and rows > max_rows:
         return None
     return values.reshape(rows, ncols)
-
-
-def _short(exc: BaseException) -> str:
-    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return text[:160]
 
 
 # --------------------------------------------------------------------------- PLY
@@ -429,7 +469,7 @@ def _parse_ply_header(data: bytes) -> tuple[str, list[_PlyElement], int]:
         raise ScanReadError(f"unsupported PLY format {fmt!r}")
     for el in elements:
         limit = MAX_FACES if el.name == "face" else MAX_POINTS
-        _check_count(el.count, f"PLY '{el.name}' elements", limit)
+        check_count(el.count, f"PLY '{el.name}' elements", limit)
     if not any(el.name == "vertex" for el in elements):
         raise ScanReadError("PLY file has no 'vertex' element")
     return fmt, elements, body_start
@@ -469,12 +509,6 @@ def _read_ply(data: bytes) -> _Raw:
     return _Raw(pts, faces, normals, colors)
 
 
-def _ply_faces_from_lists(lists: object) -> NDArray[np.int64]:
-    if isinstance(lists, np.ndarray):
-        return lists.astype(np.int64).reshape(-1, 3)
-    return _fan_triangulate(lists)  # type: ignore[arg-type]
-
-
 def _ply_binary_body(
     data: bytes, offset: int, elements: list[_PlyElement], endian: str
 ) -> dict[str, dict[str, object]]:
@@ -497,78 +531,199 @@ def _ply_binary_body(
     return out
 
 
+#: Most records of a PLY list element that may be walked one by one (where list lengths change
+#: every few records; ~0.5 us each). Runs of 16 or more equal records are read by numpy.
+MAX_PLY_WALKED_RECORDS = 1_000_000
+_PLY_SHORT_RUN = 16
+_PLY_WALK_BATCH = 8192
+_PLY_MAX_CHUNK = 1 << 20
+
+
+class _ListParts:
+    """Per-property pieces of a list element, triangulated, in record order."""
+
+    def __init__(self, el: _PlyElement) -> None:
+        self.el = el
+        self.parts: dict[str, list[NDArray]] = {p.name: [] for p in el.props}
+        self.orders: dict[str, list[NDArray[np.int64]]] = {}
+        self.n_tri = 0
+
+    def add(self, rows: dict[str, NDArray], order: NDArray[np.int64] | None = None) -> None:
+        """Add records; ``order`` gives each record's position when groups were gathered."""
+        for p in self.el.props:
+            col = rows[p.name]
+            reps = 1
+            if p.count_dtype is not None:
+                reps = max((col.shape[1] if col.ndim == 2 else 0) - 2, 0)
+                col = fan_triangulate_fixed(col)
+                self.n_tri += col.shape[0]
+                check_count(self.n_tri, f"triangles in PLY element '{self.el.name}'", MAX_FACES)
+            if order is not None:
+                self.orders.setdefault(p.name, []).append(np.repeat(order, reps))
+            self.parts[p.name].append(col)
+
+    def flush_groups(self) -> None:
+        """Restore the record order of what one walk batch gathered layout by layout."""
+        for name, orders in self.orders.items():
+            n = len(orders)
+            merged = np.concatenate(self.parts[name][-n:])
+            perm = np.argsort(np.concatenate(orders), kind="stable")
+            del self.parts[name][-n:]
+            self.parts[name].append(merged[perm])
+        self.orders = {}
+
+    def result(self) -> dict[str, object]:
+        out: dict[str, object] = {}
+        for p in self.el.props:
+            pieces = self.parts[p.name]
+            empty = np.zeros((0, 3), np.int64) if p.count_dtype is not None else np.zeros(0)
+            out[p.name] = np.concatenate(pieces) if pieces else empty
+        return out
+
+
 def _ply_binary_lists(
     data: bytes, offset: int, el: _PlyElement, endian: str
 ) -> tuple[dict[str, object], int]:
-    """Elements with list properties (faces). Fast path: every list has the same length."""
-    if el.count == 0:
-        return {p.name: np.zeros((0, 3), np.int64) for p in el.props}, offset
-    # Guess the fixed-length layout from the first record and verify it on all records.
-    guess: list[tuple[str, str] | tuple[str, str, tuple[int]]] = []
+    """Elements with list properties (faces), read as runs of records of equal layout.
+
+    The layout (list lengths) is taken from the record at the current offset; the following
+    records are viewed with that layout in one numpy call and the run ends at the first record
+    whose lengths differ. A mesh with one polygon size is one run, a triangle/quad mesh a few.
+    Where lengths change every few records, the next records are walked one by one in Python
+    (only their offsets) and gathered per layout with numpy, up to
+    :data:`MAX_PLY_WALKED_RECORDS`. Polygons are fan-triangulated without a Python loop and
+    records with fewer than three indices produce nothing, so empty one-byte records cost one
+    byte each (issue 13: 39 M of them cost 3.2 GB and 110 s before).
+    """
+    lists = [p for p in el.props if p.count_dtype is not None]
+    out = _ListParts(el)
+    layouts: dict[tuple[int, ...], np.dtype] = {}
+    done = walked = 0
+    chunk = 64
+    n_data = len(data)
+    while done < el.count:
+        key = _ply_record_layout(data, offset, el, endian)
+        dt = _ply_layout_dtype(layouts, key, el, endian)
+        take = min(el.count - done, chunk, (n_data - offset) // dt.itemsize)
+        if take <= 0:
+            raise ScanReadError(f"binary PLY is truncated in element '{el.name}'")
+        arr = np.frombuffer(data, dtype=dt, count=take, offset=offset)
+        same = np.ones(take, dtype=bool)
+        for p, k in zip(lists, key):
+            same &= arr[p.name + "__n"] == k
+        run = take if same.all() else int(np.argmin(same))
+        out.add({p.name: arr[p.name][:run] for p in el.props})
+        done += run
+        offset += run * dt.itemsize
+        if run == take:
+            chunk = min(chunk * 4, _PLY_MAX_CHUNK)
+            continue
+        chunk = 64
+        if run < _PLY_SHORT_RUN:
+            n_walk = min(el.count - done, _PLY_WALK_BATCH)
+            walked += n_walk
+            if walked > MAX_PLY_WALKED_RECORDS:
+                raise ScanReadError(
+                    f"PLY element '{el.name}' changes its list lengths every few records for "
+                    f"more than {MAX_PLY_WALKED_RECORDS} records; triangulate before export"
+                )
+            offset = _ply_walk(data, offset, n_walk, el, endian, layouts, out)
+            done += n_walk
+    return out.result(), offset
+
+
+def _ply_layout_dtype(
+    layouts: dict[tuple[int, ...], np.dtype], key: tuple[int, ...], el: _PlyElement, endian: str
+) -> np.dtype:
+    dt = layouts.get(key)
+    if dt is None:
+        fields: list[tuple] = []
+        it = iter(key)
+        for p in el.props:
+            if p.count_dtype is None:
+                fields.append((p.name, endian + p.dtype))
+            else:
+                fields.append((p.name + "__n", endian + p.count_dtype))
+                fields.append((p.name, endian + p.dtype, (next(it),)))
+        dt = layouts[key] = np.dtype(fields)
+    return dt
+
+
+_STRUCT_CODES = {"i1": "b", "u1": "B", "i2": "h", "u2": "H", "i4": "i", "u4": "I"}
+
+
+def _ply_walk(
+    data: bytes,
+    offset: int,
+    n: int,
+    el: _PlyElement,
+    endian: str,
+    layouts: dict[tuple[int, ...], np.dtype],
+    out: _ListParts,
+) -> int:
+    """Walk ``n`` records one by one (offsets only), then gather each layout with numpy."""
+    steps: list[tuple[str, int, int]] = []  # ("s", size, 0) scalar, ("l", count size, item size)
+    for p in el.props:
+        if p.count_dtype is None:
+            steps.append(("s", np.dtype(p.dtype).itemsize, 0))
+        else:
+            code = _STRUCT_CODES.get(p.count_dtype)
+            if code is None:
+                raise ScanReadError(f"PLY list count type {p.count_dtype!r} is not an integer")
+            steps.append(
+                (endian + code, np.dtype(p.count_dtype).itemsize, np.dtype(p.dtype).itemsize)
+            )
+    n_data = len(data)
+    groups: dict[tuple[int, ...], tuple[list[int], list[int]]] = {}
+    o = offset
+    for j in range(n):
+        start = o
+        key: list[int] = []
+        for code, size, item in steps:
+            if code == "s":
+                o += size
+                continue
+            if o + size > n_data:
+                raise ScanReadError(f"binary PLY is truncated in element '{el.name}'")
+            k = struct.unpack_from(code, data, o)[0]
+            if k < 0 or k > 1024:
+                raise ScanReadError(f"PLY element '{el.name}' has a list of {k} entries")
+            key.append(k)
+            o += size + k * item
+        if o > n_data:
+            raise ScanReadError(f"binary PLY is truncated in element '{el.name}'")
+        offs, idx = groups.setdefault(tuple(key), ([], []))
+        offs.append(start)
+        idx.append(j)
+    raw = np.frombuffer(data, dtype=np.uint8)
+    for key, (offs, idx) in groups.items():
+        dt = _ply_layout_dtype(layouts, key, el, endian)
+        at = np.asarray(offs, dtype=np.int64)[:, None] + np.arange(dt.itemsize)
+        arr = raw[at].view(dt).reshape(-1)
+        out.add({p.name: arr[p.name] for p in el.props}, np.asarray(idx, dtype=np.int64))
+    out.flush_groups()
+    return o
+
+
+def _ply_record_layout(data: bytes, offset: int, el: _PlyElement, endian: str) -> tuple[int, ...]:
+    """List lengths of the record at ``offset`` (checked to fit in the file)."""
+    lengths: list[int] = []
     probe = offset
     for p in el.props:
         if p.count_dtype is None:
-            guess.append((p.name, endian + p.dtype))
             probe += np.dtype(p.dtype).itemsize
-        else:
-            cdt = np.dtype(endian + p.count_dtype)
-            if probe + cdt.itemsize > len(data):
-                raise ScanReadError(f"binary PLY is truncated in element '{el.name}'")
-            k = int(np.frombuffer(data, cdt, 1, probe)[0])
-            guess.append((p.name + "__n", endian + p.count_dtype))
-            guess.append((p.name, endian + p.dtype, (k,)))
-            probe += cdt.itemsize + k * np.dtype(p.dtype).itemsize
-    dt = np.dtype(guess)  # type: ignore[arg-type]
-    need = dt.itemsize * el.count
-    if offset + need <= len(data):
-        arr = np.frombuffer(data, dtype=dt, count=el.count, offset=offset)
-        lists = [p for p in el.props if p.count_dtype is not None]
-        fixed = all(np.all(arr[p.name + "__n"] == arr.dtype[p.name].shape[0]) for p in lists)
-        if fixed:
-            out: dict[str, object] = {}
-            for p in el.props:
-                col = arr[p.name]
-                if p.count_dtype is not None and col.shape[1] != 3:
-                    out[p.name] = _fan_triangulate(col.tolist())
-                else:
-                    out[p.name] = col
-            return out, offset + need
-    return _ply_binary_lists_slow(data, offset, el, endian)
-
-
-def _ply_binary_lists_slow(
-    data: bytes, offset: int, el: _PlyElement, endian: str
-) -> tuple[dict[str, object], int]:
-    # Mixed polygon sizes: walk the records one by one (rare; polygon meshes from scanners).
-    cols: dict[str, list] = {p.name: [] for p in el.props}
-    n_data = len(data)
-    for _ in range(el.count):
-        for p in el.props:
-            if p.count_dtype is None:
-                size = np.dtype(p.dtype).itemsize
-                if offset + size > n_data:
-                    raise ScanReadError(f"binary PLY is truncated in element '{el.name}'")
-                cols[p.name].append(np.frombuffer(data, endian + p.dtype, 1, offset)[0])
-                offset += size
-            else:
-                csize = np.dtype(p.count_dtype).itemsize
-                if offset + csize > n_data:
-                    raise ScanReadError(f"binary PLY is truncated in element '{el.name}'")
-                k = int(np.frombuffer(data, endian + p.count_dtype, 1, offset)[0])
-                offset += csize
-                size = k * np.dtype(p.dtype).itemsize
-                if k < 0 or offset + size > n_data:
-                    raise ScanReadError(f"binary PLY is truncated in element '{el.name}'")
-                cols[p.name].append(np.frombuffer(data, endian + p.dtype, k, offset).tolist())
-                offset += size
-    out: dict[str, object] = {}
-    for p in el.props:
-        out[p.name] = (
-            _fan_triangulate(cols[p.name])
-            if p.count_dtype is not None
-            else np.asarray(cols[p.name])
-        )
-    return out, offset
+            continue
+        cdt = np.dtype(endian + p.count_dtype)
+        if probe + cdt.itemsize > len(data):
+            raise ScanReadError(f"binary PLY is truncated in element '{el.name}'")
+        k = int(np.frombuffer(data, cdt, 1, probe)[0])
+        if k < 0 or k > 1024:
+            raise ScanReadError(f"PLY element '{el.name}' has a list of {k} entries")
+        lengths.append(k)
+        probe += cdt.itemsize + k * np.dtype(p.dtype).itemsize
+    if probe > len(data):
+        raise ScanReadError(f"binary PLY is truncated in element '{el.name}'")
+    return tuple(lengths)
 
 
 def _line_starts(data: bytes, start: int) -> NDArray[np.int64]:
@@ -612,41 +767,113 @@ def _ply_ascii_body(
 
 
 def _ply_ascii_lists(block: bytes, el: _PlyElement) -> dict[str, object]:
+    """ASCII elements with list properties: parsed in C, then read in runs like binary ones."""
     try:
-        arr = np.loadtxt(io.BytesIO(block), dtype=np.float64, ndmin=2)
-        ragged = False
-    except ValueError:
-        ragged = True
-    if not ragged and len(el.props) == 1 and arr.shape[0] == el.count:
-        k = arr[:, 0]
-        if np.all(k == arr.shape[1] - 1):
-            idx = arr[:, 1:].astype(np.int64)
-            name = el.props[0].name
-            return {name: idx if idx.shape[1] == 3 else _fan_triangulate(idx.tolist())}
-    # General case: parse token by token.
-    cols: dict[str, list] = {p.name: [] for p in el.props}
-    for raw_line in block.decode("ascii", errors="replace").splitlines():
-        tok = raw_line.split()
-        if not tok:
+        with warnings.catch_warnings():
+            # numpy < 2.3 only warns when the text stops being numeric; newer ones raise.
+            warnings.simplefilter("error", DeprecationWarning)
+            values = np.fromstring(block, dtype=np.float64, sep=" ")
+    except (ValueError, DeprecationWarning):
+        raise ScanReadError(f"ASCII PLY element '{el.name}' has non-numeric values") from None
+    out = _ListParts(el)
+    pos = done = walked = 0
+    chunk = 64
+    while done < el.count:
+        offs, ks, width = _ply_ascii_layout(values, pos, el)
+        take = min(el.count - done, chunk, (values.size - pos) // width)
+        if take <= 0:
+            raise ScanReadError(f"ASCII PLY element '{el.name}' is truncated")
+        rows = values[pos : pos + take * width].reshape(take, width)
+        same = np.ones(take, dtype=bool)
+        for o, k in zip(offs, ks):
+            if k is not None:
+                same &= rows[:, o] == k
+        run = take if same.all() else int(np.argmin(same))
+        out.add(_ply_ascii_columns(rows[:run], el, offs, ks))
+        done += run
+        pos += run * width
+        if run == take:
+            chunk = min(chunk * 4, _PLY_MAX_CHUNK)
             continue
-        pos = 0
-        for p in el.props:
-            if p.count_dtype is None:
-                cols[p.name].append(float(tok[pos]))
-                pos += 1
-            else:
-                k = int(tok[pos])
-                vals = [int(float(t)) for t in tok[pos + 1 : pos + 1 + k]]
-                if len(vals) != k:
-                    raise ScanReadError(f"ASCII PLY list in '{el.name}' is shorter than announced")
-                cols[p.name].append(vals)
-                pos += 1 + k
-    return {
-        p.name: _fan_triangulate(cols[p.name])
-        if p.count_dtype is not None
-        else np.asarray(cols[p.name])
-        for p in el.props
-    }
+        chunk = 64
+        if run < _PLY_SHORT_RUN:
+            n_walk = min(el.count - done, _PLY_WALK_BATCH)
+            walked += n_walk
+            if walked > MAX_PLY_WALKED_RECORDS:
+                raise ScanReadError(
+                    f"PLY element '{el.name}' changes its list lengths every few records for "
+                    f"more than {MAX_PLY_WALKED_RECORDS} records; triangulate before export"
+                )
+            groups: dict[tuple, tuple[list[int], list[int]]] = {}
+            window = values[pos : pos + _PLY_WALK_BATCH * 8].tolist()
+            w = j = 0
+            at_tail = pos + len(window) >= values.size
+            while j < n_walk:
+                try:
+                    offs, ks, width = _ply_ascii_layout(window, w, el)
+                except ScanReadError:
+                    if at_tail:
+                        raise
+                    break  # the record continues past this window: the next batch reads it
+                if w + width > len(window):
+                    if at_tail:
+                        raise ScanReadError(f"ASCII PLY element '{el.name}' is truncated")
+                    break
+                starts, idx = groups.setdefault((tuple(offs), tuple(ks), width), ([], []))
+                starts.append(pos + w)
+                idx.append(j)
+                w += width
+                j += 1
+            if j == 0:
+                raise ScanReadError(f"ASCII PLY element '{el.name}' is truncated")
+            n_walk = j
+            pos += w
+            if pos > values.size:
+                raise ScanReadError(f"ASCII PLY element '{el.name}' is truncated")
+            for (g_offs, g_ks, g_width), (starts, idx) in groups.items():
+                at = np.asarray(starts, dtype=np.int64)[:, None] + np.arange(g_width)
+                cols = _ply_ascii_columns(values[at], el, list(g_offs), list(g_ks))
+                out.add(cols, np.asarray(idx, dtype=np.int64))
+            out.flush_groups()
+            done += n_walk
+    if pos != values.size:
+        raise ScanReadError(f"ASCII PLY element '{el.name}' has more values than its lists")
+    return out.result()
+
+
+def _ply_ascii_layout(
+    values: NDArray[np.float64] | list[float], pos: int, el: _PlyElement
+) -> tuple[list[int], list[int | None], int]:
+    """Offsets of each property in the record at ``pos``, list lengths, record width."""
+    offs: list[int] = []
+    ks: list[int | None] = []
+    width = 0
+    for p in el.props:
+        offs.append(width)
+        if p.count_dtype is None:
+            ks.append(None)
+            width += 1
+            continue
+        if pos + width >= len(values):
+            raise ScanReadError(f"ASCII PLY element '{el.name}' is truncated")
+        k = float(values[pos + width])
+        if not (0 <= k <= 1024 and k == int(k)):
+            raise ScanReadError(f"ASCII PLY element '{el.name}' has a list length of {k}")
+        ks.append(int(k))
+        width += 1 + int(k)
+    return offs, ks, width
+
+
+def _ply_ascii_columns(
+    rows: NDArray[np.float64], el: _PlyElement, offs: list[int], ks: list[int | None]
+) -> dict[str, NDArray]:
+    cols: dict[str, NDArray] = {}
+    for p, o, k in zip(el.props, offs, ks):
+        if k is None:
+            cols[p.name] = rows[:, o]
+        else:
+            cols[p.name] = rows[:, o + 1 : o + 1 + k].astype(np.int64)
+    return cols
 
 
 # --------------------------------------------------------------------------- PCD
@@ -700,7 +927,7 @@ def _read_pcd(data: bytes) -> _Raw:
         raise ScanReadError("PCD header has malformed SIZE/COUNT/POINTS values") from None
     if not (len(sizes) == len(types) == len(counts) == nf):
         raise ScanReadError("PCD header FIELDS/SIZE/TYPE/COUNT lengths differ")
-    _check_count(n, "PCD points", MAX_POINTS)
+    check_count(n, "PCD points", MAX_POINTS)
     for need in ("x", "y", "z"):
         if need not in fields:
             raise ScanReadError(f"PCD file has no '{need}' field")
@@ -804,6 +1031,8 @@ def _read_xyz(data: bytes) -> _Raw:
     if first < 0:
         raise ScanReadError("no lines with three numeric columns (x y z) found")
     ncols = len(_split_fields(lines[first].strip(), delim))
+    # Count rows before parsing: a tiny gzip can expand to many short lines.
+    check_count(data.count(b"\n") - first, "text rows", MAX_POINTS + 1000)
     # Comments are skipped by loadtxt itself; skiprows counts physical lines before the data.
     arr = _loadtxt(data, ncols, delimiter=delim, skiprows=first, comments=["#", "//"])
     if arr.shape[0] > MAX_POINTS:
@@ -863,6 +1092,8 @@ def _read_obj(data: bytes) -> _Raw:
     v_lines: list[bytes] = []
     f_lines: list[bytes] = []
     vn_lines: list[bytes] = []
+    # v, vt and vn per vertex plus the faces: more lines than this cannot be a valid scan.
+    check_count(data.count(b"\n"), "OBJ lines", 3 * MAX_POINTS + MAX_FACES)
     for line in data.splitlines():
         s = line.lstrip()
         if s.startswith(b"v "):
@@ -877,8 +1108,8 @@ def _read_obj(data: bytes) -> _Raw:
             f_lines.append(s[2:])
     if not v_lines:
         raise ScanReadError("OBJ file has no vertex ('v') lines")
-    if len(v_lines) > MAX_POINTS:
-        raise ScanReadError(f"{len(v_lines)} vertices is more than the limit of {MAX_POINTS}")
+    check_count(len(v_lines), "OBJ vertices", MAX_POINTS)
+    check_count(len(f_lines), "OBJ faces", MAX_FACES)
     widths = {len(v.split()) for v in v_lines[:1000]}
     width = min(widths)
     if width < 3:
@@ -886,7 +1117,7 @@ def _read_obj(data: bytes) -> _Raw:
     try:
         verts = np.loadtxt(v_lines, dtype=np.float64, ndmin=2, usecols=range(min(width, 6)))
     except ValueError as exc:
-        raise ScanReadError(f"OBJ vertex lines are not numeric ({_short(exc)})") from None
+        raise ScanReadError(f"OBJ vertex lines are not numeric ({short_error(exc)})") from None
     pts = verts[:, :3]
     colors = _colors_to_u8(verts[:, 3:6]) if verts.shape[1] >= 6 else None
     n = pts.shape[0]
@@ -900,10 +1131,11 @@ def _read_obj(data: bytes) -> _Raw:
             polys = [[int(t) for t in f.split()] for f in stripped]
         if polys is None:
             idx = np.where(idx < 0, idx + n, idx - 1)
-            faces = idx if idx.shape[1] == 3 else _fan_triangulate(idx.tolist())
+            faces = fan_triangulate_fixed(idx)
         else:
             polys = [[i + n if i < 0 else i - 1 for i in p] for p in polys]
-            faces = _fan_triangulate(polys)
+            check_count(sum(max(len(p) - 2, 0) for p in polys), "OBJ triangles", MAX_FACES)
+            faces = fan_triangulate(polys)
     normals = None
     if vn_lines and len(vn_lines) == n and faces is None:
         normals = np.loadtxt(vn_lines, dtype=np.float64, ndmin=2)[:, :3]
@@ -934,13 +1166,14 @@ def _read_stl(data: bytes) -> _Raw:
 
 
 def _read_stl_binary(data: bytes, n_tri: int) -> _Raw:
-    _check_count(n_tri, "STL triangles", MAX_FACES)
+    check_count(n_tri, "STL triangles", MAX_FACES)
     dt = np.dtype([("n", "<f4", 3), ("v", "<f4", (3, 3)), ("attr", "<u2")])
     arr = np.frombuffer(data, dtype=dt, count=n_tri, offset=84)
     return _merge_triangle_soup(arr["v"].reshape(-1, 3).astype(np.float64))
 
 
 def _read_stl_ascii(data: bytes) -> _Raw:
+    check_count(data.count(b"vertex") // 3, "ASCII STL facets", MAX_FACES)
     found = _STL_VERTEX.findall(data)
     if not found:
         raise ScanReadError("ASCII STL has no 'vertex' lines")
@@ -949,7 +1182,7 @@ def _read_stl_ascii(data: bytes) -> _Raw:
     try:
         soup = np.array(found, dtype=np.float64)
     except ValueError as exc:
-        raise ScanReadError(f"ASCII STL vertex is not numeric ({_short(exc)})") from None
+        raise ScanReadError(f"ASCII STL vertex is not numeric ({short_error(exc)})") from None
     return _merge_triangle_soup(soup)
 
 
@@ -970,61 +1203,16 @@ def _merge_triangle_soup(soup: NDArray[np.float64]) -> _Raw:
     return _Raw(uniq, inverse.reshape(-1, 3).astype(np.int64))
 
 
-# --------------------------------------------------------------------------- GLB / glTF
-
-
-def _read_glb(data: bytes) -> _Raw:
-    if not data.startswith(b"glTF"):
-        raise ScanReadError("not a GLB file (missing 'glTF' magic)")
-    declared = int.from_bytes(data[8:12], "little") if len(data) >= 12 else -1
-    if declared != len(data):
-        raise ScanReadError(
-            f"GLB is truncated or corrupt: header says {declared} bytes, the file has {len(data)}"
-        )
-    return _read_trimesh(io.BytesIO(data), "glb")
-
-
-def _read_gltf_bytes(data: bytes) -> _Raw:
-    return _read_trimesh(io.BytesIO(data), "gltf")
-
-
-def _read_trimesh(source: object, file_type: str) -> _Raw:
-    import trimesh
-
-    try:
-        scene = trimesh.load(source, file_type=file_type, force="scene", process=False)
-        geoms = scene.dump(concatenate=False) if hasattr(scene, "dump") else [scene]
-    except MemoryError:
-        raise
-    except Exception as exc:  # trimesh raises many unrelated types on corrupt input
-        raise ScanReadError(f"cannot read {file_type} ({_short(exc)})") from None
-    pts_list, face_list, offset = [], [], 0
-    for g in geoms:
-        verts = np.asarray(getattr(g, "vertices", np.zeros((0, 3))), dtype=np.float64)
-        if verts.ndim != 2 or verts.shape[0] == 0:
-            continue
-        pts_list.append(verts)
-        f = getattr(g, "faces", None)
-        if f is not None and len(f):
-            face_list.append(np.asarray(f, dtype=np.int64) + offset)
-        offset += verts.shape[0]
-    if not pts_list:
-        raise ScanReadError(f"{file_type} file contains no geometry")
-    pts = np.vstack(pts_list)
-    # glTF is +Y up; footscan is +Z up: rotate -90 deg about X, (x, y, z) -> (x, -z, y).
-    pts = np.column_stack([pts[:, 0], -pts[:, 2], pts[:, 1]])
-    faces = np.vstack(face_list) if face_list else None
-    return _Raw(pts, faces)
-
-
 _READERS = {
     "ply": _read_ply,
     "pcd": _read_pcd,
     "xyz": _read_xyz,
     "obj": _read_obj,
     "stl": _read_stl,
-    "glb": _read_glb,
-    "gltf": _read_gltf_bytes,
+    "glb": read_glb,
+    "gltf": read_gltf_bytes,
+    "usd": read_usd_bytes,
+    "usdz": read_usdz_bytes,
 }
 
 

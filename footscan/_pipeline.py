@@ -243,7 +243,7 @@ def _measure_on_plane(
     basis = floor_basis(plane.normal)
     to_floor = _homog(basis, np.array([0.0, 0.0, plane.offset_mm]))
     h = pts @ plane.normal + plane.offset_mm
-    above = pts[h > FLOOR_CUT_MM]
+    above = pts[h > max(FLOOR_CUT_MM, plane.cut_height_mm)]  # carpets: above the pile
     del h
     if above.shape[0] < 100:
         raise NotAFootError("nothing stands above the floor plane: it is flat, not a foot")

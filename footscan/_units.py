@@ -1,10 +1,15 @@
-"""Length units of a scan: inferred from the extent, or given by the caller.
+"""Length units of a scan: declared by the file, inferred from the extent, or given by the caller.
 
 A scan that contains a foot (with or without some leg and floor) spans roughly 80-750 mm along
-its longest principal direction: an adult foot is 0.2-0.32 m long, a floor patch of 15 cm
-around it makes ~0.6 m. That window is narrower than a factor of ten, so the same raw extent
-can never be a plausible scan in two units; raw extents that fall in the gaps between the
-windows (or outside them all) raise :class:`~footscan.exceptions.ScaleUnknownError`.
+its longest principal direction: an adult foot is 0.2-0.32 m long (any foot 90-400 mm), a floor
+patch of 15 cm around it makes ~0.6 m. That window is narrower than a factor of ten, so m, cm
+and mm can never both make one raw extent plausible. Inches (factor 25.4) overlap centimetres
+(factor 10): a raw extent of 8-29.5 is a plausible scan in both. There the *typical* window of
+an adult foot scan, 200-600 mm, breaks the tie when only one reading falls in it (a 26-unit
+extent is a 260 mm foot in cm, a 660 mm scene in inches: cm); otherwise, and for extents only
+inches explain (3.15-8), the scan is refused with "looks like inches: pass --units in", never
+converted on a guess. Extents no unit explains (e.g. 1-3 units: scale-free photogrammetry) are
+refused with the reason: a metric scale is needed.
 """
 
 from __future__ import annotations
@@ -14,17 +19,34 @@ from numpy.typing import NDArray
 
 from footscan.exceptions import ScaleUnknownError, ScanValidationError
 
-__all__ = ["MM_PER_UNIT", "PLAUSIBLE_EXTENT_MM", "detect_units", "robust_extent", "to_mm"]
+__all__ = [
+    "MM_PER_UNIT",
+    "PLAUSIBLE_EXTENT_MM",
+    "TYPICAL_EXTENT_MM",
+    "UNIT_CHOICES",
+    "detect_units",
+    "robust_extent",
+    "to_mm",
+]
 
 #: Millimetres per unit, for every unit a scan may be in.
-MM_PER_UNIT: dict[str, float] = {"m": 1000.0, "cm": 10.0, "mm": 1.0}
+MM_PER_UNIT: dict[str, float] = {"m": 1000.0, "cm": 10.0, "mm": 1.0, "in": 25.4}
 
 #: Longest principal extent (mm) a foot scan may have for its unit to be inferred.
 PLAUSIBLE_EXTENT_MM: tuple[float, float] = (80.0, 750.0)
+#: Longest principal extent (mm) of a typical adult foot scan; breaks the cm/inch tie.
+TYPICAL_EXTENT_MM: tuple[float, float] = (200.0, 600.0)
 
-_UNIT_CHOICES = ("auto", "m", "cm", "mm")
+#: Values accepted by ``units=`` and ``--units``.
+UNIT_CHOICES = ("auto", "m", "cm", "mm", "in")
+# Units detected from the extent alone; inches only when the caller says so.
+_AUTO_UNITS = ("m", "cm", "mm")
 # Enough points for a stable extent; more only costs time.
 _EXTENT_SAMPLE = 200_000
+_SCALE_HINT = (
+    "a foot scan needs a metric scale (LiDAR/depth capture, or a marker of known size); "
+    "photogrammetry without scale cannot be measured"
+)
 
 
 def robust_extent(points: NDArray[np.float64]) -> float:
@@ -69,38 +91,64 @@ def detect_units(points: NDArray[np.float64]) -> str:
     Returns
     -------
     str
-        The only unit in which the scan's longest extent lies in :data:`PLAUSIBLE_EXTENT_MM`.
+        The only metric unit in which the scan's longest extent lies in
+        :data:`PLAUSIBLE_EXTENT_MM` (and, when inches would also fit, the only one of the two
+        readings in :data:`TYPICAL_EXTENT_MM`).
 
     Raises
     ------
     ScaleUnknownError
-        When no unit (or, by construction never, more than one) makes the extent plausible.
+        No unit makes the extent plausible (message: a metric scale is needed), or the extent
+        looks like inches (message: pass ``--units in``), or cm and inches are both plausible.
     """
     extent = robust_extent(points)
-    lo, hi = PLAUSIBLE_EXTENT_MM
-    fits = [u for u, f in MM_PER_UNIT.items() if lo <= extent * f <= hi]
-    if len(fits) == 1:
-        return fits[0]
     if not np.isfinite(extent):
         raise ScaleUnknownError("cannot infer units: coordinates are too large to be a foot scan")
     if extent <= 0:
         raise ScaleUnknownError("cannot infer units: the scan has no extent (all points equal)")
+    lo, hi = PLAUSIBLE_EXTENT_MM
+    t_lo, t_hi = TYPICAL_EXTENT_MM
+    fits = [u for u, f in MM_PER_UNIT.items() if lo <= extent * f <= hi]
+    metric = [u for u in fits if u in _AUTO_UNITS]
+    if len(fits) == 1 and fits == metric:
+        return fits[0]
+    if "in" in fits and metric:
+        typical = [u for u in fits if t_lo <= extent * MM_PER_UNIT[u] <= t_hi]
+        if typical == metric:
+            return metric[0]
     readings = ", ".join(f"{extent * f:.4g} mm if {u}" for u, f in MM_PER_UNIT.items())
+    if "in" in fits:
+        other = (
+            f"; as {metric[0]} it would be {extent * MM_PER_UNIT[metric[0]]:.0f} mm "
+            f"(--units {metric[0]})"
+            if metric
+            else ""
+        )
+        raise ScaleUnknownError(
+            f"the scan's extent {extent:.4g} looks like inches ({extent * 25.4:.0f} mm): "
+            f"pass --units in (units='in') if it is in inches{other}"
+        )
     raise ScaleUnknownError(
         f"cannot infer units from the scan's extent {extent:.4g} ({readings}); a foot scan "
-        f"spans {lo:.0f}-{hi:.0f} mm: pass units='m', 'cm' or 'mm' (--units) if it is really a foot"
+        f"spans {lo:.0f}-{hi:.0f} mm in m, cm, mm or inches: {_SCALE_HINT}; if the unit is "
+        "known, pass units='m', 'cm', 'mm' or 'in' (--units)"
     )
 
 
-def to_mm(points: NDArray[np.float64], units: str) -> tuple[NDArray[np.float64], str, str]:
+def to_mm(
+    points: NDArray[np.float64], units: str, declared: str | None = None
+) -> tuple[NDArray[np.float64], str, str]:
     """Convert raw coordinates to millimetres.
 
     Parameters
     ----------
     points : (n, 3) float64
         Raw coordinates.
-    units : {"auto", "m", "cm", "mm"}
-        ``"auto"`` infers the unit with :func:`detect_units`; anything else overrides it.
+    units : {"auto", "m", "cm", "mm", "in"}
+        ``"auto"`` uses the unit the file declares (``declared``) or infers it with
+        :func:`detect_units`; anything else overrides both.
+    declared : str, optional
+        Unit declared by the file itself (USD ``metersPerUnit``), one of :data:`MM_PER_UNIT`.
 
     Returns
     -------
@@ -109,16 +157,32 @@ def to_mm(points: NDArray[np.float64], units: str) -> tuple[NDArray[np.float64],
     unit : str
         The unit the input was in.
     source : str
-        ``"auto"`` or ``"override"``.
+        ``"auto"`` (inferred), ``"file"`` (declared by the file) or ``"override"``.
+
+    Raises
+    ------
+    ScaleUnknownError
+        ``"auto"`` and the unit cannot be inferred, or the declared unit gives an extent no
+        foot scan has (an unscaled capture saved with a nominal unit).
     """
-    if units not in _UNIT_CHOICES:
-        raise ScanValidationError(f"units must be one of {_UNIT_CHOICES}, got {units!r}")
-    if units == "auto":
-        unit = detect_units(points)
-        source = "auto"
+    if units not in UNIT_CHOICES:
+        raise ScanValidationError(f"units must be one of {UNIT_CHOICES}, got {units!r}")
+    if units != "auto":
+        unit, source = units, "override"
+    elif declared is not None:
+        if declared not in MM_PER_UNIT:
+            raise ScanValidationError(f"declared unit {declared!r} is not one of {MM_PER_UNIT}")
+        unit, source = declared, "file"
+        extent_mm = robust_extent(points) * MM_PER_UNIT[unit]
+        lo, hi = PLAUSIBLE_EXTENT_MM
+        if not lo <= extent_mm <= hi:
+            raise ScaleUnknownError(
+                f"the file declares its unit ({unit}), which makes the scan {extent_mm:.4g} mm "
+                f"across; a foot scan spans {lo:.0f}-{hi:.0f} mm: {_SCALE_HINT}; pass --units "
+                "if the declared unit is wrong"
+            )
     else:
-        unit = units
-        source = "override"
+        unit, source = detect_units(points), "auto"
     factor = MM_PER_UNIT[unit]
     pts = np.asarray(points, dtype=np.float64)
     return (pts * factor if factor != 1.0 else pts), unit, source

@@ -62,11 +62,11 @@ def validate_points(points_mm: object) -> tuple[NDArray[np.float64], int]:
     if extent < MIN_EXTENT_MM:
         raise ScanValidationError(
             f"the scan is only {extent:.3g} mm across, too small for a foot: "
-            "are the units wrong (metres or km read as mm)? pass --units"
+            "are the units wrong (metres or km read as mm)? pass --units m, cm, mm or in"
         )
     if extent > MAX_EXTENT_MM:
         raise ScanValidationError(
             f"the scan is {extent:.4g} mm across, too large for a foot capture: "
-            "are the units wrong? pass --units"
+            "are the units wrong? pass --units m, cm, mm or in"
         )
     return pts, n_bad

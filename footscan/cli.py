@@ -1,4 +1,4 @@
-"""Command line: ``footscan measure PATH [--units ...] [--side ...] [--json] [--export-glb OUT]``.
+"""Command line: ``footscan measure PATH [--units auto|m|cm|mm|in] [--side ...] [--json] ...``.
 
 Any :class:`~footscan.exceptions.FootscanError` ends with exit status 2 and one line on stderr.
 """
@@ -10,6 +10,7 @@ import json
 import sys
 from pathlib import Path
 
+from footscan._units import UNIT_CHOICES
 from footscan.exceptions import FootscanError
 
 __all__ = ["main", "demo_scan_path", "summary_json", "summary_text"]
@@ -69,9 +70,18 @@ def summary_text(result: object, path: str) -> str:
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="footscan", description="Measure foot scans.")
     sub = p.add_subparsers(dest="command", required=True)
-    m = sub.add_parser("measure", help="measure one scan (PLY, PCD, XYZ, CSV, OBJ, STL, GLB)")
+    m = sub.add_parser(
+        "measure",
+        help="measure one scan (PLY, PCD, XYZ, CSV, OBJ, STL, GLB, USDZ; .zip or .gz of one)",
+    )
     m.add_argument("path")
-    m.add_argument("--units", choices=("auto", "m", "cm", "mm"), default="auto")
+    m.add_argument(
+        "--units",
+        choices=UNIT_CHOICES,
+        default="auto",
+        help="unit of the file's coordinates (auto: declared by USD, else m/cm/mm from the "
+        "extent; inches are never guessed: pass --units in)",
+    )
     m.add_argument("--side", choices=("auto", "left", "right"), default="auto")
     m.add_argument("--rounding", choices=("nearest", "up"), default="nearest")
     m.add_argument("--size-table", help="JSON size table overriding the bundled formulas")

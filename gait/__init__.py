@@ -9,6 +9,7 @@ from gait._ble import (
     scan_insoles,
 )
 from gait._care import CareIndicator, care_indicators
+from gait._chunked import analyze_file, iter_chunks
 from gait._clock import CounterTracker, sample_indices, unwrap_counter
 from gait._devices import DecodedPacket, DecodedSample, get_decoder, register_decoder
 from gait._events import EventParams, FootEvents, detect_foot_events
@@ -26,6 +27,7 @@ from gait._layouts import (
     insole_outline_mm,
     layout_from_positions,
 )
+from gait._moticon import read_moticon
 from gait._packets import InsoleInfo, PacketFlags, PressureFrame, PressurePacket, SensorLayoutPacket
 from gait._pipeline import analyze, detect_events
 from gait._posture import PostureSummary, analyse_posture
@@ -80,6 +82,8 @@ __all__ = [
     "analyse_posture",
     "analyse_pressure",
     "analyze",
+    "analyze_file",
+    "iter_chunks",
     "care_indicators",
     "classify_activity",
     "detect_events",
@@ -90,6 +94,7 @@ __all__ = [
     "load_recording",
     "read_csv",
     "read_gaitpdb",
+    "read_moticon",
     "read_wfdb",
     "replay",
     "strides_from_events",

@@ -144,6 +144,7 @@ def analyze(
     else:
         notes_gaps = []
     notes = list(notes_gaps)
+    notes += [str(n) for n in recording.meta.get("ingest_notes", ())]
     if len(recording.feet) == 1:
         only = next(iter(recording.feet))
         notes.append(
@@ -172,8 +173,13 @@ def analyze(
         if isinstance(inv, dict) and side in inv:
             q["wfdb_invalid_code_samples"] = int(inv[side])
         feet_q.append(q)
-    if summary.n_clean_strides == 0:
+    if summary.n_strides == 0:
         notes.append("no walking strides were found")
+    elif summary.n_clean_strides == 0:
+        notes.append(
+            f"{summary.n_strides} strides found, too few for variability (10 per foot are "
+            "needed after dropping 5 at each end of every walking bout)"
+        )
     quality = QualityReport(lost, gaps, feet_q, notes, n_gaps)
     meta = {
         # File name only: reports are shown to wearers and stored by the storefront, and the

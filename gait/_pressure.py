@@ -29,6 +29,7 @@ __all__ = [
     "analyse_pressure",
     "foot_layout",
     "stuck_sensors",
+    "summarise_pressure",
 ]
 
 #: Points of the mean CoP path (0 %, 5 %, ..., 100 % of stance).
@@ -176,8 +177,12 @@ def _foot_pressure(foot: FootSignal, table: StrideTable | None, fs: float) -> Fo
         valid &= foot.valid
     if valid.sum() < 10:
         return None
-    stuck = stuck_sensors(v, valid)
-    base = np.nanpercentile(v[valid], 2, axis=0)
+    # One partition pass for every percentile needed (rows are finite where valid).
+    p1, p2, p99 = np.percentile(v[valid], [1.0, 2.0, 99.0], axis=0)
+    span = p99 - p1
+    ref = max(float(np.max(span)), 1e-12)
+    stuck = [int(i) for i in np.flatnonzero(~(span > 1e-3 * ref))]
+    base = p2
     v = np.clip(v - base, 0.0, None)
     v[:, stuck] = 0.0
     v[~valid] = 0.0
@@ -194,7 +199,9 @@ def _foot_pressure(foot: FootSignal, table: StrideTable | None, fs: float) -> Fo
     medial = float(vs[:, mf & layout.medlat_mask("medial")].sum())
     lateral = float(vs[:, mf & layout.medlat_mask("lateral")].sum())
     sensor_mean = vs.mean(axis=0)
-    sensor_peak = np.percentile(v[valid], 99, axis=0)
+    # The 99th percentile commutes with the monotone offset-and-clip above.
+    sensor_peak = np.clip(p99 - base, 0.0, None)
+    sensor_peak[stuck] = 0.0
     # CoP path per step and loading rate per step.
     paths, fwd, rates = [], [], []
     xy = layout.xy_mm
@@ -264,6 +271,25 @@ def analyse_pressure(
         fp = _foot_pressure(foot, tables.get(side), sampling_rate_hz)
         if fp is not None:
             res[side] = fp
+    return summarise_pressure(res, baseline_ml_index)
+
+
+def summarise_pressure(
+    res: dict[str, FootPressure], baseline_ml_index: float | None = None
+) -> PressureSummary:
+    """The recording-level pressure summary from per-foot results.
+
+    Parameters
+    ----------
+    res : dict of side -> FootPressure
+        Per-foot results (loads are sums, so results of consecutive parts can be added).
+    baseline_ml_index : float, optional
+        The wearer's own earlier ``ml_index``.
+
+    Returns
+    -------
+    PressureSummary
+    """
     if baseline_ml_index is None:
         ref, ref_kind, band = 0.0, "layout neutral (no baseline)", _ML_BAND_POPULATION
     else:

@@ -15,6 +15,8 @@ Formats
     8 left and 8 right sensor forces in newtons, two totals), 100 Hz.
 ``csv``
     Our documented CSV layout (see :func:`read_csv`).
+``moticon``
+    Moticon OpenGo text exports (:mod:`gait._moticon`).
 ``session``
     Our BLE session files, read by :func:`gait._session.read_session`.
 """
@@ -22,9 +24,8 @@ Formats
 from __future__ import annotations
 
 import importlib
-import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +33,18 @@ from numpy.typing import NDArray
 
 from gait._layouts import get_layout
 from gait._recording import FootSignal, Recording
+from gait._textio import (
+    MAX_RATE_HZ,
+    MAX_TEXT_BYTES,
+    MIN_RATE_HZ,
+    TextTable,
+    check_file_size,
+    file_size,
+    grid_from_times,
+    iter_blocks,
+    open_table,
+    unit_from_name,
+)
 from gait.exceptions import RecordingReadError
 
 __all__ = [
@@ -47,7 +60,7 @@ __all__ = [
 ]
 
 #: Formats accepted by :func:`load_recording`.
-FORMATS: tuple[str, ...] = ("auto", "session", "csv", "gaitpdb", "wfdb")
+FORMATS: tuple[str, ...] = ("auto", "session", "csv", "gaitpdb", "wfdb", "moticon")
 
 _WFDB_INVALID_212 = -2048
 
@@ -233,6 +246,80 @@ def _wfdb_paths(path: Path) -> tuple[Path, Path]:
     raise RecordingReadError(f"{path}: no WFDB header ({base.name}.hea or .hea-) found")
 
 
+#: Largest WFDB header accepted (bytes); real ones are a few hundred.
+_MAX_HEADER_BYTES = 1 << 16
+#: Largest WFDB signal accepted (samples): 48 h at 300 Hz.
+_MAX_WFDB_SAMPLES = 48 * 3600 * 300
+
+
+#: Largest file :func:`load_recording` reads at once; longer recordings go through
+#: :func:`gait.analyze_file`, which reads them part by part.
+MAX_LOAD_BYTES = 512 << 20
+#: Largest uniform grid (bytes of float64 values) one recording may occupy in memory.
+MAX_DENSE_BYTES = 1 << 30
+
+
+def check_dense(n_grid: int, n_columns: int, sampling_rate_hz: float, source: str) -> None:
+    """Refuse a grid that would not fit in memory (a long recording or a long time gap).
+
+    Parameters
+    ----------
+    n_grid : int
+        Samples on the uniform grid (first to last sample, gaps included).
+    n_columns : int
+        Values per sample, all feet together.
+    sampling_rate_hz : float
+        For the message.
+    source : str
+        For the message.
+
+    Raises
+    ------
+    RecordingReadError
+        When ``n_grid * n_columns * 8`` exceeds :data:`MAX_DENSE_BYTES`.
+    """
+    need = float(n_grid) * n_columns * 8
+    if need > MAX_DENSE_BYTES:
+        raise RecordingReadError(
+            f"{source}: spans {n_grid / sampling_rate_hz / 3600:.1f} h on a uniform grid "
+            f"({need / 2**30:.1f} GiB): too long to load at once; analyse it part by part "
+            "with gait.analyze_file (the gait analyze command does; gaps are not filled)"
+        )
+
+
+def _confined(folder: Path, name: str, hea: Path) -> Path:
+    """``folder / name`` if ``name`` is a plain file name inside the record's folder.
+
+    WFDB headers name their data files; a name with a directory part, an absolute path or
+    a symbolic link that leaves the folder is refused, so a header cannot make the reader
+    open any other file on the machine.
+    """
+    if (
+        not name
+        or name in (".", "..")
+        or "/" in name
+        or "\\" in name
+        or "\x00" in name
+        or Path(name).is_absolute()
+        or Path(name).name != name
+    ):
+        raise RecordingReadError(
+            f"{hea}: data file name {name!r} in the header is not a plain file name in the "
+            "record's folder: refused"
+        )
+    target = folder / name
+    try:
+        resolved = target.resolve()
+        inside = resolved.parent == folder.resolve()
+    except OSError:
+        inside = False
+    if not inside:
+        raise RecordingReadError(
+            f"{hea}: data file {name!r} resolves outside the record's folder: refused"
+        )
+    return target
+
+
 def read_wfdb(path: str | Path) -> Recording:
     """Read a WFDB footswitch record (one signal per foot).
 
@@ -256,11 +343,26 @@ def read_wfdb(path: str | Path) -> Recording:
     hea, folder = _wfdb_paths(path)
     if not hea.is_file():
         raise RecordingReadError(f"{hea}: WFDB header not found")
+    check_file_size(hea, _MAX_HEADER_BYTES, "WFDB header")
     try:
         text = hea.read_bytes().decode("ascii", errors="replace")
     except OSError as exc:
         raise RecordingReadError(f"{hea}: cannot read header ({exc.strerror})") from None
+    if "\x00" in text:
+        raise RecordingReadError(f"{hea}: binary data (NUL bytes), not a WFDB header")
     header = parse_wfdb_header(text, str(hea))
+    if not MIN_RATE_HZ <= header.sampling_rate_hz <= MAX_RATE_HZ:
+        raise RecordingReadError(
+            f"{hea}: sampling rate {header.sampling_rate_hz:g} Hz is not a plausible insole or "
+            f"footswitch rate ({MIN_RATE_HZ:g}-{MAX_RATE_HZ:g} Hz)"
+        )
+    if header.n_samples is not None:
+        check_dense(header.n_samples, 2, header.sampling_rate_hz, str(hea))
+    if header.n_samples is not None and header.n_samples > _MAX_WFDB_SAMPLES:
+        raise RecordingReadError(
+            f"{hea}: header announces {header.n_samples} samples per signal, more than the "
+            f"{_MAX_WFDB_SAMPLES} accepted"
+        )
     if len(header.signals) > 2:
         raise RecordingReadError(
             f"{hea}: expected one or two foot signals, header has {len(header.signals)}"
@@ -269,11 +371,18 @@ def read_wfdb(path: str | Path) -> Recording:
     invalid_counts: dict[str, int] = {}
     lengths = []
     for i, spec in enumerate(header.signals):
-        data_path = folder / spec.file_name
+        data_path = _confined(folder, spec.file_name, hea)
         if not data_path.is_file():
             raise RecordingReadError(
                 f"{hea}: data file {spec.file_name!r} named in the header is missing"
             )
+        bytes_per = 1.5 if spec.fmt == 212 else 2.0
+        limit = (
+            int(np.ceil(header.n_samples * bytes_per)) + 3
+            if header.n_samples is not None
+            else int(_MAX_WFDB_SAMPLES * bytes_per)
+        )
+        check_file_size(data_path, max(limit, 3), f"WFDB format {spec.fmt} signal")
         raw = data_path.read_bytes()
         if spec.fmt == 212:
             samples = decode_format_212(raw)
@@ -337,43 +446,260 @@ def read_wfdb(path: str | Path) -> Recording:
     )
 
 
-def _load_table(path: Path, delimiter: str | None, what: str) -> NDArray[np.float64]:
-    try:
-        text = path.read_text(encoding="utf-8", errors="strict")
-    except FileNotFoundError:
-        raise RecordingReadError(f"{path}: file not found") from None
-    except UnicodeDecodeError:
-        raise RecordingReadError(f"{path}: not a text file ({what} expected)") from None
-    except OSError as exc:
-        raise RecordingReadError(f"{path}: cannot read ({exc.strerror})") from None
-    rows = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
-    if not rows:
-        raise RecordingReadError(f"{path}: no data rows ({what} expected)")
-    try:
-        arr = np.loadtxt(
-            io.StringIO("\n".join(rows)), delimiter=delimiter, dtype=np.float64, ndmin=2
-        )
-    except ValueError as exc:
-        raise RecordingReadError(f"{path}: malformed {what}: {exc}") from None
-    return arr
+#: Units in which a value below zero is physically impossible (forces and pressures).
+FORCE_UNITS: frozenset[str] = frozenset({"N", "N/cm2", "kPa", "kg"})
+#: A foot whose loaded samples are negative more often than this is refused (sign inverted).
+_NEGATIVE_REFUSE_SHARE = 0.05
+#: Negative values within this fraction of the foot's peak are offset noise, not impossible.
+_NEGATIVE_TOLERANCE = 0.01
 
 
-def _rate_from_time(t: NDArray[np.float64], path: Path) -> float:
-    if t.size < 2:
-        raise RecordingReadError(f"{path}: need at least two samples")
-    dt = np.diff(t)
-    if not np.all(np.isfinite(dt)) or np.any(dt <= 0):
-        raise RecordingReadError(f"{path}: time column must increase strictly")
-    step = float(np.median(dt))
-    if np.max(np.abs(dt - step)) > 0.01 * step + 1e-9:
+def check_physical(
+    values: NDArray[np.float64], side: str, units: str, source: str
+) -> tuple[NDArray[np.bool_], list[str]]:
+    """Flag physically impossible samples of one foot; refuse a foot that is mostly impossible.
+
+    In force or pressure units a value below zero cannot happen. A few negative samples
+    (beyond 1 % of the foot's peak, which is offset noise) are marked invalid and reported;
+    when more than 5 % of the loaded samples are negative, or the foot is negative where it
+    should be loaded (a sign-inverted export), the file is refused: guessing the sign would
+    invent data. In raw units (ADC counts, WFDB units) an offset may be negative and nothing
+    is flagged, except a foot that is never above zero while it varies (an inverted raw signal).
+
+    Parameters
+    ----------
+    values : (n, k) float64
+        Sensor values, NaN for missing.
+    side : {"left", "right"}
+        For messages.
+    units : str
+        ``"N"``, ``"N/cm2"``, ``"kPa"``, ``"kg"`` (zero-based physical) or anything else (raw).
+    source : str
+        File name for messages.
+
+    Returns
+    -------
+    bad : (n,) bool
+        Samples to mark invalid.
+    notes : list of str
+        What was flagged.
+
+    Raises
+    ------
+    RecordingReadError
+        When the foot's values are impossible as a whole.
+    """
+    n = values.shape[0]
+    bad = np.zeros(n, dtype=bool)
+    with np.errstate(invalid="ignore"):
+        finite = np.isfinite(values)
+        if not finite.any():
+            return bad, []
+        vmax = float(np.nanmax(values))
+        vmin = float(np.nanmin(values))
+    if units not in FORCE_UNITS:
+        if vmax <= 0 < -vmin:
+            raise RecordingReadError(
+                f"{source}: every {side} value is <= 0 (min {vmin:.4g}): insole values do not "
+                "go negative under load (sign inverted?)"
+            )
+        return bad, []
+    tol = _NEGATIVE_TOLERANCE * max(vmax, abs(vmin))
+    with np.errstate(invalid="ignore"):
+        neg = (values < -tol).any(axis=1)
+        loaded = (np.abs(values) > tol).any(axis=1)
+    n_neg = int(neg.sum())
+    if n_neg == 0:
+        return bad, []
+    share = n_neg / max(int(loaded.sum()), 1)
+    if share > _NEGATIVE_REFUSE_SHARE:
         raise RecordingReadError(
-            f"{path}: time column is not uniformly sampled (steps {dt.min():.6g}..{dt.max():.6g} s)"
+            f"{source}: {100 * share:.0f} % of the {side} foot's loaded samples have negative "
+            f"{units} values (min {vmin:.4g}): forces cannot be negative (sign inverted?)"
         )
-    rate = 1.0 / step
-    # Text time columns carry rounding noise (0.01 s -> 100.0000000000002 Hz).
-    if abs(rate - round(rate)) < 1e-6 * rate:
-        rate = float(round(rate))
-    return rate
+    bad |= neg
+    return bad, [
+        f"{side} foot: {n_neg} sample(s) with negative {units} values (physically impossible) "
+        "were marked missing"
+    ]
+
+
+def _place_on_grid(
+    rows: NDArray[np.float64], grid_index: NDArray[np.int64], n_grid: int
+) -> NDArray[np.float64]:
+    """Rows at their grid positions; unfilled positions are NaN (missing, never interpolated)."""
+    out = np.full((n_grid, rows.shape[1]), np.nan)
+    keep = grid_index >= 0
+    out[grid_index[keep]] = rows[keep]
+    return out
+
+
+def _foot(
+    side: str,
+    values: NDArray[np.float64],
+    xy: NDArray[np.float64] | None,
+    units: str,
+    source: str,
+    notes: list[str],
+    imu: NDArray[np.float64] | None = None,
+) -> FootSignal | None:
+    """A foot from grid-placed values, with impossible samples flagged; None if never present."""
+    present = ~np.all(np.isnan(values), axis=1)
+    if not present.any():
+        notes.append(f"the {side} foot has no sample in the file")
+        return None
+    bad, why = check_physical(values, side, units, source)
+    notes += why
+    if bad.any():
+        values = values.copy()
+        values[bad] = np.nan
+    return FootSignal(side=side, values=values, sensor_xy_mm=xy, valid=present & ~bad, imu=imu)
+
+
+def _timing_notes(grid, notes: list[str]) -> None:
+    if grid.note:
+        notes.append(grid.note)
+    if grid.n_repeated:
+        notes.append(f"{grid.n_repeated} row(s) repeat an earlier time stamp and were dropped")
+
+
+@dataclass(frozen=True)
+class TextPlan:
+    """How to turn the rows of one text recording into feet (shared by whole and chunked reads).
+
+    Parameters
+    ----------
+    table : TextTable
+        The sniffed file.
+    usecols : tuple of int
+        File columns to parse; the first is the time.
+    declared_unit : str or None
+        Time unit named by the header.
+    format : str
+        Recording format name.
+    feet_cols : dict of side -> tuple of int
+        Sensor columns per foot, as indices into ``usecols``.
+    imu_cols : dict of side -> tuple of int
+        Six IMU columns per foot (acc xyz, gyro xyz), indices into ``usecols``.
+    xy_mm : dict of side -> (k, 2) float64 or None
+        Sensor positions.
+    units : str
+        Units of the values after ``cell_scale``.
+    cell_scale : (k,) float64 or None
+        Multiplier per sensor column (pressure -> force).
+    imu_scale : (6,) float64 or None
+        Multiplier per IMU column (g -> m/s²).
+    meta : dict
+        Recording metadata (copied into every recording built).
+    """
+
+    table: TextTable
+    usecols: tuple[int, ...]
+    declared_unit: str | None
+    format: str
+    feet_cols: dict[str, tuple[int, ...]]
+    imu_cols: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    xy_mm: dict[str, NDArray[np.float64] | None] = field(default_factory=dict, repr=False)
+    units: str = "raw"
+    cell_scale: NDArray[np.float64] | None = field(default=None, repr=False)
+    imu_scale: NDArray[np.float64] | None = field(default=None, repr=False)
+    meta: dict = field(default_factory=dict, repr=False)
+
+    def build(
+        self,
+        rows: NDArray[np.float64],
+        grid_index: NDArray[np.int64],
+        n_grid: int,
+        sampling_rate_hz: float,
+        notes: list[str],
+        allow_empty: bool = False,
+    ) -> Recording | None:
+        """A recording from parsed rows placed at ``grid_index`` on a grid of ``n_grid``.
+
+        Returns None (``allow_empty``) when no foot has a sample, else raises.
+        """
+        path = self.table.path
+        feet: dict[str, FootSignal | None] = {}
+        for side, cols in self.feet_cols.items():
+            v = _place_on_grid(rows[:, list(cols)], grid_index, n_grid)
+            if self.cell_scale is not None:
+                v *= self.cell_scale
+            imu = None
+            ic = self.imu_cols.get(side)
+            if ic:
+                imu = _place_on_grid(rows[:, list(ic)], grid_index, n_grid)
+                if self.imu_scale is not None:
+                    imu *= self.imu_scale
+            feet[side] = _foot(side, v, self.xy_mm.get(side), self.units, path.name, notes, imu)
+        if not any(f is not None for f in feet.values()):
+            if allow_empty:
+                return None
+            raise RecordingReadError(f"{path}: no foot has any sample")
+        meta = dict(self.meta)
+        meta["ingest_notes"] = notes
+        meta["text_dialect"] = self.table.describe
+        return Recording(
+            sampling_rate_hz, feet.get("left"), feet.get("right"), str(path), self.format, meta
+        )
+
+    def read(self) -> Recording:
+        """The whole file as one recording (refused when it would not fit: see below).
+
+        Raises
+        ------
+        RecordingReadError
+            Files over :data:`MAX_LOAD_BYTES` or a grid over :data:`MAX_DENSE_BYTES` (a long
+            recording, or a long time gap): analyse those with :func:`gait.analyze_file`.
+        """
+        size = file_size(self.table.path)
+        if size > MAX_LOAD_BYTES:
+            raise RecordingReadError(
+                f"{self.table.path}: {size / 2**20:.0f} MiB is too large to load at once "
+                f"(limit {MAX_LOAD_BYTES / 2**20:.0f} MiB): analyse it part by part with "
+                "gait.analyze_file (the gait analyze command does)"
+            )
+        parts = list(iter_blocks(self.table, usecols=self.usecols))
+        if not parts:
+            raise RecordingReadError(f"{self.table.path}: no data rows")
+        rows = np.concatenate(parts) if len(parts) > 1 else parts[0]
+        del parts
+        grid = grid_from_times(rows[:, 0], self.table.path, self.declared_unit)
+        check_dense(grid.n_grid, rows.shape[1] + 6, grid.sampling_rate_hz, str(self.table.path))
+        notes: list[str] = []
+        _timing_notes(grid, notes)
+        rec = self.build(rows, grid.index, grid.n_grid, grid.sampling_rate_hz, notes)
+        assert rec is not None
+        rec.meta["time_unit"] = grid.unit
+        return rec
+
+
+def gaitpdb_plan(path: Path) -> TextPlan:
+    """The :class:`TextPlan` of a gaitpdb walk file (19 columns, N, 8 cells per foot)."""
+    table = open_table(path, MAX_TEXT_BYTES, "gaitpdb walk (19 columns)")
+    if table.n_fields != 19:
+        raise RecordingReadError(f"{path}: gaitpdb walks have 19 columns, found {table.n_fields}")
+    layout = get_layout(8)
+    meta: dict = {"layout": layout.name, "units": "N"}
+    m = re.match(r"^(Ga|Ju|Si)(Co|Pt)(\d+)_(\d+)", path.stem)
+    if m:
+        meta.update(
+            study=m.group(1),
+            group="control" if m.group(2) == "Co" else "PD",
+            subject=f"{m.group(1)}{m.group(2)}{m.group(3)}",
+            walk=int(m.group(4)),
+            treadmill=m.group(1) == "Si",
+        )
+    xy = np.array(layout.xy_mm)
+    return TextPlan(
+        table,
+        tuple(range(17)),
+        "s",
+        "gaitpdb",
+        {"left": tuple(range(1, 9)), "right": tuple(range(9, 17))},
+        xy_mm={"left": xy, "right": xy},
+        units="N",
+        meta=meta,
+    )
 
 
 def read_gaitpdb(path: str | Path) -> Recording:
@@ -383,89 +709,37 @@ def read_gaitpdb(path: str | Path) -> Recording:
     ----------
     path : str or Path
         The walk file: 19 whitespace-separated columns, time in s then 8 left and 8 right
-        sensor forces (N) then the two totals.
+        sensor forces (N) then the two totals. Tabs, ``;``, commas, a decimal comma, a BOM
+        or Latin-1 are accepted (:mod:`gait._textio`); rows are placed by their time, so a
+        missing row is a gap.
 
     Returns
     -------
     Recording
         Two feet with (n, 8) values in newtons and the gaitpdb sensor layout (mm).
+
+    Raises
+    ------
+    RecordingReadError
+        Unreadable file, wrong column count, implausible time step, negative forces.
     """
-    path = Path(path)
-    arr = _load_table(path, None, "gaitpdb walk (19 columns)")
-    if arr.shape[1] != 19:
-        raise RecordingReadError(f"{path}: gaitpdb walks have 19 columns, found {arr.shape[1]}")
-    fs = _rate_from_time(arr[:, 0], path)
-    layout = get_layout(8)
-    feet = {}
-    for side, cols in (("left", slice(1, 9)), ("right", slice(9, 17))):
-        v = np.ascontiguousarray(arr[:, cols])
-        feet[side] = FootSignal(
-            side=side,
-            values=v,
-            sensor_xy_mm=np.array(layout.xy_mm),
-            valid=np.all(np.isfinite(v), axis=1),
-        )
-    m = re.match(r"^(Ga|Ju|Si)(Co|Pt)(\d+)_(\d+)", path.stem)
-    meta: dict = {"layout": layout.name, "units": "N"}
-    if m:
-        meta.update(
-            study=m.group(1),
-            group="control" if m.group(2) == "Co" else "PD",
-            subject=f"{m.group(1)}{m.group(2)}{m.group(3)}",
-            walk=int(m.group(4)),
-            treadmill=m.group(1) == "Si",
-        )
-    return Recording(fs, feet["left"], feet["right"], str(path), "gaitpdb", meta)
+    return gaitpdb_plan(Path(path)).read()
 
 
-def read_csv(path: str | Path) -> Recording:
-    """Read our CSV layout.
-
-    Layout (comma-separated, UTF-8, ``#`` comment lines ignored)::
-
-        # optional comments, e.g. # body_mass_kg=70
-        time_s,left_1,...,left_k,right_1,...,right_k
-        0.00,12.5,...
-
-    The header row is required. ``time_s`` must be uniformly sampled (it sets the rate);
-    either foot may be absent; both feet need the same sensor count when both are present.
-    Empty fields or ``nan`` are missing samples. With 8 or 16 sensors the built-in layout
-    positions are attached. A ``# key=value`` comment line sets ``meta[key]``.
-
-    Parameters
-    ----------
-    path : str or Path
-        The CSV file.
-
-    Returns
-    -------
-    Recording
-    """
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise RecordingReadError(f"{path}: file not found") from None
-    except (UnicodeDecodeError, OSError):
-        raise RecordingReadError(f"{path}: cannot read as UTF-8 text") from None
+def csv_plan(path: Path) -> TextPlan:
+    """The :class:`TextPlan` of a CSV in our layout (see :func:`read_csv`)."""
+    table = open_table(path, MAX_TEXT_BYTES, "CSV recording")
     meta: dict = {"units": "raw"}
-    lines = []
-    for ln in text.splitlines():
-        s = ln.strip()
-        if not s:
-            continue
-        if s.startswith("#"):
-            kv = s[1:].strip().split("=", 1)
-            if len(kv) == 2 and kv[0].strip().isidentifier():
-                meta[kv[0].strip()] = kv[1].strip()
-            continue
-        lines.append(s)
-    if not lines:
-        raise RecordingReadError(f"{path}: empty CSV")
-    header = [h.strip().lower() for h in lines[0].split(",")]
-    if not header or header[0] != "time_s":
+    for c in table.comments:
+        kv = c.split("=", 1)
+        if len(kv) == 2 and kv[0].strip().isidentifier():
+            meta[kv[0].strip()] = kv[1].strip()
+    if not table.columns:
+        raise RecordingReadError(f"{path}: the CSV needs a header row (time_s,left_1,...)")
+    header = [h.strip().lower().lstrip("\ufeff") for h in table.columns]
+    if not re.fullmatch(r"time(?:[_ ]?(?:s|ms|us|\[s\]|\[ms\]|\[us\]))?", header[0]):
         raise RecordingReadError(
-            f"{path}: the first CSV column must be 'time_s', found {header[0]!r}"
+            f"{path}: the first CSV column must be the time ('time_s'), found {header[0]!r}"
         )
     cols: dict[str, list[int]] = {"left": [], "right": []}
     for j, h in enumerate(header[1:], start=1):
@@ -477,31 +751,62 @@ def read_csv(path: str | Path) -> Recording:
         raise RecordingReadError(f"{path}: no left_<i> or right_<i> sensor columns")
     if cols["left"] and cols["right"] and len(cols["left"]) != len(cols["right"]):
         raise RecordingReadError(f"{path}: left and right have different sensor counts")
-    body = "\n".join(",".join(f if f.strip() else "nan" for f in ln.split(",")) for ln in lines[1:])
-    if not body:
-        raise RecordingReadError(f"{path}: CSV has a header but no data rows")
-    try:
-        arr = np.loadtxt(io.StringIO(body), delimiter=",", dtype=np.float64, ndmin=2)
-    except ValueError as exc:
-        raise RecordingReadError(f"{path}: malformed CSV row: {exc}") from None
-    if arr.shape[1] != len(header):
+    if table.n_fields != len(header):
         raise RecordingReadError(
-            f"{path}: rows have {arr.shape[1]} fields, header has {len(header)}"
+            f"{path}: rows have {table.n_fields} fields, header has {len(header)}"
         )
-    fs = _rate_from_time(arr[:, 0], path)
-    feet = {}
+    xy: dict[str, NDArray[np.float64] | None] = {}
     for side, idx in cols.items():
-        if not idx:
-            continue
-        v = np.ascontiguousarray(arr[:, idx])
         try:
-            xy = np.array(get_layout(len(idx)).xy_mm)
+            xy[side] = np.array(get_layout(len(idx)).xy_mm)
         except Exception:
-            xy = None
-        feet[side] = FootSignal(
-            side=side, values=v, sensor_xy_mm=xy, valid=~np.all(np.isnan(v), axis=1)
-        )
-    return Recording(fs, feet.get("left"), feet.get("right"), str(path), "csv", meta)
+            xy[side] = None
+    return TextPlan(
+        table,
+        tuple(range(len(header))),
+        unit_from_name(header[0]) or "s",
+        "csv",
+        {s: tuple(c) for s, c in cols.items() if c},
+        xy_mm=xy,
+        units=str(meta.get("units", "raw")),
+        meta=meta,
+    )
+
+
+def read_csv(path: str | Path) -> Recording:
+    """Read our CSV layout.
+
+    Layout (``#`` comment lines ignored)::
+
+        # optional comments, e.g. # body_mass_kg=70 or # units=N
+        time_s,left_1,...,left_k,right_1,...,right_k
+        0.00,12.5,...
+
+    The header row is required; its first column is the time (``time_s``, ``time_ms``,
+    ``time``...). The time unit is the declared one when it gives a plausible rate, else the
+    one that does (millisecond stamps under ``time_s`` are read as ms and reported); rows are
+    placed by their time, so missing rows are gaps. Either foot may be absent; both feet
+    need the same sensor count when both are present. Empty fields or ``nan`` are missing
+    samples. With 8 or 16 sensors the built-in layout positions are attached. A
+    ``# key=value`` comment line sets ``meta[key]``; ``# units=N`` (or ``N/cm2``, ``kPa``)
+    makes negative values impossible (flagged or refused). Separators ``,``/``;``/tab, a
+    decimal comma, a UTF-8 BOM and Latin-1 text are detected.
+
+    Parameters
+    ----------
+    path : str or Path
+        The CSV file.
+
+    Returns
+    -------
+    Recording
+
+    Raises
+    ------
+    RecordingReadError
+        Unreadable or malformed file, unknown columns, implausible time, impossible values.
+    """
+    return csv_plan(Path(path)).read()
 
 
 def write_csv(recording: Recording, path: str | Path) -> None:
@@ -544,7 +849,9 @@ def _sniff(path: Path) -> str:
     if suffix == ".csv":
         return "csv"
     if suffix == ".txt":
-        return "gaitpdb"
+        from gait._moticon import is_opengo_export
+
+        return "moticon" if is_opengo_export(path) else "gaitpdb"
     if path.is_file():
         with path.open("rb") as fh:
             head = fh.read(64)
@@ -565,9 +872,10 @@ def load_recording(path: str | Path, format: str = "auto") -> Recording:
     ----------
     path : str or Path
         File to read (for WFDB: the ``.hea`` header, a data file or the record name).
-    format : {"auto", "session", "csv", "gaitpdb", "wfdb"}
+    format : {"auto", "session", "csv", "gaitpdb", "wfdb", "moticon"}
         ``auto`` picks by extension: ``.hea``/``.hea-``/``.let``/``.rit``/``.dat`` -> wfdb, ``.csv`` ->
-        csv, ``.txt`` -> gaitpdb, anything else -> our session format.
+        csv, ``.txt`` -> Moticon OpenGo export when it starts like one, else gaitpdb; anything
+        else -> our session format.
 
     Returns
     -------
@@ -590,6 +898,10 @@ def load_recording(path: str | Path, format: str = "auto") -> Recording:
         return read_gaitpdb(path)
     if fmt == "csv":
         return read_csv(path)
+    if fmt == "moticon":
+        from gait._moticon import read_moticon
+
+        return read_moticon(path)
     try:
         session = importlib.import_module("gait._session")
     except ImportError:

@@ -21,18 +21,27 @@ from __future__ import annotations
 
 import enum
 import json
+import math
 import os
 import struct
 import time
 import zlib
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from gait._clock import align_starts, build_timeline, find_gaps, sample_indices
+from gait._clock import (
+    align_starts,
+    build_timeline,
+    find_gaps,
+    host_clock_fit,
+    sample_indices,
+    start_anchor,
+)
 from gait._devices import get_decoder
 from gait._devices import shoestreet as _ours
 from gait._layouts import get_layout
@@ -266,7 +275,8 @@ def iter_session_records(path: str | os.PathLike) -> tuple[dict, list[SessionRec
     header : dict
     records : list of SessionRecord
     integrity : dict
-        ``corrupt_bytes`` skipped, ``truncated_tail`` (bool) and ``complete`` (END seen).
+        ``corrupt_bytes`` skipped, ``corrupt_records`` (damaged spans skipped, each at least one
+        record), ``truncated_tail`` (bool) and ``complete`` (END seen).
     """
     p = Path(path)
     try:
@@ -278,6 +288,7 @@ def iter_session_records(path: str | os.PathLike) -> tuple[dict, list[SessionRec
     header, off = _read_header(data, p)
     records: list[SessionRecord] = []
     corrupt = 0
+    corrupt_spans = 0
     truncated = False
     complete = False
     n = len(data)
@@ -302,6 +313,7 @@ def iter_session_records(path: str | os.PathLike) -> tuple[dict, list[SessionRec
             nxt = data.find(_SYNC, off + 1)
             nxt = n if nxt < 0 else nxt
             corrupt += nxt - off
+            corrupt_spans += 1
             off = nxt
             continue
         side = None if side_b == _NO_SIDE else _SIDES[side_b]
@@ -314,26 +326,148 @@ def iter_session_records(path: str | os.PathLike) -> tuple[dict, list[SessionRec
     return (
         header,
         records,
-        {"corrupt_bytes": corrupt, "truncated_tail": truncated, "complete": complete},
+        {
+            "corrupt_bytes": corrupt,
+            "corrupt_records": corrupt_spans,
+            "truncated_tail": truncated,
+            "complete": complete,
+        },
     )
+
+
+def _device_info(device: dict) -> InsoleInfo | None:
+    """The insole info of a device record, or None when it does not decode."""
+    try:
+        return InsoleInfo.from_bytes(bytes.fromhex(device["info"]))
+    except (PacketError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def _recover_device(
+    side: str, notifies: list[SessionRecord], other: dict | None
+) -> tuple[dict | None, str]:
+    """A stand-in device record for a foot whose own record is lost.
+
+    Only our decoder's packets describe themselves (sensor count, IMU flag in the header).
+    The sampling rate comes from the other insole when its packets have the same shape (a
+    pair of one model), else from the device clock: microseconds per counter step.
+
+    Returns
+    -------
+    device : dict or None
+        A device record (JSON fields) or None when the foot cannot be decoded.
+    how : str
+        What was inferred, for the report.
+    """
+    heads: dict[tuple[int, bool], int] = {}
+    for r in notifies[:2000]:
+        p = r.payload
+        if len(p) >= 4 and p[0] == 1:
+            key = (p[2], bool(p[1] & 0x01))
+            heads[key] = heads.get(key, 0) + 1
+    if not heads:
+        return None, "no notification has a known packet header"
+    (n_sensors, has_imu), _ = max(heads.items(), key=lambda kv: kv[1])
+    other_info = _device_info(other) if other is not None else None
+    side_enum = _SIDES.index(side)
+    if (
+        other_info is not None
+        and other_info.n_sensors == n_sensors
+        and other_info.has_imu == has_imu
+        and other.get("decoder", _ours.NAME) == _ours.NAME
+    ):
+        info = replace(other_info, side=side_enum, serial=0)
+        dev = {
+            "address": None,
+            "decoder": _ours.NAME,
+            "info": bytes(info).hex(),
+            "layout": other.get("layout"),
+        }
+        return dev, f"taken from the {_SIDES[1 - side_enum]} insole (same packet shape)"
+    bulk = _ours.decode_many([r.payload for r in notifies[:5000]], n_sensors, has_imu)
+    if bulk.seq.size < 2:
+        return None, "too few samples to measure the sampling rate"
+    dseq = np.diff(bulk.seq) % 65536
+    dt = np.diff(bulk.t_device_us) % (1 << 32)
+    ok = (dseq > 0) & (dseq < 100)
+    if not ok.any():
+        return None, "the device counters do not advance"
+    fs = float(1e6 / np.median(dt[ok] / dseq[ok]))
+    if not 1.0 <= fs <= 10_000.0:
+        return None, f"the device clock gives an impossible rate ({fs:.3g} Hz)"
+    fs = float(round(fs)) if abs(fs - round(fs)) < 0.01 * fs else fs
+    try:
+        info = InsoleInfo(side_enum, 0, n_sensors, fs, has_imu=has_imu)
+    except PacketError as err:
+        return None, str(err)
+    dev = {"address": None, "decoder": _ours.NAME, "info": bytes(info).hex(), "layout": None}
+    return (
+        dev,
+        f"inferred from its packets ({n_sensors} cells, {fs:g} Hz from the device clock; forces uncalibrated)",
+    )
+
+
+def _repeated_samples(
+    seqs: np.ndarray, t_us: np.ndarray, values: np.ndarray, imu: np.ndarray | None
+) -> np.ndarray:
+    """Mask of samples that repeat an earlier one: same counter, timestamp and values.
+
+    A record written twice (a session file concatenated with itself, a notification
+    delivered twice after a reconnect) repeats the device counter *and* timestamp; a device
+    reboot restarts both but not with identical sensor values, so those samples stay.
+    Vectorised: a hash of the values sorts candidates next to each other and exact equality
+    is then checked pairwise; the first arrival is kept.
+
+    Returns
+    -------
+    (n,) bool
+        True for the samples to drop.
+    """
+    n = seqs.size
+    drop = np.zeros(n, dtype=bool)
+    if n < 2:
+        return drop
+    key = (seqs.astype(np.uint64) & np.uint64(0xFFFF)) | (
+        (t_us.astype(np.uint64) & np.uint64(0xFFFFFFFF)) << np.uint64(16)
+    )
+    cols = values if imu is None else np.concatenate([values, imu], axis=1)
+    h = np.zeros(n, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(cols.shape[1]):
+            h = (h * np.uint64(1099511628211)) ^ cols[:, j].astype(np.int64).view(np.uint64)
+    order = np.lexsort((np.arange(n), h, key))
+    same = (key[order][1:] == key[order][:-1]) & (h[order][1:] == h[order][:-1])
+    if not same.any():
+        return drop
+    a, b = order[:-1][same], order[1:][same]
+    exact = np.all(cols[a] == cols[b], axis=1)
+    drop[b[exact]] = True
+    return drop
+
+
+def _packed_12bit(notifies: list[SessionRecord]) -> bool:
+    """Whether the first decodable notification packs 12-bit values (full scale 4095)."""
+    for r in notifies[:16]:
+        if len(r.payload) >= 4 and r.payload[0] == 1:
+            return bool(r.payload[1] & 0x02)
+    return False
 
 
 def _foot_from_records(
     side: str, device: dict, notifies: list[SessionRecord], meta: dict
 ) -> tuple[dict, float] | None:
     """Decode one foot's notifications and place them on its grid."""
-    try:
-        info = InsoleInfo.from_bytes(bytes.fromhex(device["info"]))
-    except (PacketError, ValueError, KeyError, TypeError) as err:
-        raise RecordingReadError(f"{side} insole info in the session is invalid: {err}") from err
+    info = _device_info(device)
+    if info is None:
+        raise RecordingReadError(f"{side} insole info in the session is invalid")
     layout = None
     if device.get("layout"):
         try:
             layout = SensorLayoutPacket.from_bytes(bytes.fromhex(device["layout"]))
-        except (PacketError, ValueError) as err:
-            raise RecordingReadError(
-                f"{side} sensor layout in the session is invalid: {err}"
-            ) from err
+        except (PacketError, ValueError, TypeError):
+            meta["ingest_notes"].append(
+                f"the {side} insole's sensor layout is invalid: built-in positions used"
+            )
     decoder_name = device.get("decoder", _ours.NAME)
     fs = info.sampling_rate_hz
     host_all = np.array([r.host_ns for r in notifies], dtype=np.float64) * 1e-9
@@ -376,10 +510,22 @@ def _foot_from_records(
     if seqs.size == 0:
         meta["received_samples"][side] = 0
         return None
+    repeated = _repeated_samples(seqs, t_us, raw_values, raw_imu)
+    n_repeated = int(repeated.sum())
+    if n_repeated:
+        keep_rows = ~repeated
+        seqs, t_us, host = seqs[keep_rows], t_us[keep_rows], host[keep_rows]
+        raw_values = raw_values[keep_rows]
+        raw_imu = raw_imu[keep_rows] if raw_imu is not None else None
+    full_scale = 4095.0 if info.n_sensors and _packed_12bit(notifies) else 65535.0
+    meta["saturated_samples"][side] = int(np.count_nonzero((raw_values >= full_scale).any(axis=1)))
     index, segment = sample_indices(
         seqs, seq_bits, fs, t_device_us=t_us if t_bits else None, t_bits=t_bits, host_s=host
     )
     tl = build_timeline(index, segment, host, fs)
+    from gait._readers import check_dense
+
+    check_dense(tl.n_grid, info.n_sensors + (6 if info.has_imu else 0), fs, f"{side} insole")
     keep = tl.position >= 0
     vals = np.full((tl.n_grid, info.n_sensors), np.nan)
     vals[tl.position[keep]] = raw_values[keep]
@@ -402,7 +548,7 @@ def _foot_from_records(
         except RecordingValidationError:  # no built-in layout of that size: positions unknown
             xy = None
     meta["received_samples"][side] = int(keep.sum())
-    meta["duplicate_samples"][side] = tl.n_duplicates
+    meta["duplicate_samples"][side] = tl.n_duplicates + n_repeated
     meta["counter_resets"][side] = tl.n_segments - 1
     out = {"values": vals, "valid": valid, "imu": imu, "xy": xy, "fs": fs}
     out["host_per_device"] = tl.host_per_device
@@ -437,6 +583,17 @@ def read_session(path: str | os.PathLike) -> Recording:
         different rates, or a session without any valid sample.
     """
     p = Path(path)
+    from gait._readers import MAX_LOAD_BYTES
+
+    try:
+        size = p.stat().st_size
+    except OSError:
+        size = 0
+    if size > MAX_LOAD_BYTES:
+        raise RecordingReadError(
+            f"{p}: {size / 2**20:.0f} MiB is too large to load at once: analyse it part by part "
+            "with gait.analyze_file (the gait analyze command does)"
+        )
     header, records, integrity = iter_session_records(p)
     devices: dict[str, dict] = {}
     notifies: dict[str, list[SessionRecord]] = {"left": [], "right": []}
@@ -454,6 +611,34 @@ def read_session(path: str | os.PathLike) -> Recording:
                 events.append({"side": r.side, "host_s": r.host_ns * 1e-9, **r.json()})
             except (UnicodeDecodeError, json.JSONDecodeError):
                 integrity["corrupt_bytes"] += len(r.payload)
+    notes: list[str] = []
+    if integrity["corrupt_records"]:
+        notes.append(
+            f"{integrity['corrupt_records']} damaged record(s) ({integrity['corrupt_bytes']} bytes) "
+            "failed their checksum and were skipped"
+        )
+    # A damaged or unreadable device record never costs a whole foot: its notifications carry
+    # their own shape, and the other insole (same model) or the device clock give the rest.
+    for side in _SIDES:
+        dev = devices.get(side)
+        if dev is not None and _device_info(dev) is None:
+            devices.pop(side)
+            notes.append(f"the {side} insole's device record is invalid")
+    for side in _SIDES:
+        if side in devices or not notifies[side]:
+            continue
+        other = next((d for s, d in devices.items() if s != side), None)
+        dev, how = _recover_device(side, notifies[side], other)
+        if dev is None:
+            notes.append(
+                f"the {side} insole's device record is missing or damaged and its "
+                f"{len(notifies[side])} notifications could not be decoded without it: {how}"
+            )
+            continue
+        devices[side] = dev
+        notes.append(
+            f"the {side} insole's device record is missing or damaged: its settings were {how}"
+        )
     if not devices:
         raise RecordingReadError(f"{p}: the session has no insole (no device record)")
     meta: dict[str, Any] = {
@@ -465,7 +650,9 @@ def read_session(path: str | os.PathLike) -> Recording:
         "duplicate_samples": {},
         "counter_resets": {},
         "lost_samples": {},
+        "saturated_samples": {},
         "devices": {},
+        "ingest_notes": notes,
     }
     feet: dict[str, dict] = {}
     t0: dict[str, float] = {}
@@ -473,6 +660,21 @@ def read_session(path: str | os.PathLike) -> Recording:
         got = _foot_from_records(side, dev, notifies[side], meta)
         if got is not None:
             feet[side], t0[side] = got
+        elif notifies[side]:
+            notes.append(
+                f"the {side} insole sent {len(notifies[side])} notifications but none held a "
+                "valid sample"
+            )
+    for side, n_sat in meta["saturated_samples"].items():
+        n_rx = meta["received_samples"].get(side, 0)
+        if n_rx and n_sat > 0.005 * n_rx:
+            notes.append(
+                f"{side} insole: {n_sat} sample(s) ({100 * n_sat / n_rx:.1f} %) have a cell at "
+                "full scale (saturated): peak pressures are underestimated"
+            )
+    for side, n_dup in meta["duplicate_samples"].items():
+        if n_dup:
+            notes.append(f"{side} insole: {n_dup} repeated sample(s) (same device counter) dropped")
     if not feet:
         raise RecordingReadError(f"{p}: the session holds no valid pressure sample")
     rates = {f["fs"] for f in feet.values()}
@@ -484,6 +686,9 @@ def read_session(path: str | os.PathLike) -> Recording:
     rate = float(np.mean([f["start_rate"] for f in feet.values()]))
     shift = align_starts(t0, fs, rate)
     n_total = max(shift[s] + f["values"].shape[0] for s, f in feet.items())
+    from gait._readers import check_dense
+
+    check_dense(n_total, sum(f["values"].shape[1] + 6 for f in feet.values()), fs, str(p))
     signals = {}
     gaps = []
     for side, f in feet.items():
@@ -519,3 +724,546 @@ def read_session(path: str | os.PathLike) -> Recording:
         format="session",
         meta=meta,
     )
+
+
+def _scan(fh: Any, start: int, window: int = 8 << 20) -> Iterator[tuple[int, int, int, bytes, int]]:
+    """Intact records from byte ``start``: (kind, side byte, host_ns, payload, skipped).
+
+    The same rules as :func:`iter_session_records` (resynchronise on the sync marker after a
+    damaged record, stop at a truncated tail), reading ``window`` bytes at a time and without
+    building record objects: a 24-hour file holds millions of records and memory holds one
+    window. ``skipped`` counts the bytes skipped before the record; a final item with kind
+    ``-1`` reports a truncated tail.
+    """
+    hsize, csize = _REC_HEADER.size, _CRC.size
+    unpack, crc_unpack = _REC_HEADER.unpack_from, _CRC.unpack_from
+    crc32 = zlib.crc32
+    fh.seek(start)
+    buf = fh.read(window)
+    eof = len(buf) < window
+    off = 0
+    skipped = 0
+    while True:
+        n = len(buf)
+        need = off + hsize + csize
+        if n >= off + hsize:
+            sync, kind, side_b, length, host_ns = unpack(buf, off)
+            ok = sync == _SYNC and length <= _MAX_PAYLOAD
+            end = off + hsize + length
+            if ok:
+                need = end + csize
+        if n < need:
+            if not eof:
+                more = fh.read(window)
+                eof = len(more) < window
+                buf, off = buf[off:] + more, 0
+                continue
+            if off < n:
+                yield -1, 0, 0, b"", skipped
+            return
+        if ok:
+            crc = crc32(buf[off + hsize : end], crc32(buf[off + 2 : off + hsize]))
+            ok = crc == crc_unpack(buf, end)[0] and 1 <= kind <= 4
+            ok = ok and (side_b == _NO_SIDE or side_b < len(_SIDES))
+        if not ok:
+            nxt = buf.find(_SYNC, off + 1)
+            if nxt < 0:
+                keep = n - 1 if not eof else n  # a marker may straddle the window edge
+                skipped += keep - off
+                off = keep
+                if eof:
+                    return
+                continue
+            skipped += nxt - off
+            off = nxt
+            continue
+        yield kind, side_b, host_ns, buf[off + hsize : end], skipped
+        skipped = 0
+        off = end + csize
+
+
+#: Notifications decoded at once by the streaming reader.
+_BATCH_NOTIFICATIONS = 8192
+#: Recent samples remembered to drop repeats that straddle two batches.
+_RECENT = 4096
+#: Every this many grid positions a sample's fingerprint is kept to recognise replayed data.
+_FINGERPRINT_EVERY = 256
+
+
+def _row_hash(seqs: np.ndarray, t_us: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    h = (seqs.astype(np.uint64) & np.uint64(0xFFFF)) | (
+        (t_us.astype(np.uint64) & np.uint64(0xFFFFFFFF)) << np.uint64(16)
+    )
+    with np.errstate(over="ignore"):
+        for j in range(cols.shape[1]):
+            h = (h * np.uint64(1099511628211)) ^ cols[:, j].astype(np.int64).view(np.uint64)
+    return h
+
+
+class _FootStream:
+    """One foot's samples placed on its grid batch by batch, spilled to temporary files.
+
+    Memory holds one batch, the last :data:`_RECENT` samples and sparse fingerprints; the
+    placed samples (grid position, values as float32, IMU) go to ``tmpdir``.
+    """
+
+    def __init__(self, side: str, info: InsoleInfo, tmpdir: Path) -> None:
+        self.side = side
+        self.info = info
+        self.fs = info.sampling_rate_hz
+        self.k = info.n_sensors
+        self.imu = info.has_imu
+        self._pos_f = (tmpdir / f"{side}.pos").open("wb")
+        self._val_f = (tmpdir / f"{side}.val").open("wb")
+        self._imu_f = (tmpdir / f"{side}.imu").open("wb") if self.imu else None
+        self.tmpdir = tmpdir
+        self.n = 0
+        self.t0_host = math.nan
+        self.start_rate = 1.0
+        self.grid_end = 0
+        self.last: tuple[int, int, float] | None = None  # seq, t_us, host of the last sample
+        self.last_pos = -1
+        self.replay_offset: int | None = None
+        self.recent_key = np.zeros(0, np.uint64)
+        self.fp_by_hash: dict[int, int] = {}
+        self.fp_by_pos: dict[int, int] = {}
+        self.n_duplicates = 0
+        self.n_replayed = 0
+        self.n_resets = 0
+        self.n_late = 0
+        self.n_saturated = 0
+        self.n_malformed = 0
+        self.n_wrong_shape = 0
+
+    def push(self, payloads: list[bytes], host_s: np.ndarray, full_scale: float) -> None:
+        bulk = _ours.decode_many(payloads, self.k, self.imu)
+        self.n_malformed += bulk.n_malformed
+        self.n_wrong_shape += bulk.n_wrong_shape
+        if bulk.seq.size == 0:
+            return
+        seqs, t_us, vals = bulk.seq, bulk.t_device_us, bulk.values
+        imu = bulk.imu
+        host = host_s[bulk.record]
+        cols = vals if imu is None else np.concatenate([vals, imu], axis=1)
+        h = _row_hash(seqs, t_us, cols)
+        # Repeats inside the batch or of the last samples of the previous batch.
+        drop = _repeated_samples(seqs, t_us, vals, imu)
+        if self.recent_key.size:
+            drop |= np.isin(h, self.recent_key)
+        self.n_duplicates += int(drop.sum())
+        keep = ~drop
+        seqs, t_us, vals, host, h = seqs[keep], t_us[keep], vals[keep], host[keep], h[keep]
+        imu = imu[keep] if imu is not None else None
+        if seqs.size == 0:
+            return
+        self.recent_key = np.r_[self.recent_key, h][-_RECENT:]
+        self.n_saturated += int(np.count_nonzero((vals >= full_scale).any(axis=1)))
+        if self.last is not None:
+            s0, t0u, h0 = self.last
+            idx, seg = sample_indices(
+                np.r_[s0, seqs], 16, self.fs, t_device_us=np.r_[t0u, t_us], t_bits=32,
+                host_s=np.r_[h0, host],
+            )  # fmt: skip
+            idx, seg = idx[1:], seg[1:]
+            base = self.last_pos
+        else:
+            idx, seg = sample_indices(seqs, 16, self.fs, t_device_us=t_us, t_bits=32, host_s=host)
+            first = idx[seg == 0]
+            win = (first - first.min()) <= 0.5 * self.fs
+            self.t0_host, self.start_rate = start_anchor(first[win], host[seg == 0][win], self.fs)
+            self.t0_host += self.start_rate * first.min() / self.fs
+            base = -int(first.min())
+        pos = np.full(seqs.size, -1, dtype=np.int64)
+        for k in range(int(seg.max()) + 1):
+            sel = np.flatnonzero(seg == k)
+            if sel.size == 0:
+                continue
+            i = idx[sel]
+            if k == 0:
+                p = base + i
+                if self.replay_offset is not None:
+                    p = self._replay(sel, i, h, pos)
+                    if p is None:
+                        continue
+            else:
+                self.n_resets += 1
+                self.replay_offset = None
+                j = self._replay_start(h[sel], i)
+                if j is not None:
+                    p = self._replay(sel, i, h, pos)
+                    if p is None:
+                        continue
+                else:
+                    rate, off = host_clock_fit(i, host[sel], self.fs)
+                    i_min = int(i.min())
+                    start = max(
+                        self.grid_end,
+                        round((off + rate * i_min / self.fs - self.t0_host) / rate * self.fs),
+                    )
+                    p = start + (i - i_min)
+            pos[sel] = p
+            self.grid_end = max(self.grid_end, int(p.max()) + 1)
+        ok = pos >= 0
+        # Samples that arrive after later ones were written (rare: reordering across batches).
+        late = ok & (pos <= self.last_pos)
+        late[ok] |= np.r_[False, np.diff(pos[ok]) <= 0]
+        self.n_late += int(late.sum())
+        ok &= ~late
+        if not ok.any():
+            return
+        for j in np.flatnonzero(
+            ok & ((pos % _FINGERPRINT_EVERY == 0) | (np.r_[True, seg[1:] != seg[:-1]]))
+        ):
+            self.fp_by_hash.setdefault(int(h[j]), int(pos[j]))
+            self.fp_by_pos.setdefault(int(pos[j]), int(h[j]))
+        pos_ok = pos[ok]
+        self._pos_f.write(pos_ok.tobytes())
+        self._val_f.write(vals[ok].astype(np.float32).tobytes())
+        if self._imu_f is not None and imu is not None:
+            self._imu_f.write(imu[ok].astype(np.float32).tobytes())
+        self.n += int(ok.sum())
+        self.last_pos = int(pos_ok[-1])
+        j = int(np.flatnonzero(ok)[-1])
+        self.last = (int(seqs[j]), int(t_us[j]), float(host[j]))
+
+    def _replay_start(self, hs: np.ndarray, i: np.ndarray) -> int | None:
+        """Start a replay if one of a new segment's first samples was seen before."""
+        for j in range(min(hs.size, 2 * _FINGERPRINT_EVERY)):
+            p = self.fp_by_hash.get(int(hs[j]))
+            if p is not None:
+                self.replay_offset = p - int(i[j])
+                return j
+        return None
+
+    def _replay(
+        self, sel: np.ndarray, i: np.ndarray, h: np.ndarray, pos: np.ndarray
+    ) -> np.ndarray | None:
+        """Drop the samples of a replayed segment while they match what was kept before."""
+        assert self.replay_offset is not None
+        orig = self.replay_offset + i
+        bad = np.zeros(sel.size, dtype=bool)
+        for j in np.flatnonzero(orig % _FINGERPRINT_EVERY == 0):
+            want = self.fp_by_pos.get(int(orig[j]))
+            if want is not None and want != int(h[sel[j]]):
+                bad[j] = True
+                break
+        stop = int(np.flatnonzero(bad)[0]) if bad.any() else sel.size
+        self.n_replayed += stop
+        pos[sel[:stop]] = -1
+        if stop == sel.size:
+            return None
+        # The data diverged: the rest is new and goes after everything kept so far.
+        self.replay_offset = None
+        rest = i[stop:]
+        p = np.full(sel.size, -1, dtype=np.int64)
+        p[stop:] = self.grid_end + (rest - rest.min())
+        return p
+
+    def close(self) -> None:
+        for f in (self._pos_f, self._val_f, self._imu_f):
+            if f is not None:
+                f.close()
+
+    def reader(self) -> _SpillReader:
+        """Sequential reader of the placed samples (positions ascending)."""
+        return _SpillReader(self)
+
+
+class _SpillReader:
+    """Reads a foot's spilled samples in order, holding at most a part plus one block."""
+
+    _BLOCK = 1 << 17
+
+    def __init__(self, st: _FootStream) -> None:
+        self.k = st.k
+        self.left = st.n
+        self._f = [
+            (st.tmpdir / f"{st.side}.pos").open("rb"),
+            (st.tmpdir / f"{st.side}.val").open("rb"),
+            (st.tmpdir / f"{st.side}.imu").open("rb") if st.imu else None,
+        ]
+        self.pos = np.zeros(0, np.int64)
+        self.val = np.zeros((0, self.k), np.float32)
+        self.imu: np.ndarray | None = np.zeros((0, 6), np.float32) if st.imu else None
+
+    def _more(self) -> bool:
+        m = min(self._BLOCK, self.left)
+        if m == 0:
+            return False
+        fp, fv, fi = self._f
+        self.pos = np.r_[self.pos, np.fromfile(fp, np.int64, m)]
+        self.val = np.vstack([self.val, np.fromfile(fv, np.float32, m * self.k).reshape(m, self.k)])
+        if fi is not None and self.imu is not None:
+            self.imu = np.vstack([self.imu, np.fromfile(fi, np.float32, m * 6).reshape(m, 6)])
+        self.left -= m
+        return True
+
+    def first(self) -> int | None:
+        """Position of the next sample, or None at the end."""
+        if self.pos.size == 0 and not self._more():
+            return None
+        return int(self.pos[0])
+
+    def upto(self, b: int) -> np.ndarray:
+        """Positions of the buffered-and-read samples before ``b`` (not consumed)."""
+        while (self.pos.size == 0 or self.pos[-1] < b) and self._more():
+            pass
+        return self.pos[: int(np.searchsorted(self.pos, b, side="left"))]
+
+    def take(self, j: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Consume the first ``j`` buffered samples."""
+        out = (self.pos[:j], self.val[:j], None if self.imu is None else self.imu[:j])
+        self.pos, self.val = self.pos[j:], self.val[j:]
+        if self.imu is not None:
+            self.imu = self.imu[j:]
+        return out
+
+    def close(self) -> None:
+        for f in self._f:
+            if f is not None:
+                f.close()
+
+
+def iter_session_parts(
+    path: str | os.PathLike, chunk_s: float, max_gap_s: float
+) -> Iterator[tuple[float, Recording]]:
+    """Consecutive parts of a session file, in memory bounded by one part.
+
+    The file is memory-mapped and scanned record by record; each foot's samples are decoded
+    in batches, de-duplicated (repeats, and replays of earlier data recognised by sparse
+    fingerprints), placed on the foot's grid by the device clock (as :func:`read_session`)
+    and spilled to temporary files. Parts are then cut on the common clock at ``chunk_s``
+    and at gaps longer than ``max_gap_s``; nothing is allocated for a gap between parts.
+
+    Parameters
+    ----------
+    path : str or Path
+        The session file.
+    chunk_s : float
+        Longest part (seconds).
+    max_gap_s : float
+        A longer gap ends a part.
+
+    Yields
+    ------
+    (t0_s, Recording)
+        Start of the part on the recording clock and the part.
+
+    Raises
+    ------
+    RecordingReadError
+        As :func:`read_session`.
+    """
+    import tempfile
+
+    p = Path(path)
+    try:
+        fh = p.open("rb")
+    except FileNotFoundError:
+        raise RecordingReadError(f"session file not found: {p}") from None
+    except OSError as err:
+        raise RecordingReadError(f"cannot read session file {p}: {err.strerror}") from None
+    with fh, tempfile.TemporaryDirectory(prefix="gait-session-") as tmp:
+        yield from _session_parts(p, fh, Path(tmp), chunk_s, max_gap_s)
+
+
+def _session_parts(
+    p: Path, fh: Any, tmp: Path, chunk_s: float, max_gap_s: float
+) -> Iterator[tuple[float, Recording]]:
+    head = fh.read(_FILE_HEADER.size)
+    if len(head) == _FILE_HEADER.size and head[:8] == _MAGIC:
+        head += fh.read(_FILE_HEADER.unpack(head)[2] + _CRC.size)
+    header, start = _read_header(head, p)
+    # Pass 1: device records (normally at the start; a lost one is recovered from packets).
+    devices: dict[str, dict] = {}
+    sample: dict[str, list[SessionRecord]] = {"left": [], "right": []}
+    notes: list[str] = []
+    n_read = 0
+    for kind, side_b, host_ns, payload, _ in _scan(fh, start):
+        n_read += len(payload)
+        if kind == RecordKind.DEVICE and side_b != _NO_SIDE:
+            side = _SIDES[side_b]
+            if side not in devices:
+                try:
+                    dev = json.loads(payload.decode("utf-8"))
+                except (UnicodeDecodeError, json.JSONDecodeError):
+                    continue
+                if _device_info(dev) is not None:
+                    devices[side] = dev
+                else:
+                    notes.append(f"the {side} insole's device record is invalid")
+        elif kind == RecordKind.NOTIFY and side_b != _NO_SIDE:
+            side = _SIDES[side_b]
+            if len(sample[side]) < 2000:
+                sample[side].append(SessionRecord(RecordKind.NOTIFY, side, host_ns, payload))
+        if len(devices) == 2 or (n_read > 64 << 20 and devices):
+            break
+    for side in _SIDES:
+        if side in devices or not sample[side]:
+            continue
+        other = next((d for s, d in devices.items() if s != side), None)
+        dev, how = _recover_device(side, sample[side], other)
+        if dev is None:
+            notes.append(f"the {side} insole's device record is missing or damaged: {how}")
+            continue
+        devices[side] = dev
+        notes.append(
+            f"the {side} insole's device record is missing or damaged: its settings were {how}"
+        )
+    del sample
+    if not devices:
+        raise RecordingReadError(f"{p}: the session has no insole (no device record)")
+    streams: dict[str, _FootStream] = {}
+    full_scale: dict[str, float] = {}
+    for side, dev in devices.items():
+        if dev.get("decoder", _ours.NAME) != _ours.NAME:
+            raise RecordingReadError(f"{p}: streaming needs the {_ours.NAME} decoder")
+        info = _device_info(dev)
+        assert info is not None
+        streams[side] = _FootStream(side, info, tmp)
+    # Pass 2: every notification, batch by batch per foot.
+    pending: dict[str, list[bytes]] = {s: [] for s in streams}
+    hosts: dict[str, list[int]] = {s: [] for s in streams}
+    corrupt_bytes = corrupt_records = 0
+    truncated = complete = False
+    for kind, side_b, host_ns, payload, skipped in _scan(fh, start):
+        if skipped:
+            corrupt_bytes += skipped
+            corrupt_records += 1
+        if kind == -1:
+            truncated = True
+            break
+        if kind == RecordKind.END:
+            complete = True
+        if kind != RecordKind.NOTIFY or side_b == _NO_SIDE:
+            continue
+        side = _SIDES[side_b]
+        if side not in streams:
+            continue
+        pending[side].append(payload)
+        hosts[side].append(host_ns)
+        if len(pending[side]) >= _BATCH_NOTIFICATIONS:
+            if side not in full_scale:
+                full_scale[side] = 4095.0 if _packed_12bit_payloads(pending[side]) else 65535.0
+            streams[side].push(
+                pending[side], np.array(hosts[side], np.float64) * 1e-9, full_scale[side]
+            )
+            pending[side], hosts[side] = [], []
+    for side, st in streams.items():
+        if pending[side]:
+            fsc = full_scale.get(side, 4095.0 if _packed_12bit_payloads(pending[side]) else 65535.0)
+            st.push(pending[side], np.array(hosts[side], np.float64) * 1e-9, fsc)
+        st.close()
+    if corrupt_records:
+        notes.append(
+            f"{corrupt_records} damaged record(s) ({corrupt_bytes} bytes) failed their checksum "
+            "and were skipped"
+        )
+    live = {s: st for s, st in streams.items() if st.n}
+    if not live:
+        raise RecordingReadError(f"{p}: the session holds no valid pressure sample")
+    rates = {st.fs for st in live.values()}
+    if len(rates) != 1:
+        raise RecordingReadError(f"{p}: the insoles use different sampling rates {sorted(rates)}")
+    fs = rates.pop()
+    for side, st in live.items():
+        if st.n_duplicates or st.n_replayed:
+            notes.append(
+                f"{side} insole: {st.n_duplicates + st.n_replayed} repeated sample(s) (same device counter) dropped"
+            )
+        if st.n_late:
+            notes.append(
+                f"{side} insole: {st.n_late} sample(s) arrived after later ones and were dropped"
+            )
+        if st.n_saturated > 0.005 * st.n:
+            notes.append(
+                f"{side} insole: {st.n_saturated} sample(s) ({100 * st.n_saturated / st.n:.1f} %) have a cell at full scale (saturated): peak pressures are underestimated"
+            )
+    rate = float(np.mean([st.start_rate for st in live.values()]))
+    shift = align_starts({s: st.t0_host for s, st in live.items()}, fs, rate)
+    meta_base: dict[str, Any] = {
+        "header": header,
+        "corrupt_bytes": corrupt_bytes,
+        "corrupt_records": corrupt_records,
+        "truncated_tail": truncated,
+        "complete": complete,
+        "received_samples": {s: st.n for s, st in live.items()},
+        "duplicate_samples": {s: st.n_duplicates + st.n_replayed for s, st in live.items()},
+        "counter_resets": {s: st.n_resets for s, st in live.items()},
+        "units": "N" if all(st.info.force_lsb_mn for st in live.values()) else "raw",
+    }
+    xy: dict[str, np.ndarray | None] = {}
+    for side, dev in devices.items():
+        layout = None
+        if dev.get("layout"):
+            try:
+                layout = SensorLayoutPacket.from_bytes(bytes.fromhex(dev["layout"]))
+            except (PacketError, ValueError, TypeError):
+                layout = None
+        k = streams[side].k
+        if layout is not None and len(layout.xy_mm) == k:
+            xy[side] = np.asarray(layout.xy_mm, dtype=np.float64)
+        else:
+            try:
+                xy[side] = np.array(get_layout(k).xy_mm)
+            except RecordingValidationError:
+                xy[side] = None
+    readers = {s: st.reader() for s, st in live.items()}
+    L = int(chunk_s * fs)
+    gap = max(1, int(max_gap_s * fs))
+    first_part = True
+    try:
+        while True:
+            firsts = [(r.first(), s) for s, r in readers.items()]
+            nxt = [f + shift[s] for f, s in firsts if f is not None]
+            if not nxt:
+                break
+            a = min(nxt)
+            b = a + L
+            got = np.sort(np.concatenate([readers[s].upto(b - shift[s]) + shift[s] for s in live]))
+            big = np.flatnonzero(np.diff(got) > gap)
+            if big.size:  # end the part at a long gap (common clock, both feet)
+                b = int(got[big[0]]) + 1
+            takes = {}
+            last = a
+            for s, r in readers.items():
+                j = int(np.searchsorted(r.upto(b - shift[s]), b - shift[s], side="left"))
+                takes[s] = r.take(j)
+                if j:
+                    last = max(last, int(takes[s][0][-1]) + shift[s])
+            n = last - a + 1
+            feet: dict[str, FootSignal] = {}
+            for s, st in live.items():
+                pos, val, imu_a = takes[s]
+                rel = pos + shift[s] - a
+                vals = np.full((n, st.k), np.nan)
+                vals[rel] = val
+                if st.info.force_lsb_mn:
+                    vals *= st.info.force_lsb_mn * 1e-3
+                valid = np.zeros(n, dtype=bool)
+                valid[rel] = True
+                imu = None
+                if imu_a is not None:
+                    imu = np.full((n, 6), np.nan)
+                    raw = imu_a.astype(np.float64)
+                    raw[:, :3] *= st.info.acc_range_g * _G / 32768.0
+                    raw[:, 3:] *= st.info.gyro_range_dps / 32768.0
+                    imu[rel] = raw
+                feet[s] = FootSignal(s, vals, xy.get(s), valid, imu)
+            meta = dict(meta_base)
+            meta["ingest_notes"] = list(notes) if first_part else []
+            first_part = False
+            yield (
+                a / fs,
+                Recording(fs, feet.get("left"), feet.get("right"), str(p), "session", meta),
+            )
+    finally:
+        for r in readers.values():
+            r.close()
+
+
+def _packed_12bit_payloads(payloads: list[bytes]) -> bool:
+    for pl in payloads[:16]:
+        if len(pl) >= 4 and pl[0] == 1:
+            return bool(pl[1] & 0x02)
+    return False

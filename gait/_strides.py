@@ -178,6 +178,24 @@ def clean_mask(table: StrideTable, trim_strides: int = 5, mad_k: float = 3.0) ->
     return keep
 
 
+def _mad_inliers(
+    x: NDArray[np.float64], sel: NDArray[np.bool_], k: float = 3.0
+) -> NDArray[np.bool_]:
+    """(m,) True where ``x`` is within median +- ``k`` MAD of ``x[sel]``.
+
+    Swing (and stance) times have outliers of their own (a missed toe-off shifts swing but
+    not stride time), so the studies that published swing-time CVs cleaned each series
+    separately; cleaning swing on stride-time outliers only inflated our swing CV (Si group
+    controls 3.9 % vs 2.80 % published).
+    """
+    keep = np.zeros(x.size, dtype=bool)
+    if sel.sum() < 3:
+        return keep | sel
+    med = float(np.median(x[sel]))
+    mad = max(float(np.median(np.abs(x[sel] - med))), 0.01 * med)
+    return np.abs(x - med) <= k * mad
+
+
 @dataclass(frozen=True)
 class StrideSummary:
     """Spatio-temporal summary over the walking strides (None when not computable).
@@ -266,7 +284,12 @@ def summarise_strides(tables: dict[str, StrideTable], walking_only: bool = True)
         return StrideSummary(None, None, None, None, None, None, None, None, None, n_total, 0)
     mean_stride = float(np.mean(strides))
     cvs = [c for c in (_cv(tables[s].stride_s[sel_cv[s]]) for s in sides) if c is not None]
-    swing_cvs = [c for c in (_cv(tables[s].swing_s[sel_cv[s]]) for s in sides) if c is not None]
+    swing_cvs = [
+        c
+        for c in (_cv(tables[s].swing_s[sel_cv[s] & _mad_inliers(tables[s].swing_s, sel_cv[s])])
+                  for s in sides)
+        if c is not None
+    ]  # fmt: skip
     n_clean = int(sum(int(sel_cv[s].sum()) for s in sides))
     stance_pct = float(
         np.mean(

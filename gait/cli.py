@@ -18,11 +18,9 @@ __all__ = ["build_parser", "main"]
 
 
 def _analyze(args: argparse.Namespace) -> int:
-    from gait._pipeline import analyze
-    from gait._readers import load_recording
+    from gait._chunked import analyze_file
 
-    rec = load_recording(args.path, format=args.format)
-    report = analyze(rec)
+    report = analyze_file(args.path, format=args.format)
     if args.html:
         report.write_html(args.html)
     if args.json:
@@ -34,8 +32,10 @@ def _analyze(args: argparse.Namespace) -> int:
     def fmt(v: object, unit: str = "") -> str:
         return "n/a" if v is None else f"{v}{unit}"
 
+    m = d["meta"]
     lines = [
-        f"recording: {rec.source} ({rec.format}, {rec.sampling_rate_hz:g} Hz, {rec.duration_s:.1f} s)",
+        f"recording: {args.path} ({m.get('format')}, {m.get('sampling_rate_hz', 0):g} Hz, "
+        f"{m.get('duration_s', 0):.1f} s)",
         f"strides: {s['n_strides']} ({s['n_clean_strides']} used for variability)",
         f"cadence: {fmt(s['cadence_spm'], ' steps/min')}   stride CV: {fmt(s['stride_cv_pct'], ' %')}",
         f"stance/swing: {fmt(s['stance_pct'], ' %')} / {fmt(s['swing_pct'], ' %')}   "

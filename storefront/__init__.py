@@ -77,16 +77,9 @@ def _configure_blueprints(app: Flask) -> None:
 
 def _configure_hooks(app: Flask) -> None:
     from storefront.auth.csrf import init_csrf
+    from storefront.request_guard import init_request_guard
     from storefront.setup_db import init_auto_setup
 
     init_csrf(app)
     init_auto_setup(app)
-
-    @app.after_request
-    def _security_headers(resp):  # type: ignore[no-untyped-def]
-        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
-        resp.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        resp.headers.setdefault("Referrer-Policy", "same-origin")
-        if resp.mimetype == "application/json":
-            resp.headers.setdefault("Cache-Control", "no-store")
-        return resp
+    init_request_guard(app)  # its input check goes first, before CSRF and set-up

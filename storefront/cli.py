@@ -73,6 +73,83 @@ def create_manufacturer_command(
     click.echo(f"token: {raw}")
 
 
+def _manufacturer_user(name: str):  # type: ignore[no-untyped-def]
+    """The service account of manufacturer NAME (or id), or a ClickException."""
+    from sqlalchemy import or_, select
+
+    from storefront.extensions import db
+    from storefront.models import Manufacturer, User
+
+    ident = int(name) if name.isdigit() else -1
+    mfr = db.session.scalar(
+        select(Manufacturer).where(or_(Manufacturer.name == name, Manufacturer.id == ident))
+    )
+    if mfr is None:
+        raise click.ClickException(f"no manufacturer {name!r}")
+    return db.session.scalars(select(User).where(User.manufacturer_id == mfr.id)).one()
+
+
+@click.command("tokens")
+@click.argument("manufacturer")
+@with_appcontext
+def tokens_command(manufacturer: str) -> None:
+    """List MANUFACTURER's API tokens (id, state, expiry); never the secrets."""
+    from storefront.auth.services import list_tokens
+    from storefront.extensions import db
+
+    user = _manufacturer_user(manufacturer)
+    rows = list_tokens(db.session, user)
+    for t in rows:
+        state = "active" if t["active"] else ("revoked" if t["revoked_at"] else "expired")
+        click.echo(f"{t['id']}\t{state}\t{t['name']}\tcreated {t['created_at'][:19]}"
+                   f"\texpires {t['expires_at'][:10]}")  # fmt: skip
+    if not rows:
+        click.echo("no tokens")
+
+
+@click.command("revoke-token")
+@click.argument("manufacturer")
+@click.option("--id", "token_id", type=int, default=None, help="Revoke this token only.")
+@click.option("--all", "revoke_all", is_flag=True, help="Revoke every token of MANUFACTURER.")
+@with_appcontext
+def revoke_token_command(manufacturer: str, token_id: int | None, revoke_all: bool) -> None:
+    """Revoke one token (--id) or all tokens (--all) of MANUFACTURER; effective at once."""
+    from storefront.auth.services import revoke_all_sessions, revoke_token
+    from storefront.domain_errors import NotFound
+    from storefront.extensions import db
+
+    if (token_id is None) == (not revoke_all):
+        raise click.ClickException("give exactly one of --id N or --all")
+    user = _manufacturer_user(manufacturer)
+    if revoke_all:
+        n = revoke_all_sessions(db.session, user)
+        db.session.commit()
+        click.echo(f"revoked {n} token(s) of {manufacturer!r}")
+        return
+    try:
+        revoke_token(db.session, user, token_id)
+    except NotFound as exc:
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"revoked token {token_id} of {manufacturer!r}")
+
+
+@click.command("issue-token")
+@click.argument("manufacturer")
+@click.option("--token-days", type=float, default=365.0, show_default=True)
+@with_appcontext
+def issue_token_command(manufacturer: str, token_days: float) -> None:
+    """Issue a new API token for MANUFACTURER (rotation); the token is the last word."""
+    from storefront.auth.services import issue_token
+    from storefront.extensions import db
+
+    user = _manufacturer_user(manufacturer)
+    raw, expires = issue_token(db.session, user, token_days * 24, name="manufacturer")
+    db.session.commit()
+    click.echo(f"token for {manufacturer!r} expires {expires:%Y-%m-%d}")
+    click.echo(f"token: {raw}")
+
+
 @click.command("create-admin")
 @click.argument("email")
 @click.password_option(help="Prompted for when not given.")
@@ -82,7 +159,7 @@ def create_admin_command(email: str, password: str) -> None:
     from sqlalchemy import select
 
     from storefront.auth.services import Registration, register
-    from storefront.exceptions import ApiError
+    from storefront.domain_errors import ValidationFailed
     from storefront.extensions import db
     from storefront.models import User
     from storefront.setup_db import upgrade_db
@@ -90,8 +167,8 @@ def create_admin_command(email: str, password: str) -> None:
     upgrade_db()
     try:
         reg = Registration.from_json({"email": email, "password": password})
-    except ApiError as exc:
-        raise click.ClickException(f"{exc.message}: {exc.fields}") from None
+    except ValidationFailed as exc:
+        raise click.ClickException(f"{exc}: {exc.fields}") from None
     user = db.session.scalar(select(User).where(User.email == reg.email))
     if user is None:
         user = register(db.session, reg, role="admin")
@@ -145,6 +222,8 @@ def worker_command(burst: bool) -> None:
     if not url:
         raise click.ClickException("set SHOESTREET_REDIS_URL to run a worker")
     conn = Redis.from_url(url)
+    # this process also sweeps: a job whose RQ worker died is re-queued or failed
+    current_app.extensions["shoestreet_jobs"].start_sweeper()
     worker = Worker([Queue(current_app.config["RQ_QUEUE"], connection=conn)], connection=conn)
     worker.work(burst=burst)
 
@@ -201,6 +280,9 @@ _COMMANDS = (
     create_manufacturer_command,
     create_admin_command,
     release_aggregates_command,
+    tokens_command,
+    revoke_token_command,
+    issue_token_command,
     worker_command,
     serve_command,
 )

@@ -64,6 +64,10 @@ ENV_VARS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "UPLOAD_DIR": ("UPLOAD_DIR", str),
     "SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", parse_bool),
     "RECOMMENDATION_CACHE_SIZE": ("RECOMMENDATION_CACHE_SIZE", int),
+    "JOB_LEASE_S": ("JOB_LEASE_S", float),
+    "JOB_MAX_ATTEMPTS": ("JOB_MAX_ATTEMPTS", int),
+    "JOB_SWEEP_INTERVAL_S": ("JOB_SWEEP_INTERVAL_S", float),
+    "JOB_QUEUED_STALE_S": ("JOB_QUEUED_STALE_S", float),
 }
 
 
@@ -95,6 +99,13 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": False,
         "RECOMMENDATION_CACHE_SIZE": 2048,
+        # Jobs: a running job renews a lease every JOB_LEASE_S / 3 s; one whose lease ran out
+        # (its worker died) is re-queued up to JOB_MAX_ATTEMPTS runs, then failed with a reason.
+        "JOB_LEASE_S": 60.0,
+        "JOB_MAX_ATTEMPTS": 3,
+        "JOB_SWEEP_INTERVAL_S": 30.0,
+        # A job still queued this long after dispatch (or never dispatched) is dispatched again.
+        "JOB_QUEUED_STALE_S": 600.0,
     }
 
 

@@ -17,6 +17,17 @@ __all__ = [
     "QueryTooNarrow",
     "FeedbackError",
     "ScanNotAccepted",
+    "CommerceError",
+    "IdempotencyKeyReused",
+    "OutOfStock",
+    "NothingToReturn",
+    "CartEmpty",
+    "ValidationFailed",
+    "AuthenticationFailed",
+    "NotFound",
+    "TransientError",
+    "ServiceBusy",
+    "QueueUnavailable",
 ]
 
 
@@ -79,3 +90,64 @@ class ScanNotAccepted(ProfileError):
         super().__init__(message)
         self.reasons = tuple(reasons)
         self.advice = advice
+
+
+class CommerceError(DomainError):
+    """Base class of refusals by the commerce services (orders, returns, checkout)."""
+
+
+class IdempotencyKeyReused(CommerceError):
+    """An Idempotency-Key was sent again with a different request."""
+
+
+class OutOfStock(CommerceError):
+    """A line asks for more pairs than are on the shelf; nothing was reserved."""
+
+
+class NothingToReturn(CommerceError):
+    """The order line has no pairs left to return (they were all returned already)."""
+
+
+class CartEmpty(CommerceError):
+    """Checkout of an empty cart."""
+
+
+class TransientError(Exception):
+    """A temporary condition (not the caller's fault, not a bug): retry later."""
+
+    #: Seconds the client should wait before retrying.
+    retry_after_s: int = 2
+
+
+class ServiceBusy(TransientError):
+    """The database stayed locked through every retry."""
+
+
+class QueueUnavailable(TransientError):
+    """The job queue (Redis) cannot be reached; nothing was accepted."""
+
+    retry_after_s = 30
+
+
+class ValidationFailed(DomainError):
+    """Input is invalid; ``fields`` names each bad field and why."""
+
+    def __init__(self, message: str, fields: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.fields = dict(fields or {})
+
+
+class AuthenticationFailed(DomainError):
+    """Credentials or a token were refused; ``code`` says which way (same words for all causes).
+
+    Codes: ``bad_credentials`` (email or password wrong, unknown email alike),
+    ``invalid_token``, ``token_expired``, ``token_revoked``, ``session_ended``.
+    """
+
+    def __init__(self, message: str, code: str = "bad_credentials") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class NotFound(DomainError):
+    """No such object for this caller (unknown and other people's ids alike)."""

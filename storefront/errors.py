@@ -8,15 +8,25 @@ from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from storefront.domain_errors import (
+    AuthenticationFailed,
+    CartEmpty,
     DomainError,
+    IdempotencyKeyReused,
+    NotFound,
+    NothingToReturn,
+    OutOfStock,
     PrivacyBudgetExceeded,
     ProfileError,
     QueryTooNarrow,
+    QueueUnavailable,
     ScanNotAccepted,
+    TransientError,
     UnknownModel,
     UnknownSize,
+    ValidationFailed,
 )
 from storefront.exceptions import ApiError, StorefrontError
+from storefront.shop.payment import PaymentDeclined
 
 # Most specific first.
 _DOMAIN_STATUS: tuple[tuple[type[DomainError], int, str], ...] = (
@@ -25,6 +35,11 @@ _DOMAIN_STATUS: tuple[tuple[type[DomainError], int, str], ...] = (
     (PrivacyBudgetExceeded, 403, "privacy_budget_exhausted"),
     (QueryTooNarrow, 422, "query_too_narrow"),
     (ProfileError, 422, "profile_incomplete"),
+    (IdempotencyKeyReused, 422, "idempotency_key_reused"),
+    (OutOfStock, 409, "out_of_stock"),
+    (NothingToReturn, 409, "nothing_to_return"),
+    (CartEmpty, 409, "cart_empty"),
+    (NotFound, 404, "not_found"),
 )
 
 __all__ = ["ApiError", "StorefrontError", "domain_to_api", "register_error_handlers"]
@@ -56,6 +71,10 @@ def domain_to_api(err: DomainError) -> ApiError:
             str(err),
             details={"reasons": list(err.reasons), "advice": err.advice},
         )
+    if isinstance(err, AuthenticationFailed):
+        return ApiError(401, err.code, str(err))
+    if isinstance(err, ValidationFailed):
+        return ApiError(422, "validation_failed", str(err), err.fields)
     for cls, status, code in _DOMAIN_STATUS:
         if isinstance(err, cls):
             return ApiError(status, code, str(err))
@@ -72,6 +91,19 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain_error(err: DomainError):  # type: ignore[no-untyped-def]
         return _json(domain_to_api(err))
+
+    @app.errorhandler(TransientError)
+    def _transient(err: TransientError):  # type: ignore[no-untyped-def]
+        from storefront.extensions import db
+
+        db.session.rollback()
+        code = "queue_unavailable" if isinstance(err, QueueUnavailable) else "busy"
+        headers = {"Retry-After": str(err.retry_after_s)}
+        return _json(ApiError(503, code, str(err), headers=headers))
+
+    @app.errorhandler(PaymentDeclined)
+    def _declined(err: PaymentDeclined):  # type: ignore[no-untyped-def]
+        return _json(ApiError(402, "payment_declined", str(err)))
 
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(err: RequestEntityTooLarge):  # type: ignore[no-untyped-def]

@@ -26,6 +26,7 @@ __all__ = [
     "FitFeedback",
     "GaitSession",
     "GaitUpload",
+    "IdempotencyRecord",
     "Job",
     "LearnedOffset",
     "MadeToMeasure",
@@ -95,6 +96,8 @@ class User(db.Model):
     consent_gait_health: Mapped[bool] = mapped_column(Boolean, default=False)
     consent_updated_at: Mapped[datetime | None] = mapped_column(_TZDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
+    #: bumped by "sign out everywhere" and password changes: every older token stops working
+    session_version: Mapped[int] = mapped_column(Integer, default=0)
 
     manufacturer: Mapped[Manufacturer | None] = relationship()
 
@@ -111,6 +114,10 @@ class ApiToken(db.Model):
     name: Mapped[str] = mapped_column(String(64), default="api")
     created_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(_TZDateTime())
+    #: set when revoked (logout, revocation, sign out everywhere); the row stays for the list
+    revoked_at: Mapped[datetime | None] = mapped_column(_TZDateTime(), nullable=True)
+    #: the user's session_version when issued; a token from an older version is dead
+    session_version: Mapped[int] = mapped_column(Integer, default=0)
 
     user: Mapped[User] = relationship()
 
@@ -164,13 +171,19 @@ class Job(db.Model):
     user_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="CASCADE"), nullable=True, index=True
     )
-    status: Mapped[str] = mapped_column(String(16), default="queued")
+    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
     progress: Mapped[float] = mapped_column(Float, default=0.0)
     stage: Mapped[str] = mapped_column(String(64), default="queued")
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     backend: Mapped[str] = mapped_column(String(16), default="thread")
     created_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
+    # Leases (migration 0004): runs so far, when the running worker's lease ends (renewed by
+    # its heartbeat), when the job was last handed to the backend, and who runs it.
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(_TZDateTime(), nullable=True)
+    dispatched_at: Mapped[datetime | None] = mapped_column(_TZDateTime(), nullable=True)
+    worker: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class Scan(db.Model):
@@ -293,6 +306,31 @@ class ReturnRequest(db.Model):
     quantity: Mapped[int] = mapped_column(Integer, default=1)
     fit_label: Mapped[str] = mapped_column(String(16))
     comment: Mapped[str] = mapped_column(String(500), default="")
+    #: the amount refunded for these pairs, recorded once with the return (migration 0003)
+    refund_cents: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
+
+
+class IdempotencyRecord(db.Model):
+    """The result of one state-changing commerce request, written in the same transaction.
+
+    Unique per (account, key): a concurrent duplicate fails at commit and replays this result.
+    ``key`` is the client's Idempotency-Key or ``auto:<scope>:<body hash>`` for the short
+    duplicate-submission guard (see :mod:`storefront.shop.idempotency`).
+    """
+
+    __tablename__ = "idempotency_record"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    scope: Mapped[str] = mapped_column(String(40))
+    key: Mapped[str] = mapped_column(String(100))
+    #: fingerprint of the request; NULL for keys carried over from migration 0002 (match any)
+    request_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    resource_kind: Mapped[str] = mapped_column(String(24))
+    resource_id: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
 
 
@@ -314,6 +352,11 @@ class FitFeedback(db.Model):
     label: Mapped[str] = mapped_column(String(16))
     source: Mapped[str] = mapped_column(String(16), default="feedback")
     created_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
+    #: the purchased line a shopper's feedback is about (feedback rows only; unique, so one
+    #: opinion per purchase, edited in place; migration 0006). Return rows leave it NULL.
+    order_line_id: Mapped[int | None] = mapped_column(
+        ForeignKey("order_line.id", ondelete="SET NULL"), nullable=True, unique=True
+    )
 
 
 class LearnedOffset(db.Model):

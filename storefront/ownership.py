@@ -8,12 +8,13 @@ from sqlalchemy.orm import Session
 
 from storefront.exceptions import ApiError
 
-__all__ = ["get_owned", "parse_row_id"]
+__all__ = ["MAX_ID", "get_owned", "parse_row_id"]
 
 T = TypeVar("T")
 
-#: Largest id a 64-bit primary key can hold; bigger numbers are unknown, not a database error.
-_MAX_ID = 2**63
+#: Ids are 32-bit ``INTEGER`` columns (PostgreSQL): bigger numbers are unknown (404), never a
+#: database error.
+MAX_ID = 2**31
 
 
 def parse_row_id(raw: Any, what: str) -> int:
@@ -30,7 +31,7 @@ def get_owned(session: Session, model: type[T], raw_id: Any, user: Any, what: st
     Unknown ids and other people's rows both give the same 404, so ids reveal nothing.
     """
     oid = parse_row_id(raw_id, what)
-    row = session.get(model, oid) if 0 < oid < _MAX_ID else None
+    row = session.get(model, oid) if 0 < oid < MAX_ID else None
     if row is None or (row.user_id != user.id and user.role != "admin"):  # type: ignore[attr-defined]
         raise ApiError(404, "not_found", f"no {what} {oid}")
     return row

@@ -13,8 +13,10 @@
 * **Preferences**: ``category`` and ``max_budget_eur`` filter; ``colour`` (a basic colour name or
   ``#rrggbb``) boosts models that come in it.
 
-``score = 0.6 * fit_score + 0.4 * gait_score (+ 8 for the colour)``. Weights and thresholds are
-documented in docs/fit-and-recommendation.md.
+``score = 0.6 * fit_score + 0.4 * gait_score (+ 8 for the colour)``, where the ranking takes 10 off
+``fit_score`` when the best size is out of stock; the ``fit_score`` returned is the fit engine's own
+(the same number as ``GET /api/fit``'s ``score``). Weights and thresholds are documented in
+docs/fit-and-recommendation.md.
 """
 
 from __future__ import annotations
@@ -483,7 +485,9 @@ def recommend(
                 price_eur=m.price_eur,
                 best_size=float(idx.s_eu[best_row[i]]),
                 best_width=fr.best_width,
-                fit_score=float(fit[i]),
+                # The fit engine's score for (foot, shoe), identical to GET /api/fit's `score`;
+                # the out-of-stock penalty in `fit` only lowers the ranking, never this number.
+                fit_score=float(fr.score),
                 gait_score=float(gscore[i]),
                 score=float(total[i]),
                 confidence=fr.confidence,

@@ -22,14 +22,19 @@ def upgrade_db() -> None:
 
 
 def migrate_and_seed(demo: bool | None = None, stale_job_idle_s: float = 600.0) -> dict[str, int]:
-    """Migrate to head, close jobs a previous process left behind, seed if not seeded yet."""
-    from storefront.jobs import fail_interrupted_jobs
+    """Migrate to head, hand jobs a previous process left behind to the sweeper, seed once."""
+    from storefront.jobs import release_interrupted_jobs
     from storefront.seed import seed_all
 
     upgrade_db()
-    n = fail_interrupted_jobs(stale_job_idle_s)
+    n = release_interrupted_jobs(stale_job_idle_s)
     if n:
-        log.warning("%d background job(s) from a previous run were interrupted; marked failed", n)
+        log.warning(
+            "%d background job(s) from a previous run were interrupted; the sweeper re-queues "
+            "them (or fails them after %s runs)",
+            n,
+            current_app.config.get("JOB_MAX_ATTEMPTS", 3),
+        )
     want_demo = current_app.config["SEED_DEMO"] if demo is None else demo
     return seed_all(demo=want_demo)
 

@@ -126,6 +126,21 @@ def _unzip(
     return files
 
 
+def _check_scan_zip(data: bytes, max_bytes: int, name: str) -> bytes:
+    """Check a scan zip with footscan's archive reader (one scan inside, bounded, in memory)."""
+    from footscan._io_archive import find_scan_member
+    from footscan._io_common import BudgetExceededError
+    from footscan.exceptions import ScanReadError
+
+    try:
+        find_scan_member(data, max_bytes)
+    except BudgetExceededError as exc:
+        raise ApiError(413, "decompressed_too_large", f"{name}: {exc}") from None
+    except ScanReadError as exc:
+        raise ApiError(422, "bad_archive", f"{name}: {exc}") from None
+    return data
+
+
 def read_upload(
     filename: str | None,
     data: bytes,
@@ -139,6 +154,8 @@ def read_upload(
     if not data:
         raise ApiError(422, "empty_file", f"{name}: the file is empty")
     if name.lower().endswith(".zip"):
+        if ".zip" in allowed_t:  # the reader unpacks zips itself (footscan: OBJ+MTL+textures)
+            return [UploadedFile(name, _check_scan_zip(data, max_decompressed_bytes, name))]
         return _unzip(data, max_decompressed_bytes, name, allowed_t, max_members)
     if name.lower().endswith(".gz"):
         return [UploadedFile(name[:-3], _bounded_gunzip(data, max_decompressed_bytes, name))]

@@ -58,11 +58,12 @@ OPERATIONS: list[tuple[str, str, str, str, str | None, dict[str, Any]]] = [
         "post",
         "/api/auth/register",
         "auth",
-        "Create a shopper account (rate limited)",
+        "Create a shopper account (rate limited); the same answer whether or not the "
+        "address already had one",
         None,
         {
             "requestBody": _json_body(
-                {"email": _S, "password": {"type": "string", "minLength": 8}, "display_name": _S},
+                {"email": _S, "password": {"type": "string", "minLength": 10}, "display_name": _S},
                 ["email", "password"],
             )
         },
@@ -83,7 +84,52 @@ OPERATIONS: list[tuple[str, str, str, str, str | None, dict[str, Any]]] = [
         None,
         {"requestBody": _json_body({"email": _S, "password": _S}, ["email", "password"])},
     ),
-    ("delete", "/api/auth/session", "auth", "Log out of the cookie session", "session", {}),
+    (
+        "delete",
+        "/api/auth/session",
+        "auth",
+        "Log out: revokes the token behind the request (cookie session or bearer)",
+        None,
+        {},
+    ),
+    (
+        "post",
+        "/api/auth/logout-everywhere",
+        "auth",
+        "Sign out everywhere: every token and cookie session of the account ends at once",
+        "any",
+        {},
+    ),
+    (
+        "get",
+        "/api/auth/tokens",
+        "auth",
+        "The caller's tokens and cookie sessions (no secrets); 'current' marks this one",
+        "any",
+        {},
+    ),
+    (
+        "delete",
+        "/api/auth/tokens/{token_id}",
+        "auth",
+        "Revoke one of the caller's tokens or sessions",
+        "any",
+        {},
+    ),
+    (
+        "post",
+        "/api/auth/password",
+        "auth",
+        "Change the password (policy: 10+ characters, not a common password); signs out "
+        "every other session and returns a fresh token (bearer) or cookie session",
+        "shopper",
+        {
+            "requestBody": _json_body(
+                {"current_password": _S, "new_password": {"type": "string", "minLength": 10}},
+                ["current_password", "new_password"],
+            )
+        },
+    ),
     (
         "get",
         "/api/auth/csrf",
@@ -393,7 +439,8 @@ OPERATIONS: list[tuple[str, str, str, str, str | None, dict[str, Any]]] = [
         "post",
         "/api/orders/{order_id}/feedback",
         "shop",
-        "Say how a kept pair fits (feeds the size learner)",
+        "Say how a kept pair fits (feeds the size learner); one opinion per purchased line, "
+        "a repeat edits it (200)",
         "shopper",
         {
             "requestBody": _json_body(

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from storefront.exceptions import ApiError
 from storefront.models import GaitSession, LearnedOffset, Scan, Stock
-from storefront.ownership import parse_row_id
+from storefront.ownership import MAX_ID, parse_row_id
 
 __all__ = [
     "CATALOG_DIR",
@@ -130,7 +130,7 @@ def _owned_profile(
     """Check existence, ownership and status with a light query, then the (cached) profile."""
     oid = parse_row_id(obj_id, what)
     row = None
-    if 0 < oid < 2**63:
+    if 0 < oid < MAX_ID:
         row = session.execute(_owner_query(model), {"oid": oid}).first()
     if row is None or (row.user_id != user_id and not is_admin):
         raise ApiError(404, "not_found", f"no {what} {oid}")

@@ -8,27 +8,43 @@ from typing import Any
 
 from flask import g, request, session
 
-from storefront.auth.services import resolve_token
+from storefront.auth.services import resolve_token_info
+from storefront.domain_errors import AuthenticationFailed
 from storefront.exceptions import ApiError
 from storefront.extensions import db
 from storefront.models import User
 
-__all__ = ["current_user", "login_required"]
+__all__ = ["SESSION_TOKEN_KEY", "current_token_id", "current_user", "login_required"]
+
+#: Cookie-session key holding the session's server-side token (revocable like any token).
+SESSION_TOKEN_KEY = "tok"
 
 
 def current_user(optional: bool = False) -> User | None:
-    """The authenticated user (bearer first, then session), cached on ``g``."""
+    """The authenticated user (bearer first, then session), cached on ``g``.
+
+    A cookie session carries a server-side token (``session["tok"]``), resolved exactly like a
+    bearer token: logout, revocation, "sign out everywhere" and password changes end it at
+    once. A cookie from before this scheme, or one whose token is dead, is cleared (anonymous).
+    """
     if "user" not in g:
         user: User | None = None
+        g.token_id = None
         header = request.headers.get("Authorization", "")
         if header:
             scheme, _, raw = header.partition(" ")
             if scheme != "Bearer" or not raw.strip():
                 raise ApiError(401, "invalid_token", "expected 'Authorization: Bearer <token>'")
-            user = resolve_token(db.session, raw.strip())
-        elif "user_id" in session:
-            user = db.session.get(User, session["user_id"])
-            if user is None:
+            info = resolve_token_info(db.session, raw.strip())
+            user, g.token_id = info.user, info.token_id
+        elif SESSION_TOKEN_KEY in session or "user_id" in session:
+            raw = session.get(SESSION_TOKEN_KEY)
+            try:
+                if not isinstance(raw, str):
+                    raise AuthenticationFailed("session ended", "session_ended")
+                info = resolve_token_info(db.session, raw)
+                user, g.token_id = info.user, info.token_id
+            except AuthenticationFailed:
                 session.clear()
         g.user = user
     if g.user is None and not optional:
@@ -55,3 +71,9 @@ def login_required(
         return wrapped
 
     return deco
+
+
+def current_token_id() -> int | None:
+    """The id of the token (bearer or cookie session) behind this request, if any."""
+    current_user(optional=True)
+    return g.get("token_id")

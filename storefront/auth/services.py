@@ -15,6 +15,7 @@ from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from storefront.domain_errors import AuthenticationFailed, NotFound, ValidationFailed
 from storefront.exceptions import ApiError
 from storefront.models import (
     ApiToken,
@@ -26,6 +27,8 @@ from storefront.models import (
     MadeToMeasure,
     Manufacturer,
     Order,
+    OrderLine,
+    ReturnRequest,
     Scan,
     User,
     as_utc,
@@ -33,9 +36,17 @@ from storefront.models import (
 )
 
 __all__ = [
+    "MIN_PASSWORD_CHARS",
     "ROLES",
     "Registration",
+    "TokenInfo",
     "authenticate",
+    "change_password",
+    "list_tokens",
+    "password_problem",
+    "resolve_token_info",
+    "revoke_all_sessions",
+    "revoke_token",
     "create_manufacturer",
     "delete_account",
     "hash_token",
@@ -55,6 +66,53 @@ _SEXES = ("female", "male", "other")
 # A dummy hash to compare against so unknown emails cost as much time as known ones.
 _DUMMY_HASH = generate_password_hash("not-a-real-password-0")
 
+#: Password length the account page states (and the policy enforces).
+MIN_PASSWORD_CHARS = 10
+MAX_PASSWORD_CHARS = 256
+_COMMON_FILE = Path(__file__).with_name("common_passwords.txt")
+_COMMON: frozenset[str] | None = None
+_TRAILING = re.compile(r"[\d\W_]+$")
+
+
+def _common_passwords() -> frozenset[str]:
+    """The shipped list of common passwords (lower case), read once."""
+    global _COMMON
+    if _COMMON is None:
+        try:
+            lines = _COMMON_FILE.read_text(encoding="utf-8").splitlines()
+        except OSError:  # pragma: no cover (a wheel built without the data file)
+            lines = ["password", "qwertyuiop", "1234567890", "iloveyou", "letmein"]
+        _COMMON = frozenset(x.strip().lower() for x in lines if x.strip() and x[0] != "#")
+    return _COMMON
+
+
+def password_problem(password: Any, email: str | None = None) -> str | None:
+    """Why a new password is refused, or None when it is acceptable.
+
+    The policy the account page states: 10 to 256 characters, not only spaces, at least 4
+    different characters, not one of the shipped common passwords (also after removing
+    trailing digits and punctuation: ``Password2024!``), and not the e-mail address or its
+    name part.
+    """
+    if not isinstance(password, str):
+        return "expected a string"
+    if not MIN_PASSWORD_CHARS <= len(password) <= MAX_PASSWORD_CHARS:
+        return f"expected {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters"
+    if not password.strip():
+        return "must not be only spaces"
+    if len(set(password)) < 4:
+        return "too repetitive: use at least 4 different characters"
+    low = password.strip().lower()
+    common = _common_passwords()
+    stem = _TRAILING.sub("", low)
+    if low in common or stem in common or low.replace(" ", "") in common:
+        return "too common: this password is on the list of the most used ones"
+    if email:
+        name = email.split("@")[0].lower()
+        if low == email.lower() or (len(name) >= 4 and stem == name):
+            return "must not be your e-mail address"
+    return None
+
 
 @dataclass(frozen=True)
 class Registration:
@@ -68,31 +126,38 @@ class Registration:
     def from_json(cls, data: Any) -> Registration:
         """Validate a JSON body; raise one 422 listing every bad field."""
         if not isinstance(data, dict):
-            raise ApiError(400, "bad_json", "expected a JSON object")
+            raise ValidationFailed("expected a JSON object")
         errors: dict[str, str] = {}
         email = data.get("email")
         if not isinstance(email, str) or not _EMAIL_RE.match(email.strip()):
             errors["email"] = "expected an email address like name@example.org"
+            email = None
         password = data.get("password")
-        if not isinstance(password, str) or not 8 <= len(password) <= 256:
-            errors["password"] = "expected a string of 8 to 256 characters"
+        problem = password_problem(password, email.strip() if email else None)
+        if problem:
+            errors["password"] = problem
         name = data.get("display_name", "")
         if not isinstance(name, str) or len(name) > 80:
             errors["display_name"] = "expected a string of at most 80 characters"
         if errors:
-            raise ApiError(422, "validation_failed", "registration input is invalid", errors)
+            raise ValidationFailed("registration input is invalid", errors)
         return cls(email=email.strip().lower(), password=password, display_name=name.strip())
 
 
-def register(session: Session, reg: Registration, role: str = "shopper") -> User:
-    """Create a shopper account (409 if the email is taken)."""
+def register(session: Session, reg: Registration, role: str = "shopper") -> User | None:
+    """Create a shopper account; None (after the same hashing work) when the email is taken.
+
+    Callers answer both cases the same way, so registration does not reveal which addresses
+    have accounts (by status, body or timing).
+    """
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; expected one of {ROLES}")
+    hashed = generate_password_hash(reg.password)  # before the lookup: same cost either way
     if session.scalar(select(User.id).where(User.email == reg.email)) is not None:
-        raise ApiError(409, "email_taken", "an account with this email already exists")
+        return None
     user = User(
         email=reg.email,
-        password_hash=generate_password_hash(reg.password),
+        password_hash=hashed,
         role=role,
         display_name=reg.display_name or reg.email.split("@")[0],
     )
@@ -104,13 +169,13 @@ def register(session: Session, reg: Registration, role: str = "shopper") -> User
 def authenticate(session: Session, email: Any, password: Any) -> User:
     """Check email + password; the same 401 for unknown email and wrong password."""
     if not isinstance(email, str) or not isinstance(password, str):
-        raise ApiError(422, "validation_failed", "email and password must be strings")
+        raise ValidationFailed("email and password must be strings")
     user = session.scalar(select(User).where(User.email == email.strip().lower()))
     ok = check_password_hash(
         user.password_hash if user and user.password_hash else _DUMMY_HASH, password
     )
     if user is None or not user.password_hash or not ok:
-        raise ApiError(401, "bad_credentials", "email or password is wrong")
+        raise AuthenticationFailed("email or password is wrong")
     return user
 
 
@@ -126,7 +191,13 @@ def issue_token(
     raw = "sst_" + secrets.token_urlsafe(32)
     expires = utcnow() + timedelta(hours=ttl_hours)
     session.add(
-        ApiToken(user_id=user.id, token_hash=hash_token(raw), name=name, expires_at=expires)
+        ApiToken(
+            user_id=user.id,
+            token_hash=hash_token(raw),
+            name=name[:64],
+            expires_at=expires,
+            session_version=user.session_version or 0,
+        )
     )
     session.flush()
     return raw, expires
@@ -134,20 +205,130 @@ def issue_token(
 
 # Built once: constructing a SELECT costs more than running it (every API call resolves a token).
 _TOKEN_QUERY = (
-    select(User, ApiToken.expires_at)
+    select(
+        User,
+        ApiToken.id,
+        ApiToken.expires_at,
+        ApiToken.revoked_at,
+        ApiToken.session_version,
+    )
     .join(ApiToken, ApiToken.user_id == User.id)
     .where(ApiToken.token_hash == bindparam("token_hash"))
 )
 
 
-def resolve_token(session: Session, raw: str) -> User:
-    """The user behind a bearer token; 401 when unknown (forged) or expired."""
+@dataclass(frozen=True)
+class TokenInfo:
+    """A resolved bearer or session token: the user and the token's row id."""
+
+    user: User
+    token_id: int
+
+
+def resolve_token_info(session: Session, raw: str) -> TokenInfo:
+    """The user and token id behind a raw token.
+
+    Raises
+    ------
+    AuthenticationFailed
+        ``invalid_token`` (unknown, forged), ``token_expired``, or ``token_revoked`` (logged
+        out, revoked, or issued before "sign out everywhere" / a password change).
+    """
     row = session.execute(_TOKEN_QUERY, {"token_hash": hash_token(raw)}).first()
     if row is None:
-        raise ApiError(401, "invalid_token", "bearer token is not valid")
+        raise AuthenticationFailed("bearer token is not valid", "invalid_token")
+    if row.revoked_at is not None or row.session_version != (row.User.session_version or 0):
+        raise AuthenticationFailed("this token was signed out; log in again", "token_revoked")
     if as_utc(row.expires_at) <= utcnow():
-        raise ApiError(401, "token_expired", "bearer token has expired; log in again")
-    return row.User
+        raise AuthenticationFailed("bearer token has expired; log in again", "token_expired")
+    return TokenInfo(row.User, row.id)
+
+
+def resolve_token(session: Session, raw: str) -> User:
+    """The user behind a bearer token (see :func:`resolve_token_info` for the refusals)."""
+    return resolve_token_info(session, raw).user
+
+
+def revoke_token(session: Session, user: User, token_id: Any) -> ApiToken:
+    """Revoke one of the user's tokens (idempotent); unknown and foreign ids are NotFound."""
+    try:
+        tid = int(token_id)
+    except (TypeError, ValueError):
+        raise NotFound(f"no token {token_id!r}") from None
+    tok = session.get(ApiToken, tid) if 0 < tid < 2**31 else None
+    if tok is None or tok.user_id != user.id:
+        raise NotFound(f"no token {tid}")
+    if tok.revoked_at is None:
+        tok.revoked_at = utcnow()
+    return tok
+
+
+def revoke_all_sessions(session: Session, user: User) -> int:
+    """Sign out everywhere: every token and cookie session of the user stops at once.
+
+    Bumps the user's ``session_version`` (older tokens no longer match) and marks every live
+    token revoked (for the list). Returns how many tokens were live. The caller commits.
+    """
+    user.session_version = (user.session_version or 0) + 1
+    n = session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.flush()
+    return int(n or 0)
+
+
+def list_tokens(
+    session: Session, user: User, current_id: int | None = None
+) -> list[dict[str, Any]]:
+    """The user's tokens and cookie sessions, newest first (never the secret itself)."""
+    now = utcnow()
+    out = []
+    for tok in session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
+    ):
+        live = (
+            tok.revoked_at is None
+            and tok.session_version == (user.session_version or 0)
+            and as_utc(tok.expires_at) > now
+        )
+        out.append(
+            {
+                "id": tok.id,
+                "name": tok.name,
+                "created_at": as_utc(tok.created_at).isoformat(),
+                "expires_at": as_utc(tok.expires_at).isoformat(),
+                "revoked_at": as_utc(tok.revoked_at).isoformat() if tok.revoked_at else None,
+                "active": live,
+                "current": tok.id == current_id,
+            }
+        )
+    return out
+
+
+def change_password(session: Session, user: User, current: Any, new: Any) -> None:
+    """Check the current password, apply the policy, store the new hash, sign out everywhere.
+
+    Raises
+    ------
+    AuthenticationFailed
+        The current password is wrong (``bad_credentials``).
+    ValidationFailed
+        The new password breaks the policy (``fields.new_password`` says why).
+    """
+    if not isinstance(current, str) or not user.password_hash:
+        raise AuthenticationFailed("the current password is wrong")
+    if not check_password_hash(user.password_hash, current):
+        raise AuthenticationFailed("the current password is wrong")
+    problem = password_problem(new, user.email)
+    if problem is None and new == current:
+        problem = "must differ from the current password"
+    if problem:
+        raise ValidationFailed("the new password is not accepted", {"new_password": problem})
+    user.password_hash = generate_password_hash(new)
+    revoke_all_sessions(session, user)
 
 
 def create_manufacturer(
@@ -262,6 +443,14 @@ def delete_account(session: Session, user: User, upload_dir: str | Path) -> None
         update(MadeToMeasure)
         .where(MadeToMeasure.order_id.in_(order_ids))
         .values(measurements={"erased": True}, last_spec={"erased": True})
+    )
+    # Free-text return comments may say anything about the person: erased, fit labels kept.
+    line_ids = select(OrderLine.id).where(OrderLine.order_id.in_(order_ids))
+    session.execute(
+        update(ReturnRequest)
+        .where(ReturnRequest.order_line_id.in_(line_ids))
+        .values(comment="")
+        .execution_options(synchronize_session=False)
     )
     session.execute(update(Order).where(Order.user_id == user.id).values(user_id=None))
     session.delete(user)

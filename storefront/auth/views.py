@@ -6,7 +6,12 @@ from flask import Blueprint, current_app, jsonify, request, session
 
 from storefront.auth import services
 from storefront.auth.csrf import csrf_token
-from storefront.auth.guard import current_user, login_required
+from storefront.auth.guard import (
+    SESSION_TOKEN_KEY,
+    current_token_id,
+    current_user,
+    login_required,
+)
 from storefront.exceptions import ApiError
 from storefront.extensions import db, limiter
 
@@ -34,9 +39,15 @@ def json_body() -> dict:
 @limiter.limit("login", "RATELIMIT_LOGIN")
 def register():
     reg = services.Registration.from_json(json_body())
-    user = services.register(db.session, reg)
+    services.register(db.session, reg)  # None when the address is taken: same answer
     db.session.commit()
-    return jsonify(services.user_to_dict(user)), 201
+    return jsonify(
+        {
+            "email": reg.email,
+            "registered": True,
+            "message": "If this address was free, the account now exists: log in with it.",
+        }
+    ), 201
 
 
 @bp.post("/auth/login")
@@ -61,16 +72,89 @@ def login():
 def session_login():
     data = json_body()
     user = services.authenticate(db.session, data.get("email"), data.get("password"))
+    _start_cookie_session(user)
+    db.session.commit()
+    return jsonify({"user": services.user_to_dict(user), "csrf_token": csrf_token()})
+
+
+def _start_cookie_session(user) -> None:  # type: ignore[no-untyped-def]
+    """A fresh cookie session backed by a server-side token (revocable, listed)."""
+    raw, _ = services.issue_token(
+        db.session, user, current_app.config["TOKEN_TTL_HOURS"], name="browser session"
+    )
     session.clear()
+    session[SESSION_TOKEN_KEY] = raw
     session["user_id"] = user.id
     session.permanent = False
-    return jsonify({"user": services.user_to_dict(user), "csrf_token": csrf_token()})
 
 
 @bp.delete("/auth/session")
 def session_logout():
+    """Log out: the token behind this request (bearer or cookie session) is revoked."""
+    user = current_user(optional=True)
+    token_id = current_token_id()
+    if user is not None and token_id is not None:
+        services.revoke_token(db.session, user, token_id)
+        db.session.commit()
     session.clear()
-    return jsonify({"logged_out": True, "csrf_token": csrf_token()})
+    return jsonify({"logged_out": True, **_fresh_csrf()})
+
+
+def _fresh_csrf() -> dict[str, str]:
+    """A new CSRF token for cookie clients; bearer clients get no cookie at all."""
+    if request.headers.get("Authorization"):
+        return {}
+    return {"csrf_token": csrf_token()}
+
+
+@bp.post("/auth/logout-everywhere")
+@login_required()
+def logout_everywhere():
+    """Sign out everywhere: every token and cookie session of the account ends now."""
+    n = services.revoke_all_sessions(db.session, current_user())
+    db.session.commit()
+    session.clear()
+    return jsonify({"logged_out": True, "revoked": n, **_fresh_csrf()})
+
+
+@bp.get("/auth/tokens")
+@login_required()
+def list_tokens():
+    return jsonify({"tokens": services.list_tokens(db.session, current_user(), current_token_id())})
+
+
+@bp.delete("/auth/tokens/<token_id>")
+@login_required()
+def revoke_token(token_id: str):
+    user = current_user()
+    was_current = str(current_token_id()) == token_id
+    tok = services.revoke_token(db.session, user, token_id)
+    db.session.commit()
+    if was_current:
+        session.clear()
+    return jsonify({"id": tok.id, "revoked": True})
+
+
+@bp.post("/auth/password")
+@limiter.limit("login", "RATELIMIT_LOGIN")
+@login_required(["shopper", "admin"])
+def change_password():
+    """Change the password; every other session ends, this client gets a fresh one."""
+    user = current_user()
+    data = json_body()
+    cookie = SESSION_TOKEN_KEY in session
+    services.change_password(
+        db.session, user, data.get("current_password"), data.get("new_password")
+    )
+    body: dict = {"changed": True, "user": services.user_to_dict(user)}
+    if cookie:
+        _start_cookie_session(user)
+        body["csrf_token"] = csrf_token()
+    else:
+        raw, expires = services.issue_token(db.session, user, current_app.config["TOKEN_TTL_HOURS"])
+        body.update(token=raw, token_type="Bearer", expires_at=expires.isoformat())
+    db.session.commit()
+    return jsonify(body)
 
 
 @bp.get("/auth/csrf")

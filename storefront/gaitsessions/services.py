@@ -22,6 +22,7 @@ from storefront.uploads import UploadedFile, check_filename, read_upload
 __all__ = [
     "append_chunk",
     "create_session",
+    "fail_session",
     "get_session_for",
     "process_gait_session",
     "require_gait_consent",
@@ -162,22 +163,8 @@ def process_gait_session(session_id: int, progress: ProgressFn) -> None:
     db.session.commit()
     upload_dir = Path(current_app.config["UPLOAD_DIR"])
     progress(0.1, "reading and analysing")
-    try:
-        report, html = analyze_file(upload_dir / gs.stored_name / gs.filename)
-    except Exception as exc:
-        db.session.rollback()
-        gs = db.session.get(GaitSession, session_id)
-        if gs is not None:
-            gs.status = "failed"
-            gs.error = (
-                str(exc)[:2000]
-                if _is_user_error(exc)
-                else "internal error while analysing (logged)"
-            )
-            db.session.commit()
-            # An unusable recording is not kept: only the reason is.
-            shutil.rmtree(upload_dir / gs.stored_name, ignore_errors=True)
-        raise
+    # Failures are recorded once by the job runner (jobs.user_message), then fail_session.
+    report, html = analyze_file(upload_dir / gs.stored_name / gs.filename)
     progress(0.9, "saving report")
     gs = db.session.get(GaitSession, session_id)
     if gs is None:
@@ -193,12 +180,17 @@ def process_gait_session(session_id: int, progress: ProgressFn) -> None:
     db.session.commit()
 
 
-def _is_user_error(exc: BaseException) -> bool:
-    try:
-        from gait.exceptions import GaitError
-    except ImportError:  # pragma: no cover
-        return False
-    return isinstance(exc, GaitError)
+def fail_session(session_id: int, message: str) -> None:
+    """Close a gait session as failed (job-failure hook); an unusable recording is not kept."""
+    from flask import current_app
+
+    gs = db.session.get(GaitSession, session_id)
+    if gs is None:
+        return
+    gs.status = "failed"
+    gs.error = message[:2000]
+    db.session.commit()
+    shutil.rmtree(Path(current_app.config["UPLOAD_DIR"]) / gs.stored_name, ignore_errors=True)
 
 
 def get_session_for(session: Session, user: User, session_id: Any) -> GaitSession:

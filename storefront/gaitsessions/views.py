@@ -35,6 +35,7 @@ def _submit(gs: GaitSession):  # type: ignore[no-untyped-def]
 def upload_session():
     user = current_user()
     services.require_gait_consent(user)
+    get_runner().check_available()
     file = request.files.get("file")
     if file is None:
         raise ApiError(
@@ -100,6 +101,7 @@ def get_upload(upload_id: str):
 @login_required(["shopper", "admin"])
 def complete_upload(upload_id: str):
     up = _upload(upload_id)
+    get_runner().check_available()
     gs = services.complete_chunked(db.session, current_user(), up, current_app.config["UPLOAD_DIR"])
     return _submit(gs)
 

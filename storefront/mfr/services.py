@@ -39,6 +39,11 @@ FILTERS = ("region", "age_band", "sex")
 _MAX_DIMS = 3
 
 
+#: Smallest epsilon per release: below it the noise scale overflows (``5e-324`` made the
+#: library fail) and the counts carry no information anyway.
+MIN_EPSILON = 1e-3
+
+
 def period_of(ts: datetime) -> str:
     """Budget period of a timestamp: the calendar quarter, e.g. ``2026Q4``."""
     return f"{ts.year}Q{(ts.month - 1) // 3 + 1}"
@@ -82,12 +87,14 @@ def _parse_query(
         errors["dims"] = f"choose 1 to {_MAX_DIMS} distinct dimensions"
     try:
         eps = float(args.get("epsilon", "0.25"))
-        if not math.isfinite(eps) or not 0.0 < eps <= float(
+        if not math.isfinite(eps) or not MIN_EPSILON <= eps <= float(
             config["PRIVACY_MAX_EPSILON_PER_QUERY"]
         ):
             raise ValueError
     except (TypeError, ValueError):
-        errors["epsilon"] = f"expected a number in (0, {config['PRIVACY_MAX_EPSILON_PER_QUERY']}]"
+        errors["epsilon"] = (
+            f"expected a number in [{MIN_EPSILON:g}, {config['PRIVACY_MAX_EPSILON_PER_QUERY']}]"
+        )
         eps = 0.0
     filters: dict[str, str] = {}
     for key in FILTERS:

@@ -20,6 +20,7 @@ from storefront.uploads import read_upload, store_bytes, store_file
 __all__ = [
     "UNITS",
     "create_scan",
+    "fail_scan",
     "get_scan_for",
     "latest_scan_for",
     "process_scan",
@@ -70,11 +71,13 @@ def process_scan(scan_id: int, progress: ProgressFn) -> None:
     """Job handler: measure the stored scan and save footscan's JSON on the row.
 
     A capture footscan refuses (not a foot, unknown units...) or measures but does not accept
-    (``quality.accepted`` false) ends ``failed``, with the reasons and what to do in ``error``
-    and a ``verdict`` in ``result``; no foot model is kept. The job then fails with the same
-    message (:class:`~storefront.domain_errors.ScanNotAccepted`).
+    (``quality.accepted`` false) keeps a ``verdict`` in ``result`` and raises
+    :class:`~storefront.domain_errors.ScanNotAccepted` (reasons and what to do); the job runner
+    records that failure once, on the job and, through :func:`fail_scan`, on the row.
     """
     from flask import current_app
+
+    from storefront.jobs import is_user_error
 
     scan = db.session.get(Scan, scan_id)
     if scan is None:
@@ -86,17 +89,16 @@ def process_scan(scan_id: int, progress: ProgressFn) -> None:
     try:
         result, glb = measure_file(path, scan.filename, scan.units)
     except Exception as exc:
-        db.session.rollback()
-        if _is_bug(exc):
-            _fail(scan_id, None, "internal error while measuring (logged)")
+        if not is_user_error(exc):
             raise
+        db.session.rollback()
         verdict = refusal_verdict(str(exc))
-        _fail(scan_id, {"verdict": verdict.to_dict()}, verdict.message)
+        _keep_verdict(scan_id, {"verdict": verdict.to_dict()})
         raise verdict.error() from exc
     result = _jsonable(result)
     verdict = scan_verdict(result)
     if not verdict.accepted:
-        _fail(scan_id, {**result, "verdict": verdict.to_dict()}, verdict.message)
+        _keep_verdict(scan_id, {**result, "verdict": verdict.to_dict()})
         raise verdict.error()
     progress(0.9, "saving measurements")
     if glb is not None:
@@ -111,15 +113,21 @@ def process_scan(scan_id: int, progress: ProgressFn) -> None:
     db.session.commit()
 
 
-def _fail(scan_id: int, result: dict[str, Any] | None, message: str) -> None:
-    """Close a scan as failed; its raw file goes (a failed scan keeps only the reason)."""
+def _keep_verdict(scan_id: int, result: dict[str, Any]) -> None:
+    scan = db.session.get(Scan, scan_id)
+    if scan is not None:
+        scan.result = result
+        db.session.commit()
+
+
+def fail_scan(scan_id: int, message: str) -> None:
+    """Close a scan as failed (job-failure hook); its raw file goes, only the reason stays."""
     from flask import current_app
 
     scan = db.session.get(Scan, scan_id)
     if scan is None:
         return
     scan.status = "failed"
-    scan.result = result
     scan.error = message[:2000]
     db.session.commit()
     remove_scan_files(current_app.config["UPLOAD_DIR"], scan.stored_name)
@@ -149,14 +157,6 @@ def remove_scan_files(upload_dir: str | Path, stored_name: str) -> None:
     path = Path(upload_dir) / stored_name
     path.unlink(missing_ok=True)
     glb_path(path).unlink(missing_ok=True)
-
-
-def _is_bug(exc: BaseException) -> bool:
-    try:
-        from footscan.exceptions import FootscanError
-    except ImportError:  # pragma: no cover
-        return True
-    return not isinstance(exc, FootscanError)
 
 
 def _jsonable(obj: Any) -> Any:

@@ -41,6 +41,7 @@ def _response(scan: Scan, status: int = 200):  # type: ignore[no-untyped-def]
 @limiter.limit("upload", "RATELIMIT_UPLOAD")
 @login_required(["shopper", "admin"])
 def upload_scan():
+    get_runner().check_available()
     file = request.files.get("file")
     if file is None:
         raise ApiError(400, "missing_file", "send the scan as multipart/form-data field 'file'")
@@ -61,6 +62,7 @@ def upload_scan():
 @limiter.limit("upload", "RATELIMIT_UPLOAD")
 @login_required(["shopper", "admin"])
 def demo_scan():
+    get_runner().check_available()
     data = request.get_json(silent=True) if request.data else {}
     if not isinstance(data, dict):
         raise ApiError(400, "bad_json", 'expected a JSON object like {"foot_length_mm": 265}')

@@ -13,14 +13,16 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from storefront.domain_errors import CartEmpty, NothingToReturn, OutOfStock, ServiceBusy
 from storefront.exceptions import ApiError
 from storefront.models import (
     CartItem,
     FitFeedback,
+    IdempotencyRecord,
     MadeToMeasure,
     Order,
     OrderLine,
@@ -31,8 +33,10 @@ from storefront.models import (
     User,
     as_utc,
 )
-from storefront.ownership import get_owned
-from storefront.shop.payment import PaymentDeclined, get_provider
+from storefront.ownership import MAX_ID, get_owned
+from storefront.shop import idempotency
+from storefront.shop.idempotency import Claim
+from storefront.shop.payment import get_provider
 
 __all__ = [
     "FIT_LABELS",
@@ -150,8 +154,37 @@ def _payment_details(payment: Any) -> tuple[str, dict[str, Any]]:
     return provider, payment
 
 
-class DuplicateCheckout(Exception):
-    """Another request with the same Idempotency-Key committed its order first."""
+class DuplicateRequest(Exception):
+    """A concurrent request with the same claim (or the same cart) committed first."""
+
+
+#: Attempts when SQLite reports the database locked (each waits for the busy timeout).
+_LOCK_RETRIES = 3
+
+
+def _write_with_retries(session: Session, write: Any) -> Any:
+    """Run ``write()`` (which commits); a unique-key conflict means a concurrent duplicate.
+
+    Raises
+    ------
+    DuplicateRequest
+        The idempotency record (or the cart) was taken by a request that committed first;
+        everything this request wrote was rolled back.
+    ServiceBusy
+        The database stayed locked through every attempt.
+    """
+    for attempt in range(_LOCK_RETRIES):
+        try:
+            return write()
+        except IntegrityError:
+            session.rollback()
+            raise DuplicateRequest from None
+        except OperationalError as exc:
+            session.rollback()
+            msg = str(exc).lower()
+            if ("locked" not in msg and "deadlock" not in msg) or attempt == _LOCK_RETRIES - 1:
+                raise ServiceBusy("the shop is busy; please retry") from None
+    raise AssertionError("unreachable")
 
 
 def place_order(
@@ -159,16 +192,18 @@ def place_order(
     user: User,
     lines: list[LineRequest],
     payment: Any,
-    idempotency_key: str | None = None,
-    clear_cart: bool = False,
+    claim: Claim,
+    cart_item_ids: list[int] | None = None,
 ) -> Order:
-    """Reserve stock, charge, and write the order in one transaction; commit on success.
+    """Reserve stock, charge, and write the order and its idempotency record in one transaction.
 
-    Raises 409 when any line is short of stock and 402 when payment is declined; either way the
-    transaction is rolled back, so no stock moves and no order row exists. With
-    ``idempotency_key`` the order carries the key, unique per user: a concurrent duplicate loses
-    at commit, is rolled back whole and raises :class:`DuplicateCheckout`. With ``clear_cart`` the cart is
-    emptied in the same transaction as the order, so a second checkout cannot order it again.
+    Raises :class:`~storefront.domain_errors.OutOfStock` when any line is short of stock and
+    :class:`~storefront.shop.payment.PaymentDeclined` when payment is declined; either way the
+    transaction is rolled back, so no stock moves and no order row exists. The order's
+    :class:`~storefront.models.IdempotencyRecord` is unique per (account, key): a concurrent
+    duplicate loses at commit, is rolled back whole and raises :class:`DuplicateRequest`.
+    With ``cart_item_ids`` those cart rows are deleted in the same transaction and must all
+    still exist, so one cart is ordered at most once.
     """
     provider_name, details = _payment_details(payment)
     rows = {
@@ -182,32 +217,16 @@ def place_order(
         )
     }
     snapshot = {sid: (s.model_id, s.size_eu, s.width, s.colourway_id) for sid, s in rows.items()}
+    user_id = user.id
     # End the read transaction so the write phase starts with a write (SQLite then waits
     # for the lock instead of failing an upgrade from a read lock).
     session.commit()
-    for attempt in range(3):
-        try:
-            return _reserve_charge_write(
-                session,
-                user.id,
-                lines,
-                snapshot,
-                prices,
-                provider_name,
-                details,
-                idempotency_key,
-                clear_cart,
-            )
-        except IntegrityError:
-            session.rollback()
-            if order_for_key(session, user, idempotency_key) is None:
-                raise
-            raise DuplicateCheckout from None
-        except OperationalError as exc:
-            session.rollback()
-            if "locked" not in str(exc).lower() or attempt == 2:
-                raise ApiError(503, "busy", "the shop is busy; please retry") from None
-    raise AssertionError("unreachable")
+    return _write_with_retries(
+        session,
+        lambda: _reserve_charge_write(
+            session, user_id, lines, snapshot, prices, provider_name, details, claim, cart_item_ids
+        ),
+    )
 
 
 def _reserve_charge_write(
@@ -218,8 +237,8 @@ def _reserve_charge_write(
     prices: dict[str, int],
     provider_name: str,
     details: dict[str, Any],
-    idempotency_key: str | None = None,
-    clear_cart: bool = False,
+    claim: Claim,
+    cart_item_ids: list[int] | None,
 ) -> Order:
     for ln in lines:  # stock-id order: concurrent orders lock rows in the same order (no deadlock)
         res = session.execute(
@@ -231,26 +250,33 @@ def _reserve_charge_write(
         if res.rowcount != 1:
             session.rollback()
             mid, size, width, cw = snapshot[ln.stock_id]
-            raise ApiError(
-                409,
-                "out_of_stock",
-                f"not enough {mid} in EU {size} {width} ({cw}) for {ln.quantity} pair(s)",
+            raise OutOfStock(
+                f"not enough {mid} in EU {size} {width} ({cw}) for {ln.quantity} pair(s)"
             )
+    if cart_item_ids is not None:
+        res = session.execute(
+            delete(CartItem)
+            .where(CartItem.user_id == user_id, CartItem.id.in_(cart_item_ids))
+            .execution_options(synchronize_session=False)
+        )
+        if res.rowcount != len(cart_item_ids):
+            session.rollback()  # another checkout took this cart first
+            raise DuplicateRequest
     total = sum(prices[snapshot[ln.stock_id][0]] * ln.quantity for ln in lines)
     order = Order(
         user_id=user_id,
         kind="stock",
         status="paid",
         total_cents=total,
-        idempotency_key=idempotency_key,
+        idempotency_key=claim.key if claim.explicit and len(claim.key) <= 80 else None,
     )
     try:
         result = get_provider(provider_name).charge(
-            total, "EUR", details, idempotency_key=idempotency_key or str(uuid.uuid4())
+            total, "EUR", details, idempotency_key=_payment_key(user_id, claim)
         )
-    except PaymentDeclined as exc:
+    except Exception:
         session.rollback()
-        raise ApiError(402, "payment_declined", str(exc)) from None
+        raise
     order.payment_ref = result.reference
     for ln in lines:
         mid, size, width, cw = snapshot[ln.stock_id]
@@ -266,20 +292,35 @@ def _reserve_charge_write(
             )
         )
     session.add(order)
-    if clear_cart:
-        for it in session.scalars(select(CartItem).where(CartItem.user_id == user_id)):
-            session.delete(it)
+    session.flush()
+    idempotency.record(session, user_id, claim, "order", order.id)
     session.commit()
     return order
 
 
-def order_for_key(session: Session, user: User, idempotency_key: str | None) -> Order | None:
-    """The user's order placed with this Idempotency-Key, if any."""
-    if not idempotency_key:
-        return None
-    return session.scalar(
-        select(Order).where(Order.user_id == user.id, Order.idempotency_key == idempotency_key)
-    )
+def _payment_key(user_id: int, claim: Claim) -> str:
+    """The provider's idempotency key: the client's key, or a fresh one for keyless requests."""
+    return f"u{user_id}:{claim.key}" if claim.explicit else str(uuid.uuid4())
+
+
+def _replayed(session: Session, rec: IdempotencyRecord | None, kind: type) -> Any:
+    return session.get(kind, rec.resource_id) if rec is not None else None
+
+
+def order_once(
+    session: Session, user: User, lines: list[LineRequest], payment: Any, claim: Claim
+) -> tuple[Order, bool]:
+    """Place a direct order once per claim; returns ``(order, replayed)``."""
+    done = _replayed(session, idempotency.find_replay(session, user.id, claim), Order)
+    if done is not None:
+        return done, True
+    try:
+        return place_order(session, user, lines, payment, claim), False
+    except DuplicateRequest:
+        done = _replayed(session, idempotency.find_replay(session, user.id, claim), Order)
+        if done is None:
+            raise ServiceBusy("a concurrent request interfered; please retry") from None
+        return done, True
 
 
 def add_to_cart(session: Session, user: User, raw: Any, catalog: Any) -> CartItem:
@@ -325,23 +366,36 @@ def checkout_cart(
 ) -> tuple[Order, bool]:
     """Order everything in the cart and empty it, in one transaction.
 
-    Returns ``(order, replayed)``: a request repeating an earlier ``idempotency_key`` (a
-    double click, a retry after a lost response) gets the order already placed, not a new one.
+    Returns ``(order, replayed)``. A request repeating an earlier ``idempotency_key`` (a
+    double click, a retry after a lost response) gets the order already placed, not a new one;
+    so does, without a key, the same checkout sent again within the duplicate window.
     """
-    done = order_for_key(session, user, idempotency_key)
+    items = session.scalars(
+        select(CartItem).where(CartItem.user_id == user.id).order_by(CartItem.stock_id)
+    ).all()
+    cart = [[it.stock_id, it.quantity] for it in items]
+    claim = idempotency.claim_for(
+        "checkout", {"payment": payment, "cart": cart}, idempotency_key, {"payment": payment}
+    )
+    # An empty cart is what a retry sees after the first request ordered it: replay that.
+    done = _replayed(
+        session, idempotency.find_replay(session, user.id, claim, match_any_body=not items), Order
+    )
     if done is not None:
         return done, True
-    items = session.scalars(select(CartItem).where(CartItem.user_id == user.id)).all()
     if not items:
-        raise ApiError(409, "cart_empty", "the cart is empty")
-    lines = [
-        LineRequest(it.stock_id, it.quantity) for it in sorted(items, key=lambda i: i.stock_id)
-    ]
+        raise CartEmpty("the cart is empty")
+    lines = [LineRequest(sid, q) for sid, q in cart]
     try:
-        return place_order(session, user, lines, payment, idempotency_key, clear_cart=True), False
-    except DuplicateCheckout:
-        # a concurrent request with the same key committed first; ours was rolled back whole
-        return order_for_key(session, user, idempotency_key), True  # type: ignore[return-value]
+        return place_order(session, user, lines, payment, claim, [it.id for it in items]), False
+    except DuplicateRequest:
+        # a concurrent request committed first; ours was rolled back whole (stock included)
+        done = _replayed(
+            session, idempotency.find_replay(session, user.id, claim, match_any_body=True), Order
+        )
+        if done is None:
+            raise ServiceBusy("the cart changed during checkout; please retry") from None
+        return done, True
 
 
 def order_to_dict(order: Order, mtm: MadeToMeasure | None = None) -> dict[str, Any]:
@@ -431,14 +485,23 @@ def _feedback_row(
 
 
 def return_line(
-    session: Session, user: User, order: Order, data: dict[str, Any], catalog: Any
-) -> ReturnRequest:
-    """Return pairs: restock, record the fit reason, and add a learner row."""
+    session: Session, user: User, order: Order, data: dict[str, Any], catalog: Any, claim: Claim
+) -> tuple[ReturnRequest, bool]:
+    """Return pairs once: restock, record the refund and the fit reason, add a learner row.
+
+    Returns ``(return request, replayed)``. Returns of one order are serialised: the write
+    transaction starts by locking the order row (a no-op ``UPDATE``: PostgreSQL's row lock,
+    SQLite's write lock), then moves ``returned_quantity`` with a conditional
+    ``UPDATE ... WHERE returned_quantity + n <= quantity``. Of concurrent returns of the last
+    pair exactly one matches; the others raise :class:`~storefront.domain_errors.NothingToReturn`
+    (or replay the winner when they carry the same claim). The refund is written once, on the
+    return row, in the same transaction.
+    """
     line = _line(order, data.get("line_id"))
     label = _label(data.get("fit"))
     qty = data.get("quantity", 1)
     left = line.quantity - line.returned_quantity
-    if isinstance(qty, bool) or not isinstance(qty, int) or not 1 <= qty <= left:
+    if isinstance(qty, bool) or not isinstance(qty, int) or not 1 <= qty <= max(left, 1):
         raise ApiError(
             422,
             "validation_failed",
@@ -450,33 +513,118 @@ def return_line(
         raise ApiError(
             422, "validation_failed", "comment must be a string of at most 500 characters"
         )
-    line.returned_quantity += qty
-    if line.stock_id is not None:
+    done = _replayed(session, idempotency.find_replay(session, user.id, claim), ReturnRequest)
+    if done is not None:
+        return done, True
+    ids = (order.id, line.id, line.stock_id, line.unit_price_cents, user.id)
+    session.commit()  # end the read transaction: the write phase starts with a write
+    try:
+        rr = _write_with_retries(
+            session, lambda: _return_write(session, ids, qty, label, comment, catalog, claim)
+        )
+    except (DuplicateRequest, NothingToReturn):
+        done = _replayed(session, idempotency.find_replay(session, user.id, claim), ReturnRequest)
+        if done is None:
+            raise NothingToReturn(
+                f"order line {line.id} has no pairs left to return (they were returned already)"
+            ) from None
+        return done, True
+    return rr, False
+
+
+def _return_write(
+    session: Session,
+    ids: tuple[int, int, int | None, int, int],
+    qty: int,
+    label: str,
+    comment: str,
+    catalog: Any,
+    claim: Claim,
+) -> ReturnRequest:
+    order_id, line_id, stock_id, unit_price, user_id = ids
+    # Lock the order first: returns of one order run one at a time.
+    session.execute(
+        update(Order)
+        .where(Order.id == order_id)
+        .values(status=Order.status)
+        .execution_options(synchronize_session=False)
+    )
+    res = session.execute(
+        update(OrderLine)
+        .where(OrderLine.id == line_id, OrderLine.returned_quantity + qty <= OrderLine.quantity)
+        .values(returned_quantity=OrderLine.returned_quantity + qty)
+        .execution_options(synchronize_session=False)
+    )
+    if res.rowcount != 1:
+        session.rollback()
+        raise NothingToReturn(f"order line {line_id} has no pairs left to return")
+    if stock_id is not None:
         session.execute(
             update(Stock)
-            .where(Stock.id == line.stock_id)
+            .where(Stock.id == stock_id)
             .values(quantity=Stock.quantity + qty)
             .execution_options(synchronize_session=False)
         )
-    rr = ReturnRequest(order_line_id=line.id, quantity=qty, fit_label=label, comment=comment)
+    rr = ReturnRequest(
+        order_line_id=line_id,
+        quantity=qty,
+        fit_label=label,
+        comment=comment,
+        refund_cents=qty * unit_price,
+    )
     session.add(rr)
+    order = session.get(Order, order_id)
+    session.refresh(order)
+    for ln in order.lines:
+        session.refresh(ln)
     all_back = all(ln.returned_quantity >= ln.quantity for ln in order.lines)
     order.status = "returned" if all_back else "partially_returned"
+    user = session.get(User, user_id)
+    line = next(ln for ln in order.lines if ln.id == line_id)
     _feedback_row(session, user, line, label, catalog, "return")
+    session.flush()
+    idempotency.record(session, user_id, claim, "return", rr.id)
     session.commit()
     return rr
 
 
 def record_feedback(
     session: Session, user: User, order: Order, data: dict[str, Any], catalog: Any
-) -> FitFeedback:
-    """How a kept pair fits; 409 when the shopper has no measured scan to relate it to."""
+) -> tuple[FitFeedback, bool]:
+    """How a kept pair fits: one opinion per purchased line, edited in place.
+
+    Returns ``(row, created)``. A second call for the same line changes the label of the first
+    row instead of adding one, so one account cannot stuff the learner with one purchase
+    (issue 13: 120 rows from one pair moved another shopper's size). 409 when every pair of
+    the line was returned (the return already told the learner) or the shopper has no
+    measured scan.
+    """
     line = _line(order, data.get("line_id"))
-    row = _feedback_row(session, user, line, _label(data.get("fit")), catalog, "feedback")
+    label = _label(data.get("fit"))
+    if line.returned_quantity >= line.quantity:
+        raise ApiError(
+            409, "not_kept", "every pair of this line was returned; its return reason counts"
+        )
+    existing = session.scalar(select(FitFeedback).where(FitFeedback.order_line_id == line.id))
+    if existing is not None:
+        existing.label = label
+        session.commit()
+        return existing, False
+    row = _feedback_row(session, user, line, label, catalog, "feedback")
     if row is None:
         raise ApiError(409, "no_scan", "fit feedback needs a measured foot scan first")
-    session.commit()
-    return row
+    row.order_line_id = line.id
+    try:
+        session.commit()
+    except IntegrityError:  # a concurrent first opinion won: edit that one
+        session.rollback()
+        existing = session.scalar(select(FitFeedback).where(FitFeedback.order_line_id == line.id))
+        if existing is None:
+            raise
+        existing.label = label
+        session.commit()
+        return existing, False
+    return row, True
 
 
 _MEASURES = (
@@ -530,15 +678,18 @@ def last_modification_spec(measurements: dict[str, Any], model: Any) -> dict[str
 
 
 def made_to_measure(
-    session: Session, user: User, data: dict[str, Any], catalog: Any
-) -> tuple[Order, MadeToMeasure]:
-    """Order a made-to-measure pair: measurements snapshot + last spec; paid at the MTM price."""
+    session: Session, user: User, data: dict[str, Any], catalog: Any, claim: Claim
+) -> tuple[Order, MadeToMeasure | None, bool]:
+    """Order a made-to-measure pair once per claim: measurements snapshot + last spec.
+
+    Returns ``(order, made-to-measure row, replayed)``; paid at the made-to-measure price.
+    """
     scan_id, shoe_id, cw = data.get("scan_id"), data.get("shoe_id"), data.get("colourway_id")
     if isinstance(scan_id, bool) or not isinstance(scan_id, int):
         raise ApiError(
             422, "validation_failed", "scan_id must be an integer", {"scan_id": "bad value"}
         )
-    scan = session.get(Scan, scan_id) if 0 < scan_id < 2**63 else None
+    scan = session.get(Scan, scan_id) if 0 < scan_id < MAX_ID else None
     if scan is None or scan.user_id != user.id:
         raise ApiError(404, "not_found", f"no scan {scan_id}")
     from storefront.scans.services import verdict_of
@@ -560,45 +711,66 @@ def made_to_measure(
             f"colourway_id must be one of {[c.id for c in model.colourways]}",
         )
     provider_name, details = _payment_details(data.get("payment"))
+    done = _replayed(session, idempotency.find_replay(session, user.id, claim), Order)
+    if done is not None:
+        return done, _mtm_of(session, done), True
     measurements = {k: scan.result.get(k) for k in _MEASURES if k in scan.result}
     spec = last_modification_spec(measurements, model)
     price = int(round(model.price_eur * 100 * MTM_SURCHARGE))
-    try:
-        result = get_provider(provider_name).charge(
-            price, "EUR", details, idempotency_key=str(uuid.uuid4())
+    user_id = user.id
+    session.commit()  # end the read transaction
+
+    def write() -> tuple[Order, MadeToMeasure]:
+        try:
+            result = get_provider(provider_name).charge(
+                price, "EUR", details, idempotency_key=_payment_key(user_id, claim)
+            )
+        except Exception:
+            session.rollback()
+            raise
+        order = Order(
+            user_id=user_id,
+            kind="made_to_measure",
+            status="paid",
+            total_cents=price,
+            payment_ref=result.reference,
         )
-    except PaymentDeclined as exc:
-        session.rollback()
-        raise ApiError(402, "payment_declined", str(exc)) from None
-    order = Order(
-        user_id=user.id,
-        kind="made_to_measure",
-        status="paid",
-        total_cents=price,
-        payment_ref=result.reference,
-    )
-    order.lines.append(
-        OrderLine(
+        order.lines.append(
+            OrderLine(
+                model_id=model.id,
+                size_eu=f"{spec['base_last']['eu']:g}",
+                width=spec["base_last"]["width"],
+                colourway_id=cw,
+                quantity=1,
+                unit_price_cents=price,
+            )
+        )
+        session.add(order)
+        session.flush()
+        mtm = MadeToMeasure(
+            order_id=order.id,
             model_id=model.id,
-            size_eu=f"{spec['base_last']['eu']:g}",
-            width=spec["base_last"]["width"],
+            shop_id=model.shop_id,
             colourway_id=cw,
-            quantity=1,
-            unit_price_cents=price,
+            base_size_eu=f"{spec['base_last']['eu']:g}",
+            base_width=spec["base_last"]["width"],
+            measurements=measurements,
+            last_spec=spec,
         )
-    )
-    session.add(order)
-    session.flush()
-    mtm = MadeToMeasure(
-        order_id=order.id,
-        model_id=model.id,
-        shop_id=model.shop_id,
-        colourway_id=cw,
-        base_size_eu=f"{spec['base_last']['eu']:g}",
-        base_width=spec["base_last"]["width"],
-        measurements=measurements,
-        last_spec=spec,
-    )
-    session.add(mtm)
-    session.commit()
-    return order, mtm
+        session.add(mtm)
+        idempotency.record(session, user_id, claim, "order", order.id)
+        session.commit()
+        return order, mtm
+
+    try:
+        order, mtm = _write_with_retries(session, write)
+    except DuplicateRequest:
+        done = _replayed(session, idempotency.find_replay(session, user_id, claim), Order)
+        if done is None:
+            raise ServiceBusy("a concurrent request interfered; please retry") from None
+        return done, _mtm_of(session, done), True
+    return order, mtm, False
+
+
+def _mtm_of(session: Session, order: Order) -> MadeToMeasure | None:
+    return session.scalar(select(MadeToMeasure).where(MadeToMeasure.order_id == order.id))

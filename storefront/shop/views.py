@@ -12,7 +12,7 @@ from storefront.exceptions import ApiError
 from storefront.extensions import db
 from storefront.jobs import get_runner
 from storefront.models import CartItem, MadeToMeasure, Order
-from storefront.shop import services
+from storefront.shop import idempotency, services
 
 __all__ = ["bp"]
 
@@ -37,7 +37,9 @@ def add_cart():
 @bp.delete("/cart/<int:item_id>")
 @login_required(_SHOPPER)
 def remove_cart(item_id: int):
-    item = db.session.get(CartItem, item_id)
+    from storefront.ownership import MAX_ID
+
+    item = db.session.get(CartItem, item_id) if 0 < item_id < MAX_ID else None
     if item is None or item.user_id != current_user().id:
         raise ApiError(404, "not_found", f"no cart item {item_id}")
     db.session.delete(item)
@@ -51,17 +53,22 @@ def _mtm(order: Order) -> MadeToMeasure | None:
     return db.session.scalar(select(MadeToMeasure).where(MadeToMeasure.order_id == order.id))
 
 
+def _created(body: dict, replayed: bool):  # type: ignore[no-untyped-def]
+    """201 for a new result; 200 with ``Idempotent-Replayed: true`` for a replayed one."""
+    resp = jsonify(body)
+    if replayed:
+        resp.headers["Idempotent-Replayed"] = "true"
+        return resp, 200
+    return resp, 201
+
+
 @bp.post("/checkout")
 @login_required(_SHOPPER)
 def checkout():
     data = json_body() if _has_body() else {}
     key = _idempotency_key()
     order, replayed = services.checkout_cart(db.session, current_user(), data.get("payment"), key)
-    resp = jsonify(services.order_to_dict(order))
-    if replayed:
-        resp.headers["Idempotent-Replayed"] = "true"
-        return resp, 200
-    return resp, 201
+    return _created(services.order_to_dict(order), replayed)
 
 
 _KEY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.:")
@@ -93,9 +100,12 @@ def _has_body() -> bool:
 @login_required(_SHOPPER)
 def create_order():
     data = json_body()
+    claim = idempotency.claim_for("order", data, _idempotency_key())
     lines = services.resolve_lines(db.session, data.get("lines"), catalog())
-    order = services.place_order(db.session, current_user(), lines, data.get("payment"))
-    return jsonify(services.order_to_dict(order)), 201
+    order, replayed = services.order_once(
+        db.session, current_user(), lines, data.get("payment"), claim
+    )
+    return _created(services.order_to_dict(order), replayed)
 
 
 @bp.get("/orders")
@@ -123,9 +133,21 @@ def return_pairs(order_id: str):
         raise ApiError(
             409, "not_returnable", "made-to-measure pairs are adjusted by the maker, not returned"
         )
-    rr = services.return_line(db.session, user, order, json_body(), catalog())
-    get_runner().submit("learn", 0, None)
-    return jsonify({"return_id": rr.id, "order": services.order_to_dict(order)}), 201
+    data = json_body()
+    claim = idempotency.claim_for(f"return:{order.id}", data, _idempotency_key())
+    rr, replayed = services.return_line(db.session, user, order, data, catalog(), claim)
+    if not replayed:
+        get_runner().submit("learn", 0, None, required=False)
+    db.session.expire_all()
+    order = services.get_order_for(db.session, user, order_id)
+    return _created(
+        {
+            "return_id": rr.id,
+            "refund_eur": rr.refund_cents / 100,
+            "order": services.order_to_dict(order),
+        },
+        replayed,
+    )
 
 
 @bp.post("/orders/<order_id>/feedback")
@@ -133,13 +155,19 @@ def return_pairs(order_id: str):
 def feedback(order_id: str):
     user = current_user()
     order = services.get_order_for(db.session, user, order_id)
-    row = services.record_feedback(db.session, user, order, json_body(), catalog())
-    get_runner().submit("learn", 0, None)
-    return jsonify({"feedback_id": row.id, "label": row.label}), 201
+    row, created = services.record_feedback(db.session, user, order, json_body(), catalog())
+    get_runner().submit("learn", 0, None, required=False)
+    return jsonify({"feedback_id": row.id, "label": row.label, "edited": not created}), (
+        201 if created else 200
+    )
 
 
 @bp.post("/orders/made-to-measure")
 @login_required(_SHOPPER)
 def made_to_measure():
-    order, mtm = services.made_to_measure(db.session, current_user(), json_body(), catalog())
-    return jsonify(services.order_to_dict(order, mtm)), 201
+    data = json_body()
+    claim = idempotency.claim_for("made_to_measure", data, _idempotency_key())
+    order, mtm, replayed = services.made_to_measure(
+        db.session, current_user(), data, catalog(), claim
+    )
+    return _created(services.order_to_dict(order, mtm), replayed)

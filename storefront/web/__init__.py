@@ -8,6 +8,8 @@ whitelisted route (:mod:`storefront.web._vendor`).
 from __future__ import annotations
 
 from storefront.web import _vendor as _vendor
+from storefront.web import errors as errors
+from storefront.web import i18n as i18n
 from storefront.web import views as views
 from storefront.web._blueprint import bp
 from storefront.web._vendor import THREE_FILES

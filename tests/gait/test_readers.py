@@ -151,17 +151,28 @@ def test_csv_one_foot_and_missing_fields(tmp_path):
     [
         ("t,left_1\n0,1\n0.01,2\n", "time_s"),
         ("time_s,foo\n0,1\n0.01,2\n", "unknown CSV column"),
-        ("time_s,left_1\n0,1\n0.01,2\n0.05,3\n", "uniformly"),
+        ("time_s,left_1\n0,1\n0.01,2\n0.02,2\n0.035,3\n", "uniformly"),
         ("time_s,left_1\n0,1\n0.01,abc\n", "malformed"),
         ("time_s,left_1\n", "no data rows"),
         ("time_s,left_1,right_1,right_2\n0,1,2,3\n0.01,1,2,3\n", "different sensor counts"),
     ],
 )
 def test_csv_errors(tmp_path, text, match):
+    """Each malformed CSV is refused with a message naming the problem."""
     p = tmp_path / "bad.csv"
     p.write_text(text)
     with pytest.raises(RecordingReadError, match=match):
         read_csv(p)
+
+
+def test_csv_missing_rows_are_a_gap(tmp_path):
+    """A time jump is a gap of missing samples, never a shifted signal."""
+    p = tmp_path / "gap.csv"
+    p.write_text("time_s,left_1\n0,1\n0.01,2\n0.05,3\n0.06,4\n")
+    rec = read_csv(p)
+    assert rec.sampling_rate_hz == 100.0 and rec.left.n_samples == 7
+    np.testing.assert_array_equal(rec.left.valid, [1, 1, 0, 0, 0, 1, 1])
+    assert rec.left.values[5, 0] == 3.0
 
 
 def test_dispatch_to_session_reader(tmp_path, monkeypatch):

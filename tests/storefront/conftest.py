@@ -6,8 +6,10 @@ catalog) into a template SQLite file; every test gets its own copy of that file.
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,8 @@ def base_config(tmp: Path, db_uri: str) -> dict[str, Any]:
         "RATELIMIT_ENABLED": False,
         "JOB_BACKEND": "thread",
         "JOB_WORKERS": 2,
+        "JOB_SWEEP_INTERVAL_S": 0,  # tests call sweep_jobs() themselves
+        "CSP_ALLOW_EVAL": False,  # the production CSP (browser harnesses need eval)
     }
 
 
@@ -62,6 +66,38 @@ def app(tmp_path: Path, template_db: Path) -> Iterator[Flask]:
         from storefront.extensions import db
 
         db.engine.dispose()
+
+
+PG_URL = os.environ.get("SHOESTREET_TEST_POSTGRES_URL")
+
+
+@pytest.fixture
+def pg_app(tmp_path: Path) -> Iterator[Flask]:
+    if not PG_URL:
+        pytest.skip("SHOESTREET_TEST_POSTGRES_URL is not set (scripts/services.sh starts a server)")
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    admin = make_url(PG_URL)
+    name = f"shoestreet_test_{uuid.uuid4().hex[:10]}"
+    conninfo = admin.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    app = create_app(
+        base_config(tmp_path, admin.set(database=name).render_as_string(hide_password=False))
+    )
+    with app.app_context():
+        from storefront.setup_db import migrate_and_seed
+
+        migrate_and_seed(demo=False)
+    yield app
+    app.extensions["shoestreet_jobs"].wait_idle()
+    with app.app_context():
+        from storefront.extensions import db
+
+        db.engine.dispose()
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
 import pytest
 import trimesh
-from sqlalchemy import inspect
+from sqlalchemy import inspect, update
 
 from storefront import create_app
 from storefront.config import configure_app, parse_bool
@@ -116,9 +117,10 @@ def test_catalog_endpoints(client) -> None:  # type: ignore[no-untyped-def]
     assert client.get(f"/api/shoes/{shoe_id}/last.glb?size=99").status_code == 404
 
 
-def test_restart_closes_thread_jobs_left_behind(app) -> None:  # type: ignore[no-untyped-def]
+def test_restart_hands_thread_jobs_left_behind_to_the_sweeper(app) -> None:  # type: ignore[no-untyped-def]
     from storefront.extensions import db
-    from storefront.models import Job, Scan, User
+    from storefront.jobs import sweep_jobs
+    from storefront.models import Job, Scan, User, utcnow
     from storefront.setup_db import migrate_and_seed
 
     with app.app_context():
@@ -126,12 +128,21 @@ def test_restart_closes_thread_jobs_left_behind(app) -> None:  # type: ignore[no
         db.session.add(user)
         db.session.flush()
         scan = Scan(user_id=user.id, filename="a.ply", stored_name="scans/a.ply", job_id="j1")
-        db.session.add_all([scan, Job(id="j1", kind="scan", target_id=1, backend="thread"),
-                            Job(id="j2", kind="scan", target_id=2, backend="rq")])  # fmt: skip
+        db.session.add_all([scan, Job(id="j1", kind="scan", target_id=1, backend="thread",
+                                      dispatched_at=utcnow()),
+                            Job(id="j2", kind="scan", target_id=2, backend="rq",
+                                dispatched_at=utcnow()),
+                            Job(id="j3", kind="learn", target_id=0, backend="thread",
+                                status="running", attempts=1, lease_expires_at=utcnow()
+                                + timedelta(hours=1))])  # fmt: skip
         db.session.commit()
-        migrate_and_seed(demo=False)  # a sibling's fresh job is left alone
-        assert db.session.get(Job, "j1").status == "queued"
+        migrate_and_seed(demo=False)  # a sibling's fresh jobs are left alone
+        assert db.session.get(Job, "j1").dispatched_at is not None
         migrate_and_seed(demo=False, stale_job_idle_s=0.0)
-        assert db.session.get(Job, "j1").status == "failed"
-        assert "restart" in db.session.get(Scan, scan.id).error
-        assert db.session.get(Job, "j2").status == "queued"  # still waiting in Redis
+        sent: list[str] = []
+        db.session.execute(update(Job).values(created_at=utcnow() - timedelta(minutes=1)))
+        db.session.commit()
+        counts = sweep_jobs(redispatch=sent.append)
+        assert counts == {"requeued": 1, "failed": 0, "redispatched": 1}
+        assert sorted(sent) == ["j1", "j3"]  # j2 is still waiting in Redis
+        assert db.session.get(Job, "j3").status == "queued"

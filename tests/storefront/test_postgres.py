@@ -6,50 +6,13 @@ exports it); each test run creates its own database there and drops it afterward
 
 from __future__ import annotations
 
-import os
-import uuid
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from flask import Flask
 from sqlalchemy import inspect
 
-from storefront import create_app
-from tests.storefront.conftest import LiveServer, base_config, race_last_pairs
+from tests.storefront.conftest import LiveServer, race_last_pairs
 
 pytestmark = pytest.mark.postgres
-
-PG_URL = os.environ.get("SHOESTREET_TEST_POSTGRES_URL")
-
-
-@pytest.fixture
-def pg_app(tmp_path: Path) -> Iterator[Flask]:
-    if not PG_URL:
-        pytest.skip("SHOESTREET_TEST_POSTGRES_URL is not set (scripts/services.sh starts a server)")
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    admin = make_url(PG_URL)
-    name = f"shoestreet_test_{uuid.uuid4().hex[:10]}"
-    conninfo = admin.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    app = create_app(
-        base_config(tmp_path, admin.set(database=name).render_as_string(hide_password=False))
-    )
-    with app.app_context():
-        from storefront.setup_db import migrate_and_seed
-
-        migrate_and_seed(demo=False)
-    yield app
-    app.extensions["shoestreet_jobs"].wait_idle()
-    with app.app_context():
-        from storefront.extensions import db
-
-        db.engine.dispose()
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def test_migrations_and_seed_on_postgres(pg_app: Flask) -> None:

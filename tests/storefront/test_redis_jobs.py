@@ -89,3 +89,72 @@ def test_storefront_worker_command_runs_queued_jobs(rq_app, auth, tmp_path: Path
     assert proc.returncode == 0, proc.stderr[-2000:]
     done = client.get(f"/api/scans/{scan['id']}", headers=h).json
     assert done["status"] == "done", done
+
+
+_KILLED_WORKER = """
+import sys, time
+from pathlib import Path
+from redis import Redis
+from rq import Queue, SimpleWorker
+from storefront import create_app, jobs
+from tests.storefront.conftest import base_config
+
+def slow(target, progress):
+    print("running", flush=True)
+    time.sleep(60)
+
+jobs._handlers = lambda: {"scan": slow}
+tmp, uri, url, queue, uploads = sys.argv[1:6]
+cfg = base_config(Path(tmp), uri)
+cfg.update(JOB_BACKEND="rq", REDIS_URL=url, RQ_QUEUE=queue, JOB_LEASE_S=0.6, UPLOAD_DIR=uploads)
+app = create_app(cfg)
+conn = Redis.from_url(url)
+with app.app_context():
+    SimpleWorker([Queue(queue, connection=conn)], connection=conn).work(burst=True)
+"""
+
+
+def test_an_rq_worker_killed_mid_job_is_rerun(rq_app, auth, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """SIGKILL a real RQ worker while it runs a scan job: the sweeper re-queues it in Redis."""
+    import signal
+    import time
+
+    from redis import Redis
+    from rq import Queue, SimpleWorker
+
+    from storefront.extensions import db
+    from storefront.jobs import sweep_jobs
+    from storefront.models import Job
+
+    client = rq_app.test_client()
+    h = auth.shopper()
+    scan = _upload(client, h)
+    root = Path(__file__).resolve().parents[2]
+    t0 = time.monotonic()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_WORKER, str(tmp_path), rq_app.config["SQLALCHEMY_DATABASE_URI"],
+         REDIS_URL, rq_app.config["RQ_QUEUE"], rq_app.config["UPLOAD_DIR"]],
+        stdout=subprocess.PIPE, cwd=root, env={**os.environ, "PYTHONPATH": str(root)},
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:  # RQ logs to stdout too; wait for the handler's mark
+            if line.strip() == b"running" or time.monotonic() - t0 > 60:
+                break
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    with rq_app.app_context():
+        assert db.session.get(Job, scan["job"]["id"]).status == "running"  # left behind
+    time.sleep(0.8)  # the dead worker's lease runs out
+    conn = Redis.from_url(REDIS_URL)
+    with rq_app.app_context():
+        assert sweep_jobs()["requeued"] == 1
+        SimpleWorker([Queue(rq_app.config["RQ_QUEUE"], connection=conn)], connection=conn).work(
+            burst=True
+        )
+    done = client.get(f"/api/scans/{scan['id']}", headers=h).json
+    assert done["status"] == "done" and done["job"]["attempts"] == 2, done
+    assert time.monotonic() - t0 < 120

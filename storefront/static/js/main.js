@@ -1,6 +1,7 @@
 // Bootstraps the page: picks the page module named by <body data-page> and runs it.
 // Pages without 3D never download three.js.
 import { flash, describeError, pageConfig } from 'shoestreet/street/dom.js';
+import { t } from 'shoestreet/i18n/index.js';
 
 const PAGES = {
   'street': () => import('shoestreet/pages/street.js'),
@@ -22,7 +23,7 @@ const PAGES = {
 function showAccount() {
   const slot = document.getElementById('account-slot');
   const user = pageConfig().user;
-  if (slot && user) slot.querySelector('a').textContent = user.display_name || user.email || 'Account';
+  if (slot && user) slot.querySelector('a').textContent = user.display_name || user.email || t('Account');
   if (user && user.role === 'shopper') {
     // The cart badge; a failure here must not disturb the page.
     import('shoestreet/street/ApiClient.js')
@@ -35,11 +36,25 @@ function showAccount() {
   }
 }
 
+/**
+ * When a slice of the self-hosted Korean font arrives, Chromium does not always re-lay out text it
+ * first drew with the missing-glyph box; a style change that looks the same forces that re-layout.
+ */
+function relayoutOnFontLoad() {
+  if (!document.fonts || !document.fonts.addEventListener) return;
+  // A new value each time (two loads in one frame must not cancel out), far below a pixel.
+  let n = 0;
+  const tick = () => { n += 1; document.body.style.letterSpacing = `${(n % 500) / 1e5}px`; };
+  document.fonts.addEventListener('loadingdone', tick);
+  document.fonts.ready.then(tick);
+}
+
 async function boot() {
+  relayoutOnFontLoad();
   showAccount();
   const name = document.body.dataset.page;
   const load = PAGES[name];
-  if (!load) return;
+  if (!load) { window.__ready = true; return; }
   try {
     const mod = await load();
     await mod.default();

@@ -249,3 +249,24 @@ def phone_probe(browser: Any, live_server: LiveServer) -> Iterator[PageProbe]:
         assert not unexpected, "console/page errors:\n" + "\n".join(unexpected)
     finally:
         ctx.close()
+
+
+#: A phone: the viewport of the issue's checks (390 x 844), touch, mobile.
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+#: Browser languages: Accept-Language follows the context locale.
+LOCALES = {"ko": "ko-KR", "en": "en-US"}
+
+
+@pytest.fixture(params=["ko", "en"])
+def lang_phone(
+    request: pytest.FixtureRequest, browser: Any, live_server: LiveServer
+) -> Iterator[PageProbe]:
+    """A phone-sized touch context whose browser asks for Korean, then for English."""
+    ctx, p = _new_probe(browser, live_server, locale=LOCALES[request.param], **PHONE)
+    p.lang = request.param  # type: ignore[attr-defined]
+    try:
+        yield p
+        unexpected = p.unexpected_errors()
+        assert not unexpected, "console/page errors:\n" + "\n".join(unexpected)
+    finally:
+        ctx.close()

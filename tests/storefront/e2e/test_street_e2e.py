@@ -75,7 +75,7 @@ def test_shoe_shows_fit_verdicts(probe, live_server):
         v.startswith("too long") for v in verdicts
     )
     assert probe.page.locator("#size-rows tr.best").count() == 1
-    assert probe.page.locator("#size-rows td.why").first.inner_text().strip()
+    assert probe.page.locator("#size-rows td.fit .reasons-inline").first.inner_text().strip()
     # Colourway switch recolours the model's upper.
     before = probe.page.evaluate("window.__shoeView.pixelStats().mean")
     probe.page.locator("#colourways button").nth(1).click()
@@ -138,7 +138,11 @@ def test_add_to_cart_and_checkout_once_on_double_click(probe):
     assert probe.page.locator("#cart-body tbody tr").count() >= 1
     probe.goto("/checkout")
     probe.page.fill("#co-name", "Demo Shopper")
-    probe.page.fill("#co-address", "1 Shoe Street")
+    probe.page.fill("#co-phone", "01012345678")
+    assert probe.page.input_value("#co-phone") == "010-1234-5678"
+    probe.page.fill("#co-postcode", "48058")
+    probe.page.fill("#co-address1", "55 Centum jungang-ro, Haeundae-gu, Busan")
+    probe.page.fill("#co-address2", "Building 101, unit 1203")
     probe.page.dblclick("#place-order")
     probe.page.wait_for_selector("#order-done", timeout=30_000)
     probe.shot("checkout-done")

@@ -1,6 +1,8 @@
 // Small SVG charts (no chart library, no CDN): line/scatter, timeline, range bars, insole heat
 // maps and bar charts with suppressed cells. Every chart returns a <figure> with a text caption.
 
+import { t as tr } from 'shoestreet/i18n/index.js';
+
 const NS = 'http://www.w3.org/2000/svg';
 const PALETTE = ['#1f5fbf', '#d1495b', '#2e7d32', '#edae49', '#6a4c93', '#00798c'];
 
@@ -89,11 +91,11 @@ export function timeline({ title, segments, caption }) {
   const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': title });
   for (const s of segments) {
     root.append(svg('rect', { x: X(s.start_s), y: 10, width: Math.max(1, X(s.end_s) - X(s.start_s)), height: 30, fill: colours[s.kind] || '#777' },
-      svg('title', {}, `${s.kind}: ${s.start_s.toFixed(0)}–${s.end_s.toFixed(0)} s`)));
+      svg('title', {}, `${tr(s.kind)}: ${s.start_s.toFixed(0)}–${s.end_s.toFixed(0)} s`)));
   }
   const kinds = [...new Set(segments.map((s) => s.kind))];
   kinds.forEach((k, i) => root.append(svg('rect', { x: m.l + i * 95, y: 58, width: 12, height: 12, fill: colours[k] || '#777' }),
-    svg('text', { x: m.l + 16 + i * 95, y: 68 }, k)));
+    svg('text', { x: m.l + 16 + i * 95, y: 68 }, tr(k))));
   root.append(svg('text', { x: W - m.r, y: 86, 'text-anchor': 'end' }, `${(t1 - t0).toFixed(0)} s`));
   return figure(title, root, caption);
 }
@@ -113,14 +115,14 @@ export function rangeBars({ title, items, caption }) {
     a -= pad; b += pad;
     const X = (x) => m.l + ((x - a) / (b - a)) * (W - m.l - m.r);
     const colour = it.status === 'within' || it.status === 'ok' || it.status === 'normal' ? '#2e7d32' : it.status === 'unknown' || v === null ? '#9e9e9e' : '#c62828';
-    root.append(svg('text', { x: 4, y: y + 16 }, (it.label || it.name || '').slice(0, 25), svg('title', {}, `${it.label || it.name}: ${it.status || ''}`)),
+    root.append(svg('text', { x: 4, y: y + 16 }, tr(it.label || it.name || '').slice(0, 25), svg('title', {}, `${tr(it.label || it.name)}: ${tr(it.status || '')}`)),
       svg('rect', { x: m.l, y: y + 6, width: W - m.l - m.r, height: 12, fill: '#eee', rx: 3 }));
     if (lo !== null || hi !== null) {
       const L = X(lo ?? a), R = X(hi ?? b);
       root.append(svg('rect', { x: L, y: y + 6, width: Math.max(1, R - L), height: 12, fill: '#2e7d32', 'fill-opacity': 0.25, rx: 3 }));
     }
     if (v !== null) root.append(svg('circle', { cx: X(v), cy: y + 12, r: 6, fill: colour }, svg('title', {}, `${v} ${it.unit || ''}`)));
-    root.append(svg('text', { x: W - m.r + 6, y: y + 16, fill: colour, 'font-weight': 700, 'data-status': it.status || '' }, v === null ? 'n/a' : `${+v.toFixed(1)} ${(it.unit || '').replace('steps/min', '/min').replace('% of stride', '%').replace('% of', '%').slice(0, 6)}`));
+    root.append(svg('text', { x: W - m.r + 6, y: y + 16, fill: colour, 'font-weight': 700, 'data-status': it.status || '' }, v === null ? tr('n/a') : `${+v.toFixed(1)} ${(it.unit || '').replace('steps/min', '/min').replace('% of stride', '%').replace('% of', '%').slice(0, 6)}`));
   });
   return figure(title, root, caption);
 }
@@ -198,7 +200,7 @@ export function insoleHeatmap({ title, layout, feet, caption }) {
     if (foot.cop && foot.cop.length > 1) {
       g.append(svg('polyline', { class: 'cop-path', points: foot.cop.filter((p) => p.every(Number.isFinite)).map((p) => P(p).map((c) => c.toFixed(1)).join(',')).join(' '), fill: 'none', stroke: '#111', 'stroke-width': 2.2, 'stroke-dasharray': '5 3' }));
     }
-    g.append(svg('text', { x: ox, y: H - 6, 'text-anchor': 'middle', 'font-weight': 700 }, `${foot.side} foot`));
+    g.append(svg('text', { x: ox, y: H - 6, 'text-anchor': 'middle', 'font-weight': 700 }, tr(`${foot.side} foot`)));
     root.append(g);
   });
   return figure(title, root, caption);
@@ -208,7 +210,7 @@ export function insoleHeatmap({ title, layout, feet, caption }) {
  * Bar chart of released counts; suppressed cells are hatched and labelled "suppressed".
  * bars: [{label, value | null, suppressed: bool}]
  */
-export function barChart({ title, bars, caption, yLabel = 'people' }) {
+export function barChart({ title, bars, caption, yLabel = tr('people') }) {
   const W = 460, H = 250, m = { l: 44, r: 8, t: 10, b: 64 };
   const vals = bars.filter((b) => !b.suppressed && Number.isFinite(b.value)).map((b) => b.value);
   const vmax = Math.max(10, ...vals);
@@ -222,8 +224,8 @@ export function barChart({ title, bars, caption, yLabel = 'people' }) {
     const x = m.l + i * bw + 1;
     if (b.suppressed || !Number.isFinite(b.value)) {
       root.append(svg('rect', { class: 'suppressed-cell', 'data-suppressed': 'true', x, y: m.t, width: Math.max(1, bw - 2), height: H - m.t - m.b, fill: 'url(#hatch)' },
-        svg('title', {}, `${b.label}: suppressed (too few people to release)`)));
-      if (bw > 9) root.append(svg('text', { x: x + bw / 2, y: m.t + 40, transform: `rotate(-90 ${x + bw / 2} ${m.t + 40})`, 'text-anchor': 'end', fill: '#666' }, 'suppressed'));
+        svg('title', {}, `${b.label}: ${tr('suppressed (too few people to release)')}`)));
+      if (bw > 9) root.append(svg('text', { x: x + bw / 2, y: m.t + 40, transform: `rotate(-90 ${x + bw / 2} ${m.t + 40})`, 'text-anchor': 'end', fill: '#666' }, tr('suppressed')));
     } else {
       root.append(svg('rect', { x, y: Y(Math.max(0, b.value)), width: Math.max(1, bw - 2), height: Math.max(0, H - m.b - Y(Math.max(0, b.value))), fill: '#1f5fbf', 'data-value': b.value },
         svg('title', {}, `${b.label}: ${b.value}`)));

@@ -2,6 +2,7 @@
 import { api } from 'shoestreet/street/ApiClient.js';
 import { pageConfig, describeError } from 'shoestreet/street/dom.js';
 import { forgetScan } from 'shoestreet/street/catalog.js';
+import { t } from 'shoestreet/i18n/index.js';
 
 export default async function accountPage() {
   const { user, demo } = pageConfig();
@@ -34,7 +35,7 @@ export default async function accountPage() {
       await api.signIn(email, password);
       if (document.getElementById('reg-consent').checked) await api.patch('/api/me', { consent: { aggregates: true } }).catch(() => {});
       go();
-    } catch (err) { msg.textContent = describeError(err) + (err.fields ? ' ' + Object.entries(err.fields).map(([k, v]) => `${k}: ${v}`).join('; ') : ''); }
+    } catch (err) { msg.textContent = describeError(err) + (err.fields ? ' ' + Object.entries(err.fields).map(([k, v]) => `${t(k)}: ${t(v)}`).join('; ') : ''); }
   });
   document.getElementById('sign-out').addEventListener('click', async () => {
     await api.signOut().catch(() => {});

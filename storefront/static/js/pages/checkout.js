@@ -2,10 +2,51 @@
 // repeated submit after success (double click, back button) finds the order instead of a second
 // charge: the server empties the cart in the order's transaction, so a replay gets "cart_empty".
 import { api, newIdempotencyKey } from 'shoestreet/street/ApiClient.js';
-import { el, clear, pageConfig, describeError, euros } from 'shoestreet/street/dom.js';
-import { renderCart } from 'shoestreet/pages/cart.js';
+import { el, clear, pageConfig, describeError } from 'shoestreet/street/dom.js';
+import { renderCart, cartTotalWon } from 'shoestreet/pages/cart.js';
+import { t, formatWon } from 'shoestreet/i18n/index.js';
 
 const KEY = 'shoestreet.checkoutKey';
+
+/** "01012345678" or "010 1234 5678" -> "010-1234-5678" (Korean mobile numbers). */
+export function formatMobile(value) {
+  const d = String(value || '').replace(/\D/g, '').slice(0, 11);
+  if (d.length <= 3) return d;
+  if (d.length <= 7) return `${d.slice(0, 3)}-${d.slice(3)}`;
+  return `${d.slice(0, 3)}-${d.slice(3, 7)}-${d.slice(7)}`;
+}
+
+export const MOBILE_RE = /^010-\d{4}-\d{4}$/;
+export const POSTCODE_RE = /^\d{5}$/;
+
+/** Why a delivery field is not acceptable, in words (empty when it is fine). */
+function fieldProblem(input) {
+  const v = input.value.trim();
+  if (input.required && !v) return t('Please fill this in.');
+  if (input.id === 'co-phone' && !MOBILE_RE.test(formatMobile(v))) return t('Enter a mobile number as 010-1234-5678.');
+  if (input.id === 'co-postcode' && !POSTCODE_RE.test(v)) return t('A postcode has exactly 5 digits, e.g. 48058.');
+  return '';
+}
+
+/** Korean-style delivery fields with their own messages; the phone is formatted as it is typed. */
+function wireDelivery(form) {
+  const phone = document.getElementById('co-phone');
+  phone.addEventListener('input', () => { phone.value = formatMobile(phone.value); });
+  const postcode = document.getElementById('co-postcode');
+  postcode.addEventListener('input', () => { postcode.value = postcode.value.replace(/\D/g, '').slice(0, 5); });
+  for (const input of form.querySelectorAll('fieldset input')) {
+    const check = () => input.setCustomValidity(fieldProblem(input));
+    input.addEventListener('input', check);
+    input.addEventListener('blur', check);
+    check();
+  }
+}
+
+/** The delivery details as entered (validated by the form). */
+export function deliveryFromForm() {
+  const v = (id) => document.getElementById(id).value.trim();
+  return { name: v('co-name'), phone: formatMobile(v('co-phone')), postcode: v('co-postcode'), address_line1: v('co-address1'), address_line2: v('co-address2') };
+}
 
 export default async function checkoutPage() {
   const { user } = pageConfig();
@@ -13,18 +54,22 @@ export default async function checkoutPage() {
   const form = document.getElementById('checkout-form');
   const msg = document.getElementById('checkout-msg');
   const btn = document.getElementById('place-order');
-  if (!user) { clear(summary).append(el('p', {}, el('a', { href: '/account' }, 'Sign in'), ' to check out.')); form.hidden = true; window.__ready = true; return; }
+  if (!user) { clear(summary).append(el('p', {}, el('a', { href: '/account?next=/checkout' }, t('Sign in')), ' ', t('to check out.'))); form.hidden = true; window.__ready = true; return; }
   const cart = await api.get('/api/cart');
-  if (!renderCart(summary, cart)) { form.hidden = true; window.__ready = true; return; }
+  if (!(await renderCart(summary, cart))) { form.hidden = true; window.__ready = true; return; }
+  form.hidden = false;
+  wireDelivery(form);
+  const totalWon = cartTotalWon(cart.items || []);
   // One key per checkout attempt, kept across reloads until the order is placed.
   if (!sessionStorage.getItem(KEY)) sessionStorage.setItem(KEY, newIdempotencyKey());
   let inFlight = false;
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     if (inFlight) return;
+    if (!form.reportValidity()) return;
     inFlight = true;
     btn.disabled = true;
-    btn.textContent = 'Placing your order…';
+    btn.textContent = t('Placing your order…');
     msg.textContent = '';
     const card = document.getElementById('co-card').value;
     try {
@@ -32,7 +77,7 @@ export default async function checkoutPage() {
       sessionStorage.removeItem(KEY);
       form.hidden = true;
       clear(summary).append(el('div', { class: 'flash flash-ok', id: 'order-done', dataset: { order: order.id } },
-        `Thank you! Order ${order.id} is paid (${euros(order.total_eur)}). `, el('a', { href: '/orders' }, 'See your orders')));
+        t('Thank you! Order {id} is paid ({amount}).', { id: order.id, amount: formatWon(totalWon) }), ' ', el('a', { href: '/orders' }, t('See your orders'))));
       document.getElementById('cart-count').textContent = '';
     } catch (err) {
       if (err.code === 'cart_empty') {
@@ -40,13 +85,13 @@ export default async function checkoutPage() {
         const orders = (await api.get('/api/orders')).orders || [];
         form.hidden = true;
         clear(summary).append(el('div', { class: 'flash flash-ok', id: 'order-done', dataset: { order: orders[0] && orders[0].id } },
-          `Your order ${orders[0] ? orders[0].id : ''} was already placed; nothing was charged twice. `, el('a', { href: '/orders' }, 'See your orders')));
+          t('Your order {id} was already placed; nothing was charged twice.', { id: orders[0] ? orders[0].id : '' }), ' ', el('a', { href: '/orders' }, t('See your orders'))));
       } else {
         msg.textContent = err.code === 'out_of_stock'
-          ? `${describeError(err)}. Nothing was charged and your cart is unchanged: remove that line or pick another size.`
-          : err.code === 'payment_declined' ? `Payment declined: ${err.message}. Nothing was charged; your cart is unchanged.` : describeError(err);
+          ? t('{reason}. Nothing was charged and your cart is unchanged: remove that line or pick another size.', { reason: describeError(err) })
+          : err.code === 'payment_declined' ? t('Payment declined: {reason}. Nothing was charged; your cart is unchanged.', { reason: err.message }) : describeError(err);
         btn.disabled = false;
-        btn.textContent = 'Place order';
+        btn.textContent = t('Place order');
       }
     } finally {
       inFlight = false;

@@ -3,6 +3,8 @@ import { api } from 'shoestreet/street/ApiClient.js';
 import { el, clear, pageConfig, describeError, fmt } from 'shoestreet/street/dom.js';
 import { listOf, rememberGait } from 'shoestreet/street/catalog.js';
 import { lineChart } from 'shoestreet/charts/Charts.js';
+import { t, formatDate } from 'shoestreet/i18n/index.js';
+import { jobStatus } from 'shoestreet/i18n/labels.js';
 
 const TRENDS = [
   ['cadence_spm', 'Cadence', 'steps/min', { lo: 100, hi: 120 }],
@@ -15,16 +17,16 @@ export default async function gaitPage() {
   const { user } = pageConfig();
   const box = document.getElementById('gait-sessions');
   if (!user) {
-    clear(box).append(el('p', {}, el('a', { href: '/account' }, 'Sign in'), ' to see your gait reports.'));
+    clear(box).append(el('p', {}, el('a', { href: '/account?next=/gait' }, t('Sign in')), ' ', t('to see your gait reports.')));
     window.__ready = true;
     return;
   }
   const sessions = listOf(await api.get('/api/gait/sessions'), 'sessions');
   clear(box);
   const form = el('form', { id: 'gait-upload' },
-    el('label', { for: 'gait-file' }, 'Add a recording (CSV from the insole app, PhysioNet files, or a gait record session)'),
+    el('label', { for: 'gait-file' }, t('Add a recording (CSV from the insole app, PhysioNet files, or a gait record session)')),
     el('input', { id: 'gait-file', type: 'file', required: true }),
-    el('button', { type: 'submit', class: 'primary' }, 'Upload'),
+    el('button', { type: 'submit', class: 'primary' }, t('Upload')),
     el('progress', { id: 'gait-progress', max: 100, value: 0, hidden: true }),
     el('p', { id: 'gait-msg', role: 'status', 'aria-live': 'polite' }));
   form.addEventListener('submit', async (e) => {
@@ -39,11 +41,11 @@ export default async function gaitPage() {
     form.querySelector('button').disabled = true;
     try {
       const gs = await api.upload('/api/gait/sessions', fd, (f) => { bar.value = 50 * f; }).promise;
-      msg.textContent = 'Uploaded; analysing…';
+      msg.textContent = t('Uploaded; analysing…');
       for (let i = 0; i < 300; i++) {
         const cur = await api.get(`/api/gait/sessions/${gs.id}`);
         if (cur.status === 'done') { window.location.href = `/gait/${gs.id}`; return; }
-        if (cur.status === 'failed') throw new Error(cur.error || 'The recording could not be analysed.');
+        if (cur.status === 'failed') throw new Error(cur.error || t('The recording could not be analysed.'));
         bar.value = 50 + 50 * ((cur.job && cur.job.progress) || 0);
         await new Promise((r) => setTimeout(r, 500));
       }
@@ -53,32 +55,35 @@ export default async function gaitPage() {
       form.querySelector('button').disabled = false;
     }
   });
-  if (!sessions.length) box.append(el('p', { class: 'muted' }, 'No sessions yet.'));
+  if (!sessions.length) box.append(el('p', { class: 'muted' }, t('No sessions yet.')));
   else {
-    const table = el('table', {}, el('caption', {}, 'Sessions'),
-      el('thead', {}, el('tr', {}, ['Date', 'File', 'Status', 'Cadence', 'Strides', ''].map((h) => el('th', { scope: 'col' }, h)))));
+    // Date and file share a cell so that the table fits a phone; it scrolls in its own box if not.
+    const table = el('table', { class: 'gait-table' }, el('caption', {}, t('Sessions')),
+      el('thead', {}, el('tr', {}, [t('Session'), t('Cadence'), t('Strides'), t('Report')].map((h, i) => el('th', { scope: 'col', class: i === 1 || i === 2 ? 'num' : '' }, h)))));
     const tb = el('tbody');
     for (const s of sessions) {
       const sum = s.summary || {};
-      tb.append(el('tr', {},
-        el('td', {}, new Date(s.created_at).toLocaleString()), el('td', {}, s.filename || ''),
-        el('td', {}, s.status === 'failed' ? `failed: ${s.error || ''}` : s.status),
-        el('td', {}, sum.cadence_spm ? `${fmt(sum.cadence_spm, 0)} /min` : '–'), el('td', {}, sum.n_strides ?? '–'),
-        el('td', {}, s.status === 'done' ? el('a', { href: `/gait/${s.id}`, onclick: () => rememberGait(s.id) }, 'Open report') : '')));
+      const state = s.status === 'done' ? '' : s.status === 'failed' ? `${jobStatus('failed')}: ${s.error || ''}` : jobStatus(s.status);
+      tb.append(el('tr', { dataset: { session: s.id } },
+        el('td', {}, formatDate(s.created_at, true), el('span', { class: 'sub file' }, s.filename || ''), state ? el('span', { class: 'sub' }, state) : null),
+        el('td', { class: 'num' }, sum.cadence_spm ? t('{n}/min', { n: fmt(sum.cadence_spm, 0) }) : '–'), el('td', { class: 'num' }, sum.n_strides ?? '–'),
+        el('td', {}, s.status === 'done' ? el('a', { href: `/gait/${s.id}`, onclick: () => rememberGait(s.id) }, t('Open report')) : '')));
     }
     table.append(tb);
-    box.append(table);
+    box.append(el('div', { class: 'table-scroll' }, table));
   }
   box.append(form);
 
   const done = sessions.filter((s) => s.status === 'done' && s.summary).sort((a, b) => new Date(a.created_at) - new Date(b.created_at));
   const trends = clear(document.getElementById('gait-trends'));
-  if (done.length < 2) trends.append(el('p', { class: 'muted' }, done.length ? 'Trends appear after your second session.' : 'No analysed sessions yet.'));
+  if (done.length < 2) trends.append(el('p', { class: 'muted' }, done.length ? t('Trends appear after your second session.') : t('No analysed sessions yet.')));
   else {
     for (const [key, title, unit, band] of TRENDS) {
       const pts = done.map((s, i) => [i + 1, s.summary[key]]).filter((p) => Number.isFinite(p[1]));
       if (!pts.length) continue;
-      trends.append(lineChart({ title, xLabel: 'session', xInteger: true, yLabel: unit, band, series: [{ name: '', points: pts, markers: true }] }));
+      const fig = lineChart({ title: t(title), xLabel: t('session'), xInteger: true, yLabel: t(unit), band, series: [{ name: '', points: pts, markers: true }] });
+      fig.dataset.chart = title; // stable key in every language
+      trends.append(fig);
     }
   }
   window.__ready = true;

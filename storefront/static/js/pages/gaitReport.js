@@ -4,6 +4,10 @@ import { api } from 'shoestreet/street/ApiClient.js';
 import { el, clear, pageConfig, fmt } from 'shoestreet/street/dom.js';
 import { rememberGait } from 'shoestreet/street/catalog.js';
 import { lineChart, timeline, rangeBars, insoleHeatmap } from 'shoestreet/charts/Charts.js';
+import { t, formatDate } from 'shoestreet/i18n/index.js';
+
+/** Charts keep their English title as data-chart in every language (a stable key). */
+const keyed = (fig, key) => { fig.dataset.chart = key; return fig; };
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -26,11 +30,11 @@ export default async function gaitReport() {
   for (let i = 0; i < 240; i++) {
     gs = await api.get(`/api/gait/sessions/${encodeURIComponent(id)}`);
     if (gs.status === 'done' || gs.status === 'failed') break;
-    status.textContent = `Analysing the recording… ${Math.round(100 * ((gs.job && gs.job.progress) || 0))}%`;
+    status.textContent = `${t('Analysing the recording…')} ${Math.round(100 * ((gs.job && gs.job.progress) || 0))}%`;
     await sleep(500);
   }
   if (gs.status !== 'done') {
-    status.textContent = gs.error ? `This recording could not be analysed: ${gs.error}` : 'The report is not ready yet.';
+    status.textContent = gs.error ? t('This recording could not be analysed: {reason}', { reason: gs.error }) : t('The report is not ready yet.');
     window.__ready = true;
     return;
   }
@@ -38,19 +42,19 @@ export default async function gaitReport() {
   rememberGait(gs.id);
   const r = gs.report || {};
   const s = r.summary || {};
-  document.getElementById('gait-title').textContent = `Gait report · ${new Date(gs.created_at).toLocaleDateString()}`;
+  document.getElementById('gait-title').textContent = `${t('Gait report')} · ${formatDate(gs.created_at)}`;
   document.getElementById('gait-meta').textContent =
-    `${gs.filename || ''} · ${s.n_strides ?? 0} strides · ${fmt(s.walking_s, 0)} s walking · cadence ${fmt(s.cadence_spm, 0)} steps/min · stride-time CV ${fmt(s.stride_cv_pct, 2)} %`;
+    `${gs.filename || ''} · ${t('{n} strides', { n: s.n_strides ?? 0 })} · ${t('{n} s walking', { n: fmt(s.walking_s, 0) })} · ${t('cadence {n} steps/min', { n: fmt(s.cadence_spm, 0) })} · ${t('stride-time CV {n} %', { n: fmt(s.stride_cv_pct, 2) })}`;
   const box = clear(document.getElementById('gait-charts'));
   const strides = r.strides || [];
 
   const cad = cadenceSeries(strides);
-  if (cad.length) box.append(lineChart({ title: 'Cadence over time', xLabel: 'time (s)', yLabel: 'steps/min', band: { lo: 100, hi: 120 }, series: [{ name: 'cadence', points: cad }], caption: 'Shaded: the usual adult range, 100–120 steps/min.' }));
+  if (cad.length) box.append(keyed(lineChart({ title: t('Cadence over time'), xLabel: t('time (s)'), yLabel: t('steps/min'), band: { lo: 100, hi: 120 }, series: [{ name: t('cadence'), points: cad }], caption: t('Shaded: the usual adult range, 100–120 steps/min.') }), 'Cadence over time'));
 
   const bySide = (side) => strides.filter((x) => x.side === side && Number.isFinite(x.stride_s)).map((x) => [x.heel_strike_s, x.stride_s]);
-  if (strides.length) box.append(lineChart({ title: 'Stride times', xLabel: 'time (s)', yLabel: 'stride (s)', series: [
-    { name: 'left', points: bySide('left'), markers: true, line: false }, { name: 'right', points: bySide('right'), markers: true, line: false }],
-  caption: 'Each dot is one stride; a tight band means a steady rhythm.' }));
+  if (strides.length) box.append(keyed(lineChart({ title: t('Stride times'), xLabel: t('time (s)'), yLabel: t('stride (s)'), series: [
+    { name: t('left'), points: bySide('left'), markers: true, line: false }, { name: t('right'), points: bySide('right'), markers: true, line: false }],
+  caption: t('Each dot is one stride; a tight band means a steady rhythm.') }), 'Stride times'));
 
   const p = r.pressure || {};
   const feet = p.feet || {};
@@ -59,24 +63,24 @@ export default async function gaitReport() {
     const n = (feet[sides[0]].sensor_mean || []).length;
     try {
       const layout = await api.get(`/gait/layouts/${n}.json`);
-      box.append(insoleHeatmap({
-        title: 'Pressure and centre of pressure',
+      box.append(keyed(insoleHeatmap({
+        title: t('Pressure and centre of pressure'),
         layout,
         feet: sides.map((side) => ({ side, values: feet[side].sensor_mean || [], cop: (p.cop_path || {})[side] })),
-        caption: `Mean pressure per sensor (red: most); dashed: centre-of-pressure path through stance. Loading tendency: ${p.ml_tendency || 'n/a'}; heel impact: ${p.heel_impact || 'n/a'}.`,
-      }));
+        caption: t('Mean pressure per sensor (red: most); dashed: centre-of-pressure path through stance. Loading tendency: {ml}; heel impact: {heel}.', { ml: t(p.ml_tendency || 'n/a'), heel: t(p.heel_impact || 'n/a') }),
+      }), 'Pressure and centre of pressure'));
     } catch (err) {
-      box.append(el('p', { class: 'error' }, `Pressure map unavailable: ${err.message}`));
+      box.append(el('p', { class: 'error' }, t('Pressure map unavailable: {reason}', { reason: err.message })));
     }
   }
 
-  if ((r.activity || []).length) box.append(timeline({ title: 'Activity timeline', segments: r.activity }));
+  if ((r.activity || []).length) box.append(keyed(timeline({ title: t('Activity timeline'), segments: r.activity }), 'Activity timeline'));
 
   const post = r.posture || {};
-  const bal = el('figure', { class: 'chart', dataset: { chart: 'Standing balance' } }, el('h3', {}, 'Standing balance'));
+  const bal = el('figure', { class: 'chart', dataset: { chart: 'Standing balance' } }, el('h3', {}, t('Standing balance')));
   if (post.standing_s) {
     const tb = el('tbody');
-    const row = (k, v) => tb.append(el('tr', {}, el('th', { scope: 'row' }, k), el('td', {}, v)));
+    const row = (k, v) => tb.append(el('tr', {}, el('th', { scope: 'row' }, t(k)), el('td', {}, v)));
     row('Standing time', `${fmt(post.standing_s, 0)} s`);
     row('Weight on the left foot', `${fmt(post.left_share_pct, 0)} %`);
     row('Weight on the heels', `${fmt(post.rear_share_pct, 0)} %`);
@@ -84,13 +88,13 @@ export default async function gaitReport() {
     row('Sway front to back', `${fmt(post.sway_ap_mm, 1)} mm`);
     row('Sway speed', `${fmt(post.sway_velocity_mm_s, 1)} mm/s`);
     bal.append(el('table', {}, tb));
-  } else bal.append(el('p', { class: 'muted' }, 'No standing period in this recording.'));
+  } else bal.append(el('p', { class: 'muted' }, t('No standing period in this recording.')));
   box.append(bal);
 
   const care = (r.care || []).filter((c) => c);
-  if (care.length) box.append(rangeBars({ title: 'Care indicators', items: care, caption: 'Green band: reference range. Compare with your own earlier sessions, not only with the population.' }));
+  if (care.length) box.append(keyed(rangeBars({ title: t('Care indicators'), items: care, caption: t('Green band: reference range. Compare with your own earlier sessions, not only with the population.') }), 'Care indicators'));
   const notes = (r.quality && r.quality.notes) || [];
-  if (notes.length) box.append(el('div', { class: 'notice' }, el('strong', {}, 'Data quality: '), notes.join(' ')));
+  if (notes.length) box.append(el('div', { class: 'notice' }, el('strong', {}, t('Data quality:'), ' '), notes.map((n) => t(n)).join(' ')));
   await new Promise((res) => requestAnimationFrame(res));
   window.__ready = true;
 }

@@ -1,8 +1,12 @@
 // The plain list (no WebGL needed): every shop and shoe, with the shopper's best size and fit.
 import { api } from 'shoestreet/street/ApiClient.js';
-import { el, clear, pageConfig, euros, describeError } from 'shoestreet/street/dom.js';
+import { el, clear, pageConfig, describeError } from 'shoestreet/street/dom.js';
+import { t, price } from 'shoestreet/i18n/index.js';
+import { category } from 'shoestreet/i18n/labels.js';
+import { fitScore, fitScoreText } from 'shoestreet/street/fitText.js';
+import { reasonText } from 'shoestreet/i18n/reasons.js';
 import { fetchShops, currentScanId, currentGaitId } from 'shoestreet/street/catalog.js';
-import { recommendationItems } from 'shoestreet/street/RecommendationsPanel.js';
+import { recommendationItems, recFitScore } from 'shoestreet/street/RecommendationsPanel.js';
 
 export default async function listPage() {
   const { user } = pageConfig();
@@ -11,7 +15,7 @@ export default async function listPage() {
   const fitById = new Map();
   const scan = user ? await currentScanId(user) : null;
   if (!scan) {
-    clear(foot).append(user ? el('a', { href: '/my-foot' }, 'Scan your foot or use the demo foot') : el('a', { href: '/account' }, 'Sign in'), ' to see your size and fit for every shoe.');
+    clear(foot).append(user ? el('a', { href: '/my-foot' }, t('Scan your foot or use the demo foot')) : el('a', { href: '/account?next=/list' }, t('Sign in')), ' ', t('to see your size and fit for every shoe.'));
   } else {
     try {
       const gait = await currentGaitId(user);
@@ -19,7 +23,7 @@ export default async function listPage() {
       if (gait) q.set('gait', gait);
       const recs = recommendationItems(await api.get('/api/recommendations?' + q));
       recs.forEach((r, i) => fitById.set(r.shoe_id || r.model_id || (r.shoe && r.shoe.id), { ...r, rank: i + 1 }));
-      foot.textContent = `Fit shown for your foot scan ${scan}. Ranked picks are numbered.`;
+      foot.textContent = t('Fit shown for your foot scan {scan}. Ranked picks are numbered.', { scan });
     } catch (err) {
       foot.textContent = describeError(err);
     }
@@ -29,14 +33,15 @@ export default async function listPage() {
     const ul = el('ul', { class: 'card-grid' });
     for (const m of shop.models || []) {
       const r = fitById.get(m.id);
-      const fit = r && (r.fit || r);
-      ul.append(el('li', { class: 'card' },
+      const score = r ? recFitScore(r) : undefined;
+      ul.append(el('li', { class: 'card', dataset: { shoe: m.id } },
         el('h3', {}, r ? `#${r.rank} ` : '', el('a', { href: `/shoe/${encodeURIComponent(m.id)}` }, m.name)),
-        el('div', { class: 'muted' }, `${m.category} · ${euros(m.price_eur)}`),
-        fit && fit.best_size ? el('div', {}, `Your size: EU ${fit.best_size} ${fit.best_width || ''}`, fit.score !== undefined ? ` · fit ${Math.round(fit.score)}/100` : '') : null,
-        r && r.reasons ? el('ul', { class: 'reasons' }, [].concat(r.reasons).slice(0, 2).map((x) => el('li', {}, String(x)))) : null));
+        el('div', { class: 'muted' }, `${category(m.category)} · `, el('span', { class: 'price-tag' }, price(m.price_eur))),
+        r && r.best_size ? el('div', {}, t('Your size: {size}', { size: `EU ${r.best_size} ${r.best_width || ''}`.trim() }),
+          score !== undefined ? [' · ', el('span', { class: 'fit-score', dataset: { score: fitScore(score) } }, fitScoreText(score))] : null) : null,
+        r && r.reasons ? el('ul', { class: 'reasons' }, [].concat(r.reasons).slice(0, 2).map((x) => el('li', {}, reasonText(x)))) : null));
     }
-    body.append(el('section', {}, el('h2', {}, el('a', { href: `/shop/${encodeURIComponent(shop.id)}` }, shop.name), ' ', el('span', { class: 'muted' }, shop.tagline || '')), ul));
+    body.append(el('section', {}, el('h2', {}, el('a', { href: `/shop/${encodeURIComponent(shop.id)}` }, shop.name), ' ', el('span', { class: 'muted' }, t(shop.tagline || ''))), ul));
   }
   window.__ready = true;
 }

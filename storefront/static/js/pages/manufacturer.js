@@ -4,6 +4,10 @@
 import { ApiClient } from 'shoestreet/street/ApiClient.js';
 import { el, clear, pageConfig, describeError } from 'shoestreet/street/dom.js';
 import { barChart } from 'shoestreet/charts/Charts.js';
+import { t } from 'shoestreet/i18n/index.js';
+
+const DIMS = { length_bin: 'foot length', width: 'width fitting', girth_band: 'ball girth', arch_band: 'arch height', region: 'region', age_band: 'age band', sex: 'sex' };
+const dimName = (d) => t(DIMS[d] || d.replaceAll('_', ' '));
 
 const TOKEN_KEY = 'shoestreet.mfrToken';
 let lastRelease = null;
@@ -24,7 +28,7 @@ export function releaseToCsv(out) {
 
 function showBudget(b) {
   const node = document.getElementById('mfr-budget');
-  node.textContent = `Privacy budget left this period: ε = ${(+b.epsilon_left).toFixed(3)} of ${(+b.epsilon_per_period).toFixed(3)}`;
+  node.textContent = t('Privacy budget left this period: ε = {left} of {total}', { left: (+b.epsilon_left).toFixed(3), total: (+b.epsilon_per_period).toFixed(3) });
   node.dataset.left = b.epsilon_left;
 }
 
@@ -44,37 +48,37 @@ function renderRelease(out) {
   const cells = out.cells;
   const nSupp = cells.filter((c) => c.suppressed).length;
   document.getElementById('mfr-summary').textContent =
-    `${cells.length} cells released with ε = ${out.method.epsilon}; ${nSupp} suppressed (fewer than ${out.method.min_cell} people).`;
+    t('{n} cells released with ε = {eps}; {supp} suppressed (fewer than {min} people).', { n: cells.length, eps: out.method.epsilon, supp: nSupp, min: out.method.min_cell });
   if (dims.length === 1) {
     let cs = cells;
     if (dims[0] === 'length_bin') { const keep = new Set(visibleLengthBins(cells)); cs = cells.filter((c) => keep.has(c.length_bin)); }
-    box.append(barChart({ title: `People by ${dims[0].replace('_', ' ')}`, bars: cs.map((c) => ({ label: c[dims[0]], value: c.count, suppressed: !!c.suppressed })), caption: 'Hatched: suppressed cells (too few people to release).' }));
+    box.append(barChart({ title: t('People by {dim}', { dim: dimName(dims[0]) }), bars: cs.map((c) => ({ label: c[dims[0]], value: c.count, suppressed: !!c.suppressed })), caption: t('Hatched: suppressed cells (too few people to release).') }));
   } else {
     const [rowDim, colDim] = dims;
     let rows = [...new Set(cells.map((c) => c[rowDim]))];
     if (rowDim === 'length_bin') rows = visibleLengthBins(cells);
     const cols = [...new Set(cells.map((c) => c[colDim]))];
     const idx = new Map(cells.map((c) => [`${c[rowDim]}|${c[colDim]}`, c]));
-    const table = el('table', { class: 'mfr-grid' }, el('caption', {}, `People by ${rowDim.replace('_', ' ')} × ${colDim}`),
-      el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, rowDim), cols.map((c) => el('th', { scope: 'col' }, c)))));
+    const table = el('table', { class: 'mfr-grid' }, el('caption', {}, t('People by {dim}', { dim: `${dimName(rowDim)} × ${dimName(colDim)}` })),
+      el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, dimName(rowDim)), cols.map((c) => el('th', { scope: 'col' }, c)))));
     const tb = el('tbody');
     for (const r of rows) {
       tb.append(el('tr', {}, el('th', { scope: 'row' }, r), cols.map((c) => {
         const cell = idx.get(`${r}|${c}`);
         if (!cell) return el('td', {}, '');
         return cell.suppressed
-          ? el('td', { class: 'suppressed', 'data-suppressed': 'true', title: 'suppressed: too few people' }, 'suppressed')
+          ? el('td', { class: 'suppressed', 'data-suppressed': 'true', title: t('suppressed: too few people') }, t('suppressed'))
           : el('td', { 'data-value': cell.count }, String(cell.count));
       })));
     }
     table.append(tb);
-    box.append(el('div', { class: 'chart', style: 'overflow-x:auto' }, table));
+    box.append(el('div', { class: 'chart table-scroll' }, table));
     // Released marginal per column from the non-suppressed cells only (labelled as such).
-    box.append(barChart({ title: `${colDim} (sum of released cells)`, bars: cols.map((c) => {
+    box.append(barChart({ title: t('{dim} (sum of released cells)', { dim: dimName(colDim) }), bars: cols.map((c) => {
       const cs = cells.filter((x) => x[colDim] === c);
       const all = cs.length > 0 && cs.every((x) => x.suppressed);
       return { label: c, value: all ? null : cs.filter((x) => !x.suppressed).reduce((s, x) => s + x.count, 0), suppressed: all };
-    }), caption: 'Suppressed cells are left out of the sums.' }));
+    }), caption: t('Suppressed cells are left out of the sums.') }));
   }
 }
 
@@ -90,7 +94,7 @@ export default async function manufacturerPage() {
     window.location.reload();
   });
   if (!api) {
-    msg.textContent = 'Paste the manufacturer token printed by `storefront create-manufacturer NAME`.';
+    msg.textContent = t('Paste the manufacturer token printed by `storefront create-manufacturer NAME`.');
     window.__ready = true;
     return;
   }
@@ -112,7 +116,7 @@ export default async function manufacturerPage() {
     const q = new URLSearchParams({ dims: group || 'length_bin,width', epsilon: eps });
     const btn = query.querySelector('button[type=submit]');
     btn.disabled = true;
-    msg.textContent = 'Releasing…';
+    msg.textContent = t('Releasing…');
     try {
       lastRelease = await api.get('/api/manufacturer/foot-stats?' + q);
       msg.textContent = '';

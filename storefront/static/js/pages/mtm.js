@@ -1,6 +1,8 @@
 // Made-to-measure: show the measurements the maker will receive, pick a colour, order.
 import { api } from 'shoestreet/street/ApiClient.js';
 import { el, clear, pageConfig, describeError, euros, fmt } from 'shoestreet/street/dom.js';
+import { t } from 'shoestreet/i18n/index.js';
+import { measurementLabel } from 'shoestreet/i18n/labels.js';
 import { currentScanId } from 'shoestreet/street/catalog.js';
 
 export default async function mtmPage() {
@@ -12,7 +14,7 @@ export default async function mtmPage() {
   const msg = document.getElementById('mtm-msg');
   const scan = user ? await currentScanId(user) : null;
   if (!scan) {
-    clear(box).append(el('p', {}, user ? el('a', { href: '/my-foot' }, 'Scan your foot first') : el('a', { href: '/account' }, 'Sign in'), ' to order made to measure.'));
+    clear(box).append(el('p', {}, user ? el('a', { href: '/my-foot' }, t('Scan your foot first')) : el('a', { href: '/account' }, t('Sign in')), ' ', t('to order made to measure.')));
     form.querySelector('button').disabled = true;
     window.__ready = true;
     return;
@@ -20,8 +22,8 @@ export default async function mtmPage() {
   const s = await api.get(`/api/scans/${encodeURIComponent(scan)}`);
   const m = s.measurements || {};
   const tb = el('tbody');
-  for (const [k, v] of Object.entries(m)) if (typeof v === 'number' && k.endsWith('_mm')) tb.append(el('tr', {}, el('th', { scope: 'row' }, k.replace(/_mm$/, '').replaceAll('_', ' ')), el('td', {}, `${fmt(v, 1)} mm`)));
-  clear(box).append(el('table', {}, el('caption', {}, 'Measurements sent to the maker'), tb));
+  for (const [k, v] of Object.entries(m)) if (typeof v === 'number' && k.endsWith('_mm')) tb.append(el('tr', {}, el('th', { scope: 'row' }, measurementLabel(k)), el('td', {}, `${fmt(v, 1)} mm`)));
+  clear(box).append(el('table', {}, el('caption', {}, t('Measurements sent to the maker')), tb));
   const sel = document.getElementById('mtm-colourway');
   for (const cw of shoe.colourways || []) sel.append(el('option', { value: cw.id }, cw.name));
   let busy = false;
@@ -36,9 +38,9 @@ export default async function mtmPage() {
       const mods = spec.modifications || {};
       form.hidden = true;
       clear(document.getElementById('mtm-spec')).append(
-        el('div', { class: 'flash flash-ok', id: 'mtm-done' }, `Order ${order.id} placed (${euros(order.total_eur)}). The maker starts from last EU ${spec.base_last ? spec.base_last.eu : '?'} ${spec.base_last ? spec.base_last.width : ''}.`),
-        el('table', {}, el('caption', {}, 'Changes to the last'), el('tbody', {}, Object.entries(mods).map(([k, v]) => el('tr', {}, el('th', { scope: 'row' }, k.replace(/_delta_mm$/, '').replaceAll('_', ' ')), el('td', {}, `${v > 0 ? '+' : ''}${fmt(v, 1)} mm`))))),
-        spec.notes ? el('p', { class: 'muted' }, spec.notes) : '');
+        el('div', { class: 'flash flash-ok', id: 'mtm-done' }, t('Order {id} placed ({amount}). The maker starts from last EU {eu} {width}.', { id: order.id, amount: euros(order.total_eur), eu: spec.base_last ? spec.base_last.eu : '?', width: spec.base_last ? spec.base_last.width : '' })),
+        el('table', {}, el('caption', {}, t('Changes to the last')), el('tbody', {}, Object.entries(mods).map(([k, v]) => el('tr', {}, el('th', { scope: 'row' }, t(k.replace(/_delta_mm$/, '').replaceAll('_', ' '))), el('td', {}, `${v > 0 ? '+' : ''}${fmt(v, 1)} mm`))))),
+        spec.notes ? el('p', { class: 'muted' }, t(spec.notes)) : '');
     } catch (err) {
       msg.textContent = describeError(err);
       form.querySelector('button').disabled = false;

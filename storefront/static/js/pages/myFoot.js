@@ -5,19 +5,15 @@ import { el, clear, pageConfig, describeError, fmt } from 'shoestreet/street/dom
 import { listOf, rememberScan, currentScanId, currentGaitId } from 'shoestreet/street/catalog.js';
 import { renderRecommendations } from 'shoestreet/street/RecommendationsPanel.js';
 import { hasWebGL } from 'shoestreet/street/three-utils.js';
+import { t, formatDate } from 'shoestreet/i18n/index.js';
+import { jobStatus, side as sideWord, measurementLabel } from 'shoestreet/i18n/labels.js';
 
 const PENDING_KEY = 'shoestreet.pendingScan';
 const ACCEPTED = /\.(asc|csv|glb|gltf|obj|pcd|ply|pts|stl|txt|xyz)$/i; // footscan's readers
-const LABELS = {
-  foot_length_mm: 'Foot length', length_mm: 'Foot length', breadth_mm: 'Breadth', ball_width_mm: 'Ball width',
-  ball_girth_mm: 'Ball girth', instep_girth_mm: 'Instep girth', waist_girth_mm: 'Waist girth',
-  heel_breadth_mm: 'Heel breadth', heel_width_mm: 'Heel width', ball_length_mm: 'Heel to ball',
-  dorsal_height_mm: 'Instep height', arch_height_mm: 'Arch height',
-};
 
 const SIZE_SYSTEMS = [
-  ['eu', 'EU'], ['uk', 'UK'], ['us_men', 'US men'], ['us_women', 'US women'], ['mondopoint', 'Mondopoint (mm)'],
-  ['mondopoint_marking', 'Mondopoint marking'], ['jp_cm', 'Japan (cm)'], ['kr_mm', 'Korea (mm)'], ['cn', 'China'],
+  ['kr_mm', 'Korea (KS, mm)'], ['eu', 'EU'], ['uk', 'UK'], ['us_men', 'US men'], ['us_women', 'US women'], ['mondopoint', 'Mondopoint (mm)'],
+  ['mondopoint_marking', 'Mondopoint marking'], ['jp_cm', 'Japan (cm)'], ['cn', 'China'],
   ['width_fitting', 'Width fitting'],
 ];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -35,29 +31,29 @@ async function waitForScan(scanId, base = 0.5) {
   for (let i = 0; i < 600; i++) {
     const scan = await api.get(`/api/scans/${scanId}`);
     const job = scan.job || {};
-    if (scan.status === 'done') { setProgress(1, 'Measured.'); return scan; }
+    if (scan.status === 'done') { setProgress(1, t('Measured.')); return scan; }
     if (scan.status === 'failed' || job.status === 'failed') {
-      throw new Error(scan.error || job.error || 'We could not measure this scan.');
+      throw new Error(scan.error || job.error || t('We could not measure this scan.'));
     }
-    setProgress(base + (1 - base) * (job.progress || 0), `Measuring your foot… ${job.stage ? '(' + job.stage + ')' : ''}`);
+    setProgress(base + (1 - base) * (job.progress || 0), `${t('Measuring your foot…')} ${job.stage ? '(' + t(job.stage) + ')' : ''}`);
     await sleep(i < 20 ? 300 : 1000);
   }
-  throw new Error('Measuring is taking unusually long; your scan is saved and will appear in the list when it is done.');
+  throw new Error(t('Measuring is taking unusually long; your scan is saved and will appear in the list when it is done.'));
 }
 
 function measurementRows(m) {
   const body = clear(document.getElementById('measure-rows'));
   for (const [k, v] of Object.entries(m || {})) {
     if (typeof v !== 'number' || !k.endsWith('_mm')) continue;
-    body.append(el('tr', {}, el('th', { scope: 'row' }, LABELS[k] || k.replace(/_mm$/, '').replaceAll('_', ' ')), el('td', {}, `${fmt(v, 1)} mm`)));
+    body.append(el('tr', {}, el('th', { scope: 'row' }, measurementLabel(k)), el('td', {}, `${fmt(v, 1)} mm`)));
   }
-  if (m && m.side) body.append(el('tr', {}, el('th', { scope: 'row' }, 'Foot'), el('td', {}, m.side)));
+  if (m && m.side) body.append(el('tr', {}, el('th', { scope: 'row' }, t('Foot')), el('td', {}, sideWord(m.side))));
   const sys = clear(document.getElementById('size-systems'));
   const sizes = m && (m.sizes || m.size || m.shoe_sizes);
   if (sizes && typeof sizes === 'object') {
     for (const [k, label] of SIZE_SYSTEMS) {
       if (sizes[k] === null || sizes[k] === undefined || typeof sizes[k] === 'object') continue;
-      sys.append(el('tr', {}, el('th', { scope: 'row' }, label), el('td', {}, String(sizes[k]))));
+      sys.append(el('tr', { dataset: { system: k } }, el('th', { scope: 'row' }, t(label)), el('td', {}, String(sizes[k]))));
     }
   }
 }
@@ -91,17 +87,17 @@ async function showScan(scan, user) {
 async function refreshList(user, current) {
   const list = clear(document.getElementById('scan-list'));
   const scans = listOf(await api.get('/api/scans'), 'scans');
-  if (!scans.length) list.append(el('li', { class: 'muted' }, 'None yet.'));
+  if (!scans.length) list.append(el('li', { class: 'muted' }, t('None yet.')));
   for (const s of scans) {
-    const when = s.created_at ? new Date(s.created_at).toLocaleString() : '';
-    const status = s.status === 'done' ? '' : s.status === 'failed' ? ` — could not be measured: ${s.error || 'unknown reason'}` : ` — ${s.status}…`;
-    const item = el('li', {}, `${s.filename || 'scan ' + s.id} (${when})${status} `);
+    const when = s.created_at ? formatDate(s.created_at, true) : '';
+    const status = s.status === 'done' ? '' : s.status === 'failed' ? ` — ${t('could not be measured: {reason}', { reason: s.error || t('unknown reason') })}` : ` — ${jobStatus(s.status)}…`;
+    const item = el('li', {}, `${s.filename || t('scan {id}', { id: s.id })} (${when})${status} `);
     if (s.status === 'done') {
       item.append(el('button', { type: 'button', 'aria-current': String(String(s.id) === String(current)), onclick: async () => {
         const full = await api.get(`/api/scans/${s.id}`);
         await showScan(full, user);
         await refreshList(user, s.id);
-      } }, String(s.id) === String(current) ? 'shown' : 'show'));
+      } }, String(s.id) === String(current) ? t('shown') : t('show')));
     }
     list.append(item);
   }
@@ -119,7 +115,7 @@ export default async function myFoot() {
     document.getElementById('foot-canvas').parentElement.hidden = true;
   }
   if (!user) {
-    msg.append('Please ', el('a', { href: '/account' }, 'sign in'), ' to scan your foot; scans are health data and stay in your account.');
+    msg.append(el('a', { href: '/account?next=/my-foot' }, t('Sign in')), ' ', t('to scan your foot; scans are health data and stay in your account.'));
     for (const b of document.querySelectorAll('#upload-form button, #demo-foot')) b.disabled = true;
     window.__ready = true;
     return;
@@ -130,10 +126,10 @@ export default async function myFoot() {
   await refreshList(user, current);
   if (pending) {
     try {
-      setProgress(0.5, 'Picking up the scan you started earlier…');
+      setProgress(0.5, t('Picking up the scan you started earlier…'));
       const scan = await waitForScan(pending);
       current = scan.id;
-      msg.textContent = `Scan ${scan.id} measured.`;
+      msg.textContent = t('Scan {id} measured.', { id: scan.id });
       await showScan(scan, user);
       await refreshList(user, scan.id);
     } catch (err) {
@@ -159,7 +155,7 @@ export default async function myFoot() {
       const scan = await waitForScan(accepted.id);
       localStorage.removeItem(PENDING_KEY);
       await showScan(scan, user);
-      msg.textContent = `Scan ${scan.id} measured.`;
+      msg.textContent = t('Scan {id} measured.', { id: scan.id });
       await refreshList(user, scan.id);
     } catch (err) {
       localStorage.removeItem(PENDING_KEY);
@@ -174,23 +170,23 @@ export default async function myFoot() {
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const file = document.getElementById('scan-file').files[0];
-    if (!file) { msg.textContent = 'Choose a scan file first.'; return; }
+    if (!file) { msg.textContent = t('Choose a scan file first.'); return; }
     if (/^image\//.test(file.type) || !ACCEPTED.test(file.name)) {
       // A photo (of a cat, say) is not a 3D scan: say so before uploading anything.
-      msg.textContent = `"${file.name}" is not a 3D foot scan. Upload a PLY, OBJ, STL, GLB, PCD, PTS or XYZ file from a 3D scanning app, or use the demo foot.`;
+      msg.textContent = t('"{name}" is not a 3D foot scan. Upload a PLY, OBJ, STL, GLB, PCD, PTS or XYZ file from a 3D scanning app, or use the demo foot.', { name: file.name });
       return;
     }
     runJob(() => {
       const fd = new FormData();
       fd.append('file', file);
       fd.append('units', document.getElementById('scan-units').value);
-      setProgress(0, 'Uploading…');
-      const up = api.upload('/api/scans', fd, (f) => setProgress(0.5 * f, `Uploading… ${Math.round(100 * f)}%`));
+      setProgress(0, t('Uploading…'));
+      const up = api.upload('/api/scans', fd, (f) => setProgress(0.5 * f, `${t('Uploading…')} ${Math.round(100 * f)}%`));
       return up.promise;
     });
   });
   demo.addEventListener('click', () => runJob(() => {
-    setProgress(0.5, 'Making the demo foot…');
+    setProgress(0.5, t('Making the demo foot…'));
     return api.post('/api/scans/demo', { foot_length_mm: 265, side: 'right' });
   }));
   window.__ready = true;

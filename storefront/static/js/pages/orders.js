@@ -1,38 +1,56 @@
-// Order history with returns and fit feedback (feeds the size learner).
+// Order history with returns and fit feedback (feeds the size learner). Names, won, human statuses.
 import { api } from 'shoestreet/street/ApiClient.js';
-import { el, clear, pageConfig, euros, describeError } from 'shoestreet/street/dom.js';
+import { el, clear, pageConfig, describeError } from 'shoestreet/street/dom.js';
+import { shoeDetails, lineNames } from 'shoestreet/street/catalog.js';
+import { t, krw, formatWon, formatDate } from 'shoestreet/i18n/index.js';
+import { orderStatus, fitFeedback, nameFromId, colourFromId } from 'shoestreet/i18n/labels.js';
 
 function fitSelect(id) {
-  return el('select', { id, 'aria-label': 'How did it fit?' }, el('option', { value: 'too_small' }, 'too small'), el('option', { value: 'fits', selected: true }, 'fits'), el('option', { value: 'too_large' }, 'too large'));
+  return el('select', { id },
+    ['too_small', 'fits', 'too_large'].map((v) => el('option', { value: v, selected: v === 'fits' }, fitFeedback(v))));
+}
+
+/** Order total in won: the sum of its lines' rounded won prices (as the cart showed it). */
+export function orderTotalWon(o) {
+  const lines = o.lines || [];
+  return lines.length ? lines.reduce((s, ln) => s + krw(ln.unit_price_eur) * ln.quantity, 0) : krw(o.total_eur);
 }
 
 export default async function ordersPage() {
   const { user } = pageConfig();
   const box = document.getElementById('orders-body');
-  if (!user) { clear(box).append(el('p', {}, el('a', { href: '/account' }, 'Sign in'), ' to see your orders.')); window.__ready = true; return; }
+  if (!user) { clear(box).append(el('p', {}, el('a', { href: '/account?next=/orders' }, t('Sign in')), ' ', t('to see your orders.'))); window.__ready = true; return; }
   const orders = (await api.get('/api/orders')).orders || [];
+  const details = await shoeDetails(orders.flatMap((o) => (o.lines || []).map((ln) => ln.shoe_id)));
   clear(box);
-  if (!orders.length) box.append(el('p', {}, 'No orders yet.'));
+  if (!orders.length) box.append(el('p', {}, t('No orders yet.')));
   for (const o of orders) {
-    const sec = el('section', { class: 'card', dataset: { order: o.id } },
-      el('h2', {}, `Order ${o.id} · ${new Date(o.created_at).toLocaleDateString()} · ${euros(o.total_eur)} · ${o.status}${o.kind === 'made_to_measure' ? ' · made to measure' : ''}`));
+    const kind = o.kind === 'made_to_measure' ? ` · ${t('made to measure')}` : '';
+    const sec = el('section', { class: 'card', dataset: { order: o.id, status: o.status } },
+      el('h2', {}, t('Order {id}', { id: o.id }), el('span', { class: 'sub' },
+        `${formatDate(o.created_at)} · ${formatWon(orderTotalWon(o))} · `, el('span', { class: 'order-status' }, orderStatus(o.status)), kind)));
     for (const ln of o.lines || []) {
       const msg = el('span', { role: 'status' });
-      const sel = fitSelect(`fit-${ln.id}`);
-      const row = el('div', { class: 'actions' }, `${ln.quantity} × ${ln.shoe_id}, EU ${ln.size_eu} ${ln.width || ''}`, ln.returned_quantity ? ` (${ln.returned_quantity} returned)` : '', sel);
+      const selId = `fit-${ln.id}`;
+      const sel = fitSelect(selId);
+      const { name, colour } = lineNames(ln, details);
+      const what = t('{n} × {name}, EU {eu} {width}, {colour}', { n: ln.quantity, name: name || nameFromId(ln.shoe_id), eu: ln.size_eu, width: ln.width || '', colour: colour || colourFromId(ln.colourway_id, ln.shoe_id) });
+      const row = el('div', { class: 'order-line', dataset: { line: ln.id } },
+        el('span', { class: 'what' }, what, ln.returned_quantity ? ` (${t('{n} returned', { n: ln.returned_quantity })})` : ''),
+        el('label', { for: selId, class: 'inline' }, t('How did it fit?')), sel);
       const send = async (path, body, done) => {
         try { await api.post(path, body); msg.textContent = done; } catch (err) { msg.textContent = describeError(err); }
       };
-      row.append(el('button', { type: 'button', onclick: () => send(`/api/orders/${o.id}/feedback`, { line_id: ln.id, fit: sel.value }, 'Thanks: your feedback tunes our size advice.') }, 'Tell us how it fits'));
+      row.append(el('button', { type: 'button', onclick: () => send(`/api/orders/${o.id}/feedback`, { line_id: ln.id, fit: sel.value }, t('Thanks: your feedback tunes our size advice.')) }, t('Tell us how it fits')));
       if (o.kind === 'stock' && ln.returned_quantity < ln.quantity) {
-        row.append(el('button', { type: 'button', onclick: () => send(`/api/orders/${o.id}/returns`, { line_id: ln.id, fit: sel.value, quantity: 1 }, 'Return registered.') }, 'Return one pair'));
+        row.append(el('button', { type: 'button', onclick: () => send(`/api/orders/${o.id}/returns`, { line_id: ln.id, fit: sel.value, quantity: 1 }, t('Return registered.')) }, t('Return one pair')));
       }
       row.append(msg);
       sec.append(row);
     }
     if (o.made_to_measure) {
       const m = o.made_to_measure;
-      sec.append(el('p', { class: 'muted' }, `Made to measure from base last EU ${m.base_size_eu} ${m.base_width}; status ${m.status}.`));
+      sec.append(el('p', { class: 'muted' }, t('Made to measure from base last EU {eu} {width}; status: {status}.', { eu: m.base_size_eu, width: m.base_width, status: orderStatus(m.status) })));
     }
     box.append(sec);
   }

@@ -3,16 +3,17 @@ import { api } from 'shoestreet/street/ApiClient.js';
 import { el, clear, pageConfig, describeError } from 'shoestreet/street/dom.js';
 import { fetchShops, fetchShopModels, glbUrl, currentScanId, currentGaitId, forgetScan } from 'shoestreet/street/catalog.js';
 import { renderRecommendations } from 'shoestreet/street/RecommendationsPanel.js';
+import { t } from 'shoestreet/i18n/index.js';
 
 async function loadRecommendations(user) {
   const body = document.getElementById('rec-body');
   if (!user) {
-    clear(body).append(el('p', {}, el('a', { href: '/account' }, 'Sign in'), ' and scan your foot (or use the demo foot) to see the shoes that fit you.'));
+    clear(body).append(el('p', {}, el('a', { href: '/account' }, t('Sign in')), ' ', t('and scan your foot (or use the demo foot) to see the shoes that fit you.')));
     return;
   }
   const scan = await currentScanId(user);
   if (!scan) {
-    clear(body).append(el('p', {}, 'No foot scan yet. ', el('a', { href: '/my-foot' }, 'Scan your foot or use the demo foot'), '.'));
+    clear(body).append(el('p', {}, t('No foot scan yet.'), ' ', el('a', { href: '/my-foot' }, t('Scan your foot or use the demo foot'))));
     return;
   }
   const gait = await currentGaitId(user);
@@ -23,8 +24,15 @@ async function loadRecommendations(user) {
   } catch (err) {
     // A remembered scan or session that no longer exists (deleted, other account): forget it.
     if (err.status === 404) { forgetScan(); localStorage.removeItem('shoestreet.gaitId'); }
-    clear(body).append(el('p', { class: 'error' }, describeError(err), err.status === 404 ? ' Reload to use your latest scan.' : ''));
+    clear(body).append(el('p', { class: 'error' }, describeError(err), err.status === 404 ? ' ' + t('Reload to use your latest scan.') : ''));
   }
+}
+
+/** Touch screens have no Enter key: say what works on the device in hand. */
+export function enterPrompt(shopName) {
+  const touch = window.matchMedia && window.matchMedia('(pointer: coarse)').matches;
+  return touch ? t('Tap the building to go into {shop}', { shop: shopName })
+    : t('Press Enter or click the building to go into {shop}', { shop: shopName });
 }
 
 function goToShop(shop) { window.location.href = `/shop/${encodeURIComponent(shop.id)}`; }
@@ -54,7 +62,7 @@ export default async function street() {
     onMove: (walker, near) => {
       if (minimap) minimap.draw(walker);
       prompt.hidden = !near;
-      if (near) prompt.textContent = `Press Enter or click the building to go into ${near.shop.name}`;
+      if (near) prompt.textContent = enterPrompt(near.shop.name);
     },
   });
   window.__street = street;
@@ -63,7 +71,7 @@ export default async function street() {
   for (const b of street.buildings) {
     jump.append(el('li', {},
       el('button', { type: 'button', onclick: () => { street.jumpTo(b.shop.id); canvas.focus(); } }, b.shop.name),
-      ' ', el('a', { href: `/shop/${encodeURIComponent(b.shop.id)}`, 'aria-label': `Go into ${b.shop.name}` }, 'go in →')));
+      ' ', el('a', { href: `/shop/${encodeURIComponent(b.shop.id)}`, 'aria-label': t('Go into {shop}', { shop: b.shop.name }) }, t('go in →'))));
   }
   street.requestRender();
   canvas.focus({ preventScroll: true });

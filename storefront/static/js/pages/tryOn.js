@@ -2,18 +2,20 @@
 import { api } from 'shoestreet/street/ApiClient.js';
 import { el, clear, pageConfig, describeError, fmt } from 'shoestreet/street/dom.js';
 import { currentScanId } from 'shoestreet/street/catalog.js';
-import { fitIndex, sizeKey, verdictLabel } from 'shoestreet/street/fitText.js';
+import { fitIndex, sizeKey, verdictLabel, fitScore, fitScoreText, tooShort } from 'shoestreet/street/fitText.js';
 import { hasWebGL } from 'shoestreet/street/three-utils.js';
+import { t } from 'shoestreet/i18n/index.js';
+import { reasonText } from 'shoestreet/i18n/reasons.js';
 
 export default async function tryOnPage() {
   const { shoe_id: shoeId, user } = pageConfig();
   const shoe = await api.get(`/api/shoes/${encodeURIComponent(shoeId)}`);
-  document.getElementById('tryon-title').textContent = `Try on: ${shoe.name}`;
+  document.getElementById('tryon-title').textContent = t('Try on: {shoe}', { shoe: shoe.name });
   document.getElementById('back-to-shoe').href = `/shoe/${encodeURIComponent(shoe.id)}`;
   const verdict = document.getElementById('tryon-verdict');
   const scan = user ? await currentScanId(user) : null;
   if (!scan) {
-    verdict.append(el('a', { href: user ? '/my-foot' : '/account' }, user ? 'Scan your foot or use the demo foot' : 'Sign in'), ' to try shoes on.');
+    verdict.append(el('a', { href: user ? '/my-foot' : '/account' }, user ? t('Scan your foot or use the demo foot') : t('Sign in')), ' ', t('to try shoes on.'));
     window.__ready = true;
     return;
   }
@@ -21,9 +23,17 @@ export default async function tryOnPage() {
   const fits = fitIndex(fit);
   const select = document.getElementById('tryon-size');
   const sizes = [...shoe.sizes].sort((a, b) => a.eu - b.eu);
+  const bestFit = fits.get(sizeKey(fit.best_size, fit.best_width));
+  // The shoe's one fit score (GET /api/fit), the same number the product page and the lists show.
+  const scoreBox = document.getElementById('tryon-score');
+  scoreBox.append(tooShort(bestFit)
+    ? t('No size of this shoe is long enough for your foot: even EU {eu} is too short.', { eu: fit.best_size })
+    : t('Your size: EU {eu} {width}', { eu: fit.best_size, width: fit.best_width || '' }),
+  ' · ', el('span', { class: 'fit-score', dataset: { score: fitScore(fit.score) } }, fitScoreText(fit.score)));
   for (const s of sizes) {
     const f = fits.get(sizeKey(s.eu, s.width));
-    const opt = el('option', { value: sizeKey(s.eu, s.width) }, `EU ${s.eu} ${s.width}${f ? ' — ' + verdictLabel(f) : ''}`);
+    const ks = s.mondopoint ? ` (KS ${s.mondopoint})` : '';
+    const opt = el('option', { value: sizeKey(s.eu, s.width) }, `EU ${s.eu} ${s.width}${ks}${f ? ' — ' + verdictLabel(f) : ''}`);
     if (Number(s.eu) === Number(fit.best_size) && s.width === fit.best_width) opt.selected = true;
     select.append(opt);
   }
@@ -39,20 +49,20 @@ export default async function tryOnPage() {
   async function show() {
     const [eu, width] = select.value.split('|');
     const f = fits.get(select.value);
-    clear(verdict).append(el('strong', {}, `EU ${eu} ${width}: ${f ? verdictLabel(f) : ''}`), f && f.reasons ? el('ul', { class: 'reasons' }, f.reasons.map((r) => el('li', {}, r))) : '');
+    clear(verdict).append(el('strong', {}, `EU ${eu} ${width}: ${f ? verdictLabel(f) : ''}`), f && f.reasons ? el('ul', { class: 'reasons' }, f.reasons.map((r) => el('li', {}, reasonText(r)))) : '');
     const rows = clear(document.getElementById('tryon-rows'));
     if (f) {
       rows.append(
-        el('tr', {}, el('th', {}, 'Toe room (fit rule)'), el('td', {}, `${fmt(f.toe_room_mm, 0)} mm; we advise ${fmt(f.advised_toe_room_mm, 0)} mm`)),
-        el('tr', {}, el('th', {}, 'Ball girth margin'), el('td', {}, f.girth_margin_mm === null ? 'not measured' : `${fmt(f.girth_margin_mm, 1)} mm`)),
-        el('tr', {}, el('th', {}, 'Heel margin'), el('td', {}, f.heel_margin_mm === null ? 'not measured' : `${fmt(f.heel_margin_mm, 1)} mm`)));
+        el('tr', {}, el('th', {}, t('Toe room (fit rule)')), el('td', { id: 'toe-room-rule' }, t('{n} mm; we advise {advised} mm', { n: fmt(f.toe_room_mm, 0), advised: fmt(f.advised_toe_room_mm, 0) }))),
+        el('tr', {}, el('th', {}, t('Ball girth margin')), el('td', {}, f.girth_margin_mm === null ? t('not measured') : `${fmt(f.girth_margin_mm, 1)} mm`)),
+        el('tr', {}, el('th', {}, t('Heel margin')), el('td', {}, f.heel_margin_mm === null ? t('not measured') : `${fmt(f.heel_margin_mm, 1)} mm`)));
     }
     if (view) {
       const q = new URLSearchParams({ size: eu, width });
       const res = await view.setLast(await api.binary(`/api/shoes/${encodeURIComponent(shoe.id)}/last.glb?${q}`));
       rows.append(
-        el('tr', {}, el('th', {}, 'Toe room (3D)'), el('td', {}, `${fmt(res.toeRoomMm, 0)} mm in front of your longest toe`)),
-        el('tr', {}, el('th', {}, 'Surface pressed'), el('td', {}, `${fmt(100 * res.share.tight, 0)} % tight, ${fmt(100 * res.share.snug, 0)} % snug, ${fmt(100 * res.share.roomy, 0)} % roomy`)));
+        el('tr', {}, el('th', {}, t('Toe room (3D)')), el('td', {}, t('{n} mm in front of your longest toe', { n: fmt(res.toeRoomMm, 0) }))),
+        el('tr', {}, el('th', {}, t('Surface pressed')), el('td', {}, t('{tight} % tight, {snug} % snug, {roomy} % roomy', { tight: fmt(100 * res.share.tight, 0), snug: fmt(100 * res.share.snug, 0), roomy: fmt(100 * res.share.roomy, 0) }))));
       window.__tryOnResult = res;
     }
   }

@@ -3,6 +3,8 @@
 
 // Pages authenticate with the cookie session (POST /api/auth/session) and send the CSRF token
 // in a header; a bearer token is used only where one is given (the manufacturer dashboard).
+import { t } from 'shoestreet/i18n/index.js';
+
 const CSRF_HEADER = 'X-CSRF-Token';
 
 export class ApiError extends Error {
@@ -67,7 +69,7 @@ export class ApiClient {
     try {
       resp = await fetch(this.base + path, { method, headers: h, body, credentials: 'same-origin' });
     } catch (e) {
-      throw new ApiError(0, 'network', 'The shop could not be reached. Check your connection and try again.');
+      throw new ApiError(0, 'network', t('The shop could not be reached. Check your connection and try again.'));
     }
     const type = resp.headers.get('Content-Type') || '';
     const data = type.includes('json') ? await resp.json().catch(() => null) : await resp.text();
@@ -107,8 +109,8 @@ export class ApiClient {
         if (xhr.status >= 200 && xhr.status < 300) resolve(data);
         else reject(errorFromBody(xhr.status, data, `Upload failed (${xhr.status})`));
       };
-      xhr.onerror = () => reject(new ApiError(0, 'network', 'The upload was interrupted. Your file was not stored; please try again.'));
-      xhr.onabort = () => reject(new ApiError(0, 'aborted', 'Upload cancelled.'));
+      xhr.onerror = () => reject(new ApiError(0, 'upload_interrupted', t('The upload was interrupted. Your file was not stored; please try again.')));
+      xhr.onabort = () => reject(new ApiError(0, 'aborted', t('Upload cancelled.')));
       xhr.send(formData);
     });
     return { promise, abort: () => xhr.abort() };

@@ -1,6 +1,11 @@
-// The "recommended for your foot" list: top shoes with their best size and reasons.
-import { el, clear, euros, fmt } from 'shoestreet/street/dom.js';
+// The "recommended for your foot" list: top shoes with their best size, fit score and reasons.
+// The number shown is the fit score (`fit_score`, the same as GET /api/fit's `score` for that
+// scan and shoe); the ranking also weighs gait and stock, but that mix is not shown as a score.
+import { el, clear } from 'shoestreet/street/dom.js';
 import { listOf } from 'shoestreet/street/catalog.js';
+import { fitScoreText, fitScore } from 'shoestreet/street/fitText.js';
+import { t, price } from 'shoestreet/i18n/index.js';
+import { reasonText } from 'shoestreet/i18n/reasons.js';
 
 export function recommendationItems(resp) {
   return listOf(resp, 'recommendations').length ? listOf(resp, 'recommendations') : listOf(resp, 'results');
@@ -8,11 +13,16 @@ export function recommendationItems(resp) {
 
 function shoeOf(item) { return item.shoe || item.model || item; }
 
+/** The fit score of a recommendation (the fit engine's, not the ranking mix). */
+export function recFitScore(item) {
+  return item.fit_score !== undefined ? item.fit_score : (item.fit && item.fit.score);
+}
+
 export function renderRecommendations(container, resp, { limit = 5 } = {}) {
   clear(container);
   const items = recommendationItems(resp).slice(0, limit);
   if (!items.length) {
-    container.append(el('p', { class: 'muted' }, 'No shoe in the street fits this foot well yet.'));
+    container.append(el('p', { class: 'muted' }, t('No shoe in the street fits this foot well yet.')));
     return [];
   }
   const list = el('ol', { class: 'rec-list' });
@@ -21,11 +31,13 @@ export function renderRecommendations(container, resp, { limit = 5 } = {}) {
     const id = item.shoe_id || item.model_id || shoe.id;
     const sizeText = item.best_size ? `EU ${item.best_size}${item.best_width ? ' ' + item.best_width : ''}` : '';
     const reasons = [].concat(item.reasons || []).slice(0, 3);
+    const score = recFitScore(item);
     list.append(el('li', { class: 'rec', dataset: { shoe: id } },
       el('a', { href: `/shoe/${encodeURIComponent(id)}`, class: 'rec-name' }, shoe.name || id),
-      el('span', { class: 'muted' }, ' ', [shoe.shop_name || shoe.brand || '', shoe.price_eur ? euros(shoe.price_eur) : ''].filter(Boolean).join(' · ')),
-      el('div', { class: 'rec-size' }, sizeText ? `Your size: ${sizeText}` : '', item.score !== undefined ? ` · match ${fmt(item.score, 0)}/100` : ''),
-      reasons.length ? el('ul', { class: 'reasons' }, reasons.map((r) => el('li', {}, typeof r === 'string' ? r : r.text || r.message || JSON.stringify(r)))) : null,
+      el('span', { class: 'muted' }, ' ', [shoe.shop_name || shoe.brand || '', shoe.price_eur ? price(shoe.price_eur) : ''].filter(Boolean).join(' · ')),
+      el('div', { class: 'rec-size' }, sizeText ? t('Your size: {size}', { size: sizeText }) : '',
+        score !== undefined ? [' · ', el('span', { class: 'fit-score', dataset: { score: fitScore(score) } }, fitScoreText(score))] : null),
+      reasons.length ? el('ul', { class: 'reasons' }, reasons.map((r) => el('li', {}, reasonText(r)))) : null,
     ));
   }
   container.append(list);

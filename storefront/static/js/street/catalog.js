@@ -53,3 +53,22 @@ export async function currentGaitId(user) {
   if (done) { rememberGait(done.id); return String(done.id); }
   return null;
 }
+
+const shoeCache = new Map();
+/** The catalogue entries (name, colourways, sizes) of these shoe ids, fetched once each. */
+export async function shoeDetails(ids) {
+  const out = new Map();
+  await Promise.all([...new Set(ids)].map(async (id) => {
+    if (!shoeCache.has(id)) shoeCache.set(id, api.get(`/api/shoes/${encodeURIComponent(id)}`).catch(() => null));
+    const shoe = await shoeCache.get(id);
+    if (shoe) out.set(id, shoe);
+  }));
+  return out;
+}
+
+/** Display name and colour name of a cart or order line. */
+export function lineNames(line, details) {
+  const shoe = details.get(line.shoe_id);
+  const cw = shoe && (shoe.colourways || []).find((c) => c.id === line.colourway_id);
+  return { name: shoe ? shoe.name : null, colour: cw ? cw.name : null, shoe };
+}

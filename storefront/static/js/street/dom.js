@@ -1,4 +1,5 @@
 // Small DOM helpers shared by the page scripts (no framework).
+import { t, price } from 'shoestreet/i18n/index.js';
 
 /** Create an element: el('a', {href: '/x', class: 'y'}, 'text', child). */
 export function el(tag, attrs = {}, ...children) {
@@ -6,6 +7,7 @@ export function el(tag, attrs = {}, ...children) {
   for (const [k, v] of Object.entries(attrs || {})) {
     if (v === null || v === undefined || v === false) continue;
     if (k === 'class') node.className = v;
+    else if (k === 'style') node.style.cssText = v; // CSSOM: allowed under a CSP without inline styles
     else if (k === 'dataset') Object.assign(node.dataset, v);
     else if (k.startsWith('on') && typeof v === 'function') node.addEventListener(k.slice(2), v);
     else if (v === true) node.setAttribute(k, '');
@@ -35,18 +37,32 @@ export function pageConfig() {
   try { return JSON.parse(node ? node.textContent : '{}') || {}; } catch { return {}; }
 }
 
-export function euros(value) {
-  return new Intl.NumberFormat('en-IE', { style: 'currency', currency: 'EUR' }).format(Number(value) || 0);
-}
+/** A catalogue price (euros in the API) shown in Korean won: see i18n/index.js. */
+export function euros(value) { return price(value); }
 
 export function fmt(value, digits = 1) {
   const n = Number(value);
   return Number.isFinite(n) ? n.toFixed(digits) : '–';
 }
 
+/** Messages for the API's error codes, in words the shopper can act on. */
+const CODE_MESSAGES = {
+  bad_credentials: 'That email and password do not match. Check both and try again.',
+  invalid_token: 'That token is not valid. Check that you pasted the whole token.',
+  token_expired: 'That token has expired. Ask for a new one.',
+  login_required: 'Please sign in first (Account, top right).',
+  csrf_failed: 'Your session changed in another tab. Reload the page and try again.',
+  email_taken: 'An account with this email already exists. Sign in instead.',
+  forbidden: 'This account cannot do that.',
+  network: 'The shop could not be reached. Check your connection and try again.',
+  rate_limited: 'Too many tries. Wait a minute and try again.',
+};
+
 /** A message the shopper can act on, from an ApiError or anything thrown. */
 export function describeError(err) {
-  if (!err) return 'Something went wrong.';
-  if (err.status === 401) return 'Please sign in first (Account, top right).';
+  if (!err) return t('Something went wrong.');
+  if (err.code && CODE_MESSAGES[err.code]) return t(CODE_MESSAGES[err.code]);
+  if (err.status === 401) return t('Please sign in first (Account, top right).');
+  if (err.status === 429) return t(CODE_MESSAGES.rate_limited);
   return err.message || String(err);
 }

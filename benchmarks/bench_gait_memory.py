@@ -1,0 +1,254 @@
+"""Peak memory and time of ``gait.analyze_file`` on 2-hour and 24-hour two-insole recordings.
+
+Each recording is built from real data in ``../shared/data`` (tiled, with a continuous clock)
+in a temporary folder, in every format the readers take:
+
+- ``session``: our BLE session file, 16 cells packed 12-bit + IMU, 4 samples per notification,
+  cell values from the real Moticon OpenGo walk (N/cm² x 4 as counts);
+- ``csv16``: our CSV layout with 16 cells per foot (the same Moticon cell forces, N);
+- ``moticon``: the OpenGo text export itself (its walking rows tiled, time rewritten);
+- ``gaitpdb``: the PhysioNet gaitpdb layout (GaCo01_01 and GaCo03_01 alternating);
+- ``wfdb``: a format-212 WFDB record at 300 Hz (gaitndd control1's samples tiled).
+
+Every analysis runs in a fresh interpreter; peak memory is that process's ``ru_maxrss``
+(resident set, everything included: Python, numpy, gait), time is wall clock around
+``analyze_file`` only. Usage::
+
+    .venv/bin/python benchmarks/bench_gait_memory.py [--hours 2 24] [--formats ...] [--keep DIR]
+
+(``make bench`` runs the 2-hour set, about 3 minutes; the 24-hour set takes about an hour and
+~6 GB of temporary disk.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+FORMATS = ("session", "csv16", "moticon", "gaitpdb", "wfdb")
+
+
+def _shared() -> Path:
+    env = os.environ.get("SHOESTREET_SHARED_DATA")
+    return Path(env) if env else ROOT.parent / "shared" / "data"
+
+
+def _moticon_walk() -> tuple[list[str], list[str], np.ndarray]:
+    """Header lines, data lines (time removed) of the walking part, and cell pressures."""
+    src = _shared() / "insoles" / "moticon" / "230927_102114.txt"
+    header, rows = [], []
+    for ln in src.read_text(encoding="utf-8").splitlines():
+        if ln.startswith("#"):
+            header.append(ln)
+        elif ln.strip():
+            rows.append(ln)
+    t = np.array([float(r.split("\t", 1)[0]) for r in rows])
+    walk = [r.split("\t", 1)[1] for r, ti in zip(rows, t, strict=True) if 2.0 <= ti < 15.0]
+    p = np.array(
+        [
+            [float(x) if x else np.nan for x in r.split("\t")[0:16] + r.split("\t")[25:41]]
+            for r in walk
+        ]
+    )
+    return header, walk, p
+
+
+def _write_text(path: Path, head: str, rests: list[str], n: int, fs: float, sep: str) -> None:
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write(head)
+        k = len(rests)
+        for a in range(0, n, k):
+            m = min(k, n - a)
+            fh.write("\n".join(f"{(a + i) / fs:.2f}{sep}{rests[i]}" for i in range(m)) + "\n")
+
+
+def make_moticon(path: Path, hours: float) -> None:
+    header, walk, _ = _moticon_walk()
+    _write_text(path, "\n".join(header) + "\n", walk, int(hours * 3600 * 100), 100.0, "\t")
+
+
+def make_gaitpdb(path: Path, hours: float) -> None:
+    rests = []
+    for name in ("GaCo01_01.txt", "GaCo03_01.txt"):
+        for ln in (_shared() / "gaitpdb" / name).read_text().splitlines():
+            if ln.strip():
+                rests.append(ln.split("\t", 1)[1])
+    _write_text(path, "", rests, int(hours * 3600 * 100), 100.0, "\t")
+
+
+def make_csv16(path: Path, hours: float) -> None:
+    from gait._moticon import opengo_areas_cm2
+
+    _, _, p = _moticon_walk()
+    f = p * np.r_[opengo_areas_cm2(7), opengo_areas_cm2(7)]
+    rests = [",".join("" if v != v else f"{v:.1f}" for v in row) for row in f]
+    head = (
+        "# units=N\n"
+        + ",".join(
+            ["time_s"] + [f"left_{i}" for i in range(1, 17)] + [f"right_{i}" for i in range(1, 17)]
+        )
+        + "\n"
+    )
+    _write_text(path, head, rests, int(hours * 3600 * 100), 100.0, ",")
+
+
+def make_session(path: Path, hours: float) -> None:
+    from gait._packets import InsoleInfo, PressureFrame, PressurePacket, Side
+    from gait._session import SessionWriter
+
+    _, _, p = _moticon_walk()
+    counts = np.clip(np.rint(np.nan_to_num(p) * 4), 0, 4095).astype(int)
+    per = 4
+    m = counts.shape[0] // per * per
+    n = int(hours * 3600 * 100) // per * per
+    w = SessionWriter(path, meta={"bench": True})
+    templates = {}
+    for side, code, cols in (
+        ("left", Side.LEFT, slice(0, 16)),
+        ("right", Side.RIGHT, slice(16, 32)),
+    ):
+        info = InsoleInfo(code, 3, 16, 100.0, has_imu=True, force_lsb_mn=25, serial=9)
+        w.write_device(side, address=f"BB:{int(code)}", info=bytes(info), layout=None, host_ns=0)
+        # One packet per 4-sample slot of the walk, re-stamped below (seq, time, no re-encode).
+        templates[side] = [
+            bytearray(
+                bytes(
+                    PressurePacket(
+                        tuple(
+                            PressureFrame(
+                                0,
+                                0,
+                                tuple(int(v) for v in counts[k + j, cols]),
+                                (0, 0, 16384, 10, -10, 5),
+                            )  # fmt: skip
+                            for j in range(per)
+                        ),
+                        packed_12bit=True,
+                    )
+                )
+            )
+            for k in range(0, m, per)
+        ]
+    size = (len(templates["left"][0]) - 4) // per
+    for k0 in range(0, n, per):
+        host = int((k0 + per) / 100.0 * 1e9) + 4_000_000
+        for side, seq0 in (("left", 11), ("right", 30_000)):
+            pkt = templates[side][(k0 % m) // per]
+            for j in range(per):
+                struct.pack_into("<HI", pkt, 4 + j * size, (seq0 + k0 + j) & 0xFFFF,
+                                 ((k0 + j) * 10_000) & 0xFFFFFFFF)  # fmt: skip
+            w.write_notification(side, bytes(pkt), host)
+    w.close({"ok": True})
+
+
+def make_wfdb(path: Path, hours: float) -> None:
+    from gait._readers import read_wfdb
+
+    rec = read_wfdb(_shared() / "gaitndd" / "control1.hea")
+    n = int(hours * 3600 * 300) // 2 * 2
+    lines = [f"{path.stem} 2 300 {n}"]
+    for side, ext in (("left", "let"), ("right", "rit")):
+        s = rec.feet[side].values[:, 0].astype(np.int64)
+        x = np.resize(s, n)
+        u = x & 0xFFF
+        b = np.empty((n // 2, 3), np.uint8)
+        b[:, 0] = u[0::2] & 0xFF
+        b[:, 1] = ((u[0::2] >> 8) & 0x0F) | ((u[1::2] >> 4) & 0xF0)
+        b[:, 2] = u[1::2] & 0xFF
+        (path.parent / f"{path.stem}.{ext}").write_bytes(b.tobytes())
+        csum = int(x.sum()) & 0xFFFF
+        csum = csum - 0x10000 if csum >= 0x8000 else csum
+        lines.append(f"{path.stem}.{ext} 212 3000 12 0 {int(x[0])} {csum} 0 {side}-foot")
+    path.write_text("\r\n".join(lines) + "\r\n")
+
+
+MAKERS = {
+    "session": (make_session, ".gsn"),
+    "csv16": (make_csv16, ".csv"),
+    "moticon": (make_moticon, ".txt"),
+    "gaitpdb": (make_gaitpdb, ".txt"),
+    "wfdb": (make_wfdb, ".hea"),
+}
+
+_CHILD = """
+import json, resource, sys, time
+import gait
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+t = time.perf_counter()
+r = gait.analyze_file(sys.argv[1], format=sys.argv[2])
+dt = time.perf_counter() - t
+d = r.to_dict()
+print(json.dumps({"peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "import_mb": base / 1024, "seconds": dt, "duration_s": d["meta"]["duration_s"],
+                  "n_strides": d["summary"]["n_strides"], "parts": d["meta"].get("parts", 1),
+                  "cadence_spm": d["summary"]["cadence_spm"]}))
+"""
+
+
+def measure(path: Path, fmt: str) -> dict:
+    """Analyse ``path`` in a fresh interpreter; peak memory and time."""
+    arg_fmt = {"csv16": "csv", "gaitpdb": "gaitpdb", "moticon": "moticon"}.get(fmt, "auto")
+    out = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(path), arg_fmt],
+        capture_output=True, text=True, check=True, cwd=ROOT,
+    )  # fmt: skip
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--hours", type=float, nargs="+", default=[2.0], help="2 24 for the full table")
+    ap.add_argument("--formats", nargs="+", default=list(FORMATS), choices=FORMATS)
+    ap.add_argument("--keep", metavar="DIR", help="build the files here and keep them")
+    ap.add_argument("--json", metavar="OUT", help="also write the results as JSON")
+    args = ap.parse_args(argv)
+    ctx = tempfile.TemporaryDirectory(prefix="bench-gait-mem-") if not args.keep else None
+    work = Path(args.keep or ctx.name)  # type: ignore[union-attr]
+    work.mkdir(parents=True, exist_ok=True)
+    results = []
+    print(
+        "| format | hours | file size | peak RSS | after import | analyze_file | x real time | strides | parts |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    for hours in args.hours:
+        for fmt in args.formats:
+            make, ext = MAKERS[fmt]
+            path = work / f"{fmt}_{hours:g}h{ext}"
+            t = time.perf_counter()
+            if not path.exists():
+                make(path, hours)
+            build_s = time.perf_counter() - t
+            size = sum(f.stat().st_size for f in work.glob(f"{path.stem}.*"))
+            r = measure(path, fmt)
+            r.update(format=fmt, hours=hours, file_mb=size / 2**20, build_s=build_s)
+            results.append(r)
+            print(
+                f"| {fmt} | {hours:g} | {size / 2**20:.0f} MB | {r['peak_mb']:.0f} MB | "
+                f"{r['import_mb']:.0f} MB | {r['seconds']:.1f} s | "
+                f"{r['duration_s'] / r['seconds']:.0f} | {r['n_strides']} | {r['parts']} |",
+                flush=True,
+            )
+            if not args.keep:
+                for f in work.glob(f"{path.stem}.*"):
+                    f.unlink()
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1))
+    if ctx is not None:
+        ctx.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

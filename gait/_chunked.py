@@ -1,0 +1,809 @@
+"""Long recordings in bounded memory: chunked readers, gap-aware, and merged reports.
+
+:func:`analyze_file` reads a recording part by part (:func:`iter_chunks`), analyses each part
+with :func:`gait.analyze` and merges the reports. Memory is bounded by one part (10 min by
+default), not by the length of the recording, and a long time gap is never filled with a
+dense grid: a gap longer than ``max_gap_s`` (60 s) ends a part and the next part starts after
+it, so a reboot after 8 hours or 30 days costs nothing but a line in the gap list.
+
+Merging (what is exact and what is not):
+
+- strides, activity segments, gaps, lost samples and pressure loads are concatenated or
+  summed (exact); the stride summary and care indicators are recomputed from all strides
+  (exact for means; the CV's bout-end trimming also trims at part boundaries);
+- a stride that spans a part boundary is lost (at most one per foot per part, < 0.2 % at
+  15-minute parts) and activity is classified per part;
+- per-sensor mean pressures and CoP paths are stride-weighted means of the parts, sensor
+  peaks the largest part peak (the 99th percentile of each part), posture is weighted by
+  standing time.
+
+A recording of one part is analysed exactly as ``analyze(load_recording(path))``.
+"""
+
+from __future__ import annotations
+
+import math
+import mmap
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePath
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from gait._activity import ActivitySegment
+from gait._care import care_indicators
+from gait._events import EventParams
+from gait._pipeline import analyze
+from gait._posture import PostureSummary
+from gait._pressure import FootPressure, summarise_pressure
+from gait._readers import (
+    FORMATS,
+    TextPlan,
+    _confined,
+    _sniff,
+    csv_plan,
+    gaitpdb_plan,
+    read_wfdb,
+)
+from gait._recording import FootSignal, Recording
+from gait._report import GaitReport, QualityReport
+from gait._strides import StrideTable, summarise_strides
+from gait._textio import MAX_RATE_HZ, MIN_RATE_HZ, grid_from_times, iter_blocks
+from gait.exceptions import RecordingReadError, RecordingValidationError
+
+__all__ = [
+    "DEFAULT_CHUNK_S",
+    "DEFAULT_MAX_GAP_S",
+    "DEFAULT_OVERLAP_S",
+    "Part",
+    "PartReport",
+    "analyze_file",
+    "iter_chunks",
+    "merge_reports",
+]
+
+#: Length of one part (seconds of grid).
+DEFAULT_CHUNK_S = 600.0
+#: A gap longer than this ends a part (no dense grid over it).
+DEFAULT_MAX_GAP_S = 60.0
+_TEXT_FORMATS = ("csv", "gaitpdb", "moticon")
+
+
+# --------------------------------------------------------------------------- text formats
+
+
+def _text_plan(path: Path, fmt: str) -> TextPlan:
+    if fmt == "csv":
+        return csv_plan(path)
+    if fmt == "gaitpdb":
+        return gaitpdb_plan(path)
+    from gait._moticon import moticon_plan
+
+    return moticon_plan(path)
+
+
+def _iter_text_chunks(
+    plan: TextPlan, chunk_s: float, max_gap_s: float
+) -> Iterator[tuple[float, Recording]]:
+    """Stream a text recording: rows placed by time, cut at ``chunk_s`` and at long gaps.
+
+    Rows that do not move time forward (a repeated stamp, or a block that goes back in
+    time such as an appended copy of the file) are dropped and counted: in a stream they
+    cannot be put back in order.
+    """
+    path = plan.table.path
+    rate = scale = None
+    unit = ""
+    last_t = -math.inf
+    last_pos = -1
+    chunk_rows: list[NDArray[np.float64]] = []
+    chunk_pos: list[NDArray[np.int64]] = []
+    chunk_start = 0
+    n_dropped = 0
+    first_note = ""
+    for blk in iter_blocks(plan.table, usecols=plan.usecols):
+        if blk.shape[0] == 0:
+            continue
+        t = blk[:, 0]
+        if not np.all(np.isfinite(t)):
+            raise RecordingReadError(f"{path}: a data row has no time stamp")
+        if rate is None:
+            grid = grid_from_times(t if t.size > 1 else np.r_[t, t + 1], path, plan.declared_unit)
+            rate, unit = grid.sampling_rate_hz, grid.unit
+            scale = {"s": 1.0, "ms": 1e-3, "us": 1e-6}[unit]
+            first_note = grid.note
+        prev_max = np.maximum.accumulate(np.r_[last_t, t])
+        keep = t > prev_max[:-1]
+        n_dropped += int((~keep).sum())
+        if not keep.any():
+            continue
+        t, blk = t[keep], blk[keep]
+        steps = np.diff(np.r_[last_t if last_pos >= 0 else t[0], t]) * scale * rate
+        k = np.rint(steps)
+        if last_pos < 0:
+            k[0] = 0
+        off = np.abs(steps - k)
+        bad = (k >= 1) & (off > 1 / 3)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise RecordingReadError(
+                f"{path}: time column is not uniformly sampled (at {t[i]:g} the row is off the "
+                f"{rate:g} Hz grid)"
+            )
+        pos = last_pos + np.cumsum(np.maximum(k, 1)).astype(np.int64)
+        if last_pos < 0:
+            pos -= pos[0]
+        # Cut points: before a long gap, and where a part is full.
+        prev = last_pos if last_pos >= 0 else pos[0]
+        gap_idx = np.flatnonzero(np.diff(np.r_[prev, pos]) > max_gap_s * rate)
+        start = 0
+        while True:
+            full = int(np.searchsorted(pos, chunk_start + chunk_s * rate, side="left"))
+            g = gap_idx[gap_idx > start]
+            cut = min(full, int(g[0]) if g.size else pos.size)
+            if cut >= pos.size:
+                break
+            if start < cut:
+                chunk_rows.append(blk[start:cut])
+                chunk_pos.append(pos[start:cut])
+            if chunk_rows:
+                yield _emit_text(plan, chunk_rows, chunk_pos, chunk_start, rate, unit)
+            chunk_rows, chunk_pos = [], []
+            chunk_start = int(pos[cut])
+            start = cut
+        chunk_rows.append(blk[start:])
+        chunk_pos.append(pos[start:])
+        last_t, last_pos = float(t[-1]), int(pos[-1])
+    if rate is None:
+        raise RecordingReadError(f"{path}: no data rows")
+    if chunk_rows:
+        yield _emit_text(plan, chunk_rows, chunk_pos, chunk_start, rate, unit, n_dropped,
+                         first_note)  # fmt: skip
+
+
+def _emit_text(
+    plan: TextPlan,
+    rows: list[NDArray[np.float64]],
+    pos: list[NDArray[np.int64]],
+    start: int,
+    rate: float,
+    unit: str,
+    n_dropped: int = 0,
+    note: str = "",
+) -> tuple[float, Recording]:
+    r = np.concatenate(rows)
+    p = np.concatenate(pos) - start
+    notes: list[str] = []
+    if note:
+        notes.append(note)
+    if n_dropped:
+        notes.append(f"{n_dropped} row(s) did not move time forward (repeated or earlier stamps) "
+                     "and were dropped")  # fmt: skip
+    rec = plan.build(r, p, int(p[-1]) + 1, rate, notes, allow_empty=True)
+    if rec is None:
+        rec = Recording(rate, None, None, str(plan.table.path), plan.format, {})
+    rec.meta["time_unit"] = unit
+    return start / rate, rec
+
+
+# --------------------------------------------------------------------------- WFDB
+
+
+def _iter_wfdb_chunks(path: Path, chunk_s: float) -> Iterator[tuple[float, Recording]]:
+    """WFDB records decoded part by part from memory-mapped data files (checked first)."""
+    from gait._readers import (
+        _MAX_HEADER_BYTES,
+        _MAX_WFDB_SAMPLES,
+        _wfdb_paths,
+        check_file_size,
+        decode_format_212,
+        parse_wfdb_header,
+    )
+
+    hea, folder = _wfdb_paths(path)
+    check_file_size(hea, _MAX_HEADER_BYTES, "WFDB header")
+    header = parse_wfdb_header(hea.read_bytes().decode("ascii", errors="replace"), str(hea))
+    fs = header.sampling_rate_hz
+    if not MIN_RATE_HZ <= fs <= MAX_RATE_HZ:
+        raise RecordingReadError(
+            f"{hea}: sampling rate {fs:g} Hz is not a plausible insole or footswitch rate "
+            f"({MIN_RATE_HZ:g}-{MAX_RATE_HZ:g} Hz)"
+        )
+    if header.n_samples is not None and header.n_samples > _MAX_WFDB_SAMPLES:
+        raise RecordingReadError(
+            f"{hea}: header announces {header.n_samples} samples per signal, more than the "
+            f"{_MAX_WFDB_SAMPLES} accepted"
+        )
+    small = header.n_samples is None or header.n_samples <= chunk_s * fs
+    if small or any(s.fmt not in (212, 16) for s in header.signals) or len(header.signals) > 2:
+        yield 0.0, read_wfdb(path)  # all checks (and their messages) of the whole reader
+        return
+    n = int(header.n_samples)
+    step = int(chunk_s * fs) // 2 * 2
+    maps = []
+    sides = []
+    for i, spec in enumerate(header.signals):
+        dp = _confined(folder, spec.file_name, hea)
+        need = n * 3 // 2 if spec.fmt == 212 else 2 * n
+        size = dp.stat().st_size if dp.is_file() else -1
+        if size < 0:
+            raise RecordingReadError(
+                f"{hea}: data file {spec.file_name!r} named in the header is missing"
+            )
+        if size < need or size > need + 3:
+            raise RecordingReadError(f"{dp}: {size} bytes, the header's {n} samples need {need}")
+        desc = (spec.description + " " + spec.file_name).lower()
+        side = "left" if ("left" in desc or desc.endswith(".let")) else (
+            "right" if ("right" in desc or desc.endswith(".rit")) else ("left", "right")[i]
+        )  # fmt: skip
+        sides.append(side)
+        fh = dp.open("rb")
+        maps.append((fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ), spec))
+
+    def decode(k: int, a: int, b: int) -> NDArray[np.int16]:
+        _, mm, spec = maps[k]
+        if spec.fmt == 212:
+            return decode_format_212(np.frombuffer(mm, np.uint8, (b - a) * 3 // 2, a * 3 // 2))
+        return np.frombuffer(mm, "<i2", b - a, 2 * a).copy()
+
+    try:
+        # First pass: checksums, so that a corrupt file is refused before anything is analysed.
+        for k, (_, _, spec) in enumerate(maps):
+            if spec.checksum is None:
+                continue
+            tot = 0
+            for a in range(0, n, step):
+                tot += int(np.sum(decode(k, a, min(n, a + step)), dtype=np.int64))
+            csum = tot & 0xFFFF
+            csum = csum - 0x10000 if csum >= 0x8000 else csum
+            want = spec.checksum if spec.checksum < 0x8000 else spec.checksum - 0x10000
+            if csum != want:
+                raise RecordingReadError(
+                    f"{hea}: checksum mismatch (data {csum}, header {spec.checksum}): corrupt file"
+                )
+        for a in range(0, n, step):
+            b = min(n, a + step)
+            feet: dict[str, FootSignal] = {}
+            inv: dict[str, int] = {}
+            for k, side in enumerate(sides):
+                s = decode(k, a, b)
+                inv[side] = int(np.count_nonzero(s == -2048)) if maps[k][2].fmt == 212 else 0
+                feet[side] = FootSignal(side, s.astype(np.float64)[:, None],
+                                        valid=np.ones(s.size, dtype=bool))  # fmt: skip
+            meta = {"record": header.record_name, "wfdb_invalid_samples": inv, "units": "adu"}
+            yield a / fs, Recording(fs, feet.get("left"), feet.get("right"), str(hea), "wfdb", meta)
+    finally:
+        for fh, mm, _ in maps:
+            mm.close()
+            fh.close()
+
+
+# --------------------------------------------------------------------------- sessions
+
+
+def _iter_session_chunks(
+    path: Path, chunk_s: float, max_gap_s: float
+) -> Iterator[tuple[float, Recording]]:
+    from gait._session import iter_session_parts
+
+    yield from iter_session_parts(path, chunk_s, max_gap_s)
+
+
+# --------------------------------------------------------------------------- any format
+
+
+def iter_chunks(
+    path: str | Path,
+    format: str = "auto",
+    chunk_s: float = DEFAULT_CHUNK_S,
+    max_gap_s: float = DEFAULT_MAX_GAP_S,
+) -> Iterator[tuple[float, Recording]]:
+    """Consecutive parts of a recording, each at most ``chunk_s`` long, cut at long gaps.
+
+    Parameters
+    ----------
+    path : str or Path
+        Any file :func:`gait.load_recording` reads.
+    format : str
+        As for :func:`gait.load_recording`.
+    chunk_s : float
+        Longest part, seconds.
+    max_gap_s : float
+        A gap longer than this ends a part; nothing is allocated for it.
+
+    Yields
+    ------
+    t0_s : float
+        Start of the part, seconds from the start of the recording.
+    recording : Recording
+        The part (its own clock starts at 0).
+
+    Raises
+    ------
+    RecordingReadError
+        As the whole-file readers (a refused file yields nothing).
+    """
+    if format not in FORMATS:
+        raise RecordingReadError(f"unknown format {format!r}; use one of {', '.join(FORMATS)}")
+    if chunk_s < 10 or max_gap_s <= 0:
+        raise RecordingValidationError("chunk_s must be >= 10 s and max_gap_s > 0")
+    p = Path(path)
+    fmt = _sniff(p) if format == "auto" else format
+    if fmt != "wfdb" and not p.is_file():
+        raise RecordingReadError(f"{p}: file not found")
+    if fmt in _TEXT_FORMATS:
+        yield from _iter_text_chunks(_text_plan(p, fmt), chunk_s, max(max_gap_s, 1 / MIN_RATE_HZ))
+    elif fmt == "wfdb":
+        yield from _iter_wfdb_chunks(p, chunk_s)
+    else:
+        yield from _iter_session_chunks(p, chunk_s, max_gap_s)
+
+
+# --------------------------------------------------------------------------- overlap
+
+
+#: Context added on both sides of a part so that strides at its edges are complete.
+DEFAULT_OVERLAP_S = 10.0
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part of a recording with the time span it is responsible for.
+
+    Parameters
+    ----------
+    t0_s : float
+        Recording time of the part's first sample (seconds from the recording start).
+    own_start_s, own_end_s : float
+        The span whose strides, activity and gaps this part reports (its data reach up to
+        ``overlap`` further on either side when the neighbour is contiguous).
+    recording : Recording
+        The part's samples (its own clock starts at 0).
+    """
+
+    t0_s: float
+    own_start_s: float
+    own_end_s: float
+    recording: Recording = field(repr=False)
+
+
+def _slice(rec: Recording, a: int, b: int) -> Recording:
+    feet = {
+        s: FootSignal(
+            s,
+            f.values[a:b],
+            f.sensor_xy_mm,
+            None if f.valid is None else f.valid[a:b],
+            None if f.imu is None else f.imu[a:b],
+        )
+        for s, f in rec.feet.items()
+    }
+    return replace(rec, left=feet.get("left"), right=feet.get("right"))
+
+
+def _n(rec: Recording) -> int:
+    return max((f.n_samples for f in rec.feet.values()), default=0)
+
+
+def _concat(a: Recording, b: Recording) -> Recording:
+    """``a`` followed by ``b`` (contiguous parts of one recording); a missing foot is NaN."""
+    na, nb = _n(a), _n(b)
+    feet = {}
+    for side in ("left", "right"):
+        fa, fb = a.feet.get(side), b.feet.get(side)
+        if fa is None and fb is None:
+            continue
+        ref = fa if fa is not None else fb
+        k = ref.values.shape[1]
+
+        def vals(f: FootSignal | None, n: int, k: int = k) -> NDArray[np.float64]:
+            if f is None:
+                return np.full((n, k), np.nan)
+            v = f.values
+            return v if v.shape[0] == n else np.vstack([v, np.full((n - v.shape[0], k), np.nan)])
+
+        def valid(f: FootSignal | None, n: int) -> NDArray[np.bool_]:
+            if f is None:
+                return np.zeros(n, dtype=bool)
+            v = np.ones(f.n_samples, dtype=bool) if f.valid is None else f.valid
+            return np.r_[v, np.zeros(n - v.size, dtype=bool)]
+
+        def imu(f: FootSignal | None, n: int) -> NDArray[np.float64]:
+            if f is None or f.imu is None:
+                return np.full((n, 6), np.nan)
+            v = f.imu
+            return v if v.shape[0] == n else np.vstack([v, np.full((n - v.shape[0], 6), np.nan)])
+
+        has_imu = (fa is not None and fa.imu is not None) or (fb is not None and fb.imu is not None)
+        feet[side] = FootSignal(
+            side,
+            np.vstack([vals(fa, na), vals(fb, nb)]),
+            ref.sensor_xy_mm,
+            np.r_[valid(fa, na), valid(fb, nb)],
+            np.vstack([imu(fa, na), imu(fb, nb)]) if has_imu else None,
+        )
+    meta = dict(a.meta)
+    notes = list(a.meta.get("ingest_notes", []))
+    notes += [n for n in b.meta.get("ingest_notes", []) if n not in notes]
+    meta["ingest_notes"] = notes
+    return replace(a, left=feet.get("left"), right=feet.get("right"), meta=meta)
+
+
+def _with_overlap(
+    parts: Iterator[tuple[float, Recording]], overlap_s: float, min_part_s: float
+) -> Iterator[Part]:
+    """Give each part ``overlap_s`` of its contiguous neighbours' data on either side.
+
+    A last part shorter than ``min_part_s`` that continues its predecessor is joined to it
+    (a few seconds alone cannot be analysed).
+    """
+    held: tuple[float, Recording] | None = None
+    tail: Recording | None = None  # end of the previous part, for the next one's start
+    for t0, rec in parts:
+        if held is None:
+            held = (t0, rec)
+            continue
+        h0, hrec = held
+        fs = hrec.sampling_rate_hz
+        contiguous = abs(h0 + _n(hrec) / fs - t0) < 0.5 / fs and hrec.feet and rec.feet
+        if contiguous and _n(rec) / fs < min_part_s:
+            held = (h0, _concat(hrec, rec))
+            continue
+        yield _part(h0, hrec, tail, rec if contiguous else None, overlap_s)
+        tail = (
+            _slice(hrec, max(0, _n(hrec) - int(overlap_s * fs)), _n(hrec)) if contiguous else None
+        )
+        held = (t0, rec)
+    if held is not None:
+        yield _part(held[0], held[1], tail, None, overlap_s)
+
+
+def _part(
+    t0: float, rec: Recording, before: Recording | None, after: Recording | None, overlap_s: float
+) -> Part:
+    fs = rec.sampling_rate_hz
+    own0, own1 = t0, t0 + _n(rec) / fs
+    data, start = rec, t0
+    if before is not None and before.feet and rec.feet:
+        data = _concat(before, data)
+        start = t0 - _n(before) / fs
+    if after is not None and after.feet and rec.feet:
+        data = _concat(data, _slice(after, 0, min(_n(after), int(overlap_s * fs))))
+    return Part(start, own0, own1, data)
+
+
+# --------------------------------------------------------------------------- merging
+
+
+def _shift_table(t: StrideTable, dt: float, bout0: int) -> StrideTable:
+    return StrideTable(t.side, t.ic_s + dt, t.fc_s + dt, t.next_ic_s + dt, t.bout + bout0,
+                       t.double_support_s)  # fmt: skip
+
+
+def _wmean(values: list[Any], weights: list[float]) -> Any:
+    pairs = [(v, w) for v, w in zip(values, weights, strict=True) if v is not None]
+    if not pairs:
+        return None
+    tot = sum(w for _, w in pairs)
+    if tot <= 0:
+        return sum(np.asarray(v, dtype=np.float64) for v, _ in pairs) / len(pairs)
+    return sum(np.asarray(v, dtype=np.float64) * w for v, w in pairs) / tot
+
+
+def _merge_pressure(parts: list[GaitReport], baseline: float | None):
+    feet: dict[str, FootPressure] = {}
+    for side in ("left", "right"):
+        fps = [(r.pressure.feet[side], r.tables[side].n if side in r.tables else 0)
+               for r in parts if side in r.pressure.feet]  # fmt: skip
+        if not fps:
+            continue
+        w = [float(n) for _, n in fps]
+        fp0 = fps[0][0]
+        stuck = set(fp0.stuck)
+        for fp, _ in fps[1:]:
+            stuck &= set(fp.stuck)
+        cop = _wmean([fp.cop_path_mm for fp, _ in fps], w)
+        h2t = _wmean([fp.cop_steps_heel_to_toe_pct for fp, _ in fps], w)
+        rate = _wmean([fp.loading_rate_per_s for fp, _ in fps], w)
+        feet[side] = FootPressure(
+            side,
+            {r: float(sum(fp.region_load[r] for fp, _ in fps)) for r in fp0.region_load},
+            float(sum(fp.medial_load for fp, _ in fps)),
+            float(sum(fp.lateral_load for fp, _ in fps)),
+            np.asarray(_wmean([fp.sensor_mean for fp, _ in fps], w)),
+            np.nanmax(np.vstack([fp.sensor_peak for fp, _ in fps]), axis=0),
+            None if cop is None else np.asarray(cop),
+            None if h2t is None else float(h2t),
+            None if rate is None else float(rate),
+            sorted(stuck),
+            fp0.layout,
+        )
+    return summarise_pressure(feet, baseline)
+
+
+def _merge_posture(parts: list[GaitReport]) -> PostureSummary:
+    w = [r.posture.standing_s for r in parts]
+    fields = ("left_share_pct", "rear_share_pct", "sway_ml_mm", "sway_ap_mm", "sway_velocity_mm_s")
+    vals = {}
+    for f in fields:
+        v = _wmean([getattr(r.posture, f) for r in parts], w)
+        vals[f] = None if v is None else float(v)
+    return PostureSummary(float(sum(w)), **vals)
+
+
+_PART_NOTES = ("no walking strides were found", "strides found, too few for variability")
+
+
+@dataclass(frozen=True)
+class PartReport:
+    """The report of one part and the span it owns (input of :func:`merge_reports`).
+
+    Parameters
+    ----------
+    t0_s : float
+        Recording time of the part's first sample.
+    own_start_s, own_end_s : float
+        Span this part reports.
+    report : GaitReport
+        Analysis of the part (times relative to ``t0_s``).
+    lost_samples : int
+        Missing samples inside the owned span (both feet).
+    """
+
+    t0_s: float
+    own_start_s: float
+    own_end_s: float
+    report: GaitReport = field(repr=False)
+    lost_samples: int = 0
+
+
+def _own_table(t: StrideTable, p: PartReport, bout0: int) -> StrideTable:
+    ic = t.ic_s + p.t0_s
+    keep = (ic >= p.own_start_s) & (ic < p.own_end_s)
+    return StrideTable(
+        t.side,
+        ic[keep],
+        t.fc_s[keep] + p.t0_s,
+        t.next_ic_s[keep] + p.t0_s,
+        t.bout[keep] + bout0,
+        t.double_support_s[keep],
+    )
+
+
+def _clip(a: float, b: float, p: PartReport) -> tuple[float, float] | None:
+    a, b = max(a, p.own_start_s), min(b, p.own_end_s)
+    return (a, b) if b > a + 1e-9 else None
+
+
+def merge_reports(
+    parts: list[PartReport],
+    span_s: float,
+    meta: dict | None = None,
+    baseline_ml_index: float | None = None,
+) -> GaitReport:
+    """One report from the reports of consecutive parts of a recording.
+
+    Parameters
+    ----------
+    parts : list of PartReport
+        In time order; owned spans do not overlap.
+    span_s : float
+        Length of the whole recording (seconds), for the activity timeline.
+    meta : dict, optional
+        Report metadata (source, format...); the first part's is used otherwise.
+    baseline_ml_index : float, optional
+        As for :func:`gait.analyze`.
+
+    Returns
+    -------
+    GaitReport
+    """
+    if not parts:
+        raise RecordingValidationError("no part of the recording could be analysed")
+    tables: dict[str, StrideTable] = {}
+    bout0 = 0
+    last_bout = -1
+    prev_end = -1.0
+    for p in parts:
+        owned = [_own_table(t, p, 0) for t in p.report.tables.values()]
+        first = min((int(t.bout.min()) for t in owned if t.n), default=None)
+        if first is not None and last_bout >= 0 and abs(p.own_start_s - prev_end) < 1e-6:
+            # Contiguous parts: the walk goes on, so the bout does too (no trimming here).
+            bout0 = last_bout - first
+        elif first is not None:
+            bout0 = last_bout + 1 - first
+        prev_end = p.own_end_s
+        for side, t in p.report.tables.items():
+            st = _own_table(t, p, bout0)
+            old = tables.get(side)
+            if old is not None:
+                st = StrideTable(
+                    side,
+                    np.r_[old.ic_s, st.ic_s],
+                    np.r_[old.fc_s, st.fc_s],
+                    np.r_[old.next_ic_s, st.next_ic_s],
+                    np.r_[old.bout, st.bout],
+                    np.r_[old.double_support_s, st.double_support_s],
+                )
+            tables[side] = st
+            if st.n:
+                last_bout = max(last_bout, int(st.bout.max()))
+    summary = summarise_strides(tables)
+    activity: list[ActivitySegment] = []
+    gaps: list[dict] = []
+    n_gaps = 0
+    notes: list[str] = []
+    feet_q: dict[str, dict] = {}
+    end_prev = 0.0
+
+    def add_segment(a: float, b: float, kind: str) -> None:
+        if activity and activity[-1].kind == kind and abs(activity[-1].end_s - a) < 1e-6:
+            activity[-1] = ActivitySegment(activity[-1].start_s, b, kind)
+        else:
+            activity.append(ActivitySegment(a, b, kind))
+
+    for p in parts:
+        r = p.report
+        if p.own_start_s > end_prev + 1e-6:
+            add_segment(end_prev, p.own_start_s, "unknown")
+            for side in r.meta.get("feet", []):
+                gaps.append(
+                    {"side": side, "start_s": round(end_prev, 4), "end_s": round(p.own_start_s, 4)}
+                )
+                n_gaps += 1
+        for seg in r.activity:
+            c = _clip(seg.start_s + p.t0_s, seg.end_s + p.t0_s, p)
+            if c is not None:
+                add_segment(c[0], c[1], seg.kind)
+        end_prev = p.own_end_s
+        for g in r.quality.gaps:
+            c = _clip(g["start_s"] + p.t0_s, g["end_s"] + p.t0_s, p)
+            if c is not None:
+                gaps.append({**g, "start_s": round(c[0], 4), "end_s": round(c[1], 4)})
+        n_gaps += r.quality.n_gaps - len(r.quality.gaps)  # the unlisted ones (approximate)
+        for n in r.quality.notes:
+            if n not in notes and not any(k in n for k in _PART_NOTES):
+                notes.append(n)
+        for q in r.quality.feet:
+            acc = feet_q.get(q["side"])
+            if acc is None:
+                acc = feet_q[q["side"]] = {**q, "n_contacts": 0, "usable": False}
+                acc.pop("wfdb_invalid_code_samples", None)
+            else:
+                acc["stuck_sensors"] = sorted(
+                    set(acc.get("stuck_sensors", [])) & set(q.get("stuck_sensors", []))
+                )
+            acc["n_contacts"] += int(q.get("n_contacts", 0))
+            acc["usable"] = bool(acc["usable"] or q.get("usable"))
+            if "wfdb_invalid_code_samples" in q:
+                acc["wfdb_invalid_code_samples"] = acc.get("wfdb_invalid_code_samples", 0) + int(
+                    q["wfdb_invalid_code_samples"]
+                )
+    if span_s > end_prev + 1e-6:
+        add_segment(end_prev, span_s, "unknown")
+    fs = float(parts[0].report.meta.get("sampling_rate_hz", 0.0)) or 1.0
+    for side, acc in feet_q.items():
+        acc["n_strides"] = int(tables[side].n) if side in tables else 0
+        owned = sum(p.own_end_s - p.own_start_s for p in parts)
+        acc["n_samples"] = int(round(owned * fs))
+    lost = int(sum(p.lost_samples for p in parts))
+    for side in feet_q:
+        feet_q[side]["missing_samples"] = None  # per foot not tracked across parts
+    n_gaps += len(gaps)
+    if summary.n_strides == 0:
+        notes.append("no walking strides were found")
+    elif summary.n_clean_strides == 0:
+        notes.append(
+            f"{summary.n_strides} strides found, too few for variability (10 per foot are "
+            "needed after dropping 5 at each end of every walking bout)"
+        )
+    if len(parts) > 1:
+        longest = max(p.own_end_s - p.own_start_s for p in parts)
+        notes.append(
+            f"analysed in {len(parts)} parts of up to {longest:.0f} s (gaps over the part limit "
+            "are not filled; contacts are counted per part, with their overlap)"
+        )
+    gaps.sort(key=lambda g: (-(g["end_s"] - g["start_s"]), g["start_s"], g["side"]))
+    gaps = sorted(gaps[:200], key=lambda g: (g["start_s"], g["side"]))
+    walking_s = float(
+        sum(a.end_s - a.start_s for a in activity if a.kind in ("walking", "running"))
+    )
+    quality = QualityReport(lost, gaps, list(feet_q.values()), notes, n_gaps)
+    m = dict(parts[0].report.meta if meta is None else meta)
+    m["duration_s"] = round(span_s, 3)
+    m["parts"] = len(parts)
+    reports = [p.report for p in parts]
+    return GaitReport(
+        tables,
+        summary,
+        walking_s,
+        activity,
+        _merge_pressure(reports, baseline_ml_index),
+        _merge_posture(reports),
+        care_indicators(summary),
+        quality,
+        m,
+    )
+
+
+def _lost_in(part: Part) -> int:
+    rec = part.recording
+    fs = rec.sampling_rate_hz
+    a = int(round((part.own_start_s - part.t0_s) * fs))
+    b = int(round((part.own_end_s - part.t0_s) * fs))
+    lost = 0
+    for f in rec.feet.values():
+        bad = ~np.isfinite(f.values[a:b]).all(axis=1)
+        if f.valid is not None:
+            bad |= ~f.valid[a:b]
+        lost += int(bad.sum())
+    return lost
+
+
+def analyze_file(
+    path: str | Path,
+    format: str = "auto",
+    params: EventParams = EventParams(),
+    baseline_ml_index: float | None = None,
+    chunk_s: float = DEFAULT_CHUNK_S,
+    max_gap_s: float = DEFAULT_MAX_GAP_S,
+    overlap_s: float = DEFAULT_OVERLAP_S,
+) -> GaitReport:
+    """Analyse a recording file of any length in bounded memory.
+
+    Parameters
+    ----------
+    path : str or Path
+        Any file :func:`gait.load_recording` reads.
+    format : str
+        As for :func:`gait.load_recording`.
+    params : EventParams
+        Event-detector parameters.
+    baseline_ml_index : float, optional
+        The wearer's own earlier medial/lateral loading index.
+    chunk_s : float
+        Longest part analysed at once (seconds); memory grows with it.
+    max_gap_s : float
+        A gap longer than this ends a part (never filled with a grid).
+    overlap_s : float
+        Data of the neighbouring parts added on each side for context (seconds).
+
+    Returns
+    -------
+    GaitReport
+        Times are seconds from the start of the recording; ``meta["parts"]`` says how many
+        parts were analysed. One part: the same report as ``analyze(load_recording(path))``.
+
+    Raises
+    ------
+    RecordingReadError
+        The file cannot be read (see the readers).
+    RecordingValidationError
+        Nothing in the file can be analysed.
+    """
+    parts: list[PartReport] = []
+    span = 0.0
+    src = fmt = ""
+    fs = 0.0
+    chunks = iter_chunks(path, format, chunk_s, max_gap_s)
+    for part in _with_overlap(chunks, overlap_s, min_part_s=min(60.0, chunk_s / 2)):
+        rec = part.recording
+        span = max(span, part.own_end_s)
+        src, fmt, fs = rec.source, rec.format, rec.sampling_rate_hz
+        if not rec.feet:
+            continue
+        rep = analyze(rec, params, baseline_ml_index)
+        parts.append(PartReport(part.t0_s, part.own_start_s, part.own_end_s, rep, _lost_in(part)))
+        del rec, part
+    if len(parts) == 1 and parts[0].t0_s == 0.0 and parts[0].own_start_s == 0.0:
+        return parts[0].report
+    meta = dict(parts[0].report.meta) if parts else {}
+    meta.update(source=PurePath(src).name if src else "", format=fmt, sampling_rate_hz=float(fs))
+    meta["analysis"] = "gait.analyze_file 0.1.0"
+    return merge_reports(parts, span, meta, baseline_ml_index)
+
+
+def _replace_meta(rec: Recording, **kw: Any) -> Recording:
+    return replace(rec, meta={**rec.meta, **kw})

@@ -1,0 +1,66 @@
+// One message catalogue for the front end. Messages are written in English in the code; the page
+// carries the Korean catalogue (storefront/i18n/ko.json, the same file the server's templates use)
+// as JSON in <script type="application/json" id="i18n"> when the page language is Korean.
+//
+//   t('Added {what} to your cart.', { what })  ->  '{what}을(를) 장바구니에 담았습니다.' in Korean
+//
+// Money: the catalogue is priced in euros; the shop shows Korean won converted at ONE documented
+// rate, KRW_PER_EUR below (see docs/street.md "Korean and English"), rounded to whole 1,000 won as
+// Korean shop prices are. Totals are the sum of the rounded line prices, so they always add up.
+
+/** Euro to won, the only exchange rate in the front end (docs/street.md). */
+export const KRW_PER_EUR = 1500;
+const KRW_STEP = 1000;
+
+let catalog = null;
+
+function readCatalog() {
+  if (catalog) return catalog;
+  const node = document.getElementById('i18n');
+  try { catalog = node ? JSON.parse(node.textContent) || {} : {}; } catch { catalog = {}; }
+  return catalog;
+}
+
+/** The page language: 'ko' or 'en' (from <html lang>, set by the server from the cookie). */
+export function lang() {
+  return (document.documentElement.lang || 'en').toLowerCase().startsWith('ko') ? 'ko' : 'en';
+}
+
+export function locale() { return lang() === 'ko' ? 'ko-KR' : 'en-GB'; }
+
+/** Translate an English message and fill its {placeholders}. */
+export function t(message, vars = {}) {
+  const cat = lang() === 'ko' ? readCatalog() : {};
+  const text = Object.prototype.hasOwnProperty.call(cat, message) ? cat[message] : message;
+  return text.replace(/\{(\w+)\}/g, (m, k) => (vars[k] === undefined || vars[k] === null ? m : String(vars[k])));
+}
+
+/** Whole won for a euro price (rounded to 1,000 won). */
+export function krw(eur) {
+  const n = Number(eur);
+  if (!Number.isFinite(n)) return 0;
+  return Math.round((n * KRW_PER_EUR) / KRW_STEP) * KRW_STEP;
+}
+
+/** Format whole won: "129,000원" in Korean, "₩129,000" in English; no decimals. */
+export function formatWon(won) {
+  const n = Math.round(Number(won) || 0);
+  const digits = new Intl.NumberFormat('ko-KR', { maximumFractionDigits: 0 }).format(n);
+  return lang() === 'ko' ? `${digits}원` : `₩${digits}`;
+}
+
+/** A euro catalogue price shown in won. */
+export function price(eur) { return formatWon(krw(eur)); }
+
+export function formatDate(iso, withTime = false) {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  const opts = withTime ? { dateStyle: 'medium', timeStyle: 'short' } : { dateStyle: 'medium' };
+  return new Intl.DateTimeFormat(locale(), { ...opts, timeZone: 'Asia/Seoul' }).format(d);
+}
+
+export function formatNumber(value, digits = 0) {
+  const n = Number(value);
+  if (!Number.isFinite(n)) return '–';
+  return new Intl.NumberFormat(locale(), { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(n);
+}

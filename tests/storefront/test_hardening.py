@@ -1,0 +1,228 @@
+"""Issue 13, "the small ones": one test per finding, each failing on the code before the fix.
+
+Open redirect after sign-in, missing CSP/HSTS/Permissions-Policy, 500s on lone surrogates, NUL
+bytes, deep JSON, ids >= 2**31 and ``epsilon=5e-324``, server paths in job errors, and unlimited
+fit feedback per purchased pair.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from tests.storefront.conftest import wait_for
+
+# --- safe redirects ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["/%5Cevil.example/", "/\\evil.example/", "//evil.example/", "https://evil.example/",
+     "/%2F%2Fevil.example", "javascript:alert(1)", "/%09/evil.example", "%2F%5Cevil.example"],
+)  # fmt: skip
+def test_next_never_leaves_the_site(app, target: str) -> None:  # type: ignore[no-untyped-def]
+    client = app.test_client()
+    r = client.get(f"/account?next={target}")
+    assert r.status_code == 303, (target, r.status_code)
+    assert r.headers["Location"] in ("/account", "http://localhost/account")
+    page = client.get("/account").get_data(as_text=True)
+    assert "evil.example" not in page
+
+
+def test_same_origin_next_is_kept(app) -> None:  # type: ignore[no-untyped-def]
+    from storefront.request_guard import safe_next
+
+    r = app.test_client().get("/account?next=/orders%3Fx%3D1")
+    assert r.status_code == 200
+    assert safe_next("/shoe/norma-city-1?size=42") == "/shoe/norma-city-1?size=42"
+    assert safe_next("/%5Cevil.example/") is None
+
+
+# --- security headers -------------------------------------------------------------------------
+
+
+def test_pages_have_a_csp_without_inline_script_and_the_import_map_hash(app) -> None:  # type: ignore[no-untyped-def]
+    r = app.test_client().get("/")
+    csp = r.headers["Content-Security-Policy"]
+    script_src = re.search(r"script-src ([^;]+)", csp).group(1)  # type: ignore[union-attr]
+    assert "'unsafe-inline'" not in script_src and "'unsafe-eval'" not in script_src
+    assert "object-src 'none'" in csp and "frame-ancestors 'self'" in csp
+    html = r.get_data(as_text=True)
+    inline = re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>(.*?)</script>", html, re.S)
+    executable = [body for attrs, body in inline if "application/json" not in attrs]
+    assert executable, "the page has its import map inline"
+    for body in executable:  # every inline script the page runs is allowed by its hash
+        digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in script_src
+    assert "camera=()" in r.headers["Permissions-Policy"]
+    assert "Strict-Transport-Security" not in r.headers  # plain HTTP in tests
+
+
+def test_hsts_when_the_request_is_secure(app) -> None:  # type: ignore[no-untyped-def]
+    r = app.test_client().get("/api/health", base_url="https://localhost")
+    assert r.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert "Permissions-Policy" in r.headers
+
+
+# --- malformed input is a 4xx, on SQLite and PostgreSQL ---------------------------------------
+
+
+def _malformed_input_is_4xx(app: Flask) -> None:
+    from storefront.auth.services import issue_token
+    from storefront.extensions import db
+    from storefront.models import User
+
+    client = app.test_client()
+    with app.app_context():
+        user = User(email="probe@example.org", role="shopper")
+        db.session.add(user)
+        db.session.flush()
+        token = issue_token(db.session, user, 1.0)[0]
+        db.session.commit()
+    h = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    surrogate = b'{"email": "a\\ud800@example.org", "password": "long enough 1"}'
+    nul = b'{"email": "a\\u0000@example.org", "password": "long enough 1"}'
+    for body in (surrogate, nul):
+        r = client.post("/api/auth/register", data=body, headers=h)
+        assert r.status_code == 400, r.json
+        assert r.json["error"]["code"] == "bad_characters"
+    r = client.patch("/api/me", data=b'{"display_name": "x\\udfff"}', headers=h)
+    assert r.status_code == 400
+    r = client.post("/api/cart", data=b'{"shoe_id": "\\u0000", "colourway_id": "x"}', headers=h)
+    assert r.status_code == 400
+    for url in ("/api/shoes/%00", "/api/shops/a%00b", "/api/shoes?category=%00"):
+        assert client.get(url).status_code == 400, url
+    deep = b"[" * 100_000 + b"]" * 100_000
+    for url in ("/api/auth/register", "/api/orders", "/api/scans/demo", "/api/cart"):
+        r = client.post(url, data=deep, headers=h)
+        assert r.status_code == 400 and r.json["error"]["code"] == "bad_json", url
+    medium = json.dumps({"lines": [{"x": json.loads("[" * 40 + "]" * 40)}]}).encode()
+    assert client.post("/api/orders", data=medium, headers=h).status_code == 400
+    for n in (2**31, 2**31 + 1, 2**63, 10**30):
+        for url in (f"/api/orders/{n}", f"/api/scans/{n}", f"/api/gait/sessions/{n}",
+                    f"/api/fit?scan={n}&shoe=x", f"/api/recommendations?scan={n}"):  # fmt: skip
+            r = client.get(url, headers=h)
+            assert r.status_code in (400, 404), (url, r.status_code)
+        r = client.delete(f"/api/cart/{n}", headers=h)
+        assert r.status_code == 404
+        r = client.post(
+            "/api/orders/made-to-measure",
+            json={"scan_id": n, "shoe_id": "x", "colourway_id": "y"},
+            headers=h,
+        )
+        assert r.status_code in (404, 422), r.json
+        assert client.delete(f"/api/auth/tokens/{n}", headers=h).status_code == 404
+    assert client.get("/api/health").status_code == 200
+
+
+def test_malformed_input_is_4xx_on_sqlite(app) -> None:  # type: ignore[no-untyped-def]
+    _malformed_input_is_4xx(app)
+
+
+@pytest.mark.postgres
+def test_malformed_input_is_4xx_on_postgres(pg_app) -> None:  # type: ignore[no-untyped-def]
+    _malformed_input_is_4xx(pg_app)
+
+
+@pytest.mark.parametrize("eps", ["5e-324", "1e-300", "0", "-1", "nan", "inf", "1e309"])
+def test_tiny_or_absurd_epsilon_is_422(app, runner, eps: str) -> None:  # type: ignore[no-untyped-def]
+    token = runner.invoke(args=["create-manufacturer", "Tiny"]).output.split()[-1]
+    r = app.test_client().get(
+        f"/api/manufacturer/foot-stats?dims=length_bin&epsilon={eps}",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert r.status_code == 422, r.json
+    assert "epsilon" in r.json["error"]["fields"]
+
+
+# --- no server paths in messages --------------------------------------------------------------
+
+
+def test_gait_job_errors_show_no_server_paths(app, client, auth, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from gait.exceptions import RecordingReadError
+    from storefront.gaitsessions import services
+
+    def refuse(path: Path) -> Any:
+        raise RecordingReadError(f"{path}: no time column (expected 'time_s')")
+
+    monkeypatch.setattr(services, "analyze_file", refuse)
+    h = auth.shopper()
+    r = client.post(
+        "/api/gait/sessions",
+        data={"file": (io.BytesIO(b"a,b\n1,2\n"), "walk.csv")},
+        headers=h,
+        content_type="multipart/form-data",
+    )
+    gs = wait_for(client, f"/api/gait/sessions/{r.json['id']}", h)
+    root = str(Path(app.config["UPLOAD_DIR"]).resolve())
+    for text in (gs["error"], gs["job"]["error"]):
+        assert text.startswith("walk.csv: no time column"), text
+        assert root not in text and "/gait/" not in text
+
+
+# --- feedback cannot be stuffed ---------------------------------------------------------------
+
+
+def test_one_fit_feedback_per_purchased_pair(app, client, auth, measured_scan) -> None:  # type: ignore[no-untyped-def]
+    from storefront.extensions import db
+    from storefront.models import FitFeedback, Stock
+
+    h = auth.shopper()
+    measured_scan(h)
+    with app.app_context():
+        s = db.session.scalars(select(Stock).where(Stock.quantity > 0).limit(1)).one()
+        line = {"shoe_id": s.model_id, "size_eu": float(s.size_eu), "width": s.width,
+                "colourway_id": s.colourway_id}  # fmt: skip
+    order = client.post("/api/orders", json={"lines": [line]}, headers=h).json
+    url = f"/api/orders/{order['id']}/feedback"
+    line_id = order["lines"][0]["id"]
+    first = client.post(url, json={"line_id": line_id, "fit": "too_small"}, headers=h)
+    assert first.status_code == 201
+    for _ in range(30):
+        r = client.post(url, json={"line_id": line_id, "fit": "too_large"}, headers=h)
+        assert r.status_code == 200 and r.json["edited"] is True
+        assert r.json["feedback_id"] == first.json["feedback_id"]
+    app.extensions["shoestreet_jobs"].wait_idle()
+    with app.app_context():
+        rows = db.session.scalars(select(FitFeedback)).all()
+        assert len(rows) == 1 and rows[0].label == "too_large"
+    r = client.post(
+        f"/api/orders/{order['id']}/returns", json={"line_id": line_id, "fit": "fits"}, headers=h
+    )
+    assert r.status_code == 201
+    r = client.post(url, json={"line_id": line_id, "fit": "fits"}, headers=h)
+    assert r.status_code == 409 and r.json["error"]["code"] == "not_kept"
+    with app.app_context():
+        assert db.session.scalar(select(func.count(FitFeedback.id))) == 2  # + the return's row
+
+
+def test_return_comments_are_erased_with_the_account(app, client, auth) -> None:  # type: ignore[no-untyped-def]
+    from storefront.extensions import db
+    from storefront.models import ReturnRequest, Stock
+
+    h = auth.shopper()
+    with app.app_context():
+        s = db.session.scalars(select(Stock).where(Stock.quantity > 0).limit(1)).one()
+        line = {"shoe_id": s.model_id, "size_eu": float(s.size_eu), "width": s.width,
+                "colourway_id": s.colourway_id}  # fmt: skip
+    order = client.post("/api/orders", json={"lines": [line]}, headers=h).json
+    r = client.post(
+        f"/api/orders/{order['id']}/returns",
+        json={"line_id": order["lines"][0]["id"], "fit": "too_small", "comment": "my bunion"},
+        headers=h,
+    )
+    assert r.status_code == 201
+    assert client.delete("/api/me", headers=h).status_code == 200
+    app.extensions["shoestreet_jobs"].wait_idle()
+    with app.app_context():
+        (rr,) = db.session.scalars(select(ReturnRequest)).all()
+        assert rr.comment == "" and rr.fit_label == "too_small"
