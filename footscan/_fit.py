@@ -182,7 +182,7 @@ def _fit_foot_model(
     it = 0
     jtj = np.eye(6 + k)
     pts_tree = cKDTree(pts)
-    for it in range(1, max_iter + 1):  # noqa: B007 - the count is reported
+    for it in range(1, max_iter + 1):
         shape = basis.shape(c)
         verts = shape @ rot.T + t
         normals = vertex_normals(verts, basis.faces)
@@ -232,7 +232,11 @@ def _fit_foot_model(
             uw = np.where(ua <= 2 * sigma, 1.0, 2 * sigma / np.maximum(ua, 1e-9))
             scale = np.sqrt(_REVERSE_WEIGHT * keep.sum() / max(uj.size, 1)) * np.sqrt(uw)
             ujac = np.hstack(
-                [np.cross(verts[uj], un), un, np.einsum("kmd,md->mk", basis.modes[:, uj, :], un @ rot)]
+                [
+                    np.cross(verts[uj], un),
+                    un,
+                    np.einsum("kmd,md->mk", basis.modes[:, uj, :], un @ rot),
+                ]
             )
             rows.append(ujac * scale[:, None])
             res.append(ur * scale)

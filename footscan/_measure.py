@@ -478,9 +478,7 @@ def measure_foot_frame(
     girth_def = (
         "convex perimeter of the vertical section through MTH1 and MTH5, closed along the floor"
     )
-    instep_def = (
-        "convex perimeter of the section perpendicular to the axis at 55 % FL, closed along the floor"
-    )
+    instep_def = "convex perimeter of the section perpendicular to the axis at 55 % FL, closed along the floor"
     if completed:
         girth_def = (
             "tape-like girth: convex-hull perimeter of the complete vertical section (capture "

@@ -410,9 +410,7 @@ def _measure_on_plane(
     )
 
 
-def _fit_model(
-    fine: NDArray[np.float64], fl: float, side: str
-) -> tuple[ModelFit, str, float, str]:
+def _fit_model(fine: NDArray[np.float64], fl: float, side: str) -> tuple[ModelFit, str, float, str]:
     """Fit the foot model; with ``side="auto"`` fit both mirror images and keep the better.
 
     Returns the fit (of the left-convention points), the side, a confidence 0..1 and the

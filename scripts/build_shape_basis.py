@@ -15,7 +15,6 @@ The output is deterministic for a given seed and library versions.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
