@@ -143,38 +143,46 @@ def _front_outline(
     return np.asarray(centres), np.asarray(front)
 
 
+def _smooth(x: NDArray[np.float64], width: int) -> NDArray[np.float64]:
+    half = width // 2
+    return np.convolve(np.pad(x, half, mode="edge"), np.ones(width) / width, mode="valid")
+
+
+def _crests(sm: NDArray[np.float64]) -> list[int]:
+    return [i for i in range(1, sm.size - 1) if sm[i] >= sm[i - 1] and sm[i] >= sm[i + 1]]
+
+
 def _toe_tips(
-    toes: NDArray[np.float64], y_lo: float, y_hi: float, spacing_mm: float
+    toes: NDArray[np.float64], y_lo: float, y_hi: float, spacing_mm: float, noise_mm: float
 ) -> tuple[tuple[float, float], tuple[float, float]] | None:
     """Hallux and second-toe tips on the front outline of toe points ``(n, 2)`` (x fwd, y).
 
-    The hallux is the most medial crest within 2 mm of the foremost point; the second toe is
-    the next crest laterally, past a notch of at least 0.4 mm (the gap between the toes).
-    Without such a notch (toes merged smoothly), it lies one model toe spacing lateral.
+    The hallux is the most medial crest of the outline smoothed over ~7.5 mm (a hallux is
+    about 20 mm wide) within 2 mm of the foremost point. The second toe is the next crest of
+    the outline smoothed over ~4.5 mm, at least half a toe spacing lateral, past a notch (the
+    gap between the toes) deeper than ``max(0.4 mm, 1.5 noise)``. Without such a notch (toes
+    merged smoothly), it lies one model toe spacing lateral of the hallux.
     """
     yc, xf = _front_outline(toes, y_lo, y_hi)
-    if yc.size < 5:
+    if yc.size < 7:
         return None
-    sm = np.convolve(np.pad(xf, 1, mode="edge"), np.ones(3) / 3.0, mode="valid")
-    crest = [
-        i
-        for i in range(1, sm.size - 1)
-        if sm[i] >= sm[i - 1] and sm[i] >= sm[i + 1] and sm[i] >= sm.max() - 2.0
-    ]
-    if not crest:
+    wide = _smooth(xf, 5)
+    near_top = [i for i in _crests(wide) if wide[i] >= wide.max() - 2.0]
+    if not near_top:
         return None
-    h = crest[0]
-    hallux = (float(xf[max(0, h - 1) : h + 2].max()), float(yc[h]))
+    h = near_top[0]
+    hallux = (float(np.max(xf[max(0, h - 2) : h + 3])), float(yc[h]))
+    sm = _smooth(xf, 3)
+    min_notch = max(0.4, 1.5 * noise_mm)
     second = None
-    for j in range(h + 1, sm.size - 1):
-        notch = float(sm[h : j + 1].min())
-        if (
-            sm[j] >= sm[j - 1]
-            and sm[j] >= sm[j + 1]
-            and sm[j] - notch >= 0.4
-            and yc[j] - yc[h] <= 1.6 * spacing_mm
-        ):
-            second = (float(xf[max(0, j - 1) : j + 2].max()), float(yc[j]))
+    for j in _crests(sm):
+        dy = yc[j] - yc[h]
+        if dy < 0.5 * spacing_mm:
+            continue
+        if dy > 1.6 * spacing_mm:
+            break
+        if min(sm[j], sm[h]) - float(sm[h : j + 1].min()) >= min_notch:
+            second = (float(np.max(xf[max(0, j - 1) : j + 2])), float(yc[j]))
             break
     if second is None:
         y2 = hallux[1] + spacing_mm
@@ -186,7 +194,11 @@ def _toe_tips(
 
 
 def model_landmarks(
-    completed: CompletedFoot, fit: ModelFit, fl_mm: float, heel_height_mm: float
+    completed: CompletedFoot,
+    fit: ModelFit,
+    fl_mm: float,
+    heel_height_mm: float,
+    noise_mm: float = 0.0,
 ) -> ModelLandmarks:
     """Heel centre, second-toe tip and ball joints of a left-convention foot.
 
@@ -208,6 +220,8 @@ def model_landmarks(
         Current foot length estimate, mm.
     heel_height_mm : float
         Height limit for heel points (0.155 FL).
+    noise_mm : float
+        Capture noise (a notch between toes must be deeper than 1.5 noise).
 
     Returns
     -------
@@ -239,7 +253,7 @@ def model_landmarks(
         y_h = float((hallux - hc) @ n)
         if toes.shape[0] < 20:
             break
-        found = _toe_tips(toes, y_h - 0.08 * fl_mm, y_h + 2.0 * spacing, spacing)
+        found = _toe_tips(toes, y_h - 0.08 * fl_mm, y_h + 2.0 * spacing, spacing, noise_mm)
         if found is None:
             break
         (hx, hy), (sx, sy) = found

@@ -107,6 +107,7 @@ class ScanResult:
                 "confidence": round(m.confidence, 3),
                 "definition": m.definition,
                 "reason": m.reason,
+                "uncertainty": None if m.uncertainty is None else round(m.uncertainty, 2),
             }
             for name, m in vars(self.measurements).items()
         }
@@ -296,7 +297,7 @@ def _measure_on_plane(
     mirror = MIRROR_Y if side_found == "right" else np.eye(3)
     work = fine @ mirror
     completed = complete_foot(work, fit, noise, LEG_CUT_FRAC * NOMINAL_LENGTH_MM)
-    marks = model_landmarks(completed, fit, fl1, PTERNION_HEIGHT_FRAC * fl1)
+    marks = model_landmarks(completed, fit, fl1, PTERNION_HEIGHT_FRAC * fl1, noise)
     marks = replace(marks, **{f.name: getattr(marks, f.name) / k for f in fields(marks)})
     fm = measure_normalized(
         completed.points_mm / k,
@@ -372,7 +373,9 @@ def _measure_on_plane(
             reasons.append(f"{key.replace('_', ' ')} unavailable")
 
     sizes = None
-    if meas.foot_length.value is not None:
+    # A capture that is not accepted gets no sizes anywhere (CLI, JSON, shop): a size printed
+    # beside a warning is still read as a size.
+    if meas.foot_length.value is not None and not reasons:
         sizes = sizes_from_measurements(
             meas.foot_length.value,
             ball_girth_mm=meas.ball_girth.value,

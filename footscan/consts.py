@@ -93,6 +93,6 @@ SOFT_RATIO_LIMITS = {
 }
 
 # --- foot-model gate (on the foot normalised to NOMINAL_LENGTH_MM) ----------------------------
-MAX_FIT_RMS_MM = 3.0  # trimmed RMS point-to-model distance; feet fit within ~1-2 mm
-MIN_FIT_INLIERS = 0.80  # share of capture points within 4 mm of the fitted model
+MAX_FIT_RMS_MM = 3.2  # trimmed RMS point-to-model distance; feet: 0.8-1.4 synthetic, 2.0 real
+MIN_FIT_INLIERS = 0.70  # within 4 mm of the model: feet 0.84 (real) - 0.99; a potato 0.58
 MAX_SHAPE_ENERGY = 4.0  # mean squared coefficient / prior variance; 1 for a typical foot
