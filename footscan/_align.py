@@ -23,6 +23,7 @@ __all__ = [
     "detect_side",
     "AxisFit",
     "refine_axis",
+    "axis_from_landmarks",
 ]
 
 MIRROR_Y = np.diag([1.0, -1.0, 1.0])
@@ -250,4 +251,50 @@ def refine_axis(points: NDArray[np.float64], fl_guess: float, max_iter: int = 8)
         converged=converged,
         pternion=pt_f,
         acropodion=ac_f,
+    )
+
+
+def axis_from_landmarks(
+    points: NDArray[np.float64],
+    fl_guess: float,
+    heel_centre_xy: NDArray[np.float64],
+    second_toe_xy: NDArray[np.float64],
+) -> AxisFit:
+    """The foot frame from a given heel centre and second-toe tip (no band search).
+
+    Used when the landmarks come from the fitted shape model (``footscan._completion``).
+
+    Parameters
+    ----------
+    points : (n, 3) float64
+        Left-convention foot points in a floor frame, mm.
+    fl_guess : float
+        Rough foot length, mm.
+    heel_centre_xy, second_toe_xy : (2,) float64
+        Axis end points in the frame of ``points``, mm.
+
+    Returns
+    -------
+    AxisFit
+    """
+    hc = np.asarray(heel_centre_xy, dtype=np.float64)
+    t2 = np.asarray(second_toe_xy, dtype=np.float64)
+    angle = float(np.arctan2(t2[1] - hc[1], t2[0] - hc[0]))
+    rot = rotation_z(-angle)
+    p = points @ rot.T
+    hc_r = rot[:2, :2] @ hc
+    t2_r = rot[:2, :2] @ t2
+    pt, ac, fl = _length_landmarks(p, fl_guess)
+    origin = np.array([-pt.value_mm, hc_r[1], 0.0])
+    shift = origin[:2]
+    return AxisFit(
+        rotation=rot,
+        origin=origin,
+        length_mm=float(fl),
+        heel_centre_xy=hc_r - shift,
+        second_toe_xy=t2_r - shift,
+        iterations=1,
+        converged=True,
+        pternion=Extreme(pt.value_mm + origin[0], pt.point - origin, pt.n_used, pt.rms_mm),
+        acropodion=Extreme(ac.value_mm - origin[0], ac.point - origin, ac.n_used, ac.rms_mm),
     )

@@ -162,7 +162,7 @@ class SectionOutline:
 def section_outline(
     tz: NDArray[np.float64],
     n_bins: int = 72,
-    bottom_sector_deg: tuple[float, float] = (-150.0, -30.0),
+    bottom_sector_deg: tuple[float, float] | None = (-150.0, -30.0),
 ) -> SectionOutline | None:
     """Robust convex outline of a thin section slab of a standing foot, closed along the floor.
 
@@ -181,7 +181,9 @@ def section_outline(
     n_bins : int
         Angular bins over 360 deg.
     bottom_sector_deg : (float, float)
-        Directions ignored (degrees, 0 = +t, -90 = straight down).
+        Directions ignored (degrees, 0 = +t, -90 = straight down). None: the section is
+        complete (a model-completed foot): every direction is used and the outline is not
+        closed along the floor, so the perimeter is the tape-like convex hull of the section.
 
     Returns
     -------
@@ -191,10 +193,12 @@ def section_outline(
     if tz.shape[0] < 20:
         return None
     top = float(np.max(tz[:, 1]))
-    centre = np.array([0.5 * (tz[:, 0].min() + tz[:, 0].max()), 0.5 * top])
+    bottom = float(np.min(tz[:, 1])) if bottom_sector_deg is None else 0.0
+    centre = np.array([0.5 * (tz[:, 0].min() + tz[:, 0].max()), 0.5 * (top + bottom)])
     rel = tz - centre
     ang = np.arctan2(rel[:, 1], rel[:, 0])
-    lo_a, hi_a = np.radians(bottom_sector_deg)
+    full = bottom_sector_deg is None
+    lo_a, hi_a = (0.0, 0.0) if full else np.radians(bottom_sector_deg)
     seen = ~((ang > lo_a) & (ang < hi_a))
     if seen.sum() < 20:
         return None
@@ -223,7 +227,11 @@ def section_outline(
         centre + np.column_stack([np.cos(med_a[filled]), np.sin(med_a[filled])]) * sm[filled, None]
     )
     # The shadow of the seen outline on the floor: the tape runs down the sides to the floor.
-    closed = np.vstack([outline, np.column_stack([outline[:, 0], np.zeros(outline.shape[0])])])
+    closed = (
+        outline
+        if full
+        else np.vstack([outline, np.column_stack([outline[:, 0], np.zeros(outline.shape[0])])])
+    )
     try:
         hull = ConvexHull(closed)
     except (QhullError, ValueError):

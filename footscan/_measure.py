@@ -8,14 +8,18 @@ clean-up and alignment. Every value carries a status and a confidence.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
-from footscan._align import MIRROR_Y, AxisFit, refine_axis
+from footscan._align import MIRROR_Y, AxisFit, axis_from_landmarks, refine_axis
 from footscan._clean import estimate_noise_mm
 from footscan._landmarks import Extreme, SectionOutline, robust_extreme, section_outline
+
+if TYPE_CHECKING:
+    from footscan._completion import ModelLandmarks
 from footscan.consts import (
     FLOOR_BAND_MM,
     HEEL_WIDTH_AT_FRAC,
@@ -67,6 +71,9 @@ class Measurement:
         The rule used, so that numbers from different systems are not mixed up.
     reason : str
         Why the value is unavailable or of low confidence ("" otherwise).
+    uncertainty : float or None
+        One standard deviation in ``unit`` for values that rely on model-completed surface
+        (from the fit's posterior), None otherwise.
     """
 
     value: float | None
@@ -75,6 +82,7 @@ class Measurement:
     confidence: float
     definition: str
     reason: str = ""
+    uncertainty: float | None = None
 
     @property
     def value_mm(self) -> float | None:
@@ -285,7 +293,13 @@ def _abs_normals(
 
 
 def measure_foot_frame(
-    points: NDArray[np.float64], fl_guess: float, noise_mm: float | None = None
+    points: NDArray[np.float64],
+    fl_guess: float,
+    noise_mm: float | None = None,
+    *,
+    landmarks: ModelLandmarks | None = None,
+    from_model: NDArray[np.bool_] | None = None,
+    model_sd_mm: NDArray[np.float64] | None = None,
 ) -> FrameMeasurement:
     """Measurement core: axis refinement, landmarks and all measurements of a left foot.
 
@@ -298,6 +312,13 @@ def measure_foot_frame(
         Rough foot length for the first pass, mm.
     noise_mm : float, optional
         Point noise when known (estimated here otherwise).
+    landmarks : ModelLandmarks, optional
+        Heel centre, second-toe tip, MTH1 and MTH5 from the fitted shape model (frame of
+        ``points``). With them the axis and the ball line come from the model, and the girths
+        are the tape-like convex hull of the complete section (``points`` then hold the
+        completed foot).
+    from_model, model_sd_mm : (n,) arrays, optional
+        Which points are model fill-in, and their posterior surface sd (mm).
 
     Returns
     -------
@@ -308,50 +329,109 @@ def measure_foot_frame(
     NotAFootError
         When the landmarks cannot be found.
     """
-    p = points[points[:, 2] >= FLOOR_BAND_MM]
+    completed = landmarks is not None
+    if from_model is None:
+        from_model = np.zeros(points.shape[0], dtype=bool)
+    if model_sd_mm is None:
+        model_sd_mm = np.zeros(points.shape[0])
+    # A completed foot keeps its model sole (below the floor band, the capture has nothing).
+    keep = points[:, 2] >= (0.0 if completed else FLOOR_BAND_MM)
+    p, from_model, model_sd_mm = points[keep], from_model[keep], model_sd_mm[keep]
     if p.shape[0] < 100:
         raise NotAFootError("nothing stands above the floor: no foot found")
     try:
-        first = refine_axis(p[p[:, 2] <= LEG_CUT_FRAC * fl_guess * 1.15], fl_guess)
-        fl = first.length_mm
-        p = p[p[:, 2] <= LEG_CUT_FRAC * fl]
-        # Continue from the first axis: usually one more pass.
-        fit = refine_axis(p @ first.rotation.T, fl)
-        fit = replace(fit, rotation=fit.rotation @ first.rotation)
+        if landmarks is not None:
+            # Length from the capture where it saw both ends: model points interleaved with
+            # the capture at the toe tip would blur its extreme.
+            q = p[~from_model] if np.count_nonzero(~from_model) >= 100 else p
+            fit = axis_from_landmarks(
+                q[q[:, 2] <= LEG_CUT_FRAC * fl_guess * 1.15],
+                fl_guess,
+                landmarks.heel_centre_xy,
+                landmarks.second_toe_xy,
+            )
+        else:
+            first = refine_axis(p[p[:, 2] <= LEG_CUT_FRAC * fl_guess * 1.15], fl_guess)
+            fl = first.length_mm
+            sel = p[:, 2] <= LEG_CUT_FRAC * fl
+            p, from_model, model_sd_mm = p[sel], from_model[sel], model_sd_mm[sel]
+            # Continue from the first axis: usually one more pass.
+            fit = refine_axis(p @ first.rotation.T, fl)
+            fit = replace(fit, rotation=fit.rotation @ first.rotation)
     except (ValueError, IndexError) as exc:
         raise NotAFootError(f"no heel and toe found: {exc}") from None
     fl = fit.length_mm
     pf = (p @ fit.rotation.T) - fit.origin
-    pf = pf[pf[:, 2] <= LEG_CUT_FRAC * fl]
+    sel = pf[:, 2] <= LEG_CUT_FRAC * fl
+    pf, from_model, model_sd_mm = pf[sel], from_model[sel], model_sd_mm[sel]
+    seen = ~from_model
     if noise_mm is None:
-        noise_mm = estimate_noise_mm(pf)
+        noise_mm = estimate_noise_mm(pf[seen])
     x, y, z = pf[:, 0], pf[:, 1], pf[:, 2]
     low = z <= 0.15 * fl
 
     length_def = "pternion -> acropodion along the heel-centre -> 2nd-toe axis, floor projection"
+    if completed:
+        length_def = (
+            "pternion -> acropodion along the axis heel centre -> 2nd-toe tip (landmarks from "
+            "the fitted foot model), floor projection"
+        )
     conf_len = min(
         _conf(fit.pternion.n_used, fit.pternion.rms_mm, noise_mm),
         _conf(fit.acropodion.n_used, fit.acropodion.rms_mm, noise_mm),
     )
     m_length = Measurement(fl, "mm", MEASURED, conf_len, length_def)
+    if completed:
+        ends_model = [
+            _model_support(pf, from_model, model_sd_mm, e.point, 4.0)
+            for e in (fit.pternion, fit.acropodion)
+        ]
+        share = max(s for s, _ in ends_model)
+        if share > 0.5:
+            sd_end = float(np.hypot(*[u for _, u in ends_model]))
+            m_length = replace(
+                m_length,
+                status=MODEL_COMPLETED,
+                uncertainty=sd_end,
+                reason="heel or toe end not captured: completed by the foot model",
+            )
 
     # Ball: MTH1 most medial in 60-85 % FL, MTH5 most lateral in 55-75 % FL (doc §2.2).
     # The forefoot border is nearly straight, so where exactly its extreme lies is ill-posed
     # (it jumped by 30 mm between captures). The ball line therefore uses fixed stations at
     # the mean proportions of the joints; the extremes are measured at those stations.
-    mth1 = _side_landmark(pf, low, MTH1_AT_FRAC * fl, MTH1_AT_FRAC * fl, -1.0)
-    mth5 = _side_landmark(pf, low, MTH5_AT_FRAC * fl, MTH5_AT_FRAC * fl, 1.0)
+    if landmarks is not None:
+        mth1 = _snap_keypoint(pf, seen, fit.rotation @ landmarks.mth1 - fit.origin, noise_mm)
+        mth5 = _snap_keypoint(pf, seen, fit.rotation @ landmarks.mth5 - fit.origin, noise_mm)
+    else:
+        x_m1, x_m5 = MTH1_AT_FRAC * fl, MTH5_AT_FRAC * fl
+        mth1 = _side_landmark(pf, low, x_m1, x_m1, -1.0)
+        mth5 = _side_landmark(pf, low, x_m5, x_m5, 1.0)
     mth1_free = _side_landmark(pf, low, 0.60 * fl, 0.85 * fl, -1.0)
     if mth1 is None or mth5 is None:
         raise NotAFootError("no forefoot sides found")
     ball_def = (
-        "floor-projected distance MTH1 (most medial, 60-85 % FL) - MTH5 (most lateral, 55-75 % FL)"
+        "floor-projected distance MTH1 (most medial at 74 % FL) - MTH5 (most lateral at 64 % FL)"
     )
+    if completed:
+        ball_def = (
+            "floor-projected distance MTH1 - MTH5: the fitted foot model's keypoints (FIND "
+            "inner / outer extrema) on the captured surface"
+        )
     ball_w = float(np.hypot(*(mth1.point[:2] - mth5.point[:2])))
     conf_ball = min(
         _conf(mth1.n_used, mth1.rms_mm, noise_mm), _conf(mth5.n_used, mth5.rms_mm, noise_mm)
     )
     m_ball = Measurement(ball_w, "mm", MEASURED, conf_ball, ball_def)
+    if completed and min(mth1.n_used, mth5.n_used) == 0:
+        sd_b = float(np.median(model_sd_mm[from_model])) if from_model.any() else 0.0
+        m_ball = replace(
+            m_ball,
+            status=MODEL_COMPLETED,
+            confidence=0.5,
+            uncertainty=sd_b,
+            reason="a ball joint was not captured: the foot model's keypoint is used",
+        )
 
     fore = low & (x >= 0.55 * fl) & (x <= 0.85 * fl)
     b_med = _slab_extreme(pf, fore, (0.0, -1.0, 0.0))
@@ -393,19 +473,32 @@ def measure_foot_frame(
     n_dir = np.array([-t_dir[1], t_dir[0]])
     dist = (pf[:, :2] - a) @ n_dir
     slab = np.abs(dist) <= SECTION_HALF_WIDTH_MM
-    sec = section_outline(np.column_stack([(pf[slab, :2] - a) @ t_dir, z[slab]]))
+    sector = None if completed else (-150.0, -30.0)
+    sec = section_outline(np.column_stack([(pf[slab, :2] - a) @ t_dir, z[slab]]), 72, sector)
     girth_def = (
         "convex perimeter of the vertical section through MTH1 and MTH5, closed along the floor"
     )
+    instep_def = "convex perimeter of the section perpendicular to the axis at 55 % FL, closed along the floor"
+    if completed:
+        girth_def = (
+            "tape-like girth: convex-hull perimeter of the complete vertical section (capture "
+            "plus model-completed sole) through MTH1 and MTH5"
+        )
+        instep_def = (
+            "tape-like girth: convex-hull perimeter of the complete section perpendicular to "
+            "the axis at 55 % FL (capture plus model-completed sole)"
+        )
     m_ball_girth = _section_measure(sec, girth_def, noise_mm)
+    if completed:
+        m_ball_girth = _completed_girth(m_ball_girth, from_model[slab], model_sd_mm[slab])
 
     instep_slab = np.abs(x - INSTEP_GIRTH_AT_FRAC * fl) <= SECTION_HALF_WIDTH_MM
-    sec_i = section_outline(np.column_stack([y[instep_slab], z[instep_slab]]))
-    m_instep_girth = _section_measure(
-        sec_i,
-        "convex perimeter of the section perpendicular to the axis at 55 % FL, closed along the floor",
-        noise_mm,
-    )
+    sec_i = section_outline(np.column_stack([y[instep_slab], z[instep_slab]]), 72, sector)
+    m_instep_girth = _section_measure(sec_i, instep_def, noise_mm)
+    if completed:
+        m_instep_girth = _completed_girth(
+            m_instep_girth, from_model[instep_slab], model_sd_mm[instep_slab]
+        )
 
     ih = _slab_extreme(pf, np.abs(x - INSTEP_HEIGHT_AT_FRAC * fl) <= 4.0, (0.0, 0.0, 1.0))
     ih_def = "highest dorsal point at 50 % FL (McPoil 2008)"
@@ -434,10 +527,25 @@ def measure_foot_frame(
         else Measurement(th.value_mm, "mm", MEASURED, _conf(th.n_used, th.rms_mm, noise_mm), th_def)
     )
 
-    cov = _coverage(pf, fl, heel_w, float(mth1.point[1]), float(mth5.point[1]))
+    cov = _coverage(pf[seen], fl, heel_w, float(mth1.point[1]), float(mth5.point[1]))
     arch_def = "highest plantar point, medial half, 35-65 % FL (weight-bearing sole needed)"
     if cov.sole >= SOLE_VISIBLE_MIN:
-        m_arch = _arch_height(pf, fl, arch_def, noise_mm, cov.sole)
+        m_arch = _arch_height(pf[seen], fl, arch_def, noise_mm, cov.sole)
+    elif completed:
+        m_arch = _arch_height(pf, fl, arch_def, noise_mm, 1.0)
+        if m_arch.value is not None:
+            arch = (x >= 0.35 * fl) & (x <= 0.65 * fl) & (y < 0) & from_model
+            u = float(np.median(model_sd_mm[arch])) if arch.any() else None
+            m_arch = replace(
+                m_arch,
+                status=MODEL_COMPLETED,
+                confidence=0.5 * m_arch.confidence,
+                uncertainty=u,
+                reason=(
+                    f"sole not captured (coverage {cov.sole:.0%}): plantar surface of the "
+                    "fitted foot model, non-weight-bearing shape"
+                ),
+            )
     else:
         m_arch = _unavailable(arch_def, f"sole not captured (coverage {cov.sole:.0%})")
 
@@ -466,17 +574,80 @@ def measure_foot_frame(
         arch_height=m_arch,
         arch_height_index=m_ahi,
     )
-    return FrameMeasurement(measurements=meas, axis=fit, coverage=cov, points_foot=pf)
+    return FrameMeasurement(measurements=meas, axis=fit, coverage=cov, points_foot=pf[seen])
+
+
+def _snap_keypoint(
+    pf: NDArray[np.float64], seen: NDArray[np.bool_], kp: NDArray[np.float64], noise_mm: float
+) -> Extreme:
+    """A model keypoint moved onto the captured surface (mean of capture points near it).
+
+    The fitted model lies within about a millimetre of the capture, so the capture points
+    within ``max(3 mm, 2 noise)`` of its keypoint sample the same spot of the real surface.
+    Without such points (a hole), the model's own point is kept.
+    """
+    radius = max(3.0, 2.0 * noise_mm)
+    q = pf[seen]
+    near = q[np.linalg.norm(q - kp, axis=1) <= radius]
+    if near.shape[0] >= 3:
+        point = near.mean(axis=0)
+        return Extreme(float(point[1]), point, int(near.shape[0]), float(noise_mm))
+    return Extreme(float(kp[1]), np.asarray(kp, dtype=np.float64), 0, float("nan"))
+
+
+def _model_support(
+    pf: NDArray[np.float64],
+    from_model: NDArray[np.bool_],
+    sd: NDArray[np.float64],
+    point: NDArray[np.float64],
+    radius_mm: float,
+) -> tuple[float, float]:
+    """Share of model points near ``point`` and their median posterior sd (mm)."""
+    near = np.linalg.norm(pf - point, axis=1) <= radius_mm
+    if not near.any():
+        return 0.0, 0.0
+    share = float(from_model[near].mean())
+    u = float(np.median(sd[near & from_model])) if (near & from_model).any() else 0.0
+    return share, u
+
+
+def _completed_girth(
+    m: Measurement, from_model: NDArray[np.bool_], sd: NDArray[np.float64]
+) -> Measurement:
+    """Mark a girth that relies on model surface and give its uncertainty.
+
+    A radial offset ``d`` over a share ``s`` of a loop changes its perimeter by about
+    ``2 pi s d``; the posterior surface sd of the model points plays ``d``.
+    """
+    if m.value is None or from_model.size == 0:
+        return m
+    share = float(from_model.mean())
+    if share < 0.1:
+        return m
+    d = float(np.median(sd[from_model])) if from_model.any() else 0.0
+    return replace(
+        m,
+        status=MODEL_COMPLETED,
+        uncertainty=float(2 * np.pi * share * d),
+        reason=f"{share:.0%} of the section completed by the foot model (sole or holes)",
+    )
 
 
 def _rescaled(m: Measurement, factor: float) -> Measurement:
     if m.value is None or m.unit != "mm":
         return m
-    return replace(m, value=m.value * factor)
+    u = None if m.uncertainty is None else m.uncertainty * factor
+    return replace(m, value=m.value * factor, uncertainty=u)
 
 
 def measure_normalized(
-    points: NDArray[np.float64], fl_guess: float, noise_mm: float | None = None
+    points: NDArray[np.float64],
+    fl_guess: float,
+    noise_mm: float | None = None,
+    *,
+    landmarks: ModelLandmarks | None = None,
+    from_model: NDArray[np.bool_] | None = None,
+    model_sd_mm: NDArray[np.float64] | None = None,
 ) -> FrameMeasurement:
     """:func:`measure_foot_frame` on the foot scaled to a nominal length, results scaled back.
 
@@ -500,8 +671,19 @@ def measure_normalized(
     if not np.isfinite(fl_guess) or fl_guess <= 0:
         raise NotAFootError("no foot length could be estimated")
     k = NOMINAL_LENGTH_MM / fl_guess
+    lm = None
+    if landmarks is not None:
+        lm = replace(
+            landmarks,
+            **{f.name: getattr(landmarks, f.name) * k for f in fields(landmarks)},
+        )
     fm = measure_foot_frame(
-        points * k, NOMINAL_LENGTH_MM, None if noise_mm is None else noise_mm * k
+        points * k,
+        NOMINAL_LENGTH_MM,
+        None if noise_mm is None else noise_mm * k,
+        landmarks=lm,
+        from_model=from_model,
+        model_sd_mm=None if model_sd_mm is None else model_sd_mm * k,
     )
     inv = 1.0 / k
     meas = replace(

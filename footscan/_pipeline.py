@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
@@ -16,6 +16,8 @@ from footscan._clean import (
     voxel_downsample,
 )
 from footscan._cloud import PointCloud
+from footscan._completion import complete_foot, model_landmarks
+from footscan._fit import ModelFit, fit_foot_model
 from footscan._floor import FloorPlane, floor_candidates
 from footscan._measure import (
     UNAVAILABLE,
@@ -35,8 +37,12 @@ from footscan.consts import (
     HARD_RATIO_LIMITS,
     LEG_CUT_FRAC,
     MAX_FINE_POINTS,
+    MAX_FIT_RMS_MM,
     MAX_NOISE_MM,
+    MAX_SHAPE_ENERGY,
+    MIN_FIT_INLIERS,
     NOMINAL_LENGTH_MM,
+    PTERNION_HEIGHT_FRAC,
     SOR_K,
     SOR_STD_RATIO,
 )
@@ -44,7 +50,14 @@ from footscan.exceptions import NotAFootError, ScanValidationError
 
 __all__ = ["ScanResult", "measure_scan", "measure_points"]
 
-AXIS_NAME = "heel centre -> 2nd-toe tip (Brannock-style), refined from a PCA first guess"
+AXIS_NAME = (
+    "heel centre -> 2nd-toe tip (Brannock-style); landmarks from the fitted foot model "
+    "(hallux and 2nd-toe crests on the capture's toe front, searched around the model's toes)"
+)
+_SIDE_FIT_ITER = 8  # enough to tell a left from a right foot
+_FIT_ITER = 15
+_MAX_MESH_SAMPLES = 30_000
+_SIDE_MARGIN = 0.04  # relative RMS difference of the two mirror fits that decides the side
 
 
 @dataclass(frozen=True)
@@ -94,6 +107,7 @@ class ScanResult:
                 "confidence": round(m.confidence, 3),
                 "definition": m.definition,
                 "reason": m.reason,
+                "uncertainty": None if m.uncertainty is None else round(m.uncertainty, 2),
             }
             for name, m in vars(self.measurements).items()
         }
@@ -150,7 +164,40 @@ def measure_scan(
     """
     if not isinstance(cloud, PointCloud):
         raise ScanValidationError(f"expected a PointCloud, got {type(cloud).__name__}")
-    return measure_points(cloud.points_mm, side=side, size_table=size_table, rounding=rounding)
+    points = cloud.points_mm
+    if cloud.faces is not None and len(cloud.faces):
+        points = _mesh_surface_points(points, np.asarray(cloud.faces, dtype=np.int64))
+    return measure_points(points, side=side, size_table=size_table, rounding=rounding)
+
+
+def _mesh_surface_points(v: NDArray[np.float64], f: NDArray[np.int64]) -> NDArray[np.float64]:
+    """Vertices plus points spread on the faces, so that a coarse mesh is measured as a surface.
+
+    Scanner meshes often have 5 mm triangles: their vertices alone cannot show the notch
+    between two toes, and leave gaps that the foot model would fill. At most
+    ``_MAX_MESH_SAMPLES`` points are added (under the fine grid's limit), deterministically.
+    """
+    ok = (f >= 0).all(axis=1) & (f < v.shape[0]).all(axis=1)
+    f = f[ok]
+    if f.shape[0] == 0 or v.shape[0] >= MAX_FINE_POINTS:
+        return v
+    tri = v[f]
+    area = 0.5 * np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
+    step = max(FINE_VOXEL_MM, float(np.sqrt(2.0 * area.sum() / _MAX_MESH_SAMPLES)))
+    n = np.floor(area / (0.5 * step * step)).astype(np.int64)
+    if n.sum() == 0:
+        return v
+    idx = np.repeat(np.arange(f.shape[0]), n)
+    rng = np.random.default_rng(0)
+    r1 = np.sqrt(rng.random(idx.size))
+    r2 = rng.random(idx.size)
+    t = tri[idx]
+    extra = (
+        (1 - r1)[:, None] * t[:, 0]
+        + (r1 * (1 - r2))[:, None] * t[:, 1]
+        + (r1 * r2)[:, None] * t[:, 2]
+    )
+    return np.vstack([v, extra])
 
 
 def measure_points(
@@ -243,16 +290,23 @@ def _measure_on_plane(
     _, fl1 = initial_axis(fine)
     noise_mm = noise / k
 
-    # 4. Left or right; landmarks are defined on a left foot.
-    if side == "auto":
-        side_found, side_conf = detect_side(fine, fl1)
-        side_method = "toe-line slope"
-    else:
-        side_found, side_conf, side_method = side, 1.0, "given"
+    # 4. Fit the foot model (both mirror images unless the side is given): left or right,
+    #    "is this a foot", and the surface the capture did not see.
+    fit, side_found, side_conf, side_method = _fit_model(fine, fl1, side)
+    _foot_gate(fit)
     mirror = MIRROR_Y if side_found == "right" else np.eye(3)
     work = fine @ mirror
-
-    fm = measure_normalized(work / k, fl1 / k, noise_mm=noise_mm)
+    completed = complete_foot(work, fit, noise, LEG_CUT_FRAC * NOMINAL_LENGTH_MM)
+    marks = model_landmarks(completed, fit, fl1, PTERNION_HEIGHT_FRAC * fl1, noise)
+    marks = replace(marks, **{f.name: getattr(marks, f.name) / k for f in fields(marks)})
+    fm = measure_normalized(
+        completed.points_mm / k,
+        fl1 / k,
+        noise_mm=noise_mm,
+        landmarks=marks,
+        from_model=completed.from_model,
+        model_sd_mm=completed.model_sd_mm / k,
+    )
     meas = fm.measurements
     cov = fm.coverage
 
@@ -319,7 +373,9 @@ def _measure_on_plane(
             reasons.append(f"{key.replace('_', ' ')} unavailable")
 
     sizes = None
-    if meas.foot_length.value is not None:
+    # A capture that is not accepted gets no sizes anywhere (CLI, JSON, shop): a size printed
+    # beside a warning is still read as a size.
+    if meas.foot_length.value is not None and not reasons:
         sizes = sizes_from_measurements(
             meas.foot_length.value,
             ball_girth_mm=meas.ball_girth.value,
@@ -355,6 +411,48 @@ def _measure_on_plane(
         transform_to_foot=total,
         points_foot_mm=points_foot,
     )
+
+
+def _fit_model(fine: NDArray[np.float64], fl: float, side: str) -> tuple[ModelFit, str, float, str]:
+    """Fit the foot model; with ``side="auto"`` fit both mirror images and keep the better.
+
+    Returns the fit (of the left-convention points), the side, a confidence 0..1 and the
+    method. When the two fits are within a few per cent, the toe-line slope decides.
+    """
+    if side != "auto":
+        pts = fine @ MIRROR_Y if side == "right" else fine
+        return fit_foot_model(pts, fl), side, 1.0, "given"
+    as_left = fit_foot_model(fine, fl, max_iter=_SIDE_FIT_ITER)
+    as_right = fit_foot_model(fine @ MIRROR_Y, fl, max_iter=_SIDE_FIT_ITER)
+    lo, hi = sorted([as_left.rms_mm, as_right.rms_mm])
+    margin = (hi - lo) / max(hi, 1e-9)
+    model_side = "left" if as_left.rms_mm <= as_right.rms_mm else "right"
+    if margin >= _SIDE_MARGIN:
+        found, conf, method = model_side, min(1.0, margin / (2 * _SIDE_MARGIN)), "foot-model fit"
+    else:
+        found, conf = detect_side(fine, fl)
+        method = "toe-line slope (foot-model fits of both sides within a few per cent)"
+        conf = min(conf, 0.49)
+    start = as_left if found == "left" else as_right
+    pts = fine @ MIRROR_Y if found == "right" else fine
+    refined = fit_foot_model(
+        pts, fl, init=(start.rotation, start.translation, start.coeffs), max_iter=_FIT_ITER
+    )
+    return refined, found, float(conf), method
+
+
+def _foot_gate(fit: ModelFit) -> None:
+    """Refuse captures that the foot model cannot explain (shoes, hands, blobs...)."""
+    if fit.rms_mm > MAX_FIT_RMS_MM or fit.inlier_share < MIN_FIT_INLIERS:
+        raise NotAFootError(
+            f"not a foot: the foot model fits it poorly ({fit.inlier_share:.0%} of the points "
+            f"within 4 mm, RMS {fit.rms_mm:.1f} mm; a foot gives over {MIN_FIT_INLIERS:.0%})"
+        )
+    if fit.shape_energy > MAX_SHAPE_ENERGY:
+        raise NotAFootError(
+            f"not a foot: only an implausible foot shape fits it (shape score "
+            f"{fit.shape_energy:.1f}, feet stay below {MAX_SHAPE_ENERGY})"
+        )
 
 
 def _spacing(p: NDArray[np.float64]) -> float:

@@ -45,10 +45,17 @@ def summary_text(result: object, path: str) -> str:
             lines.append(f"  {label:<22} unavailable ({m.reason})")
         else:
             unit = " mm" if m.unit == "mm" else ""
-            lines.append(f"  {label:<22} {m.value:8.1f}{unit}   confidence {m.confidence:.2f}")
+            extra = ""
+            if m.status == "model-completed":
+                sd = "" if m.uncertainty is None else f" +-{m.uncertainty:.1f}{unit}"
+                extra = f"   model-completed{sd}"
+            lines.append(
+                f"  {label:<22} {m.value:8.1f}{unit}   confidence {m.confidence:.2f}{extra}"
+            )
     s = r.sizes
     if s is None:
-        lines.append("  sizes: unavailable (no foot length)")
+        why = "; ".join(r.quality.rejection_reasons) or "no foot length"
+        lines.append(f"  sizes: not given: the scan is not accepted ({why}); rescan")
     else:
         lines.append(
             f"  sizes: EU {s.eu:g}  UK {s.uk:g}  US men {s.us_men:g}  US women {s.us_women:g}  "

@@ -38,6 +38,9 @@ __all__ = [
     "FOOT_LENGTH_RANGE_MM",
     "HARD_RATIO_LIMITS",
     "SOFT_RATIO_LIMITS",
+    "MAX_FIT_RMS_MM",
+    "MIN_FIT_INLIERS",
+    "MAX_SHAPE_ENERGY",
 ]
 
 # --- validation -------------------------------------------------------------------------------
@@ -88,3 +91,8 @@ SOFT_RATIO_LIMITS = {
     "ball_girth_to_length": (0.83, 1.03),
     "heel_width_to_length": (0.23, 0.32),
 }
+
+# --- foot-model gate (on the foot normalised to NOMINAL_LENGTH_MM) ----------------------------
+MAX_FIT_RMS_MM = 3.2  # trimmed RMS point-to-model distance; feet: 0.8-1.4 synthetic, 2.0 real
+MIN_FIT_INLIERS = 0.70  # within 4 mm of the model: feet 0.84 (real) - 0.99; a potato 0.58
+MAX_SHAPE_ENERGY = 4.0  # mean squared coefficient / prior variance; 1 for a typical foot

@@ -43,7 +43,10 @@ def test_json_contract(scan_file, capsys) -> None:
         assert key in data
     for key in ("eu", "uk", "us_men", "us_women", "mondopoint", "kr_mm", "width_fitting"):
         assert key in data["sizes"]
-    assert data["arch_height_mm"] is None  # no sole in a phone capture: null, not a guess
+    # No sole in a phone capture: the arch comes from the fitted foot model and says so.
+    arch = data["measurement_details"]["arch_height"]
+    assert arch["status"] == "model-completed" and arch["uncertainty"] is not None
+    assert data["measurement_details"]["foot_length"]["status"] == "measured"
     assert data["side"] in ("left", "right")
     assert 200 < data["foot_length_mm"] < 320
     assert out.count("\n") == 1

@@ -1,0 +1,269 @@
+"""The completed foot: capture points plus fitted model surface where the capture has none,
+and the landmarks (heel centre, second-toe tip, MTH1, MTH5) taken from the fitted model.
+
+Measured values then come from the capture wherever it saw the surface; only the hidden parts
+(the sole under a standing foot, a hole, the heel back of a phone capture) come from the model,
+and the measurements that depend on them say so (status ``model-completed``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.spatial import cKDTree
+
+from footscan._fit import ModelFit
+from footscan._shape_model import load_shape_basis
+
+__all__ = ["CompletedFoot", "complete_foot", "model_landmarks", "ModelLandmarks"]
+
+_SURFACE_STEP_MM = 1.5  # model surface sampling step (the capture's fine grid)
+_GAP_MIN_MM = 3.0  # model surface closer than this to a capture point is already seen
+_TOE_BIN_MM = 1.5  # y-bins of the toe front outline
+_TOE_SNAP_MM = 3.0  # the 2nd-toe tip is the foremost capture point within this of its line
+
+
+@dataclass(frozen=True)
+class CompletedFoot:
+    """Capture points and model fill-in, in the frame of the fit.
+
+    Attributes
+    ----------
+    points_mm : (n, 3) float64
+        Capture points followed by model surface points.
+    from_model : (n,) bool
+        True for the model's fill-in points.
+    model_sd_mm : (n,) float64
+        Posterior surface standard deviation for model points, 0 for capture points.
+    """
+
+    points_mm: NDArray[np.float64] = field(repr=False)
+    from_model: NDArray[np.bool_] = field(repr=False)
+    model_sd_mm: NDArray[np.float64] = field(repr=False)
+
+    @property
+    def model_share(self) -> float:
+        """Share of the completed points that come from the model."""
+        return float(self.from_model.mean()) if self.from_model.size else 0.0
+
+
+@dataclass(frozen=True)
+class ModelLandmarks:
+    """Axis and ball landmarks from the fitted model, in the frame of the fit (mm)."""
+
+    heel_centre_xy: NDArray[np.float64]
+    second_toe_xy: NDArray[np.float64]
+    hallux_xy: NDArray[np.float64]
+    mth1: NDArray[np.float64]
+    mth5: NDArray[np.float64]
+
+
+def _surface_samples(
+    v: NDArray[np.float64], f: NDArray[np.int64], step_mm: float
+) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """Deterministic points on every face (barycentric grid), with the face's first vertex."""
+    tri = v[f]
+    area = 0.5 * np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
+    n = np.maximum(1, np.ceil(area / (0.5 * step_mm * step_mm)).astype(np.int64))
+    idx = np.repeat(np.arange(f.shape[0]), n)
+    rng = np.random.default_rng(12345)
+    r1 = np.sqrt(rng.random(idx.size))
+    r2 = rng.random(idx.size)
+    t = tri[idx]
+    pts = (
+        (1 - r1)[:, None] * t[:, 0]
+        + (r1 * (1 - r2))[:, None] * t[:, 1]
+        + (r1 * r2)[:, None] * t[:, 2]
+    )
+    return pts, f[idx, 0]
+
+
+def complete_foot(
+    points_mm: NDArray[np.float64], fit: ModelFit, noise_mm: float, max_height_mm: float
+) -> CompletedFoot:
+    """Add the fitted model's surface where the capture has no points.
+
+    Parameters
+    ----------
+    points_mm : (n, 3) float64
+        Capture points (frame of the fit).
+    fit : ModelFit
+    noise_mm : float
+        Capture point noise; the gap that counts as "not seen" grows with it.
+    max_height_mm : float
+        Model surface above this height (the leg) is not added.
+
+    Returns
+    -------
+    CompletedFoot
+    """
+    basis = load_shape_basis()
+    surf_faces = fit.faces[np.all(basis.surface_vertex[fit.faces], axis=1)]
+    # Only surface a capture can miss is filled: the sole (facing down) within the capture's
+    # heel-to-toe extent. Model surface beyond the capture is the model's guess, not the foot.
+    fn = np.cross(
+        fit.vertices_mm[surf_faces[:, 1]] - fit.vertices_mm[surf_faces[:, 0]],
+        fit.vertices_mm[surf_faces[:, 2]] - fit.vertices_mm[surf_faces[:, 0]],
+    )
+    fn /= np.maximum(np.linalg.norm(fn, axis=1, keepdims=True), 1e-12)
+    down = fn[:, 2] < -0.2
+    samples, vert = _surface_samples(fit.vertices_mm, surf_faces[down], _SURFACE_STEP_MM)
+    x_lo, x_hi = np.quantile(points_mm[:, 0], [0.001, 0.999])
+    ok = (
+        (samples[:, 2] <= max_height_mm)
+        & (samples[:, 2] >= 0.0)
+        & (samples[:, 0] >= x_lo)
+        & (samples[:, 0] <= x_hi)
+    )
+    samples, vert = samples[ok], vert[ok]
+    gap = max(_GAP_MIN_MM, 3.0 * noise_mm)
+    d, _ = cKDTree(points_mm).query(samples, distance_upper_bound=gap, workers=-1)
+    fill = ~np.isfinite(d)
+    pts = np.vstack([points_mm, samples[fill]])
+    from_model = np.zeros(pts.shape[0], dtype=bool)
+    from_model[points_mm.shape[0] :] = True
+    sd = np.zeros(pts.shape[0])
+    sd[points_mm.shape[0] :] = fit.vertex_sd_mm[vert[fill]]
+    return CompletedFoot(points_mm=pts, from_model=from_model, model_sd_mm=sd)
+
+
+def _front_outline(
+    p: NDArray[np.float64], y_lo: float, y_hi: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    edges = np.arange(y_lo, y_hi + _TOE_BIN_MM, _TOE_BIN_MM)
+    centres, front = [], []
+    for a, b in zip(edges[:-1], edges[1:]):
+        s = p[(p[:, 1] >= a) & (p[:, 1] < b), 0]
+        if s.size >= 2:
+            centres.append(0.5 * (a + b))
+            # Second-highest: one stray point does not make a toe.
+            front.append(np.partition(s, -2)[-2])
+    return np.asarray(centres), np.asarray(front)
+
+
+def _smooth(x: NDArray[np.float64], width: int) -> NDArray[np.float64]:
+    half = width // 2
+    return np.convolve(np.pad(x, half, mode="edge"), np.ones(width) / width, mode="valid")
+
+
+def _crests(sm: NDArray[np.float64]) -> list[int]:
+    return [i for i in range(1, sm.size - 1) if sm[i] >= sm[i - 1] and sm[i] >= sm[i + 1]]
+
+
+def _toe_tips(
+    toes: NDArray[np.float64], y_lo: float, y_hi: float, spacing_mm: float, noise_mm: float
+) -> tuple[tuple[float, float], tuple[float, float]] | None:
+    """Hallux and second-toe tips on the front outline of toe points ``(n, 2)`` (x fwd, y).
+
+    The hallux is the most medial crest of the outline smoothed over ~7.5 mm (a hallux is
+    about 20 mm wide) within 2 mm of the foremost point. The second toe is the next crest of
+    the outline smoothed over ~4.5 mm, at least half a toe spacing lateral, past a notch (the
+    gap between the toes) deeper than ``max(0.4 mm, 1.5 noise)``. Without such a notch (toes
+    merged smoothly), it lies one model toe spacing lateral of the hallux.
+    """
+    yc, xf = _front_outline(toes, y_lo, y_hi)
+    if yc.size < 7:
+        return None
+    wide = _smooth(xf, 5)
+    near_top = [i for i in _crests(wide) if wide[i] >= wide.max() - 2.0]
+    if not near_top:
+        return None
+    h = near_top[0]
+    hallux = (float(np.max(xf[max(0, h - 2) : h + 3])), float(yc[h]))
+    sm = _smooth(xf, 3)
+    min_notch = max(0.4, 1.5 * noise_mm)
+    second = None
+    for j in _crests(sm):
+        dy = yc[j] - yc[h]
+        if dy < 0.5 * spacing_mm:
+            continue
+        if dy > 1.6 * spacing_mm:
+            break
+        if min(sm[j], sm[h]) - float(sm[h : j + 1].min()) >= min_notch:
+            second = (float(np.max(xf[max(0, j - 1) : j + 2])), float(yc[j]))
+            break
+    if second is None:
+        y2 = hallux[1] + spacing_mm
+        band = toes[np.abs(toes[:, 1] - y2) <= _TOE_SNAP_MM]
+        if band.shape[0] < 3:
+            return None
+        second = (float(np.partition(band[:, 0], -2)[-2]), y2)
+    return hallux, second
+
+
+def model_landmarks(
+    completed: CompletedFoot,
+    fit: ModelFit,
+    fl_mm: float,
+    heel_height_mm: float,
+    noise_mm: float = 0.0,
+) -> ModelLandmarks:
+    """Heel centre, second-toe tip and ball joints of a left-convention foot.
+
+    * **Heel centre**: floor-projected centroid of the completed surface within 0.077 FL (20 mm
+      on a 258 mm foot) of the pternion, below ``heel_height_mm`` (the FIND-frame definition).
+    * **Second-toe tip**: the fitted model labels the toes, but toes merged in a capture carry
+      no identity of their own, so the model's label is used where the capture is least
+      ambiguous: the hallux tip (the foremost medial toe; searched around the model's
+      ``big toe``) is found on the capture's front outline, the second toe lies the model's
+      hallux -> second-toe spacing lateral to it, and its tip is the foremost capture point
+      on that line.
+    * **MTH1 / MTH5**: the model's ``inner extrema`` / ``outer extrema`` keypoints.
+
+    Parameters
+    ----------
+    completed : CompletedFoot
+    fit : ModelFit
+    fl_mm : float
+        Current foot length estimate, mm.
+    heel_height_mm : float
+        Height limit for heel points (0.155 FL).
+    noise_mm : float
+        Capture noise (a notch between toes must be deeper than 1.5 noise).
+
+    Returns
+    -------
+    ModelLandmarks
+    """
+    # Heel centre in the model's frame (X heel -> toe, origin near the pternion), where the
+    # height limit and the pternion are well defined.
+    rot, t = fit.rotation, fit.translation
+    q = (completed.points_mm - t) @ rot
+    low = q[q[:, 2] <= heel_height_mm]
+    pt = low[np.argmin(low[:, 0])]
+    near = low[np.linalg.norm(low[:, :2] - pt[:2], axis=1) <= 0.077 * fl_mm]
+    hc = (rot @ np.array([*near[:, :2].mean(axis=0), 0.0]) + t)[:2]
+
+    basis = load_shape_basis()
+    mean_kp = {n: basis.mean_mm[i] for n, i in basis.keypoints.items()}
+    spacing = (mean_kp["2nd toe"][1] - mean_kp["big toe"][1]) / basis.length_mm * fl_mm
+    p = completed.points_mm
+    seen = p[~completed.from_model & (p[:, 2] <= 0.19 * fl_mm)]
+    second = fit.keypoints_mm["2nd toe"][:2].copy()
+    hallux = fit.keypoints_mm["big toe"][:2].copy()
+    # The model's yaw can be a few degrees off on feet unlike FIND; the toe front is read in
+    # the frame of the current axis (heel centre -> 2nd toe), twice.
+    for _ in range(2):
+        d = (second - hc) / max(float(np.linalg.norm(second - hc)), 1e-9)
+        n = np.array([-d[1], d[0]])
+        u = np.column_stack([(seen[:, :2] - hc) @ d, (seen[:, :2] - hc) @ n])
+        toes = u[u[:, 0] >= 0.75 * fl_mm]
+        y_h = float((hallux - hc) @ n)
+        if toes.shape[0] < 20:
+            break
+        found = _toe_tips(toes, y_h - 0.08 * fl_mm, y_h + 2.0 * spacing, spacing, noise_mm)
+        if found is None:
+            break
+        (hx, hy), (sx, sy) = found
+        hallux = hc + hx * d + hy * n
+        second = hc + sx * d + sy * n
+
+    return ModelLandmarks(
+        heel_centre_xy=hc,
+        second_toe_xy=second,
+        hallux_xy=hallux,
+        mth1=fit.keypoints_mm["inner extrema"].copy(),
+        mth5=fit.keypoints_mm["outer extrema"].copy(),
+    )
