@@ -3,7 +3,8 @@
 Writes phone-like synthetic captures (binary PLY, metres) of 200 k and 1 M points, then times
 ``load_scan`` + ``measure_scan`` in a fresh child process per run, which also reports its peak
 RSS and its CPU time (user + system; less sensitive than wall time to other processes on a
-shared machine). Targets (issue 2): 200 k median <= 1 s, 1 M median <= 3 s, peak RSS <= 1.5 GB.
+shared machine). The foot-model fit (both mirror images, then the refinement) is included.
+Targets (issue 8): 200 k median <= 2 s, 1 M median <= 4 s, peak RSS <= 1.5 GB.
 
 Usage::
 
