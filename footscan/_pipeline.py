@@ -26,6 +26,7 @@ from footscan._measure import (
     measure_normalized,
 )
 from footscan._quality import COVERAGE_MIN, NOISE_WARN_MM, QualityReport, ratio_checks
+from footscan._scene import split_feet
 from footscan._sizes import Sizes, SizeTable, sizes_from_measurements
 from footscan._validation import validate_points
 from footscan.consts import (
@@ -46,7 +47,7 @@ from footscan.consts import (
     SOR_K,
     SOR_STD_RATIO,
 )
-from footscan.exceptions import NotAFootError, ScanValidationError
+from footscan.exceptions import FootscanError, NotAFootError, ScanValidationError
 
 __all__ = ["ScanResult", "measure_scan", "measure_points"]
 
@@ -83,6 +84,11 @@ class ScanResult:
         (origin on the floor under the pternion, X heel -> toe, Z up, Y = Z x X).
     points_foot_mm : (n, 3) float64
         Cleaned foot points in the foot frame (floor band and leg removed), for export.
+    other_feet : tuple of ScanResult
+        The other feet when the capture held more than one (two feet side by side); this
+        result is the one that decides the size (the longer accepted foot).
+    scene_note : str
+        Which foot the top-level values describe, when there were several.
     """
 
     side: str
@@ -95,6 +101,8 @@ class ScanResult:
     axis_iterations: int
     transform_to_foot: NDArray[np.float64] = field(repr=False)
     points_foot_mm: NDArray[np.float64] = field(repr=False)
+    other_feet: tuple[ScanResult, ...] = field(default=(), repr=False)
+    scene_note: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON object printed by ``footscan measure --json``."""
@@ -114,6 +122,12 @@ class ScanResult:
         out["quality"] = self.quality.as_dict()
         out["axis"] = self.axis
         out["transform_to_foot"] = np.round(self.transform_to_foot, 6).tolist()
+        if self.other_feet:
+            out["scene_note"] = self.scene_note
+            out["feet"] = [
+                replace(r, other_feet=()).as_dict()
+                for r in (replace(self, other_feet=()), *self.other_feet)
+            ]
         return out
 
 
@@ -249,10 +263,61 @@ def _measure_on_plane(
     if above.shape[0] < 100:
         raise NotAFootError("nothing stands above the floor plane: it is flat, not a foot")
 
-    # 2. First axis on a coarse grid, so that the fine grid is laid out in the foot's own
-    #    frame: a mirrored capture is then voxelised into mirrored cells.
     pf = _apply(to_floor, above)
     del above
+    # Two feet in one capture: split on the floor-projected footprint, measure each.
+    clusters = [c for c in split_feet(pf) if c.n_points >= 100]
+    if len(clusters) < 2:
+        return _measure_foot(pf, to_floor, plane, side, size_table, rounding, n_input, n_nonfinite)
+    results: list[ScanResult] = []
+    errors: list[FootscanError] = []
+    for c in clusters:
+        try:
+            results.append(
+                _measure_foot(
+                    c.points_mm, to_floor, plane, side, size_table, rounding, n_input, n_nonfinite
+                )
+            )
+        except FootscanError as exc:
+            errors.append(exc)
+    if not results:
+        raise errors[0]
+    return _choose_foot(results, n_objects=len(clusters))
+
+
+def _choose_foot(results: list[ScanResult], n_objects: int) -> ScanResult:
+    """The foot that decides the size (the longer accepted one, ref §4.9), with the others."""
+
+    def key(r: ScanResult) -> tuple[bool, float]:
+        return (r.quality.accepted, r.measurements.foot_length.value or 0.0)
+
+    ordered = sorted(results, key=key, reverse=True)
+    chosen = ordered[0]
+    sides = [r.side for r in ordered]
+    note = (
+        f"{len(results)} feet found in the capture ({', '.join(sides)}); each is measured, the "
+        f"top-level values are the {chosen.side} foot"
+        + (" (the longer)" if len(results) > 1 else "")
+    )
+    if n_objects > len(results):
+        note += f"; {n_objects - len(results)} other object(s) were not feet"
+    quality = replace(chosen.quality, flags=(*chosen.quality.flags, note))
+    return replace(chosen, quality=quality, other_feet=tuple(ordered[1:]), scene_note=note)
+
+
+def _measure_foot(
+    pf: NDArray[np.float64],
+    to_floor: NDArray[np.float64],
+    plane: FloorPlane,
+    side: str,
+    size_table: SizeTable | None,
+    rounding: str,
+    n_input: int,
+    n_nonfinite: int,
+) -> ScanResult:
+    """Measure one foot standing on the floor (``pf``: floor frame, floor removed, mm)."""
+    # 2. First axis on a coarse grid, so that the fine grid is laid out in the foot's own
+    #    frame: a mirrored capture is then voxelised into mirrored cells.
     rough = voxel_downsample(pf, COARSE_VOXEL_MM, dense_only=True)
     rough = rough[statistical_outlier_mask(rough, SOR_K, SOR_STD_RATIO)]
     angle, fl0 = initial_axis(rough)

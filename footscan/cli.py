@@ -62,6 +62,10 @@ def summary_text(result: object, path: str) -> str:
             f"Mondopoint {s.mondopoint_marking}  KR {s.kr_mm}  JP {s.jp_cm:g}  "
             f"width {s.width_fitting or '-'} ({s.rounding} rounding)"
         )
+    for other in r.other_feet:
+        om = other.measurements.foot_length
+        ol = "unavailable" if om.value is None else f"{om.value:.1f} mm"
+        lines.append(f"  also in the capture: a {other.side} foot, foot length {ol}")
     q = r.quality
     lines.append(
         f"  quality: {'accepted' if q.accepted else 'NOT accepted'}; {q.n_points_foot} foot points, "
