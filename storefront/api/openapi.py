@@ -178,7 +178,7 @@ OPERATIONS: list[tuple[str, str, str, str, str | None, dict[str, Any]]] = [
         "shopper",
         {
             "requestBody": _multipart(
-                {"units": {"type": "string", "enum": ["auto", "m", "cm", "mm"]}}
+                {"units": {"type": "string", "enum": ["auto", "m", "cm", "mm", "in"]}}
             ),
             "responses": {"202": {"description": "queued"}},
         },

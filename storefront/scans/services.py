@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 #: Accepted ``units`` form values.
-UNITS = ("auto", "m", "cm", "mm")
+UNITS = ("auto", "m", "cm", "mm", "in")
 
 
 def create_scan(
