@@ -153,7 +153,12 @@ def _crests(sm: NDArray[np.float64]) -> list[int]:
 
 
 def _toe_tips(
-    toes: NDArray[np.float64], y_lo: float, y_hi: float, spacing_mm: float, noise_mm: float
+    toes: NDArray[np.float64],
+    y_lo: float,
+    y_hi: float,
+    spacing_mm: float,
+    noise_mm: float,
+    hallux_hint: float | None = None,
 ) -> tuple[tuple[float, float], tuple[float, float]] | None:
     """Hallux and second-toe tips on the front outline of toe points ``(n, 2)`` (x fwd, y).
 
@@ -161,18 +166,25 @@ def _toe_tips(
     about 20 mm wide) within 2 mm of the foremost point. The second toe is the next crest of
     the outline smoothed over ~4.5 mm, at least half a toe spacing lateral, past a notch (the
     gap between the toes) deeper than ``max(0.4 mm, 1.5 noise)``. Without such a notch (toes
-    merged smoothly), it lies one model toe spacing lateral of the hallux.
+    merged smoothly), it lies one model toe spacing lateral of the hallux. Crests farther
+    than 0.4 spacing from the model's hallux (``hallux_hint``), or a second toe farther than
+    0.35 spacing from where the model's spacing puts it, are noise: the model's guess is kept.
     """
     yc, xf = _front_outline(toes, y_lo, y_hi)
     if yc.size < 7:
         return None
     wide = _smooth(xf, 5)
-    near_top = [i for i in _crests(wide) if wide[i] >= wide.max() - 2.0]
+    near_top = [
+        i
+        for i in _crests(wide)
+        if wide[i] >= wide.max() - 2.0
+        and (hallux_hint is None or abs(yc[i] - hallux_hint) <= 0.6 * spacing_mm)
+    ]
     if not near_top:
         return None
     h = near_top[0]
     hallux = (float(np.max(xf[max(0, h - 2) : h + 3])), float(yc[h]))
-    sm = _smooth(xf, 3)
+    sm = _smooth(xf, 3 if noise_mm < 0.5 else 5)
     min_notch = max(0.4, 1.5 * noise_mm)
     second = None
     for j in _crests(sm):
@@ -182,7 +194,8 @@ def _toe_tips(
         if dy > 1.6 * spacing_mm:
             break
         if min(sm[j], sm[h]) - float(sm[h : j + 1].min()) >= min_notch:
-            second = (float(np.max(xf[max(0, j - 1) : j + 2])), float(yc[j]))
+            if abs(dy - spacing_mm) <= 0.35 * spacing_mm:
+                second = (float(np.max(xf[max(0, j - 1) : j + 2])), float(yc[j]))
             break
     if second is None:
         y2 = hallux[1] + spacing_mm
@@ -250,10 +263,13 @@ def model_landmarks(
         n = np.array([-d[1], d[0]])
         u = np.column_stack([(seen[:, :2] - hc) @ d, (seen[:, :2] - hc) @ n])
         toes = u[u[:, 0] >= 0.75 * fl_mm]
-        y_h = float((hallux - hc) @ n)
+        # The model's own hallux bounds the search in every pass (no drift between passes).
+        y_h = float((fit.keypoints_mm["big toe"][:2] - hc) @ n)
         if toes.shape[0] < 20:
             break
-        found = _toe_tips(toes, y_h - 0.08 * fl_mm, y_h + 2.0 * spacing, spacing, noise_mm)
+        found = _toe_tips(
+            toes, y_h - 0.08 * fl_mm, y_h + 2.0 * spacing, spacing, noise_mm, hallux_hint=y_h
+        )
         if found is None:
             break
         (hx, hy), (sx, sy) = found
