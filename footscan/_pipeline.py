@@ -18,6 +18,7 @@ from footscan._clean import (
 from footscan._cloud import PointCloud
 from footscan._completion import complete_foot, model_landmarks
 from footscan._fit import ModelFit, fit_foot_model
+from footscan._shape_model import load_shape_basis
 from footscan._floor import FloorPlane, floor_candidates
 from footscan._measure import (
     UNAVAILABLE,
@@ -357,10 +358,27 @@ def _measure_foot(
 
     # 4. Fit the foot model (both mirror images unless the side is given): left or right,
     #    "is this a foot", and the surface the capture did not see.
-    fit, side_found, side_conf, side_method = _fit_model(fine, fl1, side)
+    # Under a turntable capture's open rim there is no ground: the model's sole may hang below
+    # the plane, and the frame is then re-seated on the fitted sole.
+    on_ground = plane.kind != "rim"
+    fit, side_found, side_conf, side_method = _fit_model(fine, fl1, side, on_ground)
     _foot_gate(fit)
     mirror = MIRROR_Y if side_found == "right" else np.eye(3)
     work = fine @ mirror
+    if not on_ground:
+        basis = load_shape_basis()
+        drop = float(fit.vertices_mm[basis.surface_vertex, 2].min())
+        if drop < 0.0:
+            shift = np.array([0.0, 0.0, drop])
+            work = work - shift
+            fit = replace(
+                fit,
+                vertices_mm=fit.vertices_mm - shift,
+                translation=fit.translation - shift,
+                keypoints_mm={n: v - shift for n, v in fit.keypoints_mm.items()},
+            )
+            to_floor = to_floor.copy()
+            to_floor[2, 3] -= drop / k
     completed = complete_foot(work, fit, noise, LEG_CUT_FRAC * NOMINAL_LENGTH_MM)
     marks = model_landmarks(completed, fit, fl1, PTERNION_HEIGHT_FRAC * fl1, noise)
     marks = replace(marks, **{f.name: getattr(marks, f.name) / k for f in fields(marks)})
@@ -478,7 +496,9 @@ def _measure_foot(
     )
 
 
-def _fit_model(fine: NDArray[np.float64], fl: float, side: str) -> tuple[ModelFit, str, float, str]:
+def _fit_model(
+    fine: NDArray[np.float64], fl: float, side: str, on_ground: bool = True
+) -> tuple[ModelFit, str, float, str]:
     """Fit the foot model; with ``side="auto"`` fit both mirror images and keep the better.
 
     Returns the fit (of the left-convention points), the side, a confidence 0..1 and the
@@ -486,9 +506,11 @@ def _fit_model(fine: NDArray[np.float64], fl: float, side: str) -> tuple[ModelFi
     """
     if side != "auto":
         pts = fine @ MIRROR_Y if side == "right" else fine
-        return fit_foot_model(pts, fl), side, 1.0, "given"
-    as_left = fit_foot_model(fine, fl, max_iter=_SIDE_FIT_ITER)
-    as_right = fit_foot_model(fine @ MIRROR_Y, fl, max_iter=_SIDE_FIT_ITER)
+        return fit_foot_model(pts, fl, support_plane=on_ground), side, 1.0, "given"
+    as_left = fit_foot_model(fine, fl, max_iter=_SIDE_FIT_ITER, support_plane=on_ground)
+    as_right = fit_foot_model(
+        fine @ MIRROR_Y, fl, max_iter=_SIDE_FIT_ITER, support_plane=on_ground
+    )
     lo, hi = sorted([as_left.rms_mm, as_right.rms_mm])
     margin = (hi - lo) / max(hi, 1e-9)
     model_side = "left" if as_left.rms_mm <= as_right.rms_mm else "right"
@@ -501,7 +523,11 @@ def _fit_model(fine: NDArray[np.float64], fl: float, side: str) -> tuple[ModelFi
     start = as_left if found == "left" else as_right
     pts = fine @ MIRROR_Y if found == "right" else fine
     refined = fit_foot_model(
-        pts, fl, init=(start.rotation, start.translation, start.coeffs), max_iter=_FIT_ITER
+        pts,
+        fl,
+        init=(start.rotation, start.translation, start.coeffs),
+        max_iter=_FIT_ITER,
+        support_plane=on_ground,
     )
     return refined, found, float(conf), method
 
