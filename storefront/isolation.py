@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing as mp
+import os
 import pickle
 import threading
 from collections.abc import Callable
@@ -72,7 +73,6 @@ def _context() -> Any:
     global _CTX
     with _CTX_LOCK:
         if _CTX is None:
-            import os
             from multiprocessing import forkserver
 
             ctx = mp.get_context("forkserver")
@@ -89,6 +89,27 @@ def _context() -> Any:
                         os.environ[k] = v
             _CTX = ctx
         return _CTX
+
+
+def _forget_forkserver_after_fork() -> None:
+    """In a forked child (a gunicorn worker, an RQ work horse) the parent's fork server is not
+    ours to use (``waitpid`` on it fails): forget it, so the first job starts our own."""
+    global _CTX
+    _CTX = None
+    try:
+        from multiprocessing import forkserver
+
+        fs = forkserver._forkserver  # type: ignore[attr-defined]
+        fs._forkserver_address = None
+        fs._forkserver_alive_fd = None
+        fs._forkserver_pid = None
+        fs._inherited_fds = None
+        fs._lock = threading.Lock()  # another thread may have held it at the fork
+    except Exception:  # pragma: no cover (a Python without these internals)
+        pass
+
+
+os.register_at_fork(after_in_child=_forget_forkserver_after_fork)
 
 
 def _child(conn: Any, fn: Callable[..., Any], args: tuple[Any, ...], limits: Limits) -> None:

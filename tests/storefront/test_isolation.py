@@ -92,3 +92,42 @@ def test_a_small_upload_that_expands_enormously_is_refused_and_the_service_lives
     assert "internal error" not in scan["error"]
     assert time.monotonic() - t0 < 60
     assert client.get("/api/health").status_code == 200
+
+
+_FORKED = """
+import os
+from storefront.isolation import Limits, run_limited
+from tests.storefront.test_isolation import add
+
+if __name__ == "__main__":
+    assert run_limited(add, (1, 2), Limits(), "master") == 3  # e.g. seeding before gunicorn forks
+    pid = os.fork()
+    if pid == 0:  # a gunicorn worker: its first job must not use the master's fork server
+        try:
+            ok = run_limited(add, (3, 4), Limits(), "worker") == 7
+        except BaseException:
+            ok = False
+        os._exit(0 if ok else 3)
+    _, status = os.waitpid(pid, 0)
+    raise SystemExit(os.waitstatus_to_exitcode(status))
+"""
+
+
+def test_a_forked_worker_starts_its_own_fork_server(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    script = tmp_path / "forked.py"
+    script.write_text(_FORKED)
+    proc = subprocess.run(
+        [sys.executable, str(script)],
+        env={**os.environ, "PYTHONPATH": str(root)},
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
