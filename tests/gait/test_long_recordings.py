@@ -134,9 +134,14 @@ def test_parts_give_the_same_strides_as_the_whole(shared_data, one_walk):
         shared_data / "gaitndd" / "hunt13.hea",
     ]
     for f in files:
-        whole = analyze(load_recording(f)).to_dict()["summary"]
+        whole_d = analyze(load_recording(f)).to_dict()
+        whole = whole_d["summary"]
         parts = analyze_file(f, chunk_s=30.0).to_dict()
         s = parts["summary"]
+        for qw, qp in zip(whole_d["quality"]["feet"], parts["quality"]["feet"], strict=True):
+            assert qp["missing_samples"] == qw["missing_samples"]
+            assert qp["n_strides"] == qw["n_strides"]
+            assert abs(qp["n_contacts"] - qw["n_contacts"]) <= 0.05 * qw["n_contacts"] + 2
         assert parts["meta"]["parts"] >= 4
         assert s["n_strides"] == whole["n_strides"], f
         assert s["cadence_spm"] == pytest.approx(whole["cadence_spm"], abs=0.1)
