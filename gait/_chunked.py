@@ -226,7 +226,7 @@ def _iter_wfdb_chunks(path: Path, chunk_s: float) -> Iterator[tuple[float, Recor
     sides = []
     for i, spec in enumerate(header.signals):
         dp = _confined(folder, spec.file_name, hea)
-        need = n * 3 // 2 if spec.fmt == 212 else 2 * n
+        need = (3 * n + 1) // 2 if spec.fmt == 212 else 2 * n
         size = dp.stat().st_size if dp.is_file() else -1
         if size < 0:
             raise RecordingReadError(
@@ -245,7 +245,9 @@ def _iter_wfdb_chunks(path: Path, chunk_s: float) -> Iterator[tuple[float, Recor
     def decode(k: int, a: int, b: int) -> NDArray[np.int16]:
         _, mm, spec = maps[k]
         if spec.fmt == 212:
-            return decode_format_212(np.frombuffer(mm, np.uint8, (b - a) * 3 // 2, a * 3 // 2))
+            # ``a`` is even; an odd last piece needs its whole 3-byte group (one sample extra).
+            m = b - a + (b - a) % 2
+            return decode_format_212(np.frombuffer(mm, np.uint8, m * 3 // 2, a * 3 // 2))[: b - a]
         return np.frombuffer(mm, "<i2", b - a, 2 * a).copy()
 
     try:
