@@ -182,6 +182,10 @@ def _emit_text(
         notes.append(f"{n_dropped} row(s) did not move time forward (repeated or earlier stamps) "
                      "and were dropped")  # fmt: skip
     rec = plan.build(r, p, int(p[-1]) + 1, rate, notes, allow_empty=True)
+    if rec is not None:
+        # A foot absent from one part is not absent from the file.
+        kept = [n for n in notes if "has no sample in the file" not in n]
+        rec.meta["ingest_notes"] = kept
     if rec is None:
         rec = Recording(rate, None, None, str(plan.table.path), plan.format, {})
     rec.meta["time_unit"] = unit
