@@ -10,14 +10,14 @@ Algorithm (:func:`split_feet`)
 1. Occupancy grid of the points below ``footprint_height_mm`` projected on the floor (cell
    ``cell_mm``, grown for sparse clouds), closed by one cell so that a sparse capture is one
    piece per foot.
-2. Connected pieces (8-connected); pieces smaller than a small foot are debris.
+2. Connected pieces (8-connected), holes filled (the projection of a capture without sole
+   can be hollow at the heel); pieces smaller than a small foot are debris.
 3. A piece too broad for one foot (floor-projected breadth / length > ``split_ratio``; one foot
    is 0.33-0.45) is split in two: first by erosion into two foot-sized cores (bridges narrower
    than twice the erosion depth break; each cell then goes to the nearer core), else by
-   2-means on its cells (feet pressed together over a stretch: toes of toe-in feet, balls),
+   2-segments clustering of its cells (feet pressed together over a stretch: toes of toe-in feet, balls),
    keeping the split with the shortest cut whose halves are foot-shaped.
-4. Holes in each piece are filled (the projection of a capture without sole can be hollow).
-5. Every input point (also the leg above the footprint height) goes to the piece whose
+4. Every input point (also the leg above the footprint height) goes to the piece whose
    footprint it stands over, within ``max_distance_mm``; the rest is left out.
 """
 
@@ -144,11 +144,11 @@ def split_feet(
     min_cells = MIN_FOOTPRINT_MM2 / cell**2
     pieces: list[NDArray[np.bool_]] = []
     for lab in range(1, n_lab + 1):
-        mask = labels == lab
+        # Filled: the projection of a capture without sole can be hollow (heel ring).
+        mask = ndimage.binary_fill_holes(labels == lab)
         if mask.sum() < min_cells:
             continue
-        for part in _split_piece(mask, cell, split_ratio, max_erosion_mm, min_cells):
-            pieces.append(ndimage.binary_fill_holes(part))
+        pieces.extend(_split_piece(mask, cell, split_ratio, max_erosion_mm, min_cells))
 
     # Every grid cell -> nearest footprint cell (within max_distance_mm).
     piece_map = np.zeros(shape, dtype=np.int64)
@@ -249,14 +249,45 @@ def _split_piece(
 
 
 def _grow(mask: NDArray[np.bool_], markers: NDArray[np.int64], n: int) -> list[NDArray[np.bool_]]:
-    """Give every cell of ``mask`` to the nearest marker (labels 1..n)."""
-    _, (ni, nj) = ndimage.distance_transform_edt(markers == 0, return_indices=True)
-    nearest = markers[ni, nj]
-    return [mask & (nearest == k) for k in range(1, n + 1)]
+    """Grow the markers (labels 1..n) through ``mask`` in turn, one cell ring at a time.
+
+    The growth is geodesic (inside the footprint): a hollow heel ring that erosion removed from
+    a foot's core goes back to that foot, not to the other foot's nearby heel. Cells no marker
+    reaches go to the nearest marker.
+    """
+    owner = np.where(mask, markers, 0)
+    free = mask & (owner == 0)
+    while free.any():
+        grew = False
+        for k in range(1, n + 1):
+            ring = ndimage.binary_dilation(owner == k, structure=_EIGHT) & free
+            if ring.any():
+                owner[ring] = k
+                free &= ~ring
+                grew = True
+        if not grew:
+            break
+    if free.any():
+        _, (ni, nj) = ndimage.distance_transform_edt(owner == 0, return_indices=True)
+        owner = np.where(free, owner[ni, nj], owner)
+    return [mask & (owner == k) for k in range(1, n + 1)]
 
 
 def _all_foot_like(parts: list[NDArray[np.bool_]], split_ratio: float, min_cells: float) -> bool:
     return all(p.sum() >= min_cells and _extent_ratio(p) <= split_ratio for p in parts)
+
+
+def _segment_distance(
+    cells: NDArray[np.float64], cluster: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Distance of ``cells`` to the segment spanning ``cluster`` along its principal axis."""
+    c = cluster.mean(axis=0)
+    _, vec = np.linalg.eigh(np.cov((cluster - c).T))
+    axis = vec[:, 1]
+    t = (cluster - c) @ axis
+    along = np.clip((cells - c) @ axis, t.min(), t.max())
+    foot = c + along[:, None] * axis
+    return np.linalg.norm(cells - foot, axis=1)
 
 
 def _two_means(
@@ -264,9 +295,11 @@ def _two_means(
 ) -> list[NDArray[np.bool_]]:
     """Two feet whose footprints merge over a stretch (toes or balls pressed together).
 
-    There is no neck to erode, but the two feet are two elongated halves. 2-means on the cells
-    is started from four directions (0, 45, 90, 135 deg: a V of toe-in feet has no clear short
-    axis); each split is bent to the gap (each cell to the nearer of the two halves' cores, a
+    There is no neck to erode, but the two feet are two elongated halves: 2-segments clustering
+    of the cells (each half is modelled by the segment along its long axis; every cell goes to
+    the nearer segment; plain 2-means would cut a broad V of feet front / back) is started
+    from four directions (0, 45, 90, 135 deg: a V of toe-in feet has no clear short axis);
+    each split is bent to the gap (each cell to the nearer of the two halves' cores, a
     2-cell rim removed). Of the splits whose halves are both foot-sized and foot-shaped, the
     one with the shortest cut (fewest neighbouring cell pairs across it) is kept.
     """
@@ -277,10 +310,9 @@ def _two_means(
     for angle in np.radians([0.0, 45.0, 90.0, 135.0]):
         side = (cells - centre) @ np.array([np.cos(angle), np.sin(angle)]) > 0
         for _ in range(30):
-            if side.all() or not side.any():
+            if side.sum() < 3 or (~side).sum() < 3:
                 break
-            c0, c1 = cells[~side].mean(axis=0), cells[side].mean(axis=0)
-            new = np.sum((cells - c1) ** 2, axis=1) < np.sum((cells - c0) ** 2, axis=1)
+            new = _segment_distance(cells, cells[side]) < _segment_distance(cells, cells[~side])
             if np.array_equal(new, side):
                 break
             side = new

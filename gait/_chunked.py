@@ -182,6 +182,10 @@ def _emit_text(
         notes.append(f"{n_dropped} row(s) did not move time forward (repeated or earlier stamps) "
                      "and were dropped")  # fmt: skip
     rec = plan.build(r, p, int(p[-1]) + 1, rate, notes, allow_empty=True)
+    if rec is not None:
+        # A foot absent from one part is not absent from the file.
+        kept = [n for n in notes if "has no sample in the file" not in n]
+        rec.meta["ingest_notes"] = kept
     if rec is None:
         rec = Recording(rate, None, None, str(plan.table.path), plan.format, {})
     rec.meta["time_unit"] = unit
@@ -226,7 +230,7 @@ def _iter_wfdb_chunks(path: Path, chunk_s: float) -> Iterator[tuple[float, Recor
     sides = []
     for i, spec in enumerate(header.signals):
         dp = _confined(folder, spec.file_name, hea)
-        need = n * 3 // 2 if spec.fmt == 212 else 2 * n
+        need = (3 * n + 1) // 2 if spec.fmt == 212 else 2 * n
         size = dp.stat().st_size if dp.is_file() else -1
         if size < 0:
             raise RecordingReadError(
@@ -245,7 +249,9 @@ def _iter_wfdb_chunks(path: Path, chunk_s: float) -> Iterator[tuple[float, Recor
     def decode(k: int, a: int, b: int) -> NDArray[np.int16]:
         _, mm, spec = maps[k]
         if spec.fmt == 212:
-            return decode_format_212(np.frombuffer(mm, np.uint8, (b - a) * 3 // 2, a * 3 // 2))
+            # ``a`` is even; an odd last piece needs its whole 3-byte group (one sample extra).
+            m = b - a + (b - a) % 2
+            return decode_format_212(np.frombuffer(mm, np.uint8, m * 3 // 2, a * 3 // 2))[: b - a]
         return np.frombuffer(mm, "<i2", b - a, 2 * a).copy()
 
     try:
@@ -550,6 +556,8 @@ class PartReport:
         Analysis of the part (times relative to ``t0_s``).
     lost_samples : int
         Missing samples inside the owned span (both feet).
+    missing_by_side : dict of side -> int
+        The same per foot.
     """
 
     t0_s: float
@@ -557,6 +565,7 @@ class PartReport:
     own_end_s: float
     report: GaitReport = field(repr=False)
     lost_samples: int = 0
+    missing_by_side: dict[str, int] = field(default_factory=dict)
 
 
 def _own_table(t: StrideTable, p: PartReport, bout0: int) -> StrideTable:
@@ -675,11 +684,15 @@ def merge_reports(
                 acc["stuck_sensors"] = sorted(
                     set(acc.get("stuck_sensors", [])) & set(q.get("stuck_sensors", []))
                 )
-            acc["n_contacts"] += int(q.get("n_contacts", 0))
+            # Counts of a part include its overlap with the neighbours: scale to the owned span.
+            share = min(
+                1.0, (p.own_end_s - p.own_start_s) / max(r.meta.get("duration_s", 0.0), 1e-9)
+            )
+            acc["n_contacts"] += int(round(int(q.get("n_contacts", 0)) * share))
             acc["usable"] = bool(acc["usable"] or q.get("usable"))
             if "wfdb_invalid_code_samples" in q:
                 acc["wfdb_invalid_code_samples"] = acc.get("wfdb_invalid_code_samples", 0) + int(
-                    q["wfdb_invalid_code_samples"]
+                    round(int(q["wfdb_invalid_code_samples"]) * share)
                 )
     if span_s > end_prev + 1e-6:
         add_segment(end_prev, span_s, "unknown")
@@ -690,7 +703,7 @@ def merge_reports(
         acc["n_samples"] = int(round(owned * fs))
     lost = int(sum(p.lost_samples for p in parts))
     for side in feet_q:
-        feet_q[side]["missing_samples"] = None  # per foot not tracked across parts
+        feet_q[side]["missing_samples"] = int(sum(p.missing_by_side.get(side, 0) for p in parts))
     n_gaps += len(gaps)
     if summary.n_strides == 0:
         notes.append("no walking strides were found")
@@ -703,7 +716,7 @@ def merge_reports(
         longest = max(p.own_end_s - p.own_start_s for p in parts)
         notes.append(
             f"analysed in {len(parts)} parts of up to {longest:.0f} s (gaps over the part limit "
-            "are not filled; contacts are counted per part, with their overlap)"
+            "are not filled; contact counts are scaled from each part to its own span)"
         )
     gaps.sort(key=lambda g: (-(g["end_s"] - g["start_s"]), g["start_s"], g["side"]))
     gaps = sorted(gaps[:200], key=lambda g: (g["start_s"], g["side"]))
@@ -728,18 +741,19 @@ def merge_reports(
     )
 
 
-def _lost_in(part: Part) -> int:
+def _lost_in(part: Part) -> dict[str, int]:
+    """Missing samples per foot inside the part's owned span."""
     rec = part.recording
     fs = rec.sampling_rate_hz
     a = int(round((part.own_start_s - part.t0_s) * fs))
     b = int(round((part.own_end_s - part.t0_s) * fs))
-    lost = 0
-    for f in rec.feet.values():
+    out = {}
+    for side, f in rec.feet.items():
         bad = ~np.isfinite(f.values[a:b]).all(axis=1)
         if f.valid is not None:
             bad |= ~f.valid[a:b]
-        lost += int(bad.sum())
-    return lost
+        out[side] = int(bad.sum()) + max(0, (b - a) - f.values[a:b].shape[0])
+    return out
 
 
 def analyze_file(
@@ -795,7 +809,10 @@ def analyze_file(
         if not rec.feet:
             continue
         rep = analyze(rec, params, baseline_ml_index)
-        parts.append(PartReport(part.t0_s, part.own_start_s, part.own_end_s, rep, _lost_in(part)))
+        miss = _lost_in(part)
+        parts.append(
+            PartReport(part.t0_s, part.own_start_s, part.own_end_s, rep, sum(miss.values()), miss)
+        )
         del rec, part
     if len(parts) == 1 and parts[0].t0_s == 0.0 and parts[0].own_start_s == 0.0:
         return parts[0].report

@@ -561,6 +561,10 @@ def _timing_notes(grid, notes: list[str]) -> None:
         notes.append(grid.note)
     if grid.n_repeated:
         notes.append(f"{grid.n_repeated} row(s) repeat an earlier time stamp and were dropped")
+    if grid.n_unordered:
+        notes.append(
+            f"{grid.n_unordered} row(s) were out of time order and were placed by their time stamps"
+        )
 
 
 @dataclass(frozen=True)

@@ -822,7 +822,8 @@ class _FootStream:
         self.start_rate = 1.0
         self.grid_end = 0
         self.last: tuple[int, int, float] | None = None  # seq, t_us, host of the last sample
-        self.last_pos = -1
+        self.carry_pos = -1
+        self.max_written = -1
         self.replay_offset: int | None = None
         self.recent_key = np.zeros(0, np.uint64)
         self.fp_by_hash: dict[int, int] = {}
@@ -865,7 +866,7 @@ class _FootStream:
                 host_s=np.r_[h0, host],
             )  # fmt: skip
             idx, seg = idx[1:], seg[1:]
-            base = self.last_pos
+            base = self.carry_pos
         else:
             idx, seg = sample_indices(seqs, 16, self.fs, t_device_us=t_us, t_bits=32, host_s=host)
             first = idx[seg == 0]
@@ -904,27 +905,32 @@ class _FootStream:
             pos[sel] = p
             self.grid_end = max(self.grid_end, int(p.max()) + 1)
         ok = pos >= 0
-        # Samples that arrive after later ones were written (rare: reordering across batches).
-        late = ok & (pos <= self.last_pos)
-        late[ok] |= np.r_[False, np.diff(pos[ok]) <= 0]
+        # Samples older than what earlier batches wrote cannot be inserted any more (rare:
+        # reordering across a batch boundary); inside the batch, samples are put in order.
+        late = ok & (pos <= self.max_written)
         self.n_late += int(late.sum())
         ok &= ~late
         if not ok.any():
             return
-        for j in np.flatnonzero(
-            ok & ((pos % _FINGERPRINT_EVERY == 0) | (np.r_[True, seg[1:] != seg[:-1]]))
-        ):
+        arrival = np.flatnonzero(ok)
+        order = arrival[np.argsort(pos[arrival], kind="stable")]
+        same = np.r_[False, pos[order][1:] == pos[order][:-1]]
+        self.n_duplicates += int(same.sum())
+        order = order[~same]
+        starts = np.r_[True, seg[1:] != seg[:-1]]
+        for j in order[(pos[order] % _FINGERPRINT_EVERY == 0) | starts[order]]:
             self.fp_by_hash.setdefault(int(h[j]), int(pos[j]))
             self.fp_by_pos.setdefault(int(pos[j]), int(h[j]))
-        pos_ok = pos[ok]
-        self._pos_f.write(pos_ok.tobytes())
-        self._val_f.write(vals[ok].astype(np.float32).tobytes())
+        self._pos_f.write(pos[order].tobytes())
+        self._val_f.write(vals[order].astype(np.float32).tobytes())
         if self._imu_f is not None and imu is not None:
-            self._imu_f.write(imu[ok].astype(np.float32).tobytes())
-        self.n += int(ok.sum())
-        self.last_pos = int(pos_ok[-1])
-        j = int(np.flatnonzero(ok)[-1])
+            self._imu_f.write(imu[order].astype(np.float32).tobytes())
+        self.n += int(order.size)
+        self.max_written = int(pos[order][-1])
+        # The next batch continues from the last sample that arrived (counter continuity).
+        j = int(arrival[-1])
         self.last = (int(seqs[j]), int(t_us[j]), float(host[j]))
+        self.carry_pos = int(pos[j])
 
     def _replay_start(self, hs: np.ndarray, i: np.ndarray) -> int | None:
         """Start a replay if one of a new segment's first samples was seen before."""
@@ -1064,7 +1070,41 @@ def iter_session_parts(
     except OSError as err:
         raise RecordingReadError(f"cannot read session file {p}: {err.strerror}") from None
     with fh, tempfile.TemporaryDirectory(prefix="gait-session-") as tmp:
-        yield from _session_parts(p, fh, Path(tmp), chunk_s, max_gap_s)
+        try:
+            yield from _session_parts(p, fh, Path(tmp), chunk_s, max_gap_s)
+            return
+        except _OtherDecoderError:
+            pass  # raised before any part: decode the whole file with its own decoder
+    yield from _whole_session_parts(p, chunk_s)
+
+
+class _OtherDecoderError(Exception):
+    """A device uses a decoder the streaming path does not vectorise (internal)."""
+
+
+def _whole_session_parts(p: Path, chunk_s: float) -> Iterator[tuple[float, Recording]]:
+    """Parts of a session read whole (other insole decoders; bounded by the load limits)."""
+    rec = read_session(p)
+    fs = rec.sampling_rate_hz
+    n = max(f.n_samples for f in rec.feet.values())
+    step = max(1, int(chunk_s * fs))
+    for a in range(0, n, step):
+        b = min(n, a + step)
+        feet = {
+            s: FootSignal(
+                s,
+                f.values[a:b],
+                f.sensor_xy_mm,
+                None if f.valid is None else f.valid[a:b],
+                None if f.imu is None else f.imu[a:b],
+            )
+            for s, f in rec.feet.items()
+        }
+        meta = rec.meta if a == 0 else {**rec.meta, "ingest_notes": []}
+        yield (
+            a / fs,
+            Recording(fs, feet.get("left"), feet.get("right"), rec.source, rec.format, meta),
+        )
 
 
 def _session_parts(
@@ -1117,7 +1157,7 @@ def _session_parts(
     full_scale: dict[str, float] = {}
     for side, dev in devices.items():
         if dev.get("decoder", _ours.NAME) != _ours.NAME:
-            raise RecordingReadError(f"{p}: streaming needs the {_ours.NAME} decoder")
+            raise _OtherDecoderError(dev.get("decoder"))
         info = _device_info(dev)
         assert info is not None
         streams[side] = _FootStream(side, info, tmp)

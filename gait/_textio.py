@@ -381,6 +381,8 @@ class TimeGrid:
         Time of grid position 0 in seconds (the first row's time).
     n_repeated : int
         Rows whose grid position was already taken (dropped, first kept).
+    n_unordered : int
+        Rows whose time stamp is earlier than the row before (placed by their stamp).
     note : str
         Why the unit was chosen when it was not the declared one (else empty).
     """
@@ -392,6 +394,7 @@ class TimeGrid:
     t0_s: float
     n_repeated: int
     note: str = ""
+    n_unordered: int = 0
 
 
 def grid_from_times(t: NDArray[np.float64], path: Path, declared: str | None = None) -> TimeGrid:
@@ -478,9 +481,8 @@ def grid_from_times(t: NDArray[np.float64], path: Path, declared: str | None = N
     rep[order[1:]] = rep_sorted
     n_rep = int(rep.sum())
     idx = np.where(rep, -1, idx)
-    if n_unordered and not note:
-        note = f"{n_unordered} row(s) were out of time order and were placed by their time stamps"
-    return TimeGrid(rate, unit, idx, int(idx.max()) + 1, float(t[order[0]] * scale), n_rep, note)
+    t0 = float(t[order[0]] * scale)
+    return TimeGrid(rate, unit, idx, int(idx.max()) + 1, t0, n_rep, note, n_unordered)
 
 
 def unit_from_name(name: str) -> str | None:

@@ -41,6 +41,13 @@ def _parse_backend(text: str) -> str:
     return value
 
 
+def _parse_isolation(text: str) -> str:
+    value = text.strip().lower()
+    if value not in {"process", "none"}:
+        raise ValueError(f"expected 'process' or 'none', got {text!r}")
+    return value
+
+
 #: Environment variable suffix -> (config key, parser). Every variable is parsed explicitly.
 ENV_VARS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "SECRET_KEY": ("SECRET_KEY", str),
@@ -75,6 +82,10 @@ ENV_VARS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "JOB_SWEEP_INTERVAL_S": ("JOB_SWEEP_INTERVAL_S", float),
     "JOB_QUEUED_STALE_S": ("JOB_QUEUED_STALE_S", float),
     "UPLOAD_ABANDON_H": ("UPLOAD_ABANDON_H", float),
+    "JOB_ISOLATION": ("JOB_ISOLATION", _parse_isolation),
+    "JOB_MEMORY_MB": ("JOB_MEMORY_MB", int),
+    "JOB_CPU_S": ("JOB_CPU_S", int),
+    "JOB_TIMEOUT_S": ("JOB_TIMEOUT_S", float),
 }
 
 
@@ -125,6 +136,12 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "JOB_QUEUED_STALE_S": 600.0,
         # Chunked uploads not completed within this many hours are deleted by the sweeper.
         "UPLOAD_ABANDON_H": 24.0,
+        # Each scan/recording is processed in a child process with these limits (address
+        # space, CPU seconds, wall seconds); "none" runs it in the worker (debugging only).
+        "JOB_ISOLATION": "process",
+        "JOB_MEMORY_MB": 2048,
+        "JOB_CPU_S": 90,
+        "JOB_TIMEOUT_S": 120.0,
     }
 
 

@@ -189,7 +189,7 @@ def process_gait_session(session_id: int, progress: ProgressFn) -> None:
     upload_dir = Path(current_app.config["UPLOAD_DIR"])
     progress(0.1, "reading and analysing")
     # Failures are recorded once by the job runner (jobs.user_message), then fail_session.
-    report, html = analyze_file(upload_dir / gs.stored_name / gs.filename)
+    report, html = _analyze(upload_dir / gs.stored_name / gs.filename)
     progress(0.9, "saving report")
     gs = db.session.get(GaitSession, session_id)
     if gs is None:
@@ -203,6 +203,19 @@ def process_gait_session(session_id: int, progress: ProgressFn) -> None:
     gs.status = "done"
     gs.error = None
     db.session.commit()
+
+
+def _analyze(path: Path) -> tuple[dict[str, Any], str | None]:
+    """gait on one recording, in a child process with the job's memory and time limits."""
+    from flask import current_app
+
+    from storefront.isolation import run_limited
+    from storefront.scans.services import job_limits
+
+    cfg = current_app.config
+    if cfg.get("JOB_ISOLATION", "process") == "none":
+        return analyze_file(path)
+    return run_limited(analyze_file, (path,), job_limits(cfg), "analysing this recording")
 
 
 def expire_abandoned_uploads(session: Session, upload_dir: str, max_age_h: float = 24.0) -> int:

@@ -87,7 +87,7 @@ def process_scan(scan_id: int, progress: ProgressFn) -> None:
     path = Path(current_app.config["UPLOAD_DIR"]) / scan.stored_name
     progress(0.1, "reading and measuring")
     try:
-        result, glb = measure_file(path, scan.filename, scan.units)
+        result, glb = _measure(path, scan.filename, scan.units)
     except Exception as exc:
         if not is_user_error(exc):
             raise
@@ -111,6 +111,31 @@ def process_scan(scan_id: int, progress: ProgressFn) -> None:
     scan.status = "done"
     scan.error = None
     db.session.commit()
+
+
+def _measure(path: Path, filename: str, units: str) -> tuple[dict[str, Any], bytes | None]:
+    """footscan on one file, in a child process with the job's memory and time limits."""
+    from flask import current_app
+
+    from storefront.isolation import run_limited
+
+    cfg = current_app.config
+    if cfg.get("JOB_ISOLATION", "process") == "none":
+        return measure_file(path, filename, units)
+    return run_limited(
+        measure_file, (path, filename, units), job_limits(cfg), "measuring this scan"
+    )
+
+
+def job_limits(cfg: Any) -> Any:
+    """The per-job :class:`~storefront.isolation.Limits` from the configuration."""
+    from storefront.isolation import Limits
+
+    return Limits(
+        memory_mb=int(cfg.get("JOB_MEMORY_MB", 2048)),
+        cpu_s=int(cfg.get("JOB_CPU_S", 90)),
+        wall_s=float(cfg.get("JOB_TIMEOUT_S", 120.0)),
+    )
 
 
 def _keep_verdict(scan_id: int, result: dict[str, Any]) -> None:

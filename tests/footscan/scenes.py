@@ -285,6 +285,7 @@ def two_feet_capture(
     gap_mm: float = 50.0,
     *,
     touching: bool = False,
+    toe_out_deg: float | None = None,
     legs: bool = True,
     debris: int = 3,
     n_points: int = 60_000,
@@ -293,23 +294,26 @@ def two_feet_capture(
 ) -> Scene:
     """A phone-like capture of a left and a right foot standing side by side on one floor.
 
-    The right foot is ``make_foot(seed + 1, side="right")``: a different foot, mirrored. The feet
-    stand ``gap_mm`` apart at their widest (closest floor-projected points), toes forward, with
-    a small random splay. With ``touching`` the gap is 0 and a few points bridge the feet at
-    the ball (skin contact). Legs rise 150 mm above the 110 mm cut; with ``legs`` they lean
-    towards each other and meet at the top (a body above the feet). ``debris`` small clumps
-    (a few hundred points, 10-20 mm) lie on the floor.
+    Facing +X, the left foot stands at +Y (its medial side, -Y, towards the right foot) and
+    the right foot at -Y: ``make_foot(seed + 1, side="right")``, a different foot, mirrored.
+    Each foot turns out by ``toe_out_deg`` (default U(3, 10) deg, a natural stance); the
+    closest floor-projected points of the two feet (below 60 mm) are ``gap_mm`` apart. With
+    ``touching`` the feet turn in by 8 deg instead, their big toes touch (gap 0) and 5 strands
+    of 20 points bridge them there (skin contact). Legs rise 150 mm above the 110 mm cut and,
+    with ``legs``, lean towards each other (a body above). ``debris`` small clumps (100-300
+    points, 10-20 mm) lie on the floor.
 
     Parameters
     ----------
     seed : int
     gap_mm : float
-        Closest floor-projected distance between the feet, mm (2-100 mm realistic).
+        Closest floor-projected distance between the feet, mm (20-100 mm in the tests).
     touching : bool
+    toe_out_deg : float, optional
     legs : bool
     debris : int
     n_points : int
-        Foot + leg points of each foot (the floor adds about as many).
+        Foot + leg points of both feet (the floor adds about as many).
     pose : bool
     shape : bool
         Vary the foot shapes with the FIND model.
@@ -317,12 +321,17 @@ def two_feet_capture(
     Returns
     -------
     Scene
-        ``foot_ids`` 0 for the left foot (at -Y in the scene), 1 for the right (+Y).
+        ``foot_ids`` 0 for the left foot, 1 for the right, -1 for the bridge, floor, debris.
     """
+    from scipy.spatial import cKDTree
+
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0x2FEE7]))
     left = make_foot(seed, side="left", shape=shape)
     right = make_foot(seed + 1, side="right", shape=shape)
-    parts, labels, ids = [], [], []
+    if touching:
+        turn, gap_mm = -8.0, 0.0
+    else:
+        turn = float(rng.uniform(3.0, 10.0)) if toe_out_deg is None else float(toe_out_deg)
     placed = []
     for k, foot in enumerate((left, right)):
         cap = make_capture(
@@ -336,61 +345,58 @@ def two_feet_capture(
             floor=False,
             leg=legs,
         )
-        p = cap.cloud.points_mm
-        yaw = np.deg2rad(rng.uniform(-6.0, 6.0)) * (1 if k == 0 else -1)
+        # Toe-out turns the left foot's toes to +Y (its lateral side), the right's to -Y.
+        yaw = np.deg2rad(turn) * (1.0 if k == 0 else -1.0)
         c, s = np.cos(yaw), np.sin(yaw)
         rz = np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
-        p = p @ rz.T
-        placed.append((p, cap.labels, rz))
-    # Place the right foot at +Y so that the closest low points are gap_mm apart.
-    lp, rp = placed[0][0], placed[1][0]
-    low_l = lp[(lp[:, 2] < 60.0) & (placed[0][1] == 0), :2]
-    low_r = rp[(rp[:, 2] < 60.0) & (placed[1][1] == 0), :2]
-    from scipy.spatial import cKDTree
-
-    dy = low_l[:, 1].max() - low_r[:, 1].min() + gap_mm
-    for _ in range(4):  # nearest-point gap, not the bounding-box gap
-        d, _ = cKDTree(low_l).query(low_r + [0.0, dy], k=1)
+        placed.append((cap.cloud.points_mm @ rz.T, cap.labels))
+    # Move the left foot to +Y until the closest low points are gap_mm apart.
+    (lp, llab), (rp, rlab) = placed
+    low_l = lp[(lp[:, 2] < 60.0) & (llab == LABEL_FOOT), :2]
+    low_r = rp[(rp[:, 2] < 60.0) & (rlab == LABEL_FOOT), :2]
+    dy = low_r[:, 1].max() - low_l[:, 1].min() + gap_mm
+    tree = cKDTree(low_r)
+    for _ in range(6):  # nearest-point gap, not the bounding-box gap
+        d, _ = tree.query(low_l + [0.0, dy], k=1)
         dy += gap_mm - float(d.min())
-    offsets = np.array([[0.0, 0.0, 0.0], [0.0, dy, 0.0]])
-    for k, (p, lab, _) in enumerate(placed):
+    offsets = np.array([[0.0, dy, 0.0], [0.0, 0.0, 0.0]])
+    parts, labels, ids = [], [], []
+    for k, (p, lab) in enumerate(placed):
         p = p + offsets[k]
         if legs:
-            # Lean the legs together above the cut: they meet ~260 mm up (hips above).
+            # Lean the legs together above the cut, most of the way to the midline at 260 mm.
             leg = lab == LABEL_LEG
-            frac = np.clip((p[:, 2] - 110.0) / 150.0, 0.0, 1.0)
-            centre_y = 0.5 * dy
-            leg_y = p[leg, 1]
-            p[leg, 1] = leg_y + frac[leg] * (centre_y - np.median(leg_y)) * 0.9
+            frac = np.clip((p[leg, 2] - 110.0) / 150.0, 0.0, 1.0)
+            p[leg, 1] += frac * (0.5 * dy - np.median(p[leg, 1])) * 0.9
         parts.append(p)
-        labels.append(lab)
+        labels.append(lab.astype(np.int8))
         ids.append(np.full(p.shape[0], k, dtype=np.int8))
     feet_pts = np.vstack(parts)
     if touching:
-        # A bridge of skin contact between the feet at the ball.
-        a = parts[0][(labels[0] == 0) & (parts[0][:, 2] < 40.0)]
-        b = parts[1][(labels[1] == 0) & (parts[1][:, 2] < 40.0)]
-        d, j = cKDTree(b[:, :2]).query(a[:, :2], k=1)
-        i0 = np.argsort(d)[:5]
+        a = parts[0][(labels[0] == LABEL_FOOT) & (parts[0][:, 2] < 40.0)]
+        b = parts[1][(labels[1] == LABEL_FOOT) & (parts[1][:, 2] < 40.0)]
+        d, j = cKDTree(b).query(a, k=1)
         bridge = []
-        for i in i0:
+        for i in np.argsort(d)[:5]:
             t = rng.uniform(0.0, 1.0, (20, 1))
             bridge.append(a[i] + t * (b[j[i]] - a[i]))
         br = np.vstack(bridge) + rng.normal(0.0, 0.5, (100, 3))
         parts.append(br)
         labels.append(np.full(br.shape[0], LABEL_FOOT, dtype=np.int8))
         ids.append(np.full(br.shape[0], -1, dtype=np.int8))
-    allxy = feet_pts[:, :2]
-    lo = allxy.min(axis=0) - 100.0
-    hi = allxy.max(axis=0) + 100.0
+    lo = feet_pts[:, :2].min(axis=0) - 100.0
+    hi = feet_pts[:, :2].max(axis=0) + 100.0
     floor = carpet_floor(rng, lo, hi, 0.0, density_per_mm2=0.3, noise_mm=0.8)
-    low = feet_pts[feet_pts[:, 2] < 30.0, :2]
-    floor = floor[~_footprint_mask(low, floor[:, :2])]
+    floor = floor[~_footprint_mask(feet_pts[feet_pts[:, 2] < 30.0, :2], floor[:, :2])]
     parts.append(floor)
     labels.append(np.full(floor.shape[0], LABEL_FLOOR, dtype=np.int8))
     ids.append(np.full(floor.shape[0], -1, dtype=np.int8))
     for _ in range(debris):
-        centre = rng.uniform(lo + 20.0, hi - 20.0)
+        # Debris lies clear of the feet (a sock, a cable tie, a crumb).
+        for _ in range(50):
+            centre = rng.uniform(lo + 20.0, hi - 20.0)
+            if np.min(np.linalg.norm(feet_pts[:, :2] - centre, axis=1)) > 50.0:
+                break
         size = rng.uniform(10.0, 20.0)
         m = int(rng.integers(100, 300))
         clump = np.column_stack(

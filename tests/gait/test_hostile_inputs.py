@@ -402,3 +402,29 @@ def test_reader_errors_are_one_exception_type(tmp_path):
     p.write_bytes(struct.pack("<4d", 1, 2, 3, 4))
     with pytest.raises(RecordingReadError):
         load_recording(p)
+
+
+def test_saturated_cells_are_reported(walk_rows, tmp_path):
+    """The real walk through a 12-bit insole whose cells clip at 4095 counts (409.5 N):
+    the clipped samples are counted and the report says peak pressures are underestimated."""
+    fs = 100.0
+    w = SessionWriter(tmp_path / "sat.gsn")
+    for side, code in (("left", Side.LEFT), ("right", Side.RIGHT)):
+        info = InsoleInfo(code, 2, 8, fs, force_lsb_mn=_FORCE_LSB_MN)
+        w.write_device(side, address=f"AA:{int(code)}", info=bytes(info), layout=None, host_ns=0)
+    counts = np.clip(np.rint(rows_n := walk_rows[:, 1:17] * 1000.0 / _FORCE_LSB_MN), 0, 4095)
+    counts = counts.astype(int)
+    for k in range(0, counts.shape[0] - 1, 2):
+        for side, cols in (("left", slice(0, 8)), ("right", slice(8, 16))):
+            frames = tuple(
+                PressureFrame(k + j, (k + j) * 10_000, tuple(int(v) for v in counts[k + j, cols]))
+                for j in range(2)
+            )
+            w.write_notification(
+                side, bytes(PressurePacket(frames, packed_12bit=True)), int((k + 2) / fs * 1e9)
+            )
+    rec = load_recording(w.close())
+    clipped = int((rows_n[:, :8] >= 4095).any(axis=1)[: rec.left.n_samples].sum())
+    assert clipped > 0.005 * rec.left.n_samples
+    assert rec.meta["saturated_samples"]["left"] == clipped
+    assert any("saturated" in n for n in analyze(rec).to_dict()["quality"]["notes"])

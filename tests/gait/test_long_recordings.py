@@ -134,9 +134,14 @@ def test_parts_give_the_same_strides_as_the_whole(shared_data, one_walk):
         shared_data / "gaitndd" / "hunt13.hea",
     ]
     for f in files:
-        whole = analyze(load_recording(f)).to_dict()["summary"]
+        whole_d = analyze(load_recording(f)).to_dict()
+        whole = whole_d["summary"]
         parts = analyze_file(f, chunk_s=30.0).to_dict()
         s = parts["summary"]
+        for qw, qp in zip(whole_d["quality"]["feet"], parts["quality"]["feet"], strict=True):
+            assert qp["missing_samples"] == qw["missing_samples"]
+            assert qp["n_strides"] == qw["n_strides"]
+            assert abs(qp["n_contacts"] - qw["n_contacts"]) <= 0.05 * qw["n_contacts"] + 2
         assert parts["meta"]["parts"] >= 4
         assert s["n_strides"] == whole["n_strides"], f
         assert s["cadence_spm"] == pytest.approx(whole["cadence_spm"], abs=0.1)
@@ -173,3 +178,33 @@ def _one_csv(rows: np.ndarray, tmp_path: Path, name: str):
                       + [f"right_{i}" for i in range(1, 9)])  # fmt: skip
     np.savetxt(p, rows[:, :17], delimiter=",", header=header, comments="", fmt="%.4f")
     return load_recording(p)
+
+
+def test_wfdb_parts_with_an_odd_sample_count(shared_data, tmp_path):
+    """A format-212 record with an odd number of samples (the last 3-byte group half used),
+    built from control1's real samples: parts decode every sample, as the whole-file reader."""
+    from gait._chunked import iter_chunks
+    from gait._readers import read_wfdb
+
+    src = read_wfdb(shared_data / "gaitndd" / "control1.hea")
+    n = 89_999
+    lines = [f"odd 2 300 {n}"]
+    for side, ext in (("left", "let"), ("right", "rit")):
+        x = src.feet[side].values[:n, 0].astype(np.int64)
+        u = np.r_[x, 0] & 0xFFF
+        b = np.empty((len(u) // 2, 3), np.uint8)
+        b[:, 0] = u[0::2] & 0xFF
+        b[:, 1] = ((u[0::2] >> 8) & 0x0F) | ((u[1::2] >> 4) & 0xF0)
+        b[:, 2] = u[1::2] & 0xFF
+        (tmp_path / f"odd.{ext}").write_bytes(b.tobytes())
+        csum = int(x.sum()) & 0xFFFF
+        csum = csum - 0x10000 if csum >= 0x8000 else csum
+        lines.append(f"odd.{ext} 212 3000 12 0 {int(x[0])} {csum} 0 {side}-foot")
+    hea = tmp_path / "odd.hea"
+    hea.write_text("\n".join(lines) + "\n")
+    whole = load_recording(hea)
+    parts = list(iter_chunks(hea, chunk_s=61.0))
+    assert len(parts) == 5
+    glued = np.concatenate([r.left.values[:, 0] for _, r in parts])
+    np.testing.assert_array_equal(glued, whole.left.values[:, 0])
+    assert glued.size == n

@@ -92,7 +92,7 @@ def test_serve_runs_gunicorn_with_the_seeded_street_and_demo(tmp_path: Path) -> 
     }
     code = "import sys; from storefront.cli import main; sys.exit(main(sys.argv[1:]))"
     proc = subprocess.Popen(
-        [sys.executable, "-c", code, "serve", "--port", str(port), "--workers", "1"],
+        [sys.executable, "-c", code, "serve", "--port", str(port), "--workers", "2"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -132,6 +132,25 @@ def test_serve_runs_gunicorn_with_the_seeded_street_and_demo(tmp_path: Path) -> 
         url = f"{base}/api/recommendations?scan={scans['scans'][0]['id']}&gait={sessions['sessions'][0]['id']}"
         recs = json.load(urllib.request.urlopen(urllib.request.Request(url, headers=auth)))
         assert recs["recommendations"]
+        # A new scan in a gunicorn worker: measured in its limited child process (the master
+        # already used a fork server for the demo; each worker must start its own).
+        req = urllib.request.Request(
+            base + "/api/scans/demo",
+            json.dumps({"foot_length_mm": 250}).encode(),
+            {**auth, "Content-Type": "application/json"},
+        )
+        scan_id = json.load(urllib.request.urlopen(req, timeout=30))["id"]
+        deadline = time.monotonic() + 120
+        while True:
+            scan = json.load(
+                urllib.request.urlopen(
+                    urllib.request.Request(f"{base}/api/scans/{scan_id}", headers=auth)
+                )
+            )
+            if scan["status"] in ("done", "failed") or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        assert scan["status"] == "done", scan
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(30)

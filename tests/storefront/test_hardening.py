@@ -155,6 +155,7 @@ def test_gait_job_errors_show_no_server_paths(app, client, auth, monkeypatch) ->
         raise RecordingReadError(f"{path}: no time column (expected 'time_s')")
 
     monkeypatch.setattr(services, "analyze_file", refuse)
+    app.config["JOB_ISOLATION"] = "none"  # the patched function runs in the worker
     h = auth.shopper()
     r = client.post(
         "/api/gait/sessions",

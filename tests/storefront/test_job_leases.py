@@ -146,6 +146,7 @@ def test_a_bug_is_shown_as_a_generic_message_never_a_numpy_error(  # type: ignor
         np.linalg.inv(np.zeros((3, 3)))  # LinAlgError, a ValueError subclass
 
     monkeypatch.setattr(services, "measure_file", broken)
+    app.config["JOB_ISOLATION"] = "none"  # the patched function runs in the worker
     h = auth.shopper()
     scan = wait_for(client, f"/api/scans/{_upload(client, h, ply)['id']}", h)
     assert scan["status"] == "failed"

@@ -79,6 +79,7 @@ def test_a_scan_footscan_did_not_accept_builds_no_profile(app, client, auth, mon
         return _not_accepted(average_foot(262.0)), b"glTF-not-kept"
 
     monkeypatch.setattr(services, "measure_file", measure)
+    app.config["JOB_ISOLATION"] = "none"  # the patched function runs in the worker
     h = auth.shopper()
     r = _upload(client, h, "foot.xyz", _blob_xyz())
     assert r.status_code == 202, r.json
