@@ -508,9 +508,7 @@ def _fit_model(
         pts = fine @ MIRROR_Y if side == "right" else fine
         return fit_foot_model(pts, fl, support_plane=on_ground), side, 1.0, "given"
     as_left = fit_foot_model(fine, fl, max_iter=_SIDE_FIT_ITER, support_plane=on_ground)
-    as_right = fit_foot_model(
-        fine @ MIRROR_Y, fl, max_iter=_SIDE_FIT_ITER, support_plane=on_ground
-    )
+    as_right = fit_foot_model(fine @ MIRROR_Y, fl, max_iter=_SIDE_FIT_ITER, support_plane=on_ground)
     lo, hi = sorted([as_left.rms_mm, as_right.rms_mm])
     margin = (hi - lo) / max(hi, 1e-9)
     model_side = "left" if as_left.rms_mm <= as_right.rms_mm else "right"

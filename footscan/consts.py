@@ -93,6 +93,6 @@ SOFT_RATIO_LIMITS = {
 }
 
 # --- foot-model gate (on the foot normalised to NOMINAL_LENGTH_MM) ----------------------------
-MAX_FIT_RMS_MM = 3.2  # trimmed RMS point-to-model distance; feet: 0.8-1.4 synthetic, 2.0 real
-MIN_FIT_INLIERS = 0.70  # within 4 mm of the model: feet 0.84 (real) - 0.99; a potato 0.58
-MAX_SHAPE_ENERGY = 4.0  # mean squared coefficient / prior variance; 1 for a typical foot
+MAX_FIT_RMS_MM = 2.6  # trimmed RMS to the model; feet 0.8-2.0 (real scans), hands 3.0-3.6
+MIN_FIT_INLIERS = 0.77  # within 4 mm of the model: feet 0.83-1.0, hands 0.66-0.71, shoes 0.5
+MAX_SHAPE_ENERGY = 1.9  # mean c^2/sd^2: feet 0.1-1.64; a foot-sized potato 2.1-2.9
