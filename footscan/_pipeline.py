@@ -18,7 +18,6 @@ from footscan._clean import (
 from footscan._cloud import PointCloud
 from footscan._completion import complete_foot, model_landmarks
 from footscan._fit import ModelFit, fit_foot_model
-from footscan._shape_model import load_shape_basis
 from footscan._floor import FloorPlane, floor_candidates
 from footscan._measure import (
     UNAVAILABLE,
@@ -28,6 +27,7 @@ from footscan._measure import (
 )
 from footscan._quality import COVERAGE_MIN, NOISE_WARN_MM, QualityReport, ratio_checks
 from footscan._scene import split_feet
+from footscan._shape_model import load_shape_basis
 from footscan._sizes import Sizes, SizeTable, sizes_from_measurements
 from footscan._validation import validate_points
 from footscan.consts import (
