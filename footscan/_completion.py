@@ -148,6 +148,17 @@ def _smooth(x: NDArray[np.float64], width: int) -> NDArray[np.float64]:
     return np.convolve(np.pad(x, half, mode="edge"), np.ones(width) / width, mode="valid")
 
 
+def _crest_y(yc: NDArray[np.float64], sm: NDArray[np.float64], i: int) -> float:
+    """Crest position refined between bins (vertex of the parabola through three bins)."""
+    if i <= 0 or i >= sm.size - 1:
+        return float(yc[i])
+    den = sm[i - 1] - 2.0 * sm[i] + sm[i + 1]
+    if den >= 0.0:
+        return float(yc[i])
+    off = 0.5 * (sm[i - 1] - sm[i + 1]) / den
+    return float(yc[i] + np.clip(off, -0.5, 0.5) * _TOE_BIN_MM)
+
+
 def _crests(sm: NDArray[np.float64]) -> list[int]:
     return [i for i in range(1, sm.size - 1) if sm[i] >= sm[i - 1] and sm[i] >= sm[i + 1]]
 
@@ -183,7 +194,7 @@ def _toe_tips(
     if not near_top:
         return None
     h = near_top[0]
-    hallux = (float(np.max(xf[max(0, h - 2) : h + 3])), float(yc[h]))
+    hallux = (float(np.max(xf[max(0, h - 2) : h + 3])), _crest_y(yc, wide, h))
     sm = _smooth(xf, 3 if noise_mm < 0.5 else 5)
     min_notch = max(0.4, 1.5 * noise_mm)
     second = None
@@ -195,7 +206,7 @@ def _toe_tips(
             break
         if min(sm[j], sm[h]) - float(sm[h : j + 1].min()) >= min_notch:
             if abs(dy - spacing_mm) <= 0.35 * spacing_mm:
-                second = (float(np.max(xf[max(0, j - 1) : j + 2])), float(yc[j]))
+                second = (float(np.max(xf[max(0, j - 1) : j + 2])), _crest_y(yc, sm, j))
             break
     if second is None:
         y2 = hallux[1] + spacing_mm

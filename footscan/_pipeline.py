@@ -203,9 +203,12 @@ def _mesh_surface_points(v: NDArray[np.float64], f: NDArray[np.int64]) -> NDArra
     if n.sum() == 0:
         return v
     idx = np.repeat(np.arange(f.shape[0]), n)
-    rng = np.random.default_rng(0)
-    r1 = np.sqrt(rng.random(idx.size))
-    r2 = rng.random(idx.size)
+    # A fixed low-discrepancy pattern per face (not a random stream): the points do not
+    # depend on the order of the faces, so a re-exported mesh gives the same surface.
+    i = np.arange(idx.size) - np.repeat(np.cumsum(n) - n, n)
+    ni = np.repeat(n, n)
+    r1 = np.sqrt((i + 0.5) / ni)
+    r2 = np.mod((i + 0.5) * 0.6180339887498949, 1.0)
     t = tri[idx]
     extra = (
         (1 - r1)[:, None] * t[:, 0]
