@@ -270,7 +270,11 @@ def _measure_on_plane(
     pf = _apply(to_floor, above)
     del above
     # Two feet in one capture: split on the floor-projected footprint, measure each.
-    clusters = [c for c in split_feet(pf) if c.n_points >= 100]
+    clusters = split_feet(pf)
+    longest = max((c.length_mm for c in clusters), default=0.0)
+    # Two feet are two foot-sized pieces; a scrap beside one foot is not a second foot (and
+    # the single foot is then measured with everything around it, as before the split).
+    clusters = [c for c in clusters if c.n_points >= 100 and c.length_mm >= 0.6 * longest]
     if len(clusters) < 2:
         return _measure_foot(pf, to_floor, plane, side, size_table, rounding, n_input, n_nonfinite)
     results: list[ScanResult] = []
@@ -284,8 +288,17 @@ def _measure_on_plane(
             )
         except FootscanError as exc:
             errors.append(exc)
-    if not results:
-        raise errors[0]
+    if len(results) < 2:
+        # One foot among the pieces: the split cut something that belongs to it (a dense
+        # capture's leg or toes); measure the capture whole, as a single foot.
+        try:
+            return _measure_foot(
+                pf, to_floor, plane, side, size_table, rounding, n_input, n_nonfinite
+            )
+        except FootscanError:
+            if not results:
+                raise errors[0] from None
+            return results[0]
     return _choose_foot(results, n_objects=len(clusters))
 
 
