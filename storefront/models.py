@@ -29,6 +29,7 @@ __all__ = [
     "GaitUpload",
     "IdempotencyRecord",
     "LoginThrottle",
+    "PasswordReset",
     "RateCounter",
     "Job",
     "LearnedOffset",
@@ -137,6 +138,20 @@ class LoginThrottle(db.Model):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(_TZDateTime(), nullable=True)
     last_failure_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
+
+
+class PasswordReset(db.Model):
+    """A one-time password-reset token (SHA-256 only), sent by the mailer (migration 0009)."""
+
+    __tablename__ = "password_reset"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(_TZDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(_TZDateTime(), nullable=True)
 
 
 class RateCounter(db.Model):
