@@ -246,6 +246,8 @@ class Scan(db.Model):
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
+    #: the person asked to keep the raw capture; else it is deleted once measured (0010)
+    keep_raw: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class GaitSession(db.Model):
@@ -264,6 +266,9 @@ class GaitSession(db.Model):
     html_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
+    #: the person asked to keep the raw recording; else it is deleted once analysed (0010)
+    keep_raw: Mapped[bool] = mapped_column(Boolean, default=False)
+    size_bytes: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class GaitUpload(db.Model):
