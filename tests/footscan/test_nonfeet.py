@@ -19,6 +19,7 @@ NEEDS_GATE = pytest.mark.xfail(strict=False, reason="needs the shape-model gate 
 CASES = [
     pytest.param("sneaker", id="sneaker"),
     pytest.param("boot", id="boot"),
+    pytest.param("sandal", id="sandal"),
     pytest.param("hand", id="hand"),
     pytest.param("mug", id="mug"),
     pytest.param("chair", id="chair"),
