@@ -82,6 +82,10 @@ ENV_VARS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "JOB_SWEEP_INTERVAL_S": ("JOB_SWEEP_INTERVAL_S", float),
     "JOB_QUEUED_STALE_S": ("JOB_QUEUED_STALE_S", float),
     "UPLOAD_ABANDON_H": ("UPLOAD_ABANDON_H", float),
+    "UPLOAD_QUOTA_MB": ("UPLOAD_QUOTA_MB", int),
+    "UPLOAD_QUOTA_ITEMS": ("UPLOAD_QUOTA_ITEMS", int),
+    "MAILER": ("MAILER", str),
+    "MAIL_DIR": ("MAIL_DIR", str),
     "JOB_ISOLATION": ("JOB_ISOLATION", _parse_isolation),
     "JOB_MEMORY_MB": ("JOB_MEMORY_MB", int),
     "JOB_CPU_S": ("JOB_CPU_S", int),
@@ -136,8 +140,16 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "JOB_QUEUED_STALE_S": 600.0,
         # Chunked uploads not completed within this many hours are deleted by the sweeper.
         "UPLOAD_ABANDON_H": 24.0,
+        # Per account: raw bytes kept on disk (kept raw files, pending uploads, open chunked
+        # uploads) and number of scans + gait sessions + chunked uploads; 0 = no bound.
+        "UPLOAD_QUOTA_MB": 500,
+        "UPLOAD_QUOTA_ITEMS": 200,
         # Each scan/recording is processed in a child process with these limits (address
         # space, CPU seconds, wall seconds); "none" runs it in the worker (debugging only).
+        # Outgoing mail (password reset): "file" writes .eml files to MAIL_DIR
+        # (default instance/mail), "log" logs them; deployments register their own.
+        "MAILER": "file",
+        "MAIL_DIR": None,
         "JOB_ISOLATION": "process",
         "JOB_MEMORY_MB": 2048,
         "JOB_CPU_S": 90,

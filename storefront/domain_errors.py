@@ -27,6 +27,7 @@ __all__ = [
     "NotFound",
     "AccountLocked",
     "InsufficientStorage",
+    "QuotaExceeded",
     "TransientError",
     "ServiceBusy",
     "QueueUnavailable",
@@ -168,3 +169,7 @@ class AccountLocked(DomainError):
 
 class InsufficientStorage(Exception):
     """The disk (or quota) is full: the upload was not stored and nothing was left behind."""
+
+
+class QuotaExceeded(DomainError):
+    """The account's upload quota (bytes kept or number of uploads) would be exceeded."""

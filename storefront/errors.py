@@ -21,6 +21,7 @@ from storefront.domain_errors import (
     ProfileError,
     QueryTooNarrow,
     QueueUnavailable,
+    QuotaExceeded,
     ScanNotAccepted,
     TransientError,
     UnknownModel,
@@ -42,6 +43,7 @@ _DOMAIN_STATUS: tuple[tuple[type[DomainError], int, str], ...] = (
     (NothingToReturn, 409, "nothing_to_return"),
     (CartEmpty, 409, "cart_empty"),
     (NotFound, 404, "not_found"),
+    (QuotaExceeded, 507, "quota_exceeded"),
 )
 
 __all__ = ["ApiError", "StorefrontError", "domain_to_api", "register_error_handlers"]

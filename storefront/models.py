@@ -29,6 +29,7 @@ __all__ = [
     "GaitUpload",
     "IdempotencyRecord",
     "LoginThrottle",
+    "PasswordReset",
     "RateCounter",
     "Job",
     "LearnedOffset",
@@ -139,6 +140,20 @@ class LoginThrottle(db.Model):
     last_failure_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
 
 
+class PasswordReset(db.Model):
+    """A one-time password-reset token (SHA-256 only), sent by the mailer (migration 0009)."""
+
+    __tablename__ = "password_reset"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(_TZDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(_TZDateTime(), nullable=True)
+
+
 class RateCounter(db.Model):
     """Requests per (group, address or account) and fixed window: the shared rate-limit store
     when Redis is not configured (migration 0008)."""
@@ -231,6 +246,8 @@ class Scan(db.Model):
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
+    #: the person asked to keep the raw capture; else it is deleted once measured (0010)
+    keep_raw: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class GaitSession(db.Model):
@@ -249,6 +266,9 @@ class GaitSession(db.Model):
     html_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
+    #: the person asked to keep the raw recording; else it is deleted once analysed (0010)
+    keep_raw: Mapped[bool] = mapped_column(Boolean, default=False)
+    size_bytes: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class GaitUpload(db.Model):

@@ -118,6 +118,27 @@ OPERATIONS: list[tuple[str, str, str, str, str | None, dict[str, Any]]] = [
     ),
     (
         "post",
+        "/api/auth/password-reset",
+        "auth",
+        "Mail a one-time reset token if the address has an account (same 202 either way)",
+        None,
+        {"requestBody": _json_body({"email": _S}, ["email"])},
+    ),
+    (
+        "post",
+        "/api/auth/password-reset/confirm",
+        "auth",
+        "Set a new password with the mailed token (once, 30 minutes); ends every session",
+        None,
+        {
+            "requestBody": _json_body(
+                {"token": _S, "new_password": {"type": "string", "minLength": 10}},
+                ["token", "new_password"],
+            )
+        },
+    ),
+    (
+        "post",
         "/api/auth/password",
         "auth",
         "Change the password (policy: 10+ characters, not a common password); signs out "

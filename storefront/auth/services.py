@@ -36,6 +36,7 @@ from storefront.models import (
     Manufacturer,
     Order,
     OrderLine,
+    PasswordReset,
     ReturnRequest,
     Scan,
     User,
@@ -60,6 +61,8 @@ __all__ = [
     "hash_token",
     "issue_token",
     "register",
+    "request_password_reset",
+    "reset_password",
     "resolve_token",
     "update_profile",
     "withdraw_gait_consent_data",
@@ -406,6 +409,68 @@ def change_password(session: Session, user: User, current: Any, new: Any) -> Non
         raise ValidationFailed("the new password is not accepted", {"new_password": problem})
     user.password_hash = generate_password_hash(new)
     revoke_all_sessions(session, user)
+
+
+#: How long a password-reset token from the mail stays valid.
+RESET_TTL = timedelta(minutes=30)
+
+
+def request_password_reset(session: Session, email: Any) -> tuple[User, str] | None:
+    """A one-time reset token for the account with this address, or None.
+
+    None for unknown addresses, accounts without a password (manufacturer service accounts)
+    and invalid input alike: the caller answers the same way in every case. The raw token is
+    returned once (for the mail); only its SHA-256 is stored. The caller commits.
+    """
+    if not isinstance(email, str) or not _EMAIL_RE.match(email.strip()):
+        return None
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None or not user.password_hash:
+        return None
+    raw = "rst_" + secrets.token_urlsafe(32)
+    session.add(
+        PasswordReset(user_id=user.id, token_hash=hash_token(raw), expires_at=utcnow() + RESET_TTL)
+    )
+    session.flush()
+    return user, raw
+
+
+def reset_password(session: Session, raw: Any, new_password: Any) -> User:
+    """Set a new password with a reset token: once, before it expires; signs out everywhere.
+
+    Raises
+    ------
+    AuthenticationFailed
+        ``invalid_reset_token``: unknown, expired or already used.
+    ValidationFailed
+        The new password breaks the policy.
+    """
+    refused = AuthenticationFailed(
+        "this reset link is not valid, was used already or has expired; ask for a new one",
+        "invalid_reset_token",
+    )
+    if not isinstance(raw, str) or not raw:
+        raise refused
+    row = session.scalar(select(PasswordReset).where(PasswordReset.token_hash == hash_token(raw)))
+    if row is None or row.used_at is not None or as_utc(row.expires_at) <= utcnow():
+        raise refused
+    user = session.get(User, row.user_id)
+    problem = password_problem(new_password, user.email if user else None)
+    if problem:
+        raise ValidationFailed("the new password is not accepted", {"new_password": problem})
+    used = session.execute(
+        update(PasswordReset)
+        .where(PasswordReset.id == row.id, PasswordReset.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if used.rowcount != 1 or user is None:  # a concurrent use won
+        raise refused
+    user.password_hash = generate_password_hash(new_password)
+    revoke_all_sessions(session, user)
+    address_key = hashlib.sha256(user.email.encode("utf-8", "surrogatepass")).hexdigest()
+    session.execute(delete(LoginThrottle).where(LoginThrottle.key == address_key))
+    return user
 
 
 def create_manufacturer(

@@ -159,6 +159,46 @@ def revoke_token(token_id: str):
     return jsonify({"id": tok.id, "revoked": True})
 
 
+@bp.post("/auth/password-reset")
+@limiter.limit("login", "RATELIMIT_LOGIN")
+def password_reset_request():
+    """Mail a one-time reset link if the address has an account; the same answer either way."""
+    from storefront.mailer import get_mailer
+    from storefront.seed import DEMO_EMAIL
+
+    email = json_body().get("email")
+    found = None
+    if not (isinstance(email, str) and email.strip().lower() == DEMO_EMAIL):
+        found = services.request_password_reset(db.session, email)
+    if found is not None:
+        user, raw = found
+        db.session.commit()
+        get_mailer().send(
+            user.email,
+            "Reset your Shoe Street password",
+            "Someone (hopefully you) asked to reset the password of this account.\n\n"
+            f"Reset token: {raw}\n"
+            f"Or open {request.host_url.rstrip('/')}/account?reset={raw}\n\n"
+            "It works once, for 30 minutes. If it was not you, ignore this message.\n",
+        )
+    return jsonify(
+        {
+            "sent": True,
+            "message": "If this address has an account, a reset link is on its way.",
+        }
+    ), 202
+
+
+@bp.post("/auth/password-reset/confirm")
+@limiter.limit("login", "RATELIMIT_LOGIN")
+def password_reset_confirm():
+    """Set a new password with the mailed token; every session of the account ends."""
+    data = json_body()
+    services.reset_password(db.session, data.get("token"), data.get("new_password"))
+    db.session.commit()
+    return jsonify({"reset": True, "message": "Password changed: log in with the new one."})
+
+
 @bp.post("/auth/password")
 @limiter.limit("login", "RATELIMIT_LOGIN")
 @login_required(["shopper", "admin"])

@@ -97,12 +97,25 @@ def create_session(
     data: bytes,
     upload_dir: str,
     max_decompressed_bytes: int,
+    keep_raw: bool = False,
+    config: Any = None,
 ) -> GaitSession:
-    """Check and store a recording upload; add a queued session row (flushed)."""
+    """Check and store a recording upload; add a queued session row (flushed).
+
+    The account's quota is checked first (``config``); the raw recording is deleted once it
+    is analysed unless ``keep_raw`` (the report stays).
+    """
     require_gait_consent(user)
     files = read_upload(filename, data, GAIT_EXTENSIONS, max_decompressed_bytes, max_members=4)
+    size = sum(len(f.data) for f in files)
+    if config is not None:
+        from storefront.quota import check_quota
+
+        check_quota(session, user.id, size, config)
     folder, main = _store_files(files, upload_dir)
-    gs = GaitSession(user_id=user.id, filename=main, stored_name=folder)
+    gs = GaitSession(
+        user_id=user.id, filename=main, stored_name=folder, keep_raw=bool(keep_raw), size_bytes=size
+    )
     session.add(gs)
     try:
         session.flush()
@@ -112,9 +125,13 @@ def create_session(
     return gs
 
 
-def start_chunked(session: Session, user: User, filename: Any) -> GaitUpload:
+def start_chunked(session: Session, user: User, filename: Any, config: Any = None) -> GaitUpload:
     """Open a chunked upload for ``filename`` (plain file, no archives)."""
     require_gait_consent(user)
+    if config is not None:
+        from storefront.quota import check_quota
+
+        check_quota(session, user.id, 0, config)
     if not isinstance(filename, str):
         raise ApiError(
             422, "validation_failed", "filename must be a string", {"filename": "required"}
@@ -169,7 +186,7 @@ def complete_chunked(session: Session, user: User, up: GaitUpload, upload_dir: s
         raise ApiError(422, "empty_file", "no chunks were received")
     data = part.read_bytes()
     folder, main = _store_files([UploadedFile(up.filename, data)], upload_dir)
-    gs = GaitSession(user_id=user.id, filename=main, stored_name=folder)
+    gs = GaitSession(user_id=user.id, filename=main, stored_name=folder, size_bytes=len(data))
     session.add(gs)
     session.delete(up)
     session.flush()
@@ -202,7 +219,12 @@ def process_gait_session(session_id: int, progress: ProgressFn) -> None:
     gs.report = _jsonable(report)
     gs.status = "done"
     gs.error = None
+    keep, folder = gs.keep_raw, upload_dir / gs.stored_name
     db.session.commit()
+    if not keep:  # retention: the report stays, the raw recording goes
+        for f in folder.iterdir():
+            if f.is_file() and f.name != "report.html":
+                f.unlink(missing_ok=True)
 
 
 def _analyze(path: Path) -> tuple[dict[str, Any], str | None]:

@@ -49,6 +49,8 @@ def upload_session():
         data,
         current_app.config["UPLOAD_DIR"],
         int(current_app.config["MAX_DECOMPRESSED_MB"]) << 20,
+        keep_raw=(request.form.get("keep_raw") or "").strip().lower() in ("1", "true", "yes", "on"),
+        config=current_app.config,
     )
     return _submit(gs)
 
@@ -57,7 +59,9 @@ def upload_session():
 @limiter.limit("upload", "RATELIMIT_UPLOAD", per=("address", "account"))
 @login_required(["shopper", "admin"])
 def start_upload():
-    up = services.start_chunked(db.session, current_user(), json_body().get("filename"))
+    up = services.start_chunked(
+        db.session, current_user(), json_body().get("filename"), current_app.config
+    )
     db.session.commit()
     return jsonify(
         {"upload_id": up.id, "offset": 0, "chunk_url": f"/api/gait/uploads/{up.id}"}

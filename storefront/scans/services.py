@@ -40,8 +40,14 @@ def create_scan(
     units: str,
     upload_dir: str,
     max_decompressed_bytes: int,
+    keep_raw: bool = False,
+    config: Any = None,
 ) -> Scan:
-    """Check and store an upload, add a ``queued`` scan row (flushed, not committed)."""
+    """Check and store an upload, add a ``queued`` scan row (flushed, not committed).
+
+    The account's quota is checked first (``config``); the raw capture is deleted once it is
+    measured unless ``keep_raw``.
+    """
     if units not in UNITS:
         raise ApiError(
             422,
@@ -50,6 +56,10 @@ def create_scan(
             {"units": "bad value"},
         )
     (upload,) = read_upload(filename, data, SCAN_EXTENSIONS, max_decompressed_bytes)
+    if config is not None:
+        from storefront.quota import check_quota
+
+        check_quota(session, user.id, len(upload.data), config)
     stored = store_bytes(Path(upload_dir) / "scans", upload.data, upload.suffix)
     scan = Scan(
         user_id=user.id,
@@ -57,6 +67,7 @@ def create_scan(
         stored_name=f"scans/{stored}",
         units=units,
         size_bytes=len(upload.data),
+        keep_raw=bool(keep_raw),
     )
     session.add(scan)
     try:
@@ -110,7 +121,10 @@ def process_scan(scan_id: int, progress: ProgressFn) -> None:
     scan.result = result
     scan.status = "done"
     scan.error = None
+    keep = scan.keep_raw
     db.session.commit()
+    if not keep:  # retention: the measurements and foot model stay, the raw capture goes
+        path.unlink(missing_ok=True)
 
 
 def _measure(path: Path, filename: str, units: str) -> tuple[dict[str, Any], bytes | None]:
@@ -230,6 +244,7 @@ def scan_to_dict(scan: Scan, job: Job | None) -> dict[str, Any]:
         "filename": scan.filename,
         "units": scan.units,
         "size_bytes": scan.size_bytes,
+        "keep_raw": scan.keep_raw,
         "created_at": as_utc(scan.created_at).isoformat(),
         "measurements": scan.result if usable else None,
         "verdict": verdict.to_dict() if verdict is not None else None,

@@ -24,6 +24,11 @@ def _max_decompressed() -> int:
     return int(current_app.config["MAX_DECOMPRESSED_MB"]) * 1024 * 1024
 
 
+def _flag(value: str | None) -> bool:
+    """An optional form flag: ``true``/``1``/``yes``/``on``."""
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
 def _submit(scan: Scan) -> Scan:
     db.session.commit()
     job = get_runner().submit("scan", scan.id, scan.user_id)
@@ -54,6 +59,8 @@ def upload_scan():
         request.form.get("units", "auto"),
         current_app.config["UPLOAD_DIR"],
         _max_decompressed(),
+        keep_raw=_flag(request.form.get("keep_raw")),
+        config=current_app.config,
     )
     return _response(_submit(scan), 202)
 
@@ -87,6 +94,7 @@ def demo_scan():
         "mm",
         current_app.config["UPLOAD_DIR"],
         _max_decompressed(),
+        config=current_app.config,
     )
     return _response(_submit(scan), 202)
 

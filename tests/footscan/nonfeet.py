@@ -30,6 +30,7 @@ __all__ = [
     "hand",
     "mug",
     "random_cloud",
+    "sandal",
     "sneaker",
     "unscaled_foot",
     "write_ply",
@@ -214,6 +215,33 @@ def boot(seed: int = 0, n_points: int = 50_000) -> NonFoot:
         _finish(rng, np.vstack([obj, shaft]), noise_mm=0.8),
         "mm",
         "an ankle boot with its shaft (a shoe type that looks like a foot and leg)",
+    )
+
+
+def sandal(seed: int = 0, n_points: int = 30_000) -> NonFoot:
+    """An empty sandal: a foot-shaped sole slab (270 x 100 x 22 mm) with three straps."""
+    rng = _rng(seed, 0x5A4D)
+    length, width, thick = 270.0, 100.0, 22.0
+    n_top, n_side = int(0.55 * n_points), int(0.2 * n_points)
+    n_strap = n_points - n_top - n_side
+    x = rng.uniform(0.0, length, n_top)
+    hw = _outline_half_width(x, length, width)
+    top = np.column_stack([x, rng.uniform(-1.0, 1.0, n_top) * hw, np.full(n_top, thick)])
+    x = rng.uniform(0.0, length, n_side)
+    hw = _outline_half_width(x, length, width)
+    side = np.where(rng.random(n_side) < 0.5, -1.0, 1.0)
+    sides = np.column_stack([x, side * hw, rng.uniform(0.0, thick, n_side)])
+    # Straps: thin half-elliptic bands (20 mm wide) over the sole at three stations.
+    station = rng.choice([0.25, 0.55, 0.75], n_strap) * length + rng.uniform(-10, 10, n_strap)
+    hw = _outline_half_width(station, length, width)
+    th = rng.uniform(0.0, np.pi, n_strap)
+    straps = np.column_stack([station, hw * np.cos(th), thick + 45.0 * np.sin(th)])
+    obj = np.vstack([top, sides, straps])
+    return NonFoot(
+        "sandal",
+        _finish(rng, obj, 0.7),
+        "mm",
+        "an empty sandal: a foot-shaped sole with straps, no foot in it",
     )
 
 
@@ -427,6 +455,7 @@ def unscaled_foot(shared_data: Path, seed: int = 0, factor: float = 7.3) -> NonF
 NONFEET: dict[str, Callable[[int], NonFoot]] = {
     "sneaker": sneaker,
     "boot": boot,
+    "sandal": sandal,
     "hand": hand,
     "mug": mug,
     "chair": chair,

@@ -18,6 +18,7 @@ from footscan.cli import main
 CASES = [
     pytest.param("sneaker", id="sneaker"),
     pytest.param("boot", id="boot"),
+    pytest.param("sandal", id="sandal"),
     pytest.param("hand", id="hand"),
     pytest.param("mug", id="mug"),
     pytest.param("chair", id="chair"),

@@ -264,3 +264,44 @@ def test_the_demo_shopper_is_read_only(app) -> None:  # type: ignore[no-untyped-
     assert client.post("/api/auth/logout-everywhere", headers=h).status_code == 403
     assert client.get("/api/me", headers=h).json["display_name"] != "pwned"
     _bearer(client, DEMO_EMAIL, DEMO_PASSWORD)
+
+
+def test_password_reset_by_mailed_token(app, client, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    app.config["MAIL_DIR"] = str(tmp_path / "mail")
+    _register(client, "forgot@example.org")
+    old = _bearer(client, "forgot@example.org")
+    known = client.post("/api/auth/password-reset", json={"email": "forgot@example.org"})
+    unknown = client.post("/api/auth/password-reset", json={"email": "nobody@example.org"})
+    assert known.status_code == unknown.status_code == 202 and known.json == unknown.json
+    mails = list((tmp_path / "mail").glob("*.eml"))
+    assert len(mails) == 1 and oct(mails[0].stat().st_mode & 0o777) == "0o600"
+    text = mails[0].read_text()
+    assert "To: forgot@example.org" in text
+    token = re.search(r"Reset token: (\S+)", text).group(1)  # type: ignore[union-attr]
+    url = "/api/auth/password-reset/confirm"
+    weak = client.post(url, json={"token": token, "new_password": "password123"})
+    assert weak.status_code == 422
+    r = client.post(url, json={"token": token, "new_password": "a brand new secret"})
+    assert r.status_code == 200, r.json
+    assert client.get("/api/me", headers=old).status_code == 401  # every session ended
+    again = client.post(url, json={"token": token, "new_password": "another new secret"})
+    assert again.status_code == 401 and again.json["error"]["code"] == "invalid_reset_token"
+    _bearer(client, "forgot@example.org", "a brand new secret")
+    # an expired token is refused
+    client.post("/api/auth/password-reset", json={"email": "forgot@example.org"})
+    newest = max((tmp_path / "mail").glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)
+    token2 = re.search(r"Reset token: (\S+)", newest.read_text()).group(1)  # type: ignore[union-attr]
+    with app.app_context():
+        from storefront.extensions import db
+        from storefront.models import PasswordReset, utcnow
+
+        for row in db.session.query(PasswordReset):
+            row.expires_at = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+    r = client.post(url, json={"token": token2, "new_password": "yet another secret"})
+    assert r.status_code == 401
+    assert (
+        client.post(url, json={"token": "rst_forged", "new_password": "x" * 12}).status_code == 401
+    )

@@ -35,10 +35,10 @@ def _mode(p: Path) -> int:
     return stat.S_IMODE(p.stat().st_mode)
 
 
-def _gait(client, h, data: bytes):  # type: ignore[no-untyped-def]
+def _gait(client, h, data: bytes, keep_raw: bool = False):  # type: ignore[no-untyped-def]
     return client.post(
         "/api/gait/sessions",
-        data={"file": (io.BytesIO(data), "walk.csv")},
+        data={"file": (io.BytesIO(data), "walk.csv"), "keep_raw": "true" if keep_raw else ""},
         headers=h,
         content_type="multipart/form-data",
     )
@@ -46,10 +46,11 @@ def _gait(client, h, data: bytes):  # type: ignore[no-untyped-def]
 
 def test_uploads_are_private_files(app, client, auth, walk_csv) -> None:  # type: ignore[no-untyped-def]
     h = auth.shopper()
-    data = {"file": (io.BytesIO(demo_scan_ply(250.0, "right", 4)), "foot.ply"), "units": "mm"}
+    data = {"file": (io.BytesIO(demo_scan_ply(250.0, "right", 4)), "foot.ply"), "units": "mm",
+            "keep_raw": "true"}  # fmt: skip
     scan = client.post("/api/scans", data=data, headers=h, content_type="multipart/form-data")
     wait_for(client, f"/api/scans/{scan.json['id']}", h)
-    gs = _gait(client, h, walk_csv)
+    gs = _gait(client, h, walk_csv, keep_raw=True)
     wait_for(client, f"/api/gait/sessions/{gs.json['id']}", h)
     up = client.post("/api/gait/uploads", json={"filename": "w.csv"}, headers=h).json
     client.put(f"{up['chunk_url']}?offset=0", data=b"time_s,fsr0\n", headers=h)
@@ -151,3 +152,58 @@ def test_kept_gait_sessions_no_longer_feed_recommendations(
     r = client.get(f"/api/recommendations?scan={scan}&gait={gs['id']}", headers=h)
     assert r.status_code == 403 and r.json["error"]["code"] == "consent_required"
     assert client.get(f"/api/recommendations?scan={scan}", headers=h).status_code == 200
+
+
+def test_raw_files_go_once_measured_unless_kept(app, client, auth, walk_csv) -> None:  # type: ignore[no-untyped-def]
+    h = auth.shopper()
+    ply = demo_scan_ply(250.0, "right", 6)
+    ids = {}
+    for keep in ("", "true"):
+        data = {"file": (io.BytesIO(ply), "foot.ply"), "units": "mm", "keep_raw": keep}
+        r = client.post("/api/scans", data=data, headers=h, content_type="multipart/form-data")
+        ids[keep] = wait_for(client, f"/api/scans/{r.json['id']}", h)
+        assert ids[keep]["status"] == "done" and ids[keep]["keep_raw"] is bool(keep)
+        assert client.get(ids[keep]["links"]["foot_glb"], headers=h).status_code == 200
+    raw = [p for p in _files(app) if p.suffix == ".ply"]
+    assert len(raw) == 1  # only the kept capture; both foot models stay
+    assert len([p for p in _files(app) if p.name.endswith(".ply.glb")]) == 2
+    for keep in (False, True):
+        gs = wait_for(
+            client, f"/api/gait/sessions/{_gait(client, h, walk_csv, keep).json['id']}", h
+        )
+        assert gs["status"] == "done"
+        assert client.get(gs["links"]["report_html"], headers=h).status_code == 200
+    assert len([p for p in _files(app) if p.name == "walk.csv"]) == 1
+    assert len([p for p in _files(app) if p.name == "report.html"]) == 2
+
+
+def test_per_account_quota(app, client, auth, walk_csv) -> None:  # type: ignore[no-untyped-def]
+    from storefront.domain_errors import QuotaExceeded
+    from storefront.extensions import db
+    from storefront.models import Scan, User
+    from storefront.quota import check_quota
+
+    h = auth.shopper()
+    app.config["UPLOAD_QUOTA_ITEMS"] = 2
+    assert client.post("/api/scans/demo", json={}, headers=h).status_code == 202
+    assert _gait(client, h, walk_csv).status_code == 202
+    r = client.post("/api/scans/demo", json={}, headers=h)
+    assert r.status_code == 507 and r.json["error"]["code"] == "quota_exceeded"
+    assert _gait(client, h, walk_csv).status_code == 507
+    assert (
+        client.post("/api/gait/uploads", json={"filename": "w.csv"}, headers=h).status_code == 507
+    )
+    other = auth.shopper()  # someone else's quota is their own
+    assert client.post("/api/scans/demo", json={}, headers=other).status_code == 202
+    app.extensions["shoestreet_jobs"].wait_idle()
+    with app.app_context():
+        user = User(email="bytes@example.org")
+        db.session.add(user)
+        db.session.flush()
+        db.session.add(Scan(user_id=user.id, status="done", filename="a.ply", keep_raw=True,
+                            stored_name="scans/a.ply", size_bytes=900_000))  # fmt: skip
+        db.session.commit()
+        cfg = {"UPLOAD_QUOTA_MB": 1, "UPLOAD_QUOTA_ITEMS": 0}
+        check_quota(db.session, user.id, 100_000, cfg)
+        with pytest.raises(QuotaExceeded, match="1 MB"):
+            check_quota(db.session, user.id, 200_000, cfg)
