@@ -270,11 +270,17 @@ def _measure_on_plane(
     pf = _apply(to_floor, above)
     del above
     # Two feet in one capture: split on the floor-projected footprint, measure each.
-    clusters = split_feet(pf)
+    clusters = split_feet(pf) if _wider_than_one_foot(pf) else []
     longest = max((c.length_mm for c in clusters), default=0.0)
     # Two feet are two foot-sized pieces; a scrap beside one foot is not a second foot (and
     # the single foot is then measured with everything around it, as before the split).
-    clusters = [c for c in clusters if c.n_points >= 100 and c.length_mm >= 0.6 * longest]
+    # A foot's footprint is at least a third as broad as long (ANSUR p1 0.337); narrower
+    # pieces are halves of one foot cut lengthwise by the splitter on dense captures.
+    clusters = [
+        c
+        for c in clusters
+        if c.n_points >= 100 and c.length_mm >= 0.6 * longest and c.breadth_mm >= 0.32 * c.length_mm
+    ]
     if len(clusters) < 2:
         return _measure_foot(pf, to_floor, plane, side, size_table, rounding, n_input, n_nonfinite)
     results: list[ScanResult] = []
@@ -300,6 +306,25 @@ def _measure_on_plane(
                 raise errors[0] from None
             return results[0]
     return _choose_foot(results, n_objects=len(clusters))
+
+
+def _wider_than_one_foot(pf: NDArray[np.float64]) -> bool:
+    """Whether the floor-projected footprint is too broad for one foot (two feet, or debris).
+
+    One foot's footprint is 0.34-0.45 times as broad as long (ANSUR p1-p99 0.337-0.420);
+    two feet side by side are at least 0.6. Only then is the capture split (the splitter can
+    cut one dense foot lengthwise).
+    """
+    low = pf[pf[:, 2] <= 100.0, :2]
+    if low.shape[0] < 100:
+        return False
+    sample = low[:: max(1, low.shape[0] // 20_000)]
+    centred = sample - sample.mean(axis=0)
+    _, _, vt = np.linalg.svd(centred, full_matrices=False)
+    proj = centred @ vt.T
+    lo, hi = np.quantile(proj, [0.005, 0.995], axis=0)
+    length, breadth = hi - lo
+    return bool(breadth >= 0.55 * length)
 
 
 def _choose_foot(results: list[ScanResult], n_objects: int) -> ScanResult:
