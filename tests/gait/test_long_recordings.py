@@ -80,7 +80,12 @@ def one_walk(walk_rows, tmp_path_factory) -> tuple[Path, dict]:
 
 def _peak_rss_mb(code: str) -> tuple[float, str]:
     """Run ``code`` in a fresh interpreter; its peak resident memory (MB) and stdout."""
-    prog = code + "\nimport resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    # VmHWM, not ru_maxrss: on Linux the child's ru_maxrss keeps the forked parent's size
+    # (a pytest process that measured 5 M-point scans reads ~1.1 GB before running anything).
+    prog = code + (
+        "\nimport re; print(int(re.search(r'VmHWM:\\s+(\\d+)', "
+        "open('/proc/self/status').read()).group(1)))"
+    )
     r = subprocess.run([sys.executable, "-c", prog], capture_output=True, text=True,
                        timeout=600, check=True)  # fmt: skip
     lines = r.stdout.strip().splitlines()

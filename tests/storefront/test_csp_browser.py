@@ -9,6 +9,7 @@ violation (import map, Draco WebAssembly and its worker, fonts, GLB fetches incl
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -42,32 +43,40 @@ def test_pages_load_under_the_production_csp(tmp_path: Path) -> None:
     server = LiveServer(app)
     problems: list[str] = []
     try:
-        with playwright.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-            ctx = browser.new_context()
-            page = ctx.new_page()
-            page.on(
-                "console",
-                lambda m: problems.append(f"{page.url}: {m.text}") if m.type == "error" else None,
-            )
-            page.on("pageerror", lambda e: problems.append(f"{page.url}: {e}"))
-            r = ctx.request.post(
-                server.url + "/api/auth/session",
-                data={"email": DEMO_EMAIL, "password": DEMO_PASSWORD},
-            )
-            assert r.ok, r.text()
-            for path in PAGES:
-                resp = page.goto(server.url + path, wait_until="networkidle")
-                assert resp is not None and resp.status == 200, path
-                csp = resp.headers["content-security-policy"]
-                assert (
-                    "'unsafe-eval'" not in csp
-                    and "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0]
-                )
-                page.wait_for_timeout(1500)
-            browser.close()
+        # In its own thread: the e2e suite's session-wide sync Playwright may still be open in
+        # this one, and a second sync Playwright refuses to start inside its event loop.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pool.submit(_drive, playwright, server.url, problems).result()
     finally:
         server.close()
     csp_problems = [x for x in problems if "Content Security Policy" in x or "CSP" in x]
     assert not csp_problems, "\n".join(csp_problems)
     assert not problems, "\n".join(problems)
+
+
+def _drive(playwright, base_url: str, problems: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """Log in as the demo shopper and open every page, collecting console errors."""
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        ctx = browser.new_context()
+        page = ctx.new_page()
+        page.on(
+            "console",
+            lambda m: problems.append(f"{page.url}: {m.text}") if m.type == "error" else None,
+        )
+        page.on("pageerror", lambda e: problems.append(f"{page.url}: {e}"))
+        r = ctx.request.post(
+            base_url + "/api/auth/session",
+            data={"email": DEMO_EMAIL, "password": DEMO_PASSWORD},
+        )
+        assert r.ok, r.text()
+        for path in PAGES:
+            resp = page.goto(base_url + path, wait_until="networkidle")
+            assert resp is not None and resp.status == 200, path
+            csp = resp.headers["content-security-policy"]
+            assert (
+                "'unsafe-eval'" not in csp
+                and "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0]
+            )
+            page.wait_for_timeout(1500)
+        browser.close()
