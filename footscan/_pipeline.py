@@ -522,6 +522,11 @@ def _measure_foot(
         flags=tuple(flags),
         accepted=not reasons,
         rejection_reasons=tuple(reasons),
+        floor_kind=plane.kind,
+        floor_pile_mm=float(plane.pile_mm),
+        fit_rms_mm=float(fit.rms_mm / k),
+        fit_inlier_share=float(fit.inlier_share),
+        fit_shape_score=float(fit.shape_energy),
     )
     return ScanResult(
         side=side_found,

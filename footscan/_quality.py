@@ -43,6 +43,13 @@ class QualityReport:
     accepted : bool
         False when a main measurement (length, ball width or girth) could not be trusted.
     rejection_reasons : tuple of str
+    floor_kind : str
+        ``"floor"`` (captured), ``"support"`` (the sole's own support plane, no floor) or
+        ``"rim"`` (the plane under a sole-less, floor-less capture's open rim).
+    floor_pile_mm : float
+        Carpet pile thickness under the foot (0 on a hard floor).
+    fit_rms_mm, fit_inlier_share, fit_shape_score : float or None
+        How well the foot model explains the capture (the "is it a foot" gate).
     """
 
     n_points_input: int
@@ -58,12 +65,19 @@ class QualityReport:
     flags: tuple[str, ...]
     accepted: bool
     rejection_reasons: tuple[str, ...]
+    floor_kind: str = "floor"
+    floor_pile_mm: float = 0.0
+    fit_rms_mm: float | None = None
+    fit_inlier_share: float | None = None
+    fit_shape_score: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
         d = asdict(self)
         for k in ("point_spacing_mm", "noise_mm", "floor_inlier_ratio", "floor_rms_mm"):
             d[k] = round(float(d[k]), 3)
+        for k in ("floor_pile_mm", "fit_rms_mm", "fit_inlier_share", "fit_shape_score"):
+            d[k] = None if d[k] is None else round(float(d[k]), 3)
         d["coverage"] = {k: round(float(v), 3) for k, v in d["coverage"].items()}
         d["ratios"] = {k: round(float(v), 4) for k, v in d["ratios"].items()}
         d["flags"] = list(self.flags)

@@ -33,9 +33,12 @@ def _mod(public: str, private: str) -> Any:
 
 
 def analyze_file(path: Path) -> tuple[dict[str, Any], str | None]:
-    """Load and analyse a recording; return the report dict and its HTML (if gait renders one)."""
-    rec = _mod("load_recording", "gait._readers").load_recording(path)
-    report = _mod("analyze", "gait._pipeline").analyze(rec)
+    """Analyse a recording; return the report dict and its HTML (if gait renders one).
+
+    ``gait.analyze_file`` reads in bounded parts (gaps are gaps, never a dense grid), so a
+    24-hour upload costs the worker a few hundred MB rather than the whole recording.
+    """
+    report = _mod("analyze_file", "gait._chunked").analyze_file(path)
     data = report.to_dict() if hasattr(report, "to_dict") else dict(report)
     html: str | None = None
     for name in ("to_html", "html"):
