@@ -236,21 +236,32 @@ def refine_axis(points: NDArray[np.float64], fl_guess: float, max_iter: int = 8)
         if abs(angle) < 2e-4:
             converged = True
             break
-    pt, ac, fl = _length_landmarks(p, fl)
+    return _axis_fit(p, total, fl, hc, t2, it, converged)
+
+
+def _axis_fit(
+    p: NDArray[np.float64],
+    rotation: NDArray[np.float64],
+    fl_guess: float,
+    hc: NDArray[np.float64],
+    t2: NDArray[np.float64],
+    iterations: int,
+    converged: bool,
+) -> AxisFit:
+    """Length landmarks of the rotated points ``p`` and the frame origin under the pternion."""
+    pt, ac, fl = _length_landmarks(p, fl_guess)
     origin = np.array([-pt.value_mm, hc[1], 0.0])
     shift = origin[:2]
-    pt_f = Extreme(pt.value_mm + origin[0], pt.point - origin, pt.n_used, pt.rms_mm)
-    ac_f = Extreme(ac.value_mm - origin[0], ac.point - origin, ac.n_used, ac.rms_mm)
     return AxisFit(
-        rotation=total,
+        rotation=rotation,
         origin=origin,
         length_mm=float(fl),
         heel_centre_xy=hc - shift,
         second_toe_xy=t2 - shift,
-        iterations=it,
+        iterations=iterations,
         converged=converged,
-        pternion=pt_f,
-        acropodion=ac_f,
+        pternion=Extreme(pt.value_mm + origin[0], pt.point - origin, pt.n_used, pt.rms_mm),
+        acropodion=Extreme(ac.value_mm - origin[0], ac.point - origin, ac.n_used, ac.rms_mm),
     )
 
 
@@ -282,19 +293,4 @@ def axis_from_landmarks(
     angle = float(np.arctan2(t2[1] - hc[1], t2[0] - hc[0]))
     rot = rotation_z(-angle)
     p = points @ rot.T
-    hc_r = rot[:2, :2] @ hc
-    t2_r = rot[:2, :2] @ t2
-    pt, ac, fl = _length_landmarks(p, fl_guess)
-    origin = np.array([-pt.value_mm, hc_r[1], 0.0])
-    shift = origin[:2]
-    return AxisFit(
-        rotation=rot,
-        origin=origin,
-        length_mm=float(fl),
-        heel_centre_xy=hc_r - shift,
-        second_toe_xy=t2_r - shift,
-        iterations=1,
-        converged=True,
-        pternion=Extreme(pt.value_mm + origin[0], pt.point - origin, pt.n_used, pt.rms_mm),
-        acropodion=Extreme(ac.value_mm - origin[0], ac.point - origin, ac.n_used, ac.rms_mm),
-    )
+    return _axis_fit(p, rot, fl_guess, rot[:2, :2] @ hc, rot[:2, :2] @ t2, 1, True)

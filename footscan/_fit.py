@@ -141,6 +141,7 @@ def _fit_foot_model(
     seed: int = 0,
     basis: ShapeBasis | None = None,
     init: tuple[NDArray, NDArray, NDArray] | None = None,
+    posterior: bool = True,
 ) -> ModelFit:
     """Fit pose and shape of the foot model to a left-convention foot capture.
 
@@ -162,6 +163,8 @@ def _fit_foot_model(
         The bundled basis by default.
     init : (rotation, translation, coeffs), optional
         Start from a previous fit instead of the mean shape.
+    posterior : bool
+        Compute ``vertex_sd_mm`` (zeros otherwise: a trial fit that is refined later).
 
     Returns
     -------
@@ -273,13 +276,15 @@ def _fit_foot_model(
     rms = float(np.sqrt(np.mean(kept**2))) if kept.size else float("inf")
     inliers = float(np.mean(rf <= 4.0)) if rf.size else 0.0
     energy = float(np.mean(c**2 * prior))
-    # Posterior covariance of the shape coefficients (pose marginalised) in mm^2 units.
-    try:
-        cov = np.linalg.inv(jtj)[6:, 6:] * max(sigma, _MIN_SIGMA_MM) ** 2
-    except np.linalg.LinAlgError:
-        cov = np.diag(basis.mode_sd**2)
-    g = np.einsum("knd,nd->nk", basis.modes, normals @ rot)  # (n, k)
-    vsd = np.sqrt(np.maximum(np.einsum("nk,kl,nl->n", g, cov, g), 0.0))
+    vsd = np.zeros(verts.shape[0])
+    if posterior:
+        # Posterior covariance of the shape coefficients (pose marginalised) in mm^2 units.
+        try:
+            cov = np.linalg.inv(jtj)[6:, 6:] * max(sigma, _MIN_SIGMA_MM) ** 2
+        except np.linalg.LinAlgError:
+            cov = np.diag(basis.mode_sd**2)
+        g = np.einsum("knd,nd->nk", basis.modes, normals @ rot)  # (n, k)
+        vsd = np.sqrt(np.maximum(np.einsum("nk,kl,nl->n", g, cov, g), 0.0))
     kp = {name: verts[i].copy() for name, i in basis.keypoints.items()}
     return ModelFit(
         vertices_mm=verts,

@@ -269,7 +269,13 @@ def _measure_on_plane(
 
     pf = _apply(to_floor, above)
     del above
+
     # Two feet in one capture: split on the floor-projected footprint, measure each.
+    def measure(points: NDArray[np.float64]) -> ScanResult:
+        return _measure_foot(
+            points, to_floor, plane, side, size_table, rounding, n_input, n_nonfinite
+        )
+
     clusters = split_feet(pf) if _wider_than_one_foot(pf) else []
     longest = max((c.length_mm for c in clusters), default=0.0)
     # Two feet are two foot-sized pieces; a scrap beside one foot is not a second foot (and
@@ -282,25 +288,19 @@ def _measure_on_plane(
         if c.n_points >= 100 and c.length_mm >= 0.6 * longest and c.breadth_mm >= 0.32 * c.length_mm
     ]
     if len(clusters) < 2:
-        return _measure_foot(pf, to_floor, plane, side, size_table, rounding, n_input, n_nonfinite)
+        return measure(pf)
     results: list[ScanResult] = []
     errors: list[FootscanError] = []
     for c in clusters:
         try:
-            results.append(
-                _measure_foot(
-                    c.points_mm, to_floor, plane, side, size_table, rounding, n_input, n_nonfinite
-                )
-            )
+            results.append(measure(c.points_mm))
         except FootscanError as exc:
             errors.append(exc)
     if len(results) < 2:
         # One foot among the pieces: the split cut something that belongs to it (a dense
         # capture's leg or toes); measure the capture whole, as a single foot.
         try:
-            return _measure_foot(
-                pf, to_floor, plane, side, size_table, rounding, n_input, n_nonfinite
-            )
+            return measure(pf)
         except FootscanError:
             if not results:
                 raise errors[0] from None
@@ -553,8 +553,10 @@ def _fit_model(
     if side != "auto":
         pts = fine @ MIRROR_Y if side == "right" else fine
         return fit_foot_model(pts, fl, support_plane=on_ground), side, 1.0, "given"
-    as_left = fit_foot_model(fine, fl, max_iter=_SIDE_FIT_ITER, support_plane=on_ground)
-    as_right = fit_foot_model(fine @ MIRROR_Y, fl, max_iter=_SIDE_FIT_ITER, support_plane=on_ground)
+    # Trial fits: no posterior (only the refined fit's surface sd is reported).
+    trial = {"max_iter": _SIDE_FIT_ITER, "support_plane": on_ground, "posterior": False}
+    as_left = fit_foot_model(fine, fl, **trial)
+    as_right = fit_foot_model(fine @ MIRROR_Y, fl, **trial)
     lo, hi = sorted([as_left.rms_mm, as_right.rms_mm])
     margin = (hi - lo) / max(hi, 1e-9)
     model_side = "left" if as_left.rms_mm <= as_right.rms_mm else "right"
