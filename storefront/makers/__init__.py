@@ -1,0 +1,1 @@
+"""Manufacturer data: differentially private foot statistics from consenting shoppers only."""

@@ -1,0 +1,147 @@
+"""The aggregation engine: SQL aggregates against numpy on the same people, the per-person
+bound, and identical pre-noise aggregates on DuckDB and Spark."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from storefront.domain_errors import DomainError
+from storefront.makers import engine as E
+
+
+def _np_cols(city):
+    return {k: np.asarray(v) for k, v in city.columns().items()}
+
+
+def test_histogram_matches_numpy(city_20k, city_20k_parquet):
+    cols = _np_cols(city_20k)
+    spec = E.MEASURES["ball_girth"]
+    eng = E.DuckDBEngine(city_20k_parquet)
+    got = {(g, b): n for g, b, n in eng.rows(E.histogram_sql(spec))}
+    fl, v = cols["foot_length_tenth_mm"], cols[spec.column].astype(np.int64)
+    keep = (fl >= 1000) & (fl < 3300)
+    # independent: candidates at lo + j mm + 0.05 mm; bucket = number of candidates below v
+    cands = spec.lo_tenth_mm + 0.5 + 10 * np.arange(spec.n_candidates)
+    vc = np.clip(v, spec.lo_tenth_mm, spec.hi_tenth_mm - 1)
+    bucket = np.searchsorted(cands, vc[keep], side="left")
+    g = fl[keep] // 50
+    want: dict[tuple[int, int], int] = {}
+    for gi, bi in zip(g.tolist(), bucket.tolist()):
+        want[(gi, bi)] = want.get((gi, bi), 0) + 1
+    assert got == want
+    assert sum(got.values()) == int(keep.sum())
+
+
+def test_sums_and_regression_match_numpy(city_20k, city_20k_parquet):
+    cols = _np_cols(city_20k)
+    eng = E.DuckDBEngine(city_20k_parquet)
+    rows = eng.rows(E.sums_sql(E.SHAPE_COLUMNS[16:20], 1000))
+    fl = cols["foot_length_tenth_mm"]
+    keep = (fl >= 1000) & (fl < 3300)
+    for g, n, *sums in rows:
+        sel = keep & (fl // 50 == g)
+        assert n == int(sel.sum())
+        for s, c in zip(sums, E.SHAPE_COLUMNS[16:20]):
+            assert s == int(np.clip(cols[c][sel].astype(np.int64), -1000, 1000).sum())
+    reg = {r[0]: r[1:] for r in eng.rows(
+        E.regression_sql("foot_length_tenth_mm", "ball_girth_tenth_mm", (1800, 3300),
+                         (1700, 3200), "sex"))}  # fmt: skip
+    for sex in ("female", "male"):
+        sel = keep & (cols["sex"] == sex)
+        x = np.clip(fl[sel].astype(np.int64), 1800, 3300) - 2550
+        y = np.clip(cols["ball_girth_tenth_mm"][sel].astype(np.int64), 1700, 3200) - 2450
+        want = (sel.sum(), x.sum(), y.sum(), (x * x).sum(), (x * y).sum(), (y * y).sum())
+        assert reg[sex] == tuple(int(w) for w in want)
+
+
+def test_one_row_per_person_latest_wins(tmp_path):
+    base = {"sex": "female", "age_band": "30-44", "region": "KR"}
+    m_old = {"foot_length_mm": 250.0, "ball_girth_mm": 230.0}
+    m_new = {"foot_length_mm": 262.0, "ball_girth_mm": 240.0}
+    rows = [E.measurement_row(1, 100, m_old, **base), E.measurement_row(1, 200, m_new, **base),
+            E.measurement_row(2, 100, m_old, **base), E.measurement_row(1, 150, m_old, **base)]  # fmt: skip
+    eng = E.DuckDBEngine(E.rows_to_arrow(rows))
+    got = eng.rows(E.count_sql("length_bin"))
+    assert got == [(50, 1), (52, 1)]  # person 1 once, at the new 262 mm length
+
+
+def test_contribution_bounded_by_clamp(city_20k):
+    """Adding one person with absurd values moves each sum by at most the declared bound."""
+    cols = city_20k.columns()
+    base = E.rows_to_arrow(cols)
+    spec = E.MEASURES["heel_width"]
+    rng = np.random.default_rng(4)
+    before = E.DuckDBEngine(base).rows(E.sums_sql([spec.column, *E.SHAPE_COLUMNS[:3]], 500))
+    for trial in range(5):
+        extreme = int(rng.choice([-1, 1]) * 10 ** rng.integers(3, 9))
+        row = E.measurement_row(10**9 + trial, 0, {"foot_length_mm": 261.3, "heel_width_mm": extreme},
+                                sex="male", age_band="18-29", region="KR",
+                                shape_coeffs_sd=[extreme / 1e4] * E.N_SHAPE)  # fmt: skip
+        import pyarrow as pa
+
+        tab = pa.concat_tables([base, E.rows_to_arrow([row])])
+        after = E.DuckDBEngine(tab).rows(E.sums_sql([spec.column, *E.SHAPE_COLUMNS[:3]], 500))
+        diff = {r[0]: np.subtract(r[1:], dict((b[0], b[1:]) for b in before).get(r[0], 0))
+                for r in after}  # fmt: skip
+        changed = {g: d for g, d in diff.items() if np.any(d)}
+        assert list(changed) == [52]
+        d = changed[52]
+        assert d[0] == 1 and np.all(np.abs(d[1:]) <= 500)
+
+
+def test_sources_agree(city_20k, city_20k_parquet, tmp_path):
+    import duckdb
+
+    db = tmp_path / "m.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute(f"CREATE TABLE measurements AS SELECT * FROM read_parquet('{city_20k_parquet}')")
+    con.close()
+    sql = E.histogram_sql(E.MEASURES["instep_girth"], filters={"sex": "male"})
+    a = E.DuckDBEngine(city_20k_parquet).rows(sql)
+    assert a == E.DuckDBEngine(db).rows(sql) == E.DuckDBEngine(city_20k.to_arrow()).rows(sql)
+
+
+def test_bad_input_is_refused(city_20k_parquet, tmp_path):
+    with pytest.raises(DomainError, match="no measurements export"):
+        E.DuckDBEngine(tmp_path / "missing.parquet")
+    with pytest.raises(DomainError, match="unknown filter"):
+        E.count_sql("length_bin", {"postcode": "1"})
+    with pytest.raises(DomainError, match="expected one of"):
+        E.count_sql("length_bin", {"sex": "x' OR 1=1 --"})
+    with pytest.raises(DomainError, match="unknown engine"):
+        E.open_engine("sqlite", city_20k_parquet)
+    with pytest.raises(DomainError, match="shape coefficients"):
+        E.measurement_row(1, 0, {}, sex=None, age_band=None, region=None, shape_coeffs_sd=[0.0])
+
+
+def _spark_available() -> bool:
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        return False
+    return shutil.which("java") is not None
+
+
+@pytest.mark.skipif(not _spark_available(), reason="pyspark or Java missing")
+def test_duckdb_and_spark_identical_pre_noise(city_20k_parquet):
+    """The same SQL text on both engines gives the same integers, for every aggregate."""
+    spark = E.SparkEngine(city_20k_parquet, master="local[1]")
+    duck = E.DuckDBEngine(city_20k_parquet)
+    try:
+        queries = [
+            E.count_sql("length_bin"),
+            E.count_sql("sex", {"age_band": "30-44"}),
+            *(E.histogram_sql(m) for m in E.MEASURES.values()),
+            E.histogram_sql(E.MEASURES["ball_girth"], filters={"sex": "female"}),
+            E.sums_sql(E.SHAPE_COLUMNS, E.SHAPE_BOUND_SD_E4),
+            E.regression_sql("foot_length_tenth_mm", "ball_girth_tenth_mm", (1800, 3300),
+                             (1700, 3200), "sex"),  # fmt: skip
+        ]
+        for sql in queries:
+            a, b = duck.rows(sql), spark.rows(sql)
+            assert a and a == b, sql
+    finally:
+        spark.close()
