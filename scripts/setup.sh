@@ -6,13 +6,14 @@ cd "$(dirname "$0")/.."
 
 # System libraries the code needs: open3d (libusb, libGL, OpenMP), the browser for the
 # end-to-end tests (Debian's Chromium, driven by Playwright), the PostgreSQL and Redis
-# servers for the integration tests, wrk for the load benchmark, Node.js/npm for three.js.
-APT_PACKAGES=(libusb-1.0-0 libgl1 libgomp1 chromium postgresql redis-server wrk nodejs npm)
+# servers for the integration tests, wrk for the load benchmark, Node.js/npm for three.js,
+# a Java runtime for the Spark engine of the manufacturer statistics (pyspark local mode).
+APT_PACKAGES=(libusb-1.0-0 libgl1 libgomp1 chromium postgresql redis-server wrk nodejs npm default-jre-headless)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
     # nodejs/npm may come from elsewhere (e.g. a preinstalled Node.js): accept the commands
-    case "$p" in nodejs) command -v node >/dev/null && continue ;; npm) command -v npm >/dev/null && continue ;; esac
+    case "$p" in nodejs) command -v node >/dev/null && continue ;; npm) command -v npm >/dev/null && continue ;; default-jre-headless) command -v java >/dev/null && continue ;; esac
     missing+=("$p")
   fi
 done

@@ -57,7 +57,9 @@ def ansur_dir() -> Path:
     if env:
         return Path(env)
     shared = os.environ.get("SHOESTREET_SHARED_DATA")
-    base = Path(shared) if shared else Path(__file__).resolve().parents[2].parent / "shared" / "data"
+    base = (
+        Path(shared) if shared else Path(__file__).resolve().parents[2].parent / "shared" / "data"
+    )
     return base / "footscan" / "ansur2"
 
 
@@ -65,7 +67,10 @@ def ansur_dir() -> Path:
 def _ansur_fit(folder: str) -> dict[str, tuple[NDArray[np.float64], NDArray[np.float64]]]:
     """Per sex: mean (4,) and covariance (4, 4) of the four foot columns, mm."""
     out = {}
-    for sex, name in (("male", "ANSUR_II_MALE_Public.csv"), ("female", "ANSUR_II_FEMALE_Public.csv")):
+    for sex, name in (
+        ("male", "ANSUR_II_MALE_Public.csv"),
+        ("female", "ANSUR_II_FEMALE_Public.csv"),
+    ):
         path = Path(folder) / name
         if not path.is_file():
             raise DomainError(f"ANSUR II file missing: {path} (set SHOESTREET_ANSUR_DIR)")

@@ -180,11 +180,16 @@ def _quantile_measurement(n_candidates: int, alpha: float, epsilon: float) -> tu
         alpha,
     )
     scale = 2.0 * float(t.map(1)) / epsilon
-    chain = t >> dp.m.then_noisy_max(dp.max_divergence(), scale, negate=True)
-    while float(chain.map(1)) > epsilon:  # pragma: no cover - float slack only
-        scale *= 1.0 + 1e-9
-        chain = t >> dp.m.then_noisy_max(dp.max_divergence(), scale, negate=True)
-    meas = dp.m.make_noisy_max(t.output_domain, t.output_metric, dp.max_divergence(), scale, negate=True)
+    for _ in range(5):  # OpenDP rounds its map up: widen the scale by that slack
+        used = float((t >> dp.m.then_noisy_max(dp.max_divergence(), scale, negate=True)).map(1))
+        if used <= epsilon:
+            break
+        scale *= used / epsilon * (1.0 + 1e-12)
+    else:  # pragma: no cover
+        raise DomainError("could not calibrate the quantile noise to this epsilon")
+    meas = dp.m.make_noisy_max(
+        t.output_domain, t.output_metric, dp.max_divergence(), scale, negate=True
+    )
     return meas, scale
 
 
@@ -417,9 +422,7 @@ def release_quantiles(
     score_scale = max(scales.values())
     # Exponential mechanism: P(score(out) > best + scale ln(K / beta)) <= beta; the score
     # is (w_lt + w_gt) times the rank distance |lt - alpha n|.
-    rank_error = max(
-        scales[a] * math.log(k / BETA) / sum(_score_weights(a)) for a in alphas
-    )
+    rank_error = max(scales[a] * math.log(k / BETA) / sum(_score_weights(a)) for a in alphas)
     floor = max(int(min_people), int(math.ceil(2.0 * rank_error)))
     bins = []
     for gi, g in enumerate(_BIN_INDICES):
@@ -489,9 +492,7 @@ def release_regression(
     eps_count = COUNT_SHARE * eps
     eps_each = (eps - eps_count) / 5.0
     rows = engine.rows(
-        regression_sql(
-            "foot_length_tenth_mm", "ball_girth_tenth_mm", _REG_X, _REG_Y, "sex", flt
-        )
+        regression_sql("foot_length_tenth_mm", "ball_girth_tenth_mm", _REG_X, _REG_Y, "sex", flt)
     )
     by = {r[0]: [int(v) for v in r[1:]] for r in rows}
     noisy_n, count_scale = _noisy_group_counts(

@@ -137,8 +137,9 @@ def test_duckdb_and_spark_identical_pre_noise(city_20k_parquet):
             *(E.histogram_sql(m) for m in E.MEASURES.values()),
             E.histogram_sql(E.MEASURES["ball_girth"], filters={"sex": "female"}),
             E.sums_sql(E.SHAPE_COLUMNS, E.SHAPE_BOUND_SD_E4),
-            E.regression_sql("foot_length_tenth_mm", "ball_girth_tenth_mm", (1800, 3300),
-                             (1700, 3200), "sex"),  # fmt: skip
+            E.regression_sql(
+                "foot_length_tenth_mm", "ball_girth_tenth_mm", (1800, 3300), (1700, 3200), "sex"
+            ),  # fmt: skip
         ]
         for sql in queries:
             a, b = duck.rows(sql), spark.rows(sql)
