@@ -28,10 +28,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from gait._packets import PressureFrame, PressurePacket
-from gait._session import read_session
-from gait._simulate import simulate_session
-from gait._virtual import FaultPlan, synthetic_signals
+from gait.insole._packets import PressureFrame, PressurePacket
+from gait.insole._session import read_session
+from gait.insole._simulate import simulate_session
+from gait.insole._virtual import FaultPlan, synthetic_signals
 
 
 def bench_packets(n: int = 20_000) -> None:

@@ -89,7 +89,7 @@ def make_gaitpdb(path: Path, hours: float) -> None:
 
 
 def make_csv16(path: Path, hours: float) -> None:
-    from gait._moticon import opengo_areas_cm2
+    from gait.readers._moticon import opengo_areas_cm2
 
     _, _, p = _moticon_walk()
     f = p * np.r_[opengo_areas_cm2(7), opengo_areas_cm2(7)]
@@ -105,8 +105,8 @@ def make_csv16(path: Path, hours: float) -> None:
 
 
 def make_session(path: Path, hours: float) -> None:
-    from gait._packets import InsoleInfo, PressureFrame, PressurePacket, Side
-    from gait._session import SessionWriter
+    from gait.insole._packets import InsoleInfo, PressureFrame, PressurePacket, Side
+    from gait.insole._session import SessionWriter
 
     _, _, p = _moticon_walk()
     counts = np.clip(np.rint(np.nan_to_num(p) * 4), 0, 4095).astype(int)
@@ -154,7 +154,7 @@ def make_session(path: Path, hours: float) -> None:
 
 
 def make_wfdb(path: Path, hours: float) -> None:
-    from gait._readers import read_wfdb
+    from gait.readers._readers import read_wfdb
 
     rec = read_wfdb(_shared() / "gaitndd" / "control1.hea")
     n = int(hours * 3600 * 300) // 2 * 2

@@ -15,17 +15,17 @@ import asyncio
 import sys
 from pathlib import Path
 
-import gait
+import gait.insole
 
 
 async def record(out: Path) -> Path:
     """Run the simulation and return the session file."""
-    signals = gait.synthetic_signals("walking", 30.0, n_sensors=16, seed=4)
-    result = await gait.simulate_session(
+    signals = gait.insole.synthetic_signals("walking", 30.0, n_sensors=16, seed=4)
+    result = await gait.insole.simulate_session(
         out / "virtual.gsn",
         signals,
         speed=10.0,
-        faults={"left": gait.FaultPlan(drop_link_at_s=(12.0,))},
+        faults={"left": gait.insole.FaultPlan(drop_link_at_s=(12.0,))},
     )
     for side, stats in result.summary.stats.items():
         print(

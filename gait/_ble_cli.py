@@ -66,7 +66,7 @@ def _print_summary(summary, extra: dict | None = None) -> None:
 
 
 def _record(args: argparse.Namespace) -> int:
-    from gait._ble import record_session
+    from gait.insole._ble import record_session
 
     _positive("--seconds", args.seconds, allow_none=True)
     _positive("--scan-timeout", args.scan_timeout)
@@ -94,7 +94,7 @@ def _record(args: argparse.Namespace) -> int:
     summary = asyncio.run(run())
     _print_summary(summary)
     if args.upload:
-        from gait._upload import upload_session
+        from gait.insole._upload import upload_session
 
         ans = upload_session(summary.path, args.upload, args.token)
         sys.stdout.write(f"uploaded as gait session {ans.get('id', '?')}\n")
@@ -102,8 +102,8 @@ def _record(args: argparse.Namespace) -> int:
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    from gait._simulate import simulate_session
-    from gait._virtual import FaultPlan, signals_from_recording, synthetic_signals
+    from gait.insole._simulate import simulate_session
+    from gait.insole._virtual import FaultPlan, signals_from_recording, synthetic_signals
 
     _positive("--seconds", args.seconds)
     _positive("--speed", args.speed)
@@ -116,7 +116,7 @@ def _simulate(args: argparse.Namespace) -> int:
     out = _check_out(args.out, "gait-simulate")
     fs = 100.0
     if args.replay:
-        from gait._readers import load_recording
+        from gait.readers._readers import load_recording
 
         rec = load_recording(args.replay)
         signals = signals_from_recording(rec)

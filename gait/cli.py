@@ -18,7 +18,7 @@ __all__ = ["build_parser", "main"]
 
 
 def _analyze(args: argparse.Namespace) -> int:
-    from gait._chunked import analyze_file
+    from gait.analysis._chunked import analyze_file
 
     report = analyze_file(args.path, format=args.format)
     if args.html:
@@ -56,7 +56,7 @@ def _analyze(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``gait`` argument parser with every sub-command."""
-    from gait._readers import FORMATS
+    from gait.readers._readers import FORMATS
 
     parser = argparse.ArgumentParser(prog="gait", description="Smart-insole gait analysis.")
     sub = parser.add_subparsers(dest="command", required=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from gait._events import FootEvents
+from gait.analysis._events import FootEvents
 from gait.datasets import GaitnddIntervals
 
 __all__ = ["TsComparison", "compare_with_ts", "summarise_comparisons"]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from gait import analyze, synthesize_with_truth
+from gait import analyze
+from gait.insole import synthesize_with_truth
 
 
 def _per_second(segments, duration_s):

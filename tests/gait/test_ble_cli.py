@@ -9,9 +9,9 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from gait._session import read_session
-from gait._upload import UploadError, upload_session
 from gait.cli import main
+from gait.insole._session import read_session
+from gait.insole._upload import UploadError, upload_session
 
 
 def test_simulate_writes_a_session_that_analyze_reads(tmp_path, capsys):

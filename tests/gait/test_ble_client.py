@@ -12,12 +12,12 @@ import bleak
 import numpy as np
 import pytest
 
-from gait._ble import ReconnectPolicy, record_session, scan_insoles
-from gait._session import read_session
-from gait._simulate import simulate_session
-from gait._sources import QueueInsoleSource
-from gait._virtual import FaultPlan, InsoleSignal, synthetic_signals
 from gait.exceptions import InsoleNotFoundError, NotFoundReason
+from gait.insole._ble import ReconnectPolicy, record_session, scan_insoles
+from gait.insole._session import read_session
+from gait.insole._simulate import simulate_session
+from gait.insole._sources import QueueInsoleSource
+from gait.insole._virtual import FaultPlan, InsoleSignal, synthetic_signals
 
 FS = 100.0
 
@@ -197,7 +197,7 @@ async def test_live_frames_are_timed_by_the_device_counter(tmp_path, walk_20s):
 
 
 async def test_streaming_analyser_fed_by_the_ble_client(tmp_path, walk_20s):
-    from gait._streaming import StreamingAnalyzer
+    from gait.analysis._streaming import StreamingAnalyzer
 
     frames = QueueInsoleSource(FS)
     sa = StreamingAnalyzer(FS)
@@ -259,8 +259,8 @@ async def test_ten_minutes_of_two_insoles_with_a_forced_disconnect(tmp_path):
 async def test_scan_timeout_and_missing_side(tmp_path, walk_20s):
     from bumble.link import LocalLink
 
-    from gait._bumble_backend import BumbleCentral, make_backend
-    from gait._virtual import VirtualInsole
+    from gait.insole._bumble_backend import BumbleCentral, make_backend
+    from gait.insole._virtual import VirtualInsole
 
     link = LocalLink()
     backend = make_backend(await BumbleCentral.create(link))
@@ -286,8 +286,8 @@ async def test_platform_backend_can_be_patched_instead_of_passed(tmp_path, monke
     """Application code without ``backend=`` runs on bumble when bleak's getters are patched."""
     from bumble.link import LocalLink
 
-    from gait._bumble_backend import BumbleCentral, make_backend
-    from gait._virtual import VirtualInsole
+    from gait.insole._bumble_backend import BumbleCentral, make_backend
+    from gait.insole._virtual import VirtualInsole
 
     link = LocalLink()
     backend = make_backend(await BumbleCentral.create(link))

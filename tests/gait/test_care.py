@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gait import REFERENCE_RANGES, care_indicators
-from gait._strides import StrideSummary
+from gait.analysis._strides import StrideSummary
 
 
 def _summary(**kw):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gait._clock import (
+from gait.insole._clock import (
     CounterTracker,
     align_starts,
     build_timeline,

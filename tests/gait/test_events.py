@@ -5,8 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gait import EventParams, FootSignal, detect_foot_events, synthesize_with_truth
-from gait._events import detect_contacts, fill_short_gaps, hysteresis_state, normalise_force
+from gait import EventParams, FootSignal, detect_foot_events
+from gait.analysis._events import (
+    detect_contacts,
+    fill_short_gaps,
+    hysteresis_state,
+    normalise_force,
+)
+from gait.insole import synthesize_with_truth
 
 
 @pytest.fixture(scope="module")

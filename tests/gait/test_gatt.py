@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from gait import _gatt
-from gait._packets import InsoleInfo, PacketFlags, Side, packet_size
+from gait.insole import _gatt
+from gait.insole._packets import InsoleInfo, PacketFlags, Side, packet_size
 
 
 def test_uuids_are_distinct_random_128_bit():

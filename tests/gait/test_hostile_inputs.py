@@ -18,10 +18,10 @@ import numpy as np
 import pytest
 
 from gait import analyze, load_recording
-from gait._packets import InsoleInfo, PressureFrame, PressurePacket, Side
-from gait._session import _FILE_HEADER, _REC_HEADER, SessionWriter
 from gait.cli import main
 from gait.exceptions import RecordingReadError
+from gait.insole._packets import InsoleInfo, PressureFrame, PressurePacket, Side
+from gait.insole._session import _FILE_HEADER, _REC_HEADER, SessionWriter
 
 WALK = "GaCo01_01.txt"
 _FORCE_LSB_MN = 100  # 0.1 N per count: gaitpdb's largest cell force (~560 N) fits 16 bits

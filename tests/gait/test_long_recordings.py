@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 
 from gait import analyze, analyze_file, load_recording
-from gait._packets import InsoleInfo, PressureFrame, PressurePacket, Side
-from gait._session import SessionWriter
 from gait.cli import main
 from gait.exceptions import RecordingReadError
+from gait.insole._packets import InsoleInfo, PressureFrame, PressurePacket, Side
+from gait.insole._session import SessionWriter
 
 FS = 100.0
 _LSB_MN = 100
@@ -188,8 +188,8 @@ def _one_csv(rows: np.ndarray, tmp_path: Path, name: str):
 def test_wfdb_parts_with_an_odd_sample_count(shared_data, tmp_path):
     """A format-212 record with an odd number of samples (the last 3-byte group half used),
     built from control1's real samples: parts decode every sample, as the whole-file reader."""
-    from gait._chunked import iter_chunks
-    from gait._readers import read_wfdb
+    from gait.analysis._chunked import iter_chunks
+    from gait.readers._readers import read_wfdb
 
     src = read_wfdb(shared_data / "gaitndd" / "control1.hea")
     n = 89_999

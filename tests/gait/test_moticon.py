@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from gait import analyze, detect_events, load_recording
-from gait._moticon import OPENGO_AREAS_CM2, OPENGO_CELLS, opengo_areas_cm2, read_moticon
+from gait.readers._moticon import OPENGO_AREAS_CM2, OPENGO_CELLS, opengo_areas_cm2, read_moticon
 
 EXPORT = "230927_102114.txt"
 REPORT = "gait_report_230927_10_21_14.xlsx"
@@ -95,7 +95,7 @@ def test_reader_forces_and_cop_reproduce_the_vendor_columns(moticon_dir):
 def test_layout_regions_follow_the_foot(moticon_dir):
     """Heel cells at the back, toe cells at the front, the hallux medial; all inside 0..L."""
     rec = read_moticon(moticon_dir / EXPORT)
-    from gait._moticon import opengo_layout
+    from gait.readers._moticon import opengo_layout
 
     lay = opengo_layout()
     y = lay.xy_mm[:, 1]

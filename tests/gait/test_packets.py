@@ -7,9 +7,10 @@ import struct
 
 import pytest
 
-from gait._devices import decoder_names, get_decoder
-from gait._devices.fau_insole import decode as fau_decode
-from gait._packets import (
+from gait.exceptions import PacketError
+from gait.insole._devices import decoder_names, get_decoder
+from gait.insole._devices.fau_insole import decode as fau_decode
+from gait.insole._packets import (
     MAX_SENSORS,
     InsoleInfo,
     PacketFlags,
@@ -19,7 +20,6 @@ from gait._packets import (
     Side,
     packet_size,
 )
-from gait.exceptions import PacketError
 
 
 def _frames(n_sensors: int, n_samples: int, imu: bool, seq0: int = 65534, limit: int = 4095):
@@ -178,7 +178,7 @@ def test_fau_decoder_known_answer():
 def test_bulk_decoder_matches_the_packet_decoder(packed, imu, n):
     import numpy as np
 
-    from gait._devices.shoestreet import decode, decode_many
+    from gait.insole._devices.shoestreet import decode, decode_many
 
     rng = np.random.default_rng(n)
     payloads = []

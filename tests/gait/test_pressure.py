@@ -7,7 +7,7 @@ import pytest
 import shapely
 
 from gait import FootSignal, Recording, analyze, get_layout, layout_from_positions, synthesize
-from gait._pressure import stuck_sensors
+from gait.analysis._pressure import stuck_sensors
 
 
 @pytest.mark.parametrize("k", [8, 16])

@@ -18,7 +18,7 @@ from gait import (
     synthesize,
     write_csv,
 )
-from gait._readers import decode_format_212, parse_wfdb_header
+from gait.readers._readers import decode_format_212, parse_wfdb_header
 
 
 def encode_212(samples: np.ndarray) -> bytes:
@@ -177,14 +177,14 @@ def test_csv_missing_rows_are_a_gap(tmp_path):
 
 def test_dispatch_to_session_reader(tmp_path, monkeypatch):
     calls = []
-    fake = types.ModuleType("gait._session")
+    fake = types.ModuleType("gait.insole._session")
 
     def read_session(path):
         calls.append(path)
         return synthesize([("walking", 3)])
 
     fake.read_session = read_session
-    monkeypatch.setitem(sys.modules, "gait._session", fake)
+    monkeypatch.setitem(sys.modules, "gait.insole._session", fake)
     p = tmp_path / "walk.gaitsession"
     p.write_bytes(b"\x00")
     rec = load_recording(p)

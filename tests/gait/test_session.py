@@ -8,9 +8,9 @@ import stat
 import numpy as np
 import pytest
 
-from gait._packets import InsoleInfo, PressureFrame, PressurePacket, SensorLayoutPacket, Side
-from gait._session import RecordKind, SessionWriter, iter_session_records, read_session
 from gait.exceptions import RecordingReadError
+from gait.insole._packets import InsoleInfo, PressureFrame, PressurePacket, SensorLayoutPacket, Side
+from gait.insole._session import RecordKind, SessionWriter, iter_session_records, read_session
 
 FS = 100.0
 
@@ -212,7 +212,7 @@ def test_sessions_from_another_decoder_use_the_generic_path(tmp_path):
 
 
 async def test_replay_source_skips_lost_samples_and_interleaves(tmp_path):
-    from gait._sources import InsoleSource, ReplayInsoleSource
+    from gait.insole._sources import InsoleSource, ReplayInsoleSource
 
     rec = read_session(_write(tmp_path / "s.gsn", n=50, skip=set(range(10, 20))))
     src = ReplayInsoleSource(rec)
@@ -240,8 +240,8 @@ def test_out_of_order_notifications_are_put_back_in_order(tmp_path):
 
 def _parts_as_one(path, monkeypatch=None, batch=None):
     """Every part of the streaming reader, glued back together (for comparisons)."""
-    import gait._session as S
-    from gait._chunked import iter_chunks
+    import gait.insole._session as S
+    from gait.analysis._chunked import iter_chunks
 
     if batch is not None:
         monkeypatch.setattr(S, "_BATCH_NOTIFICATIONS", batch)

@@ -12,8 +12,8 @@ from gait import (
     StreamingAnalyzer,
     analyze,
     replay,
-    synthesize_with_truth,
 )
+from gait.insole import synthesize_with_truth
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gait import analyze, synthesize_with_truth
-from gait._strides import StrideTable, clean_mask
+from gait import analyze
+from gait.analysis._strides import StrideTable, clean_mask
+from gait.insole import synthesize_with_truth
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gait import RecordingValidationError, get_layout, synthesize, synthesize_with_truth
+from gait import RecordingValidationError, get_layout, synthesize
+from gait.insole import synthesize_with_truth
 
 
 def test_shapes_and_truth_consistency():

@@ -10,8 +10,8 @@ import pytest
 from bleak.exc import BleakError
 from bumble.link import LocalLink
 
-from gait._bumble_backend import BumbleCentral, make_backend
-from gait._gatt import (
+from gait.insole._bumble_backend import BumbleCentral, make_backend
+from gait.insole._gatt import (
     CONTROL_CHAR_UUID,
     INFO_CHAR_UUID,
     INSOLE_SERVICE_UUID,
@@ -19,10 +19,10 @@ from gait._gatt import (
     PRESSURE_CHAR_UUID,
     ControlCommand,
 )
-from gait._layouts import get_layout
-from gait._packets import InsoleInfo, PressurePacket, SensorLayoutPacket, Side
-from gait._recording import FootSignal, Recording
-from gait._virtual import (
+from gait.insole._layouts import get_layout
+from gait.insole._packets import InsoleInfo, PressurePacket, SensorLayoutPacket, Side
+from gait.insole._recording import FootSignal, Recording
+from gait.insole._virtual import (
     VirtualInsole,
     signal_from_foot,
     signals_from_recording,
@@ -196,7 +196,7 @@ def test_bumble_errors_become_bleak_errors():
     from bumble import core
     from bumble.att import ATT_Error
 
-    from gait._bumble_backend import _translate
+    from gait.insole._bumble_backend import _translate
 
     err = _translate(ATT_Error(0x0A))
     assert isinstance(err, BleakGATTProtocolError)

@@ -1,4 +1,4 @@
-"""Decoder for our own insole profile (:mod:`gait._packets`, version 1)."""
+"""Decoder for our own insole profile (:mod:`gait.insole._packets`, version 1)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from gait._devices import DecodedPacket, DecodedSample
-from gait._packets import (
+from gait.insole._devices._registry import DecodedPacket, DecodedSample
+from gait.insole._packets import (
     MAX_SAMPLES_PER_PACKET,
     MAX_SENSORS,
     PROTOCOL_VERSION,

@@ -15,8 +15,8 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 from numpy.typing import NDArray
 
-from gait._recording import Recording
 from gait.exceptions import RecordingValidationError
+from gait.insole._recording import Recording
 
 __all__ = ["InsoleFrame", "InsoleSource", "ReplayInsoleSource", "QueueInsoleSource"]
 

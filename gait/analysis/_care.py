@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gait._strides import StrideSummary
+from gait.analysis._strides import StrideSummary
 from gait.consts import REFERENCE_RANGES
 
 __all__ = ["CareIndicator", "care_indicators"]

@@ -22,11 +22,11 @@ import enum
 
 #: Primary service advertised by every insole; scan filters on it.
 INSOLE_SERVICE_UUID = "7ad7eb97-315e-4d11-9924-c28b94a51169"
-#: Notify: :class:`gait._packets.PressurePacket` (1..32 samples per notification).
+#: Notify: :class:`gait.insole._packets.PressurePacket` (1..32 samples per notification).
 PRESSURE_CHAR_UUID = "9d679a58-22df-4d4b-9369-f0a030930175"
-#: Read: :class:`gait._packets.InsoleInfo` (side, layout id, sensor count, rate, IMU scales).
+#: Read: :class:`gait.insole._packets.InsoleInfo` (side, layout id, sensor count, rate, IMU scales).
 INFO_CHAR_UUID = "a0c64a0f-2a96-422f-ae12-97fade0a297d"
-#: Read: :class:`gait._packets.SensorLayoutPacket` (sensor positions in mm).
+#: Read: :class:`gait.insole._packets.SensorLayoutPacket` (sensor positions in mm).
 LAYOUT_CHAR_UUID = "2a81f736-73d0-4c75-a8a1-f32c10f4e1d7"
 #: Write: one :class:`ControlCommand` byte.
 CONTROL_CHAR_UUID = "cb4cef1e-fa7e-4806-883e-acc0d9b00b6f"

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import struct
 
-from gait._devices import DecodedPacket, DecodedSample
 from gait.exceptions import PacketError
+from gait.insole._devices._registry import DecodedPacket, DecodedSample
 
 __all__ = ["NAME", "FRAME_SIZE", "decode"]
 

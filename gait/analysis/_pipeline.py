@@ -7,15 +7,15 @@ from pathlib import PurePath
 
 import numpy as np
 
-from gait._activity import classify_activity, load_reference
-from gait._care import care_indicators
-from gait._events import EventParams, FootEvents, detect_foot_events
-from gait._posture import analyse_posture
-from gait._pressure import analyse_pressure
-from gait._recording import FootSignal, Recording
-from gait._report import GaitReport, QualityReport
-from gait._strides import StrideTable, strides_from_events, summarise_strides
-from gait._validation import validate_recording
+from gait.analysis._activity import classify_activity, load_reference
+from gait.analysis._care import care_indicators
+from gait.analysis._events import EventParams, FootEvents, detect_foot_events
+from gait.analysis._posture import analyse_posture
+from gait.analysis._pressure import analyse_pressure
+from gait.analysis._report import GaitReport, QualityReport
+from gait.analysis._strides import StrideTable, strides_from_events, summarise_strides
+from gait.analysis._validation import validate_recording
+from gait.insole._recording import FootSignal, Recording
 
 __all__ = ["analyze", "detect_events"]
 
@@ -111,7 +111,7 @@ def analyze(
     params : EventParams
         Event-detector parameters.
     baseline_ml_index : float, optional
-        The wearer's own earlier medial/lateral loading index (see :mod:`gait._pressure`).
+        The wearer's own earlier medial/lateral loading index (see :mod:`gait.analysis._pressure`).
 
     Returns
     -------

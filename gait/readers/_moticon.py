@@ -40,13 +40,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from gait._layouts import SensorLayout, insole_outline_mm
-from gait._recording import Recording
-from gait._textio import MAX_TEXT_BYTES, open_table
 from gait.exceptions import RecordingReadError
+from gait.insole._layouts import SensorLayout, insole_outline_mm
+from gait.insole._recording import Recording
+from gait.readers._textio import MAX_TEXT_BYTES, open_table
 
 if TYPE_CHECKING:
-    from gait._readers import TextPlan
+    from gait.readers._readers import TextPlan
 
 __all__ = [
     "OPENGO_CELLS",
@@ -175,8 +175,8 @@ def _column(columns: tuple[str, ...], pattern: str) -> int | None:
 
 
 def moticon_plan(path: Path) -> TextPlan:
-    """The :class:`~gait._readers.TextPlan` of an OpenGo export (see :func:`read_moticon`)."""
-    from gait._readers import TextPlan
+    """The :class:`~gait.readers._readers.TextPlan` of an OpenGo export (see :func:`read_moticon`)."""
+    from gait.readers._readers import TextPlan
 
     table = open_table(path, MAX_TEXT_BYTES, "Moticon OpenGo export")
     header: dict[str, str] = {}

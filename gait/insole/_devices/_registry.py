@@ -1,9 +1,4 @@
-"""Decoder registry: one pure decoder per insole model, looked up by name.
-
-A decoder turns one notification payload into a :class:`DecodedPacket`. Ours
-(``"shoestreet-v1"``) is registered here; other layouts are added with :func:`register_decoder`
-beside it (see :mod:`gait._devices.fau_insole` for a third-party example).
-"""
+"""Decoded packet types and the name -> decoder table (no decoder imports it back)."""
 
 from __future__ import annotations
 
@@ -87,13 +82,3 @@ def get_decoder(name: str) -> Decoder:
 def decoder_names() -> list[str]:
     """Names of the registered decoders."""
     return sorted(_REGISTRY)
-
-
-def _register_builtin() -> None:
-    from gait._devices import fau_insole, shoestreet
-
-    register_decoder(shoestreet.NAME, shoestreet.decode)
-    register_decoder(fau_insole.NAME, fau_insole.decode)
-
-
-_register_builtin()

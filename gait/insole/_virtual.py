@@ -1,8 +1,8 @@
 """A virtual insole: a bumble BLE peripheral serving our GATT profile, with fault injection.
 
 It streams a synthetic activity (walking, running, standing, sitting, from
-:func:`gait._synthetic.synthesize`) or replays any :class:`~gait.Recording`, over bumble's
-in-process link, so the bleak client (through :mod:`gait._bumble_backend`) is exercised over a
+:func:`gait.insole._synthetic.synthesize`) or replays any :class:`~gait.Recording`, over bumble's
+in-process link, so the bleak client (through :mod:`gait.insole._bumble_backend`) is exercised over a
 real ATT/GATT stack.
 
 Simulated time. The insole's clock is ``speed`` times the wall clock: at ``speed=1`` it sends
@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from gait._gatt import (
+from gait.exceptions import MissingExtraError, RecordingValidationError
+from gait.insole._gatt import (
     CONTROL_CHAR_UUID,
     DEFAULT_ADV_NAME,
     INFO_CHAR_UUID,
@@ -32,8 +33,8 @@ from gait._gatt import (
     PRESSURE_CHAR_UUID,
     ControlCommand,
 )
-from gait._layouts import get_layout
-from gait._packets import (
+from gait.insole._layouts import get_layout
+from gait.insole._packets import (
     MAX_SAMPLES_PER_PACKET,
     InsoleInfo,
     PacketFlags,
@@ -43,8 +44,7 @@ from gait._packets import (
     Side,
     packet_size,
 )
-from gait._recording import FootSignal, Recording
-from gait.exceptions import MissingExtraError, RecordingValidationError
+from gait.insole._recording import FootSignal, Recording
 
 __all__ = [
     "FaultPlan",
@@ -150,13 +150,13 @@ def synthetic_signals(
     duration_s : float
         Length of the signal.
     n_sensors, sampling_rate_hz, seed, with_imu
-        Passed to :func:`gait._synthetic.synthesize`.
+        Passed to :func:`gait.insole._synthetic.synthesize`.
 
     Returns
     -------
     dict side -> InsoleSignal
     """
-    from gait._synthetic import synthesize
+    from gait.insole._synthetic import synthesize
 
     if activity == "mixed":
         shares = (("sitting", 0.1), ("standing", 0.1), ("walking", 0.35), ("running", 0.15),
@@ -396,7 +396,7 @@ class VirtualInsole:
             from bumble import core
             from bumble.gatt import Characteristic, CharacteristicValue, Service
 
-            from gait._bumble_backend import new_bumble_device
+            from gait.insole._bumble_backend import new_bumble_device
         except ImportError as err:
             raise MissingExtraError("ble", err.name or "bumble") from err
 

@@ -22,11 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gait._activity import ActivitySegment
-from gait._care import CareIndicator
-from gait._posture import PostureSummary
-from gait._pressure import PressureSummary
-from gait._strides import StrideSummary, StrideTable
+from gait.analysis._activity import ActivitySegment
+from gait.analysis._care import CareIndicator
+from gait.analysis._html import render_html
+from gait.analysis._posture import PostureSummary
+from gait.analysis._pressure import PressureSummary
+from gait.analysis._strides import StrideSummary, StrideTable
 
 __all__ = ["GaitReport", "QualityReport"]
 
@@ -213,8 +214,6 @@ class GaitReport:
 
     def to_html(self) -> str:
         """A self-contained HTML report (inline SVG, no external assets)."""
-        from gait._html import render_html
-
         return render_html(self)
 
     def write_html(self, path: str | Path) -> Path:

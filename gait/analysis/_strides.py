@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from gait._events import FootEvents
+from gait.analysis._events import FootEvents
 
 __all__ = [
     "StrideTable",

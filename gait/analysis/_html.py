@@ -7,14 +7,27 @@ plot labelled. All text that comes from data (file names, notes) is HTML-escaped
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from gait._report import GaitReport
+__all__ = ["ReportView", "render_html"]
 
-__all__ = ["render_html"]
+
+class ReportView(Protocol):
+    """What :func:`render_html` reads of a report (a :class:`~gait.GaitReport` fits)."""
+
+    @property
+    def pressure(self) -> Any:
+        """Pressure summary or ``None``."""
+
+    @property
+    def tables(self) -> Any:
+        """Stride tables per foot."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as plain data."""
+
 
 _COLORS = {
     "left": "#1f77b4",
@@ -128,7 +141,7 @@ def _activity_svg(activity: list[dict[str, Any]], duration_s: float) -> str:
     return f'<svg viewBox="0 0 {w} {h}" width="100%" role="img" aria-label="activity timeline">{"".join(parts)}</svg>'
 
 
-def _insoles_svg(report: GaitReport, mode: str) -> str:
+def _insoles_svg(report: ReportView, mode: str) -> str:
     feet = report.pressure.feet
     if not feet:
         return "<p>No pressure map: this recording has no sensor positions.</p>"
@@ -212,12 +225,12 @@ def _balance_bar(left_pct: float, left_label: str, right_label: str) -> str:
     )
 
 
-def render_html(report: GaitReport) -> str:
+def render_html(report: ReportView) -> str:
     """Render a report as one self-contained HTML page.
 
     Parameters
     ----------
-    report : GaitReport
+    report : ReportView
         The analysis result.
 
     Returns

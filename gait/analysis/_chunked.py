@@ -32,13 +32,17 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from gait._activity import ActivitySegment
-from gait._care import care_indicators
-from gait._events import EventParams
-from gait._pipeline import analyze
-from gait._posture import PostureSummary
-from gait._pressure import FootPressure, summarise_pressure
-from gait._readers import (
+from gait.analysis._activity import ActivitySegment
+from gait.analysis._care import care_indicators
+from gait.analysis._events import EventParams
+from gait.analysis._pipeline import analyze
+from gait.analysis._posture import PostureSummary
+from gait.analysis._pressure import FootPressure, summarise_pressure
+from gait.analysis._report import GaitReport, QualityReport
+from gait.analysis._strides import StrideTable, summarise_strides
+from gait.exceptions import RecordingReadError, RecordingValidationError
+from gait.insole._recording import FootSignal, Recording
+from gait.readers._readers import (
     FORMATS,
     TextPlan,
     _confined,
@@ -47,11 +51,7 @@ from gait._readers import (
     gaitpdb_plan,
     read_wfdb,
 )
-from gait._recording import FootSignal, Recording
-from gait._report import GaitReport, QualityReport
-from gait._strides import StrideTable, summarise_strides
-from gait._textio import MAX_RATE_HZ, MIN_RATE_HZ, grid_from_times, iter_blocks
-from gait.exceptions import RecordingReadError, RecordingValidationError
+from gait.readers._textio import MAX_RATE_HZ, MIN_RATE_HZ, grid_from_times, iter_blocks
 
 __all__ = [
     "DEFAULT_CHUNK_S",
@@ -79,7 +79,7 @@ def _text_plan(path: Path, fmt: str) -> TextPlan:
         return csv_plan(path)
     if fmt == "gaitpdb":
         return gaitpdb_plan(path)
-    from gait._moticon import moticon_plan
+    from gait.readers._moticon import moticon_plan
 
     return moticon_plan(path)
 
@@ -197,7 +197,7 @@ def _emit_text(
 
 def _iter_wfdb_chunks(path: Path, chunk_s: float) -> Iterator[tuple[float, Recording]]:
     """WFDB records decoded part by part from memory-mapped data files (checked first)."""
-    from gait._readers import (
+    from gait.readers._readers import (
         _MAX_HEADER_BYTES,
         _MAX_WFDB_SAMPLES,
         _wfdb_paths,
@@ -292,7 +292,7 @@ def _iter_wfdb_chunks(path: Path, chunk_s: float) -> Iterator[tuple[float, Recor
 def _iter_session_chunks(
     path: Path, chunk_s: float, max_gap_s: float
 ) -> Iterator[tuple[float, Recording]]:
-    from gait._session import iter_session_parts
+    from gait.insole._session import iter_session_parts
 
     yield from iter_session_parts(path, chunk_s, max_gap_s)
 

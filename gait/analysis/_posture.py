@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gait._activity import ActivitySegment, load_reference
-from gait._events import foot_total
-from gait._pressure import foot_layout
-from gait._recording import Recording
-from gait._strides import StrideTable
+from gait.analysis._activity import ActivitySegment, load_reference
+from gait.analysis._events import foot_total
+from gait.analysis._pressure import foot_layout
+from gait.analysis._strides import StrideTable
+from gait.insole._recording import Recording
 
 __all__ = ["PostureSummary", "analyse_posture"]
 
@@ -67,7 +67,7 @@ def analyse_posture(
     tables : dict of side -> StrideTable
         Strides (for the load reference).
     reference : dict, None or True
-        Load reference from :func:`gait._activity.load_reference` (``True``: compute it).
+        Load reference from :func:`gait.analysis._activity.load_reference` (``True``: compute it).
 
     Returns
     -------

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from gait._events import FootEvents, foot_total
-from gait._recording import FootSignal, Recording
-from gait._strides import StrideTable, contact_mask
+from gait.analysis._events import FootEvents, foot_total
+from gait.analysis._strides import StrideTable, contact_mask
+from gait.insole._recording import FootSignal, Recording
 
 __all__ = ["ActivitySegment", "classify_activity", "load_reference"]
 

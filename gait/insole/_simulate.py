@@ -1,8 +1,8 @@
 """The no-hardware session: virtual insoles and the real bleak client in one process.
 
 :func:`simulate_session` builds a bumble ``LocalLink``, one central (behind the bleak backend
-of :mod:`gait._bumble_backend`) and one :class:`~gait._virtual.VirtualInsole` per foot, then
-runs the production recorder :func:`gait._ble.record_session` against them. ``gait simulate``
+of :mod:`gait.insole._bumble_backend`) and one :class:`~gait.insole._virtual.VirtualInsole` per foot, then
+runs the production recorder :func:`gait.insole._ble.record_session` against them. ``gait simulate``
 and the end-to-end tests use it.
 """
 
@@ -13,10 +13,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gait._ble import InsoleConnection, ReconnectPolicy, SessionSummary, record_session
-from gait._sources import QueueInsoleSource
-from gait._virtual import FaultPlan, InsoleSignal, VirtualInsole, VirtualInsoleStats, start_together
 from gait.exceptions import MissingExtraError, RecordingValidationError
+from gait.insole._ble import InsoleConnection, ReconnectPolicy, SessionSummary, record_session
+from gait.insole._sources import QueueInsoleSource
+from gait.insole._virtual import (
+    FaultPlan,
+    InsoleSignal,
+    VirtualInsole,
+    VirtualInsoleStats,
+    start_together,
+)
 
 __all__ = ["SimulationResult", "simulate_session"]
 
@@ -86,7 +92,7 @@ async def simulate_session(
     try:
         from bumble.link import LocalLink
 
-        from gait._bumble_backend import BumbleCentral, make_backend
+        from gait.insole._bumble_backend import BumbleCentral, make_backend
     except ImportError as err:
         raise MissingExtraError("ble", err.name or "bumble") from err
 

@@ -3,8 +3,8 @@
 ``BleakScanner(..., backend=...)`` and ``BleakClient(..., backend=...)`` accept any
 ``BaseBleakScanner`` / ``BaseBleakClient`` subclass. :func:`make_backend` binds a bumble central
 device (a software controller on a :class:`bumble.link.LocalLink`) into two such classes, so
-the unmodified production code of :mod:`gait._ble` talks ATT/GATT over bumble's stack to the
-virtual insoles of :mod:`gait._virtual`. Used by tests and by ``gait simulate``.
+the unmodified production code of :mod:`gait.insole._ble` talks ATT/GATT over bumble's stack to the
+virtual insoles of :mod:`gait.insole._virtual`. Used by tests and by ``gait simulate``.
 
 Traps handled here (see the gait reference, section 6):
 

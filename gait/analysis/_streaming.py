@@ -23,9 +23,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from gait._events import EventParams
-from gait._recording import Recording
+from gait.analysis._events import EventParams
 from gait.exceptions import RecordingValidationError
+from gait.insole._recording import Recording
 
 __all__ = ["RunningMetrics", "StreamEvent", "StreamingAnalyzer", "replay"]
 

@@ -8,7 +8,9 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["FootSignal", "Recording", "Side"]
+from gait.exceptions import RecordingReadError
+
+__all__ = ["MAX_DENSE_BYTES", "MAX_LOAD_BYTES", "FootSignal", "Recording", "Side", "check_dense"]
 
 Side = Literal["left", "right"]
 
@@ -89,3 +91,38 @@ class Recording:
         """Length of the longest foot signal in seconds."""
         n = max((f.n_samples for f in self.feet.values()), default=0)
         return n / self.sampling_rate_hz
+
+
+#: Largest file :func:`load_recording` reads at once; longer recordings go through
+#: :func:`gait.analyze_file`, which reads them part by part.
+MAX_LOAD_BYTES = 512 << 20
+#: Largest uniform grid (bytes of float64 values) one recording may occupy in memory.
+MAX_DENSE_BYTES = 1 << 30
+
+
+def check_dense(n_grid: int, n_columns: int, sampling_rate_hz: float, source: str) -> None:
+    """Refuse a grid that would not fit in memory (a long recording or a long time gap).
+
+    Parameters
+    ----------
+    n_grid : int
+        Samples on the uniform grid (first to last sample, gaps included).
+    n_columns : int
+        Values per sample, all feet together.
+    sampling_rate_hz : float
+        For the message.
+    source : str
+        For the message.
+
+    Raises
+    ------
+    RecordingReadError
+        When ``n_grid * n_columns * 8`` exceeds :data:`MAX_DENSE_BYTES`.
+    """
+    need = float(n_grid) * n_columns * 8
+    if need > MAX_DENSE_BYTES:
+        raise RecordingReadError(
+            f"{source}: spans {n_grid / sampling_rate_hz / 3600:.1f} h on a uniform grid "
+            f"({need / 2**30:.1f} GiB): too long to load at once; analyse it part by part "
+            "with gait.analyze_file (the gait analyze command does; gaps are not filled)"
+        )

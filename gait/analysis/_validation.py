@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 
-from gait._recording import FootSignal, Recording
 from gait.exceptions import RecordingValidationError
+from gait.insole._recording import FootSignal, Recording
 
 __all__ = ["validate_foot", "validate_recording"]
 

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from gait._layouts import REGIONS, SensorLayout, get_layout, layout_from_positions
-from gait._recording import FootSignal
-from gait._strides import StrideTable
+from gait.analysis._strides import StrideTable
+from gait.insole._layouts import REGIONS, SensorLayout, get_layout, layout_from_positions
+from gait.insole._recording import FootSignal
 
 __all__ = [
     "COP_PATH_POINTS",

@@ -34,7 +34,8 @@ from typing import Any
 
 import numpy as np
 
-from gait._clock import (
+from gait.exceptions import PacketError, RecordingReadError, RecordingValidationError
+from gait.insole._clock import (
     align_starts,
     build_timeline,
     find_gaps,
@@ -42,12 +43,11 @@ from gait._clock import (
     sample_indices,
     start_anchor,
 )
-from gait._devices import get_decoder
-from gait._devices import shoestreet as _ours
-from gait._layouts import get_layout
-from gait._packets import InsoleInfo, SensorLayoutPacket
-from gait._recording import FootSignal, Recording
-from gait.exceptions import PacketError, RecordingReadError, RecordingValidationError
+from gait.insole._devices import get_decoder
+from gait.insole._devices import shoestreet as _ours
+from gait.insole._layouts import get_layout
+from gait.insole._packets import InsoleInfo, SensorLayoutPacket
+from gait.insole._recording import MAX_LOAD_BYTES, FootSignal, Recording, check_dense
 
 __all__ = [
     "SESSION_SUFFIX",
@@ -523,8 +523,6 @@ def _foot_from_records(
         seqs, seq_bits, fs, t_device_us=t_us if t_bits else None, t_bits=t_bits, host_s=host
     )
     tl = build_timeline(index, segment, host, fs)
-    from gait._readers import check_dense
-
     check_dense(tl.n_grid, info.n_sensors + (6 if info.has_imu else 0), fs, f"{side} insole")
     keep = tl.position >= 0
     vals = np.full((tl.n_grid, info.n_sensors), np.nan)
@@ -583,8 +581,6 @@ def read_session(path: str | os.PathLike) -> Recording:
         different rates, or a session without any valid sample.
     """
     p = Path(path)
-    from gait._readers import MAX_LOAD_BYTES
-
     try:
         size = p.stat().st_size
     except OSError:
@@ -686,8 +682,6 @@ def read_session(path: str | os.PathLike) -> Recording:
     rate = float(np.mean([f["start_rate"] for f in feet.values()]))
     shift = align_starts(t0, fs, rate)
     n_total = max(shift[s] + f["values"].shape[0] for s, f in feet.items())
-    from gait._readers import check_dense
-
     check_dense(n_total, sum(f["values"].shape[1] + 6 for f in feet.values()), fs, str(p))
     signals = {}
     gaps = []

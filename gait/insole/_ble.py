@@ -1,7 +1,7 @@
 """The BLE client for our insoles, on bleak's portable API (Linux, macOS, Windows).
 
 This is the only production module that imports bleak, and it does so lazily (the bumble test
-backend in :mod:`gait._bumble_backend` subclasses bleak's backend base classes, as any bleak
+backend in :mod:`gait.insole._bumble_backend` subclasses bleak's backend base classes, as any bleak
 backend must). It never imports bumble: tests and ``gait simulate`` pass the bumble backend
 classes through ``backend=`` (bleak's documented injection point), so the code path under test
 is the production one.
@@ -33,14 +33,19 @@ from typing import Any
 
 import numpy as np
 
-from gait._clock import CounterTracker
-from gait._devices import get_decoder
-from gait._devices import shoestreet as _ours
-from gait._gatt import INFO_CHAR_UUID, INSOLE_SERVICE_UUID, LAYOUT_CHAR_UUID, PRESSURE_CHAR_UUID
-from gait._packets import InsoleInfo, Side
-from gait._session import SessionWriter
-from gait._sources import InsoleFrame, QueueInsoleSource
 from gait.exceptions import InsoleNotFoundError, MissingExtraError, NotFoundReason, PacketError
+from gait.insole._clock import CounterTracker
+from gait.insole._devices import get_decoder
+from gait.insole._devices import shoestreet as _ours
+from gait.insole._gatt import (
+    INFO_CHAR_UUID,
+    INSOLE_SERVICE_UUID,
+    LAYOUT_CHAR_UUID,
+    PRESSURE_CHAR_UUID,
+)
+from gait.insole._packets import InsoleInfo, Side
+from gait.insole._session import SessionWriter
+from gait.insole._sources import InsoleFrame, QueueInsoleSource
 
 __all__ = [
     "ReconnectPolicy",

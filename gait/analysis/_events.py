@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from gait._recording import FootSignal
+from gait.insole._recording import FootSignal
 
 __all__ = [
     "EventParams",
