@@ -292,7 +292,7 @@ def _iter_wfdb_chunks(path: Path, chunk_s: float) -> Iterator[tuple[float, Recor
 def _iter_session_chunks(
     path: Path, chunk_s: float, max_gap_s: float
 ) -> Iterator[tuple[float, Recording]]:
-    from gait.insole._session import iter_session_parts
+    from gait.insole._session_parts import iter_session_parts
 
     yield from iter_session_parts(path, chunk_s, max_gap_s)
 

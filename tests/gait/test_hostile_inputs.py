@@ -21,7 +21,8 @@ from gait import analyze, load_recording
 from gait.cli import main
 from gait.exceptions import RecordingReadError
 from gait.insole._packets import InsoleInfo, PressureFrame, PressurePacket, Side
-from gait.insole._session import _FILE_HEADER, _REC_HEADER, SessionWriter
+from gait.insole._session import SessionWriter
+from gait.insole._session_file import _FILE_HEADER, _REC_HEADER
 
 WALK = "GaCo01_01.txt"
 _FORCE_LSB_MN = 100  # 0.1 N per count: gaitpdb's largest cell force (~560 N) fits 16 bits

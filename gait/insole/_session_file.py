@@ -1,0 +1,377 @@
+"""Session files: the raw BLE stream of a recording, written crash-safe, read back as a Recording.
+
+A session file keeps every notification exactly as received (plus its arrival time), so that
+reading it again can use a better decoder later and nothing is lost by decoding early.
+
+Layout (all integers little-endian)::
+
+    magic  b"GAITSESS" | format u16 | header_len u32 | header (UTF-8 JSON) | crc32(header) u32
+    record* : sync b"\\xa5\\x5a" | kind u8 | side u8 | length u32 | host_ns i64 | payload
+              | crc32(kind .. payload) u32
+
+Record kinds: ``DEVICE`` (JSON: address, decoder, info and layout characteristic bytes in
+hex), ``NOTIFY`` (raw notification bytes), ``EVENT`` (JSON: connect, disconnect, ...) and
+``END`` (JSON summary, last record). ``host_ns`` is the host monotonic clock relative to the
+session start. The writer appends to ``<name>.partial``, fsyncs at least once a second and
+renames to the final name after writing ``END``; a crash leaves a readable ``.partial`` file
+whose last incomplete record is ignored.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import os
+import struct
+import time
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from gait.exceptions import RecordingReadError
+from gait.insole._devices import shoestreet as _ours
+
+__all__ = [
+    "SESSION_SUFFIX",
+    "RecordKind",
+    "SessionRecord",
+    "SessionWriter",
+    "iter_session_records",
+    "scan_records",
+]
+
+SESSION_SUFFIX = ".gsn"
+_MAGIC = b"GAITSESS"
+_FORMAT_VERSION = 1
+_FILE_HEADER = struct.Struct("<8sHI")
+_SYNC = b"\xa5\x5a"
+_REC_HEADER = struct.Struct("<2sBBIq")  # sync, kind, side, length, host_ns
+_CRC = struct.Struct("<I")
+_MAX_PAYLOAD = 1 << 20
+_SIDES = ("left", "right")
+_NO_SIDE = 0xFF
+
+
+class RecordKind(enum.IntEnum):
+    """Kinds of session records."""
+
+    DEVICE = 1
+    NOTIFY = 2
+    EVENT = 3
+    END = 4
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """One record of a session file.
+
+    Parameters
+    ----------
+    kind : RecordKind
+    side : {"left", "right"} or None
+    host_ns : int
+        Arrival time, host monotonic nanoseconds since the session start.
+    payload : bytes
+    """
+
+    kind: RecordKind
+    side: str | None
+    host_ns: int
+    payload: bytes = field(repr=False)
+
+    def json(self) -> dict[str, Any]:
+        """The payload of a JSON record (DEVICE, EVENT, END)."""
+        return json.loads(self.payload.decode("utf-8"))
+
+
+class SessionWriter:
+    """Append-only, crash-safe writer of one session file.
+
+    Parameters
+    ----------
+    path : str or Path
+        Final file name; data goes to ``path + ".partial"`` until :meth:`close`.
+    meta : dict, optional
+        JSON-serialisable header fields (application version, subject code...). Keep
+        identifying data out of it: session files are health data.
+    fsync_interval_s : float
+        Upper bound on the time between fsyncs while recording.
+    """
+
+    def __init__(
+        self, path: str | os.PathLike, meta: dict | None = None, fsync_interval_s: float = 1.0
+    ) -> None:
+        self.path = Path(path)
+        self.partial_path = self.path.with_name(self.path.name + ".partial")
+        if not self.path.parent.is_dir():
+            raise RecordingReadError(f"cannot write session: no directory {self.path.parent}")
+        self._t0_ns = time.monotonic_ns()
+        self._fsync_interval_ns = int(fsync_interval_s * 1e9)
+        self._last_sync_ns = self._t0_ns
+        self._counts = {k: 0 for k in RecordKind}
+        header = {
+            "format": "gait-session",
+            "format_version": _FORMAT_VERSION,
+            "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+            **(meta or {}),
+        }
+        blob = json.dumps(header, sort_keys=True).encode("utf-8")
+        # Owner-only permissions: the file holds biometric data.
+        fd = os.open(self.partial_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        self._f = os.fdopen(fd, "wb", buffering=1 << 16)
+        self._f.write(_FILE_HEADER.pack(_MAGIC, _FORMAT_VERSION, len(blob)))
+        self._f.write(blob)
+        self._f.write(_CRC.pack(zlib.crc32(blob)))
+        self._sync()
+        self._closed = False
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` or :meth:`abort` was called."""
+        return self._closed
+
+    def now_ns(self) -> int:
+        """Host monotonic nanoseconds since the session started (the records' clock)."""
+        return time.monotonic_ns() - self._t0_ns
+
+    @property
+    def counts(self) -> dict[RecordKind, int]:
+        """Records written so far, by kind."""
+        return dict(self._counts)
+
+    def _sync(self) -> None:
+        self._f.flush()
+        os.fsync(self._f.fileno())
+        self._last_sync_ns = time.monotonic_ns()
+
+    def _write(self, kind: RecordKind, side: str | None, host_ns: int, payload: bytes) -> None:
+        if self._closed:
+            raise RecordingReadError(f"session {self.path} is already closed")
+        if len(payload) > _MAX_PAYLOAD:
+            raise ValueError(f"record payload of {len(payload)} bytes is too large")
+        side_b = _NO_SIDE if side is None else _SIDES.index(side)
+        head = _REC_HEADER.pack(_SYNC, int(kind), side_b, len(payload), int(host_ns))
+        crc = zlib.crc32(payload, zlib.crc32(head[2:]))
+        self._f.write(head)
+        self._f.write(payload)
+        self._f.write(_CRC.pack(crc))
+        self._counts[kind] += 1
+        if time.monotonic_ns() - self._last_sync_ns >= self._fsync_interval_ns:
+            self._sync()
+
+    def write_device(
+        self,
+        side: str,
+        *,
+        address: str,
+        info: bytes,
+        layout: bytes | None,
+        decoder: str = _ours.NAME,
+        host_ns: int | None = None,
+    ) -> None:
+        """Record the identity and characteristics of one insole (once per connection)."""
+        payload = {
+            "address": address,
+            "decoder": decoder,
+            "info": info.hex(),
+            "layout": None if layout is None else layout.hex(),
+        }
+        self._write(
+            RecordKind.DEVICE,
+            side,
+            self.now_ns() if host_ns is None else host_ns,
+            json.dumps(payload).encode(),
+        )
+
+    def write_notification(self, side: str, data: bytes, host_ns: int | None = None) -> None:
+        """Record one raw notification, exactly as received."""
+        self._write(RecordKind.NOTIFY, side, self.now_ns() if host_ns is None else host_ns, data)
+
+    def write_event(
+        self, side: str | None, event: str, host_ns: int | None = None, **detail: Any
+    ) -> None:
+        """Record a link event (``connected``, ``disconnected``, ``reconnected``...)."""
+        payload = json.dumps({"event": event, **detail}).encode()
+        self._write(RecordKind.EVENT, side, self.now_ns() if host_ns is None else host_ns, payload)
+
+    def close(self, summary: dict | None = None) -> Path:
+        """Write the END record, fsync and rename to the final name; returns the path."""
+        if self._closed:
+            return self.path
+        self._write(RecordKind.END, None, self.now_ns(), json.dumps(summary or {}).encode())
+        self._sync()
+        self._f.close()
+        self._closed = True
+        os.replace(self.partial_path, self.path)
+        return self.path
+
+    def abort(self) -> None:
+        """Flush and close without finalising; the ``.partial`` file stays readable."""
+        if not self._closed:
+            self._sync()
+            self._f.close()
+            self._closed = True
+
+    def __enter__(self) -> SessionWriter:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+
+def _read_header(data: bytes, path: Path) -> tuple[dict, int]:
+    if len(data) < _FILE_HEADER.size or data[:8] != _MAGIC:
+        raise RecordingReadError(f"{path}: not a gait session file (bad magic)")
+    _, version, hlen = _FILE_HEADER.unpack_from(data, 0)
+    if version != _FORMAT_VERSION:
+        raise RecordingReadError(f"{path}: unsupported session format version {version}")
+    end = _FILE_HEADER.size + hlen
+    if len(data) < end + _CRC.size:
+        raise RecordingReadError(f"{path}: session header is truncated")
+    blob = data[_FILE_HEADER.size : end]
+    if zlib.crc32(blob) != _CRC.unpack_from(data, end)[0]:
+        raise RecordingReadError(f"{path}: session header checksum mismatch")
+    try:
+        header = json.loads(blob.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise RecordingReadError(f"{path}: session header is not valid JSON") from err
+    return header, end + _CRC.size
+
+
+def iter_session_records(path: str | os.PathLike) -> tuple[dict, list[SessionRecord], dict]:
+    """Read the header and every intact record of a session file.
+
+    Corrupt records are skipped by resynchronising on the next sync marker whose record has
+    a valid checksum; a truncated last record (crash while writing) is ignored.
+
+    Parameters
+    ----------
+    path : str or Path
+
+    Returns
+    -------
+    header : dict
+    records : list of SessionRecord
+    integrity : dict
+        ``corrupt_bytes`` skipped, ``corrupt_records`` (damaged spans skipped, each at least one
+        record), ``truncated_tail`` (bool) and ``complete`` (END seen).
+    """
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise RecordingReadError(f"session file not found: {p}") from None
+    except OSError as err:
+        raise RecordingReadError(f"cannot read session file {p}: {err}") from err
+    header, off = _read_header(data, p)
+    records: list[SessionRecord] = []
+    corrupt = 0
+    corrupt_spans = 0
+    truncated = False
+    complete = False
+    n = len(data)
+    while off < n:
+        if n - off < _REC_HEADER.size + _CRC.size:
+            truncated = True
+            break
+        sync, kind, side_b, length, host_ns = _REC_HEADER.unpack_from(data, off)
+        end = off + _REC_HEADER.size + length
+        ok = sync == _SYNC and length <= _MAX_PAYLOAD
+        if ok and end + _CRC.size > n:
+            truncated = True
+            break
+        if ok:
+            crc = zlib.crc32(
+                data[off + _REC_HEADER.size : end],
+                zlib.crc32(data[off + 2 : off + _REC_HEADER.size]),
+            )
+            ok = crc == _CRC.unpack_from(data, end)[0] and kind in RecordKind._value2member_map_
+            ok = ok and (side_b == _NO_SIDE or side_b < len(_SIDES))
+        if not ok:
+            nxt = data.find(_SYNC, off + 1)
+            nxt = n if nxt < 0 else nxt
+            corrupt += nxt - off
+            corrupt_spans += 1
+            off = nxt
+            continue
+        side = None if side_b == _NO_SIDE else _SIDES[side_b]
+        records.append(
+            SessionRecord(RecordKind(kind), side, host_ns, data[off + _REC_HEADER.size : end])
+        )
+        off = end + _CRC.size
+        if kind == RecordKind.END:
+            complete = True
+    return (
+        header,
+        records,
+        {
+            "corrupt_bytes": corrupt,
+            "corrupt_records": corrupt_spans,
+            "truncated_tail": truncated,
+            "complete": complete,
+        },
+    )
+
+
+def scan_records(
+    fh: Any, start: int, window: int = 8 << 20
+) -> Iterator[tuple[int, int, int, bytes, int]]:
+    """Intact records from byte ``start``: (kind, side byte, host_ns, payload, skipped).
+
+    The same rules as :func:`iter_session_records` (resynchronise on the sync marker after a
+    damaged record, stop at a truncated tail), reading ``window`` bytes at a time and without
+    building record objects: a 24-hour file holds millions of records and memory holds one
+    window. ``skipped`` counts the bytes skipped before the record; a final item with kind
+    ``-1`` reports a truncated tail.
+    """
+    hsize, csize = _REC_HEADER.size, _CRC.size
+    unpack, crc_unpack = _REC_HEADER.unpack_from, _CRC.unpack_from
+    crc32 = zlib.crc32
+    fh.seek(start)
+    buf = fh.read(window)
+    eof = len(buf) < window
+    off = 0
+    skipped = 0
+    while True:
+        n = len(buf)
+        need = off + hsize + csize
+        if n >= off + hsize:
+            sync, kind, side_b, length, host_ns = unpack(buf, off)
+            ok = sync == _SYNC and length <= _MAX_PAYLOAD
+            end = off + hsize + length
+            if ok:
+                need = end + csize
+        if n < need:
+            if not eof:
+                more = fh.read(window)
+                eof = len(more) < window
+                buf, off = buf[off:] + more, 0
+                continue
+            if off < n:
+                yield -1, 0, 0, b"", skipped
+            return
+        if ok:
+            crc = crc32(buf[off + hsize : end], crc32(buf[off + 2 : off + hsize]))
+            ok = crc == crc_unpack(buf, end)[0] and 1 <= kind <= 4
+            ok = ok and (side_b == _NO_SIDE or side_b < len(_SIDES))
+        if not ok:
+            nxt = buf.find(_SYNC, off + 1)
+            if nxt < 0:
+                keep = n - 1 if not eof else n  # a marker may straddle the window edge
+                skipped += keep - off
+                off = keep
+                if eof:
+                    return
+                continue
+            skipped += nxt - off
+            off = nxt
+            continue
+        yield kind, side_b, host_ns, buf[off + hsize : end], skipped
+        skipped = 0
+        off = end + csize
