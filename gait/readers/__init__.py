@@ -4,6 +4,7 @@ Every reader returns a :class:`~gait.insole.Recording`; :func:`load_recording` p
 reader from the file's content.
 """
 
+from gait.readers._chunks import iter_chunks
 from gait.readers._moticon import read_moticon
 from gait.readers._readers import (
     FORMATS,
@@ -16,6 +17,7 @@ from gait.readers._readers import (
 
 __all__ = [
     "FORMATS",
+    "iter_chunks",
     "load_recording",
     "read_csv",
     "read_gaitpdb",

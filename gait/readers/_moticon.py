@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -43,10 +42,8 @@ from numpy.typing import NDArray
 from gait.exceptions import RecordingReadError
 from gait.insole._layouts import SensorLayout, insole_outline_mm
 from gait.insole._recording import Recording
+from gait.readers._text import TextPlan
 from gait.readers._textio import MAX_TEXT_BYTES, open_table
-
-if TYPE_CHECKING:
-    from gait.readers._readers import TextPlan
 
 __all__ = [
     "OPENGO_CELLS",
@@ -175,9 +172,7 @@ def _column(columns: tuple[str, ...], pattern: str) -> int | None:
 
 
 def moticon_plan(path: Path) -> TextPlan:
-    """The :class:`~gait.readers._readers.TextPlan` of an OpenGo export (see :func:`read_moticon`)."""
-    from gait.readers._readers import TextPlan
-
+    """The :class:`~gait.readers._text.TextPlan` of an OpenGo export (see :func:`read_moticon`)."""
     table = open_table(path, MAX_TEXT_BYTES, "Moticon OpenGo export")
     header: dict[str, str] = {}
     for c in table.comments:

@@ -188,7 +188,7 @@ def _one_csv(rows: np.ndarray, tmp_path: Path, name: str):
 def test_wfdb_parts_with_an_odd_sample_count(shared_data, tmp_path):
     """A format-212 record with an odd number of samples (the last 3-byte group half used),
     built from control1's real samples: parts decode every sample, as the whole-file reader."""
-    from gait.analysis._chunked import iter_chunks
+    from gait.readers import iter_chunks
     from gait.readers._readers import read_wfdb
 
     src = read_wfdb(shared_data / "gaitndd" / "control1.hea")

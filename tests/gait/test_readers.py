@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import sys
-import types
 
 import numpy as np
 import pytest
@@ -176,15 +174,15 @@ def test_csv_missing_rows_are_a_gap(tmp_path):
 
 
 def test_dispatch_to_session_reader(tmp_path, monkeypatch):
+    import gait.readers._readers as dispatch
+
     calls = []
-    fake = types.ModuleType("gait.insole._session")
 
     def read_session(path):
         calls.append(path)
         return synthesize([("walking", 3)])
 
-    fake.read_session = read_session
-    monkeypatch.setitem(sys.modules, "gait.insole._session", fake)
+    monkeypatch.setattr(dispatch, "read_session", read_session)
     p = tmp_path / "walk.gaitsession"
     p.write_bytes(b"\x00")
     rec = load_recording(p)

@@ -241,7 +241,7 @@ def test_out_of_order_notifications_are_put_back_in_order(tmp_path):
 def _parts_as_one(path, monkeypatch=None, batch=None):
     """Every part of the streaming reader, glued back together (for comparisons)."""
     import gait.insole._session_parts as S
-    from gait.analysis._chunked import iter_chunks
+    from gait.readers import iter_chunks
 
     if batch is not None:
         monkeypatch.setattr(S, "_BATCH_NOTIFICATIONS", batch)
