@@ -71,9 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     try:
         from gait._ble_cli import add_ble_commands
     except ImportError:  # the BLE extra is optional
-        add_ble_commands = None
-    if add_ble_commands is not None:
-        add_ble_commands(sub)
+        return parser
+    add_ble_commands(sub)
     return parser
 
 

@@ -39,7 +39,7 @@ from gait.analysis._pressure import FootPressure, summarise_pressure
 from gait.analysis._report import GaitReport, QualityReport
 from gait.analysis._strides import StrideTable, summarise_strides
 from gait.exceptions import RecordingValidationError
-from gait.insole._recording import FootSignal, Recording
+from gait.insole._recording import FootSignal, Recording, as_side
 from gait.readers._chunks import DEFAULT_CHUNK_S, DEFAULT_MAX_GAP_S, iter_chunks
 
 __all__ = [
@@ -84,7 +84,7 @@ class Part:
 def _slice(rec: Recording, a: int, b: int) -> Recording:
     feet = {
         s: FootSignal(
-            s,
+            as_side(s),
             f.values[a:b],
             f.sensor_xy_mm,
             None if f.valid is None else f.valid[a:b],
@@ -108,6 +108,7 @@ def _concat(a: Recording, b: Recording) -> Recording:
         if fa is None and fb is None:
             continue
         ref = fa if fa is not None else fb
+        assert ref is not None
         k = ref.values.shape[1]
 
         def vals(f: FootSignal | None, n: int, k: int = k) -> NDArray[np.float64]:
@@ -405,8 +406,8 @@ def merge_reports(
     fs = float(parts[0].report.meta.get("sampling_rate_hz", 0.0)) or 1.0
     for side, acc in feet_q.items():
         acc["n_strides"] = int(tables[side].n) if side in tables else 0
-        owned = sum(p.own_end_s - p.own_start_s for p in parts)
-        acc["n_samples"] = int(round(owned * fs))
+        owned_s = sum(p.own_end_s - p.own_start_s for p in parts)
+        acc["n_samples"] = int(round(owned_s * fs))
     lost = int(sum(p.lost_samples for p in parts))
     for side in feet_q:
         feet_q[side]["missing_samples"] = int(sum(p.missing_by_side.get(side, 0) for p in parts))

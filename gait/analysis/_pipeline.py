@@ -15,7 +15,7 @@ from gait.analysis._pressure import analyse_pressure
 from gait.analysis._report import GaitReport, QualityReport
 from gait.analysis._strides import StrideTable, strides_from_events, summarise_strides
 from gait.analysis._validation import validate_recording
-from gait.insole._recording import FootSignal, Recording
+from gait.insole._recording import FootSignal, Recording, as_side
 
 __all__ = ["analyze", "detect_events"]
 
@@ -92,7 +92,7 @@ def _pad_feet(recording: Recording) -> Recording:
         )
         imu = None if f.imu is None else np.vstack([f.imu, np.full((k, 6), np.nan)])
         padded[side] = FootSignal(
-            side, values, f.sensor_xy_mm, np.r_[valid, np.zeros(k, dtype=bool)], imu
+            as_side(side), values, f.sensor_xy_mm, np.r_[valid, np.zeros(k, dtype=bool)], imu
         )
     return replace(recording, left=padded.get("left"), right=padded.get("right"))
 

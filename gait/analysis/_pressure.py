@@ -172,7 +172,7 @@ def _foot_pressure(foot: FootSignal, table: StrideTable | None, fs: float) -> Fo
         return None
     n = foot.n_samples
     v = np.array(foot.values, dtype=np.float64)
-    valid = np.isfinite(v).all(axis=1)
+    valid = np.asarray(np.isfinite(v).all(axis=1), dtype=bool)
     if foot.valid is not None:
         valid &= foot.valid
     if valid.sum() < 10:

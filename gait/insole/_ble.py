@@ -336,15 +336,19 @@ class InsoleConnection:
         if self._drop_t is not None:
             self.stats.reconnect_s.append(time.monotonic() - self._drop_t)
             self._drop_t = None
+        info, tr, side = self.info, self._tracker, self.side
+        if info is None or tr is None or side is None:
+            # A notification before the insole identified itself cannot be placed: count it
+            # as malformed rather than crash the callback (or write a side-less record).
+            self.stats.malformed_packets += 1
+            return
         if self.writer is not None:
-            self.writer.write_notification(self.side, data, host_ns)
+            self.writer.write_notification(side, data, host_ns)
         try:
             pkt = self._decode(data)
         except PacketError:
             self.stats.malformed_packets += 1
             return
-        info = self.info
-        tr = self._tracker
         for s in pkt.samples:
             if len(s.values) != info.n_sensors:
                 self.stats.malformed_packets += 1
@@ -357,7 +361,7 @@ class InsoleConnection:
                 imu = None if s.imu is None else np.asarray(s.imu, dtype=np.float64)
                 self.frames.put_nowait(
                     InsoleFrame(
-                        self.side,
+                        side,
                         idx,
                         idx / info.sampling_rate_hz,
                         np.asarray(s.values, dtype=np.float64),
@@ -443,6 +447,49 @@ class InsoleConnection:
             self.writer.write_event(self.side, "stopped")
 
 
+async def _open_sides(
+    conns: list[InsoleConnection], sides: tuple[str, ...], writer: SessionWriter
+) -> dict[str, InsoleConnection]:
+    """Open every connection; keep one per wanted side, close the rest.
+
+    Raises
+    ------
+    InsoleNotFoundError
+        A wanted side did not open (the partial session file is removed).
+    """
+    results = await asyncio.gather(*(c.open() for c in conns), return_exceptions=True)
+    by_side: dict[str, InsoleConnection] = {}
+    for c, r in zip(conns, results):
+        if isinstance(r, BaseException):
+            logger.warning("could not open %s: %s", c.address, r)
+        elif c.side is not None and c.side in sides and c.side not in by_side:
+            by_side[c.side] = c
+    for c in [c for c in conns if c not in by_side.values()]:
+        await c.close()
+    missing = [s for s in sides if s not in by_side]
+    if missing:
+        for c in by_side.values():
+            await c.close()
+        writer.abort()
+        writer.partial_path.unlink(missing_ok=True)
+        raise InsoleNotFoundError(NotFoundReason.SIDE_MISSING, f"no {' or '.join(missing)} insole")
+    return by_side
+
+
+async def _wait_until_stop(stop_event: asyncio.Event | None, duration_s: float | None) -> None:
+    """Return when ``stop_event`` is set or ``duration_s`` has passed, whichever is first."""
+    waits: list[asyncio.Future[Any]] = []
+    if stop_event is not None:
+        waits.append(asyncio.ensure_future(stop_event.wait()))
+    if duration_s is not None:
+        waits.append(asyncio.ensure_future(asyncio.sleep(duration_s)))
+    try:
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waits:
+            w.cancel()
+
+
 async def record_session(
     out_path: str | Path,
     *,
@@ -500,39 +547,12 @@ async def record_session(
     ]
     t_start = time.monotonic()
     try:
-        results = await asyncio.gather(*(c.open() for c in conns), return_exceptions=True)
-        by_side: dict[str, InsoleConnection] = {}
-        for c, r in zip(conns, results):
-            if isinstance(r, BaseException):
-                logger.warning("could not open %s: %s", c.address, r)
-            elif c.side in sides and c.side not in by_side:
-                by_side[c.side] = c
-        extra = [c for c in conns if c not in by_side.values()]
-        for c in extra:
-            await c.close()
-        missing = [s for s in sides if s not in by_side]
-        if missing:
-            for c in by_side.values():
-                await c.close()
-            writer.abort()
-            writer.partial_path.unlink(missing_ok=True)
-            raise InsoleNotFoundError(
-                NotFoundReason.SIDE_MISSING, f"no {' or '.join(missing)} insole"
-            )
+        by_side = await _open_sides(conns, sides, writer)
         for c in by_side.values():
             c.start()
         if on_connected is not None:
             on_connected(by_side)
-        waits = []
-        if stop_event is not None:
-            waits.append(asyncio.ensure_future(stop_event.wait()))
-        if duration_s is not None:
-            waits.append(asyncio.ensure_future(asyncio.sleep(duration_s)))
-        try:
-            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for w in waits:
-                w.cancel()
+        await _wait_until_stop(stop_event, duration_s)
         for c in by_side.values():
             await c.close()
     except BaseException:

@@ -325,7 +325,12 @@ class BumbleClient(BaseBleakClient):
             for c in s.characteristics:
                 props = [n for flag, n in _PROPERTY_NAMES.items() if c.properties & flag]
                 bc = BleakGATTCharacteristic(
-                    c, c.handle, _uuid_str(c.uuid), props, lambda: self.mtu_size - 3, bs
+                    c,
+                    c.handle,
+                    _uuid_str(c.uuid),
+                    props,  # type: ignore[arg-type]  # names of bleak's property literal
+                    lambda: self.mtu_size - 3,
+                    bs,
                 )
                 coll.add_characteristic(bc)
                 for d in c.descriptors:

@@ -8,11 +8,31 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from gait.exceptions import RecordingReadError
+from gait.exceptions import RecordingReadError, RecordingValidationError
 
-__all__ = ["MAX_DENSE_BYTES", "MAX_LOAD_BYTES", "FootSignal", "Recording", "Side", "check_dense"]
+__all__ = [
+    "MAX_DENSE_BYTES",
+    "MAX_LOAD_BYTES",
+    "SIDES",
+    "FootSignal",
+    "Recording",
+    "Side",
+    "as_side",
+    "check_dense",
+]
 
 Side = Literal["left", "right"]
+#: Both sides, in order.
+SIDES: tuple[Side, Side] = ("left", "right")
+
+
+def as_side(name: str) -> Side:
+    """``name`` as a :data:`Side`; :class:`RecordingValidationError` if it is not one."""
+    if name == "left":
+        return "left"
+    if name == "right":
+        return "right"
+    raise RecordingValidationError(f"side must be 'left' or 'right', not {name!r}")
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from gait.insole._devices import get_decoder
 from gait.insole._devices import shoestreet as _ours
 from gait.insole._layouts import get_layout
 from gait.insole._packets import InsoleInfo, SensorLayoutPacket, Side
-from gait.insole._recording import MAX_LOAD_BYTES, FootSignal, Recording, check_dense
+from gait.insole._recording import MAX_LOAD_BYTES, FootSignal, Recording, as_side, check_dense
 from gait.insole._session_file import (
     _SIDES,
     SESSION_SUFFIX,
@@ -416,7 +416,7 @@ def _common_grid(
             {"side": side, "start_s": g0 / fs, "end_s": g1 / fs, "n_samples": g1 - g0}
             for g0, g1 in foot_gaps
         ]
-        signals[side] = FootSignal(side, vals, f["xy"], valid, imu)
+        signals[side] = FootSignal(as_side(side), vals, f["xy"], valid, imu)
     return signals, gaps
 
 

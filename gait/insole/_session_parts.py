@@ -20,7 +20,7 @@ from gait.exceptions import RecordingReadError
 from gait.insole._clock import align_starts, host_clock_fit, sample_indices, start_anchor
 from gait.insole._devices import shoestreet as _ours
 from gait.insole._packets import InsoleInfo
-from gait.insole._recording import FootSignal, Recording
+from gait.insole._recording import FootSignal, Recording, as_side
 from gait.insole._session import (
     device_info,
     device_xy_mm,
@@ -296,6 +296,7 @@ class _SpillReader:
         if m == 0:
             return False
         fp, fv, fi = self._f
+        assert fp is not None and fv is not None  # positions and values are always spilled
         self.pos = np.r_[self.pos, np.fromfile(fp, np.int64, m)]
         self.val = np.vstack([self.val, np.fromfile(fv, np.float32, m * self.k).reshape(m, self.k)])
         if fi is not None and self.imu is not None:
@@ -391,7 +392,7 @@ def _whole_session_parts(p: Path, chunk_s: float) -> Iterator[tuple[float, Recor
         b = min(n, a + step)
         feet = {
             s: FootSignal(
-                s,
+                as_side(s),
                 f.values[a:b],
                 f.sensor_xy_mm,
                 None if f.valid is None else f.valid[a:b],
@@ -504,7 +505,7 @@ def _part_foot(
     if imu_a is not None:
         imu = np.full((n, 6), np.nan)
         imu[rel] = scale_imu(imu_a, st.info)
-    return FootSignal(side, vals, xy, valid, imu)
+    return FootSignal(as_side(side), vals, xy, valid, imu)
 
 
 def _cut_parts(

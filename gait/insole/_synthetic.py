@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from gait.exceptions import RecordingValidationError
 from gait.insole._layouts import SensorLayout, get_layout
-from gait.insole._recording import FootSignal, Recording
+from gait.insole._recording import FootSignal, Recording, as_side
 
 __all__ = ["ACTIVITIES", "SyntheticTruth", "synthesize", "synthesize_with_truth"]
 
@@ -356,7 +356,7 @@ def synthesize_with_truth(
         np.clip(values, 0.0, None, out=values)
         imu = _imu(total, fs, rng, running_mask) if with_imu else None
         feet[s] = FootSignal(
-            side=s,
+            side=as_side(s),
             values=values,
             sensor_xy_mm=np.array(layout.xy_mm),
             valid=np.ones(n, dtype=bool),

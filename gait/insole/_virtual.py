@@ -19,9 +19,9 @@ import asyncio
 import logging
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
 from gait.exceptions import MissingExtraError, RecordingValidationError
 from gait.insole._gatt import (
@@ -33,7 +33,6 @@ from gait.insole._gatt import (
     PRESSURE_CHAR_UUID,
     ControlCommand,
 )
-from gait.insole._layouts import get_layout
 from gait.insole._packets import (
     MAX_SAMPLES_PER_PACKET,
     InsoleInfo,
@@ -44,7 +43,12 @@ from gait.insole._packets import (
     Side,
     packet_size,
 )
-from gait.insole._recording import FootSignal, Recording
+from gait.insole._virtual_signals import (
+    InsoleSignal,
+    signal_from_foot,
+    signals_from_recording,
+    synthetic_signals,
+)
 
 __all__ = [
     "FaultPlan",
@@ -59,113 +63,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-_G = 9.80665
-_ADC_MAX = 4095
-#: Default force calibration of the virtual cells: 0.1 N per count (300 N -> 3000 counts).
-_FORCE_LSB_MN = 100
 _LAYOUT_IDS = {8: 1, 16: 2}
-
-
-@dataclass(frozen=True)
-class InsoleSignal:
-    """What one virtual insole measures, in device units.
-
-    Parameters
-    ----------
-    counts : (n, k) uint16
-        Sensor ADC counts (12-bit).
-    imu : (n, 6) int16 or None
-        Raw accelerometer and gyroscope values.
-    sensor_xy_mm : (k, 2) float64
-        Sensor positions for the layout characteristic.
-    force_lsb_mn : int
-        Millinewtons per count (0 when the counts are not in force units).
-    """
-
-    counts: NDArray[np.uint16] = field(repr=False)
-    imu: NDArray[np.int16] | None = field(repr=False)
-    sensor_xy_mm: NDArray[np.float64] = field(repr=False)
-    force_lsb_mn: int = _FORCE_LSB_MN
-
-    @property
-    def n_samples(self) -> int:
-        """Number of samples."""
-        return int(self.counts.shape[0])
-
-    @property
-    def n_sensors(self) -> int:
-        """Sensors per sample."""
-        return int(self.counts.shape[1])
-
-
-def signal_from_foot(
-    foot: FootSignal,
-    force_lsb_mn: int = _FORCE_LSB_MN,
-    acc_range_g: int = 16,
-    gyro_range_dps: int = 2000,
-) -> InsoleSignal:
-    """Quantise a foot signal (newtons, m/s^2, deg/s) into device counts.
-
-    Parameters
-    ----------
-    foot : FootSignal
-        Values in newtons (NaN is sent as 0).
-    force_lsb_mn : int
-        Millinewtons per count; values above 4095 counts saturate, as a real ADC does.
-    acc_range_g, gyro_range_dps : int
-        IMU full scales.
-
-    Returns
-    -------
-    InsoleSignal
-    """
-    v = np.nan_to_num(np.asarray(foot.values, dtype=np.float64), nan=0.0)
-    counts = np.clip(np.round(v * 1000.0 / force_lsb_mn), 0, _ADC_MAX).astype(np.uint16)
-    imu = None
-    if foot.imu is not None:
-        raw = np.nan_to_num(np.asarray(foot.imu, dtype=np.float64))
-        scale = np.array([acc_range_g * _G] * 3 + [gyro_range_dps] * 3, dtype=np.float64)
-        imu = np.clip(np.round(raw / scale * 32768.0), -32768, 32767).astype(np.int16)
-    xy = foot.sensor_xy_mm
-    if xy is None:
-        xy = get_layout(counts.shape[1]).xy_mm
-    return InsoleSignal(counts, imu, np.asarray(xy, dtype=np.float64), force_lsb_mn)
-
-
-def synthetic_signals(
-    activity: str,
-    duration_s: float,
-    n_sensors: int = 16,
-    sampling_rate_hz: float = 100.0,
-    seed: int = 0,
-    with_imu: bool = False,
-) -> dict[str, InsoleSignal]:
-    """Left and right signals of a synthetic activity.
-
-    Parameters
-    ----------
-    activity : str
-        ``walking``, ``running``, ``standing``, ``sitting`` or ``mixed`` (sit, stand, walk,
-        run, walk, stand in proportion).
-    duration_s : float
-        Length of the signal.
-    n_sensors, sampling_rate_hz, seed, with_imu
-        Passed to :func:`gait.insole._synthetic.synthesize`.
-
-    Returns
-    -------
-    dict side -> InsoleSignal
-    """
-    from gait.insole._synthetic import synthesize
-
-    if activity == "mixed":
-        shares = (("sitting", 0.1), ("standing", 0.1), ("walking", 0.35), ("running", 0.15),
-                  ("walking", 0.2), ("standing", 0.1))  # fmt: skip
-        plan = [(k, duration_s * f) for k, f in shares]
-    else:
-        plan = [(activity, float(duration_s))]
-    rec = synthesize(plan, n_sensors, sampling_rate_hz, seed, with_imu=with_imu)
-    return {side: signal_from_foot(foot) for side, foot in rec.feet.items()}
 
 
 async def start_together(insoles: list[VirtualInsole]) -> None:
@@ -176,33 +74,25 @@ async def start_together(insoles: list[VirtualInsole]) -> None:
     started together would be.
     """
     gates = {id(i.start_gate) for i in insoles}
-    if len(gates) != 1 or insoles[0].start_gate is None:
+    gate = insoles[0].start_gate
+    if len(gates) != 1 or gate is None:
         raise RecordingValidationError("start_together needs insoles sharing one start_gate")
     for ins in insoles:
         await ins.start()
 
     async def _open_gate() -> None:
         await asyncio.gather(*(i.ready.wait() for i in insoles))
-        insoles[0].start_gate.set()
+        gate.set()
 
     gate_task = asyncio.create_task(_open_gate())
     for ins in insoles:
         ins._background.add(gate_task)
-    gate_task.add_done_callback(lambda t: [i._background.discard(t) for i in insoles])
 
+    def _forget(task: asyncio.Task[None]) -> None:
+        for i in insoles:
+            i._background.discard(task)
 
-def signals_from_recording(recording: Recording) -> dict[str, InsoleSignal]:
-    """Signals of every foot of a recording, for replay (values taken as newtons).
-
-    The force calibration is chosen per foot so that the largest value uses ~4000 of the
-    4095 counts (no saturation, at most 0.025 % quantisation of the peak).
-    """
-    out = {}
-    for side, foot in recording.feet.items():
-        peak = float(np.nanmax(foot.values)) if np.isfinite(foot.values).any() else 0.0
-        lsb = int(min(65535, max(1, math.ceil(peak * 1000.0 / 4000.0))))
-        out[side] = signal_from_foot(foot, force_lsb_mn=lsb)
-    return out
+    gate_task.add_done_callback(_forget)
 
 
 @dataclass(frozen=True)
@@ -375,7 +265,8 @@ class VirtualInsole:
         self._subscribed = asyncio.Event()
         self._paused = False
         self._connection = None
-        self._device = None
+        self._device: Any = None
+        self._pressure: Any = None
         self._task: asyncio.Task | None = None
         self._background: set[asyncio.Task] = set()
         self._rng = np.random.default_rng(self.faults.seed)
@@ -416,7 +307,7 @@ class VirtualInsole:
             Characteristic.READABLE,
             bytes(self.layout),
         )
-        control = Characteristic(
+        control: Characteristic[bytes] = Characteristic(
             CONTROL_CHAR_UUID,
             Characteristic.Properties.WRITE,
             Characteristic.WRITEABLE,
@@ -522,7 +413,10 @@ class VirtualInsole:
 
     def _frame(self, k: int) -> PressureFrame:
         j = k % self.signal.n_samples
-        imu = None if self.signal.imu is None else tuple(int(v) for v in self.signal.imu[j])
+        imu = None
+        if self.signal.imu is not None:
+            ax, ay, az, gx, gy, gz = (int(v) for v in self.signal.imu[j])
+            imu = (ax, ay, az, gx, gy, gz)
         return PressureFrame(
             (self.seq_start + k) & 0xFFFF,
             (self.t_start_us + round(k * 1e6 / self.fs)) & 0xFFFF_FFFF,

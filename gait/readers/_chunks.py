@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gait.exceptions import RecordingReadError, RecordingValidationError
-from gait.insole._recording import FootSignal, Recording
+from gait.insole._recording import FootSignal, Recording, as_side
 from gait.insole._session_parts import iter_session_parts
 from gait.readers._moticon import moticon_plan
 from gait.readers._readers import FORMATS, _sniff
@@ -270,7 +270,7 @@ def _iter_wfdb_chunks(path: Path, chunk_s: float) -> Iterator[tuple[float, Recor
             for k, side in enumerate(maps.sides):
                 s = maps.decode(k, a, b)
                 inv[side] = int(np.count_nonzero(s == -2048)) if maps.maps[k][2].fmt == 212 else 0
-                feet[side] = FootSignal(side, s.astype(np.float64)[:, None],
+                feet[side] = FootSignal(as_side(side), s.astype(np.float64)[:, None],
                                         valid=np.ones(s.size, dtype=bool))  # fmt: skip
             meta = {"record": header.record_name, "wfdb_invalid_samples": inv, "units": "adu"}
             yield a / fs, Recording(fs, feet.get("left"), feet.get("right"), str(hea), "wfdb", meta)

@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from gait.exceptions import RecordingReadError
 from gait.insole._layouts import get_layout
-from gait.insole._recording import MAX_LOAD_BYTES, FootSignal, Recording, check_dense
+from gait.insole._recording import MAX_LOAD_BYTES, FootSignal, Recording, as_side, check_dense
 from gait.readers._textio import (
     MAX_TEXT_BYTES,
     TextTable,
@@ -147,7 +147,9 @@ def _foot(
     if bad.any():
         values = values.copy()
         values[bad] = np.nan
-    return FootSignal(side=side, values=values, sensor_xy_mm=xy, valid=present & ~bad, imu=imu)
+    return FootSignal(
+        side=as_side(side), values=values, sensor_xy_mm=xy, valid=present & ~bad, imu=imu
+    )
 
 
 def _timing_notes(grid, notes: list[str]) -> None:

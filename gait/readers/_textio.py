@@ -397,6 +397,39 @@ class TimeGrid:
     n_unordered: int = 0
 
 
+def _time_unit(
+    t: NDArray[np.float64], path: Path, declared: str | None
+) -> tuple[float, str, float, str]:
+    """Median time step, its unit and scale to seconds, and a note when the unit was guessed."""
+    dt = np.diff(t)
+    pos = dt[dt > 0]
+    if pos.size == 0:
+        raise RecordingReadError(f"{path}: the time column never increases")
+    step = float(np.median(pos))
+    candidates = [u for u in _UNITS if u[0] == declared] + [u for u in _UNITS if u[0] != declared]
+    unit: str | None = None
+    scale: float | None = None
+    for name, sc in candidates:
+        rate = 1.0 / (step * sc)
+        if MIN_RATE_HZ <= rate <= MAX_RATE_HZ:
+            unit, scale = name, sc
+            break
+    if unit is None or scale is None:
+        raise RecordingReadError(
+            f"{path}: time step {step:g} gives no plausible sampling rate in s, ms or us "
+            f"({MIN_RATE_HZ:g}-{MAX_RATE_HZ:g} Hz expected)"
+        )
+    note = ""
+    if declared is not None and unit != declared:
+        note = (
+            f"time column declared in {declared} but its step ({step:g}) is only plausible in "
+            f"{unit}: read as {unit} ({1.0 / (step * scale):g} Hz)"
+        )
+    elif declared is None and unit != "s":
+        note = f"time step {step:g} read as {unit} ({1.0 / (step * scale):g} Hz)"
+    return step, unit, scale, note
+
+
 def grid_from_times(t: NDArray[np.float64], path: Path, declared: str | None = None) -> TimeGrid:
     """Detect the time unit and rate, and place rows on the grid.
 
@@ -426,33 +459,9 @@ def grid_from_times(t: NDArray[np.float64], path: Path, declared: str | None = N
     if t.size < 2:
         raise RecordingReadError(f"{path}: need at least two samples")
     if not np.all(np.isfinite(t)):
-        bad = int(np.flatnonzero(~np.isfinite(t))[0])
-        raise RecordingReadError(f"{path}: data row {bad + 1} has no time stamp")
-    dt = np.diff(t)
-    pos = dt[dt > 0]
-    if pos.size == 0:
-        raise RecordingReadError(f"{path}: the time column never increases")
-    step = float(np.median(pos))
-    order = [u for u in _UNITS if u[0] == declared] + [u for u in _UNITS if u[0] != declared]
-    unit = scale = None
-    for name, sc in order:
-        rate = 1.0 / (step * sc)
-        if MIN_RATE_HZ <= rate <= MAX_RATE_HZ:
-            unit, scale = name, sc
-            break
-    if unit is None or scale is None:
-        raise RecordingReadError(
-            f"{path}: time step {step:g} gives no plausible sampling rate in s, ms or us "
-            f"({MIN_RATE_HZ:g}-{MAX_RATE_HZ:g} Hz expected)"
-        )
-    note = ""
-    if declared is not None and unit != declared:
-        note = (
-            f"time column declared in {declared} but its step ({step:g}) is only plausible in "
-            f"{unit}: read as {unit} ({1.0 / (step * scale):g} Hz)"
-        )
-    elif declared is None and unit != "s":
-        note = f"time step {step:g} read as {unit} ({1.0 / (step * scale):g} Hz)"
+        row = int(np.flatnonzero(~np.isfinite(t))[0])
+        raise RecordingReadError(f"{path}: data row {row + 1} has no time stamp")
+    step, unit, scale, note = _time_unit(t, path, declared)
     rate = 1.0 / (step * scale)
     if abs(rate - round(rate)) < 1e-3 * rate:
         rate = float(round(rate))

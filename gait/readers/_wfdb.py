@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gait.exceptions import RecordingReadError
-from gait.insole._recording import FootSignal, Recording, check_dense
+from gait.insole._recording import FootSignal, Recording, as_side, check_dense
 from gait.readers._textio import MAX_RATE_HZ, MIN_RATE_HZ, check_file_size
 
 __all__ = ["WfdbHeader", "WfdbSignalSpec", "decode_format_212", "parse_wfdb_header", "read_wfdb"]
@@ -361,13 +361,17 @@ def read_wfdb(path: str | Path) -> Recording:
             int(np.count_nonzero(samples == _WFDB_INVALID_212)) if spec.fmt == 212 else 0
         )
         values = samples.astype(np.float64)[:, None]
-        feet[side] = FootSignal(side=side, values=values, valid=np.ones(samples.size, dtype=bool))
+        feet[side] = FootSignal(
+            side=as_side(side), values=values, valid=np.ones(samples.size, dtype=bool)
+        )
         lengths.append(samples.size)
     if len(set(lengths)) > 1:
         n = min(lengths)
         feet = {
             s: FootSignal(
-                side=s, values=f.values[:n], valid=f.valid[:n] if f.valid is not None else None
+                side=as_side(s),
+                values=f.values[:n],
+                valid=f.valid[:n] if f.valid is not None else None,
             )
             for s, f in feet.items()
         }
