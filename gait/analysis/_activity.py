@@ -141,6 +141,31 @@ def classify_activity(
     blk = max(int(round(block_s * fs)), 1)
     n_blocks = int(np.ceil(n / blk))
     half_ctx = int(round(0.5 * (context_s - block_s) * fs))
+    valid = _valid_mask(feet, n)
+    a0 = np.arange(n_blocks) * blk
+    a1 = np.minimum(a0 + blk, n)
+    c0 = np.maximum(a0 - half_ctx, 0)
+    c1 = np.minimum(a1 + half_ctx, n)
+    cs_valid = np.r_[0, np.cumsum(valid)]
+    valid_frac = (cs_valid[a1] - cs_valid[a0]) / (a1 - a0)
+    two_feet = len(feet) == 2 and len(events) == 2 and all(e.usable for e in events.values())
+    if reference is True:
+        reference = load_reference(recording, tables) if len(feet) == 2 else None
+    level = np.full(n_blocks, np.nan)
+    if isinstance(reference, dict) and len(feet) == 2:
+        level = _load_level(feet, reference, valid, cs_valid, a0, a1, n)
+    cyc = np.zeros(n_blocks, dtype=bool)
+    flight = np.zeros(n_blocks)
+    double = np.zeros(n_blocks)
+    if two_feet:
+        flight, double = _flight_double(events, valid, cs_valid, a0, a1, fs, n)
+        cyc = _cyclic(events, tables, c0, c1, fs)
+    kinds = _label_blocks(valid_frac, cyc, flight, double, level)
+    return _segments(kinds, blk, n, fs)
+
+
+def _valid_mask(feet: dict[str, FootSignal], n: int) -> NDArray[np.bool_]:
+    """Samples where every foot has a finite, valid value."""
     valid = np.ones(n, dtype=bool)
     for f in feet.values():
         v = np.isfinite(f.values).all(axis=1)
@@ -148,53 +173,84 @@ def classify_activity(
             v &= f.valid
         valid[: f.n_samples] &= v
         valid[f.n_samples :] = False
-    a0 = np.arange(n_blocks) * blk
-    a1 = np.minimum(a0 + blk, n)
-    c0 = np.maximum(a0 - half_ctx, 0)
-    c1 = np.minimum(a1 + half_ctx, n)
-    cs_valid = np.r_[0, np.cumsum(valid)]
-    valid_frac = (cs_valid[a1] - cs_valid[a0]) / (a1 - a0)
+    return valid
+
+
+def _load_level(
+    feet: dict[str, FootSignal],
+    reference: dict[str, tuple[float, float]],
+    valid: NDArray[np.bool_],
+    cs_valid: NDArray[np.int64],
+    a0: NDArray[np.int64],
+    a1: NDArray[np.int64],
+    n: int,
+) -> NDArray[np.float64]:
+    """Mean load of both feet per block relative to the standing reference (1 = standing)."""
+    load_rel = np.zeros(n)
+    for side, foot in feet.items():
+        off, r = reference[side]
+        load_rel[: foot.n_samples] += np.nan_to_num((foot_total(foot) - off) / r)
+    cs_load = np.r_[0.0, np.cumsum(np.where(valid, load_rel, 0.0))]
+    cnt = cs_valid[a1] - cs_valid[a0]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(cnt > 0, (cs_load[a1] - cs_load[a0]) / np.maximum(cnt, 1), np.nan)
+
+
+def _flight_double(
+    events: dict[str, FootEvents],
+    valid: NDArray[np.bool_],
+    cs_valid: NDArray[np.int64],
+    a0: NDArray[np.int64],
+    a1: NDArray[np.int64],
+    fs: float,
+    n: int,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Share of flight (no foot down) and double support around each block."""
+    lm = contact_mask(events["left"], n)
+    rm = contact_mask(events["right"], n)
+    cs_f = np.r_[0, np.cumsum(~lm & ~rm & valid)]
+    cs_d = np.r_[0, np.cumsum(lm & rm & valid)]
+    # Flight and double support recur every step, so a short window (block +- 0.5 s)
+    # keeps brief runs from being averaged into the walking around them.
+    h0 = np.maximum(a0 - int(round(0.5 * fs)), 0)
+    h1 = np.minimum(a1 + int(round(0.5 * fs)), n)
+    ok = np.maximum(cs_valid[h1] - cs_valid[h0], 1)
+    return (cs_f[h1] - cs_f[h0]) / ok, (cs_d[h1] - cs_d[h0]) / ok
+
+
+def _cyclic(
+    events: dict[str, FootEvents],
+    tables: dict[str, StrideTable],
+    c0: NDArray[np.int64],
+    c1: NDArray[np.int64],
+    fs: float,
+) -> NDArray[np.bool_]:
+    """Blocks whose context window holds gait cycles of every foot."""
+    cyc = np.ones(c0.size, dtype=bool)
+    for side, ev in events.items():
+        # Cyclic = each foot starts two contacts in the window, or one plus a valid
+        # stride overlapping it (a single load change, like sitting down, is not gait).
+        counts = np.searchsorted(ev.ic, c1) - np.searchsorted(ev.ic, c0)
+        t = tables.get(side)
+        overlap = np.zeros(c0.size, dtype=bool)
+        if t is not None and t.n:
+            k = np.searchsorted(t.ic_s, c1 / fs)
+            run_end = np.maximum.accumulate(t.next_ic_s)
+            overlap = (k > 0) & (run_end[np.maximum(k - 1, 0)] > c0 / fs)
+        cyc &= (counts >= 2) | ((counts == 1) & overlap)
+    return cyc
+
+
+def _label_blocks(
+    valid_frac: NDArray[np.float64],
+    cyc: NDArray[np.bool_],
+    flight: NDArray[np.float64],
+    double: NDArray[np.float64],
+    level: NDArray[np.float64],
+) -> NDArray[np.object_]:
+    """Activity of each block, then one-block runs joined to the previous segment."""
+    n_blocks = valid_frac.size
     kinds = np.array(["unknown"] * n_blocks, dtype=object)
-    two_feet = len(feet) == 2 and len(events) == 2 and all(e.usable for e in events.values())
-    if reference is True:
-        reference = load_reference(recording, tables) if len(feet) == 2 else None
-    level = np.full(n_blocks, np.nan)
-    if isinstance(reference, dict) and len(feet) == 2:
-        load_rel = np.zeros(n)
-        for side, foot in feet.items():
-            off, r = reference[side]
-            load_rel[: foot.n_samples] += np.nan_to_num((foot_total(foot) - off) / r)
-        cs_load = np.r_[0.0, np.cumsum(np.where(valid, load_rel, 0.0))]
-        cnt = cs_valid[a1] - cs_valid[a0]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            level = np.where(cnt > 0, (cs_load[a1] - cs_load[a0]) / np.maximum(cnt, 1), np.nan)
-    cyc = np.zeros(n_blocks, dtype=bool)
-    flight = np.zeros(n_blocks)
-    double = np.zeros(n_blocks)
-    if two_feet:
-        lm = contact_mask(events["left"], n)
-        rm = contact_mask(events["right"], n)
-        cs_f = np.r_[0, np.cumsum(~lm & ~rm & valid)]
-        cs_d = np.r_[0, np.cumsum(lm & rm & valid)]
-        # Flight and double support recur every step, so a short window (block +- 0.5 s)
-        # keeps brief runs from being averaged into the walking around them.
-        h0 = np.maximum(a0 - int(round(0.5 * fs)), 0)
-        h1 = np.minimum(a1 + int(round(0.5 * fs)), n)
-        ok = np.maximum(cs_valid[h1] - cs_valid[h0], 1)
-        flight = (cs_f[h1] - cs_f[h0]) / ok
-        double = (cs_d[h1] - cs_d[h0]) / ok
-        cyc = np.ones(n_blocks, dtype=bool)
-        for side, ev in events.items():
-            # Cyclic = each foot starts two contacts in the window, or one plus a valid
-            # stride overlapping it (a single load change, like sitting down, is not gait).
-            counts = np.searchsorted(ev.ic, c1) - np.searchsorted(ev.ic, c0)
-            t = tables.get(side)
-            overlap = np.zeros(n_blocks, dtype=bool)
-            if t is not None and t.n:
-                k = np.searchsorted(t.ic_s, c1 / fs)
-                run_end = np.maximum.accumulate(t.next_ic_s)
-                overlap = (k > 0) & (run_end[np.maximum(k - 1, 0)] > c0 / fs)
-            cyc &= (counts >= 2) | ((counts == 1) & overlap)
     for b in range(n_blocks):
         if valid_frac[b] < 0.7:
             continue
@@ -214,8 +270,13 @@ def classify_activity(
     for b in range(1, n_blocks - 1):
         if kinds[b] != kinds[b - 1] and kinds[b] != kinds[b + 1]:
             kinds[b] = kinds[b - 1]
+    return kinds
+
+
+def _segments(kinds: NDArray[np.object_], blk: int, n: int, fs: float) -> list[ActivitySegment]:
     segs: list[ActivitySegment] = []
     start = 0
+    n_blocks = kinds.size
     for b in range(1, n_blocks + 1):
         if b == n_blocks or kinds[b] != kinds[start]:
             segs.append(ActivitySegment(start * blk / fs, min(b * blk, n) / fs, str(kinds[start])))

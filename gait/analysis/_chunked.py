@@ -37,6 +37,7 @@ from gait.analysis._pipeline import analyze
 from gait.analysis._posture import PostureSummary
 from gait.analysis._pressure import FootPressure, summarise_pressure
 from gait.analysis._report import GaitReport, QualityReport
+from gait.analysis._speed import merge_speeds
 from gait.analysis._strides import StrideTable, summarise_strides
 from gait.exceptions import RecordingValidationError
 from gait.insole._recording import FootSignal, Recording, as_side
@@ -318,6 +319,60 @@ def merge_reports(
     """
     if not parts:
         raise RecordingValidationError("no part of the recording could be analysed")
+    tables = _merge_tables(parts)
+    summary = summarise_strides(tables)
+    tl = _Timeline()
+    for p in parts:
+        tl.add_part(p)
+    tl.close(span_s)
+    fs = float(parts[0].report.meta.get("sampling_rate_hz", 0.0)) or 1.0
+    owned_s = sum(p.own_end_s - p.own_start_s for p in parts)
+    for side, acc in tl.feet_q.items():
+        acc["n_strides"] = int(tables[side].n) if side in tables else 0
+        acc["n_samples"] = int(round(owned_s * fs))
+        acc["missing_samples"] = int(sum(p.missing_by_side.get(side, 0) for p in parts))
+    lost = int(sum(p.lost_samples for p in parts))
+    notes = tl.notes
+    if summary.n_strides == 0:
+        notes.append("no walking strides were found")
+    elif summary.n_clean_strides == 0:
+        notes.append(
+            f"{summary.n_strides} strides found, too few for variability (10 per foot are "
+            "needed after dropping 5 at each end of every walking bout)"
+        )
+    if len(parts) > 1:
+        longest = max(p.own_end_s - p.own_start_s for p in parts)
+        notes.append(
+            f"analysed in {len(parts)} parts of up to {longest:.0f} s (gaps over the part limit "
+            "are not filled; contact counts are scaled from each part to its own span)"
+        )
+    gaps = sorted(tl.gaps, key=lambda g: (-(g["end_s"] - g["start_s"]), g["start_s"], g["side"]))
+    gaps = sorted(gaps[:200], key=lambda g: (g["start_s"], g["side"]))
+    walking_s = float(
+        sum(a.end_s - a.start_s for a in tl.activity if a.kind in ("walking", "running"))
+    )
+    n_gaps = tl.n_gaps + len(tl.gaps)
+    quality = QualityReport(lost, gaps, list(tl.feet_q.values()), notes, n_gaps)
+    m = dict(parts[0].report.meta if meta is None else meta)
+    m["duration_s"] = round(span_s, 3)
+    m["parts"] = len(parts)
+    reports = [p.report for p in parts]
+    return GaitReport(
+        tables,
+        summary,
+        walking_s,
+        tl.activity,
+        _merge_pressure(reports, baseline_ml_index),
+        _merge_posture(reports),
+        care_indicators(summary),
+        quality,
+        m,
+        merge_speeds([p.report.speed for p in parts]),
+    )
+
+
+def _merge_tables(parts: list[PartReport]) -> dict[str, StrideTable]:
+    """Each foot's strides of every part (owned span only), bouts numbered across parts."""
     tables: dict[str, StrideTable] = {}
     bout0 = 0
     last_bout = -1
@@ -346,106 +401,73 @@ def merge_reports(
             tables[side] = st
             if st.n:
                 last_bout = max(last_bout, int(st.bout.max()))
-    summary = summarise_strides(tables)
-    activity: list[ActivitySegment] = []
-    gaps: list[dict] = []
-    n_gaps = 0
-    notes: list[str] = []
-    feet_q: dict[str, dict] = {}
-    end_prev = 0.0
+    return tables
 
-    def add_segment(a: float, b: float, kind: str) -> None:
-        if activity and activity[-1].kind == kind and abs(activity[-1].end_s - a) < 1e-6:
-            activity[-1] = ActivitySegment(activity[-1].start_s, b, kind)
+
+class _Timeline:
+    """Activity segments, gaps, notes and per-foot quality gathered part by part."""
+
+    def __init__(self) -> None:
+        self.activity: list[ActivitySegment] = []
+        self.gaps: list[dict] = []
+        self.n_gaps = 0  # unlisted gaps of the parts
+        self.notes: list[str] = []
+        self.feet_q: dict[str, dict] = {}
+        self.end_prev = 0.0
+
+    def segment(self, a: float, b: float, kind: str) -> None:
+        act = self.activity
+        if act and act[-1].kind == kind and abs(act[-1].end_s - a) < 1e-6:
+            act[-1] = ActivitySegment(act[-1].start_s, b, kind)
         else:
-            activity.append(ActivitySegment(a, b, kind))
+            act.append(ActivitySegment(a, b, kind))
 
-    for p in parts:
+    def add_part(self, p: PartReport) -> None:
         r = p.report
-        if p.own_start_s > end_prev + 1e-6:
-            add_segment(end_prev, p.own_start_s, "unknown")
+        if p.own_start_s > self.end_prev + 1e-6:
+            self.segment(self.end_prev, p.own_start_s, "unknown")
             for side in r.meta.get("feet", []):
-                gaps.append(
-                    {"side": side, "start_s": round(end_prev, 4), "end_s": round(p.own_start_s, 4)}
-                )
-                n_gaps += 1
+                self.gaps.append(
+                    {"side": side, "start_s": round(self.end_prev, 4),
+                     "end_s": round(p.own_start_s, 4)}
+                )  # fmt: skip
         for seg in r.activity:
             c = _clip(seg.start_s + p.t0_s, seg.end_s + p.t0_s, p)
             if c is not None:
-                add_segment(c[0], c[1], seg.kind)
-        end_prev = p.own_end_s
+                self.segment(c[0], c[1], seg.kind)
+        self.end_prev = p.own_end_s
         for g in r.quality.gaps:
             c = _clip(g["start_s"] + p.t0_s, g["end_s"] + p.t0_s, p)
             if c is not None:
-                gaps.append({**g, "start_s": round(c[0], 4), "end_s": round(c[1], 4)})
-        n_gaps += r.quality.n_gaps - len(r.quality.gaps)  # the unlisted ones (approximate)
+                self.gaps.append({**g, "start_s": round(c[0], 4), "end_s": round(c[1], 4)})
+        self.n_gaps += r.quality.n_gaps - len(r.quality.gaps)  # the unlisted ones (approximate)
         for n in r.quality.notes:
-            if n not in notes and not any(k in n for k in _PART_NOTES):
-                notes.append(n)
+            if n not in self.notes and not any(k in n for k in _PART_NOTES):
+                self.notes.append(n)
+        # Counts of a part include its overlap with the neighbours: scale to the owned span.
+        share = min(1.0, (p.own_end_s - p.own_start_s) / max(r.meta.get("duration_s", 0.0), 1e-9))
         for q in r.quality.feet:
-            acc = feet_q.get(q["side"])
-            if acc is None:
-                acc = feet_q[q["side"]] = {**q, "n_contacts": 0, "usable": False}
-                acc.pop("wfdb_invalid_code_samples", None)
-            else:
-                acc["stuck_sensors"] = sorted(
-                    set(acc.get("stuck_sensors", [])) & set(q.get("stuck_sensors", []))
-                )
-            # Counts of a part include its overlap with the neighbours: scale to the owned span.
-            share = min(
-                1.0, (p.own_end_s - p.own_start_s) / max(r.meta.get("duration_s", 0.0), 1e-9)
+            self._add_foot(q, share)
+
+    def _add_foot(self, q: dict, share: float) -> None:
+        acc = self.feet_q.get(q["side"])
+        if acc is None:
+            acc = self.feet_q[q["side"]] = {**q, "n_contacts": 0, "usable": False}
+            acc.pop("wfdb_invalid_code_samples", None)
+        else:
+            acc["stuck_sensors"] = sorted(
+                set(acc.get("stuck_sensors", [])) & set(q.get("stuck_sensors", []))
             )
-            acc["n_contacts"] += int(round(int(q.get("n_contacts", 0)) * share))
-            acc["usable"] = bool(acc["usable"] or q.get("usable"))
-            if "wfdb_invalid_code_samples" in q:
-                acc["wfdb_invalid_code_samples"] = acc.get("wfdb_invalid_code_samples", 0) + int(
-                    round(int(q["wfdb_invalid_code_samples"]) * share)
-                )
-    if span_s > end_prev + 1e-6:
-        add_segment(end_prev, span_s, "unknown")
-    fs = float(parts[0].report.meta.get("sampling_rate_hz", 0.0)) or 1.0
-    for side, acc in feet_q.items():
-        acc["n_strides"] = int(tables[side].n) if side in tables else 0
-        owned_s = sum(p.own_end_s - p.own_start_s for p in parts)
-        acc["n_samples"] = int(round(owned_s * fs))
-    lost = int(sum(p.lost_samples for p in parts))
-    for side in feet_q:
-        feet_q[side]["missing_samples"] = int(sum(p.missing_by_side.get(side, 0) for p in parts))
-    n_gaps += len(gaps)
-    if summary.n_strides == 0:
-        notes.append("no walking strides were found")
-    elif summary.n_clean_strides == 0:
-        notes.append(
-            f"{summary.n_strides} strides found, too few for variability (10 per foot are "
-            "needed after dropping 5 at each end of every walking bout)"
-        )
-    if len(parts) > 1:
-        longest = max(p.own_end_s - p.own_start_s for p in parts)
-        notes.append(
-            f"analysed in {len(parts)} parts of up to {longest:.0f} s (gaps over the part limit "
-            "are not filled; contact counts are scaled from each part to its own span)"
-        )
-    gaps.sort(key=lambda g: (-(g["end_s"] - g["start_s"]), g["start_s"], g["side"]))
-    gaps = sorted(gaps[:200], key=lambda g: (g["start_s"], g["side"]))
-    walking_s = float(
-        sum(a.end_s - a.start_s for a in activity if a.kind in ("walking", "running"))
-    )
-    quality = QualityReport(lost, gaps, list(feet_q.values()), notes, n_gaps)
-    m = dict(parts[0].report.meta if meta is None else meta)
-    m["duration_s"] = round(span_s, 3)
-    m["parts"] = len(parts)
-    reports = [p.report for p in parts]
-    return GaitReport(
-        tables,
-        summary,
-        walking_s,
-        activity,
-        _merge_pressure(reports, baseline_ml_index),
-        _merge_posture(reports),
-        care_indicators(summary),
-        quality,
-        m,
-    )
+        acc["n_contacts"] += int(round(int(q.get("n_contacts", 0)) * share))
+        acc["usable"] = bool(acc["usable"] or q.get("usable"))
+        if "wfdb_invalid_code_samples" in q:
+            acc["wfdb_invalid_code_samples"] = acc.get("wfdb_invalid_code_samples", 0) + int(
+                round(int(q["wfdb_invalid_code_samples"]) * share)
+            )
+
+    def close(self, span_s: float) -> None:
+        if span_s > self.end_prev + 1e-6:
+            self.segment(self.end_prev, span_s, "unknown")
 
 
 def _lost_in(part: Part) -> dict[str, int]:

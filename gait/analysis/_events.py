@@ -140,6 +140,37 @@ def fill_short_gaps(x: NDArray[np.float64], max_len: int) -> NDArray[np.float64]
     return x
 
 
+def _window_percentiles(
+    x: NDArray[np.float64], finite: NDArray[np.bool_], win: int, hop: int
+) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
+    """5th/95th percentiles of half-overlapping windows: (starts, (2, m) percentiles, counts)."""
+    n = x.size
+    starts = np.arange(0, max(n - hop, 1), hop)
+    full = starts + win <= n
+    q = np.full((2, starts.size), np.nan)
+    counts = np.empty(starts.size)
+    if full.any():
+        windows = np.lib.stride_tricks.sliding_window_view(x, win)[starts[full]]
+        if finite.all():
+            q[:, full] = np.percentile(windows, [5.0, 95.0], axis=1)
+            counts[full] = win
+        else:
+            c = np.isfinite(windows).sum(axis=1)
+            counts[full] = c
+            ok = c >= win // 4
+            if ok.any():
+                sub = np.nanpercentile(windows[ok], [5.0, 95.0], axis=1)
+                idx_full = np.flatnonzero(full)
+                q[:, idx_full[ok]] = sub
+    for i in np.flatnonzero(~full):
+        seg = x[starts[i] :]
+        seg = seg[np.isfinite(seg)]
+        counts[i] = seg.size
+        if seg.size >= win // 4:
+            q[:, i] = np.percentile(seg, [5.0, 95.0])
+    return starts, q, counts
+
+
 def normalise_force(
     total: NDArray[np.float64],
     sampling_rate_hz: float,
@@ -182,37 +213,14 @@ def normalise_force(
     hop = max(win // 2, 1)
     # All windows at once: a strided view (no per-window Python loop), percentiles along
     # axis 1; the NaN-aware path is only taken when samples are missing.
-    starts = np.arange(0, max(n - hop, 1), hop)
-    full = starts + win <= n
-    q = np.full((2, starts.size), np.nan)
-    counts = np.empty(starts.size)
-    if full.any():
-        windows = np.lib.stride_tricks.sliding_window_view(x, win)[starts[full]]
-        if finite.all():
-            q[:, full] = np.percentile(windows, [5.0, 95.0], axis=1)
-            counts[full] = win
-        else:
-            c = np.isfinite(windows).sum(axis=1)
-            counts[full] = c
-            ok = c >= win // 4
-            if ok.any():
-                sub = np.nanpercentile(windows[ok], [5.0, 95.0], axis=1)
-                idx_full = np.flatnonzero(full)
-                q[:, idx_full[ok]] = sub
-    for i in np.flatnonzero(~full):
-        seg = x[starts[i] :]
-        seg = seg[np.isfinite(seg)]
-        counts[i] = seg.size
-        if seg.size >= win // 4:
-            q[:, i] = np.percentile(seg, [5.0, 95.0])
+    starts, q, counts = _window_percentiles(x, finite, win, hop)
     enough = (counts >= win // 4) & np.isfinite(q).all(axis=0)
     centres = (starts + np.minimum(win, n - starts) / 2.0)[enough]
     los = q[0, enough]
     his = q[1, enough]
     centres_a = np.asarray(centres)
     los_a = np.asarray(los)
-    his_a = np.asarray(his)
-    rng_a = his_a - los_a
+    rng_a = np.asarray(his) - los_a
     g_range = float(np.max(rng_a)) if rng_a.size else 0.0
     # A window "cycles" when its range is a good part of the largest local range, and (for
     # zero-based units) a good part of the load itself.
@@ -261,6 +269,42 @@ def hysteresis_state(x: NDArray[np.float64], lo: float, hi: float) -> NDArray[np
     has = last >= 0
     state[has] = above[last[has]]
     return state
+
+
+def _refine_onsets(
+    norm: NDArray[np.float64],
+    missing: NDArray[np.bool_],
+    rise: NDArray[np.int64],
+    fall: NDArray[np.int64],
+    fs: float,
+    params: EventParams,
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Contact start and end moved from the hysteresis crossings to the load onsets."""
+    n = norm.size
+    # Timing: the event is where the signal crosses ``onset_frac`` above the lowest level
+    # found within ``onset_search_s`` before the rise (after the fall). The level is local
+    # because FSRs creep during swing and shuffling feet never fully unload: a fixed global
+    # onset level would move events far from the actual heel strike.
+    w = max(int(round(params.onset_search_s * fs)), 1)
+    prev_fall = np.r_[0, fall[:-1]]
+    next_rise = np.r_[rise[1:], n]
+    ic = rise.copy()
+    fc = fall.copy()
+    filled = np.where(missing, -np.inf, norm)
+    for j in range(rise.size):
+        a = max(rise[j] - w, prev_fall[j])
+        seg = filled[a : rise[j]]
+        if seg.size:
+            below = np.flatnonzero(seg <= max(float(np.min(seg)), 0.0) + params.onset_frac)
+            if below.size:
+                ic[j] = a + below[-1] + 1
+        b = min(fall[j] + w, next_rise[j])
+        seg = filled[fall[j] : b]
+        if seg.size:
+            below = np.flatnonzero(seg <= max(float(np.min(seg)), 0.0) + params.onset_frac)
+            if below.size:
+                fc[j] = fall[j] + below[0]
+    return ic, fc
 
 
 def detect_contacts(
@@ -320,29 +364,7 @@ def detect_contacts(
         rise = rise[keep]
     if rise.size == 0:
         return empty, empty, np.zeros(0, bool), np.zeros(0, bool)
-    # Timing: the event is where the signal crosses ``onset_frac`` above the lowest level
-    # found within ``onset_search_s`` before the rise (after the fall). The level is local
-    # because FSRs creep during swing and shuffling feet never fully unload: a fixed global
-    # onset level would move events far from the actual heel strike.
-    w = max(int(round(params.onset_search_s * fs)), 1)
-    prev_fall = np.r_[0, fall[:-1]]
-    next_rise = np.r_[rise[1:], n]
-    ic = rise.copy()
-    fc = fall.copy()
-    filled = np.where(missing, -np.inf, norm)
-    for j in range(rise.size):
-        a = max(rise[j] - w, prev_fall[j])
-        seg = filled[a : rise[j]]
-        if seg.size:
-            below = np.flatnonzero(seg <= max(float(np.min(seg)), 0.0) + params.onset_frac)
-            if below.size:
-                ic[j] = a + below[-1] + 1
-        b = min(fall[j] + w, next_rise[j])
-        seg = filled[fall[j] : b]
-        if seg.size:
-            below = np.flatnonzero(seg <= max(float(np.min(seg)), 0.0) + params.onset_frac)
-            if below.size:
-                fc[j] = fall[j] + below[0]
+    ic, fc = _refine_onsets(norm, missing, rise, fall, fs, params)
     ic = np.minimum(ic, rise)
     fc = np.maximum(fc, fall)
     # Observed only when the unloaded sample before/after exists and is real data.

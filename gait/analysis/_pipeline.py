@@ -11,9 +11,15 @@ from gait.analysis._activity import classify_activity, load_reference
 from gait.analysis._care import care_indicators
 from gait.analysis._events import EventParams, FootEvents, detect_foot_events
 from gait.analysis._posture import analyse_posture
-from gait.analysis._pressure import analyse_pressure
+from gait.analysis._pressure import PressureSummary, analyse_pressure
 from gait.analysis._report import GaitReport, QualityReport
-from gait.analysis._strides import StrideTable, strides_from_events, summarise_strides
+from gait.analysis._speed import walking_speed
+from gait.analysis._strides import (
+    StrideSummary,
+    StrideTable,
+    strides_from_events,
+    summarise_strides,
+)
 from gait.analysis._validation import validate_recording
 from gait.insole._recording import FootSignal, Recording, as_side
 
@@ -97,6 +103,90 @@ def _pad_feet(recording: Recording) -> Recording:
     return replace(recording, left=padded.get("left"), right=padded.get("right"))
 
 
+def _foot_quality(
+    side: str,
+    f: FootSignal,
+    ev: FootEvents,
+    table: StrideTable,
+    stuck: list[int],
+    missing: int,
+    meta: dict,
+    notes: list[str],
+) -> dict:
+    if not ev.usable:
+        notes.append(
+            f"the {side} foot signal shows no loading/unloading cycles (flat, zero or missing)"
+        )
+    if stuck:
+        notes.append(f"{side} insole: {len(stuck)} sensor(s) never change and were ignored")
+    q = {
+        "side": side,
+        "n_samples": f.n_samples,
+        "missing_samples": missing,
+        "usable": bool(ev.usable),
+        "n_contacts": int(ev.ic.size),
+        "n_strides": int(table.n),
+        "stuck_sensors": stuck,
+    }
+    inv = meta.get("wfdb_invalid_samples")
+    if isinstance(inv, dict) and side in inv:
+        q["wfdb_invalid_code_samples"] = int(inv[side])
+    return q
+
+
+def _quality(
+    recording: Recording,
+    events: dict[str, FootEvents],
+    tables: dict[str, StrideTable],
+    summary: StrideSummary,
+    pressure: PressureSummary,
+) -> QualityReport:
+    """Lost samples, gaps, per-foot usability and the notes a reader needs."""
+    lost, gaps, per_foot, n_gaps = _gaps(recording)
+    notes = []
+    if n_gaps > len(gaps):
+        notes.append(f"{n_gaps} gaps in total; the {len(gaps)} longest are listed")
+    notes += [str(n) for n in recording.meta.get("ingest_notes", ())]
+    if len(recording.feet) == 1:
+        only = next(iter(recording.feet))
+        notes.append(
+            f"only the {only} foot was recorded: double support, symmetry and activity are not available"
+        )
+    feet_q = []
+    for side, f in recording.feet.items():
+        stuck = pressure.feet[side].stuck if side in pressure.feet else []
+        feet_q.append(
+            _foot_quality(
+                side, f, events[side], tables[side], stuck, per_foot[side], recording.meta, notes
+            )  # fmt: skip
+        )
+    if summary.n_strides == 0:
+        notes.append("no walking strides were found")
+    elif summary.n_clean_strides == 0:
+        notes.append(
+            f"{summary.n_strides} strides found, too few for variability (10 per foot are "
+            "needed after dropping 5 at each end of every walking bout)"
+        )
+    return QualityReport(lost, gaps, feet_q, notes, n_gaps)
+
+
+def _meta(recording: Recording) -> dict:
+    meta = {
+        # File name only: reports are shown to wearers and stored by the storefront, and the
+        # directory layout of the machine that analysed the file is nobody's business.
+        "source": PurePath(recording.source).name if recording.source else "",
+        "format": recording.format,
+        "sampling_rate_hz": float(recording.sampling_rate_hz),
+        "duration_s": round(recording.duration_s, 3),
+        "feet": list(recording.feet),
+        "analysis": "gait.analyze 0.1.0",
+    }
+    for k in ("record", "subject", "group", "study", "treadmill", "layout", "units"):
+        if k in recording.meta:
+            meta[k] = recording.meta[k]
+    return meta
+
+
 def analyze(
     recording: Recording,
     params: EventParams = EventParams(),
@@ -138,60 +228,9 @@ def analyze(
     pressure = analyse_pressure(recording.feet, tables, fs, baseline_ml_index)
     posture = analyse_posture(recording, activity, tables, reference=reference)
     care = care_indicators(summary)
-    lost, gaps, per_foot, n_gaps = _gaps(recording)
-    if n_gaps > len(gaps):
-        notes_gaps = [f"{n_gaps} gaps in total; the {len(gaps)} longest are listed"]
-    else:
-        notes_gaps = []
-    notes = list(notes_gaps)
-    notes += [str(n) for n in recording.meta.get("ingest_notes", ())]
-    if len(recording.feet) == 1:
-        only = next(iter(recording.feet))
-        notes.append(
-            f"only the {only} foot was recorded: double support, symmetry and activity are not available"
-        )
-    feet_q = []
-    for side, f in recording.feet.items():
-        ev = events[side]
-        stuck = pressure.feet[side].stuck if side in pressure.feet else []
-        if not ev.usable:
-            notes.append(
-                f"the {side} foot signal shows no loading/unloading cycles (flat, zero or missing)"
-            )
-        if stuck:
-            notes.append(f"{side} insole: {len(stuck)} sensor(s) never change and were ignored")
-        q = {
-            "side": side,
-            "n_samples": f.n_samples,
-            "missing_samples": per_foot[side],
-            "usable": bool(ev.usable),
-            "n_contacts": int(ev.ic.size),
-            "n_strides": int(tables[side].n),
-            "stuck_sensors": stuck,
-        }
-        inv = recording.meta.get("wfdb_invalid_samples")
-        if isinstance(inv, dict) and side in inv:
-            q["wfdb_invalid_code_samples"] = int(inv[side])
-        feet_q.append(q)
-    if summary.n_strides == 0:
-        notes.append("no walking strides were found")
-    elif summary.n_clean_strides == 0:
-        notes.append(
-            f"{summary.n_strides} strides found, too few for variability (10 per foot are "
-            "needed after dropping 5 at each end of every walking bout)"
-        )
-    quality = QualityReport(lost, gaps, feet_q, notes, n_gaps)
-    meta = {
-        # File name only: reports are shown to wearers and stored by the storefront, and the
-        # directory layout of the machine that analysed the file is nobody's business.
-        "source": PurePath(recording.source).name if recording.source else "",
-        "format": recording.format,
-        "sampling_rate_hz": float(fs),
-        "duration_s": round(recording.duration_s, 3),
-        "feet": list(recording.feet),
-        "analysis": "gait.analyze 0.1.0",
-    }
-    for k in ("record", "subject", "group", "study", "treadmill", "layout", "units"):
-        if k in recording.meta:
-            meta[k] = recording.meta[k]
-    return GaitReport(tables, summary, walking_s, activity, pressure, posture, care, quality, meta)
+    quality = _quality(recording, events, tables, summary, pressure)
+    meta = _meta(recording)
+    speed = walking_speed(recording.feet, tables, fs)
+    return GaitReport(
+        tables, summary, walking_s, activity, pressure, posture, care, quality, meta, speed
+    )

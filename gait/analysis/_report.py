@@ -27,6 +27,7 @@ from gait.analysis._care import CareIndicator
 from gait.analysis._html import render_html
 from gait.analysis._posture import PostureSummary
 from gait.analysis._pressure import PressureSummary
+from gait.analysis._speed import SpeedSummary
 from gait.analysis._strides import StrideSummary, StrideTable
 
 __all__ = ["GaitReport", "QualityReport"]
@@ -91,6 +92,8 @@ class GaitReport:
         Data quality.
     meta : dict
         Source, format, sampling rate, duration, versions.
+    speed : SpeedSummary
+        Walking speed and stride length from the insole IMU (unavailable without one).
     """
 
     tables: dict[str, StrideTable] = field(repr=False)
@@ -102,6 +105,7 @@ class GaitReport:
     care: list[CareIndicator] = field(repr=False)
     quality: QualityReport = field(repr=False)
     meta: dict = field(repr=False)
+    speed: SpeedSummary = field(default_factory=SpeedSummary)
 
     def strides_list(self) -> list[dict[str, Any]]:
         """Strides of both feet in time order (JSON-ready)."""
@@ -122,9 +126,7 @@ class GaitReport:
         rows.sort(key=lambda r: (r["heel_strike_s"], r["side"]))
         return rows
 
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON report as plain Python objects (see the module docstring)."""
-        s = self.summary
+    def _pressure_dict(self) -> dict[str, Any]:
         p = self.pressure
         feet_p = {}
         for side, fp in p.feet.items():
@@ -141,6 +143,27 @@ class GaitReport:
                 "layout": fp.layout.name,
             }
         return {
+            "region_share": {k: _r(v) for k, v in p.region_share.items()},
+            "ml_index": _r(p.ml_index),
+            "ml_reference": _r(p.ml_reference),
+            "ml_reference_kind": p.ml_reference_kind,
+            "ml_tendency": p.ml_tendency,
+            "loading_rate_per_s": _r(p.loading_rate_per_s, 2),
+            "heel_impact": p.heel_impact,
+            "cop_path": {
+                side: [[_r(x, 2), _r(y, 2)] for x, y in fp.cop_path_mm]
+                if fp.cop_path_mm is not None
+                else None
+                for side, fp in p.feet.items()
+            },
+            "cop_frame": "insole mm, +x medial, +y heel to toe; path over 0-100 % of stance",
+            "feet": feet_p,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON report as plain Python objects (see the module docstring)."""
+        s = self.summary
+        return {
             "strides": self.strides_list(),
             "summary": {
                 "cadence_spm": _r(s.cadence_spm, 2),
@@ -155,28 +178,16 @@ class GaitReport:
                 "n_strides": int(s.n_strides),
                 "n_clean_strides": int(s.n_clean_strides),
                 "walking_s": _r(self.walking_s, 2),
+                "walking_speed_m_s": _r(self.speed.walking_speed_m_s, 3),
+                "stride_length_m": _r(self.speed.stride_length_m, 3),
+                "walking_speed_source": self.speed.source,
+                "walking_speed_note": self.speed.note,
             },
             "activity": [
                 {"start_s": _r(a.start_s, 3), "end_s": _r(a.end_s, 3), "kind": a.kind}
                 for a in self.activity
             ],
-            "pressure": {
-                "region_share": {k: _r(v) for k, v in p.region_share.items()},
-                "ml_index": _r(p.ml_index),
-                "ml_reference": _r(p.ml_reference),
-                "ml_reference_kind": p.ml_reference_kind,
-                "ml_tendency": p.ml_tendency,
-                "loading_rate_per_s": _r(p.loading_rate_per_s, 2),
-                "heel_impact": p.heel_impact,
-                "cop_path": {
-                    side: [[_r(x, 2), _r(y, 2)] for x, y in fp.cop_path_mm]
-                    if fp.cop_path_mm is not None
-                    else None
-                    for side, fp in p.feet.items()
-                },
-                "cop_frame": "insole mm, +x medial, +y heel to toe; path over 0-100 % of stance",
-                "feet": feet_p,
-            },
+            "pressure": self._pressure_dict(),
             "posture": {
                 "standing_s": _r(self.posture.standing_s, 2),
                 "left_share_pct": _r(self.posture.left_share_pct, 2),

@@ -420,6 +420,14 @@ def _common_grid(
     return signals, gaps
 
 
+def _drop_invalid_devices(devices: dict[str, dict], notes: list[str]) -> None:
+    for side in _SIDES:
+        dev = devices.get(side)
+        if dev is not None and device_info(dev) is None:
+            devices.pop(side)
+            notes.append(f"the {side} insole's device record is invalid")
+
+
 def _new_meta(header: dict, integrity: dict, notes: list[str]) -> dict[str, Any]:
     return {
         "header": header,
@@ -474,11 +482,7 @@ def read_session(path: str | os.PathLike) -> Recording:
         )
     # A damaged or unreadable device record never costs a whole foot: its notifications carry
     # their own shape, and the other insole (same model) or the device clock give the rest.
-    for side in _SIDES:
-        dev = devices.get(side)
-        if dev is not None and device_info(dev) is None:
-            devices.pop(side)
-            notes.append(f"the {side} insole's device record is invalid")
+    _drop_invalid_devices(devices, notes)
     recover_devices(devices, notifies, notes)
     if not devices:
         raise RecordingReadError(f"{p}: the session has no insole (no device record)")

@@ -12,6 +12,7 @@ import asyncio
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from gait.exceptions import MissingExtraError, RecordingValidationError
 from gait.insole._ble import InsoleConnection, ReconnectPolicy, SessionSummary, record_session
@@ -46,6 +47,58 @@ class SimulationResult:
     summary: SessionSummary
     insoles: dict[str, VirtualInsoleStats] = field(repr=False)
     wall_s: float
+
+
+def _make_insoles(
+    link: Any,
+    signals: dict[str, InsoleSignal],
+    sampling_rate_hz: float,
+    speed: float,
+    faults: dict[str, FaultPlan] | None,
+    seq_start: dict[str, int] | None,
+    max_samples_per_notification: int | None,
+) -> list[VirtualInsole]:
+    """One virtual insole per foot on ``link``, sharing one start gate."""
+    gate = asyncio.Event()
+    insoles = [
+        VirtualInsole(
+            link,
+            side,
+            sig,
+            address=_ADDRESSES[side],
+            sampling_rate_hz=sampling_rate_hz,
+            speed=speed,
+            max_samples_per_notification=max_samples_per_notification,
+            seq_start=(seq_start or {}).get(side, 0),
+            t_start_us=1_000_000 * (i + 1),
+            serial=0x5E550000 + i,
+            faults=(faults or {}).get(side),
+            start_gate=gate,
+        )  # fmt: skip
+        for i, (side, sig) in enumerate(signals.items())
+    ]
+    return insoles
+
+
+async def _stop_when_done(
+    insoles: list[VirtualInsole],
+    conns: dict[str, InsoleConnection],
+    stop: asyncio.Event,
+    drain_timeout_s: float,
+) -> None:
+    """Set ``stop`` once the insoles finished and their notifications reached the client."""
+    await asyncio.gather(*(i.finished.wait() for i in insoles))
+    deadline = time.monotonic() + drain_timeout_s
+    # Every notification an insole sent must have reached the client (or time out).
+    while time.monotonic() < deadline:
+        if all(
+            ins.side in conns
+            and conns[ins.side].stats.notifications >= ins.stats.notifications_sent
+            for ins in insoles
+        ):
+            break
+        await asyncio.sleep(0.01)
+    stop.set()
 
 
 async def simulate_session(
@@ -102,42 +155,13 @@ async def simulate_session(
     link = LocalLink()
     central = await BumbleCentral.create(link)
     backend = make_backend(central)
-    gate = asyncio.Event()
-    insoles = [
-        VirtualInsole(
-            link,
-            side,
-            sig,
-            address=_ADDRESSES[side],
-            sampling_rate_hz=sampling_rate_hz,
-            speed=speed,
-            max_samples_per_notification=max_samples_per_notification,
-            seq_start=(seq_start or {}).get(side, 0),
-            t_start_us=1_000_000 * (i + 1),
-            serial=0x5E550000 + i,
-            faults=(faults or {}).get(side),
-            start_gate=gate,
-        )
-        for i, (side, sig) in enumerate(signals.items())
-    ]
+    insoles = _make_insoles(
+        link, signals, sampling_rate_hz, speed, faults, seq_start, max_samples_per_notification
+    )
     await start_together(insoles)
     stop = asyncio.Event()
     conns: dict[str, InsoleConnection] = {}
-
-    async def _stop_when_done() -> None:
-        await asyncio.gather(*(i.finished.wait() for i in insoles))
-        deadline = time.monotonic() + drain_timeout_s
-        # Every notification an insole sent must have reached the client (or time out).
-        while time.monotonic() < deadline:
-            if all(
-                s in conns and conns[s].stats.notifications >= ins.stats.notifications_sent
-                for s, ins in ((i.side, i) for i in insoles)
-            ):
-                break
-            await asyncio.sleep(0.01)
-        stop.set()
-
-    stopper = asyncio.create_task(_stop_when_done())
+    stopper = asyncio.create_task(_stop_when_done(insoles, conns, stop, drain_timeout_s))
     try:
         summary = await record_session(
             out_path,

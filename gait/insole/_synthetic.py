@@ -141,6 +141,46 @@ def _cop_track(kind: str, p: NDArray[np.float64], length_mm: float, ml_bias_mm: 
     return x, y
 
 
+def _sway(n: int, fs: float, rng: np.random.Generator) -> NDArray[np.float64]:
+    """Slow CoP sway while standing (n, 2), mm: a low-passed random walk of a few mm."""
+    sway = np.cumsum(rng.standard_normal((n, 2)), axis=0)
+    k = max(int(fs * 2.0), 1)
+    kernel = np.ones(k) / k
+    for j in range(2):
+        sway[:, j] = sway[:, j] - np.convolve(sway[:, j], kernel, mode="same")
+    # Quiet-standing sway is slow (< 1 Hz): smooth over half a second.
+    k2 = max(int(fs * 0.5), 1)
+    for j in range(2):
+        sway[:, j] = np.convolve(sway[:, j], np.ones(k2) / k2, mode="same")
+    sway *= np.array([2.5, 4.0]) / max(float(np.std(sway)), 1e-9)
+    return sway
+
+
+def _spread(
+    total: NDArray[np.float64], cop: NDArray[np.float64], layout: SensorLayout
+) -> NDArray[np.float64]:
+    """Per-sensor forces (n, k) of a total force centred at ``cop``."""
+    n = total.shape[0]
+    # Spread the load over the sensors with a Gaussian footprint whose size follows the
+    # sensor spacing, so 8 and 16 sensor layouts both see a smooth CoP.
+    xy = layout.xy_mm
+    d = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(-1))
+    np.fill_diagonal(d, np.inf)
+    spacing = float(np.median(d.min(axis=1)))
+    sx, sy = max(14.0, 0.8 * spacing), max(24.0, 1.1 * spacing)
+    loaded = total > 0
+    values = np.zeros((n, layout.n_sensors))
+    if np.any(loaded):
+        cl = cop[loaded]
+        w = np.exp(
+            -0.5 * ((cl[:, None, 0] - xy[None, :, 0]) / sx) ** 2
+            - 0.5 * ((cl[:, None, 1] - xy[None, :, 1]) / sy) ** 2
+        )
+        w /= np.maximum(w.sum(axis=1, keepdims=True), 1e-12)
+        values[loaded] = w * total[loaded, None]
+    return values
+
+
 def _render_foot(
     contacts: list[_Contact],
     n: int,
@@ -155,17 +195,7 @@ def _render_foot(
     total = np.zeros(n)
     cop = np.full((n, 2), np.nan)
     length = float(np.ptp(layout.outline_mm[:, 1]))
-    # Slow CoP sway while standing: low-passed random walk, a few mm.
-    sway = np.cumsum(rng.standard_normal((n, 2)), axis=0)
-    k = max(int(fs * 2.0), 1)
-    kernel = np.ones(k) / k
-    for j in range(2):
-        sway[:, j] = sway[:, j] - np.convolve(sway[:, j], kernel, mode="same")
-    # Quiet-standing sway is slow (< 1 Hz): smooth over half a second.
-    k2 = max(int(fs * 0.5), 1)
-    for j in range(2):
-        sway[:, j] = np.convolve(sway[:, j], np.ones(k2) / k2, mode="same")
-    sway *= np.array([2.5, 4.0]) / max(float(np.std(sway)), 1e-9)
+    sway = _sway(n, fs, rng)
     starts = np.array([c.on_s for c in contacts])
     for c in contacts:
         i0 = int(np.ceil(c.on_s * fs - 1e-9))
@@ -209,24 +239,7 @@ def _render_foot(
         total[i0:i1] = f * bw_n
         cop[i0:i1, 0] = x
         cop[i0:i1, 1] = y
-    # Spread the load over the sensors with a Gaussian footprint whose size follows the
-    # sensor spacing, so 8 and 16 sensor layouts both see a smooth CoP.
-    xy = layout.xy_mm
-    d = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(-1))
-    np.fill_diagonal(d, np.inf)
-    spacing = float(np.median(d.min(axis=1)))
-    sx, sy = max(14.0, 0.8 * spacing), max(24.0, 1.1 * spacing)
-    loaded = total > 0
-    values = np.zeros((n, layout.n_sensors))
-    if np.any(loaded):
-        cl = cop[loaded]
-        w = np.exp(
-            -0.5 * ((cl[:, None, 0] - xy[None, :, 0]) / sx) ** 2
-            - 0.5 * ((cl[:, None, 1] - xy[None, :, 1]) / sy) ** 2
-        )
-        w /= np.maximum(w.sum(axis=1, keepdims=True), 1e-12)
-        values[loaded] = w * total[loaded, None]
-    return values, total, cop
+    return _spread(total, cop, layout), total, cop
 
 
 def _imu(
@@ -251,6 +264,97 @@ def _imu(
     imu[:, :3] += 0.05 * rng.standard_normal((n, 3))
     imu[:, 3:] += 0.5 * rng.standard_normal((n, 3))
     return imu
+
+
+def _plan_contacts(
+    items: list[tuple[str, float]],
+    rng: np.random.Generator,
+    walk: tuple[float, float, float],
+    run: tuple[float, float],
+    standing_left_share: float,
+) -> tuple[dict[str, list[_Contact]], list[tuple[float, float, str]]]:
+    """Foot contacts of each side and the activity timeline of a plan.
+
+    ``walk`` is (stride_s, stride_cv, stance_frac), ``run`` is (stride_s, stance_frac); the
+    running stride varies with the walking CV.
+    """
+    stride_s, stride_cv, stance_frac = walk
+    running_stride_s, running_stance_frac = run
+    contacts: dict[str, list[_Contact]] = {"left": [], "right": []}
+    activity: list[tuple[float, float, str]] = []
+    t0 = 0.0
+    leader = "left"
+    for kind, dur in items:
+        t1 = t0 + dur
+        activity.append((t0, t1, kind))
+        if kind in ("walking", "running"):
+            bout = _bout_contacts(
+                t0,
+                t1,
+                rng,
+                stride_s if kind == "walking" else running_stride_s,
+                stride_cv,
+                stance_frac if kind == "walking" else running_stance_frac,
+                "walk" if kind == "walking" else "run",
+                leader,
+            )
+            for s in ("left", "right"):
+                contacts[s].extend(bout[s])
+            leader = "right" if leader == "left" else "left"
+        elif kind == "standing":
+            contacts["left"].append(_Contact(t0, t1, "flat", standing_left_share))
+            contacts["right"].append(_Contact(t0, t1, "flat", 1.0 - standing_left_share))
+        else:
+            for s in ("left", "right"):
+                contacts[s].append(_Contact(t0, t1, "sit", 0.08))
+        t0 = t1
+    return contacts, activity
+
+
+def _render_feet(
+    contacts: dict[str, list[_Contact]],
+    n: int,
+    fs: float,
+    layout: SensorLayout,
+    bw_n: float,
+    ml_bias_mm: float,
+    noise_n: float,
+    rng: np.random.Generator,
+    running_mask: NDArray[np.bool_] | None,
+) -> tuple[dict[str, FootSignal], dict[str, NDArray[np.float64]], dict[str, NDArray[np.float64]]]:
+    """Both feet's signals (IMU when ``running_mask`` is given) and true contact times."""
+    feet = {}
+    ic_s: dict[str, NDArray[np.float64]] = {}
+    fc_s: dict[str, NDArray[np.float64]] = {}
+    for s in ("left", "right"):
+        cs = sorted(contacts[s], key=lambda c: c.on_s)
+        values, total, _ = _render_foot(cs, n, fs, layout, bw_n, ml_bias_mm, rng)
+        values = values + noise_n * rng.standard_normal(values.shape)
+        np.clip(values, 0.0, None, out=values)
+        imu = _imu(total, fs, rng, running_mask) if running_mask is not None else None
+        feet[s] = FootSignal(
+            side=as_side(s),
+            values=values,
+            sensor_xy_mm=np.array(layout.xy_mm),
+            valid=np.ones(n, dtype=bool),
+            imu=imu,
+        )
+        strikes = [c for c in cs if c.kind in ("walk", "run", "land")]
+        ic_s[s] = np.array([c.on_s for c in strikes])
+        fc_s[s] = np.array([c.off_s if c.kind != "land" else np.nan for c in strikes])
+    return feet, ic_s, fc_s
+
+
+def _check_params(sampling_rate_hz: float, stance_frac: float, running_stance_frac: float) -> float:
+    """The sampling rate as a float, after checking the rate and the stance shares."""
+    fs = float(sampling_rate_hz)
+    if not np.isfinite(fs) or fs <= 0:
+        raise RecordingValidationError(f"sampling rate must be > 0 Hz, got {sampling_rate_hz}")
+    if not 0.5 < stance_frac < 0.9:
+        raise RecordingValidationError("walking stance_frac must be within (0.5, 0.9)")
+    if not 0.1 < running_stance_frac < 0.5:
+        raise RecordingValidationError("running_stance_frac must be within (0.1, 0.5)")
+    return fs
 
 
 def synthesize_with_truth(
@@ -303,81 +407,31 @@ def synthesize_with_truth(
     truth : SyntheticTruth
     """
     items = _check_plan(plan)
-    fs = float(sampling_rate_hz)
-    if not np.isfinite(fs) or fs <= 0:
-        raise RecordingValidationError(f"sampling rate must be > 0 Hz, got {sampling_rate_hz}")
-    if not 0.5 < stance_frac < 0.9:
-        raise RecordingValidationError("walking stance_frac must be within (0.5, 0.9)")
-    if not 0.1 < running_stance_frac < 0.5:
-        raise RecordingValidationError("running_stance_frac must be within (0.1, 0.5)")
+    fs = _check_params(sampling_rate_hz, stance_frac, running_stance_frac)
     layout = get_layout(n_sensors)
     rng = np.random.default_rng(seed)
     bw_n = float(body_mass_kg) * _G
-    contacts: dict[str, list[_Contact]] = {"left": [], "right": []}
-    activity: list[tuple[float, float, str]] = []
-    t0 = 0.0
-    leader = "left"
-    for kind, dur in items:
-        t1 = t0 + dur
-        activity.append((t0, t1, kind))
-        if kind in ("walking", "running"):
-            bout = _bout_contacts(
-                t0,
-                t1,
-                rng,
-                stride_s if kind == "walking" else running_stride_s,
-                stride_cv,
-                stance_frac if kind == "walking" else running_stance_frac,
-                "walk" if kind == "walking" else "run",
-                leader,
-            )
-            for s in ("left", "right"):
-                contacts[s].extend(bout[s])
-            leader = "right" if leader == "left" else "left"
-        elif kind == "standing":
-            contacts["left"].append(_Contact(t0, t1, "flat", standing_left_share))
-            contacts["right"].append(_Contact(t0, t1, "flat", 1.0 - standing_left_share))
-        else:
-            for s in ("left", "right"):
-                contacts[s].append(_Contact(t0, t1, "sit", 0.08))
-        t0 = t1
+    contacts, activity = _plan_contacts(
+        items, rng, (stride_s, stride_cv, stance_frac), (running_stride_s, running_stance_frac),
+        standing_left_share,
+    )  # fmt: skip
+    t0 = activity[-1][1] if activity else 0.0
     n = int(round(t0 * fs))
     running_mask = np.zeros(n, dtype=bool)
-    for a, b, kind in activity:
-        if kind == "running":
-            running_mask[int(a * fs) : int(b * fs)] = True
-    feet = {}
-    ic_s: dict[str, NDArray[np.float64]] = {}
-    fc_s: dict[str, NDArray[np.float64]] = {}
-    for s in ("left", "right"):
-        cs = sorted(contacts[s], key=lambda c: c.on_s)
-        values, total, _ = _render_foot(cs, n, fs, layout, bw_n, ml_bias_mm, rng)
-        values = values + noise_n * rng.standard_normal(values.shape)
-        np.clip(values, 0.0, None, out=values)
-        imu = _imu(total, fs, rng, running_mask) if with_imu else None
-        feet[s] = FootSignal(
-            side=as_side(s),
-            values=values,
-            sensor_xy_mm=np.array(layout.xy_mm),
-            valid=np.ones(n, dtype=bool),
-            imu=imu,
-        )
-        strikes = [c for c in cs if c.kind in ("walk", "run", "land")]
-        ic_s[s] = np.array([c.on_s for c in strikes])
-        fc_s[s] = np.array([c.off_s if c.kind != "land" else np.nan for c in strikes])
+    for a, b, _ in (s for s in activity if s[2] == "running"):
+        running_mask[int(a * fs) : int(b * fs)] = True
+    feet, ic_s, fc_s = _render_feet(
+        contacts, n, fs, layout, bw_n, ml_bias_mm, noise_n, rng, running_mask if with_imu else None
+    )
     rec = Recording(
         sampling_rate_hz=fs,
         left=feet["left"],
         right=feet["right"],
         source="synthetic",
         format="synthetic",
-        meta={
-            "layout": layout.name,
-            "body_mass_kg": float(body_mass_kg),
-            "seed": int(seed),
-            "units": "N",
-        },
-    )
+        meta={"layout": layout.name, "body_mass_kg": float(body_mass_kg), "seed": int(seed),
+              "units": "N"},
+    )  # fmt: skip
     truth = SyntheticTruth(
         ic_s=ic_s, fc_s=fc_s, activity=tuple(activity), body_mass_kg=float(body_mass_kg)
     )

@@ -24,22 +24,17 @@ from gait.readers._moticon import moticon_plan
 from gait.readers._readers import FORMATS, _sniff
 from gait.readers._text import TextPlan, csv_plan, gaitpdb_plan
 from gait.readers._textio import (
-    MAX_RATE_HZ,
     MIN_RATE_HZ,
-    check_file_size,
     grid_from_times,
     iter_blocks,
 )
 from gait.readers._wfdb import (
-    _MAX_HEADER_BYTES,
-    _MAX_WFDB_SAMPLES,
     WfdbHeader,
     WfdbSignalSpec,
     _confined,
     _signal_side,
-    _wfdb_paths,
     decode_format_212,
-    parse_wfdb_header,
+    load_header,
     read_wfdb,
 )
 
@@ -174,25 +169,6 @@ def _emit_text(
 # --------------------------------------------------------------------------- WFDB
 
 
-def _wfdb_header(path: Path) -> tuple[Path, Path, WfdbHeader]:
-    """Header path, record folder and parsed header, with the whole reader's limits."""
-    hea, folder = _wfdb_paths(path)
-    check_file_size(hea, _MAX_HEADER_BYTES, "WFDB header")
-    header = parse_wfdb_header(hea.read_bytes().decode("ascii", errors="replace"), str(hea))
-    fs = header.sampling_rate_hz
-    if not MIN_RATE_HZ <= fs <= MAX_RATE_HZ:
-        raise RecordingReadError(
-            f"{hea}: sampling rate {fs:g} Hz is not a plausible insole or footswitch rate "
-            f"({MIN_RATE_HZ:g}-{MAX_RATE_HZ:g} Hz)"
-        )
-    if header.n_samples is not None and header.n_samples > _MAX_WFDB_SAMPLES:
-        raise RecordingReadError(
-            f"{hea}: header announces {header.n_samples} samples per signal, more than the "
-            f"{_MAX_WFDB_SAMPLES} accepted"
-        )
-    return hea, folder, header
-
-
 class _WfdbMaps:
     """Memory-mapped signal files of one record, checked for size; closed by :meth:`close`."""
 
@@ -252,7 +228,7 @@ class _WfdbMaps:
 
 def _iter_wfdb_chunks(path: Path, chunk_s: float) -> Iterator[tuple[float, Recording]]:
     """WFDB records decoded part by part from memory-mapped data files (checked first)."""
-    hea, folder, header = _wfdb_header(path)
+    hea, folder, header = load_header(path)
     fs = header.sampling_rate_hz
     small = header.n_samples is None or header.n_samples <= chunk_s * fs
     if small or any(s.fmt not in (212, 16) for s in header.signals) or len(header.signals) > 2:

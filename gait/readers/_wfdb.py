@@ -302,6 +302,38 @@ def _signal_side(spec: WfdbSignalSpec, i: int) -> str:
         return "left" if i == 0 else "right"
 
 
+def load_header(path: Path) -> tuple[Path, Path, WfdbHeader]:
+    """Header path, record folder and parsed header of a WFDB record, within the limits.
+
+    Raises
+    ------
+    RecordingReadError
+        No header, a header too large or binary, an implausible rate or too many samples.
+    """
+    hea, folder = _wfdb_paths(path)
+    if not hea.is_file():
+        raise RecordingReadError(f"{hea}: WFDB header not found")
+    check_file_size(hea, _MAX_HEADER_BYTES, "WFDB header")
+    try:
+        text = hea.read_bytes().decode("ascii", errors="replace")
+    except OSError as exc:
+        raise RecordingReadError(f"{hea}: cannot read header ({exc.strerror})") from None
+    if "\x00" in text:
+        raise RecordingReadError(f"{hea}: binary data (NUL bytes), not a WFDB header")
+    header = parse_wfdb_header(text, str(hea))
+    if not MIN_RATE_HZ <= header.sampling_rate_hz <= MAX_RATE_HZ:
+        raise RecordingReadError(
+            f"{hea}: sampling rate {header.sampling_rate_hz:g} Hz is not a plausible insole or "
+            f"footswitch rate ({MIN_RATE_HZ:g}-{MAX_RATE_HZ:g} Hz)"
+        )
+    if header.n_samples is not None and header.n_samples > _MAX_WFDB_SAMPLES:
+        raise RecordingReadError(
+            f"{hea}: header announces {header.n_samples} samples per signal, more than the "
+            f"{_MAX_WFDB_SAMPLES} accepted"
+        )
+    return hea, folder, header
+
+
 def read_wfdb(path: str | Path) -> Recording:
     """Read a WFDB footswitch record (one signal per foot).
 
@@ -321,30 +353,9 @@ def read_wfdb(path: str | Path) -> Recording:
     RecordingReadError
         Missing header or data file, unsupported format, truncated data, checksum mismatch.
     """
-    path = Path(path)
-    hea, folder = _wfdb_paths(path)
-    if not hea.is_file():
-        raise RecordingReadError(f"{hea}: WFDB header not found")
-    check_file_size(hea, _MAX_HEADER_BYTES, "WFDB header")
-    try:
-        text = hea.read_bytes().decode("ascii", errors="replace")
-    except OSError as exc:
-        raise RecordingReadError(f"{hea}: cannot read header ({exc.strerror})") from None
-    if "\x00" in text:
-        raise RecordingReadError(f"{hea}: binary data (NUL bytes), not a WFDB header")
-    header = parse_wfdb_header(text, str(hea))
-    if not MIN_RATE_HZ <= header.sampling_rate_hz <= MAX_RATE_HZ:
-        raise RecordingReadError(
-            f"{hea}: sampling rate {header.sampling_rate_hz:g} Hz is not a plausible insole or "
-            f"footswitch rate ({MIN_RATE_HZ:g}-{MAX_RATE_HZ:g} Hz)"
-        )
+    hea, folder, header = load_header(Path(path))
     if header.n_samples is not None:
         check_dense(header.n_samples, 2, header.sampling_rate_hz, str(hea))
-    if header.n_samples is not None and header.n_samples > _MAX_WFDB_SAMPLES:
-        raise RecordingReadError(
-            f"{hea}: header announces {header.n_samples} samples per signal, more than the "
-            f"{_MAX_WFDB_SAMPLES} accepted"
-        )
     if len(header.signals) > 2:
         raise RecordingReadError(
             f"{hea}: expected one or two foot signals, header has {len(header.signals)}"

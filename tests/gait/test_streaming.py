@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pytest
 
@@ -82,14 +84,26 @@ def test_gap_reported_and_not_bridged(walk):
             assert not (e.data["heel_strike_s"] < 41.5 and e.t_s > 40.0)
 
 
-def test_memory_is_bounded(walk):
-    rec, _ = walk
-    sa, _, _ = _stream(rec, block=50)
-    for st in sa._feet.values():
-        assert len(st.block_min) <= st.block_min.maxlen
-        assert len(st.recent) <= st.recent.maxlen
-        assert len(st.strides) <= st.strides.maxlen
-    assert len(sa._recent) <= sa._recent.maxlen
+def _state_bytes(sa) -> int:
+    """Size of everything the analyser keeps (its whole object graph, pickled)."""
+    return len(pickle.dumps(sa, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def test_memory_does_not_grow_with_stream_length():
+    # Two streams of the same walk, one six times longer: once the history windows are
+    # full (64 strides, ~70 s), what the analyser keeps must not grow with the stream.
+    # Evidence that can fail: a list that collects samples, events or strides makes the
+    # long stream's state grow by hundreds of kB.
+    short, _ = synthesize_with_truth([("walking", 150)], seed=5)
+    long_, _ = synthesize_with_truth([("walking", 900)], seed=5)
+    sa_short, ev_short, _ = _stream(short, block=200)
+    sa_long, ev_long, _ = _stream(long_, block=200)
+    assert sum(e.kind == "stride" for e in ev_long) > 5 * sum(e.kind == "stride" for e in ev_short)
+    b_short, b_long = _state_bytes(sa_short), _state_bytes(sa_long)
+    assert b_long <= 1.1 * b_short + 1024
+    # The probe sees growth: the same analyser keeping every stride event would fail.
+    sa_long._kept = [e for e in ev_long if e.kind == "stride"]
+    assert _state_bytes(sa_long) > b_long + 20 * len(sa_long._kept)
 
 
 def test_standing_gives_no_strides():
