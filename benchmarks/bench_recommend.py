@@ -22,8 +22,8 @@ import numpy as np
 
 from storefront.catalog.build import generate_catalog
 from storefront.catalog.models import Catalog
-from storefront.profiles import FootProfile, GaitProfile
-from storefront.recommend import build_index, recommend
+from storefront.fit.profiles import FootProfile, GaitProfile
+from storefront.fit.recommend import build_index, recommend
 
 
 def _gait(rng: np.random.Generator) -> GaitProfile | None:

@@ -57,7 +57,7 @@ def serve(tmp: Path):  # type: ignore[no-untyped-def]
     from werkzeug.serving import make_server
 
     from storefront import create_app
-    from storefront.setup_db import migrate_and_seed
+    from storefront.db.setup import migrate_and_seed
 
     app = create_app(
         {

@@ -39,30 +39,58 @@ def _configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:
 
 
 def _configure_extensions(app: Flask) -> None:
-    from pathlib import Path
-
-    from storefront import models  # noqa: F401  (tables must be known to Alembic)
+    from storefront.db import models  # noqa: F401  (tables must be known to Alembic)
+    from storefront.db.setup import MIGRATIONS_DIR
     from storefront.extensions import db, limiter, migrate
     from storefront.jobs import init_jobs
 
     db.init_app(app)
-    migrate.init_app(
-        app, db, directory=str(Path(__file__).with_name("migrations")), render_as_batch=True
-    )
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     limiter.init_app(app)
     init_jobs(app)
+    _register_job_kinds(app)
+
+
+def _register_job_kinds(app: Flask) -> None:
+    """Fill the job registry: what each job kind runs and how its failure closes its row."""
+    from storefront.extensions import db
+    from storefront.fit.learning_jobs import relearn_offsets
+    from storefront.gait_sessions.services import (
+        expire_abandoned_uploads,
+        fail_session,
+        process_gait_session,
+    )
+    from storefront.jobs import registry_of
+    from storefront.scans.services import fail_scan, process_scan
+    from storefront.security.ratelimit import purge_expired_counters
+
+    reg = registry_of(app)
+    reg.add("scan", process_scan, fail_scan)
+    reg.add("gait", process_gait_session, fail_session)
+    reg.add("learn", relearn_offsets)
+
+    def expire_uploads(app: Flask) -> int:
+        return expire_abandoned_uploads(
+            db.session, app.config["UPLOAD_DIR"], float(app.config.get("UPLOAD_ABANDON_H", 24.0))
+        )
+
+    reg.add_housekeeping("abandoned chunked uploads removed", expire_uploads)
+    reg.add_housekeeping("expired rate counters removed", purge_expired_counters)
 
 
 def _configure_blueprints(app: Flask) -> None:
-    from storefront.api.views import bp as api_bp
-    from storefront.auth.views import bp as auth_bp
+    import storefront.api.views
+    import storefront.catalog.views
+    import storefront.fit.views  # noqa: F401  (fit, recommendation routes on the api blueprint)
+    from storefront.accounts.views import bp as auth_bp
+    from storefront.api import bp as api_bp
     from storefront.cli import register_cli
     from storefront.errors import register_error_handlers
-    from storefront.gaitsessions.views import bp as gait_bp
-    from storefront.mfr.views import bp as mfr_bp
+    from storefront.gait_sessions.views import bp as gait_bp
+    from storefront.makers.views import bp as mfr_bp
+    from storefront.pages import bp as web_bp
     from storefront.scans.views import bp as scans_bp
     from storefront.shop.views import bp as shop_bp
-    from storefront.web import bp as web_bp
 
     register_error_handlers(app)
     app.register_blueprint(api_bp)
@@ -76,9 +104,9 @@ def _configure_blueprints(app: Flask) -> None:
 
 
 def _configure_hooks(app: Flask) -> None:
-    from storefront.auth.csrf import init_csrf
-    from storefront.request_guard import init_request_guard
-    from storefront.setup_db import init_auto_setup
+    from storefront.accounts.csrf import init_csrf
+    from storefront.db.setup import init_auto_setup
+    from storefront.security.request_guard import init_request_guard
 
     init_csrf(app)
     init_auto_setup(app)

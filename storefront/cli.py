@@ -20,7 +20,7 @@ __all__ = ["main", "register_cli"]
 @with_appcontext
 def init_db_command() -> None:
     """Create or migrate the database to the latest schema."""
-    from storefront.setup_db import upgrade_db
+    from storefront.db.setup import upgrade_db
 
     upgrade_db()
     click.echo(f"database at head: {_safe_url(current_app.config['SQLALCHEMY_DATABASE_URI'])}")
@@ -31,7 +31,7 @@ def init_db_command() -> None:
 @with_appcontext
 def seed_command(demo: bool) -> None:
     """Migrate, then seed the street (and demo shopper) if not seeded yet."""
-    from storefront.setup_db import migrate_and_seed
+    from storefront.db.setup import migrate_and_seed
 
     counts = migrate_and_seed(demo=demo)
     click.echo(
@@ -48,11 +48,11 @@ def create_manufacturer_command(
     name: str, epsilon_per_period: float | None, token_days: float
 ) -> None:
     """Create manufacturer NAME and print its API token as the last word."""
-    from storefront.auth.services import create_manufacturer, issue_token
+    from storefront.accounts.services import create_manufacturer, issue_token
+    from storefront.db.models import User
+    from storefront.db.setup import upgrade_db
     from storefront.exceptions import ApiError
     from storefront.extensions import db
-    from storefront.models import User
-    from storefront.setup_db import upgrade_db
 
     upgrade_db()
     eps = (
@@ -77,8 +77,8 @@ def _manufacturer_user(name: str):  # type: ignore[no-untyped-def]
     """The service account of manufacturer NAME (or id), or a ClickException."""
     from sqlalchemy import or_, select
 
+    from storefront.db.models import Manufacturer, User
     from storefront.extensions import db
-    from storefront.models import Manufacturer, User
 
     ident = int(name) if name.isdigit() else -1
     mfr = db.session.scalar(
@@ -94,7 +94,7 @@ def _manufacturer_user(name: str):  # type: ignore[no-untyped-def]
 @with_appcontext
 def tokens_command(manufacturer: str) -> None:
     """List MANUFACTURER's API tokens (id, state, expiry); never the secrets."""
-    from storefront.auth.services import list_tokens
+    from storefront.accounts.services import list_tokens
     from storefront.extensions import db
 
     user = _manufacturer_user(manufacturer)
@@ -114,7 +114,7 @@ def tokens_command(manufacturer: str) -> None:
 @with_appcontext
 def revoke_token_command(manufacturer: str, token_id: int | None, revoke_all: bool) -> None:
     """Revoke one token (--id) or all tokens (--all) of MANUFACTURER; effective at once."""
-    from storefront.auth.services import revoke_all_sessions, revoke_token
+    from storefront.accounts.services import revoke_all_sessions, revoke_token
     from storefront.domain_errors import NotFound
     from storefront.extensions import db
 
@@ -140,7 +140,7 @@ def revoke_token_command(manufacturer: str, token_id: int | None, revoke_all: bo
 @with_appcontext
 def issue_token_command(manufacturer: str, token_days: float) -> None:
     """Issue a new API token for MANUFACTURER (rotation); the token is the last word."""
-    from storefront.auth.services import issue_token
+    from storefront.accounts.services import issue_token
     from storefront.extensions import db
 
     user = _manufacturer_user(manufacturer)
@@ -158,11 +158,11 @@ def create_admin_command(email: str, password: str) -> None:
     """Create an administrator account EMAIL (or promote an existing account)."""
     from sqlalchemy import select
 
-    from storefront.auth.services import Registration, register
+    from storefront.accounts.services import Registration, register
+    from storefront.db.models import User
+    from storefront.db.setup import upgrade_db
     from storefront.domain_errors import ValidationFailed
     from storefront.extensions import db
-    from storefront.models import User
-    from storefront.setup_db import upgrade_db
 
     upgrade_db()
     try:
@@ -188,12 +188,12 @@ def release_aggregates_command(manufacturer: str, dims: str, epsilon: float, fmt
     """Release DP foot statistics to MANUFACTURER (name or id), spending its budget."""
     from sqlalchemy import or_, select
 
+    from storefront.db.models import Manufacturer
     from storefront.domain_errors import DomainError
     from storefront.errors import domain_to_api
     from storefront.exceptions import ApiError
     from storefront.extensions import db
-    from storefront.mfr.services import release, to_csv
-    from storefront.models import Manufacturer
+    from storefront.makers.services import release, to_csv
 
     ident = int(manufacturer) if manufacturer.isdigit() else -1
     mfr = db.session.scalar(
@@ -238,7 +238,7 @@ def worker_command(burst: bool) -> None:
 @with_appcontext
 def serve_command(port: int, host: str, workers: int, threads: int) -> None:
     """Migrate and seed, then serve with gunicorn (production WSGI server)."""
-    from storefront.setup_db import migrate_and_seed
+    from storefront.db.setup import migrate_and_seed
 
     counts = migrate_and_seed(stale_job_idle_s=0.0)  # no worker of ours is running yet
     click.echo(

@@ -9,7 +9,7 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 
-from storefront._ratelimit import RateLimiter
+from storefront.security.ratelimit import RateLimiter
 
 __all__ = ["db", "limiter", "migrate"]
 

@@ -250,7 +250,7 @@ class ShoeModel:
     """A shoe model with its lasts per size and width.
 
     ``brand_offset_mm`` is not stored in the model's JSON: :class:`Catalog` fills it from the
-    model's shop so that :func:`storefront.fitting.fit_model` can apply it by default.
+    model's shop so that :func:`storefront.fit.rules.fit_model` can apply it by default.
     """
 
     id: str

@@ -48,7 +48,7 @@ def messages() -> set[str]:
                 continue
             if re.search(r"(const [A-Z_]+ = [\[{])|^\s+\[?'|^\s+[a-z_]+:\s'", line):
                 found.update(v for v in _TABLE_VALUE.findall(line) if " " in v or v[0].isupper())
-    errors_py = (ROOT / "web" / "errors.py").read_text(encoding="utf-8")
+    errors_py = (ROOT / "pages" / "errors.py").read_text(encoding="utf-8")
     block = errors_py[errors_py.index("PAGES") : errors_py.index("}", errors_py.index("PAGES"))]
     found.update(_PY_PAGES.findall(block))
     return {m for m in found if re.search("[A-Za-z]", m)}

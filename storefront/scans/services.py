@@ -8,14 +8,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storefront.db.jsonable import to_jsonable
+from storefront.db.models import Job, Scan, User, as_utc
 from storefront.exceptions import ApiError
 from storefront.extensions import db
+from storefront.fit.profiles import ScanVerdict, refusal_verdict, scan_verdict
 from storefront.jobs import ProgressFn
-from storefront.models import Job, Scan, User, as_utc
-from storefront.ownership import get_owned
-from storefront.profiles import ScanVerdict, refusal_verdict, scan_verdict
-from storefront.scans._footscan import SCAN_EXTENSIONS, measure_file
-from storefront.uploads import read_upload, store_bytes, store_file
+from storefront.scans.footscan_bridge import SCAN_EXTENSIONS, measure_file
+from storefront.security.ownership import get_owned
+from storefront.security.uploads import read_upload, store_bytes, store_file
 
 __all__ = [
     "UNITS",
@@ -57,7 +58,7 @@ def create_scan(
         )
     (upload,) = read_upload(filename, data, SCAN_EXTENSIONS, max_decompressed_bytes)
     if config is not None:
-        from storefront.quota import check_quota
+        from storefront.security.quota import check_quota
 
         check_quota(session, user.id, len(upload.data), config)
     stored = store_bytes(Path(upload_dir) / "scans", upload.data, upload.suffix)
@@ -106,7 +107,7 @@ def process_scan(scan_id: int, progress: ProgressFn) -> None:
         verdict = refusal_verdict(str(exc))
         _keep_verdict(scan_id, {"verdict": verdict.to_dict()})
         raise verdict.error() from exc
-    result = _jsonable(result)
+    result = to_jsonable(result)
     verdict = scan_verdict(result)
     if not verdict.accepted:
         _keep_verdict(scan_id, {**result, "verdict": verdict.to_dict()})
@@ -131,7 +132,7 @@ def _measure(path: Path, filename: str, units: str) -> tuple[dict[str, Any], byt
     """footscan on one file, in a child process with the job's memory and time limits."""
     from flask import current_app
 
-    from storefront.isolation import run_limited
+    from storefront.security.isolation import run_limited
 
     cfg = current_app.config
     if cfg.get("JOB_ISOLATION", "process") == "none":
@@ -142,8 +143,8 @@ def _measure(path: Path, filename: str, units: str) -> tuple[dict[str, Any], byt
 
 
 def job_limits(cfg: Any) -> Any:
-    """The per-job :class:`~storefront.isolation.Limits` from the configuration."""
-    from storefront.isolation import Limits
+    """The per-job :class:`~storefront.security.isolation.Limits` from the configuration."""
+    from storefront.security.isolation import Limits
 
     return Limits(
         memory_mb=int(cfg.get("JOB_MEMORY_MB", 2048)),
@@ -196,21 +197,6 @@ def remove_scan_files(upload_dir: str | Path, stored_name: str) -> None:
     path = Path(upload_dir) / stored_name
     path.unlink(missing_ok=True)
     glb_path(path).unlink(missing_ok=True)
-
-
-def _jsonable(obj: Any) -> Any:
-    """numpy scalars/arrays -> plain JSON types."""
-    import numpy as np
-
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, np.generic):
-        return obj.item()
-    return obj
 
 
 def get_scan_for(session: Session, user: User, scan_id: Any) -> Scan:

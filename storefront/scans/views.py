@@ -7,13 +7,13 @@ from pathlib import Path
 from flask import Blueprint, current_app, jsonify, request, send_file
 from sqlalchemy import select
 
-from storefront.auth.guard import current_user, login_required
+from storefront.accounts.guard import current_user, login_required
+from storefront.db.models import Job, Scan
 from storefront.exceptions import ApiError
 from storefront.extensions import db, limiter
 from storefront.jobs import get_runner, job_to_dict
-from storefront.models import Job, Scan
 from storefront.scans import services
-from storefront.scans._footscan import demo_scan_ply
+from storefront.scans.footscan_bridge import demo_scan_ply
 
 __all__ = ["bp"]
 

@@ -1,7 +1,7 @@
 """Idempotent commerce requests (no Flask): one result per Idempotency-Key or per duplicate body.
 
 Every state-changing commerce request (checkout, direct order, made to measure, return) writes an
-:class:`~storefront.models.IdempotencyRecord` **in the same transaction** as its order or return.
+:class:`~storefront.db.models.IdempotencyRecord` **in the same transaction** as its order or return.
 The record is unique per (account, key), so of two concurrent requests with the same key exactly
 one commits; the other is rolled back whole (stock, refund, order) and answers with the winner's
 result.
@@ -26,8 +26,8 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from storefront.db.models import IdempotencyRecord, as_utc, utcnow
 from storefront.domain_errors import IdempotencyKeyReused
-from storefront.models import IdempotencyRecord, as_utc, utcnow
 
 __all__ = [
     "DUPLICATE_WINDOW_S",

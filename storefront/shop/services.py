@@ -17,9 +17,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from storefront.domain_errors import CartEmpty, NothingToReturn, OutOfStock, ServiceBusy
-from storefront.exceptions import ApiError
-from storefront.models import (
+from storefront.db.models import (
     CartItem,
     FitFeedback,
     IdempotencyRecord,
@@ -33,7 +31,9 @@ from storefront.models import (
     User,
     as_utc,
 )
-from storefront.ownership import MAX_ID, get_owned
+from storefront.domain_errors import CartEmpty, NothingToReturn, OutOfStock, ServiceBusy
+from storefront.exceptions import ApiError
+from storefront.security.ownership import MAX_ID, get_owned
 from storefront.shop import idempotency
 from storefront.shop.idempotency import Claim
 from storefront.shop.payment import get_provider
@@ -200,7 +200,7 @@ def place_order(
     Raises :class:`~storefront.domain_errors.OutOfStock` when any line is short of stock and
     :class:`~storefront.shop.payment.PaymentDeclined` when payment is declined; either way the
     transaction is rolled back, so no stock moves and no order row exists. The order's
-    :class:`~storefront.models.IdempotencyRecord` is unique per (account, key): a concurrent
+    :class:`~storefront.db.models.IdempotencyRecord` is unique per (account, key): a concurrent
     duplicate loses at commit, is rolled back whole and raises :class:`DuplicateRequest`.
     With ``cart_item_ids`` those cart rows are deleted in the same transaction and must all
     still exist, so one cart is ordered at most once.

@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 from sqlalchemy import select
 
-from storefront.api.views import catalog
-from storefront.auth.guard import current_user, login_required
-from storefront.auth.views import json_body
+from storefront.accounts.guard import current_user, login_required
+from storefront.accounts.views import json_body
+from storefront.catalog.views import catalog
+from storefront.db.models import CartItem, MadeToMeasure, Order
 from storefront.exceptions import ApiError
 from storefront.extensions import db, limiter
 from storefront.jobs import get_runner
-from storefront.models import CartItem, MadeToMeasure, Order
 from storefront.shop import idempotency, services
 
 __all__ = ["bp"]
@@ -39,7 +39,7 @@ def add_cart():
 @bp.delete("/cart/<int:item_id>")
 @login_required(_SHOPPER)
 def remove_cart(item_id: int):
-    from storefront.ownership import MAX_ID
+    from storefront.security.ownership import MAX_ID
 
     item = db.session.get(CartItem, item_id) if 0 < item_id < MAX_ID else None
     if item is None or item.user_id != current_user().id:

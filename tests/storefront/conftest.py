@@ -41,7 +41,7 @@ def base_config(tmp: Path, db_uri: str) -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated, catalog-seeded SQLite file built once per session."""
-    from storefront.setup_db import migrate_and_seed
+    from storefront.db.setup import migrate_and_seed
 
     tmp = tmp_path_factory.mktemp("template")
     path = tmp / "template.db"
@@ -87,7 +87,7 @@ def pg_app(tmp_path: Path) -> Iterator[Flask]:
         base_config(tmp_path, admin.set(database=name).render_as_string(hide_password=False))
     )
     with app.app_context():
-        from storefront.setup_db import migrate_and_seed
+        from storefront.db.setup import migrate_and_seed
 
         migrate_and_seed(demo=False)
     yield app
@@ -164,9 +164,9 @@ def measured_scan(app: Flask) -> Callable[..., int]:
     """Insert a processed scan row for the user behind ``headers`` (skips the footscan job)."""
 
     def make(headers: dict[str, str], result: dict[str, Any] | None = None) -> int:
-        from storefront.auth.services import resolve_token
+        from storefront.accounts.services import resolve_token
+        from storefront.db.models import Scan
         from storefront.extensions import db
-        from storefront.models import Scan
 
         with app.app_context():
             user = resolve_token(db.session, headers["Authorization"].split()[1])
@@ -257,8 +257,8 @@ def race_last_pairs(
 
     from sqlalchemy import select
 
+    from storefront.db.models import Order, Stock
     from storefront.extensions import db
-    from storefront.models import Order, Stock
 
     with app.app_context():
         stock = db.session.scalars(select(Stock).order_by(Stock.id).limit(1)).one()
@@ -267,8 +267,8 @@ def race_last_pairs(
         line = {"shoe_id": stock.model_id, "size_eu": float(stock.size_eu), "width": stock.width,
                 "colourway_id": stock.colourway_id, "quantity": 1}  # fmt: skip
         stock_id = stock.id
-    from storefront.auth.services import issue_token
-    from storefront.models import User
+    from storefront.accounts.services import issue_token
+    from storefront.db.models import User
 
     tokens = []
     with app.app_context():  # accounts made directly: password hashing is not under test here

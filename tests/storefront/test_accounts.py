@@ -156,7 +156,7 @@ def test_weak_passwords_are_refused_as_the_page_states(client, password: str) ->
 def test_the_page_and_the_policy_agree(app, client) -> None:  # type: ignore[no-untyped-def]
     html = app.test_client().get("/account").get_data(as_text=True)
     minlength = re.search(r'id="reg-password"[^>]*minlength="(\d+)"', html)
-    from storefront.auth.services import MIN_PASSWORD_CHARS
+    from storefront.accounts.services import MIN_PASSWORD_CHARS
 
     assert minlength and int(minlength.group(1)) == MIN_PASSWORD_CHARS
     assert _register(client, "ok@example.org", "x" * 3 + "yz!" + "q" * 4).status_code == 201
@@ -211,8 +211,8 @@ def _login_from(client: FlaskClient, address: str, email: str, password: str):  
 
 
 def test_eleven_wrong_passwords_from_eleven_addresses_lock_the_account(app, client) -> None:  # type: ignore[no-untyped-def]
+    from storefront.db.models import LoginThrottle
     from storefront.extensions import db
-    from storefront.models import LoginThrottle
 
     _register(client, "target@example.org")
     codes = [
@@ -231,7 +231,7 @@ def test_eleven_wrong_passwords_from_eleven_addresses_lock_the_account(app, clie
     assert ghost == codes
     # after the lock: the right password works and clears the count; more failures lock longer
     with app.app_context():
-        from storefront.models import utcnow
+        from storefront.db.models import utcnow
 
         for row in db.session.query(LoginThrottle):
             row.locked_until = utcnow()
@@ -242,9 +242,9 @@ def test_eleven_wrong_passwords_from_eleven_addresses_lock_the_account(app, clie
 
 
 def test_the_demo_shopper_is_read_only(app) -> None:  # type: ignore[no-untyped-def]
+    from storefront.db.models import User
+    from storefront.db.seed import DEMO_EMAIL, DEMO_PASSWORD
     from storefront.extensions import db
-    from storefront.models import User
-    from storefront.seed import DEMO_EMAIL, DEMO_PASSWORD
 
     client = app.test_client()
     with app.app_context():  # the account only (seeding the scan and walk is not under test)
@@ -294,8 +294,8 @@ def test_password_reset_by_mailed_token(app, client, tmp_path) -> None:  # type:
     newest = max((tmp_path / "mail").glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)
     token2 = re.search(r"Reset token: (\S+)", newest.read_text()).group(1)  # type: ignore[union-attr]
     with app.app_context():
+        from storefront.db.models import PasswordReset, utcnow
         from storefront.extensions import db
-        from storefront.models import PasswordReset, utcnow
 
         for row in db.session.query(PasswordReset):
             row.expires_at = utcnow() - timedelta(seconds=1)

@@ -63,7 +63,7 @@ def test_first_request_creates_migrates_and_seeds(tmp_path: Path) -> None:
 
         tables = set(inspect(db.engine).get_table_names())
         assert {"alembic_version", "stock", "shop_order", "privacy_release"} <= tables
-        from storefront.models import Stock
+        from storefront.db.models import Stock
 
         assert db.session.query(Stock).count() > 100
         db.engine.dispose()
@@ -118,10 +118,10 @@ def test_catalog_endpoints(client) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_restart_hands_thread_jobs_left_behind_to_the_sweeper(app) -> None:  # type: ignore[no-untyped-def]
+    from storefront.db.models import Job, Scan, User, utcnow
+    from storefront.db.setup import migrate_and_seed
     from storefront.extensions import db
     from storefront.jobs import sweep_jobs
-    from storefront.models import Job, Scan, User, utcnow
-    from storefront.setup_db import migrate_and_seed
 
     with app.app_context():
         user = User(email="x@example.org")

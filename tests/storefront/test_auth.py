@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from storefront.auth.services import hash_token
+from storefront.accounts.services import hash_token
 
 
 def test_register_login_and_me(client) -> None:  # type: ignore[no-untyped-def]
@@ -47,8 +47,8 @@ def test_tokens_are_stored_hashed(app, auth) -> None:  # type: ignore[no-untyped
     headers = auth.shopper()
     raw = headers["Authorization"].split()[1]
     with app.app_context():
+        from storefront.db.models import ApiToken
         from storefront.extensions import db
-        from storefront.models import ApiToken
 
         hashes = [t.token_hash for t in db.session.query(ApiToken)]
     assert raw not in hashes and hash_token(raw) in hashes
@@ -67,8 +67,8 @@ def test_forged_or_malformed_tokens_are_401(client, header) -> None:  # type: ig
 def test_expired_token_is_401(app, client, auth) -> None:  # type: ignore[no-untyped-def]
     headers = auth.shopper()
     with app.app_context():
+        from storefront.db.models import ApiToken, utcnow
         from storefront.extensions import db
-        from storefront.models import ApiToken, utcnow
 
         for tok in db.session.query(ApiToken):
             tok.expires_at = utcnow() - timedelta(seconds=1)
@@ -134,8 +134,8 @@ def test_account_deletion_removes_data_and_tokens(app, client, auth, measured_sc
     assert client.delete("/api/me", headers=h).json == {"deleted": True}
     assert client.get("/api/me", headers=h).status_code == 401
     with app.app_context():
+        from storefront.db.models import Scan, User
         from storefront.extensions import db
-        from storefront.models import Scan, User
 
         assert db.session.query(Scan).count() == 0
         assert db.session.query(User).filter_by(email="shopper1@example.org").count() == 0

@@ -17,9 +17,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from storefront.auth.services import issue_token
-from storefront.extensions import db
-from storefront.models import (
+from storefront.accounts.services import issue_token
+from storefront.db.models import (
     CartItem,
     FitFeedback,
     IdempotencyRecord,
@@ -30,6 +29,7 @@ from storefront.models import (
     Stock,
     User,
 )
+from storefront.extensions import db
 from tests.storefront.conftest import LiveServer, average_foot
 
 N = 20
@@ -283,7 +283,7 @@ def _rq_down(app: Flask) -> None:
 def test_queue_down_uploads_answer_503_and_commit_nothing(app, client, auth) -> None:  # type: ignore[no-untyped-def]
     from pathlib import Path
 
-    from storefront.scans._footscan import demo_scan_ply
+    from storefront.scans.footscan_bridge import demo_scan_ply
 
     h = auth.shopper()
     _rq_down(app)
@@ -302,7 +302,7 @@ def test_queue_down_uploads_answer_503_and_commit_nothing(app, client, auth) -> 
 
 
 def test_queue_down_a_return_is_committed_once_and_answered(app, client) -> None:  # type: ignore[no-untyped-def]
-    from storefront.models import Job
+    from storefront.db.models import Job
 
     token, stock_id = _shopper(app, "redisdown@example.org")
     order = _post(client, "/api/orders", {"lines": [_line_body(app, stock_id)]}, token).json

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from storefront.seed import DEMO_EMAIL, DEMO_PASSWORD
+from storefront.db.seed import DEMO_EMAIL, DEMO_PASSWORD
 from tests.storefront.conftest import LiveServer, base_config
 
 pytestmark = pytest.mark.e2e
@@ -32,7 +32,7 @@ def test_pages_load_under_the_production_csp(tmp_path: Path) -> None:
         pytest.skip("needs /usr/bin/chromium and node_modules (npm ci)")
     playwright = pytest.importorskip("playwright.sync_api")
     from storefront import create_app
-    from storefront.setup_db import migrate_and_seed
+    from storefront.db.setup import migrate_and_seed
 
     cfg = base_config(tmp_path, f"sqlite:///{tmp_path / 'csp.db'}")
     cfg.update(SEED_DEMO=True, CSP_ALLOW_EVAL=False)

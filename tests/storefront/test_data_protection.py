@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from storefront.gaitsessions._gait import demo_session_csv
-from storefront.scans._footscan import demo_scan_ply
+from storefront.gait_sessions.gait_bridge import demo_session_csv
+from storefront.scans.footscan_bridge import demo_scan_ply
 from tests.storefront.conftest import wait_for
 
 
@@ -65,8 +65,8 @@ def test_a_full_disk_answers_507_and_leaves_nothing(
     app, client, auth, walk_csv, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
     from storefront import uploads
+    from storefront.db.models import GaitSession, Scan
     from storefront.extensions import db
-    from storefront.models import GaitSession, Scan
 
     real_fdopen = os.fdopen
 
@@ -106,9 +106,9 @@ def test_a_full_disk_answers_507_and_leaves_nothing(
 
 
 def test_abandoned_chunked_uploads_expire(app, client, auth) -> None:  # type: ignore[no-untyped-def]
+    from storefront.db.models import GaitUpload, utcnow
     from storefront.extensions import db
-    from storefront.gaitsessions.services import expire_abandoned_uploads
-    from storefront.models import GaitUpload, utcnow
+    from storefront.gait_sessions.services import expire_abandoned_uploads
 
     h = auth.shopper()
     old = client.post("/api/gait/uploads", json={"filename": "old.csv"}, headers=h).json
@@ -178,10 +178,10 @@ def test_raw_files_go_once_measured_unless_kept(app, client, auth, walk_csv) -> 
 
 
 def test_per_account_quota(app, client, auth, walk_csv) -> None:  # type: ignore[no-untyped-def]
+    from storefront.db.models import Scan, User
     from storefront.domain_errors import QuotaExceeded
     from storefront.extensions import db
-    from storefront.models import Scan, User
-    from storefront.quota import check_quota
+    from storefront.security.quota import check_quota
 
     h = auth.shopper()
     app.config["UPLOAD_QUOTA_ITEMS"] = 2

@@ -11,8 +11,8 @@ from storefront.catalog import load_catalog
 from storefront.catalog.grading import PARIS_POINT_MM
 from storefront.catalog.models import Catalog, ShoeModel
 from storefront.domain_errors import CatalogError
-from storefront.fitting import LENGTH_VERDICTS, WIDTH_VERDICTS, fit_model
-from storefront.profiles import FootProfile
+from storefront.fit.profiles import FootProfile
+from storefront.fit.rules import LENGTH_VERDICTS, WIDTH_VERDICTS, fit_model
 
 
 @pytest.fixture(scope="module")

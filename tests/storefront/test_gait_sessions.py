@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from storefront.gaitsessions._gait import demo_session_csv
+from storefront.gait_sessions.gait_bridge import demo_session_csv
 from tests.storefront.conftest import wait_for
 
 

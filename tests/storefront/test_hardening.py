@@ -39,7 +39,7 @@ def test_next_never_leaves_the_site(app, target: str) -> None:  # type: ignore[n
 
 
 def test_same_origin_next_is_kept(app) -> None:  # type: ignore[no-untyped-def]
-    from storefront.request_guard import safe_next
+    from storefront.security.request_guard import safe_next
 
     r = app.test_client().get("/account?next=/orders%3Fx%3D1")
     assert r.status_code == 200
@@ -77,9 +77,9 @@ def test_hsts_when_the_request_is_secure(app) -> None:  # type: ignore[no-untype
 
 
 def _malformed_input_is_4xx(app: Flask) -> None:
-    from storefront.auth.services import issue_token
+    from storefront.accounts.services import issue_token
+    from storefront.db.models import User
     from storefront.extensions import db
-    from storefront.models import User
 
     client = app.test_client()
     with app.app_context():
@@ -149,7 +149,7 @@ def test_tiny_or_absurd_epsilon_is_422(app, runner, eps: str) -> None:  # type: 
 
 def test_gait_job_errors_show_no_server_paths(app, client, auth, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from gait.exceptions import RecordingReadError
-    from storefront.gaitsessions import services
+    from storefront.gait_sessions import services
 
     def refuse(path: Path) -> Any:
         raise RecordingReadError(f"{path}: no time column (expected 'time_s')")
@@ -174,8 +174,8 @@ def test_gait_job_errors_show_no_server_paths(app, client, auth, monkeypatch) ->
 
 
 def test_one_fit_feedback_per_purchased_pair(app, client, auth, measured_scan) -> None:  # type: ignore[no-untyped-def]
+    from storefront.db.models import FitFeedback, Stock
     from storefront.extensions import db
-    from storefront.models import FitFeedback, Stock
 
     h = auth.shopper()
     measured_scan(h)
@@ -207,8 +207,8 @@ def test_one_fit_feedback_per_purchased_pair(app, client, auth, measured_scan) -
 
 
 def test_return_comments_are_erased_with_the_account(app, client, auth) -> None:  # type: ignore[no-untyped-def]
+    from storefront.db.models import ReturnRequest, Stock
     from storefront.extensions import db
-    from storefront.models import ReturnRequest, Stock
 
     h = auth.shopper()
     with app.app_context():
@@ -230,13 +230,13 @@ def test_return_comments_are_erased_with_the_account(app, client, auth) -> None:
 
 
 def test_one_account_has_a_capped_weight_in_the_learner(app) -> None:  # type: ignore[no-untyped-def]
+    from storefront.db.models import FitFeedback, User
     from storefront.extensions import db
-    from storefront.learning_jobs import (
+    from storefront.fit.learning_jobs import (
         MAX_ROWS_PER_PERSON,
         MAX_ROWS_PER_PERSON_MODEL,
         feedback_rows,
     )
-    from storefront.models import FitFeedback, User
 
     with app.app_context():
         stuffer = User(email="stuffer@example.org", role="shopper")

@@ -10,9 +10,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from storefront.auth.services import issue_token
+from storefront.accounts.services import issue_token
+from storefront.db.models import CartItem, Order, Stock, User
 from storefront.extensions import db
-from storefront.models import CartItem, Order, Stock, User
 
 
 def _shopper_with_cart(app: Any, email: str, quantity: int = 1) -> tuple[str, int]:

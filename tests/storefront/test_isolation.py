@@ -1,7 +1,7 @@
 """One file cannot take a worker down (issue 13, "What to build" 2, the worker side).
 
 Scans and recordings are processed in a child process with an address-space limit, a CPU
-limit and a wall-clock limit (``storefront.isolation``): what would exhaust the worker's memory
+limit and a wall-clock limit (``storefront.security.isolation``): what would exhaust the worker's memory
 or run for ever becomes a clear refusal for the user, and the worker carries on.
 """
 
@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from storefront.isolation import Limits, ResourceLimitExceeded, run_limited
+from storefront.security.isolation import Limits, ResourceLimitExceeded, run_limited
 from tests.storefront.conftest import wait_for
 
 
@@ -96,7 +96,7 @@ def test_a_small_upload_that_expands_enormously_is_refused_and_the_service_lives
 
 _FORKED = """
 import os
-from storefront.isolation import Limits, run_limited
+from storefront.security.isolation import Limits, run_limited
 from tests.storefront.test_isolation import add
 
 if __name__ == "__main__":

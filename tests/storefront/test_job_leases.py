@@ -21,10 +21,10 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
+from storefront.db.models import Job, Scan, utcnow
 from storefront.extensions import db
 from storefront.jobs import INTERNAL_ERROR_MESSAGE, is_user_error, sweep_jobs, user_message
-from storefront.models import Job, Scan, utcnow
-from storefront.scans._footscan import demo_scan_ply
+from storefront.scans.footscan_bridge import demo_scan_ply
 from tests.storefront.conftest import wait_for
 
 
@@ -96,7 +96,7 @@ def test_heartbeat_keeps_a_slow_live_job_from_being_swept(app, monkeypatch) -> N
         calls.append(target)
         time.sleep(1.5)
 
-    monkeypatch.setattr(jobs, "_handlers", lambda: {"learn": slow})
+    monkeypatch.setitem(jobs.registry_of(app).kinds, "learn", jobs.JobKind("learn", slow))
     app.config["JOB_LEASE_S"] = 0.4
     with app.app_context():
         job = jobs.get_runner().submit("learn", 7, None)
@@ -181,10 +181,10 @@ _WORKER = textwrap.dedent(
         print("running", flush=True)
         time.sleep(60)
 
-    jobs._handlers = lambda: {"scan": slow}
     cfg = base_config(Path(sys.argv[1]), sys.argv[2])
     cfg["JOB_LEASE_S"] = 0.6
     app = create_app(cfg)
+    jobs.registry_of(app).add("scan", slow)
     with app.app_context():
         jobs.execute_job(sys.argv[3])
     """

@@ -8,16 +8,16 @@ import pytest
 from storefront.catalog import load_catalog
 from storefront.catalog.models import Catalog
 from storefront.domain_errors import FeedbackError
-from storefront.feedback_sim import hidden_offsets, simulate_feedback
-from storefront.learning import (
+from storefront.fit.feedback_sim import hidden_offsets, simulate_feedback
+from storefront.fit.learning import (
     LABELS,
     SizeOffsetLearner,
     expected_calibration_error,
     metrics,
     prequential_evaluation,
 )
-from storefront.profiles import FootProfile
-from storefront.recommend import recommend
+from storefront.fit.profiles import FootProfile
+from storefront.fit.recommend import recommend
 
 
 @pytest.fixture(scope="module")

@@ -21,8 +21,8 @@ def _people(
     app, n: int, length_mm: float, consent: bool = True, region: str = "EU-west", scans: int = 1
 ) -> list[int]:  # type: ignore[no-untyped-def]
     """Insert ``n`` shoppers with ``scans`` measured scans each (fast: straight into the DB)."""
+    from storefront.db.models import Scan, User
     from storefront.extensions import db
-    from storefront.models import Scan, User
 
     ids = []
     with app.app_context():
@@ -125,9 +125,9 @@ def test_deleted_and_withdrawn_people_vanish_from_future_releases(
     gone = _people(app, 25, 302.0)
     before = _stats(client, mfr_token, dims="length_bin", epsilon="2").json
     assert _cell(before, length_bin="300-305")["count"] == pytest.approx(25, abs=5)
-    from storefront.auth.services import delete_account
+    from storefront.accounts.services import delete_account
+    from storefront.db.models import User
     from storefront.extensions import db
-    from storefront.models import User
 
     with app.app_context():
         for uid in gone[:15]:

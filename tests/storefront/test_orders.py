@@ -144,8 +144,8 @@ def test_return_with_fit_reason_restocks_and_feeds_the_learner(
     assert r.status_code == 201
     app.extensions["shoestreet_jobs"].wait_idle()
     with app.app_context():
+        from storefront.db.models import FitFeedback, Job
         from storefront.extensions import db
-        from storefront.models import FitFeedback, Job
 
         rows = db.session.query(FitFeedback).order_by(FitFeedback.id).all()
         assert [r.label for r in rows] == ["too_small", "fits"]
@@ -160,9 +160,9 @@ def test_return_with_fit_reason_restocks_and_feeds_the_learner(
 
 
 def test_learned_offsets_reach_the_fit(app, client, auth, measured_scan) -> None:  # type: ignore[no-untyped-def]
-    from storefront.api.services import load_catalog_cached
-    from storefront.feedback_sim import hidden_offsets, simulate_feedback
-    from storefront.learning_jobs import relearn_offsets
+    from storefront.catalog.services import load_catalog_cached
+    from storefront.fit.feedback_sim import hidden_offsets, simulate_feedback
+    from storefront.fit.learning_jobs import relearn_offsets
 
     h = auth.shopper()
     scan = measured_scan(h)
@@ -170,8 +170,8 @@ def test_learned_offsets_reach_the_fit(app, client, auth, measured_scan) -> None
     truth = hidden_offsets(catalog, seed=4)
     rows = simulate_feedback(catalog, 3000, truth, seed=5)
     with app.app_context():
+        from storefront.db.models import FitFeedback
         from storefront.extensions import db
-        from storefront.models import FitFeedback
 
         for r in rows:
             db.session.add(FitFeedback(**{k: r[k] for k in ("model_id", "shop_id", "foot_length_mm", "ball_girth_mm",

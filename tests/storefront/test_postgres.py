@@ -17,8 +17,8 @@ pytestmark = pytest.mark.postgres
 
 def test_migrations_and_seed_on_postgres(pg_app: Flask) -> None:
     with pg_app.app_context():
+        from storefront.db.models import Stock
         from storefront.extensions import db
-        from storefront.models import Stock
 
         assert db.engine.dialect.name == "postgresql"
         assert {"alembic_version", "stock", "privacy_release"} <= set(
@@ -50,8 +50,8 @@ def test_sql_injection_strings_are_just_data_on_postgres(pg_app: Flask) -> None:
     assert client.get(f"/api/shoes/{evil}").status_code == 404
     assert client.get("/api/shops").status_code == 200
     with pg_app.app_context():
+        from storefront.db.models import Stock
         from storefront.extensions import db
-        from storefront.models import Stock
 
         assert db.session.query(Stock).count() > 100
 
@@ -59,8 +59,8 @@ def test_sql_injection_strings_are_just_data_on_postgres(pg_app: Flask) -> None:
 def test_privacy_ledger_holds_under_concurrency_on_postgres(pg_app: Flask) -> None:
     import threading
 
+    from storefront.db.models import Scan, User
     from storefront.extensions import db
-    from storefront.models import Scan, User
     from tests.storefront.conftest import average_foot
 
     out = pg_app.test_cli_runner().invoke(

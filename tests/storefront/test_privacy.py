@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from storefront.domain_errors import DomainError, PrivacyBudgetExceeded, QueryTooNarrow
-from storefront.privacy import (
+from storefront.makers.privacy import (
     FOOT_LENGTH_BINS,
     BudgetLedger,
     arch_distribution,

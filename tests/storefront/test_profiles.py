@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from storefront.domain_errors import ProfileError
-from storefront.profiles import FootProfile, GaitProfile
+from storefront.fit.profiles import FootProfile, GaitProfile
 
 
 def test_from_footscan_json_with_nulls_and_aliases() -> None:
@@ -88,7 +88,7 @@ def test_real_footscan_output_fits_by_the_rule() -> None:
     """A synthetic foot scanned and measured by footscan, end to end into the fit."""
     footscan = pytest.importorskip("footscan")
     from storefront.catalog import load_catalog
-    from storefront.fitting import fit_model
+    from storefront.fit.rules import fit_model
 
     foot_truth = footscan.make_foot(3, sex="male", side="left")
     capture = footscan.make_capture(foot_truth, 4, n_points=20000, units="mm")

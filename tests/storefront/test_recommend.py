@@ -10,9 +10,9 @@ from storefront.catalog.build import generate_catalog
 from storefront.catalog.grading import PARIS_POINT_MM
 from storefront.catalog.models import Catalog
 from storefront.domain_errors import DomainError
-from storefront.fitting import fit_model
-from storefront.profiles import FootProfile, GaitProfile
-from storefront.recommend import build_index, colour_family, gait_scores, recommend
+from storefront.fit.profiles import FootProfile, GaitProfile
+from storefront.fit.recommend import build_index, colour_family, gait_scores, recommend
+from storefront.fit.rules import fit_model
 
 
 @pytest.fixture(scope="module")

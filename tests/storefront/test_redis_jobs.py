@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from storefront.scans._footscan import demo_scan_ply
+from storefront.scans.footscan_bridge import demo_scan_ply
 
 pytestmark = pytest.mark.redis
 
@@ -103,11 +103,11 @@ def slow(target, progress):
     print("running", flush=True)
     time.sleep(60)
 
-jobs._handlers = lambda: {"scan": slow}
 tmp, uri, url, queue, uploads = sys.argv[1:6]
 cfg = base_config(Path(tmp), uri)
 cfg.update(JOB_BACKEND="rq", REDIS_URL=url, RQ_QUEUE=queue, JOB_LEASE_S=0.6, UPLOAD_DIR=uploads)
 app = create_app(cfg)
+jobs.registry_of(app).add("scan", slow)
 conn = Redis.from_url(url)
 with app.app_context():
     SimpleWorker([Queue(queue, connection=conn)], connection=conn).work(burst=True)
@@ -122,9 +122,9 @@ def test_an_rq_worker_killed_mid_job_is_rerun(rq_app, auth, tmp_path: Path) -> N
     from redis import Redis
     from rq import Queue, SimpleWorker
 
+    from storefront.db.models import Job
     from storefront.extensions import db
     from storefront.jobs import sweep_jobs
-    from storefront.models import Job
 
     client = rq_app.test_client()
     h = auth.shopper()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from storefront.scans._footscan import demo_scan_ply
+from storefront.scans.footscan_bridge import demo_scan_ply
 from tests.storefront.conftest import wait_for
 
 

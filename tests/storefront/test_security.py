@@ -34,8 +34,8 @@ def _raw(server, method, path, body=b"", headers=None):  # type: ignore[no-untyp
 
 
 def _row_counts(app):  # type: ignore[no-untyped-def]
+    from storefront.db.models import Job, Order, Scan, Stock
     from storefront.extensions import db
-    from storefront.models import Job, Order, Scan, Stock
 
     with app.app_context():
         return {
@@ -128,7 +128,7 @@ def test_security_headers_and_no_stack_traces(client) -> None:  # type: ignore[n
 
 
 def test_internal_errors_are_json_and_logged(app, client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import storefront.api.views as views
+    import storefront.catalog.views as views
 
     def boom(*a, **k):  # type: ignore[no-untyped-def]
         raise RuntimeError("secret internals")

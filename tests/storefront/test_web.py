@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from storefront.web import THREE_FILES
+from storefront.pages import THREE_FILES
 
 REPO = Path(__file__).resolve().parents[2]
 STATIC_JS = REPO / "storefront" / "static" / "js"
@@ -155,7 +155,7 @@ def test_gait_layout_json_matches_the_gait_package(client):
 
 
 def test_account_page_offers_the_demo_shopper_only_when_seeding(app):
-    from storefront.seed import DEMO_EMAIL
+    from storefront.db.seed import DEMO_EMAIL
 
     app.config["SEED_DEMO"] = False
     html = app.test_client().get("/account").get_data(as_text=True)

@@ -76,8 +76,8 @@ def _seed_crowd(n_common: int, n_spread: int) -> None:
     """
     from sqlalchemy import select
 
+    from storefront.db.models import Scan, User
     from storefront.extensions import db
-    from storefront.models import Scan, User
 
     template = db.session.scalars(select(Scan).where(Scan.status == "done")).first()
     assert template is not None and template.result, "the demo shopper's scan was not measured"
@@ -112,8 +112,8 @@ def live_server(
     from werkzeug.serving import make_server
 
     from storefront import create_app
-    from storefront.seed import DEMO_EMAIL, DEMO_PASSWORD
-    from storefront.setup_db import migrate_and_seed
+    from storefront.db.seed import DEMO_EMAIL, DEMO_PASSWORD
+    from storefront.db.setup import migrate_and_seed
 
     tmp = tmp_path_factory.mktemp("e2e")
     app = create_app(

@@ -302,8 +302,8 @@ def test_never_best_when_too_short_or_sold_out(lang_phone, live_server):
     with live_server.app.app_context():
         from sqlalchemy import select
 
+        from storefront.db.models import Stock
         from storefront.extensions import db
-        from storefront.models import Stock
 
         rows = db.session.scalars(
             select(Stock).where(Stock.model_id == shoe_id, Stock.colourway_id == first_cw)
@@ -329,8 +329,8 @@ def test_never_best_when_too_short_or_sold_out(lang_phone, live_server):
         assert page.locator("#size-rows tr.best").count() == 0
     finally:
         with live_server.app.app_context():
+            from storefront.db.models import Stock
             from storefront.extensions import db
-            from storefront.models import Stock
 
             for rid, qty in saved.items():
                 db.session.get(Stock, rid).quantity = qty

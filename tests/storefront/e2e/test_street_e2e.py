@@ -277,8 +277,8 @@ def test_odd_shoppers_get_clear_messages(probe, live_server, tmp_path):
     with live_server.app.app_context():
         from sqlalchemy import update
 
+        from storefront.db.models import Stock
         from storefront.extensions import db
-        from storefront.models import Stock
 
         db.session.execute(update(Stock).where(Stock.model_id == model["id"]).values(quantity=0))
         db.session.commit()
@@ -328,7 +328,7 @@ def test_made_to_measure_order_carries_the_foot(probe, live_server):
 
 
 def test_gait_upload_then_trends_across_sessions(probe, tmp_path):
-    from storefront.gaitsessions._gait import demo_session_csv
+    from storefront.gait_sessions.gait_bridge import demo_session_csv
 
     walk = tmp_path / "second_walk.csv"
     walk.write_bytes(demo_session_csv(seed=7))

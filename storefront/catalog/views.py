@@ -1,0 +1,104 @@
+"""Catalog endpoints: shops, shoes, their stock and 3D assets (``api`` blueprint)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Response, current_app, jsonify, request, send_from_directory
+
+from storefront.api import bp
+from storefront.catalog import services
+from storefront.exceptions import ApiError
+from storefront.extensions import db
+
+__all__ = ["catalog"]
+
+
+def catalog():  # type: ignore[no-untyped-def]
+    """The process-wide parsed catalog."""
+    return services.load_catalog_cached(current_app.config.get("CATALOG_PATH"))
+
+
+def _catalog_dir() -> Path:
+    path = current_app.config.get("CATALOG_PATH")
+    return Path(path).parent if path else services.CATALOG_DIR
+
+
+@bp.get("/shops")
+def shops():
+    cat = catalog()
+    out = []
+    for shop in cat.shops:
+        out.append(
+            {
+                **shop.to_dict(),
+                "models": [
+                    {"id": m.id, "name": m.name, "category": m.category, "price_eur": m.price_eur}
+                    for m in cat.models_of(shop.id)
+                ],
+            }
+        )
+    return jsonify({"shops": out})
+
+
+@bp.get("/shops/<shop_id>")
+def shop(shop_id: str):
+    cat = catalog()
+    s = cat.shop(shop_id)
+    models = cat.models_of(shop_id)
+    stock = services.stock_map(db.session, [m.id for m in models])
+    return jsonify({**s.to_dict(), "models": [services.shoe_to_dict(m, stock) for m in models]})
+
+
+@bp.get("/shoes")
+def shoes():
+    cat = catalog()
+    category = request.args.get("category")
+    models = [m for m in cat.models if not category or m.category == category]
+    return jsonify(
+        {
+            "shoes": [
+                {
+                    "id": m.id,
+                    "shop_id": m.shop_id,
+                    "name": m.name,
+                    "category": m.category,
+                    "price_eur": m.price_eur,
+                }
+                for m in models
+            ]
+        }
+    )
+
+
+@bp.get("/shoes/<shoe_id>")
+def shoe(shoe_id: str):
+    model = catalog().model(shoe_id)
+    return jsonify(services.shoe_to_dict(model, services.stock_map(db.session, [model.id])))
+
+
+@bp.get("/shoes/<shoe_id>/model.glb")
+def shoe_glb(shoe_id: str):
+    model = catalog().model(shoe_id)
+    resp = send_from_directory(_catalog_dir(), model.glb, mimetype="model/gltf-binary")
+    resp.headers["Cache-Control"] = "public, max-age=86400"
+    return resp
+
+
+@bp.get("/shoes/<shoe_id>/last.glb")
+def last_glb(shoe_id: str):
+    from storefront.catalog.glb import last_glb_bytes
+
+    model = catalog().model(shoe_id)
+    size = request.args.get("size")
+    width = request.args.get("width") or None
+    try:
+        eu = float(size) if size else model.sizes[len(model.sizes) // 2].eu
+    except ValueError:
+        raise ApiError(400, "bad_size", f"size must be an EU number, got {size!r}") from None
+    # glTF is metres with a material: a bare mm export renders black and 1000x too big
+    return Response(
+        last_glb_bytes(model, model.size(eu, width)),
+        mimetype="model/gltf-binary",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )

@@ -1,0 +1,1 @@
+"""Infrastructure: SQLAlchemy models, Alembic migrations, set-up and seeding."""

@@ -1,0 +1,1 @@
+"""Fit and recommendation: foot/gait profiles, fitting rules, ranking, the feedback learner."""

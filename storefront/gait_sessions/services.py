@@ -1,0 +1,322 @@
+"""Gait-session services (no Flask): accept recordings, analyse them as jobs, trends."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storefront.db.jsonable import to_jsonable
+from storefront.db.models import GaitSession, GaitUpload, Job, User, as_utc
+from storefront.domain_errors import InsufficientStorage
+from storefront.exceptions import ApiError
+from storefront.extensions import db
+from storefront.gait_sessions.gait_bridge import GAIT_EXTENSIONS, analyze_file
+from storefront.jobs import ProgressFn
+from storefront.security.ownership import get_owned
+from storefront.security.uploads import (
+    DIR_MODE,
+    FILE_MODE,
+    UploadedFile,
+    check_filename,
+    is_disk_full,
+    private_dir,
+    read_upload,
+    store_file,
+)
+
+__all__ = [
+    "append_chunk",
+    "create_session",
+    "expire_abandoned_uploads",
+    "fail_session",
+    "get_session_for",
+    "process_gait_session",
+    "require_gait_consent",
+    "session_to_dict",
+    "start_chunked",
+    "trends_for",
+]
+
+_WFDB_MAIN = (".hea",)
+
+
+def require_gait_consent(user: User) -> None:
+    """Gait data reveal health status: refuse without the separate, explicit consent."""
+    if not user.consent_gait_health:
+        raise ApiError(
+            403,
+            "consent_required",
+            "gait recordings are health data: give explicit consent first "
+            '(PATCH /api/me with {"consent": {"gait_health": true}})',
+        )
+
+
+def _store_files(files: list[UploadedFile], upload_dir: str) -> tuple[str, str]:
+    """Write the files into a fresh folder (atomically, by renaming the folder); return (folder, main file)."""
+    names = [f.filename for f in files]
+    if len(set(names)) != len(names):
+        raise ApiError(422, "bad_archive", "the archive has duplicate file names")
+    main = next((f.filename for f in files if f.suffix in _WFDB_MAIN), None)
+    if main is None:
+        if len(files) != 1:
+            raise ApiError(
+                422,
+                "bad_archive",
+                "several files are only accepted for a WFDB record (.hea + data)",
+            )
+        main = files[0].filename
+    root = private_dir(Path(upload_dir) / "gait")
+    folder = uuid.uuid4().hex
+    tmp = root / f".{folder}.tmp"
+    tmp.mkdir(mode=DIR_MODE)
+    try:
+        for f in files:
+            fd = os.open(tmp / f.filename, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(f.data)
+        os.replace(tmp, root / folder)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if is_disk_full(exc):
+            raise InsufficientStorage(
+                "the server has no space left for uploads; nothing was saved"
+            ) from None
+        raise
+    return f"gait/{folder}", main
+
+
+def create_session(
+    session: Session,
+    user: User,
+    filename: str | None,
+    data: bytes,
+    upload_dir: str,
+    max_decompressed_bytes: int,
+    keep_raw: bool = False,
+    config: Any = None,
+) -> GaitSession:
+    """Check and store a recording upload; add a queued session row (flushed).
+
+    The account's quota is checked first (``config``); the raw recording is deleted once it
+    is analysed unless ``keep_raw`` (the report stays).
+    """
+    require_gait_consent(user)
+    files = read_upload(filename, data, GAIT_EXTENSIONS, max_decompressed_bytes, max_members=4)
+    size = sum(len(f.data) for f in files)
+    if config is not None:
+        from storefront.security.quota import check_quota
+
+        check_quota(session, user.id, size, config)
+    folder, main = _store_files(files, upload_dir)
+    gs = GaitSession(
+        user_id=user.id, filename=main, stored_name=folder, keep_raw=bool(keep_raw), size_bytes=size
+    )
+    session.add(gs)
+    try:
+        session.flush()
+    except Exception:
+        shutil.rmtree(Path(upload_dir) / folder, ignore_errors=True)
+        raise
+    return gs
+
+
+def start_chunked(session: Session, user: User, filename: Any, config: Any = None) -> GaitUpload:
+    """Open a chunked upload for ``filename`` (plain file, no archives)."""
+    require_gait_consent(user)
+    if config is not None:
+        from storefront.security.quota import check_quota
+
+        check_quota(session, user.id, 0, config)
+    if not isinstance(filename, str):
+        raise ApiError(
+            422, "validation_failed", "filename must be a string", {"filename": "required"}
+        )
+    name = check_filename(filename, GAIT_EXTENSIONS)
+    if name.lower().endswith((".zip", ".gz")):
+        raise ApiError(
+            415, "unsupported_file_type", "chunked uploads take the plain recording file"
+        )
+    up = GaitUpload(id=str(uuid.uuid4()), user_id=user.id, filename=name)
+    session.add(up)
+    session.flush()
+    return up
+
+
+def append_chunk(
+    up: GaitUpload, offset: int, data: bytes, upload_dir: str, max_bytes: int
+) -> GaitUpload:
+    """Append ``data`` at ``offset``; offsets must follow on exactly (resumable, idempotent retry)."""
+    if offset != up.received_bytes:
+        raise ApiError(
+            409,
+            "offset_mismatch",
+            f"expected the chunk at offset {up.received_bytes}, got {offset}",
+            headers={"Upload-Offset": str(up.received_bytes)},
+        )
+    if up.received_bytes + len(data) > max_bytes:
+        raise ApiError(413, "payload_too_large", f"the recording exceeds {max_bytes >> 20} MB")
+    part = private_dir(Path(upload_dir) / "gait") / f"{up.id}.part"
+    fd = os.open(part, os.O_WRONLY | os.O_CREAT, FILE_MODE)
+    with os.fdopen(fd, "r+b") as fh:
+        fh.truncate(offset)
+        fh.seek(offset)
+        try:
+            fh.write(data)
+            fh.flush()
+        except OSError as exc:
+            fh.truncate(offset)  # the chunk is not half-kept: resume from the same offset
+            if is_disk_full(exc):
+                raise InsufficientStorage(
+                    "the server has no space left for uploads; resend this chunk later"
+                ) from None
+            raise
+    up.received_bytes = offset + len(data)
+    return up
+
+
+def complete_chunked(session: Session, user: User, up: GaitUpload, upload_dir: str) -> GaitSession:
+    """Turn a finished chunked upload into a queued session."""
+    part = Path(upload_dir) / "gait" / f"{up.id}.part"
+    if up.received_bytes == 0 or not part.is_file():
+        raise ApiError(422, "empty_file", "no chunks were received")
+    data = part.read_bytes()
+    folder, main = _store_files([UploadedFile(up.filename, data)], upload_dir)
+    gs = GaitSession(user_id=user.id, filename=main, stored_name=folder, size_bytes=len(data))
+    session.add(gs)
+    session.delete(up)
+    session.flush()
+    part.unlink(missing_ok=True)
+    return gs
+
+
+def process_gait_session(session_id: int, progress: ProgressFn) -> None:
+    """Job handler: analyse the recording and store report JSON + HTML."""
+    from flask import current_app
+
+    gs = db.session.get(GaitSession, session_id)
+    if gs is None:
+        return
+    gs.status = "running"
+    db.session.commit()
+    upload_dir = Path(current_app.config["UPLOAD_DIR"])
+    progress(0.1, "reading and analysing")
+    # Failures are recorded once by the job runner (jobs.user_message), then fail_session.
+    report, html = _analyze(upload_dir / gs.stored_name / gs.filename)
+    progress(0.9, "saving report")
+    gs = db.session.get(GaitSession, session_id)
+    if gs is None:
+        return
+    if html is not None:
+        store_file(upload_dir / gs.stored_name / "report.html", html.encode("utf-8"))
+        gs.html_name = f"{gs.stored_name}/report.html"
+    gs.report = to_jsonable(report)
+    gs.status = "done"
+    gs.error = None
+    keep, folder = gs.keep_raw, upload_dir / gs.stored_name
+    db.session.commit()
+    if not keep:  # retention: the report stays, the raw recording goes
+        for f in folder.iterdir():
+            if f.is_file() and f.name != "report.html":
+                f.unlink(missing_ok=True)
+
+
+def _analyze(path: Path) -> tuple[dict[str, Any], str | None]:
+    """gait on one recording, in a child process with the job's memory and time limits."""
+    from flask import current_app
+
+    from storefront.scans.services import job_limits
+    from storefront.security.isolation import run_limited
+
+    cfg = current_app.config
+    if cfg.get("JOB_ISOLATION", "process") == "none":
+        return analyze_file(path)
+    return run_limited(analyze_file, (path,), job_limits(cfg), "analysing this recording")
+
+
+def expire_abandoned_uploads(session: Session, upload_dir: str, max_age_h: float = 24.0) -> int:
+    """Delete chunked uploads not completed within ``max_age_h`` hours, rows and part files."""
+    from datetime import timedelta
+
+    from storefront.db.models import utcnow
+
+    cutoff = utcnow() - timedelta(hours=max_age_h)
+    old = session.scalars(select(GaitUpload).where(GaitUpload.created_at < cutoff)).all()
+    for up in old:
+        (Path(upload_dir) / "gait" / f"{up.id}.part").unlink(missing_ok=True)
+        session.delete(up)
+    session.commit()
+    return len(old)
+
+
+def fail_session(session_id: int, message: str) -> None:
+    """Close a gait session as failed (job-failure hook); an unusable recording is not kept."""
+    from flask import current_app
+
+    gs = db.session.get(GaitSession, session_id)
+    if gs is None:
+        return
+    gs.status = "failed"
+    gs.error = message[:2000]
+    db.session.commit()
+    shutil.rmtree(Path(current_app.config["UPLOAD_DIR"]) / gs.stored_name, ignore_errors=True)
+
+
+def get_session_for(session: Session, user: User, session_id: Any) -> GaitSession:
+    """The user's gait session; 404 for unknown ids and other people's sessions alike."""
+    return get_owned(session, GaitSession, session_id, user, "gait session")
+
+
+def session_to_dict(gs: GaitSession, job: Job | None, full: bool = True) -> dict[str, Any]:
+    """Public view of a gait session (the report only when ``full``)."""
+    from storefront.jobs import job_to_dict
+
+    return {
+        "id": gs.id,
+        "status": gs.status,
+        "filename": gs.filename,
+        "created_at": as_utc(gs.created_at).isoformat(),
+        "report": gs.report if full else None,
+        "summary": (gs.report or {}).get("summary"),
+        "error": gs.error,
+        "job": job_to_dict(job) if job else None,
+        "links": {
+            "self": f"/api/gait/sessions/{gs.id}",
+            "report_html": f"/api/gait/sessions/{gs.id}/report.html" if gs.html_name else None,
+        },
+    }
+
+
+_TREND_KEYS = (
+    "cadence_spm",
+    "stride_cv_pct",
+    "stance_pct",
+    "double_support_pct",
+    "symmetry_index_pct",
+    "walking_speed_m_s",
+)
+
+
+def trends_for(session: Session, user: User) -> dict[str, Any]:
+    """Summary numbers of every analysed session over time (oldest first)."""
+    rows = session.scalars(
+        select(GaitSession)
+        .where(GaitSession.user_id == user.id, GaitSession.status == "done")
+        .order_by(GaitSession.created_at)
+    )
+    points = []
+    for gs in rows:
+        summary = (gs.report or {}).get("summary") or {}
+        points.append(
+            {
+                "session_id": gs.id,
+                "created_at": as_utc(gs.created_at).isoformat(),
+                **{k: summary.get(k) for k in _TREND_KEYS if k in summary},
+            }
+        )
+    return {"metrics": [k for k in _TREND_KEYS], "points": points}

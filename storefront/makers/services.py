@@ -1,0 +1,258 @@
+"""Manufacturer releases (no Flask): one record per consenting person, DP counts, budget ledger.
+
+Records are built from each consenting shopper's latest measured scan (one person, one record),
+binned into public, pre-declared bins; the noisy, suppressed counts come from
+:func:`storefront.makers.privacy.release_counts`; the epsilon spent is written to ``privacy_release``
+in the same transaction, under a lock on the manufacturer's row, so two concurrent releases
+cannot both spend the last of the budget.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from storefront.db.models import Manufacturer, PrivacyRelease, Scan, User, as_utc, utcnow
+from storefront.domain_errors import DomainError, PrivacyBudgetExceeded, QueryTooNarrow
+from storefront.exceptions import ApiError
+from storefront.makers.privacy import DIMENSIONS, person_record, release_counts
+
+__all__ = [
+    "DIMENSIONS",
+    "FILTERS",
+    "budget_status",
+    "consenting_records",
+    "period_of",
+    "release",
+    "to_csv",
+]
+
+#: Dimensions that may also be used as a filter (a whole sub-population).
+FILTERS = ("region", "age_band", "sex")
+_MAX_DIMS = 3
+
+
+#: Smallest epsilon per release: below it the noise scale overflows (``5e-324`` made the
+#: library fail) and the counts carry no information anyway.
+MIN_EPSILON = 1e-3
+
+
+def period_of(ts: datetime) -> str:
+    """Budget period of a timestamp: the calendar quarter, e.g. ``2026Q4``."""
+    return f"{ts.year}Q{(ts.month - 1) // 3 + 1}"
+
+
+def consenting_records(session: Session) -> list[dict[str, str]]:
+    """One binned record per consenting shopper, from their latest measured scan.
+
+    People who withdrew consent are filtered here; deleted accounts have no rows left.
+    """
+    latest = (
+        select(Scan.user_id, func.max(Scan.id).label("scan_id"))
+        .where(Scan.status == "done")
+        .group_by(Scan.user_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(User, Scan)
+        .join(latest, latest.c.user_id == User.id)
+        .join(Scan, Scan.id == latest.c.scan_id)
+        .where(User.consent_aggregates.is_(True), User.role == "shopper")
+    )
+    out = []
+    for user, scan in rows:
+        rec = person_record(scan.result or {}, region=user.region, sex=user.sex)
+        # We store the age band, never the birth date; it is already a public category.
+        rec["age_band"] = user.age_band if user.age_band in DIMENSIONS["age_band"] else "unknown"
+        out.append(rec)
+    return out
+
+
+def _parse_query(
+    args: Mapping[str, Any], config: Mapping[str, Any]
+) -> tuple[list[str], float, dict[str, str]]:
+    errors: dict[str, str] = {}
+    dims = [d.strip() for d in str(args.get("dims", "length_bin,width")).split(",") if d.strip()]
+    bad = [d for d in dims if d not in DIMENSIONS]
+    if bad or not dims:
+        errors["dims"] = f"unknown {bad}; choose 1 to {_MAX_DIMS} of {list(DIMENSIONS)}"
+    elif len(dims) > _MAX_DIMS or len(set(dims)) != len(dims):
+        errors["dims"] = f"choose 1 to {_MAX_DIMS} distinct dimensions"
+    try:
+        eps = float(args.get("epsilon", "0.25"))
+        if not math.isfinite(eps) or not MIN_EPSILON <= eps <= float(
+            config["PRIVACY_MAX_EPSILON_PER_QUERY"]
+        ):
+            raise ValueError
+    except (TypeError, ValueError):
+        errors["epsilon"] = (
+            f"expected a number in [{MIN_EPSILON:g}, {config['PRIVACY_MAX_EPSILON_PER_QUERY']}]"
+        )
+        eps = 0.0
+    filters: dict[str, str] = {}
+    for key in FILTERS:
+        val = args.get(key)
+        if val:
+            if val not in DIMENSIONS[key]:
+                errors[key] = f"expected one of {list(DIMENSIONS[key])}"
+            else:
+                filters[key] = val
+    unknown = set(args) - {"dims", "epsilon", "format", *FILTERS}
+    for key in sorted(unknown):
+        errors[key] = "unknown parameter"
+    if errors:
+        raise ApiError(422, "validation_failed", "foot-stats query is invalid", errors)
+    if set(filters) & set(dims):
+        raise ApiError(422, "validation_failed", "a dimension cannot be both grouped and filtered")
+    return dims, eps, filters
+
+
+def _lock_and_spent(session: Session, mfr: Manufacturer, period: str) -> float:
+    # A no-op UPDATE takes the row lock (PostgreSQL) or the write lock (SQLite) before we read
+    # the ledger, so concurrent releases for one manufacturer are serialised.
+    session.execute(
+        update(Manufacturer)
+        .where(Manufacturer.id == mfr.id)
+        .values(epsilon_per_period=Manufacturer.epsilon_per_period)
+        .execution_options(synchronize_session=False)
+    )
+    spent = session.scalar(
+        select(func.coalesce(func.sum(PrivacyRelease.epsilon), 0.0)).where(
+            PrivacyRelease.manufacturer_id == mfr.id, PrivacyRelease.period == period
+        )
+    )
+    return float(spent or 0.0)
+
+
+def budget_status(
+    session: Session, mfr: Manufacturer, now: datetime | None = None
+) -> dict[str, Any]:
+    """Budget for the current period and the release log."""
+    period = period_of(now or utcnow())
+    rows = session.scalars(
+        select(PrivacyRelease)
+        .where(PrivacyRelease.manufacturer_id == mfr.id)
+        .order_by(PrivacyRelease.id.desc())
+        .limit(100)
+    ).all()
+    spent = sum(r.epsilon for r in rows if r.period == period)
+    return {
+        "manufacturer": mfr.name,
+        "period": period,
+        "epsilon_per_period": mfr.epsilon_per_period,
+        "epsilon_spent": round(spent, 6),
+        "epsilon_left": round(max(0.0, mfr.epsilon_per_period - spent), 6),
+        "releases": [
+            {
+                "id": r.id,
+                "period": r.period,
+                "epsilon": r.epsilon,
+                "query": r.query,
+                "n_cells": r.n_cells,
+                "n_suppressed": r.n_suppressed,
+                "created_at": as_utc(r.created_at).isoformat(),
+            }
+            for r in rows
+        ],
+    }
+
+
+def _cells(released: Any, dims: list[str]) -> list[dict[str, Any]]:
+    """Normalise the privacy module's output to ``[{dim: value, ..., count, suppressed}]``."""
+    if hasattr(released, "to_dict"):
+        released = released.to_dict()
+    cells = released.get("cells", released) if isinstance(released, Mapping) else released
+    out = []
+    for c in cells:
+        c = c.to_dict() if hasattr(c, "to_dict") else dict(c)
+        if "key" in c and isinstance(c["key"], list | tuple):
+            c.update(dict(zip(dims, c.pop("key"))))
+        out.append(c)
+    return out
+
+
+def release(
+    session: Session, mfr: Manufacturer, args: Mapping[str, Any], config: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Spend budget and release DP counts; refuses narrow queries and exhausted budgets (nothing logged then)."""
+    dims, eps, filters = _parse_query(args, config)
+    min_cell = int(config["PRIVACY_MIN_CELL"])
+    records = [r for r in consenting_records(session) if all(r[k] == v for k, v in filters.items())]
+    if filters and len(records) < min_cell:
+        session.rollback()
+        raise QueryTooNarrow(
+            f"the filter {filters} selects too few people to release anything (fewer than {min_cell}); widen it"
+        )
+    now = utcnow()
+    period = period_of(now)
+    spent = _lock_and_spent(session, mfr, period)
+    if spent + eps > mfr.epsilon_per_period + 1e-9:
+        session.rollback()
+        raise PrivacyBudgetExceeded(
+            f"this release needs epsilon {eps:g} but only {max(0.0, mfr.epsilon_per_period - spent):g} "
+            f"of {mfr.epsilon_per_period:g} is left for {period}"
+        )
+    try:
+        released = release_counts(records, dims, eps, min_cell=min_cell)
+    except DomainError:
+        session.rollback()  # nothing spent, nothing logged
+        raise
+    cells = _cells(released, dims)
+    n_supp = sum(1 for c in cells if c.get("suppressed"))
+    query = {"dims": dims, "epsilon": eps, "filters": filters}
+    session.add(
+        PrivacyRelease(
+            manufacturer_id=mfr.id,
+            period=period,
+            epsilon=eps,
+            query=query,
+            n_cells=len(cells),
+            n_suppressed=n_supp,
+            created_at=now,
+        )
+    )
+    session.commit()
+    return {
+        "manufacturer": mfr.name,
+        "period": period,
+        "query": query,
+        "method": {
+            "mechanism": "Laplace noise on counts (OpenDP), clamped at 0 and rounded, then cells under the floor suppressed",
+            "epsilon": eps,
+            "delta": 0.0,
+            "min_cell": min_cell,
+            "privacy_unit": "one person (latest scan), consenting shoppers only",
+            "bins": {d: list(DIMENSIONS[d]) for d in dims},
+        },
+        "cells": cells,
+        "budget": {
+            "epsilon_per_period": mfr.epsilon_per_period,
+            "epsilon_spent": round(spent + eps, 6),
+            "epsilon_left": round(max(0.0, mfr.epsilon_per_period - spent - eps), 6),
+        },
+    }
+
+
+def to_csv(out: Mapping[str, Any]) -> str:
+    """The released cells as CSV (suppressed cells have an empty count)."""
+    dims = list(out["query"]["dims"])
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow([*dims, "count", "suppressed"])
+    for c in out["cells"]:
+        supp = bool(c.get("suppressed"))
+        w.writerow(
+            [
+                *(c.get(d, "") for d in dims),
+                "" if supp else c.get("count"),
+                "true" if supp else "false",
+            ]
+        )
+    return buf.getvalue()

@@ -1,1 +1,0 @@
-"""Manufacturer data: differentially private foot statistics from consenting shoppers only."""

@@ -1,0 +1,1 @@
+"""Request security: rate limits, request guard, uploads, ownership, quotas, job isolation."""
