@@ -94,10 +94,10 @@ def main(argv: list[str] | None = None) -> int:
                 ctx = browser.new_context(viewport={"width": 1280, "height": 800})
                 page = ctx.new_page()
                 page.goto(url)
-                page.wait_for_function("window.__ready === true", timeout=60_000)
+                page.wait_for_function("() => window.__ready === true", timeout=60_000)
                 m = page.evaluate(MEASURE_JS)
                 # The shop-window shoes load after the first frame: report them separately.
-                page.wait_for_function("window.__windowsDressed === true", timeout=60_000)
+                page.wait_for_function("() => window.__windowsDressed === true", timeout=60_000)
                 m["after"] = page.evaluate(MEASURE_JS)["after"]
                 ctx.close()
                 if i == 0:

@@ -5,6 +5,7 @@ Usage::
     python -m storefront.catalog.build              # writes assets/catalog/
     python -m storefront.catalog.build --seed 7 --out /tmp/cat
     python -m storefront.catalog.build --check      # exit 1 if assets/catalog is stale
+    python -m storefront.catalog.build --thumbnails # only the product thumbnails (static/img/shoes)
 
 Everything is a pure function of the seed and the tables below: the shop list, per-category
 size ranges, width fittings, toe allowances and trait ranges, and the grading rules of
@@ -33,7 +34,10 @@ __all__ = [
     "CATEGORY_RULES",
     "generate_catalog",
     "build_assets",
+    "build_thumbnails",
     "default_assets_dir",
+    "default_thumbnails_dir",
+    "model_thumbnail_png",
     "main",
 ]
 
@@ -444,7 +448,7 @@ def catalog_json_bytes(doc: dict[str, Any]) -> bytes:
 def model_glb_bytes(model_doc: dict[str, Any]) -> bytes:
     """The GLB of one model document (built at its reference size, first colourway)."""
     # Imported here so that generating JSON (benchmarks) does not need the mesh stack.
-    from storefront.catalog.glb import shoe_glb_bytes, shoe_shape
+    from storefront.catalog.glb import shoe_glb_bytes, shoe_shape, shoe_style
     from storefront.catalog.models import LastSize, Traits
 
     ref = _reference_row(model_doc)
@@ -452,7 +456,47 @@ def model_glb_bytes(model_doc: dict[str, Any]) -> bytes:
     traits = Traits.from_dict(model_doc["traits"], model_doc["id"])
     cw = model_doc["colourways"][0]
     colours = {"upper": cw["upper_hex"], "sole": cw["sole_hex"], "accent": cw["accent_hex"]}
-    return shoe_glb_bytes(shoe_shape(size, traits), colours, traits.upper)
+    style = shoe_style(model_doc["category"], model_doc["name"])
+    return shoe_glb_bytes(shoe_shape(size, traits), colours, traits.upper, style)
+
+
+def default_thumbnails_dir() -> Path:
+    """``storefront/static/img/shoes``: the product thumbnails, served as static files."""
+    return Path(__file__).resolve().parents[1] / "static" / "img" / "shoes"
+
+
+def model_thumbnail_png(model_doc: dict[str, Any]) -> bytes:
+    """The product thumbnail of one model document: its GLB's meshes in its first colourway."""
+    from storefront.catalog.glb import shoe_meshes_mm, shoe_shape, shoe_style
+    from storefront.catalog.models import LastSize, Traits
+    from storefront.catalog.thumbnails import png_bytes, render_thumbnail
+
+    size = LastSize.from_dict(_reference_row(model_doc), model_doc["id"])
+    traits = Traits.from_dict(model_doc["traits"], model_doc["id"])
+    meshes = shoe_meshes_mm(
+        shoe_shape(size, traits), shoe_style(model_doc["category"], model_doc["name"])
+    )
+    cw = model_doc["colourways"][0]
+    colours = {"upper": cw["upper_hex"], "sole": cw["sole_hex"], "accent": cw["accent_hex"]}
+    return png_bytes(render_thumbnail(meshes, colours))
+
+
+def build_thumbnails(out_dir: Path, seed: int = DEFAULT_SEED) -> dict[str, str]:
+    """Write ``<model id>.png`` for every model under ``out_dir``; returns ``{name: sha256}``.
+
+    Thumbnails of models no longer in the catalogue are removed. About 2 s a model (a numpy
+    rasteriser), so :func:`build_assets` leaves them to this separate step.
+    """
+    out_dir = Path(out_dir)
+    digests: dict[str, str] = {}
+    for m in generate_catalog(seed)["models"]:
+        data = model_thumbnail_png(m)
+        _atomic_write(out_dir / f"{m['id']}.png", data)
+        digests[f"{m['id']}.png"] = hashlib.sha256(data).hexdigest()
+    for old in out_dir.glob("*.png"):
+        if old.name not in digests:
+            old.unlink()
+    return digests
 
 
 def build_assets(out_dir: Path, seed: int = DEFAULT_SEED) -> dict[str, str]:
@@ -498,7 +542,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
     ap.add_argument("--out", type=Path, default=default_assets_dir())
     ap.add_argument("--check", action="store_true", help="only report stale files")
+    ap.add_argument("--thumbnails", action="store_true", help="only the product thumbnails")
+    ap.add_argument("--thumbnails-out", type=Path, default=default_thumbnails_dir())
     args = ap.parse_args(argv)
+    if args.thumbnails:
+        shots = build_thumbnails(args.thumbnails_out, args.seed)
+        print(f"wrote {len(shots)} thumbnails to {args.thumbnails_out}")
+        return 0
     if args.check:
         stale = _check(args.out, args.seed)
         for s in stale:
@@ -507,6 +557,8 @@ def main(argv: list[str] | None = None) -> int:
     digests = build_assets(args.out, args.seed)
     total = sum((args.out / p).stat().st_size for p in digests)
     print(f"wrote {len(digests) - 1} GLBs and catalog.json to {args.out} ({total / 1e6:.2f} MB)")
+    shots = build_thumbnails(args.thumbnails_out, args.seed)
+    print(f"wrote {len(shots)} thumbnails to {args.thumbnails_out}")
     return 0
 
 

@@ -4,12 +4,17 @@ Frame (both the GLB and :func:`last_mesh`): +Y up, the back of the heel at the o
 ground plane, the toe along **+Z**, the shoe centred on X = 0. GLBs are in metres (glTF), the
 try-on last in millimetres (footscan's unit).
 
-A shoe is three closed meshes lofted along Z from superellipse cross-sections:
+A shoe is three meshes built from superellipse cross-sections of its last, lofted along Z:
 
-* ``sole``: outsole + midsole, thicker at the heel by the model's drop, with toe spring;
+* ``sole``: outsole + midsole, thicker at the heel by the model's drop, with toe spring; a
+  cupsole's boxy walls, a runner's flared rocker, a dress shoe's thin sole and heel block, lugs;
 * ``upper``: the last's shape (its ball cross-section has the perimeter of the last's ball girth),
-  1 mm proud of it, with a dished collar so it reads as a shoe opening;
-* ``accent``: heel counter and toe bumper.
+  1 mm proud of it, with a dished collar so it reads as a shoe opening, a shaft on a boot, or
+  only straps on a sandal;
+* ``accent``: the trim that makes the style recognisable: laces, toe cap or wingtip, moccasin
+  apron, hook-and-loop straps, side stripes, heel counter and pull tab, toe bumper.
+
+:func:`shoe_style` picks one of :data:`STYLES` for a catalogue model from its category and name.
 
 Each mesh has its own PBR material (``metallicFactor = 0``; glTF's default of 1 renders black
 without an environment map, storefront §3.2), named like its node so the browser can recolour a
@@ -21,7 +26,7 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import trimesh
@@ -29,11 +34,14 @@ from scipy.interpolate import PchipInterpolator
 from scipy.optimize import brentq
 
 from storefront.catalog.models import LastSize, ShoeModel, Traits
+from storefront.catalog.styles import STYLE_SPECS, STYLES, StyleSpec, shoe_style
 
 __all__ = [
     "BALL_T",
+    "STYLES",
     "ShoeShape",
     "shoe_shape",
+    "shoe_style",
     "shoe_meshes_mm",
     "shoe_glb_bytes",
     "last_mesh",
@@ -111,11 +119,20 @@ def _half_width(t: np.ndarray, shape: ShoeShape) -> np.ndarray:
     return np.maximum(w, 0.4)
 
 
-def _ring(half_w: float, height: float, n: int, base: float = 0.0) -> np.ndarray:
-    """Closed superellipse cross-section: flat-ish bottom, rounder top. ``(n, 2)`` (x, y)."""
+def _ring(
+    half_w: float,
+    height: float,
+    n: int,
+    base: float = 0.0,
+    exps: tuple[float, float] = (2.0 / 5.0, 2.0 / 2.4),
+) -> np.ndarray:
+    """Closed superellipse cross-section: flat-ish bottom, rounder top. ``(n, 2)`` (x, y).
+
+    ``exps`` are the exponents below and above mid-height (2/n: n = 5 below, 2.4 above by
+    default; smaller values make boxier walls, as on a cupsole)."""
     th = np.linspace(0.0, 2.0 * np.pi, n, endpoint=False)
     c, s = np.cos(th), np.sin(th)
-    e = np.where(s < 0.0, 2.0 / 5.0, 2.0 / 2.4)  # exponent 2/n: n=5 below, 2.4 above
+    e = np.where(s < 0.0, exps[0], exps[1])
     x = half_w * np.sign(c) * np.abs(c) ** e
     y = base + 0.5 * height * (1.0 + np.sign(s) * np.abs(s) ** e)
     return np.column_stack([x, y])
@@ -179,18 +196,32 @@ def _loft(rings: np.ndarray) -> trimesh.Trimesh:
 
 
 def _upper_rings(
-    shape: ShoeShape, t: np.ndarray, base_y: np.ndarray, inflate_mm: float, collar: bool, m: int
+    shape: ShoeShape,
+    t: np.ndarray,
+    base_y: np.ndarray,
+    inflate_mm: float,
+    collar: tuple[float, float, float] | None,
+    m: int,
+    shaft_mm: float = 0.0,
 ) -> np.ndarray:
+    """Sections of the last (inflated by ``inflate_mm``) standing on ``base_y``; ``collar``
+    ``(t0, t1, depth)`` dishes the top between t0 and t1 into the shoe's opening and
+    ``shaft_mm`` raises the top of the rear into a boot shaft. ``(T, m, 3)``, mm."""
     hw = _half_width(t, shape) + inflate_mm
     h = _height_profile(t, shape) + inflate_mm
     rings = np.empty((len(t), m, 3))
     for i, ti in enumerate(t):
         xy = _ring(hw[i], h[i], m, base_y[i] - 0.5 * inflate_mm)
+        mid = base_y[i] - 0.5 * inflate_mm + 0.5 * h[i]
+        top = xy[:, 1] > mid
+        extra = shaft_mm * (1.0 - float(_smoothstep(np.array(ti), 0.22, 0.44)))
+        if extra > 0.0:
+            xy[:, 1] += extra * np.clip((xy[:, 1] - mid) / (0.5 * h[i]), 0.0, 1.0)
         if collar:
-            # Dish the top of the rear third into an opening (depth fades in and out).
-            bump = math.sin(math.pi * min(max((ti - 0.03) / 0.33, 0.0), 1.0)) ** 0.6
-            depth = 0.50 * h[i] * bump
-            top = xy[:, 1] > base_y[i] + 0.5 * h[i]
+            # Dish the top between t0 and t1 into an opening (depth fades in and out).
+            t0, t1, frac = collar
+            bump = math.sin(math.pi * min(max((ti - t0) / (t1 - t0), 0.0), 1.0)) ** 0.6
+            depth = frac * (h[i] + extra) * bump
             u = 1.0 - (xy[:, 0] / hw[i]) ** 2
             xy[:, 1] -= np.where(top, depth * np.clip(u, 0.0, 1.0), 0.0)
         rings[i, :, 0] = xy[:, 0]
@@ -216,38 +247,257 @@ def _t_stations(n: int, t0: float = 0.0, t1: float = 1.0) -> np.ndarray:
     return t0 + (t1 - t0) * 0.5 * (1.0 - np.cos(np.linspace(0.0, np.pi, n)))
 
 
-def shoe_meshes_mm(shape: ShoeShape) -> dict[str, trimesh.Trimesh]:
-    """The ``sole``, ``upper`` and ``accent`` meshes of one shoe, mm, in the frame above."""
+def _arc_rings(
+    shape: ShoeShape,
+    t: np.ndarray,
+    base_y: np.ndarray,
+    inflate_mm: float,
+    th0: np.ndarray,
+    th1: np.ndarray,
+    n: int,
+    z_off: float,
+) -> np.ndarray:
+    """Open arcs of the last's cross-section between angles ``th0``..``th1`` (0 = lateral
+    mid-height, pi/2 = top), inflated by ``inflate_mm``; ``(T, n, 3)``."""
+    hw = _half_width(t, shape) + inflate_mm
+    h = _height_profile(t, shape) + inflate_mm
+    out = np.empty((len(t), n, 3))
+    for i in range(len(t)):
+        th = np.linspace(th0[i], th1[i], n)
+        c, s = np.cos(th), np.sin(th)
+        e = np.where(s < 0.0, 2.0 / 5.0, 2.0 / 2.4)
+        out[i, :, 0] = hw[i] * np.sign(c) * np.abs(c) ** e
+        out[i, :, 1] = (
+            base_y[i] - 0.5 * inflate_mm + 0.5 * h[i] * (1.0 + np.sign(s) * np.abs(s) ** e)
+        )
+        out[i, :, 2] = t[i] * shape.last_length_mm + z_off
+    return out
+
+
+def _shell(inner: np.ndarray, outer: np.ndarray) -> trimesh.Trimesh:
+    """Closed band between two ``(T, n, 3)`` grids of open arcs (a strap, a stripe)."""
+    n_t, n, _ = inner.shape
+    verts = np.vstack([outer.reshape(-1, 3), inner.reshape(-1, 3)])
+    off = n_t * n
+    idx = np.arange(off).reshape(n_t, n)
+
+    def grid(ix: np.ndarray, flip: bool) -> np.ndarray:
+        a, b, a1, b1 = ix[:-1, :-1], ix[1:, :-1], ix[:-1, 1:], ix[1:, 1:]
+        f = np.concatenate(
+            [np.stack([a, b, b1], -1).reshape(-1, 3), np.stack([a, b1, a1], -1).reshape(-1, 3)]
+        )
+        return f[:, ::-1] if flip else f
+
+    def strip(o: np.ndarray, i: np.ndarray, flip: bool) -> np.ndarray:
+        a, a1, b, b1 = o[:-1], o[1:], i[:-1], i[1:]
+        f = np.concatenate([np.stack([a, b, b1], -1), np.stack([a, b1, a1], -1)])
+        return f[:, ::-1] if flip else f
+
+    faces = [grid(idx, False), grid(idx + off, True)]
+    faces += [strip(idx[0], idx[0] + off, False), strip(idx[-1], idx[-1] + off, True)]
+    faces += [strip(idx[:, 0], idx[:, 0] + off, True), strip(idx[:, -1], idx[:, -1] + off, False)]
+    mesh = trimesh.Trimesh(verts, np.vstack(faces), process=False)
+    if mesh.volume < 0.0:
+        mesh.invert()
+    return mesh
+
+
+def _band(
+    shape: ShoeShape,
+    t0: float,
+    t1: float,
+    th0: float | np.ndarray,
+    th1: float | np.ndarray,
+    insole_y: np.ndarray | None = None,
+    inner_mm: float = 1.0,
+    outer_mm: float = 3.0,
+    n_t: int = 8,
+) -> trimesh.Trimesh:
+    """A band over the last between ``t0``..``t1`` and angles ``th0``..``th1``."""
+    t = np.linspace(t0, t1, n_t)
+    a0 = np.broadcast_to(np.asarray(th0, float), t.shape)
+    a1 = np.broadcast_to(np.asarray(th1, float), t.shape)
+    base = insole_y(t) if insole_y is not None else np.zeros_like(t)
+    inner = _arc_rings(shape, t, base, inner_mm, a0, a1, 18, 3.0)
+    outer = _arc_rings(shape, t, base, outer_mm, a0, a1, 18, 3.0)
+    return _shell(inner, outer)
+
+
+def _box(
+    size_mm: tuple[float, float, float], centre_mm: tuple[float, float, float]
+) -> trimesh.Trimesh:
+    return trimesh.creation.box(
+        extents=size_mm, transform=trimesh.transformations.translation_matrix(centre_mm)
+    )
+
+
+def _top_y(rings: np.ndarray, z_mm: float) -> float:
+    """Highest point of the ring nearest to ``z_mm`` (mm)."""
+    i = int(np.argmin(np.abs(rings[:, 0, 2] - z_mm)))
+    return float(rings[i, :, 1].max())
+
+
+def _sole_meshes(shape: ShoeShape, spec: StyleSpec) -> list[trimesh.Trimesh]:
+    """Outsole + midsole (wedge or heel block, rounded or cupsole walls), and lugs."""
     length = shape.last_length_mm
-    # Sole: a little larger than the last all round.
+    exps = (2.0 / 9.0, 2.0 / 9.0) if spec.cup else (2.0 / 5.0, 2.0 / 2.4)
     ts = _t_stations(_N_T_SOLE)
     bottom, top = _sole_profile(shape, ts)
-    hw = _half_width(ts, shape) * 1.06 + 2.5
-    z = -3.0 + ts * (length + 7.0)
+    hw_sole = _half_width(ts, shape) * spec.sole_flare + spec.sole_margin_mm
+    z = ts * (length + 7.0)
     sole_r = np.empty((len(ts), _N_RING_SOLE, 3))
     for i in range(len(ts)):
-        xy = _ring(hw[i], top[i] - bottom[i], _N_RING_SOLE, bottom[i])
-        sole_r[i, :, :2] = xy
-        sole_r[i, :, 2] = z[i] + 3.0  # heel back of the sole at z = 0
-    sole = _loft(sole_r)
+        sole_r[i, :, :2] = _ring(hw_sole[i], top[i] - bottom[i], _N_RING_SOLE, bottom[i], exps)
+        sole_r[i, :, 2] = z[i]
+    soles = [_loft(sole_r)]
+    if spec.lugs:
+        for tl in np.arange(0.05, 0.97, 0.075):
+            k = int(np.argmin(np.abs(ts - tl)))
+            for fx in (-0.62, 0.0, 0.62):
+                soles.append(_box((8.0, 4.0, 7.0), (fx * hw_sole[k], bottom[k] - 1.5, z[k])))
+    return soles
 
-    tu = _t_stations(_N_T)
-    _, top_u = _sole_profile(shape, tu)
-    upper = _loft(_upper_rings(shape, tu, top_u - 1.0, 1.0, True, _N_RING))
-    upper.apply_translation([0.0, 0.0, 3.0])
 
-    parts = []
-    for t0, t1, frac in ((0.0, 0.26, 0.44), (0.90, 1.0, 0.33)):
+class _Trim:
+    """Builds the pieces of one shoe that stand on its insole (``insole(t)``, mm)."""
+
+    def __init__(self, shape: ShoeShape, spec: StyleSpec) -> None:
+        self.shape, self.spec = shape, spec
+        self.length = shape.last_length_mm
+
+    def insole(self, t: np.ndarray) -> np.ndarray:
+        return _sole_profile(self.shape, t)[1] - 1.0
+
+    def at(self, t: float) -> tuple[float, float, float]:
+        """Half-width, insole height and last height at ``t``, mm."""
+        a = np.array([t])
+        return (
+            float(_half_width(a, self.shape)[0]),
+            float(self.insole(a)[0]),
+            float(_height_profile(a, self.shape)[0]),
+        )
+
+    def cap(self, t0: float, t1: float, inflate: float, lo: float | None, hi: float | None):
+        """A panel over the last between t0 and t1, cut below ``hi`` / above ``lo`` (x height)."""
         ta = _t_stations(_N_T_ACCENT, t0, t1)
-        _, top_a = _sole_profile(shape, ta)
-        r = _upper_rings(shape, ta, top_a - 1.0, 2.5, False, _N_RING)
-        cap = top_a - 1.0 + frac * _height_profile(ta, shape)
-        r[:, :, 1] = np.minimum(r[:, :, 1], cap[:, None])
+        base = self.insole(ta)
+        r = _upper_rings(self.shape, ta, base, inflate, None, _N_RING)
+        h = _height_profile(ta, self.shape)
+        if hi is not None:
+            r[:, :, 1] = np.minimum(r[:, :, 1], (base + hi * h)[:, None])
+        if lo is not None:
+            r[:, :, 1] = np.maximum(r[:, :, 1], (base + lo * h)[:, None])
         part = _loft(r)
         part.apply_translation([0.0, 0.0, 3.0])
-        parts.append(part)
-    accent = trimesh.util.concatenate(parts)
-    return {"sole": sole, "upper": upper, "accent": accent}
+        return part
+
+    def straps(self) -> list[trimesh.Trimesh]:
+        """Sandal straps (with buckles) or hook-and-loop straps (with their tabs)."""
+        out = []
+        for ts in self.spec.straps:
+            hw, y, h = self.at(ts)
+            z = ts * self.length + 3.0
+            if self.spec.open_upper:
+                out.append(_box((4.0, 16.0, 22.0), (hw + 5.0, y + 14.0, z)))
+            else:
+                band = _band(self.shape, ts - 0.035, ts + 0.035, -0.1, np.pi + 0.1, self.insole)
+                out += [
+                    band,
+                    _box((5.0, 0.45 * h, 0.07 * self.length), (hw + 3.5, y + 0.45 * h, z)),
+                ]
+        return out
+
+    def lining(self) -> trimesh.Trimesh:
+        """The lining seen through the opening (in the trim colour), just above the insole."""
+        t0, t1, _ = self.spec.collar
+        tl = np.linspace(t0 + 0.02, t1 - 0.04, 10)
+        rings = np.empty((len(tl), 16, 3))
+        hl = _half_width(tl, self.shape)
+        yl = self.insole(tl) + 0.22 * _height_profile(tl, self.shape)
+        for i in range(len(tl)):
+            rings[i, :, :2] = _ring(0.75 * hl[i], 2.0, 16, yl[i])
+            rings[i, :, 2] = tl[i] * self.length + 3.0
+        return _loft(rings)
+
+    def panels(self) -> list[trimesh.Trimesh]:
+        """Heel counter, toe cap / wingtip / bumper / moccasin apron, side stripes."""
+        spec, out = self.spec, []
+        if spec.counter:
+            out.append(self.cap(0.0, 0.26, 2.5, None, 0.44))
+        toe = {
+            "cap": [(0.80, 1.0, 2.0, None, None)],
+            "wing": [(0.74, 1.0, 2.0, None, None), (0.30, 0.74, 1.8, None, 0.30)],
+            "bumper": [(0.86, 1.0, 2.8, None, 0.42)],
+            "moc": [(0.60, 0.94, 1.8, 0.66, None)],
+        }.get(spec.toe, [])
+        out += [self.cap(*args) for args in toe]
+        if spec.stripe:
+            centre = 0.18 + 0.55 * np.linspace(0.0, 1.0, 8)  # rises towards the heel
+            for a0, a1 in (
+                (centre - 0.14, centre + 0.14),
+                (np.pi - centre - 0.14, np.pi - centre + 0.14),
+            ):
+                out.append(_band(self.shape, 0.62, 0.30, a0, a1, self.insole, 0.8, 2.2))
+        return out
+
+    def laces_and_tab(self, upper_r: np.ndarray) -> list[trimesh.Trimesh]:
+        """Lace bars across the throat and a pull tab at the back."""
+        n_laces, l0, l1 = self.spec.laces
+        out = []
+        for tl in np.linspace(l0, l1, n_laces) if n_laces else ():
+            zl = tl * self.length + 3.0
+            hw = self.at(tl)[0]
+            out.append(_box((0.9 * hw, 3.0, 4.0), (0.0, _top_y(upper_r, zl) + 0.8, zl)))
+        if self.spec.heel_tab:
+            out.append(_box((14.0, 22.0, 4.0), (0.0, _top_y(upper_r, 3.0) + 4.0, 3.0)))
+        return out
+
+
+def shoe_meshes_mm(shape: ShoeShape, style: str = "runner") -> dict[str, trimesh.Trimesh]:
+    """The ``sole``, ``upper`` and ``accent`` meshes of one shoe, mm, in the frame above.
+
+    Every style is built on the same last (:func:`_half_width`, :func:`_height_profile`), so the
+    shoe's inside is the last of its size; the style sets the sole (thickness, cupsole walls,
+    rocker, lugs), the upper (collar, boot shaft, or straps only for a sandal) and the trim (laces,
+    toe cap or wingtip, moccasin apron, hook-and-loop straps, side stripes, heel counter and tab).
+
+    Parameters
+    ----------
+    shape : ShoeShape
+        Dimensions of the size (mm).
+    style : str
+        One of :data:`STYLES`.
+    """
+    if style not in STYLE_SPECS:
+        raise ValueError(f"unknown shoe style {style!r}; expected one of {', '.join(STYLES)}")
+    spec = STYLE_SPECS[style]
+    shape = replace(
+        shape,
+        forefoot_sole_mm=min(spec.sole_max_mm, shape.forefoot_sole_mm * spec.sole_scale),
+        toe_spring_mm=shape.toe_spring_mm + spec.rocker,
+    )
+    trim = _Trim(shape, spec)
+    tu = _t_stations(_N_T)
+    upper_r = _upper_rings(shape, tu, trim.insole(tu), 1.0, spec.collar, _N_RING, spec.shaft_mm)
+    upper_r[:, :, 2] += 3.0
+    if spec.open_upper:  # a sandal: wide straps over the instep and the toes
+        uppers = [
+            _band(shape, t - 0.055, t + 0.055, -0.5, np.pi + 0.5, trim.insole, 1.0, 4.0)
+            for t in spec.straps
+        ]
+        accents = trim.straps()
+    else:
+        uppers = [_loft(upper_r)]
+        accents = [trim.lining(), *trim.straps(), *trim.panels(), *trim.laces_and_tab(upper_r)]
+    parts = {
+        "sole": trimesh.util.concatenate(_sole_meshes(shape, spec)),
+        "upper": trimesh.util.concatenate(uppers),
+        "accent": trimesh.util.concatenate(accents),
+    }
+    floor = min(float(m.bounds[0, 1]) for m in parts.values())
+    for m in parts.values():
+        m.apply_translation([0.0, -floor, 0.0])
+    return parts
 
 
 def _rgba(hex_colour: str) -> list[int]:
@@ -255,7 +505,9 @@ def _rgba(hex_colour: str) -> list[int]:
     return [int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16), 255]
 
 
-def shoe_glb_bytes(shape: ShoeShape, colours: Mapping[str, str], upper_kind: str) -> bytes:
+def shoe_glb_bytes(
+    shape: ShoeShape, colours: Mapping[str, str], upper_kind: str, style: str = "runner"
+) -> bytes:
     """One shoe as binary glTF: metres, +Y up, heel at origin, toe along +Z.
 
     Parameters
@@ -266,10 +518,12 @@ def shoe_glb_bytes(shape: ShoeShape, colours: Mapping[str, str], upper_kind: str
         ``{"upper": "#rrggbb", "sole": ..., "accent": ...}`` (the default colourway).
     upper_kind : str
         ``mesh|knit|leather|synthetic``: sets the upper's roughness.
+    style : str
+        One of :data:`STYLES` (:func:`shoe_style` picks it for a catalogue model).
     """
     roughness = {"leather": 0.45, "synthetic": 0.6, "mesh": 0.85, "knit": 0.9}[upper_kind]
     scene = trimesh.Scene()
-    for name, mesh in shoe_meshes_mm(shape).items():
+    for name, mesh in shoe_meshes_mm(shape, style).items():
         m = mesh.copy()
         m.apply_scale(0.001)
         material = trimesh.visual.material.PBRMaterial(
@@ -313,7 +567,7 @@ def last_mesh(
         toe_box=model.traits.toe_box,
     )
     t = _t_stations(_N_T)
-    mesh = _loft(_upper_rings(shape, t, np.zeros_like(t), 0.0, False, _N_RING * 2))
+    mesh = _loft(_upper_rings(shape, t, np.zeros_like(t), 0.0, None, _N_RING * 2))
     mesh.merge_vertices()
     return mesh
 

@@ -15,8 +15,8 @@ ROOT = Path(__file__).resolve().parents[1]
 _CALL = re.compile(r"""(?<![\w.])(?:_|t|tr)\(\s*(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")""")
 #: Label tables whose values are translated with t() where they are shown.
 _TABLE_FILES = (
-    "static/js/i18n/labels.js",
-    "static/js/street/dom.js",
+    "static/js/lib/i18n/labels.js",
+    "static/js/lib/dom.js",
     "static/js/pages/gait.js",
     "static/js/pages/manufacturer.js",
     "static/js/pages/myFoot.js",

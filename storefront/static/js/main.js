@@ -1,7 +1,7 @@
 // Bootstraps the page: picks the page module named by <body data-page> and runs it.
 // Pages without 3D never download three.js.
-import { flash, describeError, pageConfig } from 'shoestreet/street/dom.js';
-import { t } from 'shoestreet/i18n/index.js';
+import { flash, describeError, pageConfig } from 'shoestreet/lib/dom.js';
+import { t } from 'shoestreet/lib/i18n/index.js';
 
 const PAGES = {
   'street': () => import('shoestreet/pages/street.js'),
@@ -26,7 +26,7 @@ function showAccount() {
   if (slot && user) slot.querySelector('a').textContent = user.display_name || user.email || t('Account');
   if (user && user.role === 'shopper') {
     // The cart badge; a failure here must not disturb the page.
-    import('shoestreet/street/ApiClient.js')
+    import('shoestreet/lib/api.js')
       .then(({ api }) => api.get('/api/cart'))
       .then((cart) => {
         const n = (cart.items || []).reduce((k, i) => k + i.quantity, 0);

@@ -270,3 +270,24 @@ def lang_phone(
         assert not unexpected, "console/page errors:\n" + "\n".join(unexpected)
     finally:
         ctx.close()
+
+
+@pytest.fixture
+def make_probe(browser: Any, live_server: LiveServer) -> Iterator[Any]:
+    """A factory of browser contexts (``make_probe(locale=..., viewport=...)``); each one fails
+    the test on unexpected console errors and is closed at the end."""
+    made: list[tuple[Any, PageProbe]] = []
+
+    def make(**context_args: Any) -> PageProbe:
+        ctx, p = _new_probe(browser, live_server, **context_args)
+        made.append((ctx, p))
+        return p
+
+    try:
+        yield make
+        for _, p in made:
+            unexpected = p.unexpected_errors()
+            assert not unexpected, "console/page errors:\n" + "\n".join(unexpected)
+    finally:
+        for ctx, _ in made:
+            ctx.close()

@@ -1,8 +1,8 @@
 // Sign in / register / sign out with a cookie session (CSRF-protected).
-import { api } from 'shoestreet/street/ApiClient.js';
-import { pageConfig, describeError } from 'shoestreet/street/dom.js';
-import { forgetScan } from 'shoestreet/street/catalog.js';
-import { t } from 'shoestreet/i18n/index.js';
+import { api } from 'shoestreet/lib/api.js';
+import { pageConfig, describeError } from 'shoestreet/lib/dom.js';
+import { forgetScan } from 'shoestreet/lib/catalog.js';
+import { t } from 'shoestreet/lib/i18n/index.js';
 
 export default async function accountPage() {
   const { user, demo } = pageConfig();

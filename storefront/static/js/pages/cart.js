@@ -1,9 +1,9 @@
 // Cart: lines with stock warnings, remove, total. Shoes by name, prices in won.
-import { api } from 'shoestreet/street/ApiClient.js';
-import { el, clear, pageConfig, describeError } from 'shoestreet/street/dom.js';
-import { shoeDetails, lineNames } from 'shoestreet/street/catalog.js';
-import { t, krw, formatWon } from 'shoestreet/i18n/index.js';
-import { nameFromId, colourFromId } from 'shoestreet/i18n/labels.js';
+import { api } from 'shoestreet/lib/api.js';
+import { el, clear, pageConfig, describeError } from 'shoestreet/lib/dom.js';
+import { shoeDetails, lineNames } from 'shoestreet/lib/catalog.js';
+import { t, krw, formatWon } from 'shoestreet/lib/i18n/index.js';
+import { nameFromId, colourFromId } from 'shoestreet/lib/i18n/labels.js';
 
 /** Total in won: the sum of the lines' rounded won prices, so the figures on the page add up. */
 export function cartTotalWon(items) {

@@ -1,10 +1,10 @@
 // Checkout: one order per click sequence. The button is disabled while the request runs, and a
 // repeated submit after success (double click, back button) finds the order instead of a second
 // charge: the server empties the cart in the order's transaction, so a replay gets "cart_empty".
-import { api, newIdempotencyKey } from 'shoestreet/street/ApiClient.js';
-import { el, clear, pageConfig, describeError } from 'shoestreet/street/dom.js';
+import { api, newIdempotencyKey } from 'shoestreet/lib/api.js';
+import { el, clear, pageConfig, describeError } from 'shoestreet/lib/dom.js';
 import { renderCart, cartTotalWon } from 'shoestreet/pages/cart.js';
-import { t, formatWon } from 'shoestreet/i18n/index.js';
+import { t, formatWon } from 'shoestreet/lib/i18n/index.js';
 
 const KEY = 'shoestreet.checkoutKey';
 

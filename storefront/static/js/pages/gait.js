@@ -1,10 +1,10 @@
 // Gait sessions of the signed-in wearer, an upload form, and trends across sessions.
-import { api } from 'shoestreet/street/ApiClient.js';
-import { el, clear, pageConfig, describeError, fmt } from 'shoestreet/street/dom.js';
-import { listOf, rememberGait } from 'shoestreet/street/catalog.js';
-import { lineChart } from 'shoestreet/charts/Charts.js';
-import { t, formatDate } from 'shoestreet/i18n/index.js';
-import { jobStatus } from 'shoestreet/i18n/labels.js';
+import { api } from 'shoestreet/lib/api.js';
+import { el, clear, pageConfig, describeError, fmt } from 'shoestreet/lib/dom.js';
+import { listOf, rememberGait } from 'shoestreet/lib/catalog.js';
+import { lineChart } from 'shoestreet/lib/charts.js';
+import { t, formatDate } from 'shoestreet/lib/i18n/index.js';
+import { jobStatus } from 'shoestreet/lib/i18n/labels.js';
 
 const TRENDS = [
   ['cadence_spm', 'Cadence', 'steps/min', { lo: 100, hi: 120 }],

@@ -1,10 +1,10 @@
 // One gait session's report: cadence over time, stride times, pressure heat map with the CoP path,
 // activity timeline, standing balance and care indicators with their reference ranges.
-import { api } from 'shoestreet/street/ApiClient.js';
-import { el, clear, pageConfig, fmt } from 'shoestreet/street/dom.js';
-import { rememberGait } from 'shoestreet/street/catalog.js';
-import { lineChart, timeline, rangeBars, insoleHeatmap } from 'shoestreet/charts/Charts.js';
-import { t, formatDate } from 'shoestreet/i18n/index.js';
+import { api } from 'shoestreet/lib/api.js';
+import { el, clear, pageConfig, fmt } from 'shoestreet/lib/dom.js';
+import { rememberGait } from 'shoestreet/lib/catalog.js';
+import { lineChart, timeline, rangeBars, insoleHeatmap } from 'shoestreet/lib/charts.js';
+import { t, formatDate } from 'shoestreet/lib/i18n/index.js';
 
 /** Charts keep their English title as data-chart in every language (a stable key). */
 const keyed = (fig, key) => { fig.dataset.chart = key; return fig; };

@@ -1,12 +1,12 @@
 // The plain list (no WebGL needed): every shop and shoe, with the shopper's best size and fit.
-import { api } from 'shoestreet/street/ApiClient.js';
-import { el, clear, pageConfig, describeError } from 'shoestreet/street/dom.js';
-import { t, price } from 'shoestreet/i18n/index.js';
-import { category } from 'shoestreet/i18n/labels.js';
-import { fitScore, fitScoreText } from 'shoestreet/street/fitText.js';
-import { reasonText } from 'shoestreet/i18n/reasons.js';
-import { fetchShops, currentScanId, currentGaitId } from 'shoestreet/street/catalog.js';
-import { recommendationItems, recFitScore } from 'shoestreet/street/RecommendationsPanel.js';
+import { api } from 'shoestreet/lib/api.js';
+import { el, clear, pageConfig, describeError } from 'shoestreet/lib/dom.js';
+import { t, price } from 'shoestreet/lib/i18n/index.js';
+import { category } from 'shoestreet/lib/i18n/labels.js';
+import { fitScore, fitScoreText } from 'shoestreet/lib/fitText.js';
+import { reasonText } from 'shoestreet/lib/i18n/reasons.js';
+import { fetchShops, currentScanId, currentGaitId, thumbImg } from 'shoestreet/lib/catalog.js';
+import { recommendationItems, recFitScore } from 'shoestreet/lib/recommendations.js';
 
 export default async function listPage() {
   const { user } = pageConfig();
@@ -35,6 +35,7 @@ export default async function listPage() {
       const r = fitById.get(m.id);
       const score = r ? recFitScore(r) : undefined;
       ul.append(el('li', { class: 'card', dataset: { shoe: m.id } },
+        el('a', { href: `/shoe/${encodeURIComponent(m.id)}`, tabindex: '-1', 'aria-hidden': 'true' }, thumbImg(m.id)),
         el('h3', {}, r ? `#${r.rank} ` : '', el('a', { href: `/shoe/${encodeURIComponent(m.id)}` }, m.name)),
         el('div', { class: 'muted' }, `${category(m.category)} · `, el('span', { class: 'price-tag' }, price(m.price_eur))),
         r && r.best_size ? el('div', {}, t('Your size: {size}', { size: `EU ${r.best_size} ${r.best_width || ''}`.trim() }),

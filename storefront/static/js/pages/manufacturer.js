@@ -1,10 +1,10 @@
 // Manufacturer dashboard: release DP aggregates (each release spends privacy budget), show them
 // as charts with suppressed cells marked, the budget left, and export what was released as CSV
 // (client-side, so exporting does not spend budget a second time).
-import { ApiClient } from 'shoestreet/street/ApiClient.js';
-import { el, clear, pageConfig, describeError } from 'shoestreet/street/dom.js';
-import { barChart } from 'shoestreet/charts/Charts.js';
-import { t } from 'shoestreet/i18n/index.js';
+import { ApiClient } from 'shoestreet/lib/api.js';
+import { el, clear, pageConfig, describeError } from 'shoestreet/lib/dom.js';
+import { barChart } from 'shoestreet/lib/charts.js';
+import { t } from 'shoestreet/lib/i18n/index.js';
 
 const DIMS = { length_bin: 'foot length', width: 'width fitting', girth_band: 'ball girth', arch_band: 'arch height', region: 'region', age_band: 'age band', sex: 'sex' };
 const dimName = (d) => t(DIMS[d] || d.replaceAll('_', ' '));

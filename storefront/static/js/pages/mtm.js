@@ -1,9 +1,9 @@
 // Made-to-measure: show the measurements the maker will receive, pick a colour, order.
-import { api } from 'shoestreet/street/ApiClient.js';
-import { el, clear, pageConfig, describeError, euros, fmt } from 'shoestreet/street/dom.js';
-import { t } from 'shoestreet/i18n/index.js';
-import { measurementLabel } from 'shoestreet/i18n/labels.js';
-import { currentScanId } from 'shoestreet/street/catalog.js';
+import { api } from 'shoestreet/lib/api.js';
+import { el, clear, pageConfig, describeError, euros, fmt } from 'shoestreet/lib/dom.js';
+import { t } from 'shoestreet/lib/i18n/index.js';
+import { measurementLabel } from 'shoestreet/lib/i18n/labels.js';
+import { currentScanId } from 'shoestreet/lib/catalog.js';
 
 export default async function mtmPage() {
   const { shoe_id: shoeId, user } = pageConfig();

@@ -1,12 +1,12 @@
 // My foot: upload a scan (XHR progress, then job polling) or use the demo foot; the foot in 3D
 // with its measurements; sizes in every system; the top recommendations.
-import { api } from 'shoestreet/street/ApiClient.js';
-import { el, clear, pageConfig, describeError, fmt } from 'shoestreet/street/dom.js';
-import { listOf, rememberScan, currentScanId, currentGaitId } from 'shoestreet/street/catalog.js';
-import { renderRecommendations } from 'shoestreet/street/RecommendationsPanel.js';
-import { hasWebGL } from 'shoestreet/street/three-utils.js';
-import { t, formatDate, fontsFor } from 'shoestreet/i18n/index.js';
-import { jobStatus, side as sideWord, measurementLabel } from 'shoestreet/i18n/labels.js';
+import { api } from 'shoestreet/lib/api.js';
+import { el, clear, pageConfig, describeError, fmt } from 'shoestreet/lib/dom.js';
+import { listOf, rememberScan, currentScanId, currentGaitId } from 'shoestreet/lib/catalog.js';
+import { renderRecommendations } from 'shoestreet/lib/recommendations.js';
+import { hasWebGL } from 'shoestreet/lib/webgl.js';
+import { t, formatDate, fontsFor } from 'shoestreet/lib/i18n/index.js';
+import { jobStatus, side as sideWord, FOOT_MEASUREMENTS, measurementStatus } from 'shoestreet/lib/i18n/labels.js';
 
 const PENDING_KEY = 'shoestreet.pendingScan';
 const ACCEPTED = /\.(asc|csv|glb|gltf|obj|pcd|ply|pts|stl|txt|xyz)$/i; // footscan's readers
@@ -41,13 +41,23 @@ async function waitForScan(scanId, base = 0.5) {
   throw new Error(t('Measuring is taking unusually long; your scan is saved and will appear in the list when it is done.'));
 }
 
+/** One row per measurement footscan emitted, in footscan's order, with how it was obtained. */
 function measurementRows(m) {
   const body = clear(document.getElementById('measure-rows'));
-  for (const [k, v] of Object.entries(m || {})) {
-    if (typeof v !== 'number' || !k.endsWith('_mm')) continue;
-    body.append(el('tr', {}, el('th', { scope: 'row' }, measurementLabel(k)), el('td', {}, `${fmt(v, 1)} mm`)));
+  const details = (m && m.measurement_details) || {};
+  for (const [key, label] of FOOT_MEASUREMENTS) {
+    const v = m ? m[key] : undefined;
+    if (typeof v !== 'number') continue;
+    const d = details[key.replace(/_mm$/, '')] || {};
+    const isMm = key.endsWith('_mm');
+    let text = isMm ? `${fmt(v, 1)} mm` : fmt(v, 2);
+    if (d.status === 'model-completed') {
+      const sd = typeof d.uncertainty === 'number' ? ` ± ${fmt(d.uncertainty, 1)}${isMm ? ' mm' : ''}` : '';
+      text += `${sd} (${measurementStatus(d.status)})`;
+    }
+    body.append(el('tr', { dataset: { key } }, el('th', { scope: 'row' }, t(label)), el('td', {}, text)));
   }
-  if (m && m.side) body.append(el('tr', {}, el('th', { scope: 'row' }, t('Foot')), el('td', {}, sideWord(m.side))));
+  if (m && m.side) body.append(el('tr', { dataset: { key: 'side' } }, el('th', { scope: 'row' }, t('Foot')), el('td', {}, sideWord(m.side))));
   const sys = clear(document.getElementById('size-systems'));
   const sizes = m && (m.sizes || m.size || m.shoe_sizes);
   if (sizes && typeof sizes === 'object') {
@@ -109,7 +119,7 @@ export default async function myFoot() {
   const { user } = pageConfig();
   const msg = document.getElementById('scan-msg');
   if (hasWebGL()) {
-    const { FootView } = await import('shoestreet/street/FootView.js');
+    const { FootView } = await import('shoestreet/viewers/FootView.js');
     footView = new FootView(document.getElementById('foot-canvas'));
     window.__footView = footView;
   } else {

@@ -1,9 +1,9 @@
 // Order history with returns and fit feedback (feeds the size learner). Names, won, human statuses.
-import { api } from 'shoestreet/street/ApiClient.js';
-import { el, clear, pageConfig, describeError } from 'shoestreet/street/dom.js';
-import { shoeDetails, lineNames } from 'shoestreet/street/catalog.js';
-import { t, krw, formatWon, formatDate } from 'shoestreet/i18n/index.js';
-import { orderStatus, fitFeedback, nameFromId, colourFromId } from 'shoestreet/i18n/labels.js';
+import { api } from 'shoestreet/lib/api.js';
+import { el, clear, pageConfig, describeError } from 'shoestreet/lib/dom.js';
+import { shoeDetails, lineNames } from 'shoestreet/lib/catalog.js';
+import { t, krw, formatWon, formatDate } from 'shoestreet/lib/i18n/index.js';
+import { orderStatus, fitFeedback, nameFromId, colourFromId } from 'shoestreet/lib/i18n/labels.js';
 
 function fitSelect(id) {
   return el('select', { id },

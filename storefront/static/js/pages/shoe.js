@@ -1,14 +1,14 @@
 // Product page: 3D shoe, colourways, sizes with the shopper's fit verdicts, stock, add to cart.
 // The fit score, verdicts and best size are the API's (GET /api/fit); a best size that is too
 // short for the foot or sold out in the chosen colour is never marked "best" nor preselected.
-import { api } from 'shoestreet/street/ApiClient.js';
-import { el, clear, pageConfig, describeError, flash } from 'shoestreet/street/dom.js';
-import { currentScanId } from 'shoestreet/street/catalog.js';
-import { fitIndex, sizeKey, verdictClass, verdictLabel, fitScoreText, fitScore, tooShort } from 'shoestreet/street/fitText.js';
-import { hasWebGL } from 'shoestreet/street/three-utils.js';
-import { t, price, lang } from 'shoestreet/i18n/index.js';
-import { category, toeBox, upper } from 'shoestreet/i18n/labels.js';
-import { reasonText } from 'shoestreet/i18n/reasons.js';
+import { api } from 'shoestreet/lib/api.js';
+import { el, clear, pageConfig, describeError, flash } from 'shoestreet/lib/dom.js';
+import { currentScanId } from 'shoestreet/lib/catalog.js';
+import { fitIndex, sizeKey, verdictClass, verdictLabel, fitScoreText, fitScore, tooShort } from 'shoestreet/lib/fitText.js';
+import { hasWebGL } from 'shoestreet/lib/webgl.js';
+import { t, price, lang } from 'shoestreet/lib/i18n/index.js';
+import { category, toeBox, upper } from 'shoestreet/lib/i18n/labels.js';
+import { reasonText } from 'shoestreet/lib/i18n/reasons.js';
 
 function stockOf(size, cwId) {
   const st = size.stock || {};
@@ -57,7 +57,7 @@ export default async function shoePage() {
   const canvas = document.getElementById('shoe-canvas');
   const viewReady = (async () => {
     if (!hasWebGL()) { canvas.parentElement.hidden = true; return; }
-    const { ShoeView } = await import('shoestreet/street/ShoeView.js');
+    const { ShoeView } = await import('shoestreet/viewers/ShoeView.js');
     view = new ShoeView(canvas);
     window.__shoeView = view;
     await view.load((shoe.links && shoe.links.glb) || `/api/shoes/${encodeURIComponent(shoe.id)}/model.glb`);

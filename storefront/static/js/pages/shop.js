@@ -1,10 +1,10 @@
 // Inside one shop: the 3D room with shelves, and the same shoes as an accessible list.
-import { api } from 'shoestreet/street/ApiClient.js';
-import { el, clear, pageConfig, euros } from 'shoestreet/street/dom.js';
-import { listOf } from 'shoestreet/street/catalog.js';
-import { hasWebGL } from 'shoestreet/street/three-utils.js';
-import { t } from 'shoestreet/i18n/index.js';
-import { category } from 'shoestreet/i18n/labels.js';
+import { api } from 'shoestreet/lib/api.js';
+import { el, clear, pageConfig } from 'shoestreet/lib/dom.js';
+import { listOf, thumbImg } from 'shoestreet/lib/catalog.js';
+import { hasWebGL } from 'shoestreet/lib/webgl.js';
+import { t, price } from 'shoestreet/lib/i18n/index.js';
+import { category } from 'shoestreet/lib/i18n/labels.js';
 import { shoeDescription } from 'shoestreet/pages/shoe.js';
 
 export default async function shopPage() {
@@ -17,9 +17,10 @@ export default async function shopPage() {
   document.getElementById('shop-tagline').textContent = t(shop.tagline || '');
   const list = clear(document.getElementById('shop-shoes'));
   for (const m of models) {
-    list.append(el('li', { class: 'card' },
+    list.append(el('li', { class: 'card', dataset: { shoe: m.id } },
+      el('a', { href: `/shoe/${encodeURIComponent(m.id)}`, tabindex: '-1', 'aria-hidden': 'true' }, thumbImg(m.id)),
       el('h3', {}, el('a', { href: `/shoe/${encodeURIComponent(m.id)}` }, m.name)),
-      el('div', { class: 'muted' }, `${category(m.category)} · `, el('span', { class: 'price-tag' }, euros(m.price_eur))),
+      el('div', { class: 'muted' }, `${category(m.category)} · `, el('span', { class: 'price-tag' }, price(m.price_eur))),
       el('p', {}, shoeDescription(m))));
   }
   const canvas = document.getElementById('shop-canvas');
@@ -28,11 +29,11 @@ export default async function shopPage() {
     window.__ready = true;
     return;
   }
-  const { ShopInterior } = await import('shoestreet/street/ShopInterior.js');
+  const { ShopInterior } = await import('shoestreet/viewers/ShopInterior.js');
   const hover = document.getElementById('shop-hover');
   const room = new ShopInterior(canvas, shop, models, {
     onPick: (m) => { window.location.href = `/shoe/${encodeURIComponent(m.id)}`; },
-    onHover: (m) => { hover.hidden = !m; if (m) hover.textContent = `${m.name} · ${euros(m.price_eur)} · ${t(window.matchMedia('(pointer: coarse)').matches ? 'tap to open' : 'click to open')}`; },
+    onHover: (m) => { hover.hidden = !m; if (m) hover.textContent = `${m.name} · ${price(m.price_eur)} · ${t(window.matchMedia('(pointer: coarse)').matches ? 'tap to open' : 'click to open')}`; },
   });
   window.__shop = room;
   await room.populate();

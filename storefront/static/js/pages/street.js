@@ -1,9 +1,9 @@
 // The street page: 3D street, minimap + jump list, recommendations panel.
-import { api } from 'shoestreet/street/ApiClient.js';
-import { el, clear, pageConfig, describeError } from 'shoestreet/street/dom.js';
-import { fetchShops, fetchShopModels, glbUrl, currentScanId, currentGaitId, forgetScan } from 'shoestreet/street/catalog.js';
-import { renderRecommendations } from 'shoestreet/street/RecommendationsPanel.js';
-import { t } from 'shoestreet/i18n/index.js';
+import { api } from 'shoestreet/lib/api.js';
+import { el, clear, pageConfig, describeError } from 'shoestreet/lib/dom.js';
+import { fetchShops, fetchShopModels, glbUrl, currentScanId, currentGaitId, forgetScan } from 'shoestreet/lib/catalog.js';
+import { renderRecommendations } from 'shoestreet/lib/recommendations.js';
+import { t } from 'shoestreet/lib/i18n/index.js';
 
 async function loadRecommendations(user) {
   const body = document.getElementById('rec-body');
@@ -42,7 +42,7 @@ export default async function street() {
   const shops = await fetchShops();
   const recs = loadRecommendations(user);
   const jump = document.getElementById('shop-jump');
-  const { hasWebGL } = await import('shoestreet/street/three-utils.js');
+  const { hasWebGL } = await import('shoestreet/lib/webgl.js');
   if (!hasWebGL()) {
     document.getElementById('nowebgl').hidden = false;
     document.getElementById('street-canvas').hidden = true;
@@ -51,8 +51,8 @@ export default async function street() {
     return;
   }
   const [{ Street }, { Minimap }] = await Promise.all([
-    import('shoestreet/street/Street.js'),
-    import('shoestreet/street/Minimap.js'),
+    import('shoestreet/viewers/Street.js'),
+    import('shoestreet/viewers/Minimap.js'),
   ]);
   const canvas = document.getElementById('street-canvas');
   const prompt = document.getElementById('enter-prompt');
@@ -77,7 +77,7 @@ export default async function street() {
   canvas.focus({ preventScroll: true });
   await recs;
   // Shop-window shoes come after the first frame: they are decoration, not first-render weight.
-  const { loadGLB, normaliseShoe, applyColourway } = await import('shoestreet/street/three-utils.js');
+  const { loadGLB, normaliseShoe, applyColourway } = await import('shoestreet/viewers/models.js');
   const waitReady = () => new Promise((r) => (window.__ready ? r() : setTimeout(() => waitReady().then(r), 50)));
   await waitReady();
   for (const b of street.buildings) {

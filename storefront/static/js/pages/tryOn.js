@@ -1,11 +1,11 @@
 // Try-on page: pick a size; the foot sits in that size's last with a clearance heat map.
-import { api } from 'shoestreet/street/ApiClient.js';
-import { el, clear, pageConfig, describeError, fmt } from 'shoestreet/street/dom.js';
-import { currentScanId } from 'shoestreet/street/catalog.js';
-import { fitIndex, sizeKey, verdictLabel, fitScore, fitScoreText, tooShort } from 'shoestreet/street/fitText.js';
-import { hasWebGL } from 'shoestreet/street/three-utils.js';
-import { t, fontsFor } from 'shoestreet/i18n/index.js';
-import { reasonText } from 'shoestreet/i18n/reasons.js';
+import { api } from 'shoestreet/lib/api.js';
+import { el, clear, pageConfig, describeError, fmt } from 'shoestreet/lib/dom.js';
+import { currentScanId, glbUrl } from 'shoestreet/lib/catalog.js';
+import { fitIndex, sizeKey, verdictLabel, fitScore, fitScoreText, tooShort } from 'shoestreet/lib/fitText.js';
+import { hasWebGL } from 'shoestreet/lib/webgl.js';
+import { t, fontsFor } from 'shoestreet/lib/i18n/index.js';
+import { reasonText } from 'shoestreet/lib/i18n/reasons.js';
 
 export default async function tryOnPage() {
   const { shoe_id: shoeId, user } = pageConfig();
@@ -39,11 +39,17 @@ export default async function tryOnPage() {
   }
   let view = null;
   if (hasWebGL()) {
-    const { TryOn } = await import('shoestreet/street/TryOn.js');
+    const { TryOn } = await import('shoestreet/viewers/TryOn.js');
     await fontsFor(t('toe room {n} mm'));
     view = new TryOn(document.getElementById('tryon-canvas'));
     window.__tryOn = view;
     await view.setFoot(await api.binary(`/api/scans/${encodeURIComponent(scan)}/foot.glb`));
+    if (shoe.glb_reference && shoe.glb_reference.last_length_mm) {
+      await view.setShoe(glbUrl(shoe), (shoe.colourways || [])[0], shoe.glb_reference);
+      const toggle = document.getElementById('tryon-show-shoe');
+      toggle.closest('label').hidden = false;
+      toggle.addEventListener('change', () => view.showShoe(toggle.checked));
+    }
   } else {
     document.getElementById('tryon-canvas').parentElement.hidden = true;
   }
@@ -60,6 +66,8 @@ export default async function tryOnPage() {
     }
     if (view) {
       const q = new URLSearchParams({ size: eu, width });
+      const row = sizes.find((s) => sizeKey(s.eu, s.width) === select.value);
+      if (row) view.placeShoe(row);
       const res = await view.setLast(await api.binary(`/api/shoes/${encodeURIComponent(shoe.id)}/last.glb?${q}`));
       rows.append(
         el('tr', {}, el('th', {}, t('Toe room (3D)')), el('td', {}, t('{n} mm in front of your longest toe', { n: fmt(res.toeRoomMm, 0) }))),
