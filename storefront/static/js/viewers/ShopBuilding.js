@@ -6,7 +6,7 @@ import * as THREE from 'three';
 const WINDOW_GLOW = new THREE.Color('#ffe7b0');
 // Light washing the facade from the shop window and the lamp (baked into the facade's colour
 // instead of a point light per shop, which a software GPU pays for on every pixel).
-const FACADE_WASH = 0.22;
+const FACADE_WASH = 0.3;
 
 const BOX = new THREE.BoxGeometry(1, 1, 1);
 const PLANE = new THREE.PlaneGeometry(1, 1);
@@ -54,7 +54,7 @@ export class ShopBuilding {
     const { width, depth, height } = this.place;
     const base = new THREE.Color(this.shop.color || '#8899aa');
     const wall = base.clone().lerp(new THREE.Color('#f2ece4'), 0.55);
-    const washed = wall.clone().lerp(WINDOW_GLOW, FACADE_WASH);
+    const washed = wall.clone().lerp(WINDOW_GLOW, FACADE_WASH).multiplyScalar(1.45);
     const front = depth / 2 + 0.01;
 
     lit.add(BOX, this.at(0, height / 2, 0, depth, height, width), wall);
