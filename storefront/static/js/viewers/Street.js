@@ -153,6 +153,27 @@ export class Street extends Viewer {
     this.pickables = this.buildings.flatMap((b) => b.pickables);
   }
 
+  /**
+   * Put a shoe in each shop window ({building, object} pairs) and merge them all into one mesh
+   * (vertex colours from each part's material), so the window shoes cost one draw call.
+   */
+  dressWindows(items) {
+    const shoes = new Batch();
+    for (const { building, object } of items) {
+      building.showInWindow(object);
+      object.updateMatrixWorld(true);
+      object.traverse((o) => {
+        if (o.isMesh) shoes.add(o.geometry, o.matrixWorld, o.material.color || '#888888');
+      });
+      building.group.remove(object);
+    }
+    if (shoes.parts.length) {
+      this.windowShoes = shoes.mesh(new THREE.MeshLambertMaterial());
+      this.scene.add(this.windowShoes);
+    }
+    this.requestRender();
+  }
+
   /** The shop whose door is closest to the walker, if it is near enough to go in. */
   nearestShop() {
     const p = new THREE.Vector3(this.controls.x, 0, this.controls.z);
