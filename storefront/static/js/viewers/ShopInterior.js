@@ -59,8 +59,8 @@ function floorTexture(kind, colour, roomW, roomD) {
     }
   } else if (kind === 'track') {
     g.strokeStyle = '#f4f4f4';
-    g.lineWidth = 3;
-    for (let x = 16; x < 256; x += 48) { g.beginPath(); g.moveTo(x, 0); g.lineTo(x, 256); g.stroke(); }
+    g.lineWidth = 7;
+    for (let x = 16; x < 256; x += 64) { g.beginPath(); g.moveTo(x, 0); g.lineTo(x, 256); g.stroke(); }
     repeat = [roomW / 3, roomD / 3];
   } else if (kind === 'flagstones' || kind === 'tiles') {
     const n = kind === 'tiles' ? 4 : 3;
@@ -102,6 +102,7 @@ export class ShopInterior extends Viewer {
     this.shoes = [];
     this.raycaster = new THREE.Raycaster();
     this.build();
+    this.frameDisplays();
     let down = null;
     canvas.addEventListener('pointerdown', (e) => { down = [e.clientX, e.clientY]; });
     canvas.addEventListener('pointerup', (e) => {
@@ -164,6 +165,24 @@ export class ShopInterior extends Viewer {
       s.add(disp.group);
       for (const p of disp.slots) this.slots.push({ group: disp.group, local: p });
     }
+  }
+
+  /**
+   * Stand far enough from the back wall to see its whole display, wider on portrait screens
+   * (a phone), and look at the height the shoes stand at.
+   */
+  frameDisplays() {
+    const { d } = this.room;
+    const portrait = this.canvas.clientHeight > this.canvas.clientWidth;
+    this.camera.fov = portrait ? 72 : 55;
+    const aspect = Math.max(0.3, this.canvas.clientWidth / Math.max(1, this.canvas.clientHeight));
+    const halfH = Math.atan(Math.tan((this.camera.fov * Math.PI) / 360) * aspect);
+    const displayW = Math.min(this.room.w - 1.2, 5);
+    const dist = Math.min(d - 0.4, Math.max(2.4, (displayW / 2) / Math.tan(halfH) + 0.3));
+    const lookY = { wall: 1.15, cubbies: 0.8 }[this.theme.display] || 0.75;
+    const back = -d / 2;
+    this.camera.updateProjectionMatrix();
+    this.lookAt(new THREE.Vector3(0, lookY, back + 0.6), new THREE.Vector3(0, 1.65 - lookY, dist - 0.6));
   }
 
   /** Load every model of the shop onto its slot; resolves when all are placed (or failed). */
