@@ -1,7 +1,7 @@
 """Page routes of the shoe street.
 
 Pages are thin HTML shells: the data come from the JSON API (``/api/...``) through
-``static/js/street/ApiClient.js``, so the browser sees exactly what any other API client sees.
+``static/js/lib/api.js``, so the browser sees exactly what any other API client sees.
 Each route passes only the ids from its URL to the page script via ``page_config``.
 """
 
