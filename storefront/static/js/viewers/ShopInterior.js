@@ -130,9 +130,13 @@ export class ShopInterior extends Viewer {
     room.position.y = h / 2;
     s.add(room);
     // A brand-coloured band along the walls (dado rail), so the room carries the shop's colour.
-    const band = new THREE.Mesh(new THREE.BoxGeometry(w - 0.02, 0.18, d - 0.02), new THREE.MeshStandardMaterial({ color: brand, roughness: 0.6, side: THREE.BackSide }));
-    band.position.y = 1.0;
-    s.add(band);
+    const bandMat = new THREE.MeshStandardMaterial({ color: brand, roughness: 0.6 });
+    for (const [x, z, rotY, len] of [[0, -d / 2 + 0.02, 0, w], [0, d / 2 - 0.02, Math.PI, w], [-w / 2 + 0.02, 0, Math.PI / 2, d], [w / 2 - 0.02, 0, -Math.PI / 2, d]]) {
+      const band = new THREE.Mesh(new THREE.PlaneGeometry(len, 0.18), bandMat);
+      band.position.set(x, 1.0, z);
+      band.rotation.y = rotY;
+      s.add(band);
+    }
     const floor = new THREE.Mesh(new THREE.PlaneGeometry(w, d), new THREE.MeshStandardMaterial({ map: floorTexture(th.floor[0], th.floor[1], w, d), roughness: 0.85 }));
     floor.rotation.x = -Math.PI / 2;
     floor.position.y = 0.001;
@@ -142,7 +146,7 @@ export class ShopInterior extends Viewer {
       sign.position.set(-w / 2 + 0.02, h - 0.7, -0.4);
       sign.rotation.y = Math.PI / 2;
     } else {
-      sign.position.set(0, h - 0.45, -d / 2 + 0.02);
+      sign.position.set(0, Math.min(h - 0.45, 2.05), -d / 2 + 0.02);
     }
     s.add(sign);
 
@@ -178,11 +182,13 @@ export class ShopInterior extends Viewer {
     const aspect = Math.max(0.3, this.canvas.clientWidth / Math.max(1, this.canvas.clientHeight));
     const halfH = Math.atan(Math.tan((this.camera.fov * Math.PI) / 360) * aspect);
     const displayW = Math.min(this.room.w - 1.2, 5);
-    const dist = Math.min(d - 0.4, Math.max(2.4, (displayW / 2) / Math.tan(halfH) + 0.3));
-    const lookY = { wall: 1.15, cubbies: 0.8 }[this.theme.display] || 0.75;
+    // Floor displays (plinths, tables, steps) reach into the room: stand further back.
+    const minDist = { wall: 3.2, cubbies: 3.2, steps: 3.9, plinths: 4.6, tables: 4.6 }[this.theme.display] || 3.6;
+    const dist = Math.min(d - 0.4, Math.max(minDist, (displayW / 2) / Math.tan(halfH) + 0.3));
+    const lookY = { wall: 1.15, cubbies: 0.8 }[this.theme.display] || 0.7;
     const back = -d / 2;
     this.camera.updateProjectionMatrix();
-    this.lookAt(new THREE.Vector3(0, lookY, back + 0.6), new THREE.Vector3(0, 1.65 - lookY, dist - 0.6));
+    this.lookAt(new THREE.Vector3(0, lookY, back + 0.8), new THREE.Vector3(0, 1.7 - lookY, dist - 0.8));
   }
 
   /** Load every model of the shop onto its slot; resolves when all are placed (or failed). */
