@@ -11,6 +11,7 @@ most ``tol_s``. Errors are ours minus published, over matched strides.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -187,3 +188,60 @@ def summarise_comparisons(comparisons: list[TsComparison]) -> dict[str, dict[str
             else float("nan"),
         }
     return out
+
+
+#: Summary fields whose within-session repeatability :func:`split_half_mdc` measures.
+REPEATABILITY_FIELDS: tuple[str, ...] = (
+    "cadence_spm",
+    "stride_cv_pct",
+    "stride_sd_ms",
+    "stance_pct",
+    "double_support_pct",
+    "symmetry_index_pct",
+)
+
+
+def split_half_mdc(recordings: list[Any]) -> dict[str, tuple[float, int]]:
+    """Smallest detectable change (MDC95) of each indicator from the two halves of walks.
+
+    Each recording is cut at its middle and both halves are analysed alone; for each
+    indicator the differences between halves give ``SEM = SD(diff) / sqrt(2)`` and
+    ``MDC95 = 1.96 * sqrt(2) * SEM = 1.96 * SD(diff)`` (Weir 2005). Two halves of one walk
+    are closer than two days, so this is a lower bound of the between-day change.
+
+    Parameters
+    ----------
+    recordings : list of Recording
+        Long steady walks (e.g. the 5-min gaitndd control walks).
+
+    Returns
+    -------
+    dict name -> (mdc95, n_pairs)
+        In the indicator's unit; fields missing in a half are left out of that pair.
+    """
+    from dataclasses import replace
+
+    from gait.analysis import analyze
+    from gait.insole import FootSignal
+
+    diffs: dict[str, list[float]] = {k: [] for k in REPEATABILITY_FIELDS}
+    for rec in recordings:
+        n = max(f.n_samples for f in rec.feet.values())
+        halves = []
+        for a, b in ((0, n // 2), (n // 2, n)):
+            feet = {
+                s: FootSignal(
+                    f.side,
+                    f.values[a:b],
+                    f.sensor_xy_mm,
+                    None if f.valid is None else f.valid[a:b],
+                    None if f.imu is None else f.imu[a:b],
+                )  # fmt: skip
+                for s, f in rec.feet.items()
+            }
+            halves.append(analyze(replace(rec, left=feet.get("left"), right=feet.get("right"))))
+        for k in REPEATABILITY_FIELDS:
+            v1, v2 = getattr(halves[0].summary, k), getattr(halves[1].summary, k)
+            if v1 is not None and v2 is not None:
+                diffs[k].append(float(v1) - float(v2))
+    return {k: (1.96 * float(np.std(d, ddof=1)), len(d)) for k, d in diffs.items() if len(d) >= 3}

@@ -32,6 +32,7 @@ from numpy.typing import NDArray
 
 from gait.analysis._activity import ActivitySegment
 from gait.analysis._care import care_indicators
+from gait.analysis._daily import daily_summary
 from gait.analysis._events import EventParams
 from gait.analysis._pipeline import analyze
 from gait.analysis._posture import PostureSummary
@@ -357,6 +358,8 @@ def merge_reports(
     m["duration_s"] = round(span_s, 3)
     m["parts"] = len(parts)
     reports = [p.report for p in parts]
+    speed = merge_speeds([p.report.speed for p in parts])
+    daily = daily_summary(tables, tl.activity, span_s)
     return GaitReport(
         tables,
         summary,
@@ -364,10 +367,11 @@ def merge_reports(
         tl.activity,
         _merge_pressure(reports, baseline_ml_index),
         _merge_posture(reports),
-        care_indicators(summary),
+        care_indicators(summary, speed.walking_speed_m_s, daily.daily_steps),
         quality,
         m,
-        merge_speeds([p.report.speed for p in parts]),
+        speed,
+        daily,
     )
 
 

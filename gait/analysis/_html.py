@@ -196,6 +196,8 @@ def _insoles_svg(report: ReportView, mode: str) -> str:
 
 def _range_bar(c: dict[str, Any]) -> str:
     lo, hi, v = c["range_low"], c["range_high"], c["value"]
+    if hi is None:  # no upper concern: draw the band to twice the lower limit
+        hi = 2.0 * lo if lo > 0 else 1.0
     span = hi - lo
     a, b = lo - span, hi + span
     w = 220
@@ -258,21 +260,37 @@ def _glance(d: dict[str, Any]) -> list[str]:
     return out
 
 
+def _range_text(c: dict[str, Any]) -> str:
+    if c["range_high"] is None:
+        return f"&ge; {c['range_low']:g}"
+    return f"{c['range_low']:g}&ndash;{c['range_high']:g}"
+
+
 def _care_table(d: dict[str, Any]) -> list[str]:
     out: list[str] = []
     out.append(
         "<h2>Compared with typical ranges</h2><p class='small'>The green band is the range usually seen "
         "in adults walking at their own pace; the black mark is you. These are not diagnoses: changes "
-        "against your own earlier reports matter more than one value.</p><table>"
-        "<tr><th>indicator</th><th>you</th><th>typical range</th><th></th><th>status</th></tr>"
+        "against your own earlier reports matter more than one value. A flag (watch / act) is shown "
+        "only where a published study gives a threshold; its source is listed below the table.</p>"
+        "<table><tr><th>indicator</th><th>you</th><th>typical range</th><th></th><th>status</th>"
+        "<th>flag</th></tr>"
     )
+    sources = []
     for c in d["care"]:
+        if c["value"] is None and c["flag_source"] == "":
+            continue
+        flag = c["flag"] if c["flag"] in ("watch", "act") else ""
+        if flag:
+            sources.append(f"<li>{_e(c['label'])}: {_e(c['flag_source'])}</li>")
         out.append(
             f"<tr><td>{_e(c['label'])}</td><td>{_e(_fmt(c['value'], 1))} {_e(c['unit'])}</td>"
-            f"<td>{c['range_low']:g}&ndash;{c['range_high']:g}</td><td>{_range_bar(c)}</td>"
-            f"<td class='{_e(c['status'])}'>{_e(c['status'])}</td></tr>"
+            f"<td>{_range_text(c)}</td><td>{_range_bar(c)}</td>"
+            f"<td class='{_e(c['status'])}'>{_e(c['status'])}</td><td>{_e(flag)}</td></tr>"
         )
     out.append("</table>")
+    if sources:
+        out.append("<ul class='small'>" + "".join(sources) + "</ul>")
     return out
 
 

@@ -9,6 +9,7 @@ import numpy as np
 
 from gait.analysis._activity import classify_activity, load_reference
 from gait.analysis._care import care_indicators
+from gait.analysis._daily import daily_summary
 from gait.analysis._events import EventParams, FootEvents, detect_foot_events
 from gait.analysis._posture import analyse_posture
 from gait.analysis._pressure import PressureSummary, analyse_pressure
@@ -227,10 +228,11 @@ def analyze(
     walking_s = float(sum(a.duration_s for a in activity if a.kind in ("walking", "running")))
     pressure = analyse_pressure(recording.feet, tables, fs, baseline_ml_index)
     posture = analyse_posture(recording, activity, tables, reference=reference)
-    care = care_indicators(summary)
     quality = _quality(recording, events, tables, summary, pressure)
     meta = _meta(recording)
     speed = walking_speed(recording.feet, tables, fs)
+    daily = daily_summary(tables, activity, recording.duration_s)
+    care = care_indicators(summary, speed.walking_speed_m_s, daily.daily_steps)
     return GaitReport(
-        tables, summary, walking_s, activity, pressure, posture, care, quality, meta, speed
+        tables, summary, walking_s, activity, pressure, posture, care, quality, meta, speed, daily
     )

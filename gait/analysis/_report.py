@@ -24,6 +24,7 @@ from typing import Any
 
 from gait.analysis._activity import ActivitySegment
 from gait.analysis._care import CareIndicator
+from gait.analysis._daily import DailySummary
 from gait.analysis._html import render_html
 from gait.analysis._posture import PostureSummary
 from gait.analysis._pressure import PressureSummary
@@ -94,6 +95,8 @@ class GaitReport:
         Source, format, sampling rate, duration, versions.
     speed : SpeedSummary
         Walking speed and stride length from the insole IMU (unavailable without one).
+    daily : DailySummary
+        Steps, wear time, active minutes and steps per day.
     """
 
     tables: dict[str, StrideTable] = field(repr=False)
@@ -106,6 +109,7 @@ class GaitReport:
     quality: QualityReport = field(repr=False)
     meta: dict = field(repr=False)
     speed: SpeedSummary = field(default_factory=SpeedSummary)
+    daily: DailySummary = field(default_factory=DailySummary)
 
     def strides_list(self) -> list[dict[str, Any]]:
         """Strides of both feet in time order (JSON-ready)."""
@@ -169,6 +173,7 @@ class GaitReport:
                 "cadence_spm": _r(s.cadence_spm, 2),
                 "stride_s": _r(s.stride_s),
                 "stride_cv_pct": _r(s.stride_cv_pct, 2),
+                "stride_sd_ms": _r(s.stride_sd_ms, 1),
                 "swing_cv_pct": _r(s.swing_cv_pct, 2),
                 "stance_pct": _r(s.stance_pct, 2),
                 "swing_pct": _r(s.swing_pct, 2),
@@ -202,13 +207,24 @@ class GaitReport:
                     "label": c.label,
                     "value": _r(c.value, 2),
                     "unit": c.unit,
-                    "range_low": c.range_low,
-                    "range_high": c.range_high,
+                    "range_low": _r(c.range_low, 4),
+                    "range_high": _r(c.range_high, 4),
                     "status": c.status,
                     "source": c.source,
+                    "flag": c.flag,
+                    "flag_source": c.flag_source,
+                    "smallest_change": c.smallest_change,
+                    "change_source": c.change_source,
                 }
                 for c in self.care
             ],
+            "daily": {
+                "steps": int(self.daily.steps),
+                "wear_s": _r(self.daily.wear_s, 1),
+                "active_min": _r(self.daily.active_min, 2),
+                "daily_steps": _r(self.daily.daily_steps, 0),
+                "days": int(self.daily.days),
+            },
             "quality": {
                 "lost_samples": int(self.quality.lost_samples),
                 "n_gaps": int(self.quality.n_gaps),

@@ -222,6 +222,9 @@ class StrideSummary:
         Strides of both feet.
     n_clean_strides : int
         Strides used for variability (bout edges and outliers removed).
+    stride_sd_ms : float or None
+        Standard deviation of the cleaned stride times (ms), mean of the feet: the measure of
+        Hausdorff et al. 2001 (force-sensitive insoles, fallers vs non-fallers).
     """
 
     cadence_spm: float | None
@@ -235,6 +238,7 @@ class StrideSummary:
     gait_asymmetry_pct: float | None
     n_strides: int
     n_clean_strides: int
+    stride_sd_ms: float | None = None
 
 
 #: Fewest cleaned strides of one foot for a variability estimate.
@@ -284,6 +288,11 @@ def summarise_strides(tables: dict[str, StrideTable], walking_only: bool = True)
         return StrideSummary(None, None, None, None, None, None, None, None, None, n_total, 0)
     mean_stride = float(np.mean(strides))
     cvs = [c for c in (_cv(tables[s].stride_s[sel_cv[s]]) for s in sides) if c is not None]
+    sds = [
+        1000.0 * float(np.std(tables[s].stride_s[sel_cv[s]], ddof=1))
+        for s in sides
+        if int(sel_cv[s].sum()) >= MIN_STRIDES_FOR_CV
+    ]
     swing_cvs = [
         c
         for c in (_cv(tables[s].swing_s[sel_cv[s] & _mad_inliers(tables[s].swing_s, sel_cv[s])])
@@ -323,4 +332,5 @@ def summarise_strides(tables: dict[str, StrideTable], walking_only: bool = True)
         gait_asymmetry_pct=ga,
         n_strides=n_total,
         n_clean_strides=n_clean,
+        stride_sd_ms=float(np.mean(sds)) if sds else None,
     )

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from gait import REFERENCE_RANGES, analyze, read_gaitpdb
+from gait import REFERENCE_RANGES, analyze, read_gaitpdb, read_wfdb
+from gait.care import indicators_for
 from gait.datasets import read_gaitpdb_demographics
+from gait.evaluation import split_half_mdc
 
 WALKS = [
     "GaCo01_01",
@@ -91,14 +93,38 @@ def test_si_group_swing_cv_matches_the_published_study(reports):
         assert sum(vals) / len(vals) == pytest.approx(SI_PUBLISHED_SWING_CV[g], abs=0.6), g
 
 
-def test_usual_walk_controls_carry_no_care_flag(reports):
-    """No usual-walk control (6 walks) is flagged on any indicator.
+def test_at_most_5_pct_of_control_walks_carry_a_flag(reports, shared_data):
+    """Issue 9: <= 5 % of the shared control walks carry any flag (7 walks: none may).
 
-    The dual-task control walk GaCo13_10 (serial 7s, stops after ~61 s) is flagged on its
-    stride CV (6.6 %): 1 of 7 control walks, reported in docs/gait.md as a known limit.
+    Flags come only from published thresholds (gait.consts): stride-time SD above 77.5 ms
+    (midpoint of Hausdorff et al. 2001's fallers 106 / non-fallers 49 ms), walking speed and
+    daily steps (not measurable on these walks: no IMU, minutes of data). The dual-task walk
+    GaCo13_10 has the highest SD of the controls, 72.7 ms: 5 ms under the threshold.
+    The same with age-adjusted references (their ages from the demographics).
     """
-    for w, rep in reports.items():
-        if "Co" not in w or w.endswith("_10"):
-            continue
-        flags = [c.name for c in rep.care if c.status in ("below", "above")]
-        assert flags == [], (w, flags)
+    demo = read_gaitpdb_demographics(shared_data / "gaitpdb" / "demographics.txt")
+    controls = [w for w in reports if "Co" in w]
+    assert len(controls) == 7
+    flagged = [w for w in controls if any(c.flag in ("watch", "act") for c in reports[w].care)]
+    assert len(flagged) / len(controls) <= 0.05, flagged
+    for w in controls:
+        inds = indicators_for([reports[w]], age_years=demo[w[:6]].age_years)
+        assert not [i.name for i in inds if i.flag in ("watch", "act")], w
+
+
+def test_pd_walk_with_high_variability_is_flagged(reports):
+    # GaPt03 (PD, stride-time SD 89 ms): in the range of Hausdorff's later fallers.
+    flags = {c.name: c.flag for c in reports["GaPt03_01"].care}
+    assert flags["stride_sd_ms"] == "act"
+
+
+def test_repeatability_constants_come_from_the_data(shared_data):
+    """The smallest detectable changes in gait.consts are re-measured here (split halves of
+    the 8 gaitndd control walks): each within 15 % of the stored figure."""
+    recs = [read_wfdb(shared_data / "gaitndd" / f"control{i}.hea") for i in range(1, 16, 2)]
+    measured = split_half_mdc(recs)
+    for name, (mdc, n_pairs) in measured.items():
+        ref = REFERENCE_RANGES[name]
+        if ref.change_source.startswith("MDC95 measured here"):
+            assert n_pairs == 8
+            assert mdc == pytest.approx(ref.smallest_change, rel=0.15), name
