@@ -271,6 +271,32 @@ def hysteresis_state(x: NDArray[np.float64], lo: float, hi: float) -> NDArray[np
     return state
 
 
+def _window_hits(
+    x: NDArray[np.float64],
+    start: NDArray[np.int64],
+    length: NDArray[np.int64],
+    w: int,
+    onset_frac: float,
+    last: bool,
+) -> NDArray[np.int64]:
+    """Per window ``x[start:start+length]`` (length <= w): the last (or first) offset where the
+    signal is within ``onset_frac`` of the window's lowest level (floored at 0); -1 if none.
+
+    All windows at once: an (m, w) gather, masked beyond each window's length.
+    """
+    m = start.size
+    if m == 0:
+        return np.zeros(0, dtype=np.int64)
+    off = np.arange(w)
+    inside = off[None, :] < length[:, None]
+    vals = x[np.clip(start[:, None] + off[None, :], 0, x.size - 1)]
+    low = np.where(inside, vals, np.inf).min(axis=1)
+    hit = inside & (vals <= (np.maximum(low, 0.0) + onset_frac)[:, None])
+    found = hit.any(axis=1)
+    idx = (w - 1 - np.argmax(hit[:, ::-1], axis=1)) if last else np.argmax(hit, axis=1)
+    return np.where(found, idx, -1).astype(np.int64)
+
+
 def _refine_onsets(
     norm: NDArray[np.float64],
     missing: NDArray[np.bool_],
@@ -288,22 +314,13 @@ def _refine_onsets(
     w = max(int(round(params.onset_search_s * fs)), 1)
     prev_fall = np.r_[0, fall[:-1]]
     next_rise = np.r_[rise[1:], n]
-    ic = rise.copy()
-    fc = fall.copy()
     filled = np.where(missing, -np.inf, norm)
-    for j in range(rise.size):
-        a = max(rise[j] - w, prev_fall[j])
-        seg = filled[a : rise[j]]
-        if seg.size:
-            below = np.flatnonzero(seg <= max(float(np.min(seg)), 0.0) + params.onset_frac)
-            if below.size:
-                ic[j] = a + below[-1] + 1
-        b = min(fall[j] + w, next_rise[j])
-        seg = filled[fall[j] : b]
-        if seg.size:
-            below = np.flatnonzero(seg <= max(float(np.min(seg)), 0.0) + params.onset_frac)
-            if below.size:
-                fc[j] = fall[j] + below[0]
+    a = np.maximum(rise - w, prev_fall)
+    last = _window_hits(filled, a, rise - a, w, params.onset_frac, last=True)
+    ic = np.where(last >= 0, a + last + 1, rise)
+    b = np.minimum(fall + w, next_rise)
+    first = _window_hits(filled, fall, b - fall, w, params.onset_frac, last=False)
+    fc = np.where(first >= 0, fall + first, fall)
     return ic, fc
 
 
