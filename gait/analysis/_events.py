@@ -133,10 +133,17 @@ def fill_short_gaps(x: NDArray[np.float64], max_len: int) -> NDArray[np.float64]
     edges = np.diff(np.r_[0, bad.astype(np.int8), 0])
     starts = np.flatnonzero(edges == 1)
     ends = np.flatnonzero(edges == -1)
-    good = np.flatnonzero(~bad)
-    for a, b in zip(starts, ends, strict=True):
-        if b - a <= max_len and a > 0 and b < x.size:
-            x[a:b] = np.interp(np.arange(a, b), good, x[good])
+    keep = (ends - starts <= max_len) & (starts > 0) & (ends < x.size)
+    a, b = starts[keep], ends[keep]
+    if a.size == 0:
+        return x
+    # All gaps at once: each is a straight line between its two finite neighbours.
+    length = b - a
+    offset = np.cumsum(length) - length  # where each gap starts in the concatenation
+    idx = np.repeat(a - offset, length) + np.arange(int(length.sum()))
+    frac = (idx - np.repeat(a, length) + 1) / np.repeat(length + 1, length)
+    left, right = np.repeat(x[a - 1], length), np.repeat(x[b], length)
+    x[idx] = left + (right - left) * frac
     return x
 
 

@@ -69,11 +69,14 @@ class FootSignal:
 
     @property
     def total(self) -> NDArray[np.float64]:
-        """(n,) sum over sensors (NaN where every sensor is NaN)."""
-        with np.errstate(invalid="ignore"):
-            tot = np.nansum(self.values, axis=1)
-        tot[np.all(np.isnan(self.values), axis=1)] = np.nan
-        return tot
+        """(n,) sum over sensors (NaN where every sensor is NaN); a fresh copy each call."""
+        cached = self.__dict__.get("_total")  # computed once: several analyses need it
+        if cached is None:
+            with np.errstate(invalid="ignore"):
+                cached = np.nansum(self.values, axis=1)
+            cached[np.all(np.isnan(self.values), axis=1)] = np.nan
+            self.__dict__["_total"] = cached
+        return cached.copy()
 
 
 @dataclass(frozen=True)
