@@ -1,0 +1,241 @@
+"""The columnar measurements table of the maker statistics, kept in step with scans and consent.
+
+``maker_measurement`` holds one row per consenting shopper (their latest measured scan) and
+the rows of the synthetic city when someone loaded it explicitly. It is kept in step by
+:func:`sync_measurements`, run in the transaction of every release: it re-derives the rows of
+the people whose scans or consent changed since the last run (watermarks in
+``maker_table_state``), so a withdrawal or a new scan counts from the next release on. A
+deleted account (or scan) takes its row with it (foreign keys, ``ON DELETE CASCADE``).
+
+The engines read a Parquet export of the table (:func:`snapshot_path`), rewritten when the
+table's version moved since the export was written.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from storefront.db.models import Scan, User, as_utc, utcnow
+from storefront.extensions import db
+from storefront.makers.engine import (
+    AGE_BANDS,
+    REGIONS,
+    SCHEMA_COLUMNS,
+    SEXES,
+    arrow_schema,
+    measurement_row,
+    write_parquet,
+)
+
+__all__ = [
+    "maker_measurement",
+    "maker_table_state",
+    "sync_measurements",
+    "snapshot_path",
+    "export_snapshot",
+    "table_version",
+    "load_synthetic",
+    "remove_synthetic",
+]
+
+_TYPES = {"int32": sa.Integer, "string": sa.String(32)}
+_DATA_COLUMNS = [(n, t) for n, t in SCHEMA_COLUMNS if n not in ("person_id", "updated_s")]
+
+maker_measurement = sa.Table(
+    "maker_measurement",
+    db.metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column(
+        "user_id",
+        sa.Integer,
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"),
+        nullable=True,
+        unique=True,
+    ),
+    sa.Column("scan_id", sa.Integer, sa.ForeignKey("scan.id", ondelete="CASCADE"), nullable=True),
+    sa.Column("synthetic", sa.Boolean, nullable=False, default=False),
+    sa.Column("updated_s", sa.BigInteger, nullable=False),
+    *(sa.Column(n, _TYPES[t], nullable=True) for n, t in _DATA_COLUMNS),
+)
+
+maker_table_state = sa.Table(
+    "maker_table_state",
+    db.metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("version", sa.BigInteger, nullable=False, default=0),
+    sa.Column("last_scan_id", sa.Integer, nullable=False, default=0),
+    sa.Column("last_consent_at", sa.Float, nullable=False, default=0.0),
+)
+
+
+def _state(session: Session) -> dict[str, Any]:
+    row = session.execute(sa.select(maker_table_state).where(maker_table_state.c.id == 1)).first()
+    if row is None:
+        session.execute(
+            maker_table_state.insert().values(id=1, version=0, last_scan_id=0, last_consent_at=0.0)
+        )
+        return {"version": 0, "last_scan_id": 0, "last_consent_at": 0.0}
+    return dict(row._mapping)
+
+
+def table_version(session: Session) -> int:
+    """Version of the table (moves on every change)."""
+    return int(_state(session)["version"])
+
+
+def _bump(session: Session, **values: Any) -> None:
+    session.execute(
+        maker_table_state.update()
+        .where(maker_table_state.c.id == 1)
+        .values(version=maker_table_state.c.version + 1, **values)
+    )
+
+
+def _row_for(user: User, scan: Scan) -> dict[str, Any]:
+    from storefront.makers.shape_stats import coefficients_from_measurements
+
+    res = scan.result if isinstance(scan.result, dict) else {}
+    meas = res.get("measurements") if isinstance(res.get("measurements"), dict) else res
+    coeffs = None
+    vals = [meas.get(k) for k in ("foot_length_mm", "ball_width_mm", "instep_height_mm",
+                                  "heel_width_mm")]  # fmt: skip
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in vals):
+        coeffs = coefficients_from_measurements(*(float(v) for v in vals)).tolist()
+    row = measurement_row(
+        user.id,
+        int(as_utc(scan.created_at).timestamp()) if scan.created_at else 0,
+        meas,
+        sex=user.sex if user.sex in SEXES else None,
+        age_band=user.age_band if user.age_band in AGE_BANDS else None,
+        region=user.region if user.region in REGIONS else None,
+        shape_coeffs_sd=coeffs,
+    )
+    row.pop("person_id")
+    return {"user_id": user.id, "scan_id": scan.id, "synthetic": False, **row}
+
+
+def sync_measurements(session: Session) -> int:
+    """Bring the table in step with scans and consent; returns the number of people changed.
+
+    Runs inside the caller's transaction (the release's), so what is released and what the
+    table says are the same snapshot of consent.
+    """
+    st = _state(session)
+    last_scan = int(st["last_scan_id"])
+    last_consent = float(st["last_consent_at"])
+    max_scan = session.scalar(sa.select(sa.func.max(Scan.id)).where(Scan.status == "done")) or 0
+    changed: set[int] = set(
+        session.scalars(
+            sa.select(Scan.user_id).where(Scan.status == "done", Scan.id > last_scan)
+        ).all()
+    )
+    newest_consent = last_consent
+    since = datetime.fromtimestamp(last_consent, UTC) if last_consent > 0 else None
+    q = sa.select(User.id, User.consent_updated_at).where(User.consent_updated_at.is_not(None))
+    if since is not None:
+        q = q.where(User.consent_updated_at >= since)
+    for uid, at in session.execute(q):
+        ts = as_utc(at).timestamp()
+        if ts > last_consent:
+            changed.add(uid)
+            newest_consent = max(newest_consent, ts)
+    if not changed and max_scan <= last_scan:
+        return 0
+    ids = sorted(changed)
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        session.execute(maker_measurement.delete().where(maker_measurement.c.user_id.in_(chunk)))
+        latest = (
+            sa.select(Scan.user_id, sa.func.max(Scan.id).label("scan_id"))
+            .where(Scan.status == "done", Scan.user_id.in_(chunk))
+            .group_by(Scan.user_id)
+            .subquery()
+        )
+        rows = session.execute(
+            sa.select(User, Scan)
+            .join(latest, latest.c.user_id == User.id)
+            .join(Scan, Scan.id == latest.c.scan_id)
+            .where(User.consent_aggregates.is_(True), User.role == "shopper")
+        ).all()
+        if rows:
+            session.execute(maker_measurement.insert(), [_row_for(u, s) for u, s in rows])
+    _bump(session, last_scan_id=max(int(max_scan), last_scan), last_consent_at=newest_consent)
+    return len(ids)
+
+
+def snapshot_path(instance_path: str | Path, version: int) -> Path:
+    """Where the Parquet export of one table version lives."""
+    return Path(instance_path) / "makers" / f"measurements-v{int(version)}.parquet"
+
+
+_EXPORT_LOCK = threading.Lock()
+
+
+def export_snapshot(session: Session, instance_path: str | Path) -> Path:
+    """The Parquet export of the current table version (written once per version)."""
+    import pyarrow as pa
+
+    version = table_version(session)
+    path = snapshot_path(instance_path, version)
+    with _EXPORT_LOCK:
+        if path.is_file():
+            return path
+        schema = arrow_schema()
+        cols = [maker_measurement.c[n] for n, _ in _DATA_COLUMNS]
+        person = sa.case(
+            (maker_measurement.c.synthetic.is_(True), -maker_measurement.c.id),
+            else_=maker_measurement.c.user_id,
+        ).label("person_id")
+        batches = []
+        result = session.execute(
+            sa.select(person, maker_measurement.c.updated_s, *cols).execution_options(
+                yield_per=100_000
+            )
+        )
+        names = schema.names
+        for part in result.partitions():
+            data = list(zip(*part)) if part else [[] for _ in names]
+            batches.append(
+                pa.table(
+                    {n: pa.array(list(v), type=schema.field(n).type) for n, v in zip(names, data)}
+                )
+            )
+        table = pa.concat_tables(batches) if batches else schema.empty_table()
+        write_parquet(table, path)
+        for old in path.parent.glob("measurements-v*.parquet"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    return path
+
+
+def load_synthetic(session: Session, city: Any, batch: int = 50_000) -> int:
+    """Insert a :class:`~storefront.makers.population.SyntheticCity` (rows marked synthetic)."""
+    cols = city.columns()
+    now = int(utcnow().timestamp())
+    names = [n for n, _ in _DATA_COLUMNS]
+    n = int(city.n)
+    for i in range(0, n, batch):
+        part = [
+            {"synthetic": True, "updated_s": now, **{k: _py(cols[k][j]) for k in names}}
+            for j in range(i, min(n, i + batch))
+        ]
+        session.execute(maker_measurement.insert(), part)
+    _bump(session)
+    return n
+
+
+def remove_synthetic(session: Session) -> int:
+    """Delete every synthetic row; returns how many."""
+    res = session.execute(maker_measurement.delete().where(maker_measurement.c.synthetic.is_(True)))
+    _bump(session)
+    return int(res.rowcount or 0)
+
+
+def _py(v: Any) -> Any:
+    return v.item() if hasattr(v, "item") else v
