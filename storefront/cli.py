@@ -210,6 +210,39 @@ def release_aggregates_command(manufacturer: str, dims: str, epsilon: float, fmt
     click.echo(to_csv(out) if fmt == "csv" else json.dumps(out, indent=2))
 
 
+@click.command("load-synthetic-city")
+@click.option("--people", type=int, default=100_000, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--region", default="KR", show_default=True)
+@click.option("--remove", is_flag=True, help="Delete the synthetic people instead.")
+@with_appcontext
+def load_synthetic_city_command(people: int, seed: int, region: str, remove: bool) -> None:
+    """Load a SYNTHETIC city (ANSUR II-based, for demos) into the maker statistics table."""
+    from storefront.db.setup import upgrade_db
+    from storefront.domain_errors import DomainError
+    from storefront.extensions import db
+    from storefront.makers import population, store
+
+    upgrade_db()
+    if remove:
+        n = store.remove_synthetic(db.session)
+        db.session.commit()
+        click.echo(f"removed {n} synthetic people")
+        return
+    if not 1 <= people <= 5_000_000:
+        raise click.ClickException("--people must be between 1 and 5,000,000")
+    try:
+        city = population.synthetic_city(people, seed=seed, region=region)
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from None
+    n = store.load_synthetic(db.session, city)
+    db.session.commit()
+    click.echo(
+        f"loaded {n} SYNTHETIC people (ANSUR II-based distributions, not real shoppers) "
+        f"into the maker statistics; remove them with --remove"
+    )
+
+
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Exit when the queue is empty.")
 @with_appcontext
@@ -280,6 +313,7 @@ _COMMANDS = (
     create_manufacturer_command,
     create_admin_command,
     release_aggregates_command,
+    load_synthetic_city_command,
     tokens_command,
     revoke_token_command,
     issue_token_command,

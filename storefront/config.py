@@ -72,6 +72,10 @@ ENV_VARS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "PRIVACY_EPSILON_PER_PERIOD": ("PRIVACY_EPSILON_PER_PERIOD", float),
     "PRIVACY_MAX_EPSILON_PER_QUERY": ("PRIVACY_MAX_EPSILON_PER_QUERY", float),
     "PRIVACY_MIN_CELL": ("PRIVACY_MIN_CELL", int),
+    "PRIVACY_MANUFACTURER_EPSILON_PER_YEAR": ("PRIVACY_MANUFACTURER_EPSILON_PER_YEAR", float),
+    "PRIVACY_POPULATION_EPSILON_PER_YEAR": ("PRIVACY_POPULATION_EPSILON_PER_YEAR", float),
+    "MAKERS_ENGINE": ("MAKERS_ENGINE", str),
+    "MAKERS_MIN_PEOPLE": ("MAKERS_MIN_PEOPLE", int),
     "UPLOAD_DIR": ("UPLOAD_DIR", str),
     "SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", parse_bool),
     "RECOMMENDATION_CACHE_SIZE": ("RECOMMENDATION_CACHE_SIZE", int),
@@ -122,6 +126,15 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "PRIVACY_EPSILON_PER_PERIOD": 1.0,
         "PRIVACY_MAX_EPSILON_PER_QUERY": 1.0,
         "PRIVACY_MIN_CELL": 10,
+        # One budget per person (docs/privacy.md): every manufacturer's releases together
+        # spend at most the population budget per calendar year; each manufacturer at most
+        # its quarterly budget and its annual one.
+        "PRIVACY_MANUFACTURER_EPSILON_PER_YEAR": 2.0,
+        "PRIVACY_POPULATION_EPSILON_PER_YEAR": 4.0,
+        # Maker shape statistics: the aggregation engine ("duckdb" or "spark") and the floor
+        # on a group's noisy count.
+        "MAKERS_ENGINE": "duckdb",
+        "MAKERS_MIN_PEOPLE": 20,
         "UPLOAD_DIR": str(inst / "uploads"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -202,6 +215,7 @@ def configure_app(
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(app.instance_path)
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_UPLOAD_MB"]) * 1024 * 1024
+    _check_privacy_budgets(app.config)
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     # psycopg 3 is the driver we ship; plain postgresql:// URLs would ask for psycopg2.
     if uri.startswith("postgres://"):
@@ -222,3 +236,18 @@ def configure_app(
         os.chmod(app.config["UPLOAD_DIR"], 0o700)
     except OSError:  # not ours to change (a mounted volume): keep what the operator set
         pass
+
+
+def _check_privacy_budgets(config: Mapping[str, Any]) -> None:
+    """Refuse absurd privacy budgets at start-up (``ValueError`` naming the setting)."""
+    from storefront.domain_errors import DomainError
+    from storefront.makers.budget import BudgetLimits, validate_budget
+
+    try:
+        for key in ("PRIVACY_EPSILON_PER_PERIOD", "PRIVACY_MAX_EPSILON_PER_QUERY"):
+            validate_budget(key, config.get(key))
+        BudgetLimits.from_config(config)
+    except DomainError as exc:
+        raise ValueError(str(exc)) from None
+    if config.get("MAKERS_ENGINE", "duckdb") not in ("duckdb", "spark"):
+        raise ValueError("MAKERS_ENGINE must be duckdb or spark")

@@ -482,6 +482,13 @@ def create_manufacturer(
         raise ApiError(422, "validation_failed", "manufacturer name must be 1 to 120 characters")
     if session.scalar(select(Manufacturer.id).where(Manufacturer.name == name)) is not None:
         raise ApiError(409, "name_taken", f"manufacturer {name!r} already exists")
+    from storefront.domain_errors import DomainError
+    from storefront.makers.budget import validate_budget
+
+    try:
+        epsilon_per_period = validate_budget("epsilon per period", epsilon_per_period)
+    except DomainError as exc:
+        raise ApiError(422, "validation_failed", str(exc)) from None
     mfr = Manufacturer(name=name, epsilon_per_period=epsilon_per_period)
     session.add(mfr)
     session.flush()

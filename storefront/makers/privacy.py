@@ -13,10 +13,10 @@ Method, in order, for every release:
 4. **Post-processing** (cannot weaken the guarantee): clamp at 0, round, **then** suppress
    cells under ``min_cell`` (value ``None``), then complementary suppression so that no
    suppressed cell is alone in any row/column slice (it could otherwise be derived from a total).
-5. **Refusals.** A query whose population is smaller than ``min_cell`` is refused
-   (:class:`QueryTooNarrow`), as is a table with more cells than ``MAX_CELLS``; the per-manufacturer,
-   per-period budget (:class:`BudgetLedger`) refuses releases over budget
-   (:class:`PrivacyBudgetExceeded`).
+5. **Refusals.** Only data-independent ones: a table with more cells than ``MAX_CELLS``
+   (:class:`QueryTooNarrow`), or no budget left (:class:`PrivacyBudgetExceeded`). A narrow
+   population is never refused on its exact size (that was a free oracle, issue 14): its
+   noisy cells fall under the floor and are suppressed.
 """
 
 from __future__ import annotations
@@ -234,13 +234,13 @@ class Release:
         }
 
 
-def check_query(n_people: int, n_cells: int, min_cell: int = MIN_CELL) -> None:
-    """Refuse queries that could isolate people: too few people, or too many cells."""
-    if n_people < min_cell:
-        raise QueryTooNarrow(
-            f"this query covers {n_people} people, fewer than the floor of {min_cell}; "
-            "widen the filters"
-        )
+def check_query(n_cells: int) -> None:
+    """Refuse tables with too many cells (a data-independent check).
+
+    No refusal may depend on the number of people: an exact-count refusal is a free oracle
+    (issue 14). Narrow populations are handled by the noisy counts and the suppression that
+    follows them.
+    """
     if n_cells > MAX_CELLS:
         raise QueryTooNarrow(
             f"this query asks for {n_cells} cells (more than {MAX_CELLS}); use fewer dimensions"
@@ -343,7 +343,7 @@ def release_counts(
     cats = [tuple(cats_all[d]) for d in dims]
     shape = tuple(len(c) for c in cats)
     n_cells = int(np.prod(shape))
-    check_query(len(records), n_cells, min_cell)
+    check_query(n_cells)
     lookup = [{v: i for i, v in enumerate(c)} for c in cats]
     strides = np.cumprod((1,) + shape[::-1])[:-1][::-1]
     cell_ix = []

@@ -16,13 +16,15 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storefront.db.models import Manufacturer, PrivacyRelease, Scan, User, as_utc, utcnow
-from storefront.domain_errors import DomainError, PrivacyBudgetExceeded, QueryTooNarrow
+from storefront.domain_errors import QueryTooNarrow
 from storefront.exceptions import ApiError
-from storefront.makers.privacy import DIMENSIONS, person_record, release_counts
+from storefront.makers import budget
+from storefront.makers.budget import period_of
+from storefront.makers.privacy import DIMENSIONS, check_query, person_record, release_counts
 
 __all__ = [
     "DIMENSIONS",
@@ -42,11 +44,6 @@ _MAX_DIMS = 3
 #: Smallest epsilon per release: below it the noise scale overflows (``5e-324`` made the
 #: library fail) and the counts carry no information anyway.
 MIN_EPSILON = 1e-3
-
-
-def period_of(ts: datetime) -> str:
-    """Budget period of a timestamp: the calendar quarter, e.g. ``2026Q4``."""
-    return f"{ts.year}Q{(ts.month - 1) // 3 + 1}"
 
 
 def consenting_records(session: Session) -> list[dict[str, str]]:
@@ -114,27 +111,14 @@ def _parse_query(
     return dims, eps, filters
 
 
-def _lock_and_spent(session: Session, mfr: Manufacturer, period: str) -> float:
-    # A no-op UPDATE takes the row lock (PostgreSQL) or the write lock (SQLite) before we read
-    # the ledger, so concurrent releases for one manufacturer are serialised.
-    session.execute(
-        update(Manufacturer)
-        .where(Manufacturer.id == mfr.id)
-        .values(epsilon_per_period=Manufacturer.epsilon_per_period)
-        .execution_options(synchronize_session=False)
-    )
-    spent = session.scalar(
-        select(func.coalesce(func.sum(PrivacyRelease.epsilon), 0.0)).where(
-            PrivacyRelease.manufacturer_id == mfr.id, PrivacyRelease.period == period
-        )
-    )
-    return float(spent or 0.0)
-
-
 def budget_status(
-    session: Session, mfr: Manufacturer, now: datetime | None = None
+    session: Session,
+    mfr: Manufacturer,
+    now: datetime | None = None,
+    config: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Budget for the current period and the release log."""
+    """Budgets (this quarter, this year, the population's year) and the ledger (releases and
+    refusals, newest first)."""
     period = period_of(now or utcnow())
     rows = session.scalars(
         select(PrivacyRelease)
@@ -142,26 +126,37 @@ def budget_status(
         .order_by(PrivacyRelease.id.desc())
         .limit(100)
     ).all()
-    spent = sum(r.epsilon for r in rows if r.period == period)
-    return {
+    used = budget.spent(session, mfr, period)
+    out: dict[str, Any] = {
         "manufacturer": mfr.name,
         "period": period,
         "epsilon_per_period": mfr.epsilon_per_period,
-        "epsilon_spent": round(spent, 6),
-        "epsilon_left": round(max(0.0, mfr.epsilon_per_period - spent), 6),
-        "releases": [
-            {
-                "id": r.id,
-                "period": r.period,
-                "epsilon": r.epsilon,
-                "query": r.query,
-                "n_cells": r.n_cells,
-                "n_suppressed": r.n_suppressed,
-                "created_at": as_utc(r.created_at).isoformat(),
-            }
-            for r in rows
-        ],
+        "epsilon_spent": round(used["manufacturer_period"], 6),
+        "epsilon_left": round(max(0.0, mfr.epsilon_per_period - used["manufacturer_period"]), 6),
+        "spent": {k: round(v, 6) for k, v in used.items()},
     }
+    if config is not None:
+        limits = budget.BudgetLimits.from_config(config)
+        caps = {
+            "manufacturer_period": mfr.epsilon_per_period,
+            "manufacturer_year": limits.manufacturer_per_year,
+            "population_year": limits.population_per_year,
+        }
+        out["caps"] = caps
+        out["left"] = {k: round(max(0.0, caps[k] - used[k]), 6) for k in caps}
+    out["releases"] = [
+        {
+            "id": r.id,
+            "period": r.period,
+            "epsilon": r.epsilon,
+            "query": {k: v for k, v in (r.query or {}).items() if k != "result"},
+            "n_cells": r.n_cells,
+            "n_suppressed": r.n_suppressed,
+            "created_at": as_utc(r.created_at).isoformat(),
+        }
+        for r in rows
+    ]
+    return out
 
 
 def _cells(released: Any, dims: list[str]) -> list[dict[str, Any]]:
@@ -181,52 +176,46 @@ def _cells(released: Any, dims: list[str]) -> list[dict[str, Any]]:
 def release(
     session: Session, mfr: Manufacturer, args: Mapping[str, Any], config: Mapping[str, Any]
 ) -> dict[str, Any]:
-    """Spend budget and release DP counts; refuses narrow queries and exhausted budgets (nothing logged then)."""
+    """Charge the budgets and release DP counts (issue 14: no exact count ever leaves).
+
+    Only data-independent checks refuse before the data are read (a malformed query, a table
+    of more than ``MAX_CELLS`` cells, no budget left: logged, nothing spent). Every query that
+    reads the data is charged and logged; when every cell falls under the floor after noise,
+    the answer is a :class:`QueryTooNarrow` refusal without any count in it.
+    """
     dims, eps, filters = _parse_query(args, config)
     min_cell = int(config["PRIVACY_MIN_CELL"])
-    records = [r for r in consenting_records(session) if all(r[k] == v for k, v in filters.items())]
-    if filters and len(records) < min_cell:
-        session.rollback()
-        raise QueryTooNarrow(
-            f"the filter {filters} selects too few people to release anything (fewer than {min_cell}); widen it"
-        )
+    check_query(int(math.prod(len(DIMENSIONS[d]) for d in dims)))
+    limits = budget.BudgetLimits.from_config(config)
+    query = {"dims": dims, "epsilon": eps, "filters": filters}
     now = utcnow()
-    period = period_of(now)
-    spent = _lock_and_spent(session, mfr, period)
-    if spent + eps > mfr.epsilon_per_period + 1e-9:
-        session.rollback()
-        raise PrivacyBudgetExceeded(
-            f"this release needs epsilon {eps:g} but only {max(0.0, mfr.epsilon_per_period - spent):g} "
-            f"of {mfr.epsilon_per_period:g} is left for {period}"
-        )
-    try:
-        released = release_counts(records, dims, eps, min_cell=min_cell)
-    except DomainError:
-        session.rollback()  # nothing spent, nothing logged
-        raise
+    charge = budget.check_and_charge(session, mfr, eps, now, limits, query)
+    records = [r for r in consenting_records(session) if all(r[k] == v for k, v in filters.items())]
+    released = release_counts(records, dims, eps, min_cell=min_cell)
     cells = _cells(released, dims)
     n_supp = sum(1 for c in cells if c.get("suppressed"))
-    query = {"dims": dims, "epsilon": eps, "filters": filters}
-    session.add(
-        PrivacyRelease(
-            manufacturer_id=mfr.id,
-            period=period,
-            epsilon=eps,
-            query=query,
-            n_cells=len(cells),
-            n_suppressed=n_supp,
-            created_at=now,
-        )
-    )
+    row: PrivacyRelease = charge["row"]
+    row.n_cells = len(cells)
+    row.n_suppressed = n_supp
+    answered = n_supp < len(cells)
+    if not answered:
+        row.query = {**row.query, "outcome": "refused", "reason": "every cell under the floor"}
     session.commit()
+    if not answered:
+        raise QueryTooNarrow(
+            "nothing could be released: after noise every cell of this table fell under the "
+            "publication floor. Widen or drop a filter, use fewer dimensions or more epsilon. "
+            "This refusal read the data, so it was charged and logged like a release."
+        )
     return {
         "manufacturer": mfr.name,
-        "period": period,
+        "period": charge["period"],
         "query": query,
         "method": {
             "mechanism": "Laplace noise on counts (OpenDP), clamped at 0 and rounded, then cells under the floor suppressed",
             "epsilon": eps,
             "delta": 0.0,
+            "noise_scale": 1.0 / eps,
             "min_cell": min_cell,
             "privacy_unit": "one person (latest scan), consenting shoppers only",
             "bins": {d: list(DIMENSIONS[d]) for d in dims},
@@ -234,8 +223,11 @@ def release(
         "cells": cells,
         "budget": {
             "epsilon_per_period": mfr.epsilon_per_period,
-            "epsilon_spent": round(spent + eps, 6),
-            "epsilon_left": round(max(0.0, mfr.epsilon_per_period - spent - eps), 6),
+            "epsilon_spent": charge["spent"]["manufacturer_period"],
+            "epsilon_left": charge["left"]["manufacturer_period"],
+            "spent": charge["spent"],
+            "left": charge["left"],
+            "caps": charge["caps"],
         },
     }
 

@@ -9,7 +9,7 @@ from storefront.accounts.guard import current_user, login_required
 from storefront.db.models import MadeToMeasure, Manufacturer, Shop
 from storefront.exceptions import ApiError
 from storefront.extensions import db, limiter
-from storefront.makers import services
+from storefront.makers import releases, services
 
 __all__ = ["bp"]
 
@@ -38,10 +38,55 @@ def foot_stats():
     return jsonify(out)
 
 
+@bp.get("/shape-stats")
+@limiter.limit("manufacturer", "RATELIMIT_MANUFACTURER", per=("address", "account"))
+@login_required(["manufacturer"])
+def shape_stats():
+    """DP shape statistics (quantiles, regression, average feet); JSON, CSV or Parquet."""
+    fmt = request.args.get("format", "json")
+    if fmt not in ("json", "csv", "parquet"):
+        raise ApiError(422, "validation_failed", "format must be json, csv or parquet")
+    out = releases.release_shape(
+        db.session, _manufacturer(), request.args, current_app.config, current_app.instance_path
+    )
+    name = f"shape-{out['query']['statistic']}-{out['release_id']}"
+    if fmt == "csv":
+        return Response(
+            releases.to_csv(out),
+            mimetype="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        )
+    if fmt == "parquet":
+        return Response(
+            releases.to_parquet(out),
+            mimetype="application/vnd.apache.parquet",
+            headers={"Content-Disposition": f'attachment; filename="{name}.parquet"'},
+        )
+    return jsonify(out)
+
+
+@bp.get("/average-foot/<int:release_id>/<length_bin>.<fmt>")
+@login_required(["manufacturer"])
+def average_foot(release_id: int, length_bin: str, fmt: str):
+    """The mesh of an average foot already released (STL in mm, GLB in m); free."""
+    data, mimetype = releases.average_foot_file(
+        db.session, _manufacturer(), release_id, length_bin, fmt
+    )
+    return Response(
+        data,
+        mimetype=mimetype,
+        headers={
+            "Content-Disposition": (
+                f'attachment; filename="average-foot-{release_id}-{length_bin}.{fmt}"'
+            )
+        },
+    )
+
+
 @bp.get("/budget")
 @login_required(["manufacturer"])
 def budget():
-    return jsonify(services.budget_status(db.session, _manufacturer()))
+    return jsonify(services.budget_status(db.session, _manufacturer(), config=current_app.config))
 
 
 @bp.get("/made-to-measure")

@@ -22,9 +22,13 @@ def test_create_manufacturer_prints_token_last(runner, client) -> None:  # type:
 
 def test_release_aggregates_command(runner) -> None:  # type: ignore[no-untyped-def]
     runner.invoke(args=["create-manufacturer", "Pace"])
-    out = runner.invoke(args=["release-aggregates", "Pace", "--epsilon", "0.5"])
-    # An empty street has nobody to count: refused as too narrow, clearly.
-    assert out.exit_code != 0 and "fewer than the floor" in out.output
+    out = runner.invoke(
+        args=["release-aggregates", "Pace", "--dims", "length_bin", "--epsilon", "1"]
+    )
+    # An empty street has nobody to count: refused clearly, without any count (issue 14), and
+    # charged like a release since it read the data.
+    assert out.exit_code != 0 and "nothing could be released" in out.output
+    assert not any(ch.isdigit() for ch in out.output.split("Error:")[-1])
     out = runner.invoke(args=["release-aggregates", "Nobody"])
     assert out.exit_code != 0 and "no manufacturer" in out.output
 

@@ -11,7 +11,10 @@ from tests.storefront.conftest import average_foot
 
 
 @pytest.fixture
-def mfr_token(runner) -> str:  # type: ignore[no-untyped-def]
+def mfr_token(app, runner) -> str:  # type: ignore[no-untyped-def]
+    # these tests spend up to 6 per quarter: lift the annual caps (tested in tests/storefront/makers)
+    app.config["PRIVACY_MANUFACTURER_EPSILON_PER_YEAR"] = 10.0
+    app.config["PRIVACY_POPULATION_EPSILON_PER_YEAR"] = 10.0
     out = runner.invoke(args=["create-manufacturer", "Norma", "--epsilon-per-period", "6"])
     assert out.exit_code == 0, out.output
     return out.output.strip().splitlines()[-1].split()[-1]
@@ -99,14 +102,25 @@ def test_budget_is_kept_per_manufacturer_and_refuses_when_spent(app, client, mfr
         "/api/manufacturer/budget", headers={"Authorization": f"Bearer {mfr_token}"}
     ).json
     assert budget["epsilon_spent"] == pytest.approx(6.0) and budget["epsilon_left"] == 0.0
-    assert len(budget["releases"]) == 6  # the refused query is not in the ledger
+    # the refused query is logged (issue 14), at no cost: it read no data
+    assert [x["query"]["outcome"] for x in budget["releases"]] == ["refused"] + ["released"] * 6
+    assert budget["releases"][0]["epsilon"] == 0.0
 
 
-def test_narrow_queries_are_refused_without_spending(app, client, mfr_token) -> None:  # type: ignore[no-untyped-def]
+def test_narrow_queries_are_charged_and_leak_no_count(app, client, mfr_token) -> None:  # type: ignore[no-untyped-def]
     _people(app, 30, 260.0)
     _people(app, 1, 281.0, region="KR")
-    r = _stats(client, mfr_token, dims="length_bin", region="KR", epsilon="0.5")
+    app.config["PRIVACY_MAX_EPSILON_PER_QUERY"] = 3.0  # no phantom cell at this noise
+    r = _stats(client, mfr_token, dims="length_bin", region="KR", epsilon="3")
+    # issue 14: the answer no longer depends on the exact size; it read the data, so it is
+    # charged; a refusal says why without any number of people
     assert r.status_code == 422 and r.json["error"]["code"] == "query_too_narrow"
+    assert not any(ch.isdigit() for ch in r.json["error"]["message"])
+    budget = client.get(
+        "/api/manufacturer/budget", headers={"Authorization": f"Bearer {mfr_token}"}
+    ).json
+    assert budget["epsilon_spent"] == 3.0
+    assert budget["releases"][0]["query"]["outcome"] == "refused"
     for bad in ({"dims": "length_bin,email"}, {"epsilon": "-1"}, {"epsilon": "nan"}, {"user_id": "1"},
                 {"dims": "length_bin,width,region,sex"}, {"region": "Atlantis"}):  # fmt: skip
         r = _stats(client, mfr_token, **bad)
@@ -114,7 +128,7 @@ def test_narrow_queries_are_refused_without_spending(app, client, mfr_token) -> 
     budget = client.get(
         "/api/manufacturer/budget", headers={"Authorization": f"Bearer {mfr_token}"}
     ).json
-    assert budget["epsilon_spent"] == 0.0
+    assert budget["epsilon_spent"] == 3.0  # malformed queries read nothing and cost nothing
 
 
 def test_deleted_and_withdrawn_people_vanish_from_future_releases(
@@ -188,4 +202,6 @@ def test_concurrent_releases_cannot_overspend_the_budget(app, live_server, runne
         t.join(60)
     assert sorted(codes) == [200] * 4 + [403] * 4
     status, budget = live_server.request("GET", "/api/manufacturer/budget", token=token)
-    assert budget["epsilon_spent"] == 1.0 and len(budget["releases"]) == 4
+    outcomes = [x["query"]["outcome"] for x in budget["releases"]]
+    assert budget["epsilon_spent"] == 1.0 and outcomes.count("released") == 4
+    assert outcomes.count("refused") == 4  # refusals are logged too

@@ -144,10 +144,12 @@ def test_deleted_and_withdrawn_people_vanish_from_releases() -> None:
         records_for_release([{"person_id": 1, "consent": True, "record": "260-265"}])
 
 
-def test_narrow_queries_are_refused() -> None:
+def test_narrow_queries_are_suppressed_not_refused_on_their_size() -> None:
+    """Issue 14: a refusal on the exact population was a free oracle; a narrow population is
+    released like any other and its noisy cells fall under the floor."""
     few = [{"region": "KR", "age_band": "75+", "sex": "female"}] * 4
-    with pytest.raises(QueryTooNarrow, match="fewer than the floor"):
-        release_counts(few, ["region"], 1.0)
+    rel = release_counts(few, ["region"], 1.0)
+    assert all(c.suppressed and c.count is None for c in rel.cells if c.key == ("KR",))
     many = records_for_release(_people(200, 1))
     with pytest.raises(QueryTooNarrow, match="cells"):
         release_counts(
