@@ -510,6 +510,33 @@ OPERATIONS: list[tuple[str, str, str, str, str | None, dict[str, Any]]] = [
     ),
     (
         "get",
+        "/api/manufacturer/shape-stats",
+        "manufacturer",
+        "DP shape statistics (quantiles per length bin, girth-on-length regression per sex, "
+        "average feet) with method, noise scales and budget; JSON, CSV or Parquet; spends budget",
+        "manufacturer",
+        {
+            "parameters": [
+                _q("kind", "quantiles, regression or average_feet"),
+                _q("measure", "ball_girth, ball_width, instep_girth, instep_height or heel_width"),
+                _q("epsilon", "privacy loss to spend on this release", schema=_N),
+                _q("format", "json, csv or parquet"),
+                _q("region", "restrict to one region"),
+                _q("age_band", "restrict to one age band"),
+                _q("sex", "restrict to one sex"),
+            ]
+        },
+    ),
+    (
+        "get",
+        "/api/manufacturer/average-foot/{release_id}/{length_bin}.{fmt}",
+        "manufacturer",
+        "Mesh of an average foot already released (fmt stl in mm or glb in m); costs no budget",
+        "manufacturer",
+        {},
+    ),
+    (
+        "get",
         "/api/manufacturer/budget",
         "manufacturer",
         "Privacy budget: epsilon allowed, spent and left this period; release log",

@@ -211,7 +211,9 @@ def _race(app, runner) -> None:  # type: ignore[no-untyped-def]
             t.join(120)
     finally:
         server.close()
-    assert sorted(codes) == [200] * 4 + [403] * 4
+    # 200 released, 422 read the data but every cell fell under the floor: both charged
+    assert len(codes) == 8 and codes.count(403) == 4
+    assert sum(c in (200, 422) for c in codes) == 4
     from sqlalchemy import func, select
 
     from storefront.db.models import PrivacyRelease
