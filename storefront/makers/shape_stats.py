@@ -132,15 +132,18 @@ def _count_vector_measurement(n_groups: int, epsilon: float) -> tuple[Any, float
 
 
 @lru_cache(maxsize=64)
-def _sum_vector_measurement(n_values: int, bound: int, epsilon: float) -> tuple[Any, float, int]:
-    """Discrete Laplace on a vector of ``n_values`` sums of integers clamped to ``+-bound``;
-    the L1 sensitivity is ``n_values`` times OpenDP's map of a bounded integer sum."""
+def _sum_vector_measurement(
+    n_values: int, bound: int, epsilon: float, per_person: int
+) -> tuple[Any, float, int]:
+    """Discrete Laplace on a vector of ``n_values`` sums of integers clamped to ``+-bound``,
+    of which one person enters ``per_person`` (1 when the entries are disjoint groups); the
+    L1 sensitivity is ``per_person`` times OpenDP's map of a bounded integer sum."""
     dp = _dp()
     one = dp.t.make_sum(
         dp.vector_domain(dp.atom_domain(bounds=(-int(bound), int(bound)), T="i64")),
         dp.symmetric_distance(),
     ).map(1)
-    d_in = int(one) * n_values
+    d_in = int(one) * per_person
     scale = float(d_in) / epsilon
     meas = dp.m.make_laplace(
         dp.vector_domain(dp.atom_domain(T="i64"), size=n_values), dp.l1_distance(T="i64"), scale
@@ -504,7 +507,8 @@ def release_regression(
     scales: dict[str, float] = {}
     meas_by: dict[str, Any] = {}
     for name, b in bounds.items():
-        meas_by[name], scales[name], _ = _sum_vector_measurement(len(_SEX_GROUPS), b, eps_each)
+        # one sum per sex group, a person in one group: L1 sensitivity of one bounded sum
+        meas_by[name], scales[name], _ = _sum_vector_measurement(len(_SEX_GROUPS), b, eps_each, 1)
     noisy_sums = {
         name: np.asarray(
             meas_by[name]([int(by.get(g, [0] * 6)[1 + i]) for g in _SEX_GROUPS]), dtype=np.float64
@@ -587,7 +591,8 @@ def release_average_feet(
     noisy_n, count_scale = _noisy_group_counts(
         {g: v[0] for g, v in by.items()}, _BIN_INDICES, eps_count
     )
-    meas, sum_scale, _ = _sum_vector_measurement(N_SHAPE, SHAPE_BOUND_SD_E4, eps_sum)
+    # one person enters all 38 sums of their size class
+    meas, sum_scale, _ = _sum_vector_measurement(N_SHAPE, SHAPE_BOUND_SD_E4, eps_sum, N_SHAPE)
     feet = []
     for gi, g in enumerate(_BIN_INDICES):
         label = length_bin_label(g)

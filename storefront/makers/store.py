@@ -14,6 +14,7 @@ table's version moved since the export was written.
 from __future__ import annotations
 
 import threading
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -71,16 +72,21 @@ maker_table_state = sa.Table(
     sa.Column("version", sa.BigInteger, nullable=False, default=0),
     sa.Column("last_scan_id", sa.Integer, nullable=False, default=0),
     sa.Column("last_consent_at", sa.Float, nullable=False, default=0.0),
+    # names this database's exports (several databases may share an instance folder)
+    sa.Column("token", sa.String(32), nullable=False, default=""),
 )
 
 
 def _state(session: Session) -> dict[str, Any]:
     row = session.execute(sa.select(maker_table_state).where(maker_table_state.c.id == 1)).first()
     if row is None:
+        token = uuid.uuid4().hex
         session.execute(
-            maker_table_state.insert().values(id=1, version=0, last_scan_id=0, last_consent_at=0.0)
+            maker_table_state.insert().values(
+                id=1, version=0, last_scan_id=0, last_consent_at=0.0, token=token
+            )
         )
-        return {"version": 0, "last_scan_id": 0, "last_consent_at": 0.0}
+        return {"version": 0, "last_scan_id": 0, "last_consent_at": 0.0, "token": token}
     return dict(row._mapping)
 
 
@@ -169,9 +175,9 @@ def sync_measurements(session: Session) -> int:
     return len(ids)
 
 
-def snapshot_path(instance_path: str | Path, version: int) -> Path:
-    """Where the Parquet export of one table version lives."""
-    return Path(instance_path) / "makers" / f"measurements-v{int(version)}.parquet"
+def snapshot_path(instance_path: str | Path, token: str, version: int) -> Path:
+    """Where the Parquet export of one table version of one database lives."""
+    return Path(instance_path) / "makers" / f"measurements-{token}-v{int(version)}.parquet"
 
 
 _EXPORT_LOCK = threading.Lock()
@@ -181,8 +187,9 @@ def export_snapshot(session: Session, instance_path: str | Path) -> Path:
     """The Parquet export of the current table version (written once per version)."""
     import pyarrow as pa
 
-    version = table_version(session)
-    path = snapshot_path(instance_path, version)
+    st = _state(session)
+    token = str(st["token"])
+    path = snapshot_path(instance_path, token, int(st["version"]))
     with _EXPORT_LOCK:
         if path.is_file():
             return path
@@ -208,7 +215,7 @@ def export_snapshot(session: Session, instance_path: str | Path) -> Path:
             )
         table = pa.concat_tables(batches) if batches else schema.empty_table()
         write_parquet(table, path)
-        for old in path.parent.glob("measurements-v*.parquet"):
+        for old in path.parent.glob(f"measurements-{token}-v*.parquet"):
             if old != path:
                 old.unlink(missing_ok=True)
     return path

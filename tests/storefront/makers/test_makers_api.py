@@ -34,7 +34,7 @@ def _people(app, n: int, seed: int = 0, consent: bool = True, **profile) -> list
                      region=profile.get("region", "KR"), age_band=profile.get("age_band", "30-44"))  # fmt: skip
             db.session.add(u)
             db.session.flush()
-            foot = average_foot(float(rng.normal(252.0, 4.0)))
+            foot = average_foot(float(rng.normal(252.5, 1.2)))  # mostly the 250-255 mm bin
             foot["ball_girth_mm"] += float(rng.normal(0, 6))
             db.session.add(Scan(user_id=u.id, status="done", filename="f.ply",
                                 stored_name="scans/x.ply", result=foot))  # fmt: skip

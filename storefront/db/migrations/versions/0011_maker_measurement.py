@@ -49,6 +49,7 @@ def upgrade():
         sa.Column("version", sa.BigInteger(), nullable=False, server_default="0"),
         sa.Column("last_scan_id", sa.Integer(), nullable=False, server_default="0"),
         sa.Column("last_consent_at", sa.Float(), nullable=False, server_default="0"),
+        sa.Column("token", sa.String(32), nullable=False, server_default=""),
     )
     op.create_index("ix_privacy_release_period", "privacy_release", ["period"])
 
