@@ -250,10 +250,18 @@ def test_street_draws_in_a_handful_of_calls(view, live_server):
     assert calls <= 6, calls
     stats = view.page.evaluate("window.__street.pixelStats()")
     assert stats["variance"] > 200 and stats["distinctColours"] > 60
-    # Every shop can still be picked: a click on its building goes in.
+    # Standing at a shop, the prompt says how to go in with the device in hand.
     view.page.evaluate(f"window.__street.jumpTo({json.dumps('norma')})")
-    assert n_shops == len(api_json(view, "/api/shops").get("shops") or [])
+    view.page.wait_for_function("!document.getElementById('enter-prompt').hidden")
     prompt = view.page.text_content("#enter-prompt") or ""
+    hints = view.page.evaluate(
+        "[...document.querySelectorAll('.hint')]"
+        ".filter(e => getComputedStyle(e).display !== 'none').map(e => e.innerText)"
+    )
+    assert "Norma" in prompt and len(hints) == 1
     if view.device == "phone":
-        assert "Enter" not in prompt
+        assert "Enter" not in prompt and "Enter" not in hints[0], (prompt, hints)
+    else:
+        assert "Enter" in prompt and "Enter" in hints[0], (prompt, hints)
+    assert n_shops == len(api_json(view, "/api/shops").get("shops") or [])
     fits_the_screen(view, "street")

@@ -45,8 +45,8 @@ export class FootView extends Viewer {
     this.positions = collectPositions(foot);
     const box = new THREE.Box3().setFromObject(foot);
     const c = box.getCenter(new THREE.Vector3());
-    const portrait = this.canvas.clientHeight > this.canvas.clientWidth;
-    this.lookAt(c, new THREE.Vector3(0.28, 0.22, -0.05).multiplyScalar(portrait ? 1.45 : 1));
+    const extent = box.getSize(new THREE.Vector3()).z + 0.08; // room for the labels
+    this.lookAt(c, new THREE.Vector3(0.28, 0.22, -0.05).setLength(this.fitDistance(extent)));
     return foot;
   }
 

@@ -26,9 +26,8 @@ export class ShoeView extends Viewer {
     // Frame the shoe whatever its size (a kids' shoe is 2/3 of an adult's): portrait screens
     // need the camera further back for the same width.
     const len = obj.userData.lengthM || 0.3;
-    const portrait = this.canvas.clientHeight > this.canvas.clientWidth;
-    const d = len * (portrait ? 1.9 : 1.35);
-    this.lookAt(new THREE.Vector3(0, 0.045 * len / 0.3, 0), new THREE.Vector3(d * 0.62, d * 0.45, d * 0.72));
+    const d = Math.max(this.fitDistance(len, 1.15), 0.2);
+    this.lookAt(new THREE.Vector3(0, 0.045 * len / 0.3, 0), new THREE.Vector3(0.62, 0.45, 0.72).setLength(d));
     return obj;
   }
 

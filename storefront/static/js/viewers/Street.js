@@ -7,7 +7,7 @@ import * as THREE from 'three';
 import { ShopBuilding } from 'shoestreet/viewers/ShopBuilding.js';
 import { Controls } from 'shoestreet/viewers/Controls.js';
 import { Viewer } from 'shoestreet/viewers/viewer.js';
-import { Batch } from 'shoestreet/viewers/batch.js';
+import { Batch, bakeLambert } from 'shoestreet/viewers/batch.js';
 import { drawSign } from 'shoestreet/viewers/SignTexture.js';
 
 const ROAD_HALF_M = 4;
@@ -108,17 +108,25 @@ export class Street extends Viewer {
     const s = this.scene;
     s.background = skyTexture();
     s.fog = new THREE.Fog('#6b6f8e', 40, 150);
-    s.add(new THREE.HemisphereLight('#bcd0ff', '#4a3c30', 1.1));
+    // Sky light and sun. They are baked into the vertex colours of the merged meshes (see
+    // batch.js): the scene has no lights, and every material is unlit.
+    const hemi = new THREE.HemisphereLight('#bcd0ff', '#4a3c30', 1.1);
     const sun = new THREE.DirectionalLight('#ffd9a8', 1.6);
     sun.position.set(-20, 30, 15);
-    s.add(sun);
+    this.bakeLights = { hemi, dirs: [sun] };
 
     const lit = new Batch(), glow = new Batch(), signs = new Batch();
     const length = -this.bounds.minZ + 40;
     const roadZ = this.bounds.minZ / 2 + 10;
+    // The road faces up: its baked shade is one colour, multiplied into the texture.
+    const roadShade = new THREE.BufferGeometry();
+    roadShade.setAttribute('normal', new THREE.BufferAttribute(new Float32Array([0, 1, 0]), 3));
+    roadShade.setAttribute('color', new THREE.BufferAttribute(new Float32Array([1, 1, 1]), 3));
+    bakeLambert(roadShade, this.bakeLights);
+    const shade = roadShade.attributes.color;
     const road = new THREE.Mesh(
       new THREE.PlaneGeometry(ROAD_HALF_M * 2, length),
-      new THREE.MeshLambertMaterial({ map: roadTexture() }),
+      new THREE.MeshBasicMaterial({ map: roadTexture(), color: new THREE.Color(shade.getX(0), shade.getY(0), shade.getZ(0)) }),
     );
     road.material.map.repeat.set(1, length / 8);
     road.rotation.x = -Math.PI / 2;
@@ -147,7 +155,7 @@ export class Street extends Viewer {
       b.addTo({ lit, glow, signs }, atlas.rects[i]);
       s.add(b.group);
     });
-    s.add(lit.mesh(new THREE.MeshLambertMaterial()));
+    s.add(lit.mesh(new THREE.MeshBasicMaterial(), this.bakeLights));
     s.add(glow.mesh(new THREE.MeshBasicMaterial()));
     s.add(signs.mesh(new THREE.MeshBasicMaterial({ map: atlas.texture, toneMapped: false })));
     this.pickables = this.buildings.flatMap((b) => b.pickables);
@@ -168,7 +176,7 @@ export class Street extends Viewer {
       building.group.remove(object);
     }
     if (shoes.parts.length) {
-      this.windowShoes = shoes.mesh(new THREE.MeshLambertMaterial());
+      this.windowShoes = shoes.mesh(new THREE.MeshBasicMaterial(), this.bakeLights);
       this.scene.add(this.windowShoes);
     }
     this.requestRender();

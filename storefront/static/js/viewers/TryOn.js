@@ -99,8 +99,8 @@ export class TryOn extends Viewer {
     this.footPositions = collectPositions(this.foot);
     const box = new THREE.Box3().setFromObject(this.foot);
     const c = box.getCenter(new THREE.Vector3());
-    const portrait = this.canvas.clientHeight > this.canvas.clientWidth;
-    this.lookAt(c, new THREE.Vector3(0.34, 0.2, 0.02).multiplyScalar(portrait ? 1.5 : 1));
+    const extent = box.getSize(new THREE.Vector3()).z + 0.06; // the shoe is a little longer
+    this.lookAt(c, new THREE.Vector3(0.34, 0.2, 0.02).setLength(this.fitDistance(extent)));
   }
 
   /** Load the catalogue shoe (its GLB is built at the reference size `reference`). */

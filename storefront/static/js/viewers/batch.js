@@ -51,9 +51,39 @@ export class Batch {
     return out;
   }
 
-  /** The batch as one mesh with `material` (its vertexColors switched on). */
-  mesh(material) {
+  /**
+   * The batch as one mesh with `material` (its vertexColors switched on). With `bakeLights`
+   * ({hemi: HemisphereLight, dirs: [DirectionalLight]}), the lights' Lambert shading is computed
+   * once per vertex into the colours, exactly as three.js's Lambert shader would per pixel for
+   * flat faces, so an unlit MeshBasicMaterial draws the same picture with no lighting cost.
+   */
+  mesh(material, bakeLights = null) {
     material.vertexColors = true;
-    return new THREE.Mesh(this.build(), material);
+    const geometry = this.build();
+    if (bakeLights) bakeLambert(geometry, bakeLights);
+    return new THREE.Mesh(geometry, material);
   }
+}
+
+/**
+ * Multiply a geometry's vertex colours by the Lambert irradiance of a hemisphere light and
+ * directional lights at each vertex normal (three.js: diffuse / pi x (sum of irradiances)).
+ */
+export function bakeLambert(geometry, { hemi = null, dirs = [] }) {
+  const n = geometry.attributes.normal, c = geometry.attributes.color;
+  const sky = hemi ? hemi.color.clone().multiplyScalar(hemi.intensity) : new THREE.Color(0, 0, 0);
+  const ground = hemi ? hemi.groundColor.clone().multiplyScalar(hemi.intensity) : new THREE.Color(0, 0, 0);
+  const up = hemi ? hemi.position.clone().normalize() : new THREE.Vector3(0, 1, 0);
+  const lights = dirs.map((d) => ({
+    dir: d.position.clone().sub(d.target.position).normalize(),
+    colour: d.color.clone().multiplyScalar(d.intensity),
+  }));
+  const v = new THREE.Vector3(), irr = new THREE.Color();
+  for (let i = 0; i < n.count; i++) {
+    v.fromBufferAttribute(n, i);
+    irr.copy(ground).lerp(sky, 0.5 * v.dot(up) + 0.5);
+    for (const l of lights) irr.add(l.colour.clone().multiplyScalar(Math.max(0, v.dot(l.dir))));
+    c.setXYZ(i, c.getX(i) * irr.r / Math.PI, c.getY(i) * irr.g / Math.PI, c.getZ(i) * irr.b / Math.PI);
+  }
+  c.needsUpdate = true;
 }

@@ -121,6 +121,17 @@ export class Viewer {
     this.requestRender();
   }
 
+  /**
+   * The camera distance at which an object `extentM` across fills the view (times `margin`),
+   * whichever of the two view angles is narrower: portrait phones need the camera further back.
+   */
+  fitDistance(extentM, margin = 1.05) {
+    const aspect = Math.max(0.3, this.canvas.clientWidth / Math.max(1, this.canvas.clientHeight));
+    const v = (this.camera.fov * Math.PI) / 180;
+    const h = 2 * Math.atan(Math.tan(v / 2) * aspect);
+    return (extentM * margin) / 2 / Math.tan(Math.min(v, h) / 2);
+  }
+
   /** Ask for one frame on the next animation frame; several requests make one frame. */
   requestRender() {
     if (this.pending || this.disposed) return;
