@@ -1,4 +1,4 @@
-"""Command line: ``storefront serve|init-db|seed|create-manufacturer|release-aggregates|worker``.
+"""Command line: ``storefront serve|init-db|seed|worker|rotate-key|...`` (``storefront --help``).
 
 The same commands are registered on the Flask CLI (``flask --app storefront init-db`` ...).
 """
@@ -242,6 +242,65 @@ def load_synthetic_city_command(people: int, seed: int, region: str, remove: boo
         f"into the maker statistics; remove them with --remove"
     )
 
+@click.command("rotate-key")
+@click.option(
+    "--keep-old", is_flag=True, help="Keep the old keys in the key file after re-encrypting."
+)
+@click.option(
+    "--print-new-key",
+    is_flag=True,
+    help="Only print a fresh 'id:base64key' item for SHOESTREET_DATA_KEYS and exit.",
+)
+@with_appcontext
+def rotate_key_command(keep_old: bool, print_new_key: bool) -> None:
+    """Rotate the data key: a new active key, every stored upload re-encrypted with it.
+
+    With the key file (default): a new key is added and made active, every stored file is
+    re-encrypted (files stored before encryption at rest are encrypted), then the old keys
+    are removed unless --keep-old. With SHOESTREET_DATA_KEYS: put the new key first in the
+    variable (--print-new-key makes one), restart, run this command, then drop the old keys
+    it reports as unused.
+    """
+    from storefront.security.encryption import (
+        drop_old_keys,
+        key_file_path,
+        keyring_for,
+        new_key_line,
+        reencrypt_tree,
+        rotate_key_file,
+    )
+
+    cfg = current_app.config
+    if print_new_key:
+        click.echo(new_key_line())
+        return
+    ring = keyring_for(cfg)
+    if ring.source == "file":
+        ring = rotate_key_file(key_file_path(cfg))
+        click.echo(f"new data key {ring.active_id} is active in {key_file_path(cfg)}")
+    else:
+        click.echo(f"keys from SHOESTREET_DATA_KEYS; re-encrypting with {ring.active_id}")
+    report = reencrypt_tree(ring, cfg["UPLOAD_DIR"])
+    again = reencrypt_tree(ring, cfg["UPLOAD_DIR"])  # files written during the first pass
+    click.echo(
+        f"re-encrypted {report.reencrypted + again.reencrypted} file(s), encrypted "
+        f"{report.encrypted_plaintext + again.encrypted_plaintext} stored before encryption, "
+        f"{report.current} already current"
+    )
+    failed = again.failed
+    for line in failed:
+        click.echo(f"cannot re-encrypt {line}", err=True)
+    if failed:
+        raise click.ClickException(
+            f"{len(failed)} file(s) could not be re-encrypted; the old keys are kept"
+        )
+    unused = sorted(set(ring.keys) - {ring.active_id})
+    if ring.source == "file" and not keep_old:
+        drop_old_keys(key_file_path(cfg))
+        click.echo(f"old keys removed: {', '.join(unused) or 'none'}")
+    elif unused:
+        click.echo(f"no stored file uses {', '.join(unused)} any more; they can be removed")
+
 
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Exit when the queue is empty.")
@@ -317,6 +376,7 @@ _COMMANDS = (
     tokens_command,
     revoke_token_command,
     issue_token_command,
+    rotate_key_command,
     worker_command,
     serve_command,
 )

@@ -94,6 +94,8 @@ ENV_VARS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "JOB_MEMORY_MB": ("JOB_MEMORY_MB", int),
     "JOB_CPU_S": ("JOB_CPU_S", int),
     "JOB_TIMEOUT_S": ("JOB_TIMEOUT_S", float),
+    "DATA_KEYS": ("DATA_KEYS", str),
+    "DATA_KEY_FILE": ("DATA_KEY_FILE", str),
 }
 
 
@@ -167,6 +169,10 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "JOB_MEMORY_MB": 2048,
         "JOB_CPU_S": 90,
         "JOB_TIMEOUT_S": 120.0,
+        # Encryption at rest of uploads (AES-256-GCM): "id:base64key,..." (first = active), or
+        # else the key file, created 0600 on first start (docs/security.md: rotation).
+        "DATA_KEYS": None,
+        "DATA_KEY_FILE": str(inst / "data_keys.json"),
     }
 
 
@@ -236,6 +242,9 @@ def configure_app(
         os.chmod(app.config["UPLOAD_DIR"], 0o700)
     except OSError:  # not ours to change (a mounted volume): keep what the operator set
         pass
+    from storefront.security.encryption import keyring_for
+
+    keyring_for(app.config)  # a bad key configuration stops the start; the file is made once
 
 
 def _check_privacy_budgets(config: Mapping[str, Any]) -> None:

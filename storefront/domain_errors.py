@@ -28,6 +28,7 @@ __all__ = [
     "AccountLocked",
     "InsufficientStorage",
     "QuotaExceeded",
+    "StoredFileUnreadable",
     "TransientError",
     "ServiceBusy",
     "QueueUnavailable",
@@ -173,3 +174,11 @@ class InsufficientStorage(Exception):
 
 class QuotaExceeded(DomainError):
     """The account's upload quota (bytes kept or number of uploads) would be exceeded."""
+
+
+class StoredFileUnreadable(DomainError):
+    """A stored upload failed its integrity check or its data key is missing (never served).
+
+    Not the sender's input error, but the message is safe to show: the file must be uploaded
+    again. The web layer answers 500 ``stored_file_unreadable``; the event is logged.
+    """

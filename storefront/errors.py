@@ -23,6 +23,7 @@ from storefront.domain_errors import (
     QueueUnavailable,
     QuotaExceeded,
     ScanNotAccepted,
+    StoredFileUnreadable,
     TransientError,
     UnknownModel,
     UnknownSize,
@@ -44,6 +45,7 @@ _DOMAIN_STATUS: tuple[tuple[type[DomainError], int, str], ...] = (
     (CartEmpty, 409, "cart_empty"),
     (NotFound, 404, "not_found"),
     (QuotaExceeded, 507, "quota_exceeded"),
+    (StoredFileUnreadable, 500, "stored_file_unreadable"),
 )
 
 __all__ = ["ApiError", "StorefrontError", "domain_to_api", "register_error_handlers"]

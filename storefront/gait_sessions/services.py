@@ -18,14 +18,18 @@ from storefront.exceptions import ApiError
 from storefront.extensions import db
 from storefront.gait_sessions.gait_bridge import GAIT_EXTENSIONS, analyze_file
 from storefront.jobs import ProgressFn
+from storefront.security.encryption import EncryptionError, append_record, encrypt
 from storefront.security.ownership import get_owned
 from storefront.security.uploads import (
     DIR_MODE,
     FILE_MODE,
     UploadedFile,
     check_filename,
+    data_keyring,
     is_disk_full,
+    plaintext_copies,
     private_dir,
+    read_private,
     read_upload,
     store_file,
 )
@@ -75,11 +79,12 @@ def _store_files(files: list[UploadedFile], upload_dir: str) -> tuple[str, str]:
     folder = uuid.uuid4().hex
     tmp = root / f".{folder}.tmp"
     tmp.mkdir(mode=DIR_MODE)
+    ring = data_keyring()
     try:
         for f in files:
             fd = os.open(tmp / f.filename, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
             with os.fdopen(fd, "wb") as fh:
-                fh.write(f.data)
+                fh.write(encrypt(ring, f.data))  # encrypted at rest (AES-256-GCM)
         os.replace(tmp, root / folder)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -162,15 +167,18 @@ def append_chunk(
     if up.received_bytes + len(data) > max_bytes:
         raise ApiError(413, "payload_too_large", f"the recording exceeds {max_bytes >> 20} MB")
     part = private_dir(Path(upload_dir) / "gait") / f"{up.id}.part"
-    fd = os.open(part, os.O_WRONLY | os.O_CREAT, FILE_MODE)
+    fd = os.open(part, os.O_RDWR | os.O_CREAT, FILE_MODE)
     with os.fdopen(fd, "r+b") as fh:
-        fh.truncate(offset)
-        fh.seek(offset)
         try:
-            fh.write(data)
-            fh.flush()
+            # One encrypted record per chunk; a retried chunk replaces what followed offset.
+            append_record(data_keyring(), fh, offset, data)
+        except EncryptionError as exc:
+            raise ApiError(
+                409,
+                "upload_corrupt",
+                f"the stored chunks of this upload cannot be read back ({exc}); start again",
+            ) from None
         except OSError as exc:
-            fh.truncate(offset)  # the chunk is not half-kept: resume from the same offset
             if is_disk_full(exc):
                 raise InsufficientStorage(
                     "the server has no space left for uploads; resend this chunk later"
@@ -185,7 +193,7 @@ def complete_chunked(session: Session, user: User, up: GaitUpload, upload_dir: s
     part = Path(upload_dir) / "gait" / f"{up.id}.part"
     if up.received_bytes == 0 or not part.is_file():
         raise ApiError(422, "empty_file", "no chunks were received")
-    data = part.read_bytes()
+    data = read_private(part, data_keyring(), f"upload {up.filename}")
     folder, main = _store_files([UploadedFile(up.filename, data)], upload_dir)
     gs = GaitSession(user_id=user.id, filename=main, stored_name=folder, size_bytes=len(data))
     session.add(gs)
@@ -207,13 +215,17 @@ def process_gait_session(session_id: int, progress: ProgressFn) -> None:
     upload_dir = Path(current_app.config["UPLOAD_DIR"])
     progress(0.1, "reading and analysing")
     # Failures are recorded once by the job runner (jobs.user_message), then fail_session.
-    report, html = _analyze(upload_dir / gs.stored_name / gs.filename)
+    # Decrypted only here, into a private in-memory folder that goes when the analysis ends.
+    ring = data_keyring()
+    raw = [f for f in (upload_dir / gs.stored_name).iterdir() if _is_raw(f)]
+    with plaintext_copies(ring, raw, f"recording {gs.filename}") as work:
+        report, html = _analyze(work / gs.filename)
     progress(0.9, "saving report")
     gs = db.session.get(GaitSession, session_id)
     if gs is None:
         return
     if html is not None:
-        store_file(upload_dir / gs.stored_name / "report.html", html.encode("utf-8"))
+        store_file(upload_dir / gs.stored_name / "report.html", html.encode("utf-8"), ring)
         gs.html_name = f"{gs.stored_name}/report.html"
     gs.report = to_jsonable(report)
     gs.status = "done"
@@ -222,8 +234,13 @@ def process_gait_session(session_id: int, progress: ProgressFn) -> None:
     db.session.commit()
     if not keep:  # retention: the report stays, the raw recording goes
         for f in folder.iterdir():
-            if f.is_file() and f.name != "report.html":
+            if _is_raw(f):
                 f.unlink(missing_ok=True)
+
+
+def _is_raw(f: Path) -> bool:
+    """A raw recording file of a session folder (not the report, not a temp file)."""
+    return f.is_file() and f.name != "report.html" and not f.name.startswith(".")
 
 
 def _analyze(path: Path) -> tuple[dict[str, Any], str | None]:

@@ -15,6 +15,7 @@ from storefront.exceptions import ApiError
 from storefront.extensions import db, limiter
 from storefront.gait_sessions import services
 from storefront.jobs import get_runner
+from storefront.security.uploads import data_keyring, read_private
 
 __all__ = ["bp"]
 
@@ -139,7 +140,9 @@ def report_html(session_id: str):
     path = Path(current_app.config["UPLOAD_DIR"]) / gs.html_name if gs.html_name else None
     if path is None or not path.is_file():
         raise ApiError(409, "not_ready", f"gait session {gs.id} has no HTML report ({gs.status})")
-    resp = Response(path.read_text(encoding="utf-8"), mimetype="text/html")
+    what = f"the report of gait session {gs.id}"
+    html = read_private(path, data_keyring(), what).decode("utf-8")
+    resp = Response(html, mimetype="text/html")
     # The report is self-contained; forbid it from loading anything else.
     resp.headers["Content-Security-Policy"] = (
         "default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'unsafe-inline'"

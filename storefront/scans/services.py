@@ -10,13 +10,20 @@ from sqlalchemy.orm import Session
 
 from storefront.db.jsonable import to_jsonable
 from storefront.db.models import Job, Scan, User, as_utc
+from storefront.domain_errors import StoredFileUnreadable
 from storefront.exceptions import ApiError
 from storefront.extensions import db
 from storefront.fit.profiles import ScanVerdict, refusal_verdict, scan_verdict
 from storefront.jobs import ProgressFn
 from storefront.scans.footscan_bridge import SCAN_EXTENSIONS, measure_file
 from storefront.security.ownership import get_owned
-from storefront.security.uploads import read_upload, store_bytes, store_file
+from storefront.security.uploads import (
+    data_keyring,
+    plaintext_copies,
+    read_upload,
+    store_bytes,
+    store_file,
+)
 
 __all__ = [
     "UNITS",
@@ -61,7 +68,7 @@ def create_scan(
         from storefront.security.quota import check_quota
 
         check_quota(session, user.id, len(upload.data), config)
-    stored = store_bytes(Path(upload_dir) / "scans", upload.data, upload.suffix)
+    stored = store_bytes(Path(upload_dir) / "scans", upload.data, upload.suffix, data_keyring())
     scan = Scan(
         user_id=user.id,
         filename=upload.filename,
@@ -98,8 +105,13 @@ def process_scan(scan_id: int, progress: ProgressFn) -> None:
     db.session.commit()
     path = Path(current_app.config["UPLOAD_DIR"]) / scan.stored_name
     progress(0.1, "reading and measuring")
+    ring = data_keyring()
     try:
-        result, glb = _measure(path, scan.filename, scan.units)
+        # Decrypted only here, into a private in-memory folder that goes when measuring ends.
+        with plaintext_copies(ring, [path], f"scan {scan.filename}") as work:
+            result, glb = _measure(work / path.name, scan.filename, scan.units)
+    except StoredFileUnreadable:
+        raise
     except Exception as exc:
         if not is_user_error(exc):
             raise
@@ -114,7 +126,7 @@ def process_scan(scan_id: int, progress: ProgressFn) -> None:
         raise verdict.error()
     progress(0.9, "saving measurements")
     if glb is not None:
-        store_file(glb_path(path), glb)
+        store_file(glb_path(path), glb, ring)
     scan = db.session.get(Scan, scan_id)
     if scan is None:  # deleted while we worked
         glb_path(path).unlink(missing_ok=True)

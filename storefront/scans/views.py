@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
-from flask import Blueprint, current_app, jsonify, request, send_file
+from flask import Blueprint, Response, current_app, jsonify, request
 from sqlalchemy import select
 
 from storefront.accounts.guard import current_user, login_required
@@ -14,6 +15,7 @@ from storefront.extensions import db, limiter
 from storefront.jobs import get_runner, job_to_dict
 from storefront.scans import services
 from storefront.scans.footscan_bridge import demo_scan_ply
+from storefront.security.uploads import data_keyring, read_private
 
 __all__ = ["bp"]
 
@@ -137,8 +139,11 @@ def scan_glb(scan_id: str):
         )
     if not path.is_file():
         raise ApiError(404, "no_model", f"scan {scan.id} could not be turned into a 3D model")
-    resp = send_file(path, mimetype="model/gltf-binary", max_age=3600, conditional=True)
+    data = read_private(path, data_keyring(), f"the foot model of scan {scan.id}")
+    resp = Response(data, mimetype="model/gltf-binary")
     resp.headers["Cache-Control"] = "private, max-age=3600"
+    resp.set_etag(hashlib.sha256(data).hexdigest()[:32])
+    resp.make_conditional(request)
     return resp
 
 

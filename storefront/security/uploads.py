@@ -9,29 +9,45 @@ from __future__ import annotations
 
 import errno
 import io
+import logging
 import os
 import re
+import shutil
+import tempfile
 import uuid
 import zipfile
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from storefront.domain_errors import InsufficientStorage
+from storefront.domain_errors import InsufficientStorage, StoredFileUnreadable
 from storefront.exceptions import ApiError
+from storefront.security.encryption import (
+    EncryptionError,
+    Keyring,
+    encrypt,
+    keyring_for,
+    read_decrypted,
+)
 
 __all__ = [
     "DIR_MODE",
     "FILE_MODE",
     "UploadedFile",
     "check_filename",
+    "data_keyring",
     "is_disk_full",
+    "plaintext_copies",
     "private_dir",
+    "read_private",
     "read_upload",
     "store_bytes",
     "store_file",
 ]
+
+log = logging.getLogger(__name__)
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._()+-]{0,199}$")
 _CHUNK = 1 << 16
@@ -206,14 +222,17 @@ def _write_private(tmp: Path, data: bytes) -> None:
         os.fsync(fh.fileno())
 
 
-def store_file(path: str | os.PathLike[str], data: bytes) -> None:
+def store_file(path: str | os.PathLike[str], data: bytes, keyring: Keyring | None = None) -> None:
     """Write ``data`` to ``path`` atomically (temp file 0600, fsync, rename).
 
-    Raises :class:`~storefront.domain_errors.InsufficientStorage` (507) on a full disk, with
+    With a ``keyring`` the file is encrypted (AES-256-GCM, :mod:`.encryption`). Raises
+    :class:`~storefront.domain_errors.InsufficientStorage` (507) on a full disk, with
     no temp file left behind.
     """
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    if keyring is not None:
+        data = encrypt(keyring, data)
     try:
         _write_private(tmp, data)
         os.replace(tmp, path)
@@ -225,15 +244,20 @@ def store_file(path: str | os.PathLike[str], data: bytes) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def store_bytes(directory: str | os.PathLike[str], data: bytes, suffix: str) -> str:
+def store_bytes(
+    directory: str | os.PathLike[str], data: bytes, suffix: str, keyring: Keyring | None = None
+) -> str:
     """Write ``data`` under a random name (temp file 0600, fsync, rename); return the name.
 
-    Raises :class:`~storefront.domain_errors.InsufficientStorage` (507) on a full disk, with
+    With a ``keyring`` the file is encrypted (AES-256-GCM, :mod:`.encryption`). Raises
+    :class:`~storefront.domain_errors.InsufficientStorage` (507) on a full disk, with
     no temp file left behind.
     """
     root = private_dir(directory)
     name = f"{uuid.uuid4().hex}{suffix}"
     tmp = root / f".{name}.tmp"
+    if keyring is not None:
+        data = encrypt(keyring, data)
     try:
         _write_private(tmp, data)
         os.replace(tmp, root / name)
@@ -243,3 +267,52 @@ def store_bytes(directory: str | os.PathLike[str], data: bytes, suffix: str) -> 
             raise _disk_full() from None
         raise
     return name
+
+
+def data_keyring() -> Keyring:
+    """The data keys of the running app (encryption at rest of every stored upload)."""
+    from flask import current_app
+
+    return keyring_for(current_app.config)
+
+
+def _unreadable(what: str, exc: EncryptionError) -> StoredFileUnreadable:
+    log.error("stored file %s cannot be decrypted: %s", what, exc)
+    return StoredFileUnreadable(
+        f"the stored copy of {what} cannot be read back ({exc}); please upload it again"
+    )
+
+
+def read_private(path: str | os.PathLike[str], keyring: Keyring, what: str) -> bytes:
+    """Read and decrypt one stored file; ``what`` names it for the user (never the path).
+
+    Raises :class:`~storefront.domain_errors.StoredFileUnreadable` when the file was altered,
+    truncated, is not encrypted, or names a key that is not configured.
+    """
+    try:
+        return read_decrypted(keyring, path)
+    except EncryptionError as exc:
+        raise _unreadable(what, exc) from None
+
+
+def _ram_dir() -> str | None:
+    """A memory-backed temp folder (``/dev/shm``) if there is one, else the system default."""
+    shm = Path("/dev/shm")
+    return str(shm) if shm.is_dir() and os.access(shm, os.W_OK | os.X_OK) else None
+
+
+@contextmanager
+def plaintext_copies(keyring: Keyring, sources: Iterable[Path], what: str) -> Iterator[Path]:
+    """Decrypt stored files into a private temp folder for a reader that needs paths.
+
+    The folder (0700, in ``/dev/shm`` where available so the plaintext stays in memory) holds
+    the files under their own names and is removed when the block ends, whatever happens.
+    """
+    tmp = Path(tempfile.mkdtemp(prefix="shoestreet-job-", dir=_ram_dir()))
+    try:
+        os.chmod(tmp, DIR_MODE)
+        for src in sources:
+            _write_private(tmp / src.name, read_private(src, keyring, what))
+        yield tmp
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
