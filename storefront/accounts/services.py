@@ -43,6 +43,7 @@ from storefront.domain_errors import (
     ValidationFailed,
 )
 from storefront.exceptions import ApiError
+from storefront.security.ownership import MAX_ID
 
 __all__ = [
     "MIN_PASSWORD_CHARS",
@@ -335,7 +336,7 @@ def revoke_token(session: Session, user: User, token_id: Any) -> ApiToken:
         tid = int(token_id)
     except (TypeError, ValueError):
         raise NotFound(f"no token {token_id!r}") from None
-    tok = session.get(ApiToken, tid) if 0 < tid < 2**31 else None
+    tok = session.get(ApiToken, tid) if 0 < tid < MAX_ID else None
     if tok is None or tok.user_id != user.id:
         raise NotFound(f"no token {tid}")
     if tok.revoked_at is None:

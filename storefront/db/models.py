@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from storefront.extensions import db
 
 __all__ = [
+    "Id64",
     "ApiToken",
     "CartItem",
     "FitFeedback",
@@ -46,6 +47,11 @@ __all__ = [
     "User",
     "utcnow",
 ]
+
+
+#: 64-bit ids (issue 13): BIGINT on PostgreSQL; SQLite's INTEGER PRIMARY KEY is already 64-bit
+#: (and only that spelling is the auto-incrementing rowid, hence the variant).
+Id64 = BigInteger().with_variant(Integer(), "sqlite")
 
 
 def utcnow() -> datetime:
@@ -73,7 +79,7 @@ class Manufacturer(db.Model):
     """A shoe maker that may read aggregate foot statistics (never per-person data)."""
 
     __tablename__ = "manufacturer"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(Id64, primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     epsilon_per_period: Mapped[float] = mapped_column(Float, default=1.0)
     created_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
@@ -83,13 +89,13 @@ class User(db.Model):
     """An account: shopper (also an insole wearer), manufacturer or admin."""
 
     __tablename__ = "user_account"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(Id64, primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True, index=True)
     password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
     role: Mapped[str] = mapped_column(String(16), default="shopper")
     display_name: Mapped[str] = mapped_column(String(80), default="")
     manufacturer_id: Mapped[int | None] = mapped_column(
-        ForeignKey("manufacturer.id", ondelete="CASCADE"), nullable=True
+        Id64, ForeignKey("manufacturer.id", ondelete="CASCADE"), nullable=True
     )
     # Coarse, optional demographics; only ever released as DP aggregates with consent.
     region: Mapped[str | None] = mapped_column(String(32), nullable=True)
@@ -110,9 +116,9 @@ class ApiToken(db.Model):
     """A bearer token; only its SHA-256 is stored."""
 
     __tablename__ = "api_token"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(Id64, primary_key=True)
     user_id: Mapped[int] = mapped_column(
-        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+        Id64, ForeignKey("user_account.id", ondelete="CASCADE"), index=True
     )
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(64), default="api")
@@ -144,9 +150,9 @@ class PasswordReset(db.Model):
     """A one-time password-reset token (SHA-256 only), sent by the mailer (migration 0009)."""
 
     __tablename__ = "password_reset"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(Id64, primary_key=True)
     user_id: Mapped[int] = mapped_column(
-        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+        Id64, ForeignKey("user_account.id", ondelete="CASCADE"), index=True
     )
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
@@ -194,7 +200,7 @@ class Stock(db.Model):
 
     __tablename__ = "stock"
     __table_args__ = (UniqueConstraint("model_id", "size_eu", "width", "colourway_id"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(Id64, primary_key=True)
     model_id: Mapped[str] = mapped_column(
         ForeignKey("shoe_model.id", ondelete="CASCADE"), index=True
     )
@@ -210,9 +216,9 @@ class Job(db.Model):
     __tablename__ = "job"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
-    target_id: Mapped[int] = mapped_column(Integer)
+    target_id: Mapped[int] = mapped_column(Id64)
     user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="CASCADE"), nullable=True, index=True
+        Id64, ForeignKey("user_account.id", ondelete="CASCADE"), nullable=True, index=True
     )
     status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
     progress: Mapped[float] = mapped_column(Float, default=0.0)
@@ -233,9 +239,9 @@ class Scan(db.Model):
     """An uploaded foot scan and, once processed, its measurements (footscan JSON)."""
 
     __tablename__ = "scan"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(Id64, primary_key=True)
     user_id: Mapped[int] = mapped_column(
-        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+        Id64, ForeignKey("user_account.id", ondelete="CASCADE"), index=True
     )
     status: Mapped[str] = mapped_column(String(16), default="queued")
     job_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
@@ -254,9 +260,9 @@ class GaitSession(db.Model):
     """An uploaded insole recording and its analysis (gait report JSON + HTML file)."""
 
     __tablename__ = "gait_session"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(Id64, primary_key=True)
     user_id: Mapped[int] = mapped_column(
-        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+        Id64, ForeignKey("user_account.id", ondelete="CASCADE"), index=True
     )
     status: Mapped[str] = mapped_column(String(16), default="queued")
     job_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
@@ -277,7 +283,7 @@ class GaitUpload(db.Model):
     __tablename__ = "gait_upload"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     user_id: Mapped[int] = mapped_column(
-        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+        Id64, ForeignKey("user_account.id", ondelete="CASCADE"), index=True
     )
     filename: Mapped[str] = mapped_column(String(255))
     received_bytes: Mapped[int] = mapped_column(Integer, default=0)
@@ -289,11 +295,11 @@ class CartItem(db.Model):
 
     __tablename__ = "cart_item"
     __table_args__ = (UniqueConstraint("user_id", "stock_id"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(Id64, primary_key=True)
     user_id: Mapped[int] = mapped_column(
-        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+        Id64, ForeignKey("user_account.id", ondelete="CASCADE"), index=True
     )
-    stock_id: Mapped[int] = mapped_column(ForeignKey("stock.id", ondelete="CASCADE"))
+    stock_id: Mapped[int] = mapped_column(Id64, ForeignKey("stock.id", ondelete="CASCADE"))
     quantity: Mapped[int] = mapped_column(Integer, default=1)
 
     stock: Mapped[Stock] = relationship()
@@ -303,9 +309,9 @@ class Order(db.Model):
     """A paid order (stock pairs or made to measure). Kept, unlinked, after account deletion."""
 
     __tablename__ = "shop_order"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(Id64, primary_key=True)
     user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True, index=True
+        Id64, ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True, index=True
     )
     kind: Mapped[str] = mapped_column(String(20), default="stock")
     status: Mapped[str] = mapped_column(String(20), default="paid")
@@ -327,12 +333,12 @@ class OrderLine(db.Model):
     """One model x size x colourway in an order."""
 
     __tablename__ = "order_line"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(Id64, primary_key=True)
     order_id: Mapped[int] = mapped_column(
-        ForeignKey("shop_order.id", ondelete="CASCADE"), index=True
+        Id64, ForeignKey("shop_order.id", ondelete="CASCADE"), index=True
     )
     stock_id: Mapped[int | None] = mapped_column(
-        ForeignKey("stock.id", ondelete="SET NULL"), nullable=True
+        Id64, ForeignKey("stock.id", ondelete="SET NULL"), nullable=True
     )
     model_id: Mapped[str] = mapped_column(String(64))
     size_eu: Mapped[str] = mapped_column(String(8))
@@ -349,8 +355,8 @@ class ReturnRequest(db.Model):
     """A return of pairs from an order line, with the shopper's fit reason."""
 
     __tablename__ = "return_request"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    order_line_id: Mapped[int] = mapped_column(ForeignKey("order_line.id", ondelete="CASCADE"))
+    id: Mapped[int] = mapped_column(Id64, primary_key=True)
+    order_line_id: Mapped[int] = mapped_column(Id64, ForeignKey("order_line.id", ondelete="CASCADE"))
     quantity: Mapped[int] = mapped_column(Integer, default=1)
     fit_label: Mapped[str] = mapped_column(String(16))
     comment: Mapped[str] = mapped_column(String(500), default="")
@@ -369,16 +375,16 @@ class IdempotencyRecord(db.Model):
 
     __tablename__ = "idempotency_record"
     __table_args__ = (UniqueConstraint("user_id", "key"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(Id64, primary_key=True)
     user_id: Mapped[int] = mapped_column(
-        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+        Id64, ForeignKey("user_account.id", ondelete="CASCADE"), index=True
     )
     scope: Mapped[str] = mapped_column(String(40))
     key: Mapped[str] = mapped_column(String(100))
     #: fingerprint of the request; NULL for keys carried over from migration 0002 (match any)
     request_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     resource_kind: Mapped[str] = mapped_column(String(24))
-    resource_id: Mapped[int] = mapped_column(Integer)
+    resource_id: Mapped[int] = mapped_column(Id64)
     created_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
 
 
@@ -386,9 +392,9 @@ class FitFeedback(db.Model):
     """ "too small / fits / too large" for a worn size, with foot and last numbers (learner input)."""
 
     __tablename__ = "fit_feedback"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(Id64, primary_key=True)
     user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="CASCADE"), nullable=True, index=True
+        Id64, ForeignKey("user_account.id", ondelete="CASCADE"), nullable=True, index=True
     )
     model_id: Mapped[str] = mapped_column(String(64), index=True)
     shop_id: Mapped[str] = mapped_column(String(64))
@@ -403,7 +409,7 @@ class FitFeedback(db.Model):
     #: the purchased line a shopper's feedback is about (feedback rows only; unique, so one
     #: opinion per purchase, edited in place; migration 0006). Return rows leave it NULL.
     order_line_id: Mapped[int | None] = mapped_column(
-        ForeignKey("order_line.id", ondelete="SET NULL"), nullable=True, unique=True
+        Id64, ForeignKey("order_line.id", ondelete="SET NULL"), nullable=True, unique=True
     )
 
 
@@ -412,7 +418,7 @@ class LearnedOffset(db.Model):
 
     __tablename__ = "learned_offset"
     __table_args__ = (UniqueConstraint("scope", "key"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(Id64, primary_key=True)
     scope: Mapped[str] = mapped_column(String(8))
     key: Mapped[str] = mapped_column(String(64))
     offset_mm: Mapped[float] = mapped_column(Float)
@@ -424,9 +430,9 @@ class MadeToMeasure(db.Model):
     """A made-to-measure order: measurements snapshot + last-modification spec for the maker."""
 
     __tablename__ = "made_to_measure"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(Id64, primary_key=True)
     order_id: Mapped[int] = mapped_column(
-        ForeignKey("shop_order.id", ondelete="CASCADE"), unique=True
+        Id64, ForeignKey("shop_order.id", ondelete="CASCADE"), unique=True
     )
     model_id: Mapped[str] = mapped_column(String(64))
     shop_id: Mapped[str] = mapped_column(String(64))
@@ -443,9 +449,9 @@ class PrivacyRelease(db.Model):
     """One aggregate release to a manufacturer: the privacy ledger (epsilon spent per period)."""
 
     __tablename__ = "privacy_release"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(Id64, primary_key=True)
     manufacturer_id: Mapped[int] = mapped_column(
-        ForeignKey("manufacturer.id", ondelete="CASCADE"), index=True
+        Id64, ForeignKey("manufacturer.id", ondelete="CASCADE"), index=True
     )
     period: Mapped[str] = mapped_column(String(8))
     epsilon: Mapped[float] = mapped_column(Float)

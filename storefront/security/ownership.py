@@ -12,9 +12,9 @@ __all__ = ["MAX_ID", "get_owned", "parse_row_id"]
 
 T = TypeVar("T")
 
-#: Ids are 32-bit ``INTEGER`` columns (PostgreSQL): bigger numbers are unknown (404), never a
-#: database error.
-MAX_ID = 2**31
+#: Ids are 64-bit (``BIGINT`` on PostgreSQL, SQLite's rowid): bigger numbers are unknown
+#: (404), never a database error.
+MAX_ID = 2**63
 
 
 def parse_row_id(raw: Any, what: str) -> int:
