@@ -356,7 +356,9 @@ class ReturnRequest(db.Model):
 
     __tablename__ = "return_request"
     id: Mapped[int] = mapped_column(Id64, primary_key=True)
-    order_line_id: Mapped[int] = mapped_column(Id64, ForeignKey("order_line.id", ondelete="CASCADE"))
+    order_line_id: Mapped[int] = mapped_column(
+        Id64, ForeignKey("order_line.id", ondelete="CASCADE")
+    )
     quantity: Mapped[int] = mapped_column(Integer, default=1)
     fit_label: Mapped[str] = mapped_column(String(16))
     comment: Mapped[str] = mapped_column(String(500), default="")

@@ -168,7 +168,7 @@ def append_chunk(
         raise ApiError(413, "payload_too_large", f"the recording exceeds {max_bytes >> 20} MB")
     part = private_dir(Path(upload_dir) / "gait") / f"{up.id}.part"
     fd = os.open(part, os.O_RDWR | os.O_CREAT, FILE_MODE)
-    with os.fdopen(fd, "r+b") as fh:
+    with os.fdopen(fd, "r+b", buffering=0) as fh:  # unbuffered: close() cannot hit ENOSPC
         try:
             # One encrypted record per chunk; a retried chunk replaces what followed offset.
             append_record(data_keyring(), fh, offset, data)

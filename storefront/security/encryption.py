@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import errno
 import json
 import os
 import secrets
@@ -219,7 +220,8 @@ def append_record(ring: Keyring, fh: BinaryIO, plain_offset: int, data: bytes) -
     """Write ``data`` as the record that starts at plaintext offset ``plain_offset``.
 
     Records after that offset (a chunk written whose acknowledgement was lost, a torn write)
-    are cut off first, so a retried chunk is never kept twice. ``fh`` is opened ``r+b``.
+    are cut off first, so a retried chunk is never kept twice. ``fh`` is opened ``r+b``
+    unbuffered (``buffering=0``), so nothing is left to fail when it is closed.
     """
     fh.seek(0)
     plain = 0
@@ -236,8 +238,13 @@ def append_record(ring: Keyring, fh: BinaryIO, plain_offset: int, data: bytes) -
     fh.truncate(cut)
     fh.seek(cut)
     blob = encrypt(ring, data)
+    record = memoryview(_LEN.pack(len(blob)) + blob)
     try:
-        fh.write(_LEN.pack(len(blob)) + blob)
+        while record:  # an unbuffered file may take part of it; a full disk then raises
+            n = fh.write(record)
+            if not n:
+                raise OSError(errno.ENOSPC, "no space left for the chunk")
+            record = record[n:]
         fh.flush()
     except OSError:
         fh.truncate(cut)  # the chunk is not half-kept: resume from the same offset

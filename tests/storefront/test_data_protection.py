@@ -64,9 +64,9 @@ def test_uploads_are_private_files(app, client, auth, walk_csv) -> None:  # type
 def test_a_full_disk_answers_507_and_leaves_nothing(
     app, client, auth, walk_csv, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
-    from storefront import uploads
     from storefront.db.models import GaitSession, Scan
     from storefront.extensions import db
+    from storefront.security import uploads
 
     real_fdopen = os.fdopen
 
