@@ -4,17 +4,17 @@ SQLite's INTEGER PRIMARY KEY is already a 64-bit rowid, so nothing changes there
 PostgreSQL every integer id, foreign key and id reference becomes BIGINT, and each id's
 sequence is widened too (a SERIAL sequence of type integer stops at 2**31 - 1).
 
-Revision ID: 0011
-Revises: 0010
-Create Date: 2026-11-30 18:00:00
+Revision ID: 0012
+Revises: 0011
+Create Date: 2026-11-30 18:10:00
 
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0011'
-down_revision = '0010'
+revision = '0012'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
@@ -56,6 +56,10 @@ ID_COLUMNS = (
     ('made_to_measure', 'order_id'),
     ('privacy_release', 'id'),
     ('privacy_release', 'manufacturer_id'),
+    # the maker statistics table (0011) points at accounts and scans
+    ('maker_measurement', 'user_id'),
+    ('maker_measurement', 'scan_id'),
+    ('maker_table_state', 'last_scan_id'),
 )
 
 
