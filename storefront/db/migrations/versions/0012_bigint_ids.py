@@ -59,6 +59,7 @@ ID_COLUMNS = (
     # the maker statistics table (0011) points at accounts and scans
     ('maker_measurement', 'user_id'),
     ('maker_measurement', 'scan_id'),
+    ('maker_table_state', 'id'),
     ('maker_table_state', 'last_scan_id'),
 )
 
