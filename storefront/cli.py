@@ -242,6 +242,7 @@ def load_synthetic_city_command(people: int, seed: int, region: str, remove: boo
         f"into the maker statistics; remove them with --remove"
     )
 
+
 @click.command("rotate-key")
 @click.option(
     "--keep-old", is_flag=True, help="Keep the old keys in the key file after re-encrypting."
