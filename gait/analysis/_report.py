@@ -187,6 +187,8 @@ class GaitReport:
                 "stride_length_m": _r(self.speed.stride_length_m, 3),
                 "walking_speed_source": self.speed.source,
                 "walking_speed_note": self.speed.note,
+                "stairs_up_strides": int(self.speed.stairs_up_strides),
+                "stairs_down_strides": int(self.speed.stairs_down_strides),
             },
             "activity": [
                 {"start_s": _r(a.start_s, 3), "end_s": _r(a.end_s, 3), "kind": a.kind}

@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 from gait.analysis._strides import StrideTable
 from gait.insole._recording import FootSignal
 
-__all__ = ["SpeedSummary", "imu_stride_lengths", "merge_speeds", "walking_speed"]
+__all__ = ["SpeedSummary", "imu_stride_lengths", "merge_speeds", "stride_motion", "walking_speed"]
 
 #: Standard gravity (m/s^2).
 _G = 9.80665
@@ -33,6 +33,11 @@ _G = 9.80665
 _MIN_STRIDE_M, _MAX_STRIDE_M = 0.15, 3.5
 #: Longest stride integrated (s): longer ones are pauses, not strides.
 _MAX_STRIDE_S = 2.5
+#: Smallest peak angular rate in swing (deg/s) of an IMU that moves with the foot.
+_MIN_SWING_DPS = 50.0
+#: Rise or fall of a stride (m) that makes it a stair stride: a stride climbs two risers of
+#: 15-18 cm (0.30-0.36 m); level strides of the real Moticon walk integrate to -0.08..+0.15 m.
+_STAIR_RISE_M = 0.22
 #: Rest window (samples either side of the quietest stance sample) for the gravity direction.
 _REST_HALF = 2
 
@@ -54,7 +59,10 @@ class SpeedSummary:
     note : str
         Why the values are missing (empty when measured).
     distance_m, time_s : float
-        Total length and total time of the strides measured (to merge reports of parts).
+        Total length and total time of the level strides measured (to merge parts).
+    stairs_up_strides, stairs_down_strides : int
+        Strides that rose or fell by at least 0.22 m (a stair stride climbs two risers,
+        0.30-0.36 m): stairs, left out of the level walking speed.
     """
 
     walking_speed_m_s: float | None = None
@@ -64,6 +72,8 @@ class SpeedSummary:
     note: str = "walking speed needs the insole IMU (accelerometer and gyroscope)"
     distance_m: float = 0.0
     time_s: float = 0.0
+    stairs_up_strides: int = 0
+    stairs_down_strides: int = 0
 
 
 def merge_speeds(parts: list[SpeedSummary]) -> SpeedSummary:
@@ -77,7 +87,9 @@ def merge_speeds(parts: list[SpeedSummary]) -> SpeedSummary:
     time_s = sum(p.time_s for p in measured)
     n = sum(p.n_strides for p in measured)
     length = sum((p.stride_length_m or 0.0) * p.n_strides for p in measured) / max(n, 1)
-    return SpeedSummary(dist / time_s, length, n, "imu", "", dist, time_s)
+    up = sum(p.stairs_up_strides for p in parts)
+    down = sum(p.stairs_down_strides for p in parts)
+    return SpeedSummary(dist / time_s, length, n, "imu", "", dist, time_s, up, down)
 
 
 def _rest_index(gyro_norm: NDArray[np.float64], a: int, b: int) -> int:
@@ -117,22 +129,25 @@ def _rodrigues(axis: NDArray[np.float64], angle: NDArray[np.float64]) -> NDArray
 
 def _integrate(
     acc: NDArray[np.float64], gyro_rad: NDArray[np.float64], n: NDArray[np.int64], fs: float
-) -> NDArray[np.float64]:
-    """Horizontal displacement (k,) of strides whose samples are ``acc``/``gyro`` (k, L, 3).
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Horizontal and vertical displacement (k,) of strides whose samples are ``acc``/``gyro`` (k, L, 3).
 
     Sample 0 of each stride is at rest and level after :func:`_level_rotation`; stride ``i``
     ends (at rest again) at sample ``n[i]``.
     """
     k, length, _ = acc.shape
     dt = 1.0 / fs
+    # Every sample's rotation increment at once; only their product is sequential.
+    w = gyro_rad.reshape(-1, 3) * dt
+    ang = np.linalg.norm(w, axis=1)
+    axis = np.where(ang[:, None] > 1e-12, w / np.maximum(ang, 1e-12)[:, None], [1.0, 0, 0])
+    inc = _rodrigues(axis, ang).reshape(k, length, 3, 3)
+    rots = np.empty((k, length, 3, 3))
     rot = _level_rotation(acc[:, 0, :])
-    a_world = np.zeros((k, length, 3))
     for j in range(length):
-        a_world[:, j, :] = np.einsum("kab,kb->ka", rot, acc[:, j, :])
-        w = gyro_rad[:, j, :] * dt
-        ang = np.linalg.norm(w, axis=1)
-        axis = np.where(ang[:, None] > 1e-12, w / np.maximum(ang, 1e-12)[:, None], [1.0, 0, 0])
-        rot = rot @ _rodrigues(axis, ang)
+        rots[:, j] = rot
+        rot = rot @ inc[:, j]
+    a_world = np.einsum("kjab,kjb->kja", rots, acc)
     a_world[:, :, 2] -= _G
     idx = np.arange(length)[None, :]
     inside = idx < n[:, None]
@@ -144,11 +159,19 @@ def _integrate(
     vel = vel - frac[:, :, None] * v_end[:, None, :]
     vel[~inside] = 0.0
     pos_end = vel.sum(axis=1) * dt
-    return np.hypot(pos_end[:, 0], pos_end[:, 1])
+    return np.hypot(pos_end[:, 0], pos_end[:, 1]), pos_end[:, 2]
 
 
 def imu_stride_lengths(foot: FootSignal, table: StrideTable, fs: float) -> NDArray[np.float64]:
-    """Length (m) of each stride of ``table`` from the foot's IMU; NaN where not measurable.
+    """Length (m) of each stride of ``table`` from the foot's IMU (see :func:`stride_motion`)."""
+    return stride_motion(foot, table, fs)[0]
+
+
+def stride_motion(
+    foot: FootSignal, table: StrideTable, fs: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Length and rise (m) of each stride of ``table`` from the foot's IMU; NaN where not
+    measurable.
 
     Parameters
     ----------
@@ -162,13 +185,16 @@ def imu_stride_lengths(foot: FootSignal, table: StrideTable, fs: float) -> NDArr
 
     Returns
     -------
-    (table.n,) float64
-        NaN for strides without a following stance in the table, with missing IMU samples,
-        longer than 2.5 s or with an impossible length.
+    length, rise : (table.n,) float64
+        Horizontal and vertical (up +) displacement from one rest to the next. NaN for
+        strides without a following stance in the table, with missing IMU samples,
+        longer than 2.5 s, whose swing shows no foot rotation (< 50 deg/s) or with an
+        impossible length.
     """
     out = np.full(table.n, np.nan)
+    rise = np.full(table.n, np.nan)
     if foot.imu is None or table.n < 2:
-        return out
+        return out, rise
     imu = np.asarray(foot.imu, dtype=np.float64)
     gyro_norm = np.linalg.norm(imu[:, 3:], axis=1)
     n_samples = imu.shape[0]
@@ -183,6 +209,10 @@ def imu_stride_lengths(foot: FootSignal, table: StrideTable, fs: float) -> NDArr
         j = int(nxt[i])
         if fc[i] - ic[i] < 3 or fc[j] - ic[j] < 3 or fc[j] > n_samples:
             continue
+        # A foot in swing turns at hundreds of deg/s: an IMU that barely turns is not moving
+        # with the foot (stuck, detached, or a synthetic constant), so it gives no length.
+        if not np.nanmax(gyro_norm[fc[i] : ic[j] + 1], initial=0.0) >= _MIN_SWING_DPS:
+            continue
         a = _rest_index(gyro_norm, ic[i], fc[i])
         b = _rest_index(gyro_norm, ic[j], fc[j])
         if not 0 < (b - a) / fs <= _MAX_STRIDE_S or not np.isfinite(imu[a : b + 1]).all():
@@ -191,7 +221,7 @@ def imu_stride_lengths(foot: FootSignal, table: StrideTable, fs: float) -> NDArr
         ends.append(b)
         which.append(i)
     if not which:
-        return out
+        return out, rise
     a_arr, b_arr = np.array(starts), np.array(ends)
     n = b_arr - a_arr + 1
     length = int(n.max())
@@ -202,10 +232,11 @@ def imu_stride_lengths(foot: FootSignal, table: StrideTable, fs: float) -> NDArr
         [imu[max(p - _REST_HALF, 0) : p + _REST_HALF + 1, :3].mean(axis=0) for p in a_arr]
     )
     gyro = np.deg2rad(imu[grid, 3:])
-    lengths = _integrate(acc, gyro, n, fs)
+    lengths, dz = _integrate(acc, gyro, n, fs)
     ok = (lengths >= _MIN_STRIDE_M) & (lengths <= _MAX_STRIDE_M)
     out[np.array(which)[ok]] = lengths[ok]
-    return out
+    rise[np.array(which)[ok]] = dz[ok]
+    return out, rise
 
 
 def walking_speed(
@@ -232,17 +263,24 @@ def walking_speed(
     with_imu = [s for s, f in feet.items() if f.imu is not None]
     if not with_imu:
         return SpeedSummary()
+    up = down = 0
     for side in with_imu:
         t = tables.get(side)
         if t is None or t.n < 2:
             continue
-        ln = imu_stride_lengths(feet[side], t, fs)
-        ok = np.isfinite(ln)
+        ln, dz = stride_motion(feet[side], t, fs)
+        up += int(np.sum(dz >= _STAIR_RISE_M))
+        down += int(np.sum(dz <= -_STAIR_RISE_M))
+        ok = np.isfinite(ln) & (np.abs(np.nan_to_num(dz)) < _STAIR_RISE_M)
         lengths.append(ln[ok])
         times.append(t.stride_s[ok])
     all_len = np.concatenate(lengths) if lengths else np.zeros(0)
     if all_len.size < 2:
-        return SpeedSummary(note="too few strides with complete IMU data to measure speed")
+        return SpeedSummary(
+            note="too few level strides with complete IMU data to measure speed",
+            stairs_up_strides=up,
+            stairs_down_strides=down,
+        )
     all_t = np.concatenate(times)
     return SpeedSummary(
         walking_speed_m_s=float(all_len.sum() / all_t.sum()),
@@ -252,4 +290,6 @@ def walking_speed(
         note="",
         distance_m=float(all_len.sum()),
         time_s=float(all_t.sum()),
+        stairs_up_strides=up,
+        stairs_down_strides=down,
     )

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from gait import analyze, load_recording, synthesize
-from gait.analysis._speed import imu_stride_lengths, walking_speed
+from gait.analysis._speed import imu_stride_lengths, stride_motion, walking_speed
 from gait.analysis._strides import StrideTable
 from gait.insole import FootSignal
 
@@ -40,7 +40,9 @@ def _smooth(s: np.ndarray) -> np.ndarray:
     return 10 * s**3 - 15 * s**4 + 6 * s**5
 
 
-def foot_walk(stride_m: float, stride_s: float, n_strides: int, fs: float, seed: int = 0):
+def foot_walk(
+    stride_m: float, stride_s: float, n_strides: int, fs: float, seed: int = 0, rise_m: float = 0.0
+):
     """IMU readings of one foot walking ``n_strides`` strides, and its true contact times."""
     rng = np.random.default_rng(seed)
     fine = 2000.0  # model time step for the derivatives
@@ -51,6 +53,8 @@ def foot_walk(stride_m: float, stride_s: float, n_strides: int, fs: float, seed:
     swing = np.clip((s - 0.6) / 0.4, 0.0, 1.0)
     x = stride_m * (np.minimum(k, n_strides) + np.where(k < n_strides, _smooth(swing), 0.0))
     z = 0.07 * np.sin(np.pi * swing) ** 2 * (k < n_strides)
+    # Stairs: each stride ends ``rise_m`` higher (two stair rises), reached during swing.
+    z = z + rise_m * (np.minimum(k, n_strides) + np.where(k < n_strides, _smooth(swing), 0.0))
     # Pitch: heel rocker (toe up -> flat), heel rise (-0.5 rad), back to toe-up by the strike.
     pitch = np.where(
         s < 0.15,
@@ -94,10 +98,35 @@ def test_stride_length_of_a_modelled_walk(stride_m, stride_s):
     assert speed.walking_speed_m_s == pytest.approx(stride_m / stride_s, rel=0.04)
 
 
+@pytest.mark.parametrize("rise_m", [0.34, -0.34])
+def test_stair_strides_are_counted_and_left_out_of_the_level_speed(rise_m):
+    level, level_table = foot_walk(1.3, 1.1, 8, 100.0, seed=1)
+    stairs, table = foot_walk(0.6, 1.3, 8, 100.0, seed=2, rise_m=rise_m)
+    _, rise = stride_motion(stairs, table, 100.0)
+    measured = rise[np.isfinite(rise)]
+    assert measured.size >= table.n - 1
+    assert np.median(measured) == pytest.approx(rise_m, abs=0.04)
+    s = walking_speed({"left": stairs}, {"left": table}, 100.0)
+    key = "stairs_up_strides" if rise_m > 0 else "stairs_down_strides"
+    assert getattr(s, key) == measured.size and s.walking_speed_m_s is None
+    _, flat = stride_motion(level, level_table, 100.0)
+    assert np.nanmax(np.abs(flat)) < 0.05  # level walking rises by a few cm at most
+
+
 def test_a_stationary_foot_has_no_stride_length():
     foot, table = foot_walk(0.0, 1.1, 8, 100.0)
     lengths = imu_stride_lengths(foot, table, 100.0)
     assert not np.isfinite(lengths).any()  # below the shortest possible stride
+
+
+def test_an_imu_that_does_not_turn_with_the_foot_gives_no_speed():
+    # Pressure says walking, the IMU reads gravity and a constant offset: no stride length.
+    foot, table = foot_walk(1.3, 1.1, 10, 100.0)
+    still = foot.imu.copy()
+    still[:] = [0.0, 0.0, G, 0.6, -0.6, 0.3]
+    frozen = FootSignal("left", foot.values, None, None, still)
+    assert not np.isfinite(imu_stride_lengths(frozen, table, 100.0)).any()
+    assert walking_speed({"left": frozen}, {"left": table}, 100.0).walking_speed_m_s is None
 
 
 def test_without_imu_speed_is_reported_unavailable():
@@ -125,3 +154,6 @@ def test_real_moticon_walk_has_a_plausible_speed_and_both_feet_agree():
         lengths = imu_stride_lengths(rec.feet[side], table, rec.sampling_rate_hz)
         per_foot[side] = float(np.nanmedian(lengths))
     assert abs(per_foot["left"] - per_foot["right"]) / max(per_foot.values()) < 0.2
+    # A level corridor walk: no stair strides (the right insole integrates +0.08..+0.15 m per
+    # stride, the left -0.02..+0.11 m, both under the 0.22 m stair threshold).
+    assert report.speed.stairs_up_strides == 0 and report.speed.stairs_down_strides == 0
