@@ -56,6 +56,9 @@ class EventParams:
         Longest dropout filled by interpolation.
     onset_search_s : float
         How far before the rise (after the fall) the unloaded level is searched.
+    offset_frac : float or None
+        Level whose crossing times the toe-off (None: ``onset_frac``). A vendor that ends
+        contact at a higher load is reproduced with its own level (docs/gait.md §7.3).
     """
 
     lo_frac: float = 0.15
@@ -67,6 +70,7 @@ class EventParams:
     min_ic_gap_s: float = 0.15
     max_fill_s: float = 0.10
     onset_search_s: float = 0.2
+    offset_frac: float | None = None
 
 
 @dataclass(frozen=True)
@@ -109,6 +113,15 @@ class FootEvents:
     def fc_s(self) -> NDArray[np.float64]:
         """(m,) final-contact times, seconds."""
         return self.fc / self.sampling_rate_hz
+
+
+#: Contact levels that reproduce an insole vendor's own event definition, by vendor.
+#: ``moticon``: the median normalised load at the vendor's initial contacts (0.047) and toe-offs
+#: (0.103) over the 14 steps of its gait report of the shared OpenGo walk (docs/gait.md §7.3).
+#: Not the default: one rule (:class:`EventParams`) is validated on gaitndd for every insole.
+VENDOR_EVENT_PARAMS: dict[str, EventParams] = {
+    "moticon": EventParams(onset_frac=0.047, offset_frac=0.103),
+}
 
 
 def fill_short_gaps(x: NDArray[np.float64], max_len: int) -> NDArray[np.float64]:
@@ -326,7 +339,8 @@ def _refine_onsets(
     last = _window_hits(filled, a, rise - a, w, params.onset_frac, last=True)
     ic = np.where(last >= 0, a + last + 1, rise)
     b = np.minimum(fall + w, next_rise)
-    first = _window_hits(filled, fall, b - fall, w, params.onset_frac, last=False)
+    off = params.onset_frac if params.offset_frac is None else params.offset_frac
+    first = _window_hits(filled, fall, b - fall, w, off, last=False)
     fc = np.where(first >= 0, fall + first, fall)
     return ic, fc
 

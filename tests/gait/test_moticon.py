@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from gait import analyze, detect_events, load_recording
+from gait.analysis._events import VENDOR_EVENT_PARAMS
 from gait.readers._moticon import OPENGO_AREAS_CM2, OPENGO_CELLS, opengo_areas_cm2, read_moticon
 
 EXPORT = "230927_102114.txt"
@@ -264,3 +265,43 @@ def test_missing_rows_in_an_export_are_a_gap(moticon_dir, tmp_path):
     rep = analyze(rec).to_dict()
     for st in rep["strides"]:
         assert not (st["heel_strike_s"] < 8.0 and st["heel_strike_s"] + st["stride_s"] > 9.0)
+
+
+def test_vendor_contact_levels_reproduce_the_vendor_summary(moticon_dir, vendor_report):
+    """The stance/double-support gap is the contact definition, not event timing.
+
+    The vendor's events sit at normalised loads of ~0.047 (initial contact) and ~0.103
+    (toe-off) of our range, re-measured here; with those levels (VENDOR_EVENT_PARAMS) our
+    stance is within 0.5 points of the vendor's (default: +1.5) and double support within 1.0
+    (default: +2.2; measured 60.97 vs 61.0 % and 21.2 vs 22.1 %). The levels come from this
+    same walk, so this shows the cause of the gap; it is not an independent validation.
+    """
+    rec = load_recording(moticon_dir / EXPORT)
+    ev = detect_events(rec)
+    fs = rec.sampling_rate_hz
+    at_fc, at_ic = [], []
+    for side, steps in vendor_report["steps"].items():
+        norm = ev[side].normalised
+        for st in steps:
+            at_ic.append(norm[int(round(_num(st["Initial contact (s)"]) * fs))])
+            at_fc.append(norm[int(round(_num(st["Toe off (s)"]) * fs))])
+    vendor = VENDOR_EVENT_PARAMS["moticon"]
+    assert np.median(at_ic) == pytest.approx(vendor.onset_frac, abs=0.005)
+    assert np.median(at_fc) == pytest.approx(vendor.offset_frac, abs=0.005)
+    s = analyze(rec, vendor).to_dict()["summary"]
+    vendor_stance = 100 * np.mean(
+        [
+            _num(st["Stance (s)"]) / _num(st["Stride time (s)"])
+            for side in ("left", "right")
+            for st in vendor_report["steps"][side]
+            if np.isfinite(_num(st["Stride time (s)"]))
+        ]
+    )
+    assert abs(s["stance_pct"] - vendor_stance) <= 0.5
+    assert (
+        abs(
+            s["double_support_pct"]
+            - vendor_report["summary"]["Mean fraction of double support (%)"]
+        )
+        <= 1.0
+    )
