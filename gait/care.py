@@ -29,13 +29,21 @@ from gait.analysis._care import flag_of, status_of
 from gait.consts import REFERENCE_RANGES, ReferenceRange, reference_for
 from gait.exceptions import GaitError
 
-__all__ = ["BASELINE_DAYS", "CareDataError", "Indicator", "indicators_for"]
+__all__ = ["BASELINE_DAYS", "MIN_STRIDES", "CareDataError", "Indicator", "indicators_for"]
 
 #: Sessions within this many days of the first one form the baseline (when dates are given).
 BASELINE_DAYS = 28
 #: Without dates, the first this many sessions form the baseline.
 BASELINE_SESSIONS = 3
 
+#: Fewest strides (both feet) for a session's gait values to count: a care manager should not act
+#: on a few steps (the stride-time variability itself needs 10 cleaned strides per foot).
+MIN_STRIDES = 20
+#: Indicators measured from the strides (not from the day's activity).
+_FROM_STRIDES = frozenset(
+    {"walking_speed_m_s", "stride_sd_ms", "cadence_spm", "stride_cv_pct", "double_support_pct",
+     "stance_pct", "symmetry_index_pct"}
+)  # fmt: skip
 #: Which way a change is unfavourable ("down", "up", or "away" from zero).
 _ADVERSE = {
     "walking_speed_m_s": "down",
@@ -94,6 +102,8 @@ class Indicator:
         What the thresholds were adjusted for (``"age"``).
     n_sessions : int
         Sessions given.
+    n_strides : int
+        Strides of the latest session (its gait values count from 20 strides on).
     """
 
     name: str
@@ -115,6 +125,7 @@ class Indicator:
     reason: str
     adjusted_for: tuple[str, ...]
     n_sessions: int
+    n_strides: int
 
 
 def _values(session: GaitReport | Mapping[str, Any]) -> dict[str, float | None]:
@@ -127,10 +138,16 @@ def _values(session: GaitReport | Mapping[str, Any]) -> dict[str, float | None]:
         raise CareDataError(f"a session must be a GaitReport or its dict, not {type(session)}")
     summary = d.get("summary") or {}
     daily = d.get("daily") or {}
-    out: dict[str, float | None] = {}
+    n_strides = summary.get("n_strides")
+    enough = isinstance(n_strides, int) and n_strides >= MIN_STRIDES
+    out: dict[str, float | None] = {"n_strides": float(n_strides or 0)}
     for name in REFERENCE_RANGES:
         v = daily.get(name) if name == "daily_steps" else summary.get(name)
-        out[name] = float(v) if isinstance(v, int | float) and math.isfinite(v) else None
+        usable = enough or name not in _FROM_STRIDES
+        if isinstance(v, int | float) and math.isfinite(v) and usable:
+            out[name] = float(v)
+        else:
+            out[name] = None
     return out
 
 
@@ -153,7 +170,11 @@ def _trend(name: str, change: float | None, ref: ReferenceRange) -> str:
 
 
 def _indicator(
-    name: str, series: list[float | None], base_idx: list[int], age_years: float | None
+    name: str,
+    series: list[float | None],
+    base_idx: list[int],
+    age_years: float | None,
+    n_strides: int,
 ) -> Indicator:
     ref = reference_for(name, age_years)
     value = series[-1]
@@ -177,7 +198,11 @@ def _indicator(
             f"{ref.smallest_change:g}: {ref.change_source})"
         )
     if value is None:
-        reasons.append("not measured in the latest session")
+        reasons.append(
+            f"not measured in the latest session (fewer than {MIN_STRIDES} strides)"
+            if name in _FROM_STRIDES and n_strides < MIN_STRIDES
+            else "not measured in the latest session"
+        )
     if age_years is None and ref.adjusted_for:
         reasons.append("age unknown: thresholds for adults >= 60-65 y applied")
     return Indicator(
@@ -187,7 +212,7 @@ def _indicator(
         baseline=baseline, baseline_n=len(base_vals), change=change,
         smallest_change=ref.smallest_change, change_source=ref.change_source, trend=trend,
         flag=flag, reason="; ".join(reasons) if reasons else status_of(value, ref),
-        adjusted_for=ref.adjusted_for, n_sessions=len(series),
+        adjusted_for=ref.adjusted_for, n_sessions=len(series), n_strides=n_strides,
     )  # fmt: skip
 
 
@@ -230,7 +255,8 @@ def indicators_for(
             raise CareDataError("sessions must be given oldest first (dates decrease)")
     values = [_values(s) for s in sessions]
     base_idx = _baseline_indices(len(values), dates)
+    latest_strides = int(values[-1]["n_strides"] or 0)
     return tuple(
-        _indicator(name, [v[name] for v in values], base_idx, age_years)
+        _indicator(name, [v[name] for v in values], base_idx, age_years, latest_strides)
         for name in REFERENCE_RANGES
     )

@@ -45,7 +45,17 @@ def _analyze(args: argparse.Namespace) -> int:
             ", ".join(f"{a['kind']} {a['end_s'] - a['start_s']:.0f} s" for a in d["activity"])
             or "n/a"
         ),
+        f"walking speed: {fmt(s['walking_speed_m_s'], ' m/s')}   stride length: "
+        f"{fmt(s['stride_length_m'], ' m')}"
+        + (f" ({s['walking_speed_note']})" if s["walking_speed_m_s"] is None else ""),
+        f"steps: {d['daily']['steps']}   active: {d['daily']['active_min']:.1f} min   "
+        f"worn: {d['daily']['wear_s'] / 3600:.2f} h   steps/day: {fmt(d['daily']['daily_steps'])}",
     ]
+    flags = [c for c in d["care"] if c["flag"] in ("watch", "act")]
+    for c in flags:
+        lines.append(
+            f"flag ({c['flag']}): {c['label']} {c['value']} {c['unit']} - {c['flag_source']}"
+        )
     for note in d["quality"]["notes"]:
         lines.append(f"note: {note}")
     if args.html:

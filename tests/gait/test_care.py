@@ -117,6 +117,16 @@ def test_baseline_is_the_first_four_weeks_when_dated():
     assert sp.baseline_n == 3
 
 
+def test_a_session_with_little_walking_does_not_count():
+    few = _session(speed=0.6, stride_sd_ms=120.0, n_strides=12, steps=2000)
+    inds = {i.name: i for i in indicators_for([few], age_years=80)}
+    for name in ("walking_speed_m_s", "stride_sd_ms", "cadence_spm"):
+        assert inds[name].value is None and inds[name].flag == "unknown", name
+        assert "fewer than 20 strides" in inds[name].reason
+    assert inds["daily_steps"].flag == "act"  # the day's activity does not need strides
+    assert inds["cadence_spm"].n_strides == 12
+
+
 def test_a_single_session_has_no_baseline():
     inds = indicators_for([_session(speed=1.2)])
     assert all(i.baseline is None and i.trend == "unknown" for i in inds)
