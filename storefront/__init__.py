@@ -68,6 +68,9 @@ def _register_job_kinds(app: Flask) -> None:
     reg.add("scan", process_scan, fail_scan)
     reg.add("gait", process_gait_session, fail_session)
     reg.add("learn", relearn_offsets)
+    from storefront.care.services import alerts_job
+
+    reg.add("care_alerts", alerts_job(lambda: db.session))
 
     def expire_uploads(app: Flask) -> int:
         return expire_abandoned_uploads(
@@ -84,6 +87,8 @@ def _configure_blueprints(app: Flask) -> None:
     import storefront.fit.views  # noqa: F401  (fit, recommendation routes on the api blueprint)
     from storefront.accounts.views import bp as auth_bp
     from storefront.api import bp as api_bp
+    from storefront.care.views import bp as care_bp
+    from storefront.care.views import pages_bp as care_pages_bp
     from storefront.cli import register_cli
     from storefront.errors import register_error_handlers
     from storefront.gait_sessions.views import bp as gait_bp
@@ -100,6 +105,8 @@ def _configure_blueprints(app: Flask) -> None:
     app.register_blueprint(shop_bp)
     app.register_blueprint(mfr_bp)
     app.register_blueprint(web_bp)
+    app.register_blueprint(care_bp)
+    app.register_blueprint(care_pages_bp)
     register_cli(app)
 
 

@@ -178,6 +178,28 @@ def create_admin_command(email: str, password: str) -> None:
     click.echo(f"admin {user.email} (id {user.id}) ready")
 
 
+@click.command("create-care-manager")
+@click.argument("name")
+@click.argument("email")
+@click.password_option(help="Prompted for when not given.")
+@with_appcontext
+def create_care_manager_command(name: str, email: str, password: str) -> None:
+    """Create care-manager NAME with sign-in EMAIL; wearers link them with a code and consent."""
+    from storefront.care.services import create_care_manager
+    from storefront.db.setup import upgrade_db
+    from storefront.domain_errors import ValidationFailed
+    from storefront.extensions import db
+
+    upgrade_db()
+    try:
+        user = create_care_manager(db.session, name, email, password)
+    except ValidationFailed as exc:
+        detail = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
+        raise click.ClickException(f"{exc}" + (f" ({detail})" if detail else "")) from None
+    db.session.commit()
+    click.echo(f"care manager {user.display_name!r} <{user.email}> (id {user.id}) created")
+
+
 @click.command("release-aggregates")
 @click.argument("manufacturer")
 @click.option("--dims", default="length_bin,width", show_default=True)
@@ -372,6 +394,7 @@ _COMMANDS = (
     seed_command,
     create_manufacturer_command,
     create_admin_command,
+    create_care_manager_command,
     release_aggregates_command,
     load_synthetic_city_command,
     tokens_command,

@@ -24,6 +24,9 @@ from storefront.extensions import db
 __all__ = [
     "Id64",
     "ApiToken",
+    "CareAccess",
+    "CareAlert",
+    "CareLink",
     "CartItem",
     "FitFeedback",
     "GaitSession",
@@ -460,4 +463,68 @@ class PrivacyRelease(db.Model):
     query: Mapped[dict[str, Any]] = mapped_column(JSON)
     n_cells: Mapped[int] = mapped_column(Integer, default=0)
     n_suppressed: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
+
+
+class CareLink(db.Model):
+    """A wearer's link to a care manager: an invitation code, then the wearer's explicit consent.
+
+    The care manager creates the row with a one-time code (SHA-256 only, migration 0013); the
+    wearer accepts it on their account page (``wearer_id``, ``accepted_at``) and may revoke it
+    at any time (``revoked_at``): access ends with that commit.
+    """
+
+    __tablename__ = "care_link"
+    id: Mapped[int] = mapped_column(Id64, primary_key=True)
+    manager_id: Mapped[int] = mapped_column(
+        Id64, ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    wearer_id: Mapped[int | None] = mapped_column(
+        Id64, ForeignKey("user_account.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    code_expires_at: Mapped[datetime] = mapped_column(_TZDateTime())
+    created_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
+    accepted_at: Mapped[datetime | None] = mapped_column(_TZDateTime(), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(_TZDateTime(), nullable=True)
+
+    manager: Mapped[User] = relationship(foreign_keys=[manager_id])
+
+
+class CareAccess(db.Model):
+    """One access of a care manager to a wearer's care data (the log the wearer reads)."""
+
+    __tablename__ = "care_access"
+    id: Mapped[int] = mapped_column(Id64, primary_key=True)
+    wearer_id: Mapped[int] = mapped_column(
+        Id64, ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    manager_id: Mapped[int | None] = mapped_column(
+        Id64, ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True
+    )
+    #: the care manager's name at the time (the row outlives a deleted care-manager account)
+    manager_name: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
+
+
+class CareAlert(db.Model):
+    """A tiered alert (watch / act) on one indicator of one gait session, with its reason."""
+
+    __tablename__ = "care_alert"
+    __table_args__ = (UniqueConstraint("session_id", "indicator"),)
+    id: Mapped[int] = mapped_column(Id64, primary_key=True)
+    wearer_id: Mapped[int] = mapped_column(
+        Id64, ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    session_id: Mapped[int] = mapped_column(
+        Id64, ForeignKey("gait_session.id", ondelete="CASCADE"), index=True
+    )
+    level: Mapped[str] = mapped_column(String(8))
+    indicator: Mapped[str] = mapped_column(String(40))
+    label: Mapped[str] = mapped_column(String(80))
+    value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    unit: Mapped[str] = mapped_column(String(24), default="")
+    reason: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)

@@ -232,6 +232,7 @@ def process_gait_session(session_id: int, progress: ProgressFn) -> None:
     gs.error = None
     keep, folder = gs.keep_raw, upload_dir / gs.stored_name
     db.session.commit()
+    _session_analysed(session_id, gs.user_id)
     if not keep:  # retention: the report stays, the raw recording goes
         for f in folder.iterdir():
             if _is_raw(f):
@@ -241,6 +242,16 @@ def process_gait_session(session_id: int, progress: ProgressFn) -> None:
 def _is_raw(f: Path) -> bool:
     """A raw recording file of a session folder (not the report, not a temp file)."""
     return f.is_file() and f.name != "report.html" and not f.name.startswith(".")
+
+
+def _session_analysed(session_id: int, user_id: int) -> None:
+    """Queue the follow-up jobs registered for an analysed session (``care_alerts``)."""
+    from flask import current_app
+
+    from storefront.jobs import get_runner, registry_of
+
+    if "care_alerts" in registry_of(current_app).kinds:
+        get_runner().submit("care_alerts", session_id, user_id, required=False)
 
 
 def _analyze(path: Path) -> tuple[dict[str, Any], str | None]:

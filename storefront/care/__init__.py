@@ -1,0 +1,1 @@
+"""Care managers: wearers link them with explicit consent; indicators, alerts, access log."""

@@ -1,0 +1,601 @@
+"""Care-manager services (no Flask): links with consent, indicators, alerts, access log.
+
+A care manager sees a wearer only while an accepted, unrevoked :class:`CareLink` joins them and
+the wearer's insole (health) consent stands; every read of a wearer's care data writes a
+:class:`CareAccess` row in the same transaction. What a care manager reads is the wearer's
+display name, their gait indicators (from :func:`gait.care.indicators_for`), wear time and
+alerts: never scans, orders, address, e-mail or the raw recordings.
+
+Alerts are computed by the ``care_alerts`` job after each analysed gait session
+(:func:`compute_alerts`): every indicator that :mod:`gait.care` flags ``watch`` or ``act`` for
+that session (a published threshold crossed, or a change for the worse against the wearer's
+own baseline beyond the smallest meaningful change) becomes one row with its reason and source.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storefront.db.models import (
+    CareAccess,
+    CareAlert,
+    CareLink,
+    GaitSession,
+    User,
+    as_utc,
+    utcnow,
+)
+from storefront.domain_errors import NotFound, ValidationFailed
+
+__all__ = [
+    "CARE_ROLE",
+    "CODE_TTL_H",
+    "WearerView",
+    "accept_link",
+    "access_log_for",
+    "age_for_band",
+    "compute_alerts",
+    "create_care_manager",
+    "create_invitation",
+    "invitations_of",
+    "links_of_wearer",
+    "linked_wearer",
+    "log_access",
+    "revoke_link",
+    "wearer_report",
+    "wearer_view",
+    "wearers_of",
+]
+
+#: The account role of a care manager.
+CARE_ROLE = "care_manager"
+#: Hours an invitation code can be accepted.
+CODE_TTL_H = 7 * 24.0
+#: Unambiguous characters of a link code (no 0/O, 1/I/L); 8 of them: 32**8 ~ 1.1e12 codes.
+_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+_CODE_CHARS = 8
+#: Most sessions read for one wearer's indicators (newest kept).
+_MAX_SESSIONS = 200
+#: Representative age (years) of each age band, for gait's age-banded thresholds.
+_BAND_AGE_YEARS = {"18-29": 24.0, "30-44": 37.0, "45-59": 52.0, "60-74": 67.0, "75+": 80.0}
+_LEVEL_RANK = {"none": 0, "watch": 1, "act": 2}
+#: Access-log actions.
+ACTIONS = ("list", "view", "report")
+
+
+def _hash(code: str) -> str:
+    return hashlib.sha256(code.encode("ascii")).hexdigest()
+
+
+def _normalise_code(raw: Any) -> str:
+    if not isinstance(raw, str):
+        raise ValidationFailed("the link code is missing", {"code": "required"})
+    code = "".join(c for c in raw.upper() if c.isalnum())
+    if len(code) != _CODE_CHARS or any(c not in _CODE_ALPHABET for c in code):
+        raise ValidationFailed(
+            "that is not a link code", {"code": f"expected {_CODE_CHARS} letters and digits"}
+        )
+    return code
+
+
+def age_for_band(age_band: str | None) -> float | None:
+    """A representative age in years for an account's age band (None: unknown or under 18).
+
+    gait's thresholds depend on age only by band edges (walking-speed cut-offs from 65 y,
+    daily steps below/above 60 y), so the band's middle is used.
+    """
+    return _BAND_AGE_YEARS.get(age_band or "")
+
+
+# --------------------------------------------------------------------------- accounts, links
+
+
+def create_care_manager(session: Session, name: str, email: str, password: str) -> User:
+    """Create a care-manager account (the CLI's ``create-care-manager``); flushed, not committed.
+
+    Raises
+    ------
+    ValidationFailed
+        Bad name, e-mail or password, or an address that already has an account.
+    """
+    from storefront.accounts.services import Registration, register
+
+    reg = Registration.from_json({"email": email, "password": password, "display_name": name})
+    if not reg.display_name:
+        raise ValidationFailed("the care manager needs a name", {"name": "required"})
+    user = register(session, reg)
+    if user is None:
+        raise ValidationFailed(
+            "an account with this e-mail address exists already", {"email": "taken"}
+        )
+    user.role = CARE_ROLE
+    session.flush()
+    return user
+
+
+def create_invitation(session: Session, manager: User) -> tuple[CareLink, str]:
+    """A one-time link code for ``manager`` to hand to a wearer; returns (row, code)."""
+    code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(_CODE_CHARS))
+    link = CareLink(
+        manager_id=manager.id,
+        code_hash=_hash(code),
+        code_expires_at=utcnow() + timedelta(hours=CODE_TTL_H),
+    )
+    session.add(link)
+    session.flush()
+    return link, f"{code[:4]}-{code[4:]}"
+
+
+def accept_link(session: Session, wearer: User, code: Any, consent: Any) -> CareLink:
+    """The wearer links the care manager behind ``code``, with explicit consent.
+
+    Raises
+    ------
+    ValidationFailed
+        ``consent`` is not ``true``, the code is malformed, unknown, expired or used, the
+        caller is not a wearer, or the care manager is linked already.
+    """
+    if consent is not True:
+        raise ValidationFailed(
+            "linking a care manager needs your explicit consent",
+            {"consent": "expected true (consent must be explicit)"},
+        )
+    if wearer.role != "shopper":
+        raise ValidationFailed("only a wearer's own account can link a care manager")
+    norm = _normalise_code(code)
+    link = session.scalar(select(CareLink).where(CareLink.code_hash == _hash(norm)))
+    now = utcnow()
+    if (
+        link is None
+        or link.accepted_at is not None
+        or link.revoked_at is not None
+        or as_utc(link.code_expires_at) < now
+    ):
+        raise ValidationFailed(
+            "this link code is unknown, used or expired; ask your care manager for a new one",
+            {"code": "unknown, used or expired"},
+        )
+    if _active_link(session, link.manager_id, wearer.id) is not None:
+        raise ValidationFailed("this care manager is linked already", {"code": "linked already"})
+    link.wearer_id = wearer.id
+    link.accepted_at = now
+    session.flush()
+    return link
+
+
+def revoke_link(session: Session, wearer: User, link_id: Any) -> CareLink:
+    """The wearer ends a link; the care manager's access ends with the caller's commit."""
+    link = _wearer_link(session, wearer, link_id)
+    if link.revoked_at is None:
+        link.revoked_at = utcnow()
+    session.flush()
+    return link
+
+
+def _wearer_link(session: Session, wearer: User, link_id: Any) -> CareLink:
+    try:
+        ident = int(link_id)
+    except (TypeError, ValueError):
+        raise NotFound(f"no care link {link_id!r}") from None
+    link = session.get(CareLink, ident)
+    if link is None or link.wearer_id != wearer.id:
+        raise NotFound(f"no care link {link_id!r}")
+    return link
+
+
+def _active_link(session: Session, manager_id: int, wearer_id: int) -> CareLink | None:
+    return session.scalar(
+        select(CareLink).where(
+            CareLink.manager_id == manager_id,
+            CareLink.wearer_id == wearer_id,
+            CareLink.accepted_at.is_not(None),
+            CareLink.revoked_at.is_(None),
+        )
+    )
+
+
+def links_of_wearer(session: Session, wearer: User) -> list[dict[str, Any]]:
+    """The wearer's care links (active and ended), newest first."""
+    rows = session.scalars(
+        select(CareLink).where(CareLink.wearer_id == wearer.id).order_by(CareLink.id.desc())
+    )
+    return [
+        {
+            "id": link.id,
+            "care_manager": link.manager.display_name,
+            "linked_at": _iso(link.accepted_at),
+            "revoked_at": _iso(link.revoked_at),
+            "active": link.revoked_at is None,
+        }
+        for link in rows
+    ]
+
+
+def invitations_of(session: Session, manager: User) -> list[dict[str, Any]]:
+    """The care manager's open (unused, unexpired) invitation codes; never the codes."""
+    now = utcnow()
+    rows = session.scalars(
+        select(CareLink)
+        .where(CareLink.manager_id == manager.id, CareLink.accepted_at.is_(None))
+        .order_by(CareLink.id.desc())
+    )
+    return [
+        {"id": link.id, "created_at": _iso(link.created_at),
+         "expires_at": _iso(link.code_expires_at)}
+        for link in rows
+        if as_utc(link.code_expires_at) >= now and link.revoked_at is None
+    ]  # fmt: skip
+
+
+def linked_wearer(session: Session, manager: User, wearer_id: Any) -> User:
+    """The wearer, if linked to ``manager`` with both consents standing.
+
+    Raises
+    ------
+    NotFound
+        Unknown ids, people not linked to this care manager, revoked links and wearers who
+        withdrew their insole consent alike (nothing says which).
+    """
+    try:
+        ident = int(wearer_id)
+    except (TypeError, ValueError):
+        raise NotFound(f"no linked wearer {wearer_id!r}") from None
+    wearer = session.get(User, ident)
+    if (
+        wearer is None
+        or not wearer.consent_gait_health
+        or _active_link(session, manager.id, ident) is None
+    ):
+        raise NotFound(f"no linked wearer {wearer_id!r}")
+    return wearer
+
+
+def _linked_wearers(session: Session, manager: User) -> list[tuple[User, CareLink]]:
+    rows = session.execute(
+        select(User, CareLink)
+        .join(CareLink, CareLink.wearer_id == User.id)
+        .where(
+            CareLink.manager_id == manager.id,
+            CareLink.accepted_at.is_not(None),
+            CareLink.revoked_at.is_(None),
+            User.consent_gait_health.is_(True),
+        )
+        .order_by(User.display_name, User.id)
+    )
+    return [(u, link) for u, link in rows]
+
+
+# --------------------------------------------------------------------------- access log
+
+
+def log_access(session: Session, manager: User, wearer: User, action: str) -> None:
+    """Record one access of ``manager`` to ``wearer``'s care data (flushed with the caller)."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown care access action {action!r}")
+    session.add(
+        CareAccess(
+            wearer_id=wearer.id,
+            manager_id=manager.id,
+            manager_name=manager.display_name[:80],
+            action=action,
+        )
+    )
+
+
+def access_log_for(session: Session, wearer: User, limit: int = 200) -> list[dict[str, Any]]:
+    """Who read the wearer's care data and when, newest first."""
+    rows = session.scalars(
+        select(CareAccess)
+        .where(CareAccess.wearer_id == wearer.id)
+        .order_by(CareAccess.id.desc())
+        .limit(max(1, min(int(limit), 1000)))
+    )
+    return [
+        {"at": _iso(a.created_at), "care_manager": a.manager_name, "action": a.action} for a in rows
+    ]
+
+
+# --------------------------------------------------------------------------- indicators
+
+
+@dataclass(frozen=True)
+class WearerView:
+    """What a care manager may see of one wearer.
+
+    Attributes
+    ----------
+    wearer_id : int
+        The wearer's account id (needed for the links).
+    name : str
+        The wearer's display name.
+    data : dict
+        JSON: sessions, wear time, indicators, alerts (see :func:`wearer_view`).
+    """
+
+    wearer_id: int
+    name: str
+    data: dict[str, Any]
+
+
+def _iso(value: datetime | None) -> str | None:
+    return as_utc(value).isoformat() if value is not None else None
+
+
+def _done_sessions(
+    session: Session, wearer_id: int, up_to_id: int | None = None
+) -> list[GaitSession]:
+    q = select(GaitSession).where(GaitSession.user_id == wearer_id, GaitSession.status == "done")
+    if up_to_id is not None:
+        q = q.where(GaitSession.id <= up_to_id)
+    rows = list(session.scalars(q.order_by(GaitSession.created_at.desc(), GaitSession.id.desc())
+                                .limit(_MAX_SESSIONS)))  # fmt: skip
+    rows.reverse()
+    return rows
+
+
+def _indicators(sessions: Sequence[GaitSession], age_years: float | None) -> list[Any]:
+    from gait.care import indicators_for
+
+    reports = [gs.report or {} for gs in sessions]
+    dates = [as_utc(gs.created_at) for gs in sessions]
+    for i in range(1, len(dates)):  # equal or clock-skewed timestamps: keep the order
+        if dates[i] < dates[i - 1]:
+            dates[i] = dates[i - 1]
+    return list(indicators_for(reports, age_years=age_years, dates=dates))
+
+
+def _num(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and math.isfinite(value) else None
+
+
+def _indicator_dict(ind: Any) -> dict[str, Any]:
+    return {
+        "name": ind.name,
+        "label": ind.label,
+        "unit": ind.unit,
+        "value": _num(ind.value),
+        "reference_low": _num(ind.reference_low),
+        "reference_high": _num(ind.reference_high),
+        "reference_source": ind.reference_source,
+        "baseline": _num(ind.baseline),
+        "baseline_n": ind.baseline_n,
+        "change": _num(ind.change),
+        "smallest_change": _num(ind.smallest_change),
+        "trend": ind.trend,
+        "flag": ind.flag,
+        "reason": ind.reason,
+        "adjusted_for": list(ind.adjusted_for),
+    }
+
+
+def _wear_s(gs: GaitSession) -> float | None:
+    return _num(((gs.report or {}).get("daily") or {}).get("wear_s"))
+
+
+def _alert_dict(a: CareAlert) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "session_id": a.session_id,
+        "level": a.level,
+        "indicator": a.indicator,
+        "label": a.label,
+        "value": a.value,
+        "unit": a.unit,
+        "reason": a.reason,
+        "source": a.source,
+        "created_at": _iso(a.created_at),
+    }
+
+
+def _alerts(session: Session, wearer_id: int, **where: Any) -> list[CareAlert]:
+    q = select(CareAlert).where(CareAlert.wearer_id == wearer_id)
+    if "session_id" in where:
+        q = q.where(CareAlert.session_id == where["session_id"])
+    if "since" in where:
+        q = q.where(CareAlert.created_at >= where["since"], CareAlert.created_at < where["until"])
+    rows = list(session.scalars(q.order_by(CareAlert.id)))
+    rows.sort(key=lambda a: -_LEVEL_RANK.get(a.level, 0))
+    return rows
+
+
+def _summary(session: Session, wearer: User, now: datetime) -> dict[str, Any]:
+    sessions = _done_sessions(session, wearer.id)
+    week_ago = now - timedelta(days=7)
+    recent = [gs for gs in sessions if as_utc(gs.created_at) >= week_ago]
+    wear = [w for gs in recent if (w := _wear_s(gs)) is not None]
+    out: dict[str, Any] = {
+        "n_sessions": len(sessions),
+        "last_session_at": _iso(sessions[-1].created_at) if sessions else None,
+        "sessions_7d": len(recent),
+        "wear_h_7d": round(sum(wear) / 3600.0, 2) if wear else 0.0,
+        "latest_wear_h": None,
+        "indicators": [],
+        "alerts": [],
+        "level": "none",
+    }
+    if not sessions:
+        return out
+    latest = sessions[-1]
+    lw = _wear_s(latest)
+    out["latest_wear_h"] = round(lw / 3600.0, 2) if lw is not None else None
+    out["indicators"] = [
+        _indicator_dict(i) for i in _indicators(sessions, age_for_band(wearer.age_band))
+    ]
+    alerts = _alerts(session, wearer.id, session_id=latest.id)
+    out["alerts"] = [_alert_dict(a) for a in alerts]
+    out["level"] = alerts[0].level if alerts else "none"
+    return out
+
+
+def wearer_view(session: Session, manager: User, wearer: User, action: str) -> WearerView:
+    """One linked wearer's care view; logs the access (``action``) in the caller's transaction."""
+    data = _summary(session, wearer, utcnow())
+    log_access(session, manager, wearer, action)
+    return WearerView(wearer.id, wearer.display_name, data)
+
+
+def wearers_of(session: Session, manager: User) -> list[dict[str, Any]]:
+    """Every wearer linked to ``manager``: name, wear time, indicators, alerts (each logged)."""
+    now = utcnow()
+    out = []
+    for wearer, link in _linked_wearers(session, manager):
+        data = _summary(session, wearer, now)
+        log_access(session, manager, wearer, "list")
+        out.append({"id": wearer.id, "name": wearer.display_name,
+                    "linked_at": _iso(link.accepted_at), **data})  # fmt: skip
+    order = {"act": 0, "watch": 1, "none": 2}
+    out.sort(key=lambda w: (order.get(w["level"], 3), w["name"].lower()))
+    return out
+
+
+def _parse_week_end(end: Any) -> date | None:
+    if end in (None, ""):
+        return None
+    if not isinstance(end, str):
+        raise ValidationFailed("end must be a date", {"end": "expected YYYY-MM-DD"})
+    try:
+        return date.fromisoformat(end)
+    except ValueError:
+        raise ValidationFailed("end must be a date", {"end": "expected YYYY-MM-DD"}) from None
+
+
+def wearer_report(session: Session, manager: User, wearer: User, end: Any = None) -> dict[str, Any]:
+    """The printable weekly report: the 7 days ending on ``end`` (YYYY-MM-DD, inclusive).
+
+    Sessions, wear time, indicators as of the last session of the week (against the
+    population and the wearer's baseline) and every alert raised in the week. Logged.
+    """
+    from datetime import UTC
+
+    end_day = _parse_week_end(end) or utcnow().date()
+    until = datetime(end_day.year, end_day.month, end_day.day, tzinfo=UTC) + timedelta(days=1)
+    since = until - timedelta(days=7)
+    all_sessions = _done_sessions(session, wearer.id)
+    upto = [gs for gs in all_sessions if as_utc(gs.created_at) < until]
+    week = [gs for gs in upto if as_utc(gs.created_at) >= since]
+    wear = [w for gs in week if (w := _wear_s(gs)) is not None]
+    steps = [_num(((gs.report or {}).get("daily") or {}).get("steps")) for gs in week]
+    indicators = (
+        [_indicator_dict(i) for i in _indicators(upto, age_for_band(wearer.age_band))]
+        if upto and week
+        else []
+    )
+    alerts = _alerts(session, wearer.id, since=since, until=until)
+    log_access(session, manager, wearer, "report")
+    return {
+        "wearer": {"id": wearer.id, "name": wearer.display_name, "age_band": wearer.age_band},
+        "care_manager": manager.display_name,
+        "from": since.date().isoformat(),
+        "to": end_day.isoformat(),
+        "generated_at": _iso(utcnow()),
+        "sessions": [
+            {
+                "id": gs.id,
+                "at": _iso(gs.created_at),
+                "wear_h": _round_h(_wear_s(gs)),
+                "n_strides": ((gs.report or {}).get("summary") or {}).get("n_strides"),
+            }
+            for gs in week
+        ],  # fmt: skip
+        "wear_h": round(sum(wear) / 3600.0, 2) if wear else 0.0,
+        "steps": int(sum(s for s in steps if s is not None)),
+        "indicators": indicators,
+        "alerts": [_alert_dict(a) for a in alerts],
+        "note": (
+            "Screening indicators from smart insoles, not a diagnosis. A flag names its "
+            "published source; a change is reported only beyond the indicator's smallest "
+            "meaningful change."
+        ),
+    }
+
+
+def _round_h(seconds: float | None) -> float | None:
+    return round(seconds / 3600.0, 2) if seconds is not None else None
+
+
+# --------------------------------------------------------------------------- alerts (job)
+
+
+def compute_alerts(session: Session, session_id: int) -> list[CareAlert]:
+    """Alerts of one analysed gait session (the ``care_alerts`` job); flushed, not committed.
+
+    Only for wearers with an active care link and the insole consent. The indicators are
+    computed over the wearer's sessions up to and including this one, so a late job gives the
+    same answer as a prompt one; running it twice replaces its rows (idempotent).
+    """
+    gs = session.get(GaitSession, session_id)
+    if gs is None or gs.status != "done":
+        return []
+    wearer = session.get(User, gs.user_id)
+    if wearer is None or not wearer.consent_gait_health or not _has_active_link(session, wearer):
+        return []
+    sessions = _done_sessions(session, wearer.id, up_to_id=gs.id)
+    if not sessions or sessions[-1].id != gs.id:
+        return []
+    for old in session.scalars(select(CareAlert).where(CareAlert.session_id == gs.id)):
+        session.delete(old)
+    session.flush()
+    new = []
+    for ind in _indicators(sessions, age_for_band(wearer.age_band)):
+        if ind.flag not in ("watch", "act"):
+            continue
+        source = ind.flag_source if ind.population_flag in ("watch", "act") else ""
+        if ind.trend == "worse":
+            source = "; ".join(s for s in (source, ind.change_source) if s)
+        alert = CareAlert(
+            wearer_id=wearer.id,
+            session_id=gs.id,
+            level=ind.flag,
+            indicator=ind.name,
+            label=ind.label,
+            value=_num(ind.value),
+            unit=ind.unit,
+            reason=ind.reason,
+            source=source or ind.reference_source,
+        )
+        session.add(alert)
+        new.append(alert)
+    session.flush()
+    return new
+
+
+def _has_active_link(session: Session, wearer: User) -> bool:
+    return (
+        session.scalar(
+            select(CareLink.id).where(
+                CareLink.wearer_id == wearer.id,
+                CareLink.accepted_at.is_not(None),
+                CareLink.revoked_at.is_(None),
+            )
+        )
+        is not None
+    )
+
+
+def latest_session_id(session: Session, wearer: User) -> int | None:
+    """The wearer's newest analysed session (alerts are computed for it when a link starts)."""
+    rows = _done_sessions(session, wearer.id)
+    return rows[-1].id if rows else None
+
+
+def alerts_job(
+    get_session: Callable[[], Session],
+) -> Callable[[int, Callable[[float, str], None]], None]:
+    """The ``care_alerts`` job handler bound to a session factory (the app's ``db.session``)."""
+
+    def run(session_id: int, progress: Callable[[float, str], None]) -> None:
+        progress(0.1, "computing care alerts")
+        session = get_session()
+        compute_alerts(session, session_id)
+        session.commit()
+
+    return run

@@ -1,0 +1,149 @@
+"""Care-manager API (``/api/care/...``) and its pages (``/care``, ``/care/consent``).
+
+Care manager (role ``care_manager``): invitation codes, linked wearers, one wearer, the weekly
+report. Wearer (any signed-in shopper): accept a code with explicit consent, list and revoke
+links, read the access log. Every care-manager read of a wearer is logged before it is answered.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, jsonify, render_template, request
+
+from storefront.accounts.guard import current_user, login_required
+from storefront.accounts.views import json_body
+from storefront.care import services
+from storefront.db.models import as_utc
+from storefront.extensions import db, limiter
+
+__all__ = ["bp", "pages_bp"]
+
+bp = Blueprint("care", __name__, url_prefix="/api/care")
+pages_bp = Blueprint("care_pages", __name__)
+
+_MANAGER = [services.CARE_ROLE]
+_WEARER = ["shopper"]
+
+
+# --------------------------------------------------------------------------- care manager
+
+
+@bp.post("/invitations")
+@login_required(_MANAGER)
+def create_invitation():
+    link, code = services.create_invitation(db.session, current_user())
+    db.session.commit()
+    return jsonify(
+        {
+            "id": link.id,
+            "code": code,
+            "expires_at": as_utc(link.code_expires_at).isoformat(),
+            "how": "Give this code to the wearer; they enter it on their account page and consent.",
+        }
+    ), 201
+
+
+@bp.get("/invitations")
+@login_required(_MANAGER)
+def list_invitations():
+    return jsonify({"invitations": services.invitations_of(db.session, current_user())})
+
+
+@bp.get("/wearers")
+@login_required(_MANAGER)
+def list_wearers():
+    rows = services.wearers_of(db.session, current_user())
+    db.session.commit()  # the access log rows
+    return jsonify({"wearers": rows})
+
+
+@bp.get("/wearers/<wearer_id>")
+@login_required(_MANAGER)
+def get_wearer(wearer_id: str):
+    manager = current_user()
+    wearer = services.linked_wearer(db.session, manager, wearer_id)
+    view = services.wearer_view(db.session, manager, wearer, "view")
+    db.session.commit()
+    return jsonify({"id": view.wearer_id, "name": view.name, **view.data})
+
+
+@bp.get("/wearers/<wearer_id>/report")
+@login_required(_MANAGER)
+def wearer_report(wearer_id: str):
+    manager = current_user()
+    wearer = services.linked_wearer(db.session, manager, wearer_id)
+    report = services.wearer_report(db.session, manager, wearer, request.args.get("end"))
+    db.session.commit()
+    return jsonify(report)
+
+
+# --------------------------------------------------------------------------- wearer
+
+
+@bp.get("/links")
+@login_required(_WEARER)
+def list_links():
+    return jsonify({"links": services.links_of_wearer(db.session, current_user())})
+
+
+@bp.post("/links")
+@limiter.limit("care-code", "RATELIMIT_LOGIN", per=("address", "account"))
+@login_required(_WEARER)
+def accept_link():
+    data = json_body()
+    wearer = current_user()
+    link = services.accept_link(db.session, wearer, data.get("code"), data.get("consent"))
+    db.session.commit()
+    latest = services.latest_session_id(db.session, wearer)
+    if latest is not None:  # alerts for the newest session, so the first view is not empty
+        from storefront.jobs import get_runner
+
+        get_runner().submit("care_alerts", latest, wearer.id, required=False)
+    return jsonify({"id": link.id, "care_manager": link.manager.display_name, "active": True}), 201
+
+
+@bp.delete("/links/<link_id>")
+@login_required(_WEARER)
+def revoke_link(link_id: str):
+    link = services.revoke_link(db.session, current_user(), link_id)
+    db.session.commit()
+    return jsonify({"id": link.id, "active": False})
+
+
+@bp.get("/access-log")
+@login_required(_WEARER)
+def access_log():
+    return jsonify({"accesses": services.access_log_for(db.session, current_user())})
+
+
+# --------------------------------------------------------------------------- pages
+
+
+def _page(template: str, page: str, **config: object) -> str:
+    user = current_user(optional=True)
+    config["user"] = (
+        None
+        if user is None
+        else {"id": user.id, "email": user.email, "display_name": user.display_name,
+              "role": user.role}
+    )  # fmt: skip
+    return render_template(template, page=page, page_config=config)
+
+
+@pages_bp.get("/care")
+def care_dashboard() -> str:
+    """The care manager's list of linked wearers."""
+    return _page("web/care.html", "care")
+
+
+@pages_bp.get("/care/wearers/<int:wearer_id>/report")
+def care_report(wearer_id: int) -> str:
+    """The printable weekly report of one linked wearer (data from the API, logged there)."""
+    if wearer_id <= 0:
+        abort(404)
+    return _page("web/care_report.html", "care-report", wearer_id=wearer_id)
+
+
+@pages_bp.get("/care/consent")
+def care_consent() -> str:
+    """The wearer's insole (health) consent, care-manager links and access log."""
+    return _page("web/care_consent.html", "care-consent")

@@ -1,0 +1,226 @@
+"""Care managers over the API: linked wearers only, consent withdrawal, access log, alerts.
+
+Recordings are made by gait's simulator (two 16-cell insoles at 100 Hz, written in gait's CSV
+layout) and go through the real upload, analysis job and ``care_alerts`` job. The thresholds
+are gait's own published ones (:mod:`gait.consts`), not restated here: a walk crosses one when
+its stride-time SD is far above Hausdorff et al.'s faller mean, and a normal walk (stride CV
+2 %) crosses none.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from tests.storefront.conftest import wait_for
+
+_PASSWORD = "care manager pass 42"
+
+
+@functools.cache
+def _walk_csv(seed: int, stride_cv: float) -> bytes:
+    """A two-insole walk (5 s standing, 90 s walking) from gait's simulator, as CSV bytes."""
+    from gait import synthesize, write_csv
+
+    rec = synthesize([("standing", 5.0), ("walking", 90.0)], seed=seed, stride_cv=stride_cv)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "walk.csv"
+        write_csv(rec, out)
+        return out.read_bytes()
+
+
+def _manager(client, runner, name: str, email: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    res = runner.invoke(args=["create-care-manager", name, email, "--password", _PASSWORD])
+    assert res.exit_code == 0, res.output
+    assert "created" in res.output
+    r = client.post("/api/auth/login", json={"email": email, "password": _PASSWORD})
+    assert r.status_code == 200, r.json
+    return {"Authorization": f"Bearer {r.json['token']}"}
+
+
+def _link(client, manager: dict[str, str], wearer: dict[str, str]) -> int:  # type: ignore[no-untyped-def]
+    r = client.post("/api/care/invitations", headers=manager)
+    assert r.status_code == 201, r.json
+    r = client.post(
+        "/api/care/links", json={"code": r.json["code"], "consent": True}, headers=wearer
+    )
+    assert r.status_code == 201, r.json
+    return r.json["id"]
+
+
+def _me(client, h: dict[str, str]) -> int:  # type: ignore[no-untyped-def]
+    return client.get("/api/me", headers=h).json["id"]
+
+
+def _upload(app, client, h: dict[str, str], data: bytes) -> dict:  # type: ignore[no-untyped-def]
+    r = client.post(
+        "/api/gait/sessions",
+        data={"file": (io.BytesIO(data), "walk.csv")},
+        headers=h,
+        content_type="multipart/form-data",
+    )
+    assert r.status_code == 202, r.json
+    gs = wait_for(client, f"/api/gait/sessions/{r.json['id']}", h)
+    assert gs["status"] == "done", gs
+    app.extensions["shoestreet_jobs"].wait_idle()  # the care_alerts job queued by the analysis
+    return gs
+
+
+@pytest.fixture
+def care_app(app):  # type: ignore[no-untyped-def]
+    app.config["JOB_ISOLATION"] = "none"  # analysis in the job thread: same code, less start-up
+    return app
+
+
+def test_cli_creates_care_manager_and_refuses_bad_input(client, runner) -> None:  # type: ignore[no-untyped-def]
+    _manager(client, runner, "Kim Care", "kim@care.example.org")
+    again = runner.invoke(
+        args=["create-care-manager", "Kim 2", "kim@care.example.org", "--password", _PASSWORD]
+    )
+    assert again.exit_code != 0 and "exists already" in again.output
+    weak = runner.invoke(args=["create-care-manager", "Lee", "lee@care.example.org", "--password", "short"])  # fmt: skip
+    assert weak.exit_code != 0 and "password" in weak.output
+
+
+def test_link_needs_explicit_consent_and_a_valid_code(client, runner, auth) -> None:  # type: ignore[no-untyped-def]
+    mgr = _manager(client, runner, "Kim Care", "kim@care.example.org")
+    wearer = auth.shopper()
+    code = client.post("/api/care/invitations", headers=mgr).json["code"]
+    for consent in (None, False, "yes", 1):
+        r = client.post("/api/care/links", json={"code": code, "consent": consent}, headers=wearer)
+        assert r.status_code == 422 and "consent" in r.json["error"]["fields"], r.json
+    r = client.post("/api/care/links", json={"code": "ABCD-EFGH", "consent": True}, headers=wearer)
+    assert r.status_code == 422
+    r = client.post("/api/care/links", json={"code": code.lower(), "consent": True}, headers=wearer)
+    assert r.status_code == 201 and r.json["care_manager"] == "Kim Care"
+    # one-time code: a second wearer cannot reuse it
+    other = auth.shopper()
+    r = client.post("/api/care/links", json={"code": code, "consent": True}, headers=other)
+    assert r.status_code == 422
+    # a care manager cannot link to a care manager, nor use the wearer endpoints
+    assert client.post("/api/care/links", json={"code": code, "consent": True}, headers=mgr).status_code == 403  # fmt: skip
+    assert client.get("/api/care/access-log", headers=mgr).status_code == 403
+
+
+def test_care_manager_sees_linked_wearers_only(client, runner, auth) -> None:  # type: ignore[no-untyped-def]
+    kim = _manager(client, runner, "Kim Care", "kim@care.example.org")
+    lee = _manager(client, runner, "Lee Care", "lee@care.example.org")
+    ann, bob = auth.shopper(display_name="Ann"), auth.shopper(display_name="Bob")
+    _link(client, kim, ann)
+    _link(client, lee, bob)
+    ann_id, bob_id = _me(client, ann), _me(client, bob)
+
+    r = client.get("/api/care/wearers", headers=kim)
+    assert r.status_code == 200
+    assert [w["name"] for w in r.json["wearers"]] == ["Ann"]
+    assert client.get(f"/api/care/wearers/{ann_id}", headers=kim).status_code == 200
+    for url in (f"/api/care/wearers/{bob_id}", f"/api/care/wearers/{bob_id}/report",
+                "/api/care/wearers/999999", "/api/care/wearers/x"):  # fmt: skip
+        assert client.get(url, headers=kim).status_code == 404, url
+    # shoppers (the wearers themselves included) and anonymous callers get no care view
+    assert client.get("/api/care/wearers", headers=ann).status_code == 403
+    assert client.get(f"/api/care/wearers/{ann_id}", headers=ann).status_code == 403
+    assert client.get("/api/care/wearers").status_code == 401
+    # nothing of the wearer beyond the care data: no e-mail, scans, orders or address
+    body = client.get(f"/api/care/wearers/{ann_id}", headers=kim).get_data(as_text=True)
+    for word in ("email", "@example.org", "scan", "order", "address", "postcode"):
+        assert word not in body.lower(), word
+
+
+def test_withdrawal_removes_access_at_once(client, runner, auth) -> None:  # type: ignore[no-untyped-def]
+    kim = _manager(client, runner, "Kim Care", "kim@care.example.org")
+    ann = auth.shopper(display_name="Ann")
+    link_id = _link(client, kim, ann)
+    ann_id = _me(client, ann)
+    assert client.get(f"/api/care/wearers/{ann_id}", headers=kim).status_code == 200
+    r = client.delete(f"/api/care/links/{link_id}", headers=ann)
+    assert r.status_code == 200 and r.json["active"] is False
+    assert client.get(f"/api/care/wearers/{ann_id}", headers=kim).status_code == 404
+    assert client.get("/api/care/wearers", headers=kim).json["wearers"] == []
+    links = client.get("/api/care/links", headers=ann).json["links"]
+    assert links[0]["active"] is False and links[0]["revoked_at"]
+    # another person cannot revoke (or learn about) Ann's links
+    bob = auth.shopper()
+    assert client.delete(f"/api/care/links/{link_id}", headers=bob).status_code == 404
+
+    # withdrawing the insole (health) consent ends access too, even with the link standing
+    _link(client, kim, ann)
+    assert client.get(f"/api/care/wearers/{ann_id}", headers=kim).status_code == 200
+    r = client.patch("/api/me", json={"consent": {"gait_health": False}}, headers=ann)
+    assert r.status_code == 200
+    assert client.get(f"/api/care/wearers/{ann_id}", headers=kim).status_code == 404
+    assert client.get("/api/care/wearers", headers=kim).json["wearers"] == []
+
+
+def test_access_log_records_every_view_and_the_wearer_sees_it(client, runner, auth) -> None:  # type: ignore[no-untyped-def]
+    kim = _manager(client, runner, "Kim Care", "kim@care.example.org")
+    ann = auth.shopper(display_name="Ann")
+    _link(client, kim, ann)
+    ann_id = _me(client, ann)
+    assert client.get("/api/care/access-log", headers=ann).json["accesses"] == []
+    client.get("/api/care/wearers", headers=kim)
+    client.get(f"/api/care/wearers/{ann_id}", headers=kim)
+    client.get(f"/api/care/wearers/{ann_id}", headers=kim)
+    client.get(f"/api/care/wearers/{ann_id}/report", headers=kim)
+    log = client.get("/api/care/access-log", headers=ann).json["accesses"]
+    assert [a["action"] for a in log] == ["report", "view", "view", "list"]  # newest first
+    assert {a["care_manager"] for a in log} == {"Kim Care"}
+    assert all(a["at"] for a in log)
+    # refused reads of someone else are not in anyone's log (nothing was read)
+    bob = auth.shopper()
+    client.get(f"/api/care/wearers/{_me(client, bob)}", headers=kim)
+    assert client.get("/api/care/access-log", headers=bob).json["accesses"] == []
+
+
+def test_alerts_after_a_session_that_crosses_a_threshold_and_not_a_normal_one(
+    care_app, client, runner, auth
+) -> None:  # type: ignore[no-untyped-def]
+    from gait.consts import REFERENCE_RANGES
+
+    kim = _manager(client, runner, "Kim Care", "kim@care.example.org")
+    ann = auth.shopper(display_name="Ann", age_band="75+")
+    _link(client, kim, ann)
+    ann_id = _me(client, ann)
+    for seed in (1, 2, 3):  # the baseline: three normal walks (stride CV 2 %)
+        _upload(care_app, client, ann, _walk_csv(seed, 0.02))
+    normal = _upload(care_app, client, ann, _walk_csv(4, 0.02))
+    view = client.get(f"/api/care/wearers/{ann_id}", headers=kim).json
+    assert view["n_sessions"] == 4 and view["alerts"] == [] and view["level"] == "none", view
+    assert view["latest_wear_h"] and view["latest_wear_h"] > 0
+    sd = next(i for i in view["indicators"] if i["name"] == "stride_sd_ms")
+    assert sd["baseline_n"] == 3 and sd["trend"] == "stable", sd
+
+    unsteady = _upload(care_app, client, ann, _walk_csv(5, 0.12))
+    assert unsteady["summary"]["stride_sd_ms"] > REFERENCE_RANGES["stride_sd_ms"].act
+    view = client.get(f"/api/care/wearers/{ann_id}", headers=kim).json
+    assert view["level"] == "act", view
+    by_name = {a["indicator"]: a for a in view["alerts"]}
+    sd_alert = by_name["stride_sd_ms"]
+    assert sd_alert["level"] == "act" and sd_alert["session_id"] == unsteady["id"]
+    assert "Hausdorff" in sd_alert["source"] and sd_alert["reason"]
+    assert "stride_cv_pct" in by_name  # worse than her own baseline: watch, with its source
+    assert by_name["stride_cv_pct"]["level"] == "watch"
+    assert "MDC95" in by_name["stride_cv_pct"]["source"]
+    # alerts are per session: the normal one has none
+    assert all(a["session_id"] != normal["id"] for a in view["alerts"])
+    listed = client.get("/api/care/wearers", headers=kim).json["wearers"]
+    assert listed[0]["level"] == "act"
+    report = client.get(f"/api/care/wearers/{ann_id}/report", headers=kim).json
+    assert len(report["sessions"]) == 5 and report["wear_h"] > 0
+    assert {a["indicator"] for a in report["alerts"]} >= {"stride_sd_ms", "stride_cv_pct"}
+
+
+def test_no_alerts_without_a_care_link(care_app, client, auth) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import func, select
+
+    from storefront.db.models import CareAlert
+    from storefront.extensions import db
+
+    ann = auth.shopper()
+    _upload(care_app, client, ann, _walk_csv(5, 0.12))
+    with care_app.app_context():
+        assert db.session.scalar(select(func.count(CareAlert.id))) == 0
