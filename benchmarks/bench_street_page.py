@@ -53,7 +53,7 @@ MEASURE_JS = """() => {
 }"""
 
 
-def serve(tmp: Path):  # type: ignore[no-untyped-def]
+def serve(tmp: Path):
     from werkzeug.serving import make_server
 
     from storefront import create_app

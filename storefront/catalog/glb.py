@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -308,7 +308,7 @@ def _band(
     t1: float,
     th0: float | np.ndarray,
     th1: float | np.ndarray,
-    insole_y: np.ndarray | None = None,
+    insole_y: Callable[[np.ndarray], np.ndarray] | None = None,
     inner_mm: float = 1.0,
     outer_mm: float = 3.0,
     n_t: int = 8,
@@ -358,6 +358,21 @@ def _sole_meshes(shape: ShoeShape, spec: StyleSpec) -> list[trimesh.Trimesh]:
     return soles
 
 
+#: Toe panels per ``StyleSpec.toe``: (t0, t1, inflate mm, cut above / below x height).
+_TOE_PANELS: dict[str, list[tuple[float, float, float, float | None, float | None]]] = {
+    "cap": [(0.80, 1.0, 2.0, None, None)],
+    "wing": [(0.74, 1.0, 2.0, None, None), (0.30, 0.74, 1.8, None, 0.30)],
+    "bumper": [(0.86, 1.0, 2.8, None, 0.42)],
+    "moc": [(0.60, 0.94, 1.8, 0.66, None)],
+}
+
+
+def _concat(meshes: list[trimesh.Trimesh]) -> trimesh.Trimesh:
+    out = trimesh.util.concatenate(meshes)
+    assert isinstance(out, trimesh.Trimesh)
+    return out
+
+
 class _Trim:
     """Builds the pieces of one shoe that stand on its insole (``insole(t)``, mm)."""
 
@@ -377,7 +392,9 @@ class _Trim:
             float(_height_profile(a, self.shape)[0]),
         )
 
-    def cap(self, t0: float, t1: float, inflate: float, lo: float | None, hi: float | None):
+    def cap(
+        self, t0: float, t1: float, inflate: float, lo: float | None, hi: float | None
+    ) -> trimesh.Trimesh:
         """A panel over the last between t0 and t1, cut below ``hi`` / above ``lo`` (x height)."""
         ta = _t_stations(_N_T_ACCENT, t0, t1)
         base = self.insole(ta)
@@ -424,12 +441,7 @@ class _Trim:
         spec, out = self.spec, []
         if spec.counter:
             out.append(self.cap(0.0, 0.26, 2.5, None, 0.44))
-        toe = {
-            "cap": [(0.80, 1.0, 2.0, None, None)],
-            "wing": [(0.74, 1.0, 2.0, None, None), (0.30, 0.74, 1.8, None, 0.30)],
-            "bumper": [(0.86, 1.0, 2.8, None, 0.42)],
-            "moc": [(0.60, 0.94, 1.8, 0.66, None)],
-        }.get(spec.toe, [])
+        toe = _TOE_PANELS.get(spec.toe, [])
         out += [self.cap(*args) for args in toe]
         if spec.stripe:
             centre = 0.18 + 0.55 * np.linspace(0.0, 1.0, 8)  # rises towards the heel
@@ -489,10 +501,10 @@ def shoe_meshes_mm(shape: ShoeShape, style: str = "runner") -> dict[str, trimesh
     else:
         uppers = [_loft(upper_r)]
         accents = [trim.lining(), *trim.straps(), *trim.panels(), *trim.laces_and_tab(upper_r)]
-    parts = {
-        "sole": trimesh.util.concatenate(_sole_meshes(shape, spec)),
-        "upper": trimesh.util.concatenate(uppers),
-        "accent": trimesh.util.concatenate(accents),
+    parts: dict[str, trimesh.Trimesh] = {
+        "sole": _concat(_sole_meshes(shape, spec)),
+        "upper": _concat(uppers),
+        "accent": _concat(accents),
     }
     floor = min(float(m.bounds[0, 1]) for m in parts.values())
     for m in parts.values():

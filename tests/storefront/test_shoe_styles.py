@@ -154,3 +154,15 @@ def test_thumbnail_is_drawn_from_the_mesh() -> None:
     data = png_bytes(img)
     assert _png_size(data) == (120, 80)
     assert json.dumps(list(data[12:16].decode())) == '["I", "H", "D", "R"]'
+
+
+def test_committed_thumbnails_are_up_to_date() -> None:
+    # Rebuilt from the catalogue document (about 2 s a model): one model per kind of sole.
+    from storefront.catalog.build import generate_catalog, model_thumbnail_png
+
+    doc = generate_catalog(load_catalog().seed)
+    wanted = {"norma-windsor-brogue", "velox-ember-gtx", "kindred-anchor-care"}
+    for m in doc["models"]:
+        if m["id"] in wanted:
+            committed = (default_thumbnails_dir() / f"{m['id']}.png").read_bytes()
+            assert model_thumbnail_png(m) == committed, m["id"]
