@@ -15,7 +15,7 @@ setup: $(STAMP)
 
 # The shoe street (gunicorn on 127.0.0.1, SQLite in instance/, seeded street + demo shopper)
 run: $(STAMP)
-	.venv/bin/storefront serve --host $(HOST) --port $(PORT)
+	.venv/bin/storefront serve --demo --host $(HOST) --port $(PORT)
 
 # The footscan job on its own: measure the bundled sample phone scan
 measure-demo: $(STAMP)

@@ -27,7 +27,7 @@ def init_db_command() -> None:
 
 
 @click.command("seed")
-@click.option("--demo/--no-demo", default=True, help="Also create the demo shopper.")
+@click.option("--demo/--no-demo", default=False, help="Also create the demo shopper.")
 @with_appcontext
 def seed_command(demo: bool) -> None:
     """Migrate, then seed the street (and demo shopper) if not seeded yet."""
@@ -350,14 +350,23 @@ def worker_command(burst: bool) -> None:
 )
 @click.option("--workers", type=int, default=2, show_default=True)
 @click.option("--threads", type=int, default=4, show_default=True)
+@click.option(
+    "--demo",
+    is_flag=True,
+    help="Seed and offer the shared, read-only demo shopper (public password; never in production).",
+)
 @with_appcontext
-def serve_command(port: int, host: str, workers: int, threads: int) -> None:
+def serve_command(port: int, host: str, workers: int, threads: int, demo: bool) -> None:
     """Migrate and seed, then serve with gunicorn (production WSGI server)."""
     from storefront.db.setup import migrate_and_seed
 
+    # The demo shopper exists only when asked for here; the workers read it from the environment.
+    current_app.config["SEED_DEMO"] = demo
+    os.environ["SHOESTREET_SEED_DEMO"] = "1" if demo else "0"
     counts = migrate_and_seed(stale_job_idle_s=0.0)  # no worker of ours is running yet
     click.echo(
-        f"database ready ({counts['catalog_rows']} new catalog rows); serving on http://{host}:{port}/"
+        f"database ready ({counts['catalog_rows']} new catalog rows"
+        f"{'; demo shopper on, read-only' if demo else ''}); serving on http://{host}:{port}/"
     )
     _run_gunicorn(host, port, workers, threads)
 

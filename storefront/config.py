@@ -123,7 +123,10 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "RATELIMIT_MANUFACTURER": "30/60",
         "RATELIMIT_STORAGE_URL": None,
         "AUTO_INIT": True,
-        "SEED_DEMO": True,
+        # The shared demo shopper (public password, read-only): only with `storefront serve
+        # --demo` (`make run`); never in production. DEMO_WRITES lets browser tests shop with it.
+        "SEED_DEMO": False,
+        "DEMO_WRITES": False,
         "CATALOG_PATH": None,
         "PRIVACY_EPSILON_PER_PERIOD": 1.0,
         "PRIVACY_MAX_EPSILON_PER_QUERY": 1.0,

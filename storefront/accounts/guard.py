@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any
 
-from flask import g, request, session
+from flask import current_app, g, request, session
 
 from storefront.accounts.services import resolve_token_info
 from storefront.db.models import User
@@ -14,7 +14,13 @@ from storefront.domain_errors import AuthenticationFailed
 from storefront.exceptions import ApiError
 from storefront.extensions import db
 
-__all__ = ["SESSION_TOKEN_KEY", "current_token_id", "current_user", "login_required"]
+__all__ = [
+    "SESSION_TOKEN_KEY",
+    "check_demo",
+    "current_token_id",
+    "current_user",
+    "login_required",
+]
 
 #: Cookie-session key holding the session's server-side token (revocable like any token).
 SESSION_TOKEN_KEY = "tok"
@@ -62,6 +68,7 @@ def login_required(
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             user = current_user()
+            check_demo(user)
             if allowed is not None and user.role not in allowed:
                 raise ApiError(
                     403, "forbidden", f"this needs the role {' or '.join(sorted(allowed))}"
@@ -71,6 +78,39 @@ def login_required(
         return wrapped
 
     return deco
+
+
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def check_demo(user: User | None, writing: bool | None = None) -> None:
+    """The shared demo shopper: only when the street runs with ``--demo``, and read-only.
+
+    Its password is public (README, ``/account``), so anyone can sign in as it: without demo
+    mode it cannot be used at all (``403 demo_disabled``), and with it every write is refused
+    (``403 demo_read_only``): profile, password, sessions, uploads, cart, orders, feedback.
+    ``DEMO_WRITES`` lets browser tests shop with it; it is never set in production.
+    """
+    from storefront.db.seed import DEMO_EMAIL
+
+    if user is None or user.email != DEMO_EMAIL:
+        return
+    cfg = current_app.config
+    if not cfg.get("SEED_DEMO"):
+        raise ApiError(
+            403,
+            "demo_disabled",
+            "the demo shopper is only available when the street is served with --demo",
+        )
+    if writing is None:
+        writing = request.method not in _SAFE_METHODS
+    if writing and not cfg.get("DEMO_WRITES"):
+        raise ApiError(
+            403,
+            "demo_read_only",
+            "the demo shopper is shared and read-only: look around freely, and register your own "
+            "account to upload, buy or change anything",
+        )
 
 
 def current_token_id() -> int | None:

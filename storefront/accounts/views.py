@@ -8,6 +8,7 @@ from storefront.accounts import services
 from storefront.accounts.csrf import csrf_token
 from storefront.accounts.guard import (
     SESSION_TOKEN_KEY,
+    check_demo,
     current_token_id,
     current_user,
     login_required,
@@ -78,6 +79,7 @@ def register():
 def login():
     data = json_body()
     user = _authenticate(data)
+    check_demo(user, writing=False)
     raw, expires = services.issue_token(db.session, user, current_app.config["TOKEN_TTL_HOURS"])
     db.session.commit()
     return jsonify(
@@ -95,6 +97,7 @@ def login():
 def session_login():
     data = json_body()
     user = _authenticate(data)
+    check_demo(user, writing=False)
     _start_cookie_session(user)
     db.session.commit()
     return jsonify({"user": services.user_to_dict(user), "csrf_token": csrf_token()})

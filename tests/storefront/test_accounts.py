@@ -246,6 +246,7 @@ def test_the_demo_shopper_is_read_only(app) -> None:  # type: ignore[no-untyped-
     from storefront.db.seed import DEMO_EMAIL, DEMO_PASSWORD
     from storefront.extensions import db
 
+    app.config["SEED_DEMO"] = True  # `storefront serve --demo`
     client = app.test_client()
     with app.app_context():  # the account only (seeding the scan and walk is not under test)
         from werkzeug.security import generate_password_hash

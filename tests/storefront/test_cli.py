@@ -83,6 +83,7 @@ def test_serve_runs_gunicorn_with_the_seeded_street_and_demo(tmp_path: Path) -> 
     import signal
     import socket
     import time
+    import urllib.error
     import urllib.request
 
     with socket.socket() as s:
@@ -96,7 +97,7 @@ def test_serve_runs_gunicorn_with_the_seeded_street_and_demo(tmp_path: Path) -> 
     }
     code = "import sys; from storefront.cli import main; sys.exit(main(sys.argv[1:]))"
     proc = subprocess.Popen(
-        [sys.executable, "-c", code, "serve", "--port", str(port), "--workers", "2"],
+        [sys.executable, "-c", code, "serve", "--demo", "--port", str(port), "--workers", "2"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -136,8 +137,28 @@ def test_serve_runs_gunicorn_with_the_seeded_street_and_demo(tmp_path: Path) -> 
         url = f"{base}/api/recommendations?scan={scans['scans'][0]['id']}&gait={sessions['sessions'][0]['id']}"
         recs = json.load(urllib.request.urlopen(urllib.request.Request(url, headers=auth)))
         assert recs["recommendations"]
-        # A new scan in a gunicorn worker: measured in its limited child process (the master
-        # already used a fork server for the demo; each worker must start its own).
+        # The demo shopper is read-only (in every gunicorn worker): a new scan is refused...
+        req = urllib.request.Request(
+            base + "/api/scans/demo",
+            json.dumps({"foot_length_mm": 250}).encode(),
+            {**auth, "Content-Type": "application/json"},
+        )
+        try:
+            urllib.request.urlopen(req, timeout=30)
+            raise AssertionError("the demo shopper could upload")
+        except urllib.error.HTTPError as exc:
+            assert exc.code == 403 and json.load(exc)["error"]["code"] == "demo_read_only"
+        # ... so a shopper of one's own sends it. A new scan in a gunicorn worker: measured in
+        # its limited child process (the master already used a fork server for the demo; each
+        # worker must start its own).
+        for path in ("/api/auth/register", "/api/auth/login"):
+            req = urllib.request.Request(
+                base + path,
+                json.dumps({"email": "own@example.org", "password": "my own shoes"}).encode(),
+                {"Content-Type": "application/json"},
+            )
+            body = json.load(urllib.request.urlopen(req, timeout=30))
+        auth = {"Authorization": f"Bearer {body['token']}"}
         req = urllib.request.Request(
             base + "/api/scans/demo",
             json.dumps({"foot_length_mm": 250}).encode(),

@@ -260,3 +260,80 @@ def test_one_account_has_a_capped_weight_in_the_learner(app) -> None:  # type: i
     assert len(from_stuffer) == MAX_ROWS_PER_PERSON
     assert sum(1 for r in from_stuffer if r["model_id"] == "m-a") <= MAX_ROWS_PER_PERSON_MODEL
     assert sum(1 for r in rows if r["label"] == "fits") == 10
+
+
+# --- the demo shopper: only with --demo, and read-only ----------------------------------------
+
+
+def _demo_account(app: Flask) -> None:
+    from werkzeug.security import generate_password_hash
+
+    from storefront.db.models import User
+    from storefront.db.seed import DEMO_EMAIL, DEMO_PASSWORD
+    from storefront.extensions import db
+
+    with app.app_context():  # the account only (seeding its scan and walk is not under test)
+        db.session.add(User(email=DEMO_EMAIL, password_hash=generate_password_hash(DEMO_PASSWORD)))
+        db.session.commit()
+
+
+def _demo_login(client) -> Any:  # type: ignore[no-untyped-def]
+    from storefront.db.seed import DEMO_EMAIL, DEMO_PASSWORD
+
+    return client.post("/api/auth/login", json={"email": DEMO_EMAIL, "password": DEMO_PASSWORD})
+
+
+def test_the_demo_shopper_exists_only_with_demo(app, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from storefront.config import default_config
+    from storefront.db.seed import DEMO_EMAIL
+
+    assert default_config(str(tmp_path))["SEED_DEMO"] is False  # production: off
+    out = app.test_cli_runner().invoke(args=["seed"])
+    assert out.exit_code == 0 and "0 demo shopper(s)" in out.output, out.output
+    assert DEMO_EMAIL not in app.test_client().get("/account").get_data(as_text=True)
+    # an account left from an earlier --demo run cannot be used without it
+    _demo_account(app)
+    client = app.test_client()
+    r = _demo_login(client)
+    assert r.status_code == 403 and r.json["error"]["code"] == "demo_disabled", r.json
+    assert "--demo" in r.json["error"]["message"]
+    app.config["SEED_DEMO"] = True
+    token = _demo_login(client).json["token"]
+    app.config["SEED_DEMO"] = False  # a token from a demo run dies with the demo mode
+    r = client.get("/api/me", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 403 and r.json["error"]["code"] == "demo_disabled"
+
+
+def test_the_demo_shopper_reads_but_never_writes(app, measured_scan) -> None:  # type: ignore[no-untyped-def]
+    app.config["SEED_DEMO"] = True  # storefront serve --demo
+    _demo_account(app)
+    client = app.test_client()
+    h = {"Authorization": f"Bearer {_demo_login(client).json['token']}"}
+    scan_id = measured_scan(h)
+    for url in ("/api/me", "/api/scans", f"/api/scans/{scan_id}", "/api/orders", "/api/cart",
+                f"/api/recommendations?scan={scan_id}&limit=2", "/api/gait/sessions"):  # fmt: skip
+        assert client.get(url, headers=h).status_code == 200, url
+    shoe = client.get("/api/shoes").json["shoes"][0]
+    writes = [
+        ("patch", "/api/me", {"json": {"display_name": "pwned"}}),
+        ("delete", "/api/me", {}),
+        ("post", "/api/auth/password", {"json": {"current_password": "x", "new_password": "y" * 12}}),
+        ("post", "/api/auth/logout-everywhere", {}),
+        ("post", "/api/scans/demo", {"json": {"foot_length_mm": 250}}),
+        ("post", "/api/scans", {"data": {"file": (io.BytesIO(b"0 0 0\n"), "f.xyz")},
+                                "content_type": "multipart/form-data"}),
+        ("delete", f"/api/scans/{scan_id}", {}),
+        ("post", "/api/gait/uploads", {"json": {"filename": "w.csv"}}),
+        ("post", "/api/cart", {"json": {"shoe_id": shoe["id"], "colourway_id": "x"}}),
+        ("post", "/api/checkout", {"json": {}}),
+        ("post", "/api/orders", {"json": {"lines": []}}),
+        ("post", "/api/orders/made-to-measure", {"json": {"scan_id": scan_id}}),
+    ]  # fmt: skip
+    for method, url, kw in writes:
+        r = getattr(client, method)(url, headers=h, **kw)
+        assert r.status_code == 403, (method, url, r.status_code, r.json)
+        assert r.json["error"]["code"] == "demo_read_only", (url, r.json)
+        assert "register your own account" in r.json["error"]["message"]
+    assert client.get("/api/me", headers=h).json["display_name"] != "pwned"
+    assert client.get(f"/api/scans/{scan_id}", headers=h).status_code == 200
+    assert client.delete("/api/auth/session", headers=h).status_code == 200  # logging out is fine

@@ -124,6 +124,7 @@ def live_server(
             "UPLOAD_DIR": str(tmp / "uploads"),
             "AUTO_INIT": False,
             "SEED_DEMO": True,
+            "DEMO_WRITES": True,  # the browser tests shop with the demo shopper (never in production)
             "RATELIMIT_ENABLED": False,
             "JOB_BACKEND": "thread",
             "JOB_WORKERS": 2,

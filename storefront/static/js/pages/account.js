@@ -37,6 +37,30 @@ export default async function accountPage() {
       go();
     } catch (err) { msg.textContent = describeError(err) + (err.fields ? ' ' + Object.entries(err.fields).map(([k, v]) => `${t(k)}: ${t(v)}`).join('; ') : ''); }
   });
+  // Password reset: ask for a mailed link; the link (/account?reset=TOKEN) opens the new-password form.
+  const resetToken = new URLSearchParams(location.search).get('reset');
+  const forgot = document.getElementById('forgot-form'), reset = document.getElementById('reset-form');
+  forgot.hidden = !!user || !!resetToken;
+  reset.hidden = !resetToken;
+  if (resetToken) history.replaceState(null, '', '/account'); // keep the token out of history and referrers
+  forgot.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    try {
+      await api.post('/api/auth/password-reset', { email: document.getElementById('forgot-email').value });
+      msg.textContent = t('If this address has an account, a reset link is on its way.');
+    } catch (err) { msg.textContent = describeError(err); }
+  });
+  reset.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    try {
+      await api.post('/api/auth/password-reset/confirm', { token: resetToken, new_password: document.getElementById('reset-password').value });
+      reset.hidden = true;
+      msg.textContent = t('Password changed: sign in with the new one.');
+    } catch (err) {
+      msg.textContent = err.code === 'invalid_reset_token'
+        ? t('This reset link is not valid, was used already or has expired; ask for a new one.') : describeError(err);
+    }
+  });
   document.getElementById('sign-out').addEventListener('click', async () => {
     await api.signOut().catch(() => {});
     forgetScan();
