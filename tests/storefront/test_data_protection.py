@@ -207,3 +207,22 @@ def test_per_account_quota(app, client, auth, walk_csv) -> None:  # type: ignore
         check_quota(db.session, user.id, 100_000, cfg)
         with pytest.raises(QuotaExceeded, match="1 MB"):
             check_quota(db.session, user.id, 200_000, cfg)
+
+
+def test_the_embedded_database_is_private(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The SQLite file and its WAL files are 0600 after set-up (were 0644 under umask 022)."""
+    from storefront import create_app
+    from tests.storefront.conftest import base_config
+
+    old = os.umask(0o022)
+    try:
+        db_path = tmp_path / "fresh.db"
+        app = create_app(base_config(tmp_path, f"sqlite:///{db_path}"))
+        out = app.test_cli_runner().invoke(args=["seed"])
+        assert out.exit_code == 0, out.output
+    finally:
+        os.umask(old)
+    files = [p for p in tmp_path.glob("fresh.db*") if p.is_file()]
+    assert db_path in files
+    assert all(_mode(p) == 0o600 for p in files), {p.name: oct(_mode(p)) for p in files}
+    assert _mode(Path(app.config["UPLOAD_DIR"])) == 0o700
