@@ -161,7 +161,39 @@ def classify_activity(
         flight, double = _flight_double(events, valid, cs_valid, a0, a1, fs, n)
         cyc = _cyclic(events, tables, c0, c1, fs)
     kinds = _label_blocks(valid_frac, cyc, flight, double, level)
+    if len(feet) == 1 and len(events) == 1 and next(iter(events.values())).usable:
+        _one_foot_gait(kinds, next(iter(feet.values())), events, tables, valid_frac, c0, c1, fs)
     return _segments(kinds, blk, n, fs)
+
+
+def _one_foot_gait(
+    kinds: NDArray[np.object_],
+    foot: FootSignal,
+    events: dict[str, FootEvents],
+    tables: dict[str, StrideTable],
+    valid_frac: NDArray[np.float64],
+    c0: NDArray[np.int64],
+    c1: NDArray[np.int64],
+    fs: float,
+) -> None:
+    """Walking and running from one insole (in place): its own contacts repeat, and with an
+    IMU the foot also turns in swing (>= 50 deg/s), so a shifting load is not taken for steps.
+    Running = the strides in the window spend under half of the stride on the ground (a
+    flight phase); standing and sitting need both feet and stay unknown."""
+    cyc = _cyclic(events, tables, c0, c1, fs) & (valid_frac >= 0.7)
+    if foot.imu is not None:
+        rate = np.nan_to_num(np.linalg.norm(np.asarray(foot.imu)[:, 3:], axis=1))
+        peak = np.array([rate[a:b].max(initial=0.0) for a, b in zip(c0, c1, strict=True)])
+        cyc &= peak >= 50.0
+    t = next(iter(tables.values()), None)
+    share = np.full(c0.size, 0.6)
+    if t is not None and t.n:
+        cs = np.r_[0.0, np.cumsum(t.stance_s / t.stride_s)]
+        i0 = np.searchsorted(t.ic_s, c0 / fs)
+        i1 = np.searchsorted(t.ic_s, c1 / fs)
+        has = i1 > i0
+        share[has] = (cs[i1[has]] - cs[i0[has]]) / (i1[has] - i0[has])
+    kinds[cyc] = np.where(share[cyc] < 0.5, "running", "walking")
 
 
 def _valid_mask(feet: dict[str, FootSignal], n: int) -> NDArray[np.bool_]:

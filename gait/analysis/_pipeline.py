@@ -151,7 +151,8 @@ def _quality(
     if len(recording.feet) == 1:
         only = next(iter(recording.feet))
         notes.append(
-            f"only the {only} foot was recorded: double support, symmetry and activity are not available"
+            f"only the {only} foot was recorded: double support and symmetry are not available, and "
+            "activity tells only walking and running"
         )
     feet_q = []
     for side, f in recording.feet.items():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gait import analyze
+from gait import FootSignal, Recording, analyze
 from gait.insole import synthesize_with_truth
 
 
@@ -37,3 +37,36 @@ def test_running_not_walking():
     rec, _ = synthesize_with_truth([("running", 30)], seed=1)
     kinds = [a.kind for a in analyze(rec).activity if a.end_s - a.start_s > 3]
     assert kinds == ["running"]
+
+
+def _one_foot(rec, imu=None):
+    left = rec.left if imu is None else FootSignal("left", rec.left.values, rec.left.sensor_xy_mm,
+                                                   rec.left.valid, imu)  # fmt: skip
+    return Recording(rec.sampling_rate_hz, left=left, source="one-foot", meta=rec.meta)
+
+
+def _agreement(activity, truth, kinds) -> float:
+    """Share of the time in ``kinds`` (per the truth) that is labelled the same."""
+    t = np.arange(0.0, truth.activity[-1][1], 0.1)
+    want = np.array([next(k for a, b, k in truth.activity if a <= x < b) for x in t], dtype=object)
+    got = np.array([next((s.kind for s in activity if s.start_s <= x < s.end_s), "unknown")
+                    for x in t], dtype=object)  # fmt: skip
+    sel = np.isin(want, kinds)
+    return float(np.mean(got[sel] == want[sel]))
+
+
+def test_one_insole_tells_walking_and_running():
+    plan = [("standing", 10), ("walking", 40), ("running", 20), ("sitting", 10)]
+    rec, truth = synthesize_with_truth(plan, seed=8, with_imu=True)
+    act = analyze(_one_foot(rec)).activity
+    assert _agreement(act, truth, ["walking", "running"]) >= 0.9
+    assert {a.kind for a in act} <= {"walking", "running", "unknown"}  # no standing/sitting
+
+
+def test_one_insole_with_a_still_imu_is_not_walking():
+    # The load comes and goes like steps but the foot does not turn: not gait.
+    rec, _ = synthesize_with_truth([("walking", 40)], seed=9, with_imu=True)
+    still = np.zeros_like(rec.left.imu)
+    still[:, 2] = 9.81
+    act = analyze(_one_foot(rec, imu=still)).activity
+    assert {a.kind for a in act} == {"unknown"}

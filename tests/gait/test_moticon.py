@@ -305,3 +305,17 @@ def test_vendor_contact_levels_reproduce_the_vendor_summary(moticon_dir, vendor_
         )
         <= 1.0
     )
+
+
+def test_one_real_insole_with_its_imu_finds_the_walk(moticon_dir):
+    """Each insole alone (pressure + its IMU): the same 13 s of walking as both together."""
+    from gait import Recording
+
+    rec = load_recording(moticon_dir / EXPORT)
+    both = [a for a in analyze(rec).activity if a.kind == "walking"]
+    for side in ("left", "right"):
+        one = Recording(rec.sampling_rate_hz, **{side: rec.feet[side]}, source="one", meta=rec.meta)
+        walking = [a for a in analyze(one).activity if a.kind == "walking"]
+        assert sum(a.duration_s for a in walking) == pytest.approx(
+            sum(a.duration_s for a in both), abs=1.5
+        )
