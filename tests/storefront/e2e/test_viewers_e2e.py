@@ -265,3 +265,33 @@ def test_street_draws_in_a_handful_of_calls(view, live_server):
         assert "Enter" in prompt and "Enter" in hints[0], (prompt, hints)
     assert n_shops == len(api_json(view, "/api/shops").get("shops") or [])
     fits_the_screen(view, "street")
+
+
+def test_product_shoe_is_drawn_at_the_chosen_size(view2, live_server):
+    shoe_id = "norma-meadow-comfort"
+    view2.goto(f"/shoe/{shoe_id}")
+    shoe = api_json(view2, f"/api/shoes/{shoe_id}")
+    in_stock = [s for s in shoe["sizes"] if sum(s["stock"].values()) > 0 and s["width"] == "D"]
+    small, large = in_stock[0], in_stock[-1]
+
+    def length_m() -> float:
+        return view2.page.evaluate(
+            """() => { const o = window.__shoeView.shoe; const turn = o.rotation.y;
+                 o.rotation.y = 0; o.updateMatrixWorld(true);
+                 let lo = Infinity, hi = -Infinity;
+                 o.traverse((m) => { if (!m.isMesh) return; const p = m.geometry.attributes.position;
+                   const e = m.matrixWorld.elements;
+                   for (let i = 0; i < p.count; i++) {
+                     const x = e[0] * p.getX(i) + e[4] * p.getY(i) + e[8] * p.getZ(i) + e[12];
+                     lo = Math.min(lo, x); hi = Math.max(hi, x); } });
+                 o.rotation.y = turn; o.updateMatrixWorld(true); return hi - lo; }"""
+        )
+
+    for row in (small, large):
+        radio = f"#size-{row['eu']:g}-{row['width']}".replace(".", "_")
+        view2.page.check(radio)
+        view2.page.wait_for_timeout(100)
+        ref = shoe["glb_reference"]
+        expected = (ref["last_length_mm"] + 7.0) * row["last_length_mm"] / ref["last_length_mm"]
+        assert length_m() * 1000 == pytest.approx(expected, abs=1.5), row["eu"]
+    fits_the_screen(view2, "shoe")

@@ -137,7 +137,7 @@ export default async function shoePage() {
       const id = `size-${s.eu}-${s.width}`.replace(/[^a-zA-Z0-9-]/g, '_');
       const radio = el('input', { type: 'radio', name: 'size', id, value: key, disabled: n <= 0,
         'aria-label': `EU ${s.eu} ${s.width}${f ? ', ' + verdictLabel(f) : ''}${n <= 0 ? ', ' + t('sold out') : ''}` });
-      radio.addEventListener('change', () => { state.size = s; addBtn.disabled = false; showSelected(); });
+      radio.addEventListener('change', () => { state.size = s; addBtn.disabled = false; showSelected(); if (view) view.setSize(s, shoe.glb_reference); });
       if (state.size && state.size === s && n > 0) radio.checked = true;
       let mark = null;
       if (isBest) mark = el('span', { class: 'best-mark' }, ' ★ ', t('best'));
@@ -175,7 +175,7 @@ export default async function shoePage() {
   renderSizes();
   // Preselect the best size only when it fits in length and is in stock in this colour.
   const best = bestSize();
-  if (best) { state.size = best; renderSizes(); }
+  if (best) { state.size = best; renderSizes(); if (view) view.setSize(best, shoe.glb_reference); }
 
   const msg = document.getElementById('cart-msg');
   addBtn.addEventListener('click', async () => {

@@ -31,6 +31,28 @@ export class ShoeView extends Viewer {
     return obj;
   }
 
+  /**
+   * Show the shoe at `size` (a catalogue size row): the GLB is built at the model's `reference`
+   * size, so scale its length by the last length, its width by the ball width and its height by
+   * the ball girth, standing on the floor.
+   */
+  setSize(size, reference) {
+    if (!this.shoe || !size || !reference || !reference.last_length_mm) return;
+    const root = this.shoe.children[0];
+    root.scale.set(size.ball_width_mm / reference.ball_width_mm, size.ball_girth_mm / reference.ball_girth_mm,
+      size.last_length_mm / reference.last_length_mm);
+    const turn = this.shoe.rotation.y;
+    this.shoe.rotation.y = 0;
+    root.position.set(0, 0, 0);
+    this.shoe.updateMatrixWorld(true);
+    const box = new THREE.Box3().setFromObject(root);
+    const c = box.getCenter(new THREE.Vector3());
+    root.position.set(-c.x, -box.min.y, -c.z);
+    this.shoe.rotation.y = turn;
+    this.shoe.userData.size = size;
+    this.requestRender();
+  }
+
   setColourway(cw) {
     if (this.shoe) applyColourway(this.shoe, cw);
     this.requestRender();
