@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -39,6 +40,7 @@ from storefront.domain_errors import NotFound, ValidationFailed
 __all__ = [
     "CARE_ROLE",
     "CODE_TTL_H",
+    "REPORT_TZ",
     "WearerView",
     "accept_link",
     "access_log_for",
@@ -58,6 +60,8 @@ __all__ = [
 
 #: The account role of a care manager.
 CARE_ROLE = "care_manager"
+#: Time zone of the weekly report's calendar days.
+REPORT_TZ = ZoneInfo("Asia/Seoul")
 #: Hours an invitation code can be accepted.
 CODE_TTL_H = 7 * 24.0
 #: Unambiguous characters of a link code (no 0/O, 1/I/L); 8 of them: 32**8 ~ 1.1e12 codes.
@@ -471,13 +475,14 @@ def _parse_week_end(end: Any) -> date | None:
 def wearer_report(session: Session, manager: User, wearer: User, end: Any = None) -> dict[str, Any]:
     """The printable weekly report: the 7 days ending on ``end`` (YYYY-MM-DD, inclusive).
 
+    Days are calendar days in :data:`REPORT_TZ` (Asia/Seoul, where the care managers work);
+    without ``end`` the week ends today.
+
     Sessions, wear time, indicators as of the last session of the week (against the
     population and the wearer's baseline) and every alert raised in the week. Logged.
     """
-    from datetime import UTC
-
-    end_day = _parse_week_end(end) or utcnow().date()
-    until = datetime(end_day.year, end_day.month, end_day.day, tzinfo=UTC) + timedelta(days=1)
+    end_day = _parse_week_end(end) or utcnow().astimezone(REPORT_TZ).date()
+    until = datetime(end_day.year, end_day.month, end_day.day, tzinfo=REPORT_TZ) + timedelta(days=1)
     since = until - timedelta(days=7)
     all_sessions = _done_sessions(session, wearer.id)
     upto = [gs for gs in all_sessions if as_utc(gs.created_at) < until]

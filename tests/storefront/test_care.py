@@ -212,6 +212,11 @@ def test_alerts_after_a_session_that_crosses_a_threshold_and_not_a_normal_one(
     report = client.get(f"/api/care/wearers/{ann_id}/report", headers=kim).json
     assert len(report["sessions"]) == 5 and report["wear_h"] > 0
     assert {a["indicator"] for a in report["alerts"]} >= {"stride_sd_ms", "stride_cv_pct"}
+    # an earlier week (Korean calendar days) holds none of it; a bad date is refused
+    old = client.get(f"/api/care/wearers/{ann_id}/report?end=2020-01-05", headers=kim).json
+    assert old["from"] == "2019-12-30" and old["sessions"] == [] and old["alerts"] == []
+    bad = client.get(f"/api/care/wearers/{ann_id}/report?end=last-week", headers=kim)
+    assert bad.status_code == 422 and "end" in bad.json["error"]["fields"]
 
 
 def test_no_alerts_without_a_care_link(care_app, client, auth) -> None:  # type: ignore[no-untyped-def]

@@ -67,5 +67,9 @@ export default async function accountPage() {
     localStorage.removeItem('shoestreet.gaitId');
     window.location.href = '/';
   });
+  if (user) {  // insole consent, care-manager links and the access log (or the care dashboard link)
+    const { renderCareAccount } = await import('shoestreet/pages/careAccount.js');
+    await renderCareAccount(document.getElementById('care-account'), user).catch((err) => { msg.textContent = describeError(err); });
+  }
   window.__ready = true;
 }

@@ -21,8 +21,12 @@ export default async function gaitPage() {
     window.__ready = true;
     return;
   }
-  const sessions = listOf(await api.get('/api/gait/sessions'), 'sessions');
+  const [sessions, me] = await Promise.all([api.get('/api/gait/sessions').then((d) => listOf(d, 'sessions')), api.get('/api/me')]);
   clear(box);
+  if (!(me.consent && me.consent.gait_health)) {  // PIPA Art. 23: separate, explicit consent first
+    box.append(el('p', { class: 'notice', id: 'gait-consent-needed' }, t('Insole recordings are health data: give your consent before uploading.'), ' ',
+      el('a', { href: '/care/consent' }, t('Give or withdraw insole consent'))));
+  }
   const form = el('form', { id: 'gait-upload' },
     el('label', { for: 'gait-file' }, t('Add a recording (CSV from the insole app, PhysioNet files, or a gait record session)')),
     el('input', { id: 'gait-file', type: 'file', required: true }),
