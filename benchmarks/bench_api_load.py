@@ -96,6 +96,7 @@ def run(duration_s: int, connections: int, cache_size: int, workers: int, thread
     cmd = [
         str(exe),
         "serve",
+        "--demo",  # the read-only demo shopper's scan and walk are what the load reads
         "--port",
         str(port),
         "--workers",
