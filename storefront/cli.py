@@ -224,7 +224,13 @@ def release_aggregates_command(manufacturer: str, dims: str, epsilon: float, fmt
     if mfr is None:
         raise click.ClickException(f"no manufacturer {manufacturer!r}")
     try:
-        out = release(db.session, mfr, {"dims": dims, "epsilon": str(epsilon)}, current_app.config)
+        out = release(
+            db.session,
+            mfr,
+            {"dims": dims, "epsilon": str(epsilon)},
+            current_app.config,
+            current_app.instance_path,
+        )
     except DomainError as exc:
         raise click.ClickException(domain_to_api(exc).message) from None
     except ApiError as exc:

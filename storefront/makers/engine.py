@@ -47,6 +47,7 @@ __all__ = [
     "write_parquet",
     "person_rows_sql",
     "count_sql",
+    "cells_sql",
     "histogram_sql",
     "sums_sql",
     "regression_sql",
@@ -134,6 +135,7 @@ SCHEMA_COLUMNS: tuple[tuple[str, str], ...] = (
     ("region", "string"),
     ("foot_length_tenth_mm", "int32"),
     *((m.column, "int32") for m in MEASURES.values()),
+    ("arch_height_tenth_mm", "int32"),
     *((c, "int32") for c in SHAPE_COLUMNS),
 )
 
@@ -282,6 +284,72 @@ def regression_sql(
         f"SUM(x * y) AS sxy, SUM(y * y) AS syy FROM (SELECT {g} AS g, {x} AS x, {y} AS y "
         f"FROM {_PERSONS} p WHERE {xc} IS NOT NULL AND {yc} IS NOT NULL "
         f"AND {_in_length_bins()}{_filter_sql(filters)}) r GROUP BY g ORDER BY g"
+    )
+
+
+def _category_code(dim: str, categories: Sequence[str]) -> str:
+    """SQL for the index of a person's public category of ``dim`` in ``categories`` (the last
+    category is ``"unknown"``), the same rules as :func:`storefront.makers.privacy.person_record`."""
+    unknown = len(categories) - 1
+    fl, g = "foot_length_tenth_mm", "ball_girth_tenth_mm"
+    if dim == "length_bin":
+        return (
+            f"(CASE WHEN {fl} >= 1000 AND {fl} < 3300 "
+            f"THEN CAST(FLOOR({fl} / 50.0) AS BIGINT) - 20 ELSE {unknown} END)"
+        )
+    if dim == "girth_band":
+        return (
+            f"(CASE WHEN {g} >= 1500 AND {g} < 3000 "
+            f"THEN CAST(FLOOR({g} / 100.0) AS BIGINT) - 15 ELSE {unknown} END)"
+        )
+    if dim == "arch_band":
+        a = "arch_height_tenth_mm"
+        return (
+            f"(CASE WHEN {a} IS NULL OR {a} < 0 THEN {unknown} WHEN {a} < 120 THEN 0 "
+            f"WHEN {a} < 200 THEN 1 ELSE 2 END)"
+        )
+    if dim == "width":
+        from storefront.catalog.grading import GIRTH_PER_FITTING_MM, average_ball_girth_mm
+
+        a0 = average_ball_girth_mm(0.0)
+        b = average_ball_girth_mm(1.0) - a0
+
+        # doubles throughout (Spark would otherwise do decimal arithmetic and disagree at
+        # the boundaries with DuckDB)
+        def dbl(x: str) -> str:
+            return f"CAST({x} AS DOUBLE)"
+
+        steps = (
+            f"(({dbl(g)} / {dbl('10')} - ({dbl(repr(a0))} + {dbl(repr(b))} * "
+            f"({dbl(fl)} / {dbl('10')}))) / {dbl(repr(GIRTH_PER_FITTING_MM))})"
+        )
+        return (
+            f"(CASE WHEN {fl} IS NULL OR {g} IS NULL THEN {unknown} WHEN {steps} < -1.0 THEN 0 "
+            f"WHEN {steps} <= 1.0 THEN 1 WHEN {steps} <= 2.5 THEN 2 ELSE 3 END)"
+        )
+    if dim in FILTERS:
+        whens = " ".join(
+            f"WHEN {dim} = '{c}' THEN {i}"
+            for i, c in enumerate(categories[:-1])
+            if c in FILTERS[dim]
+        )
+        return f"(CASE {whens} ELSE {unknown} END)"
+    raise DomainError(f"unknown dimension {dim!r}")
+
+
+def cells_sql(
+    dims: Sequence[str],
+    categories: Mapping[str, Sequence[str]],
+    filters: Mapping[str, str] | None = None,
+) -> str:
+    """People per joint cell of public categories (rows ``(code_0, ..., n)``), for the count
+    releases; the filters select a public sub-population."""
+    codes = [_category_code(d, categories[d]) for d in dims]
+    sel = ", ".join(f"{c} AS d{i}" for i, c in enumerate(codes))
+    grp = ", ".join(f"d{i}" for i in range(len(codes)))
+    return (
+        f"SELECT {grp}, COUNT(*) AS n FROM (SELECT {sel} FROM {_PERSONS} p WHERE 1 = 1"
+        f"{_filter_sql(filters)}) c GROUP BY {grp} ORDER BY {grp}"
     )
 
 
@@ -452,12 +520,14 @@ def measurement_row(
     }
     for m in MEASURES.values():
         row[m.column] = _tenths(measurements.get(m.source_key))
-    coeffs = list(shape_coeffs_sd) if shape_coeffs_sd is not None else [None] * N_SHAPE
+    row["arch_height_tenth_mm"] = _tenths(measurements.get("arch_height_mm"))
+    coeffs: list[float | None] = (
+        [float(c) for c in shape_coeffs_sd] if shape_coeffs_sd is not None else [None] * N_SHAPE
+    )
     if len(coeffs) != N_SHAPE:
         raise DomainError(f"expected {N_SHAPE} shape coefficients, got {len(coeffs)}")
     for col, c in zip(SHAPE_COLUMNS, coeffs):
-        ok = c is not None and math.isfinite(float(c))
-        row[col] = int(round(float(c) * 1e4)) if ok else None
+        row[col] = int(round(c * 1e4)) if c is not None and math.isfinite(c) else None
     # int32 columns: anything absurd enough to overflow is dropped, not wrapped
     for k, v in row.items():
         if k not in ("person_id", "updated_s") and isinstance(v, int) and abs(v) > 2**31 - 1:

@@ -127,6 +127,7 @@ class SyntheticCity:
         }
         for m in MEASURES.values():
             cols[m.column] = _tenths(self.measurements_mm[m.name])
+        cols["arch_height_tenth_mm"] = [None] * self.n  # not modelled (ANSUR has no arch)
         coeffs = np.rint(self.shape_coeffs_sd * 1e4)
         for k, c in enumerate(SHAPE_COLUMNS):
             cols[c] = coeffs[:, k].astype(np.int32)

@@ -24,7 +24,13 @@ from storefront.domain_errors import QueryTooNarrow
 from storefront.exceptions import ApiError
 from storefront.makers import budget
 from storefront.makers.budget import period_of
-from storefront.makers.privacy import DIMENSIONS, check_query, person_record, release_counts
+from storefront.makers.privacy import (
+    DIMENSIONS,
+    check_query,
+    person_record,
+    release_counts,
+    release_counts_from_cells,
+)
 
 __all__ = [
     "DIMENSIONS",
@@ -173,8 +179,28 @@ def _cells(released: Any, dims: list[str]) -> list[dict[str, Any]]:
     return out
 
 
+def _engine_cells(
+    session: Session,
+    config: Mapping[str, Any],
+    instance_path: str,
+    dims: list[str],
+    filters: dict[str, str],
+) -> dict[tuple[int, ...], int]:
+    """Exact people per cell from the aggregation engine (SQL over the measurements table)."""
+    from storefront.makers.engine import cells_sql
+    from storefront.makers.releases import engine_for
+
+    eng = engine_for(session, config, instance_path)
+    rows = eng.rows(cells_sql(dims, DIMENSIONS, filters))
+    return {tuple(int(v) for v in r[:-1]): int(r[-1]) for r in rows}
+
+
 def release(
-    session: Session, mfr: Manufacturer, args: Mapping[str, Any], config: Mapping[str, Any]
+    session: Session,
+    mfr: Manufacturer,
+    args: Mapping[str, Any],
+    config: Mapping[str, Any],
+    instance_path: str | None = None,
 ) -> dict[str, Any]:
     """Charge the budgets and release DP counts (issue 14: no exact count ever leaves).
 
@@ -190,8 +216,14 @@ def release(
     query = {"dims": dims, "epsilon": eps, "filters": filters}
     now = utcnow()
     charge = budget.check_and_charge(session, mfr, eps, now, limits, query)
-    records = [r for r in consenting_records(session) if all(r[k] == v for k, v in filters.items())]
-    released = release_counts(records, dims, eps, min_cell=min_cell)
+    if instance_path is not None:  # the engine: SQL over the columnar table (issue 14)
+        cells_exact = _engine_cells(session, config, instance_path, dims, filters)
+        released = release_counts_from_cells(cells_exact, dims, eps, min_cell=min_cell)
+    else:  # no instance folder for the export: one record per person, in Python
+        records = [
+            r for r in consenting_records(session) if all(r[k] == v for k, v in filters.items())
+        ]
+        released = release_counts(records, dims, eps, min_cell=min_cell)
     cells = _cells(released, dims)
     n_supp = sum(1 for c in cells if c.get("suppressed"))
     row: PrivacyRelease = charge["row"]

@@ -45,7 +45,7 @@ __all__ = [
     "remove_synthetic",
 ]
 
-_TYPES = {"int32": sa.Integer, "string": sa.String(32)}
+_TYPES: dict[str, Any] = {"int32": sa.Integer, "string": sa.String(32)}
 _DATA_COLUMNS = [(n, t) for n, t in SCHEMA_COLUMNS if n not in ("person_id", "updated_s")]
 
 maker_measurement = sa.Table(
@@ -106,16 +106,19 @@ def _bump(session: Session, **values: Any) -> None:
 def _row_for(user: User, scan: Scan) -> dict[str, Any]:
     from storefront.makers.shape_stats import coefficients_from_measurements
 
-    res = scan.result if isinstance(scan.result, dict) else {}
-    meas = res.get("measurements") if isinstance(res.get("measurements"), dict) else res
+    res: dict[str, Any] = scan.result if isinstance(scan.result, dict) else {}
+    inner = res.get("measurements")
+    meas: dict[str, Any] = inner if isinstance(inner, dict) else res
     coeffs = None
     vals = [meas.get(k) for k in ("foot_length_mm", "ball_width_mm", "instep_height_mm",
                                   "heel_width_mm")]  # fmt: skip
-    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in vals):
-        coeffs = coefficients_from_measurements(*(float(v) for v in vals)).tolist()
+    nums = [float(v) for v in vals if isinstance(v, int | float) and not isinstance(v, bool)]
+    if len(nums) == len(vals):
+        coeffs = coefficients_from_measurements(*nums).tolist()
+    created = as_utc(scan.created_at) if scan.created_at else None
     row = measurement_row(
         user.id,
-        int(as_utc(scan.created_at).timestamp()) if scan.created_at else 0,
+        int(created.timestamp()) if created is not None else 0,
         meas,
         sex=user.sex if user.sex in SEXES else None,
         age_band=user.age_band if user.age_band in AGE_BANDS else None,
@@ -147,12 +150,23 @@ def sync_measurements(session: Session) -> int:
     if since is not None:
         q = q.where(User.consent_updated_at >= since)
     for uid, at in session.execute(q):
-        ts = as_utc(at).timestamp()
+        at_utc = as_utc(at)
+        if at_utc is None:
+            continue
+        ts = at_utc.timestamp()
         if ts > last_consent:
             changed.add(uid)
             newest_consent = max(newest_consent, ts)
+    # consent withdrawn without a timestamp (or an account no longer a shopper): drop the row
+    stale = sa.select(User.id).where(
+        sa.or_(User.consent_aggregates.is_not(True), User.role != "shopper")
+    )
+    gone = session.execute(maker_measurement.delete().where(maker_measurement.c.user_id.in_(stale)))
+    removed = int(getattr(gone, "rowcount", 0) or 0)
     if not changed and max_scan <= last_scan:
-        return 0
+        if removed:
+            _bump(session)
+        return removed
     ids = sorted(changed)
     for i in range(0, len(ids), 500):
         chunk = ids[i : i + 500]
@@ -175,9 +189,19 @@ def sync_measurements(session: Session) -> int:
     return len(ids)
 
 
-def snapshot_path(instance_path: str | Path, token: str, version: int) -> Path:
+def snapshot_path(instance_path: str | Path, token: str, version: str) -> Path:
     """Where the Parquet export of one table version of one database lives."""
-    return Path(instance_path) / "makers" / f"measurements-{token}-v{int(version)}.parquet"
+    return Path(instance_path) / "makers" / f"measurements-{token}-v{version}.parquet"
+
+
+def _fingerprint(session: Session) -> str:
+    """Version plus row count and id sum: deletions by foreign-key cascade (a deleted account
+    or scan) do not move the version, but they change these, so the export is rewritten."""
+    st = _state(session)
+    n, ids = session.execute(
+        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(maker_measurement.c.id), 0))
+    ).one()
+    return f"{int(st['version'])}-{int(n)}-{int(ids)}"
 
 
 _EXPORT_LOCK = threading.Lock()
@@ -189,25 +213,25 @@ def export_snapshot(session: Session, instance_path: str | Path) -> Path:
 
     st = _state(session)
     token = str(st["token"])
-    path = snapshot_path(instance_path, token, int(st["version"]))
+    path = snapshot_path(instance_path, token, _fingerprint(session))
     with _EXPORT_LOCK:
         if path.is_file():
             return path
         schema = arrow_schema()
-        cols = [maker_measurement.c[n] for n, _ in _DATA_COLUMNS]
-        person = sa.case(
-            (maker_measurement.c.synthetic.is_(True), -maker_measurement.c.id),
-            else_=maker_measurement.c.user_id,
-        ).label("person_id")
-        batches = []
-        result = session.execute(
-            sa.select(person, maker_measurement.c.updated_s, *cols).execution_options(
-                yield_per=100_000
-            )
-        )
         names = schema.names
-        for part in result.partitions():
-            data = list(zip(*part)) if part else [[] for _ in names]
+        # the driver's cursor, not ORM rows: ~3x faster for a city-sized table
+        sql = (
+            "SELECT CASE WHEN synthetic THEN -id ELSE user_id END, updated_s, "
+            + ", ".join(n for n, _ in _DATA_COLUMNS)
+            + " FROM maker_measurement"
+        )
+        batches = []
+        cur = session.connection().exec_driver_sql(sql).cursor
+        while True:
+            part = cur.fetchmany(200_000)
+            if not part:
+                break
+            data: list[Any] = list(zip(*part))
             batches.append(
                 pa.table(
                     {n: pa.array(list(v), type=schema.field(n).type) for n, v in zip(names, data)}
@@ -226,13 +250,15 @@ def load_synthetic(session: Session, city: Any, batch: int = 50_000) -> int:
     cols = city.columns()
     now = int(utcnow().timestamp())
     names = [n for n, _ in _DATA_COLUMNS]
+    arrays = [cols[k].tolist() if hasattr(cols[k], "tolist") else list(cols[k]) for k in names]
     n = int(city.n)
+    stmt = maker_measurement.insert()
     for i in range(0, n, batch):
         part = [
-            {"synthetic": True, "updated_s": now, **{k: _py(cols[k][j]) for k in names}}
-            for j in range(i, min(n, i + batch))
+            {"synthetic": True, "updated_s": now, **dict(zip(names, row))}
+            for row in zip(*(a[i : i + batch] for a in arrays))
         ]
-        session.execute(maker_measurement.insert(), part)
+        session.execute(stmt, part)
     _bump(session)
     return n
 
@@ -241,7 +267,7 @@ def remove_synthetic(session: Session) -> int:
     """Delete every synthetic row; returns how many."""
     res = session.execute(maker_measurement.delete().where(maker_measurement.c.synthetic.is_(True)))
     _bump(session)
-    return int(res.rowcount or 0)
+    return int(getattr(res, "rowcount", 0) or 0)
 
 
 def _py(v: Any) -> Any:

@@ -28,7 +28,9 @@ def _manufacturer() -> Manufacturer:
 @limiter.limit("manufacturer", "RATELIMIT_MANUFACTURER", per=("address", "account"))
 @login_required(["manufacturer"])
 def foot_stats():
-    out = services.release(db.session, _manufacturer(), request.args, current_app.config)
+    out = services.release(
+        db.session, _manufacturer(), request.args, current_app.config, current_app.instance_path
+    )
     if request.args.get("format", "json") == "csv":
         return Response(
             services.to_csv(out),

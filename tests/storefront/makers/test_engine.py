@@ -117,6 +117,12 @@ def test_bad_input_is_refused(city_20k_parquet, tmp_path):
         E.measurement_row(1, 0, {}, sex=None, age_band=None, region=None, shape_coeffs_sd=[0.0])
 
 
+def _dims():
+    from storefront.makers.privacy import DIMENSIONS
+
+    return DIMENSIONS
+
+
 def _spark_available() -> bool:
     try:
         import pyspark  # noqa: F401
@@ -134,6 +140,8 @@ def test_duckdb_and_spark_identical_pre_noise(city_20k_parquet):
         queries = [
             E.count_sql("length_bin"),
             E.count_sql("sex", {"age_band": "30-44"}),
+            E.cells_sql(["length_bin", "width"], _dims()),
+            E.cells_sql(["girth_band", "sex"], _dims(), {"region": "KR"}),
             *(E.histogram_sql(m) for m in E.MEASURES.values()),
             E.histogram_sql(E.MEASURES["ball_girth"], filters={"sex": "female"}),
             E.sums_sql(E.SHAPE_COLUMNS, E.SHAPE_BOUND_SD_E4),
@@ -146,3 +154,43 @@ def test_duckdb_and_spark_identical_pre_noise(city_20k_parquet):
             assert a and a == b, sql
     finally:
         spark.close()
+
+
+def test_cells_match_the_python_records():
+    """The SQL categories of the count releases equal privacy.person_record's, person by person
+    (edges, missing values and unknown labels included)."""
+    from collections import Counter
+
+    from storefront.makers.privacy import DIMENSIONS, person_record
+
+    rng = np.random.default_rng(8)
+    rows, recs = [], []
+    for i in range(3000):
+        m = {
+            "foot_length_mm": float(rng.choice([rng.normal(255, 25), 100.0, 329.9, 330.0, 99.9])),
+            "ball_girth_mm": float(rng.choice([rng.normal(240, 20), 150.0, 299.9, 300.0])),
+            "arch_height_mm": float(rng.choice([rng.normal(15, 5), 12.0, 20.0, -1.0])),
+        }
+        if rng.random() < 0.05:
+            m.pop("ball_girth_mm")
+        if rng.random() < 0.05:
+            m.pop("arch_height_mm")
+        m = {k: round(v, 1) for k, v in m.items()}
+        sex = str(rng.choice(["female", "male", "other", "robot"]))
+        age = str(rng.choice(["18-29", "75+", "n/a"]))
+        region = str(rng.choice(["KR", "UK", "Mars"]))
+        rows.append(E.measurement_row(i, 0, m, sex=sex, age_band=age, region=region))
+        rec = person_record(m, region=region, sex=sex)
+        rec["age_band"] = age if age in DIMENSIONS["age_band"] else "unknown"
+        recs.append(rec)
+    eng = E.DuckDBEngine(E.rows_to_arrow(rows))
+    for dims in (["length_bin"], ["width", "sex"], ["girth_band", "arch_band", "region"],
+                 ["age_band", "length_bin"]):  # fmt: skip
+        got = {tuple(r[:-1]): r[-1] for r in eng.rows(E.cells_sql(dims, DIMENSIONS))}
+        want = Counter(tuple(DIMENSIONS[d].index(r[d]) for d in dims) for r in recs)
+        assert got == dict(want), dims
+    got = {
+        tuple(r[:-1]): r[-1] for r in eng.rows(E.cells_sql(["sex"], DIMENSIONS, {"region": "KR"}))
+    }
+    want = Counter((DIMENSIONS["sex"].index(r["sex"]),) for r in recs if r["region"] == "KR")
+    assert got == dict(want)

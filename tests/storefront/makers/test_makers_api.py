@@ -271,3 +271,25 @@ def test_load_synthetic_city_command(app, runner) -> None:  # type: ignore[no-un
     assert out.exit_code == 0
     with app.app_context():
         assert db.session.scalar(q) == 0
+
+
+def test_deleted_account_leaves_the_next_export(app, client, runner) -> None:  # type: ignore[no-untyped-def]
+    """A deletion cascades without moving the table version; the export must still change."""
+    import pyarrow.parquet as pq
+
+    from storefront.accounts.services import delete_account
+    from storefront.db.models import User
+    from storefront.extensions import db
+    from storefront.makers import store
+
+    ids = _people(app, 6)
+    with app.app_context():
+        store.sync_measurements(db.session)
+        db.session.commit()
+        first = store.export_snapshot(db.session, app.instance_path)
+        assert set(pq.read_table(first)["person_id"].to_pylist()) == set(ids)
+        delete_account(db.session, db.session.get(User, ids[0]), app.config["UPLOAD_DIR"])
+        db.session.commit()
+        second = store.export_snapshot(db.session, app.instance_path)
+        assert second != first
+        assert set(pq.read_table(second)["person_id"].to_pylist()) == set(ids[1:])
