@@ -22,7 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from storefront.db.models import Scan, User, as_utc, utcnow
+from storefront.db.models import Id64, Scan, User, as_utc, utcnow
 from storefront.extensions import db
 from storefront.makers.engine import (
     AGE_BANDS,
@@ -54,12 +54,12 @@ maker_measurement = sa.Table(
     sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
     sa.Column(
         "user_id",
-        sa.Integer,
+        Id64,
         sa.ForeignKey("user_account.id", ondelete="CASCADE"),
         nullable=True,
         unique=True,
     ),
-    sa.Column("scan_id", sa.Integer, sa.ForeignKey("scan.id", ondelete="CASCADE"), nullable=True),
+    sa.Column("scan_id", Id64, sa.ForeignKey("scan.id", ondelete="CASCADE"), nullable=True),
     sa.Column("synthetic", sa.Boolean, nullable=False, default=False),
     sa.Column("updated_s", sa.BigInteger, nullable=False),
     *(sa.Column(n, _TYPES[t], nullable=True) for n, t in _DATA_COLUMNS),
@@ -70,7 +70,7 @@ maker_table_state = sa.Table(
     db.metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("version", sa.BigInteger, nullable=False, default=0),
-    sa.Column("last_scan_id", sa.Integer, nullable=False, default=0),
+    sa.Column("last_scan_id", Id64, nullable=False, default=0),
     sa.Column("last_consent_at", sa.Float, nullable=False, default=0.0),
     # names this database's exports (several databases may share an instance folder)
     sa.Column("token", sa.String(32), nullable=False, default=""),
