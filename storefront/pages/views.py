@@ -71,6 +71,12 @@ def my_foot() -> str:
     return _page("web/my_foot.html", "my-foot")
 
 
+@bp.get("/scan-guide")
+def scan_guide() -> str:
+    """How to scan a foot with a phone or at a shop, and which files the shop reads."""
+    return _page("web/scan_guide.html", "scan-guide")
+
+
 @bp.get("/try-on/<shoe_id>")
 def try_on(shoe_id: str) -> str:
     """The shopper's foot inside the last of the chosen size, with a clearance heat map."""

@@ -18,6 +18,7 @@ PAGES = [
     "/shop/norma",
     "/shoe/norma-rambler-comfort",
     "/my-foot",
+    "/scan-guide",
     "/try-on/norma-rambler-comfort",
     "/cart",
     "/checkout",

@@ -71,7 +71,11 @@ export default async function gaitPage() {
       tb.append(el('tr', { dataset: { session: s.id } },
         el('td', {}, formatDate(s.created_at, true), el('span', { class: 'sub file' }, s.filename || ''), state ? el('span', { class: 'sub' }, state) : null),
         el('td', { class: 'num' }, sum.cadence_spm ? t('{n}/min', { n: fmt(sum.cadence_spm, 0) }) : '–'), el('td', { class: 'num' }, sum.n_strides ?? '–'),
-        el('td', {}, s.status === 'done' ? el('a', { href: `/gait/${s.id}`, onclick: () => rememberGait(s.id) }, t('Open report')) : '')));
+        el('td', {}, s.status === 'done' ? el('a', { href: `/gait/${s.id}`, onclick: () => rememberGait(s.id) }, t('Open report')) : '',
+          el('button', { type: 'button', class: 'danger', dataset: { deleteSession: s.id }, onclick: async () => {
+            if (!window.confirm(t('Delete this session and its report for good?'))) return;
+            try { await api.del(`/api/gait/sessions/${s.id}`); window.location.reload(); } catch (err) { box.prepend(el('p', { role: 'alert' }, describeError(err))); }
+          } }, t('delete')))));
     }
     table.append(tb);
     box.append(el('div', { class: 'table-scroll' }, table));

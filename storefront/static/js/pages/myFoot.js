@@ -2,7 +2,7 @@
 // with its measurements; sizes in every system; the top recommendations.
 import { api } from 'shoestreet/lib/api.js';
 import { el, clear, pageConfig, describeError, fmt } from 'shoestreet/lib/dom.js';
-import { listOf, rememberScan, currentScanId, currentGaitId } from 'shoestreet/lib/catalog.js';
+import { listOf, rememberScan, forgetScan, currentScanId, currentGaitId } from 'shoestreet/lib/catalog.js';
 import { renderRecommendations } from 'shoestreet/lib/recommendations.js';
 import { hasWebGL } from 'shoestreet/lib/webgl.js';
 import { t, formatDate, fontsFor } from 'shoestreet/lib/i18n/index.js';
@@ -110,6 +110,17 @@ async function refreshList(user, current) {
         await refreshList(user, s.id);
       } }, String(s.id) === String(current) ? t('shown') : t('show')));
     }
+    item.append(el('button', { type: 'button', class: 'danger', dataset: { deleteScan: s.id }, onclick: async () => {
+      if (!window.confirm(t('Delete this scan and its measurements for good?'))) return;
+      try {
+        await api.del(`/api/scans/${s.id}`);
+        if (String(s.id) === String(current)) forgetScan();
+        await refreshList(user, String(s.id) === String(current) ? null : current);
+        document.getElementById('scan-msg').textContent = t('Scan deleted.');
+      } catch (err) {
+        document.getElementById('scan-msg').textContent = describeError(err);
+      }
+    } }, t('delete')));
     list.append(item);
   }
   return scans;
