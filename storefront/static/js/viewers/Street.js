@@ -100,6 +100,13 @@ export class Street extends Viewer {
     this.controls.teleport(0, 12, 0);
     this.raycaster = new THREE.Raycaster();
     this.lastT = 0;
+    // Portrait screens (phones): a wider view, and "near a shop" from across the street.
+    this.portrait = canvas.clientHeight > canvas.clientWidth;
+    this.enterRadiusM = this.portrait ? 2 * ENTER_RADIUS_M : ENTER_RADIUS_M;
+    if (this.portrait) {
+      this.camera.fov = 75;
+      this.camera.updateProjectionMatrix();
+    }
     this.buildScene();
     canvas.addEventListener('click', (e) => this.pick(e));
   }
@@ -185,9 +192,13 @@ export class Street extends Viewer {
   /** The shop whose door is closest to the walker, if it is near enough to go in. */
   nearestShop() {
     const p = new THREE.Vector3(this.controls.x, 0, this.controls.z);
-    let best = null, bestD = ENTER_RADIUS_M;
+    let best = null, bestD = this.enterRadiusM;
+    const ahead = this.camera.getWorldDirection(new THREE.Vector3()).setY(0).normalize();
     for (const b of this.buildings) {
-      const d = b.doorPosition.distanceTo(p);
+      const toDoor = b.doorPosition.clone().sub(p);
+      const d = toDoor.length();
+      // From across the street (phones), only the shop in front of you counts.
+      if (this.portrait && toDoor.setY(0).normalize().dot(ahead) < Math.cos(0.6)) continue;
       if (d < bestD) { best = b; bestD = d; }
     }
     return best;
@@ -199,8 +210,10 @@ export class Street extends Viewer {
     if (!b) return;
     const { x, z, side } = b.place;
     // Face the facade: left shops are at -X (yaw -90°), right shops at +X (yaw +90°).
-    this.controls.teleport(x - side * 8.5, z, side * Math.PI / 2);
-    this.controls.pitch = 0.16;
+    // On a portrait phone, stand back across the street so the whole facade and sign fit.
+    const dist = this.portrait ? Math.min(14.5, this.fitDistance(b.place.width + 1, 1.0)) : 8.5;
+    this.controls.teleport(x - side * dist, z, side * Math.PI / 2);
+    this.controls.pitch = this.portrait ? Math.atan2(4.0 - 1.6, dist) : 0.16;
     this.requestRender();
   }
 
