@@ -35,6 +35,17 @@ def _vm_hwm_mb() -> float:
     return float("nan")
 
 
+def _counts(eng) -> object:  # type: ignore[no-untyped-def]
+    """The count release of ``foot-stats`` (length bin x width fitting) on the engine."""
+    from storefront.makers.engine import cells_sql
+    from storefront.makers.privacy import DIMENSIONS, release_counts_from_cells
+
+    dims = ["length_bin", "width"]
+    rows = eng.rows(cells_sql(dims, DIMENSIONS))
+    cells = {tuple(int(v) for v in r[:-1]): int(r[-1]) for r in rows}
+    return release_counts_from_cells(cells, dims, 1.0)
+
+
 def _child(kind: str, parquet: str, repeats: int) -> dict:
     from storefront.makers import engine, shape_stats
 
@@ -48,6 +59,7 @@ def _child(kind: str, parquet: str, repeats: int) -> dict:
         ),
         "regression_girth_on_length": lambda: shape_stats.release_regression(eng, 1.0),
         "average_feet": lambda: shape_stats.release_average_feet(eng, 1.0),
+        "counts_length_bin_x_width": lambda: _counts(eng),
     }
     out: dict = {"engine": kind, "snapshot_load_s": round(load_s, 3), "releases": {}}
     for name, fn in releases.items():
