@@ -100,6 +100,9 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("--export-glb", metavar="OUT", help="write the aligned foot as GLB")
     d = sub.add_parser("demo", help="measure the bundled sample phone scan")
     d.add_argument("--json", action="store_true", help="print one JSON object")
+    from footscan.lasts._cli import add_parser as add_last_parser
+
+    add_last_parser(sub)
     return p
 
 
@@ -149,6 +152,10 @@ def main(argv: list[str] | None = None) -> int:
                 export_glb=None,
             )
             return _measure(ns)
+        if args.command == "last":
+            from footscan.lasts._cli import run as run_last
+
+            return run_last(args)
     except FootscanError as exc:
         msg = " ".join(str(exc).split()) or type(exc).__name__
         print(f"footscan: error: {msg}", file=sys.stderr)

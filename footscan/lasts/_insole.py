@@ -1,0 +1,308 @@
+"""The custom insole: the last's bottom outline, a top that follows the plantar surface, reliefs.
+
+Frame: as the last (built flat, then bent with the last's bend; a right insole is mirrored).
+The insole's underside is the last's bottom; its outline is the last's feather line; its top
+is the re-posed foot's plantar surface (so the arch is supported where the foot is) clipped to
+``[insole_base_mm, insole_base_mm + arch_support_max_mm]``; under pressure peaks above
+``RELIEF_KPA`` the top is lowered by the style's ``relief_mm`` (Bus et al. 2011 target peaks
+above 200 kPa).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.ndimage import uniform_filter
+from scipy.spatial import cKDTree
+
+from footscan.lasts._build import PersonalLast
+from footscan.lasts.exceptions import PressureMapError
+
+__all__ = ["PressureMap", "Insole", "make_insole", "RELIEF_KPA"]
+
+RELIEF_KPA = 200.0
+_CELL_MM = 1.5
+_N_ACROSS = 33
+_MIN_FLOOR_MM = 1.0  # thinnest insole left under a relief
+_CUP_MM = 3.0  # outside the arch the top follows the sole up to this above the base (heel cup)
+_MAX_KPA = 5000.0
+
+
+@dataclass(frozen=True)
+class PressureMap:
+    """Peak plantar pressure over the insole, kPa.
+
+    Attributes
+    ----------
+    peak_kpa : (rows, cols) float64
+        Grid over the insole: rows from the heel end to the toe end, columns from the medial to
+        the lateral border (both normalised: each row spans the insole's local width).
+    source : str
+        Where the map comes from (e.g. a gait session).
+    """
+
+    peak_kpa: NDArray[np.float64] = field(repr=False)
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        a = np.asarray(self.peak_kpa, dtype=np.float64)
+        if a.ndim != 2 or min(a.shape) < 1:
+            raise PressureMapError(f"peak_kpa must be a 2-D grid, got shape {a.shape}")
+        if not np.isfinite(a).all():
+            raise PressureMapError("peak_kpa contains NaN or infinity")
+        if (a < 0).any() or (a > _MAX_KPA).any():
+            raise PressureMapError(f"peak_kpa must lie in [0, {_MAX_KPA:g}] kPa")
+        object.__setattr__(self, "peak_kpa", a)
+
+    @classmethod
+    def from_points(
+        cls,
+        u: NDArray[np.float64],
+        v: NDArray[np.float64],
+        peak_kpa: NDArray[np.float64],
+        radius: float = 0.07,
+        shape: tuple[int, int] = (40, 16),
+        source: str = "",
+    ) -> PressureMap:
+        """A grid from sensor cells at normalised positions.
+
+        Parameters
+        ----------
+        u, v : (k,) float64
+            Positions along (heel 0 -> toe 1) and across (medial 0 -> lateral 1) the insole.
+        peak_kpa : (k,) float64
+            Peak pressure of each cell.
+        radius : float
+            A grid cell takes the nearest sensor within this normalised distance (0 beyond).
+        shape : (rows, cols)
+        source : str
+        """
+        u, v, p = (np.asarray(a, dtype=np.float64).ravel() for a in (u, v, peak_kpa))
+        if not (u.shape == v.shape == p.shape) or u.size == 0:
+            raise PressureMapError("u, v and peak_kpa must have the same non-zero length")
+        if not (np.isfinite(u).all() and np.isfinite(v).all()):
+            raise PressureMapError("sensor positions contain NaN")
+        rows, cols = shape
+        gu = (np.arange(rows) + 0.5) / rows
+        gv = (np.arange(cols) + 0.5) / cols
+        uu, vv = np.meshgrid(gu, gv, indexing="ij")
+        # Across is scaled to the insole's aspect (width ~ 0.38 length) for distances.
+        d, j = cKDTree(np.column_stack([u, 0.38 * v])).query(
+            np.column_stack([uu.ravel(), 0.38 * vv.ravel()])
+        )
+        grid = np.where(d <= radius, p[j], 0.0).reshape(rows, cols)
+        return cls(grid, source)
+
+    def sample(self, u: NDArray[np.float64], v: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Peak kPa at normalised positions (nearest cell)."""
+        rows, cols = self.peak_kpa.shape
+        i = np.clip((np.asarray(u) * rows).astype(int), 0, rows - 1)
+        j = np.clip((np.asarray(v) * cols).astype(int), 0, cols - 1)
+        return self.peak_kpa[i, j]
+
+
+@dataclass(frozen=True)
+class Insole:
+    """A printable custom insole (posed like its last).
+
+    Attributes
+    ----------
+    vertices_mm, faces : arrays
+        Closed, outward-wound triangle mesh, mm.
+    station_x_mm : (k,) float64
+        Flat-frame stations along the insole (heel -> toe).
+    across_y_mm : (k, n) float64
+        Flat-frame y of the samples across each station (medial -> lateral, left convention).
+    thickness_mm : (k, n) float64
+        Thickness map (top above the last bottom).
+    relief_mm : (k, n) float64
+        Depth removed under pressure peaks (0 where none).
+    peak_kpa : (k, n) float64 or None
+        The pressure map sampled at the same points.
+    outline_mm : (m, 3) float64
+        The insole's bottom outline, posed (equals the last's feather line).
+    """
+
+    vertices_mm: NDArray[np.float64] = field(repr=False)
+    faces: NDArray[np.int64] = field(repr=False)
+    station_x_mm: NDArray[np.float64] = field(repr=False)
+    across_y_mm: NDArray[np.float64] = field(repr=False)
+    thickness_mm: NDArray[np.float64] = field(repr=False)
+    relief_mm: NDArray[np.float64] = field(repr=False)
+    peak_kpa: NDArray[np.float64] | None = field(repr=False)
+    outline_mm: NDArray[np.float64] = field(repr=False)
+    side: str = "left"
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready thickness and relief figures."""
+        relieved = self.relief_mm > 0.05
+        return {
+            "length_mm": round(float(self.station_x_mm[-1] - self.station_x_mm[0]), 1),
+            "thickness_min_mm": round(float(self.thickness_mm.min()), 2),
+            "thickness_max_mm": round(float(self.thickness_mm.max()), 2),
+            "relieved_share": round(float(relieved.mean()), 4),
+            "relief_max_mm": round(float(self.relief_mm.max()), 2),
+            "peak_kpa_max": None if self.peak_kpa is None else round(float(self.peak_kpa.max()), 1),
+        }
+
+
+def _plantar_grid(p: NDArray[np.float64], lo: NDArray[np.float64], hi: NDArray[np.float64]):
+    """Lowest foot height per 2 mm cell (NaN where the foot has no point)."""
+    n = np.ceil((hi - lo) / _CELL_MM).astype(int) + 1
+    ij = np.floor((p[:, :2] - lo) / _CELL_MM).astype(int)
+    ok = (ij >= 0).all(axis=1) & (ij < n).all(axis=1)
+    ij, z = ij[ok], p[ok, 2]
+    grid = np.full(n, np.inf)
+    np.minimum.at(grid, (ij[:, 0], ij[:, 1]), z)
+    grid[~np.isfinite(grid)] = np.nan
+    return grid
+
+
+def _bilinear(grid, lo, x, y):
+    gx = (x - lo[0]) / _CELL_MM - 0.5  # values sit at the cell centres
+    gy = (y - lo[1]) / _CELL_MM - 0.5
+    i0 = np.clip(np.floor(gx).astype(int), 0, grid.shape[0] - 2)
+    j0 = np.clip(np.floor(gy).astype(int), 0, grid.shape[1] - 2)
+    fx = np.clip(gx - i0, 0, 1)
+    fy = np.clip(gy - j0, 0, 1)
+    return (
+        grid[i0, j0] * (1 - fx) * (1 - fy)
+        + grid[i0 + 1, j0] * fx * (1 - fy)
+        + grid[i0, j0 + 1] * (1 - fx) * fy
+        + grid[i0 + 1, j0 + 1] * fx * fy
+    )
+
+
+def _ramp(x, a, b):
+    return np.clip((x - a) / (b - a), 0.0, 1.0)
+
+
+def arch_weight(x_frac: NDArray[np.float64], across: NDArray[np.float64]) -> NDArray[np.float64]:
+    """1 in the medial arch (30-58 % FL, medial 60 % of the width), 0 away from it."""
+    along = _ramp(x_frac, 0.22, 0.30) * (1.0 - _ramp(x_frac, 0.58, 0.66))
+    return along * (1.0 - _ramp(np.asarray(across), 0.6, 0.75))
+
+
+def _cap_mm(x_frac, across, style) -> NDArray[np.float64]:
+    """Highest fill above the base: the arch support in the arch, a shallow cup elsewhere."""
+    w = arch_weight(x_frac, across)
+    return _CUP_MM + (style.arch_support_max_mm - _CUP_MM) * w
+
+
+def make_insole(last: PersonalLast, pressure: PressureMap | None = None) -> Insole:
+    """The custom insole for a personal last.
+
+    Parameters
+    ----------
+    last : PersonalLast
+    pressure : PressureMap, optional
+        Peak pressures (kPa) from an insole session; zones above 200 kPa are relieved.
+
+    Returns
+    -------
+    Insole
+    """
+    if pressure is not None and not isinstance(pressure, PressureMap):
+        raise PressureMapError(f"expected a PressureMap, got {type(pressure).__name__}")
+    style = last.style
+    foot = last._flat_foot
+    x_b0, x_b1 = last._bottom_x_mm
+    base = style.insole_base_mm
+    # Stations: the last's rings that carry a bottom (their outermost bottom vertices).
+    xs, ylo, yhi = [], [], []
+    for x, ring in zip(last._ring_x, last._rings, strict=True):
+        if x < x_b0 - 1e-9:
+            continue
+        b = ring[ring[:, 2] <= 1e-9]
+        if b.shape[0] >= 2:
+            xs.append(x)
+            ylo.append(b[:, 1].min())
+            yhi.append(b[:, 1].max())
+    sx, ylo_a, yhi_a = np.array(xs), np.array(ylo), np.array(yhi)
+    k = sx.shape[0]
+    t = np.linspace(0.0, 1.0, _N_ACROSS)
+    ys = ylo_a[:, None] + (yhi_a - ylo_a)[:, None] * t[None, :]
+    xx = np.repeat(sx[:, None], _N_ACROSS, axis=1)
+    # Plantar surface (lowest foot point per 2 mm cell), holes filled from the nearest cell.
+    p = foot.points_mm
+    lo = np.array([x_b0 - 4.0, ylo_a.min() - 4.0])
+    hi = np.array([x_b1 + 4.0, yhi_a.max() + 4.0])
+    # Only points low enough to be sole count: above the highest support, a column's lowest
+    # point is the dorsum of a capture that did not see the sole there (floor contact).
+    g = _plantar_grid(p[p[:, 2] <= base + style.arch_support_max_mm + 6.0], lo, hi)
+    valid = np.isfinite(g)
+    if np.count_nonzero(valid) < 50:
+        raise PressureMapError("the foot has no plantar surface to shape an insole on")
+    # Cells without a foot point next to cells with one take their height (sparse captures);
+    # the others are floor contact (a capture's floor cut removes the flat sole) or beyond
+    # the foot (toe room): the insole is flat there.
+    filled = np.where(valid, g, base)
+    holes = np.argwhere(~valid)
+    if holes.size:
+        vi = np.argwhere(valid)
+        d, j = cKDTree(vi).query(holes, distance_upper_bound=2.5)
+        near = np.isfinite(d)
+        filled[tuple(holes[near].T)] = g[tuple(vi[j[near]].T)]
+    plantar = _bilinear(filled, lo, xx, ys)
+    top = np.clip(plantar, base, base + _cap_mm(xx / foot.foot_length_mm, t, style))
+    relief = np.zeros_like(top)
+    peaks = None
+    if pressure is not None:
+        u = (xx - x_b0) / (x_b1 - x_b0)
+        peaks = pressure.sample(u, np.repeat(t[None, :], k, axis=0))
+        zone = (peaks > RELIEF_KPA).astype(float)
+        if zone.any():
+            soft = uniform_filter(zone, size=3, mode="nearest")
+            relief = style.relief_mm * np.maximum(zone, soft)
+            top = np.maximum(top - relief, _MIN_FLOOR_MM)
+            full = np.clip(plantar, base, base + _cap_mm(xx / foot.foot_length_mm, t, style))
+            relief = np.clip(full - top, 0.0, None)
+    # Mesh: per station a closed ring (bottom medial -> lateral at z = 0, top back).
+    n = _N_ACROSS
+    bottom = np.stack([xx, ys, np.zeros_like(ys)], axis=2)
+    topv = np.stack([xx, ys, top], axis=2)[:, ::-1]
+    rings = np.concatenate([bottom, topv], axis=1)  # (k, 2n, 3)
+    m = 2 * n
+    v = [rings.reshape(-1, 3)]
+    heel_c = rings[0].mean(axis=0)
+    tip = np.array([x_b1, 0.0, 0.5 * base])
+    v = np.vstack([heel_c[None], rings.reshape(-1, 3), tip[None]])
+    jj = np.arange(m)
+    jn = (jj + 1) % m
+    faces = [np.column_stack([np.zeros(m, dtype=np.int64), 1 + jn, 1 + jj])]
+    for i in range(k - 1):
+        a, b = 1 + i * m + jj, 1 + (i + 1) * m + jj
+        an, bn = 1 + i * m + jn, 1 + (i + 1) * m + jn
+        faces.append(np.column_stack([a, an, bn]))
+        faces.append(np.column_stack([a, bn, b]))
+    last_ring = 1 + (k - 1) * m + jj
+    faces.append(np.column_stack([last_ring, 1 + (k - 1) * m + jn, np.full(m, v.shape[0] - 1)]))
+    fa = np.vstack(faces).astype(np.int64)
+    tri = v[fa]
+    vol = np.einsum("ij,ij->i", tri[:, 0], np.cross(tri[:, 1], tri[:, 2])).sum()
+    if vol < 0:
+        fa = fa[:, ::-1]
+    outline = np.vstack([bottom[:, 0], [[x_b1, 0.0, 0.0]], bottom[::-1, -1]])
+
+    def pose(q):
+        r = last.bend.apply(q)
+        if last.side == "right":
+            r[:, 1] = -r[:, 1]
+        return r
+
+    if last.side == "right":
+        fa = fa[:, ::-1].copy()
+    return Insole(
+        vertices_mm=pose(v),
+        faces=fa,
+        station_x_mm=sx,
+        across_y_mm=ys,
+        thickness_mm=top,
+        relief_mm=relief,
+        peak_kpa=peaks,
+        outline_mm=pose(outline),
+        side=last.side,
+    )

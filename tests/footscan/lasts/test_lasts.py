@@ -1,0 +1,478 @@
+"""Personal lasts and insoles, checked by tape-like measures computed here.
+
+The truth does not share the builder's code: girths are the convex-hull perimeters of
+``trimesh`` sections (the last) and of point slabs (the foot) implemented in this file;
+inside/outside is a generalised winding number; distances come from dense surface samples.
+"""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+import zipfile
+from functools import cache
+from io import BytesIO
+from pathlib import Path
+
+import numpy as np
+import pytest
+import trimesh
+from scipy.interpolate import LinearNDInterpolator
+from scipy.spatial import ConvexHull, cKDTree
+
+from footscan.lasts import (
+    LastBuildError,
+    PressureMap,
+    PressureMapError,
+    UnknownStyleError,
+    build_last,
+    load_style,
+    make_insole,
+    make_last,
+    prepare_foot,
+    pressure_from_session,
+    style_data,
+    style_names,
+)
+from footscan.lasts._export import (
+    order_files,
+    preview_json,
+    spec_sheet_html,
+    stl_bytes,
+    threemf_bytes,
+)
+
+REAL = Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "footscan" / "real"
+REAL = REAL.resolve() if REAL.exists() else Path("/work/shared/data/footscan/real")
+SESSION = REAL.parent.parent / "insoles" / "moticon" / "230927_102114.txt"
+GIRTHS = ("ball_girth", "waist_girth", "instep_girth", "heel_girth")
+
+
+# ---------------------------------------------------------------- independent tape measures
+
+
+def _basis(n):
+    n = n / np.linalg.norm(n)
+    ref = np.array([0.0, 0.0, 1.0]) if abs(n[2]) < 0.9 else np.array([1.0, 0.0, 0.0])
+    u = np.cross(n, ref)
+    u /= np.linalg.norm(u)
+    return np.vstack([u, np.cross(n, u)])
+
+
+def _hull_perimeter(q):
+    h = ConvexHull(q)
+    v = q[h.vertices]
+    return float(np.linalg.norm(v - np.roll(v, 1, axis=0), axis=1).sum())
+
+
+def mesh_girth(mesh, origin, normal):
+    sec = mesh.section(plane_origin=origin, plane_normal=normal)
+    assert sec is not None, "plane misses the last"
+    return _hull_perimeter(np.asarray(sec.vertices) @ _basis(np.asarray(normal)).T)
+
+
+def slab(points, origin, normal, half=1.5):
+    n = np.asarray(normal) / np.linalg.norm(normal)
+    d = (points - origin) @ n
+    return points[np.abs(d) <= half] - d[np.abs(d) <= half, None] * n
+
+
+def foot_girth(points, origin, normal):
+    return _hull_perimeter(slab(points, origin, normal) @ _basis(np.asarray(normal)).T)
+
+
+def ball_width(points_or_section_a, points_or_section_b, band, sign_a):
+    a = points_or_section_a[points_or_section_a[:, 2] <= band]
+    b = points_or_section_b[points_or_section_b[:, 2] <= band]
+    pa = a[np.argmax(sign_a * a[:, 1])]
+    pb = b[np.argmax(-sign_a * b[:, 1])]
+    return float(np.linalg.norm(pa[:2] - pb[:2]))
+
+
+def winding(mesh, pts):
+    out = []
+    tri_all = mesh.triangles
+    for i in range(0, len(pts), 50):
+        t = tri_all[None] - pts[i : i + 50, None, None, :]
+        a, b, c = t[:, :, 0], t[:, :, 1], t[:, :, 2]
+        la, lb, lc = (np.linalg.norm(x, axis=2) for x in (a, b, c))
+        det = np.einsum("ijk,ijk->ij", a, np.cross(b, c))
+        den = (
+            la * lb * lc
+            + np.einsum("ijk,ijk->ij", a, b) * lc
+            + np.einsum("ijk,ijk->ij", b, c) * la
+            + np.einsum("ijk,ijk->ij", c, a) * lb
+        )
+        out.append((2 * np.arctan2(det, den)).sum(1) / (4 * np.pi))
+    return np.concatenate(out)
+
+
+def bottom_length(mesh):
+    """Length of the last bottom along its centre line: the y = 0 section on faces that face
+    down (the flat bottom; the heel curve and the toe cap face away)."""
+    down = mesh.face_normals[:, 2] < -0.85
+    seg, idx = trimesh.intersections.mesh_plane(
+        mesh, plane_normal=[0, 1, 0], plane_origin=[0, 0, 0], return_faces=True
+    )
+    seg = seg[down[idx]]
+    return float(np.linalg.norm(seg[:, 1] - seg[:, 0], axis=1).sum())
+
+
+# ---------------------------------------------------------------- feet
+
+
+@cache
+def real_scan(side):
+    import footscan
+
+    return footscan.measure_scan(footscan.load_scan(str(REAL / f"dupont_{side}_foot.stl")))
+
+
+@cache
+def synthetic_points(seed, length_mm=None):
+    from footscan import make_foot
+
+    targets = None
+    if length_mm is not None:
+        targets = {"foot_length_mm": length_mm, "foot_breadth_mm": 0.385 * length_mm}
+    f = make_foot(seed, "male", shape=False, targets=targets)
+    m = trimesh.Trimesh(f.vertices_mm, f.faces, process=False)
+    pts, _ = trimesh.sample.sample_surface_even(m, 40000, seed=seed)
+    pts = np.vstack([pts, f.vertices_mm])
+    pts = pts[pts[:, 2] <= 0.40 * f.achieved["foot_length_mm"]]
+    return pts, float(f.achieved["foot_length_mm"])
+
+
+@cache
+def last_for(kind, style_name, seed=1, length_mm=None):
+    style = load_style(style_name)
+    if kind == "real":
+        return make_last(real_scan(seed_side(seed)), style)
+    pts, fl = synthetic_points(seed, length_mm)
+    return build_last(prepare_foot(pts, "left", style, fl), style)
+
+
+def seed_side(seed):
+    return "left" if seed == 1 else "right"
+
+
+CASES = [
+    ("real", "running", 1),
+    ("real", "dress", 2),
+    ("synthetic", "comfort", 3),
+    ("synthetic", "trail", 4),
+]
+
+
+def _mesh(last):
+    return trimesh.Trimesh(last.vertices_mm, last.faces, process=False)
+
+
+# ---------------------------------------------------------------- the last
+
+
+@pytest.mark.parametrize(("kind", "style", "seed"), CASES)
+def test_girths_and_width_equal_foot_plus_allowance(kind, style, seed):
+    last = last_for(kind, style, seed)
+    mesh = _mesh(last)
+    foot = last.foot_points_mm
+    for g in GIRTHS:
+        pl = last.planes[g]
+        f = foot_girth(foot, pl.origin, pl.normal)
+        lm = mesh_girth(mesh, pl.origin, pl.normal)
+        assert abs(lm - f - last.allowance_mm[g]) <= 1.0, (g, f, lm, last.allowance_mm[g])
+        # The allowance is the style's ease plus the insole term, and nothing else.
+        ease = load_style(style).ease_mm[g]
+        assert last.allowance_mm[g] == pytest.approx(ease + last.envelope_term_mm[g], abs=1e-6)
+    band = last.width_band_mm
+    p1, p5 = last.planes["mth1"], last.planes["mth5"]
+    med = -1.0 if last.side == "left" else 1.0
+    fw = ball_width(slab(foot, p1.origin, p1.normal), slab(foot, p5.origin, p5.normal), band, med)
+    s1 = np.asarray(mesh.section(plane_origin=p1.origin, plane_normal=p1.normal).vertices)
+    s5 = np.asarray(mesh.section(plane_origin=p5.origin, plane_normal=p5.normal).vertices)
+    lw = ball_width(s1, s5, band, med)
+    assert abs(lw - fw - last.allowance_mm["ball_width"]) <= 1.0, (fw, lw)
+
+
+@pytest.mark.parametrize(("kind", "style", "seed"), CASES[:1] + CASES[2:3])
+def test_envelope_holds_the_foot_standing_on_its_insole(kind, style, seed):
+    """At the ball (not moved by the re-pose) the envelope term is at least what the insole
+    under the foot adds to a tape (the foot's lower band dropped to the last bottom, z = 0),
+    and at most a few mm more (the per-station convex sections), less what the 96-ray sampling
+    of each section cuts off its sharp bottom corners."""
+    last = last_for(kind, style, seed)
+    pl = last.planes["ball_girth"]
+    foot = last.foot_points_mm
+    s = slab(foot, pl.origin, pl.normal)
+    low = s[s[:, 2] <= style_lift(style) + 0.08 * last.foot_mm["bottom_length"]].copy()
+    low[:, 2] = 0.0
+    env = _hull_perimeter(np.vstack([s, low]) @ _basis(pl.normal).T)
+    bare = _hull_perimeter(s @ _basis(pl.normal).T)
+    term = last.envelope_term_mm["ball_girth"]
+    # Lofting straight between stations cuts the corners of the oblique section a little.
+    assert env - bare - 2.5 <= term <= env - bare + 6.0, (env - bare, term)
+
+
+def style_lift(style):
+    return load_style(style).insole_base_mm
+
+
+@pytest.mark.parametrize(("kind", "style", "seed"), CASES)
+def test_last_is_watertight_manifold_and_posed(kind, style, seed):
+    last = last_for(kind, style, seed)
+    mesh = trimesh.Trimesh(last.vertices_mm, last.faces)  # merges duplicates
+    assert mesh.is_watertight and mesh.is_winding_consistent
+    assert mesh.volume > 0 and mesh.euler_number == 2
+    st = load_style(style)
+    assert last.landmarks_mm["heel_seat_back"][2] == pytest.approx(st.heel_height_mm, abs=0.3)
+    assert last.landmarks_mm["toe_tip"][2] == pytest.approx(st.toe_spring_mm, abs=0.3)
+    assert mesh.bounds[0, 2] >= -0.5  # ball tread on the floor, nothing below
+    bl = bottom_length(mesh)
+    want = last.foot_mm["bottom_length"] + st.toe_allowance_mm - st.heel_allowance_mm
+    assert abs(bl - want) <= 1.0, (bl, want)
+
+
+@pytest.mark.parametrize(("kind", "style", "seed"), CASES)
+def test_foot_inside_except_where_compression_allowed(kind, style, seed):
+    last = last_for(kind, style, seed)
+    mesh = _mesh(last)
+    rng = np.random.default_rng(seed)
+    pick = rng.choice(last.foot_points_mm.shape[0], 1200, replace=False)
+    pts = last.foot_points_mm[pick]
+    w = winding(mesh, pts)
+    samples, _ = trimesh.sample.sample_surface(mesh, 250_000, seed=seed)
+    dist, _ = cKDTree(samples).query(pts)
+    signed = np.where(w > 0.5, dist, -dist)
+    fl = last.foot_mm["bottom_length"]
+    regions = {k: v for k, v in style_data()["regions"].items() if k != "doc"}
+    allowed = np.zeros(len(pts))
+    for r in regions.values():
+        # The re-pose moves a point along X by a few mm: take the laxer neighbour near a border.
+        sel = (pts[:, 0] / fl >= r["x"][0] - 0.04) & (pts[:, 0] / fl < r["x"][1] + 0.04)
+        allowed[sel] = np.maximum(allowed[sel], r["max_compression_mm"])
+    worst = signed + allowed
+    assert worst.min() >= -0.5, (signed.min(), pts[np.argmin(worst)])
+    # The clearance map reports the same numbers (within the sampling error).
+    # Both sides sample the surface (~0.3 mm apart each): agree within 0.8 mm.
+    assert np.abs(signed - last.clearance_points_mm[pick]).max() <= 0.8
+    # Toe box: the toes never touch the front of the last.
+    toe = pts[:, 0] > 0.85 * fl
+    assert signed[toe].min() >= 0.0
+
+
+def test_two_feet_5mm_apart_give_lasts_5mm_apart():
+    a = last_for("synthetic", "running", 7, 260.0)
+    b = last_for("synthetic", "running", 7, 265.0)
+    la, lb = bottom_length(_mesh(a)), bottom_length(_mesh(b))
+    assert lb - la == pytest.approx(5.0, abs=0.5)
+
+
+def test_style_data_covers_the_catalogue_with_sources():
+    cat = json.loads(
+        (Path(__file__).resolve().parents[3] / "assets/catalog/catalog.json").read_text()
+    )
+    cats = {m["category"] for m in cat["models"]}
+    assert cats <= set(style_names())
+    data = style_data()
+    assert {"toe_allowance", "heel_allowance", "girth_ease", "heel_height_toe_spring"} <= set(
+        data["sources"]
+    )
+    for name in style_names():
+        st = load_style(name)
+        assert 5 <= st.toe_spring_mm <= 15 and 0 <= st.heel_height_mm <= 30
+        assert all(-6.35 <= e <= 6.35 for e in st.ease_mm.values())  # at most one width letter
+
+
+# ---------------------------------------------------------------- the insole
+
+
+def _insole_mesh(ins):
+    return trimesh.Trimesh(ins.vertices_mm, ins.faces)
+
+
+def _bottom_extent(mesh, xs):
+    """Min/max Y of the lowest part of the section by the plane X = x (posed frame)."""
+    out = []
+    for x in xs:
+        v = np.asarray(mesh.section(plane_origin=[x, 0, 0], plane_normal=[1, 0, 0]).vertices)
+        s = v[v[:, 2] <= v[:, 2].min() + 0.3]
+        out.append((s[:, 1].min(), s[:, 1].max()))
+    return np.array(out)
+
+
+@pytest.mark.parametrize(("kind", "style", "seed"), CASES[:1] + CASES[2:3])
+def test_insole_watertight_and_matches_last_bottom(kind, style, seed):
+    last = last_for(kind, style, seed)
+    ins = make_insole(last)
+    mi = _insole_mesh(ins)
+    assert mi.is_watertight and mi.is_winding_consistent and mi.volume > 0
+    ml = _mesh(last)
+    fl = last.foot_mm["bottom_length"]
+    xs = np.linspace(0.2 * fl, 0.94 * fl, 19)
+    ea, eb = _bottom_extent(ml, xs), _bottom_extent(mi, xs)
+    assert np.abs(ea - eb).max() <= 1.0, np.abs(ea - eb).max()
+    assert ins.thickness_mm.min() >= 1.0 - 1e-9
+
+
+def test_insole_arch_support_follows_the_plantar_surface():
+    last = last_for("synthetic", "comfort", 3)
+    ins = make_insole(last)
+    st = load_style("comfort")
+    mi = _insole_mesh(ins)
+    up = mi.face_normals[:, 2] > 0.5
+    top = mi.vertices[np.unique(mi.faces[up])]
+    z_top = LinearNDInterpolator(top[:, :2], top[:, 2])
+    mb = _mesh(last)
+    bot = mb.vertices[np.unique(mb.faces[mb.face_normals[:, 2] < -0.85])]
+    z_bot = LinearNDInterpolator(bot[:, :2], bot[:, 2])
+    foot = last.foot_points_mm
+    fl = last.foot_mm["bottom_length"]
+    # Plantar surface: lowest foot point per 3 mm cell in the medial arch.
+    arch = foot[(foot[:, 0] > 0.34 * fl) & (foot[:, 0] < 0.54 * fl)]
+    cells = np.floor(arch[:, :2] / 3.0).astype(int)
+    keys, inv = np.unique(cells, axis=0, return_inverse=True)
+    low = np.full(len(keys), np.inf)
+    np.minimum.at(low, inv.ravel(), arch[:, 2])
+    lowest = np.array(
+        [arch[(inv.ravel() == i) & (arch[:, 2] == low[i])][0] for i in range(len(keys))]
+    )
+    ymid = 0.5 * (foot[:, 1].min() + foot[:, 1].max())
+    medial = lowest[lowest[:, 1] < ymid]
+    h = medial[:, 2] - z_bot(medial[:, :2])
+    sel = (h > st.insole_base_mm + 1.0) & (h < st.insole_base_mm + st.arch_support_max_mm - 1.0)
+    assert sel.sum() >= 20, "no arch to support"
+    err = z_top(medial[sel, :2]) - medial[sel, 2]
+    err = err[np.isfinite(err)]
+    assert np.abs(err).max() <= 1.0, np.abs(err).max()
+
+
+def test_relief_under_synthetic_peaks():
+    last = last_for("synthetic", "comfort", 3)
+    grid = np.full((40, 16), 150.0)
+    grid[27:31, 1:6] = 320.0  # first metatarsal head, medial forefoot
+    ins0 = make_insole(last)
+    ins = make_insole(last, PressureMap(grid, "synthetic"))
+    drop = ins0.thickness_mm - ins.thickness_mm
+    k, n = drop.shape
+    u = (ins.station_x_mm - ins.station_x_mm[0]) / (ins.station_x_mm[-1] - ins.station_x_mm[0])
+    v = np.linspace(0, 1, n)
+    uu, vv = np.meshgrid(u, v, indexing="ij")
+    in_peak = (uu * 40 >= 27) & (uu * 40 < 31) & (vv * 16 >= 1) & (vv * 16 < 6)
+    near = (uu * 40 >= 25.5) & (uu * 40 < 32.5) & (vv * 16 >= -0.5) & (vv * 16 < 7.5)
+    st = load_style("comfort")
+    assert (drop[in_peak] >= min(st.relief_mm, ins0.thickness_mm[in_peak].min() - 1.0) - 1e-6).all()
+    assert (drop[~near] <= 1e-9).all()
+
+
+def test_relief_under_the_peaks_of_a_recorded_session():
+    last = last_for("real", "running", 1)
+    pm = pressure_from_session(SESSION, last.side)
+    assert pm.peak_kpa.max() > 200.0
+    ins = make_insole(last, pm)
+    relieved = ins.relief_mm > 0.05
+    assert relieved.any()
+    # Every relieved point lies at (or next to) a cell above 200 kPa ...
+    assert (ins.peak_kpa[relieved] > 200.0).mean() >= 0.6
+    # ... and every point under a peak above 200 kPa is relieved.
+    assert relieved[ins.peak_kpa > 200.0].all()
+
+
+def test_pressure_map_rejects_bad_input():
+    with pytest.raises(PressureMapError):
+        PressureMap(np.array([[1.0, -2.0]]))
+    with pytest.raises(PressureMapError):
+        PressureMap(np.array([1.0, 2.0]))
+    with pytest.raises(PressureMapError):
+        PressureMap(np.array([[np.nan]]))
+
+
+def test_bad_input_errors():
+    with pytest.raises(UnknownStyleError):
+        load_style("stiletto")
+    st = load_style("running")
+    with pytest.raises(LastBuildError):
+        prepare_foot(np.full((1000, 3), np.nan), "left", st)
+    with pytest.raises(LastBuildError):
+        prepare_foot(np.zeros((10, 3)), "left", st)
+    pts, fl = synthetic_points(3)
+    with pytest.raises(LastBuildError):
+        prepare_foot(pts / 1000.0, "left", st)  # metres
+    with pytest.raises(LastBuildError):
+        prepare_foot(pts, "both", st, fl)
+
+
+# ---------------------------------------------------------------- exports and CLI
+
+
+def test_exports_stl_3mf_sheet_preview(tmp_path):
+    last = last_for("real", "running", 1)
+    ins = make_insole(last)
+    m = trimesh.load(BytesIO(stl_bytes(last.vertices_mm, last.faces)), file_type="stl")
+    assert m.is_watertight and abs(m.volume - _mesh(last).volume) < 1e-3 * m.volume
+    data = threemf_bytes(
+        [("last", last.vertices_mm, last.faces), ("insole", ins.vertices_mm, ins.faces)]
+    )
+    with zipfile.ZipFile(BytesIO(data)) as z:
+        root = ET.fromstring(z.read("3D/3dmodel.model"))
+    assert root.get("unit") == "millimeter"
+    ns = {"m": root.tag[1:].split("}")[0]}
+    objs = root.findall(".//m:object", ns)
+    assert len(objs) == 2
+    assert len(objs[0].findall(".//m:vertex", ns)) == last.vertices_mm.shape[0]
+    html = spec_sheet_html(last, ins, {"order": "<42>"})
+    assert "&lt;42&gt;" in html and "Ball girth" in html and "Clearance" in html
+    pj = preview_json(last)
+    json.dumps(pj, allow_nan=False)
+    assert len(pj["foot"]["points"]) == len(pj["foot"]["clearance_mm"])
+    files = order_files(last, ins, {"order": 7})
+    assert set(files) == {
+        "last.stl",
+        "last.3mf",
+        "insole.stl",
+        "insole.3mf",
+        "spec.html",
+        "preview.json",
+    }
+    assert trimesh.load(BytesIO(files["insole.stl"]), file_type="stl").is_watertight
+
+
+def test_cli_last(tmp_path, capsys):
+    from footscan.cli import main
+
+    out, ins, sheet = tmp_path / "l.stl", tmp_path / "i.3mf", tmp_path / "s.html"
+    rc = main(
+        [
+            "last",
+            str(REAL / "dupont_left_foot.stl"),
+            "--style",
+            "running",
+            "--out",
+            str(out),
+            "--insole",
+            str(ins),
+            "--pressure",
+            str(SESSION),
+            "--sheet",
+            str(sheet),
+            "--json",
+        ]
+    )
+    assert rc == 0
+    res = json.loads(capsys.readouterr().out)
+    assert abs(res["measures"]["ball_girth"]["error_mm"]) <= 1.0
+    assert res["insole"]["relieved_share"] > 0
+    assert trimesh.load(str(out)).is_watertight
+    assert zipfile.is_zipfile(ins) and sheet.read_text().startswith("<!doctype html>")
+    assert (
+        main(
+            [
+                "last",
+                str(REAL / "dupont_left_foot.stl"),
+                "--style",
+                "running",
+                "--out",
+                str(tmp_path / "l.obj"),
+            ]
+        )
+        == 2
+    )
