@@ -67,8 +67,8 @@ CODE_TTL_H = 7 * 24.0
 #: Unambiguous characters of a link code (no 0/O, 1/I/L); 8 of them: 32**8 ~ 1.1e12 codes.
 _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 _CODE_CHARS = 8
-#: Most sessions read for one wearer's indicators (newest kept).
-_MAX_SESSIONS = 200
+#: Most baseline sessions read for one wearer's indicators (the first ones).
+_MAX_BASELINE = 60
 #: Representative age (years) of each age band, for gait's age-banded thresholds.
 _BAND_AGE_YEARS = {"18-29": 24.0, "30-44": 37.0, "45-59": 52.0, "60-74": 67.0, "75+": 80.0}
 _LEVEL_RANK = {"none": 0, "watch": 1, "act": 2}
@@ -335,15 +335,50 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def _done_sessions(
-    session: Session, wearer_id: int, up_to_id: int | None = None
+    session: Session, wearer_id: int, since: datetime, until: datetime | None = None
 ) -> list[GaitSession]:
-    q = select(GaitSession).where(GaitSession.user_id == wearer_id, GaitSession.status == "done")
+    """The wearer's analysed sessions recorded in ``[since, until)``, oldest first."""
+    q = select(GaitSession).where(
+        GaitSession.user_id == wearer_id,
+        GaitSession.status == "done",
+        GaitSession.created_at >= since,
+    )
+    if until is not None:
+        q = q.where(GaitSession.created_at < until)
+    return list(session.scalars(q.order_by(GaitSession.created_at, GaitSession.id)))
+
+
+def _indicator_sessions(
+    session: Session,
+    wearer_id: int,
+    up_to_id: int | None = None,
+    before: datetime | None = None,
+) -> list[GaitSession]:
+    """The sessions gait's indicators depend on: the baseline ones and the latest, oldest first.
+
+    :func:`gait.care.indicators_for` reads only the latest session and the baseline (sessions
+    within ``BASELINE_DAYS`` of the first one), so only those reports (about 30 kB each) are
+    loaded, at most :data:`_MAX_BASELINE` baseline sessions: a list of many wearers with years
+    of sessions costs a few reports per person, not all of them.
+    """
+    from gait.care import BASELINE_DAYS
+
+    q = select(GaitSession.id, GaitSession.created_at).where(
+        GaitSession.user_id == wearer_id, GaitSession.status == "done"
+    )
     if up_to_id is not None:
         q = q.where(GaitSession.id <= up_to_id)
-    rows = list(session.scalars(q.order_by(GaitSession.created_at.desc(), GaitSession.id.desc())
-                                .limit(_MAX_SESSIONS)))  # fmt: skip
-    rows.reverse()
-    return rows
+    if before is not None:
+        q = q.where(GaitSession.created_at < before)
+    rows = session.execute(q.order_by(GaitSession.created_at, GaitSession.id)).all()
+    if not rows:
+        return []
+    horizon = as_utc(rows[0][1]) + timedelta(days=BASELINE_DAYS)
+    ids = [i for i, at in rows[:-1] if as_utc(at) <= horizon][:_MAX_BASELINE] + [rows[-1][0]]
+    found = {
+        gs.id: gs for gs in session.scalars(select(GaitSession).where(GaitSession.id.in_(ids)))
+    }
+    return [found[i] for i in ids]
 
 
 def _indicators(sessions: Sequence[GaitSession], age_years: float | None) -> list[Any]:
@@ -412,13 +447,15 @@ def _alerts(session: Session, wearer_id: int, **where: Any) -> list[CareAlert]:
 
 
 def _summary(session: Session, wearer: User, now: datetime) -> dict[str, Any]:
-    sessions = _done_sessions(session, wearer.id)
-    week_ago = now - timedelta(days=7)
-    recent = [gs for gs in sessions if as_utc(gs.created_at) >= week_ago]
+    from sqlalchemy import func
+
+    done = (GaitSession.user_id == wearer.id, GaitSession.status == "done")
+    n_sessions = session.scalar(select(func.count(GaitSession.id)).where(*done)) or 0
+    recent = _done_sessions(session, wearer.id, now - timedelta(days=7))
     wear = [w for gs in recent if (w := _wear_s(gs)) is not None]
     out: dict[str, Any] = {
-        "n_sessions": len(sessions),
-        "last_session_at": _iso(sessions[-1].created_at) if sessions else None,
+        "n_sessions": int(n_sessions),
+        "last_session_at": None,
         "sessions_7d": len(recent),
         "wear_h_7d": round(sum(wear) / 3600.0, 2) if wear else 0.0,
         "latest_wear_h": None,
@@ -426,9 +463,11 @@ def _summary(session: Session, wearer: User, now: datetime) -> dict[str, Any]:
         "alerts": [],
         "level": "none",
     }
+    sessions = _indicator_sessions(session, wearer.id)
     if not sessions:
         return out
     latest = sessions[-1]
+    out["last_session_at"] = _iso(latest.created_at)
     lw = _wear_s(latest)
     out["latest_wear_h"] = round(lw / 3600.0, 2) if lw is not None else None
     out["indicators"] = [
@@ -484,14 +523,13 @@ def wearer_report(session: Session, manager: User, wearer: User, end: Any = None
     end_day = _parse_week_end(end) or utcnow().astimezone(REPORT_TZ).date()
     until = datetime(end_day.year, end_day.month, end_day.day, tzinfo=REPORT_TZ) + timedelta(days=1)
     since = until - timedelta(days=7)
-    all_sessions = _done_sessions(session, wearer.id)
-    upto = [gs for gs in all_sessions if as_utc(gs.created_at) < until]
-    week = [gs for gs in upto if as_utc(gs.created_at) >= since]
+    week = _done_sessions(session, wearer.id, since, until)
+    upto = _indicator_sessions(session, wearer.id, before=until) if week else []
     wear = [w for gs in week if (w := _wear_s(gs)) is not None]
     steps = [_num(((gs.report or {}).get("daily") or {}).get("steps")) for gs in week]
     indicators = (
         [_indicator_dict(i) for i in _indicators(upto, age_for_band(wearer.age_band))]
-        if upto and week
+        if upto
         else []
     )
     alerts = _alerts(session, wearer.id, since=since, until=until)
@@ -543,7 +581,7 @@ def compute_alerts(session: Session, session_id: int) -> list[CareAlert]:
     wearer = session.get(User, gs.user_id)
     if wearer is None or not wearer.consent_gait_health or not _has_active_link(session, wearer):
         return []
-    sessions = _done_sessions(session, wearer.id, up_to_id=gs.id)
+    sessions = _indicator_sessions(session, wearer.id, up_to_id=gs.id)
     if not sessions or sessions[-1].id != gs.id:
         return []
     for old in session.scalars(select(CareAlert).where(CareAlert.session_id == gs.id)):
@@ -588,8 +626,12 @@ def _has_active_link(session: Session, wearer: User) -> bool:
 
 def latest_session_id(session: Session, wearer: User) -> int | None:
     """The wearer's newest analysed session (alerts are computed for it when a link starts)."""
-    rows = _done_sessions(session, wearer.id)
-    return rows[-1].id if rows else None
+    return session.scalar(
+        select(GaitSession.id)
+        .where(GaitSession.user_id == wearer.id, GaitSession.status == "done")
+        .order_by(GaitSession.created_at.desc(), GaitSession.id.desc())
+        .limit(1)
+    )
 
 
 def alerts_job(

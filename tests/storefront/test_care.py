@@ -229,3 +229,59 @@ def test_no_alerts_without_a_care_link(care_app, client, auth) -> None:  # type:
     _upload(care_app, client, ann, _walk_csv(5, 0.12))
     with care_app.app_context():
         assert db.session.scalar(select(func.count(CareAlert.id))) == 0
+
+
+def test_account_deletion_removes_links_log_and_alerts(care_app, client, runner, auth) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import func, select
+
+    from storefront.db.models import CareAccess, CareAlert, CareLink
+    from storefront.extensions import db
+
+    kim = _manager(client, runner, "Kim Care", "kim@care.example.org")
+    ann = auth.shopper(display_name="Ann")
+    _link(client, kim, ann)
+    _upload(care_app, client, ann, _walk_csv(5, 0.12))
+    assert client.get("/api/care/wearers", headers=kim).json["wearers"][0]["level"] == "act"
+    assert client.delete("/api/me", headers=ann).status_code == 200
+    assert client.get("/api/care/wearers", headers=kim).json["wearers"] == []
+    with care_app.app_context():
+        for model in (CareLink, CareAccess, CareAlert):
+            assert db.session.scalar(select(func.count(model.id))) == 0, model.__name__
+
+
+def test_indicators_read_only_baseline_and_latest_and_agree_with_gait(app, auth) -> None:  # type: ignore[no-untyped-def]
+    """70 sessions over 69 days: the view loads the first 28 days and the latest session only,
+    and gives what gait.care gives for all 70."""
+    from datetime import timedelta
+
+    from gait import analyze, synthesize
+    from gait.care import indicators_for
+    from storefront.care import services
+    from storefront.db.models import GaitSession, User, utcnow
+    from storefront.extensions import db
+
+    reports = [
+        analyze(synthesize([("standing", 5.0), ("walking", 60.0)], seed=s, stride_cv=cv)).to_dict()
+        for s, cv in ((1, 0.02), (2, 0.03), (3, 0.06))
+    ]
+    auth.shopper(display_name="Ann")
+    with app.app_context():
+        ann = db.session.query(User).filter_by(display_name="Ann").one()
+        start = utcnow() - timedelta(days=70)
+        rows = []
+        for day in range(70):
+            gs = GaitSession(user_id=ann.id, status="done", filename="w.csv", stored_name="x",
+                             report=reports[day % 3], created_at=start + timedelta(days=day))  # fmt: skip
+            db.session.add(gs)
+            rows.append(gs)
+        db.session.commit()
+        picked = services._indicator_sessions(db.session, ann.id)
+        assert [gs.id for gs in picked] == [gs.id for gs in rows[:29]] + [rows[-1].id]
+        want = indicators_for(
+            [gs.report for gs in rows], age_years=80.0, dates=[gs.created_at for gs in rows]
+        )
+        got = services._indicators(picked, 80.0)
+        for a, b in zip(want, got, strict=True):
+            assert (a.name, a.value, a.baseline, a.trend, a.flag) == (
+                b.name, b.value, b.baseline, b.trend, b.flag,
+            )  # fmt: skip
