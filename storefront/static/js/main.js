@@ -18,6 +18,7 @@ const PAGES = {
   'gait-report': () => import('shoestreet/pages/gaitReport.js'),
   'manufacturer': () => import('shoestreet/pages/manufacturer.js'),
   'account': () => import('shoestreet/pages/account.js'),
+  'scan-guide': () => import('shoestreet/pages/scanGuide.js'),
   'care': () => import('shoestreet/pages/care.js'),
   'care-report': () => import('shoestreet/pages/careReport.js'),
   'care-consent': () => import('shoestreet/pages/careAccount.js'),
