@@ -295,20 +295,29 @@ def read_private(path: str | os.PathLike[str], keyring: Keyring, what: str) -> b
         raise _unreadable(what, exc) from None
 
 
-def _ram_dir() -> str | None:
-    """A memory-backed temp folder (``/dev/shm``) if there is one, else the system default."""
+def _ram_dir(need_bytes: int) -> str | None:
+    """``/dev/shm`` (memory-backed) if it has room for twice ``need_bytes``, else the default.
+
+    Containers often give ``/dev/shm`` only 64 MB; a large recording then goes to the system
+    temp folder rather than failing the job.
+    """
     shm = Path("/dev/shm")
-    return str(shm) if shm.is_dir() and os.access(shm, os.W_OK | os.X_OK) else None
+    if not (shm.is_dir() and os.access(shm, os.W_OK | os.X_OK)):
+        return None
+    st = os.statvfs(shm)
+    return str(shm) if st.f_bavail * st.f_frsize > 2 * need_bytes else None
 
 
 @contextmanager
 def plaintext_copies(keyring: Keyring, sources: Iterable[Path], what: str) -> Iterator[Path]:
     """Decrypt stored files into a private temp folder for a reader that needs paths.
 
-    The folder (0700, in ``/dev/shm`` where available so the plaintext stays in memory) holds
+    The folder (0700, in ``/dev/shm`` where it has room, so the plaintext stays in memory) holds
     the files under their own names and is removed when the block ends, whatever happens.
     """
-    tmp = Path(tempfile.mkdtemp(prefix="shoestreet-job-", dir=_ram_dir()))
+    sources = list(sources)
+    need = sum(src.stat().st_size for src in sources if src.is_file())
+    tmp = Path(tempfile.mkdtemp(prefix="shoestreet-job-", dir=_ram_dir(need)))
     try:
         os.chmod(tmp, DIR_MODE)
         for src in sources:

@@ -236,3 +236,33 @@ def test_keys_from_the_environment(tmp_path, template_db) -> None:  # type: igno
     with pytest.raises(enc.KeyConfigError):
         create_app({**cfg, "DATA_KEYS": "k1:short"})
     assert not (tmp_path / "x.db").exists()
+
+
+def test_rotation_with_keys_from_the_environment(enc_app) -> None:  # type: ignore[no-untyped-def]
+    """Env keys: the new key goes first, rotate-key re-seals and names the unused old key."""
+    from storefront.security.uploads import store_file
+
+    old_line, new_line = enc.new_key_line(), enc.new_key_line()
+    old_id, new_id = old_line.split(":")[0], new_line.split(":")[0]
+    enc_app.config["DATA_KEYS"] = old_line
+    root = Path(enc_app.config["UPLOAD_DIR"]) / "scans"
+    root.mkdir(parents=True, exist_ok=True)
+    plain = [os.urandom(1000 + i) for i in range(3)]
+    for i, data in enumerate(plain):
+        store_file(root / f"{i}.ply", data, enc.keyring_for(enc_app.config))
+    key_file = Path(enc_app.config["DATA_KEY_FILE"])
+    before = key_file.read_bytes() if key_file.exists() else None
+    enc_app.config["DATA_KEYS"] = f"{new_line},{old_line}"  # new key first, old kept
+    res = enc_app.test_cli_runner().invoke(args=["rotate-key"])
+    assert res.exit_code == 0, res.output
+    assert f"re-encrypting with {new_id}" in res.output
+    assert f"no stored file uses {old_id} any more" in res.output
+    enc_app.config["DATA_KEYS"] = new_line  # the operator drops the old key
+    ring = enc.keyring_for(enc_app.config)
+    for i, data in enumerate(plain):
+        blob = (root / f"{i}.ply").read_bytes()
+        assert enc.key_id_of(blob) == new_id and enc.decrypt(ring, blob) == data
+    assert (key_file.read_bytes() if key_file.exists() else None) == before  # file untouched
+    res = enc_app.test_cli_runner().invoke(args=["rotate-key", "--print-new-key"])
+    kid, _, key = res.output.strip().partition(":")
+    assert enc.parse_keys_env(res.output.strip()).active_id == kid and len(key) >= 43
