@@ -308,6 +308,25 @@ def _ram_dir(need_bytes: int) -> str | None:
     return str(shm) if st.f_bavail * st.f_frsize > 2 * need_bytes else None
 
 
+_COPY_PREFIX = "shoestreet-job-"
+#: A job's plaintext folder older than this was left by a killed job (jobs stop after 120 s).
+_STALE_COPY_S = 3600.0
+
+
+def _remove_stale_copies(root: Path) -> None:
+    """Delete plaintext folders a SIGKILLed job left behind (ours only, older than an hour)."""
+    import time
+
+    cutoff = time.time() - _STALE_COPY_S
+    try:
+        for old in root.glob(_COPY_PREFIX + "*"):
+            st = old.lstat()
+            if old.is_dir() and st.st_uid == os.getuid() and st.st_mtime < cutoff:
+                shutil.rmtree(old, ignore_errors=True)
+    except OSError:  # a folder we cannot list: nothing of ours to clean there
+        pass
+
+
 @contextmanager
 def plaintext_copies(keyring: Keyring, sources: Iterable[Path], what: str) -> Iterator[Path]:
     """Decrypt stored files into a private temp folder for a reader that needs paths.
@@ -317,7 +336,9 @@ def plaintext_copies(keyring: Keyring, sources: Iterable[Path], what: str) -> It
     """
     sources = list(sources)
     need = sum(src.stat().st_size for src in sources if src.is_file())
-    tmp = Path(tempfile.mkdtemp(prefix="shoestreet-job-", dir=_ram_dir(need)))
+    where = _ram_dir(need)
+    _remove_stale_copies(Path(where or tempfile.gettempdir()))
+    tmp = Path(tempfile.mkdtemp(prefix=_COPY_PREFIX, dir=where))
     try:
         os.chmod(tmp, DIR_MODE)
         for src in sources:

@@ -266,3 +266,23 @@ def test_rotation_with_keys_from_the_environment(enc_app) -> None:  # type: igno
     res = enc_app.test_cli_runner().invoke(args=["rotate-key", "--print-new-key"])
     kid, _, key = res.output.strip().partition(":")
     assert enc.parse_keys_env(res.output.strip()).active_id == kid and len(key) >= 43
+
+
+def test_job_plaintext_folders_go_after_the_job_and_stale_ones_are_swept(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from storefront.security import uploads
+
+    ring = enc.Keyring("k", {"k": os.urandom(32)})
+    src = tmp_path / "a.csv"
+    src.write_bytes(enc.encrypt(ring, b"time_s,fsr0\n0,1\n"))
+    with uploads.plaintext_copies(ring, [src], "a recording") as work:
+        assert (work / "a.csv").read_bytes() == b"time_s,fsr0\n0,1\n"
+        assert stat.S_IMODE(work.stat().st_mode) == 0o700
+        assert stat.S_IMODE((work / "a.csv").stat().st_mode) == 0o600
+    assert not work.exists()
+    stale, fresh = tmp_path / "shoestreet-job-old", tmp_path / "shoestreet-job-new"
+    for d in (stale, fresh):
+        d.mkdir()
+        (d / "x").write_bytes(b"plain")
+    os.utime(stale, (1.0, 1.0))
+    uploads._remove_stale_copies(tmp_path)
+    assert not stale.exists() and fresh.exists()
