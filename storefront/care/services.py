@@ -334,18 +334,50 @@ def _iso(value: datetime | None) -> str | None:
     return as_utc(value).isoformat() if value is not None else None
 
 
+@dataclass(frozen=True)
+class _SessionData:
+    """The parts of an analysed session the care view reads (not its strides or pressure).
+
+    Attributes
+    ----------
+    id : int
+        Gait session id.
+    created_at : datetime
+        When it was uploaded (UTC).
+    report : dict
+        ``{"summary": ..., "daily": ...}`` of the stored gait report.
+    """
+
+    id: int
+    created_at: datetime
+    report: dict[str, Any]
+
+
+def _slim(*where: Any) -> Any:
+    """Select only the report's ``summary`` and ``daily`` (JSON paths in the database)."""
+    return select(
+        GaitSession.id,
+        GaitSession.created_at,
+        GaitSession.report["summary"],
+        GaitSession.report["daily"],
+    ).where(GaitSession.status == "done", *where)
+
+
+def _rows(session: Session, q: Any) -> list[_SessionData]:
+    return [
+        _SessionData(i, as_utc(at), {"summary": summary or {}, "daily": daily or {}})
+        for i, at, summary, daily in session.execute(q)
+    ]
+
+
 def _done_sessions(
     session: Session, wearer_id: int, since: datetime, until: datetime | None = None
-) -> list[GaitSession]:
+) -> list[_SessionData]:
     """The wearer's analysed sessions recorded in ``[since, until)``, oldest first."""
-    q = select(GaitSession).where(
-        GaitSession.user_id == wearer_id,
-        GaitSession.status == "done",
-        GaitSession.created_at >= since,
-    )
+    q = _slim(GaitSession.user_id == wearer_id, GaitSession.created_at >= since)
     if until is not None:
         q = q.where(GaitSession.created_at < until)
-    return list(session.scalars(q.order_by(GaitSession.created_at, GaitSession.id)))
+    return _rows(session, q.order_by(GaitSession.created_at, GaitSession.id))
 
 
 def _indicator_sessions(
@@ -353,13 +385,13 @@ def _indicator_sessions(
     wearer_id: int,
     up_to_id: int | None = None,
     before: datetime | None = None,
-) -> list[GaitSession]:
+) -> list[_SessionData]:
     """The sessions gait's indicators depend on: the baseline ones and the latest, oldest first.
 
     :func:`gait.care.indicators_for` reads only the latest session and the baseline (sessions
-    within ``BASELINE_DAYS`` of the first one), so only those reports (about 30 kB each) are
-    loaded, at most :data:`_MAX_BASELINE` baseline sessions: a list of many wearers with years
-    of sessions costs a few reports per person, not all of them.
+    within ``BASELINE_DAYS`` of the first one), so only those are read, at most
+    :data:`_MAX_BASELINE` baseline sessions, and of each only the report's summary and daily
+    parts: a list of many wearers with months of sessions stays cheap.
     """
     from gait.care import BASELINE_DAYS
 
@@ -375,13 +407,11 @@ def _indicator_sessions(
         return []
     horizon = as_utc(rows[0][1]) + timedelta(days=BASELINE_DAYS)
     ids = [i for i, at in rows[:-1] if as_utc(at) <= horizon][:_MAX_BASELINE] + [rows[-1][0]]
-    found = {
-        gs.id: gs for gs in session.scalars(select(GaitSession).where(GaitSession.id.in_(ids)))
-    }
+    found = {d.id: d for d in _rows(session, _slim(GaitSession.id.in_(ids)))}
     return [found[i] for i in ids]
 
 
-def _indicators(sessions: Sequence[GaitSession], age_years: float | None) -> list[Any]:
+def _indicators(sessions: Sequence[_SessionData], age_years: float | None) -> list[Any]:
     from gait.care import indicators_for
 
     reports = [gs.report or {} for gs in sessions]
@@ -416,7 +446,7 @@ def _indicator_dict(ind: Any) -> dict[str, Any]:
     }
 
 
-def _wear_s(gs: GaitSession) -> float | None:
+def _wear_s(gs: _SessionData) -> float | None:
     return _num(((gs.report or {}).get("daily") or {}).get("wear_s"))
 
 
