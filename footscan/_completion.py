@@ -16,6 +16,7 @@ from scipy.spatial import cKDTree
 
 from footscan._fit import ModelFit
 from footscan._shape_model import load_shape_basis
+from footscan._surface import face_areas, sample_faces
 
 __all__ = ["CompletedFoot", "complete_foot", "model_landmarks", "ModelLandmarks"]
 
@@ -63,21 +64,10 @@ class ModelLandmarks:
 def _surface_samples(
     v: NDArray[np.float64], f: NDArray[np.int64], step_mm: float
 ) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
-    """Deterministic points on every face (barycentric grid), with the face's first vertex."""
-    tri = v[f]
-    area = 0.5 * np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
-    n = np.maximum(1, np.ceil(area / (0.5 * step_mm * step_mm)).astype(np.int64))
-    idx = np.repeat(np.arange(f.shape[0]), n)
-    rng = np.random.default_rng(12345)
-    r1 = np.sqrt(rng.random(idx.size))
-    r2 = rng.random(idx.size)
-    t = tri[idx]
-    pts = (
-        (1 - r1)[:, None] * t[:, 0]
-        + (r1 * (1 - r2))[:, None] * t[:, 1]
-        + (r1 * r2)[:, None] * t[:, 2]
-    )
-    return pts, f[idx, 0]
+    """Points on every face, about one per ``step_mm`` square, with the face's first vertex."""
+    n = np.maximum(1, np.ceil(face_areas(v, f) / (0.5 * step_mm * step_mm)).astype(np.int64))
+    pts, face = sample_faces(v, f, n)
+    return pts, f[face, 0]
 
 
 def complete_foot(
@@ -178,8 +168,8 @@ def _toe_tips(
     the outline smoothed over ~4.5 mm, at least half a toe spacing lateral, past a notch (the
     gap between the toes) deeper than ``max(0.4 mm, 1.5 noise)``. Without such a notch (toes
     merged smoothly), it lies one model toe spacing lateral of the hallux. Crests farther
-    than 0.4 spacing from the model's hallux (``hallux_hint``), or a second toe farther than
-    0.35 spacing from where the model's spacing puts it, are noise: the model's guess is kept.
+    than 0.6 spacing from the model's hallux (``hallux_hint``) are noise, and a crest more
+    than 1.35 spacings lateral is the 3rd toe: the model's spacing is kept then.
     """
     yc, xf = _front_outline(toes, y_lo, y_hi)
     if yc.size < 7:
@@ -205,7 +195,10 @@ def _toe_tips(
         if dy > 1.6 * spacing_mm:
             break
         if min(sm[j], sm[h]) - float(sm[h : j + 1].min()) >= min_notch:
-            if abs(dy - spacing_mm) <= 0.35 * spacing_mm:
+            # A crest past a real notch is the 2nd toe from half a model spacing on (real
+            # toes are closer together than FIND's: 0.6-0.95 of its spacing on the two real
+            # feet); far beyond one spacing it is the 3rd toe.
+            if dy <= 1.35 * spacing_mm:
                 second = (float(np.max(xf[max(0, j - 1) : j + 2])), _crest_y(yc, sm, j))
             break
     if second is None:
@@ -267,22 +260,21 @@ def model_landmarks(
     seen = p[~completed.from_model & (p[:, 2] <= 0.19 * fl_mm)]
     second = fit.keypoints_mm["2nd toe"][:2].copy()
     hallux = fit.keypoints_mm["big toe"][:2].copy()
-    # The model's yaw can be a few degrees off on feet unlike FIND; the toe front is read in
-    # the frame of the current axis (heel centre -> 2nd toe), twice.
-    for _ in range(2):
-        d = (second - hc) / max(float(np.linalg.norm(second - hc)), 1e-9)
-        n = np.array([-d[1], d[0]])
-        u = np.column_stack([(seen[:, :2] - hc) @ d, (seen[:, :2] - hc) @ n])
-        toes = u[u[:, 0] >= 0.75 * fl_mm]
-        # The model's own hallux bounds the search in every pass (no drift between passes).
-        y_h = float((fit.keypoints_mm["big toe"][:2] - hc) @ n)
-        if toes.shape[0] < 20:
-            break
+    # The toe front is read once, in the frame of the model's axis (heel centre -> the model's
+    # 2nd toe). Crests are maxima of the outline, and a maximum moves when the frame turns:
+    # re-reading the front in the frame the first reading produced (tried) lost the notch of
+    # a real foot whose toes are merged, and swung the axis back by 3 deg.
+    d = (second - hc) / max(float(np.linalg.norm(second - hc)), 1e-9)
+    n = np.array([-d[1], d[0]])
+    u = np.column_stack([(seen[:, :2] - hc) @ d, (seen[:, :2] - hc) @ n])
+    toes = u[u[:, 0] >= 0.75 * fl_mm]
+    y_h = float((fit.keypoints_mm["big toe"][:2] - hc) @ n)
+    found = None
+    if toes.shape[0] >= 20:
         found = _toe_tips(
             toes, y_h - 0.08 * fl_mm, y_h + 2.0 * spacing, spacing, noise_mm, hallux_hint=y_h
         )
-        if found is None:
-            break
+    if found is not None:
         (hx, hy), (sx, sy) = found
         hallux = hc + hx * d + hy * n
         second = hc + sx * d + sy * n

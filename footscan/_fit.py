@@ -35,6 +35,10 @@ _REVERSE_WEIGHT = 0.5  # model -> capture term relative to the capture -> model 
 _PRIOR_WEIGHT = 25.0  # neighbouring scan points are correlated: the prior counts for more
 _N_LOWEST = 30  # vertices that should touch the support plane
 _MAX_FIT_HEIGHT_FRAC = 0.36  # scan points above 0.36 FL (the leg) are not fitted
+# Trust region of one Gauss-Newton step (feet converge far inside it; see _trust_region).
+_MAX_STEP_ROT_RAD = 0.35  # 20 deg
+_MAX_STEP_SHIFT_FRAC = 0.2  # of the foot length
+_MAX_STEP_SD = 3.0  # prior standard deviations of any one coefficient
 
 
 @dataclass(frozen=True)
@@ -119,20 +123,7 @@ def _initial_pose(
     return np.eye(3), t, coeffs
 
 
-def fit_foot_model(*args: object, **kwargs: object) -> ModelFit:
-    """Fit pose and shape of the foot model (see :func:`_fit_foot_model` for parameters).
-
-    The normal equations are tiny (about 40 unknowns): BLAS threads only add contention on a
-    shared two-core machine (a 4000 x 44 product took 67 ms with them and 1 ms without), so
-    the fit runs with one BLAS thread.
-    """
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1, user_api="blas"):
-        return _fit_foot_model(*args, **kwargs)  # type: ignore[arg-type]
-
-
-def _fit_foot_model(
+def fit_foot_model(
     points_mm: NDArray[np.float64],
     length_mm: float,
     *,
@@ -140,10 +131,14 @@ def _fit_foot_model(
     max_iter: int = 30,
     seed: int = 0,
     basis: ShapeBasis | None = None,
-    init: tuple[NDArray, NDArray, NDArray] | None = None,
+    init: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]] | None = None,
     posterior: bool = True,
 ) -> ModelFit:
     """Fit pose and shape of the foot model to a left-convention foot capture.
+
+    The normal equations are tiny (about 40 unknowns): BLAS threads only add contention on a
+    shared two-core machine (a 4000 x 44 product took 67 ms with them and 1 ms without), so
+    the fit runs with one BLAS thread.
 
     Parameters
     ----------
@@ -152,7 +147,7 @@ def _fit_foot_model(
         toe along +X, medial side at -Y (mirror right feet first). Floor and leg removed or not:
         points above 0.36 FL are ignored and the worst 10 % are trimmed.
     length_mm : float
-        Rough foot length (sets the starting scale).
+        Rough foot length (sets the starting scale and the step limits).
     support_plane : bool
         Keep the model on z >= 0 with its lowest vertices at z = 0 (the foot stands on the
         plane, or rests on it when the plane is the sole's own support plane).
@@ -170,14 +165,48 @@ def _fit_foot_model(
     -------
     ModelFit
     """
+    from threadpoolctl import threadpool_limits
+
     basis = basis or load_shape_basis()
     pts_all = np.asarray(points_mm, dtype=np.float64)
     pts = pts_all[pts_all[:, 2] <= _MAX_FIT_HEIGHT_FRAC * length_mm]
     rng = np.random.default_rng(seed)
     if pts.shape[0] > _N_SAMPLE:
         pts = pts[rng.choice(pts.shape[0], _N_SAMPLE, replace=False)]
-    rot, t, c = init if init is not None else _initial_pose(pts, basis, length_mm)
-    rot, t, c = np.array(rot), np.array(t), np.array(c)
+    start = init if init is not None else _initial_pose(pts, basis, length_mm)
+    state = _Pose(*(np.array(a, dtype=np.float64) for a in start))
+    with threadpool_limits(limits=1, user_api="blas"):
+        state, jtj, sigma, it = _iterate(pts, basis, state, length_mm, support_plane, max_iter)
+        return _summarise(pts_all, basis, state, jtj, sigma, it, length_mm, posterior)
+
+
+@dataclass
+class _Pose:
+    """Mutable fit state: ``vertices = rot @ basis.shape(c) + t``."""
+
+    rot: NDArray[np.float64]
+    t: NDArray[np.float64]
+    c: NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """The model posed for one iteration."""
+
+    verts: NDArray[np.float64]
+    normals: NDArray[np.float64]
+    rot: NDArray[np.float64]
+
+
+def _iterate(
+    pts: NDArray[np.float64],
+    basis: ShapeBasis,
+    state: _Pose,
+    length_mm: float,
+    support_plane: bool,
+    max_iter: int,
+) -> tuple[_Pose, NDArray[np.float64], float, int]:
+    """Gauss-Newton iterations with a trust region; returns the state, J^T J, sigma, count."""
     k = basis.n_modes
     prior = 1.0 / basis.mode_sd**2
     surface_idx = np.flatnonzero(basis.surface_vertex)
@@ -186,96 +215,155 @@ def _fit_foot_model(
     jtj = np.eye(6 + k)
     pts_tree = cKDTree(pts)
     for it in range(1, max_iter + 1):
-        shape = basis.shape(c)
-        verts = shape @ rot.T + t
-        normals = vertex_normals(verts, basis.faces)
-        tree = cKDTree(verts[surface_idx])
-        _, nn = tree.query(pts, workers=1)
-        j = surface_idx[nn]
-        nrm = normals[j]
-        r = np.einsum("ij,ij->i", verts[j] - pts, nrm)
-        a = np.abs(r)
-        cut = np.quantile(a, _TRIM_KEEP)
-        sigma = max(_MIN_SIGMA_MM, 1.4826 * float(np.median(a)))
-        keep = a <= max(cut, 2.0 * sigma)
-        # Huber-like weights on the kept set: full weight within 2 sigma.
-        w = np.where(a[keep] <= 2 * sigma, 1.0, 2 * sigma / a[keep])
-        jk, nk, rk = j[keep], nrm[keep], r[keep]
-        arm = verts[jk] - 0.0  # rotation about the frame origin
-        jac_rot = np.cross(arm, nk)
-        # n . (R B) = (R^T n) . B: rotate the normals, not the modes.
-        jac_shape = np.einsum("kmd,md->mk", basis.modes[:, jk, :], nk @ rot)
-        jac = np.hstack([jac_rot, nk, jac_shape])
-        rows = [jac * np.sqrt(w)[:, None]]
-        res = [rk * np.sqrt(w)]
+        verts = basis.shape(state.c) @ state.rot.T + state.t
+        fr = _Frame(verts, vertex_normals(verts, basis.faces), state.rot)
+        jac, res, sigma, n_kept = _capture_rows(pts, basis, fr, surface_idx)
+        rows, resid = [jac], [res]
         if support_plane:
-            zv = verts[surface_idx, 2]
-            below = surface_idx[zv < 0.0]
-            lowest = surface_idx[np.argsort(zv)[:_N_LOWEST]]
-            fj = np.unique(np.concatenate([below, lowest]))
-            if fj.size:
-                ez = np.array([0.0, 0.0, 1.0])
-                fr = np.cross(verts[fj], ez)
-                fs = np.einsum("kmd,d->mk", basis.modes[:, fj, :], rot[2])
-                fjac = np.hstack([fr, np.tile(ez, (fj.size, 1)), fs])
-                sw = np.sqrt(_FLOOR_WEIGHT * keep.sum() / (10.0 * fj.size))
-                rows.append(fjac * sw)
-                res.append(verts[fj, 2] * sw)
-        # Model -> capture on surface a capture sees (not the sole): a one-sided cost alone
-        # lets the model bulge past the capture (toes lifted beyond merged, flat ones).
-        up = surface_idx[normals[surface_idx, 2] > -0.3]
-        up = up[:: max(1, up.size // _N_REVERSE)]
-        dr_, nr_ = pts_tree.query(verts[up], distance_upper_bound=_REVERSE_MAX_MM, workers=1)
-        ok = np.isfinite(dr_)
-        if ok.any():
-            uj = up[ok]
-            un = normals[uj]
-            ur = np.einsum("ij,ij->i", verts[uj] - pts[nr_[ok]], un)
-            ua = np.abs(ur)
-            uw = np.where(ua <= 2 * sigma, 1.0, 2 * sigma / np.maximum(ua, 1e-9))
-            scale = np.sqrt(_REVERSE_WEIGHT * keep.sum() / max(uj.size, 1)) * np.sqrt(uw)
-            ujac = np.hstack(
-                [
-                    np.cross(verts[uj], un),
-                    un,
-                    np.einsum("kmd,md->mk", basis.modes[:, uj, :], un @ rot),
-                ]
-            )
-            rows.append(ujac * scale[:, None])
-            res.append(ur * scale)
-        jm = np.vstack(rows)
-        rv = np.concatenate(res)
+            _append(rows, resid, _floor_rows(basis, fr, surface_idx, n_kept))
+        _append(rows, resid, _reverse_rows(pts, pts_tree, basis, fr, surface_idx, sigma, n_kept))
+        jm, rv = np.vstack(rows), np.concatenate(resid)
         # Residual scale sigma: the prior is in units of the data term's noise.
         reg = np.zeros(6 + k)
         reg[6:] = _PRIOR_WEIGHT * prior * sigma**2
         jtj = jm.T @ jm + np.diag(reg)
-        rhs = -(jm.T @ rv) - np.concatenate([np.zeros(6), reg[6:] * c])
+        rhs = -(jm.T @ rv) - np.concatenate([np.zeros(6), reg[6:] * state.c])
         try:
             delta = np.linalg.solve(jtj, rhs)
         except np.linalg.LinAlgError:
             break
+        if not np.all(np.isfinite(delta)):
+            break
+        delta = _trust_region(delta, basis.mode_sd, length_mm)
         dr = _rodrigues(delta[:3])
-        rot = dr @ rot
-        t = dr @ t + delta[3:6]
-        c = c + delta[6:]
+        state = _Pose(dr @ state.rot, dr @ state.t + delta[3:6], state.c + delta[6:])
         if np.abs(delta[:3]).max() < 1e-5 and np.abs(delta[3:6]).max() < 1e-3 and it > 3:
             break
+    return state, jtj, sigma, it
 
-    shape = basis.shape(c)
-    verts = shape @ rot.T + t
+
+def _trust_region(
+    delta: NDArray[np.float64], mode_sd: NDArray[np.float64], length_mm: float
+) -> NDArray[np.float64]:
+    """Scale a Gauss-Newton step down to the trust region (the whole step, one factor).
+
+    A foot converges in steps far inside these limits; a capture that is not a foot (a chair)
+    could otherwise run the linearisation away (RMS 1e17 was seen) before it is refused.
+    """
+    factor = min(
+        1.0,
+        _MAX_STEP_ROT_RAD / max(float(np.linalg.norm(delta[:3])), 1e-12),
+        _MAX_STEP_SHIFT_FRAC * length_mm / max(float(np.linalg.norm(delta[3:6])), 1e-12),
+        _MAX_STEP_SD / max(float(np.abs(delta[6:] / mode_sd).max(initial=0.0)), 1e-12),
+    )
+    return delta * factor
+
+
+def _append(
+    rows: list[NDArray[np.float64]],
+    resid: list[NDArray[np.float64]],
+    block: tuple[NDArray[np.float64], NDArray[np.float64]] | None,
+) -> None:
+    if block is not None:
+        rows.append(block[0])
+        resid.append(block[1])
+
+
+def _capture_rows(
+    pts: NDArray[np.float64], basis: ShapeBasis, fr: _Frame, surface_idx: NDArray[np.int64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64], float, int]:
+    """Capture -> model point-to-plane rows (trimmed, Huber-weighted), sigma, rows kept."""
+    _, nn = cKDTree(fr.verts[surface_idx]).query(pts, workers=1)
+    j = surface_idx[nn]
+    nrm = fr.normals[j]
+    r = np.einsum("ij,ij->i", fr.verts[j] - pts, nrm)
+    a = np.abs(r)
+    cut = np.quantile(a, _TRIM_KEEP)
+    sigma = max(_MIN_SIGMA_MM, 1.4826 * float(np.median(a)))
+    keep = a <= max(cut, 2.0 * sigma)
+    # Huber-like weights on the kept set: full weight within 2 sigma.
+    w = np.sqrt(np.where(a[keep] <= 2 * sigma, 1.0, 2 * sigma / a[keep]))
+    jk, nk = j[keep], nrm[keep]
+    jac = _pose_shape_jacobian(basis, fr, jk, nk)
+    return jac * w[:, None], r[keep] * w, sigma, int(keep.sum())
+
+
+def _pose_shape_jacobian(
+    basis: ShapeBasis, fr: _Frame, idx: NDArray[np.int64], nrm: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """d(n . v_idx) / d(rotation about the origin, translation, coefficients)."""
+    # n . (R B) = (R^T n) . B: rotate the normals, not the modes.
+    jac_shape = np.einsum("kmd,md->mk", basis.modes[:, idx, :], nrm @ fr.rot)
+    return np.hstack([np.cross(fr.verts[idx], nrm), nrm, jac_shape])
+
+
+def _floor_rows(
+    basis: ShapeBasis, fr: _Frame, surface_idx: NDArray[np.int64], n_kept: int
+) -> tuple[NDArray[np.float64], NDArray[np.float64]] | None:
+    """No vertex below the support plane, the lowest vertices on it."""
+    zv = fr.verts[surface_idx, 2]
+    below = surface_idx[zv < 0.0]
+    lowest = surface_idx[np.argsort(zv)[:_N_LOWEST]]
+    fj = np.unique(np.concatenate([below, lowest]))
+    if not fj.size:
+        return None
+    ez = np.tile(np.array([0.0, 0.0, 1.0]), (fj.size, 1))
+    sw = np.sqrt(_FLOOR_WEIGHT * n_kept / (10.0 * fj.size))
+    return _pose_shape_jacobian(basis, fr, fj, ez) * sw, fr.verts[fj, 2] * sw
+
+
+def _reverse_rows(
+    pts: NDArray[np.float64],
+    pts_tree: cKDTree,
+    basis: ShapeBasis,
+    fr: _Frame,
+    surface_idx: NDArray[np.int64],
+    sigma: float,
+    n_kept: int,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]] | None:
+    """Model -> capture rows on surface a capture sees (not the sole).
+
+    A one-sided cost alone lets the model bulge past the capture (toes lifted beyond merged,
+    flat ones).
+    """
+    up = surface_idx[fr.normals[surface_idx, 2] > -0.3]
+    up = up[:: max(1, up.size // _N_REVERSE)]
+    dr_, nr_ = pts_tree.query(fr.verts[up], distance_upper_bound=_REVERSE_MAX_MM, workers=1)
+    ok = np.isfinite(dr_)
+    if not ok.any():
+        return None
+    uj = up[ok]
+    un = fr.normals[uj]
+    ur = np.einsum("ij,ij->i", fr.verts[uj] - pts[nr_[ok]], un)
+    ua = np.abs(ur)
+    uw = np.where(ua <= 2 * sigma, 1.0, 2 * sigma / np.maximum(ua, 1e-9))
+    scale = np.sqrt(_REVERSE_WEIGHT * n_kept / max(uj.size, 1)) * np.sqrt(uw)
+    return _pose_shape_jacobian(basis, fr, uj, un) * scale[:, None], ur * scale
+
+
+def _summarise(
+    pts_all: NDArray[np.float64],
+    basis: ShapeBasis,
+    state: _Pose,
+    jtj: NDArray[np.float64],
+    sigma: float,
+    it: int,
+    length_mm: float,
+    posterior: bool,
+) -> ModelFit:
+    """Residuals, gate figures and the posterior surface sd of the final state."""
+    surface_idx = np.flatnonzero(basis.surface_vertex)
+    prior = 1.0 / basis.mode_sd**2
+    verts = basis.shape(state.c) @ state.rot.T + state.t
     normals = vertex_normals(verts, basis.faces)
-    surface = verts[surface_idx]
-    d_all, nn_all = cKDTree(surface).query(pts_all, workers=1)
+    d_all, nn_all = cKDTree(verts[surface_idx]).query(pts_all, workers=1)
     jn = surface_idx[nn_all]
     # Point-to-plane where the projection stays near the vertex, else point-to-vertex.
     plane = np.abs(np.einsum("ij,ij->i", pts_all - verts[jn], normals[jn]))
     resid = np.where(d_all < 6.0, plane, d_all)
-    fit_mask = pts_all[:, 2] <= _MAX_FIT_HEIGHT_FRAC * length_mm
-    rf = resid[fit_mask]
+    rf = resid[pts_all[:, 2] <= _MAX_FIT_HEIGHT_FRAC * length_mm]
     kept = np.sort(rf)[: max(1, int(_TRIM_KEEP * rf.size))]
     rms = float(np.sqrt(np.mean(kept**2))) if kept.size else float("inf")
-    inliers = float(np.mean(rf <= 4.0)) if rf.size else 0.0
-    energy = float(np.mean(c**2 * prior))
     vsd = np.zeros(verts.shape[0])
     if posterior:
         # Posterior covariance of the shape coefficients (pose marginalised) in mm^2 units.
@@ -283,20 +371,19 @@ def _fit_foot_model(
             cov = np.linalg.inv(jtj)[6:, 6:] * max(sigma, _MIN_SIGMA_MM) ** 2
         except np.linalg.LinAlgError:
             cov = np.diag(basis.mode_sd**2)
-        g = np.einsum("knd,nd->nk", basis.modes, normals @ rot)  # (n, k)
+        g = np.einsum("knd,nd->nk", basis.modes, normals @ state.rot)  # (n, k)
         vsd = np.sqrt(np.maximum(np.einsum("nk,kl,nl->n", g, cov, g), 0.0))
-    kp = {name: verts[i].copy() for name, i in basis.keypoints.items()}
     return ModelFit(
         vertices_mm=verts,
         faces=basis.faces,
-        coeffs=c,
-        rotation=rot,
-        translation=t,
+        coeffs=state.c,
+        rotation=state.rot,
+        translation=state.t,
         rms_mm=rms,
-        inlier_share=inliers,
+        inlier_share=float(np.mean(rf <= 4.0)) if rf.size else 0.0,
         residuals_mm=resid,
-        shape_energy=energy,
+        shape_energy=float(np.mean(state.c**2 * prior)),
         vertex_sd_mm=vsd,
-        keypoints_mm=kp,
+        keypoints_mm={name: verts[i].copy() for name, i in basis.keypoints.items()},
         iterations=it,
     )

@@ -29,6 +29,7 @@ from footscan._quality import COVERAGE_MIN, NOISE_WARN_MM, QualityReport, ratio_
 from footscan._scene import split_feet
 from footscan._shape_model import load_shape_basis
 from footscan._sizes import Sizes, SizeTable, sizes_from_measurements
+from footscan._surface import face_areas, sample_faces
 from footscan._validation import validate_points
 from footscan.consts import (
     COARSE_VOXEL_MM,
@@ -196,25 +197,12 @@ def _mesh_surface_points(v: NDArray[np.float64], f: NDArray[np.int64]) -> NDArra
     f = f[ok]
     if f.shape[0] == 0 or v.shape[0] >= MAX_FINE_POINTS:
         return v
-    tri = v[f]
-    area = 0.5 * np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
+    area = face_areas(v, f)
     step = max(FINE_VOXEL_MM, float(np.sqrt(2.0 * area.sum() / _MAX_MESH_SAMPLES)))
     n = np.floor(area / (0.5 * step * step)).astype(np.int64)
     if n.sum() == 0:
         return v
-    idx = np.repeat(np.arange(f.shape[0]), n)
-    # A fixed low-discrepancy pattern per face (not a random stream): the points do not
-    # depend on the order of the faces, so a re-exported mesh gives the same surface.
-    i = np.arange(idx.size) - np.repeat(np.cumsum(n) - n, n)
-    ni = np.repeat(n, n)
-    r1 = np.sqrt((i + 0.5) / ni)
-    r2 = np.mod((i + 0.5) * 0.6180339887498949, 1.0)
-    t = tri[idx]
-    extra = (
-        (1 - r1)[:, None] * t[:, 0]
-        + (r1 * (1 - r2))[:, None] * t[:, 1]
-        + (r1 * r2)[:, None] * t[:, 2]
-    )
+    extra, _ = sample_faces(v, f, n)
     return np.vstack([v, extra])
 
 
