@@ -433,7 +433,7 @@ def test_ply_mixed_polygons_are_fan_triangulated(ascii_) -> None:
 def test_ply_alternating_list_sizes_are_read_then_capped(monkeypatch, ascii_) -> None:
     import time
 
-    import footscan._io as fio
+    import footscan._io_ply as fio
     from footscan._io_common import fan_triangulate
 
     polys = [[0, 1, 2] if i % 2 else [0, 1, 2, 3] for i in range(200_000)]
@@ -611,6 +611,6 @@ def test_mutated_archives_and_glb_never_crash(foot_mesh) -> None:
 
 
 def write_scan_bytes_obj(verts: np.ndarray, faces: np.ndarray):  # type: ignore[no-untyped-def]
-    from footscan._io import _enc_obj
+    from footscan._io_obj import encode_obj
 
-    return _enc_obj(verts, faces, None, None)
+    return encode_obj(verts, faces, None, None)

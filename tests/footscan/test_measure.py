@@ -110,3 +110,28 @@ def test_in_plane_start_angle_does_not_matter(template) -> None:
     b = measure_aligned(v @ rotation_z(np.radians(12.0)).T, f).values_mm()
     for k in ("foot_length", "foot_breadth", "ball_width", "heel_width", "ball_girth"):
         assert b[k] == pytest.approx(a[k], abs=0.3)
+
+
+def test_no_forefoot_is_a_footscan_error(template) -> None:
+    """A completed foot whose forefoot (55-85 % FL, low) holds no points is refused with a
+    FootscanError naming the forefoot, not an AttributeError (was: two optionals added)."""
+    from footscan._completion import ModelLandmarks
+    from footscan._measure import measure_foot_frame
+    from footscan.exceptions import FootscanError
+
+    v, _ = template
+    x0, x1 = v[:, 0].min(), v[:, 0].max()
+    fl = x1 - x0
+    gap = (v[:, 0] > x0 + 0.5 * fl) & (v[:, 0] < x0 + 0.9 * fl) & (v[:, 2] < 0.2 * fl)
+    pts = v[~gap]
+    heel = pts[pts[:, 0] < x0 + 0.05 * fl].mean(axis=0)
+    tip = pts[np.argmax(pts[:, 0])]
+    marks = ModelLandmarks(
+        heel_centre_xy=heel[:2],
+        second_toe_xy=tip[:2],
+        hallux_xy=tip[:2],
+        mth1=np.array([x0 + 0.72 * fl, heel[1] - 45.0, 20.0]),
+        mth5=np.array([x0 + 0.64 * fl, heel[1] + 45.0, 20.0]),
+    )
+    with pytest.raises(FootscanError, match="forefoot"):
+        measure_foot_frame(pts, fl, 0.0, landmarks=marks)
