@@ -107,6 +107,7 @@ def sample_foot_targets(
         if np.linalg.norm(z) <= _MAX_MAHALANOBIS:
             break
     else:  # practically unreachable (P(|z| > 3) in 5-D is ~8 %)
-        z = z / np.linalg.norm(z) * _MAX_MAHALANOBIS
+        z = z / float(np.linalg.norm(z)) * _MAX_MAHALANOBIS
     x = mean + chol @ z
-    return {name: float(val) for name, val in zip(st["fields"], x)}
+    names = [str(n) for n in st["fields"]]  # type: ignore[attr-defined]
+    return {name: float(val) for name, val in zip(names, x)}

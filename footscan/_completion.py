@@ -160,7 +160,7 @@ def _toe_tips(
     spacing_mm: float,
     noise_mm: float,
     hallux_hint: float | None = None,
-) -> tuple[tuple[float, float], tuple[float, float]] | None:
+) -> tuple[tuple[float, float], tuple[float, float], bool] | None:
     """Hallux and second-toe tips on the front outline of toe points ``(n, 2)`` (x fwd, y).
 
     The hallux is the most medial crest of the outline smoothed over ~7.5 mm (a hallux is
@@ -201,13 +201,42 @@ def _toe_tips(
             if dy <= 1.35 * spacing_mm:
                 second = (float(np.max(xf[max(0, j - 1) : j + 2])), _crest_y(yc, sm, j))
             break
+    notch = second is not None
     if second is None:
         y2 = hallux[1] + spacing_mm
         band = toes[np.abs(toes[:, 1] - y2) <= _TOE_SNAP_MM]
         if band.shape[0] < 3:
             return None
         second = (float(np.partition(band[:, 0], -2)[-2]), y2)
-    return hallux, second
+    return hallux, second, notch
+
+
+def _read_toe_front(
+    seen: NDArray[np.float64],
+    hc: NDArray[np.float64],
+    second: NDArray[np.float64],
+    fit: ModelFit,
+    fl_mm: float,
+    spacing: float,
+    noise_mm: float,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], bool] | None:
+    """Hallux and 2nd-toe tips (xy) read in the frame of the axis heel centre -> ``second``,
+    and whether the 2nd toe was found past a notch (else: one model toe spacing)."""
+    d = (second - hc) / max(float(np.linalg.norm(second - hc)), 1e-9)
+    n = np.array([-d[1], d[0]])
+    u = np.column_stack([(seen[:, :2] - hc) @ d, (seen[:, :2] - hc) @ n])
+    toes = u[u[:, 0] >= 0.75 * fl_mm]
+    if toes.shape[0] < 20:
+        return None
+    # The model's own hallux bounds the search in every pass (no drift between passes).
+    y_h = float((fit.keypoints_mm["big toe"][:2] - hc) @ n)
+    found = _toe_tips(
+        toes, y_h - 0.08 * fl_mm, y_h + 2.0 * spacing, spacing, noise_mm, hallux_hint=y_h
+    )
+    if found is None:
+        return None
+    (hx, hy), (sx, sy), notch = found
+    return hc + hx * d + hy * n, hc + sx * d + sy * n, notch
 
 
 def model_landmarks(
@@ -260,24 +289,18 @@ def model_landmarks(
     seen = p[~completed.from_model & (p[:, 2] <= 0.19 * fl_mm)]
     second = fit.keypoints_mm["2nd toe"][:2].copy()
     hallux = fit.keypoints_mm["big toe"][:2].copy()
-    # The toe front is read once, in the frame of the model's axis (heel centre -> the model's
-    # 2nd toe). Crests are maxima of the outline, and a maximum moves when the frame turns:
-    # re-reading the front in the frame the first reading produced (tried) lost the notch of
-    # a real foot whose toes are merged, and swung the axis back by 3 deg.
-    d = (second - hc) / max(float(np.linalg.norm(second - hc)), 1e-9)
-    n = np.array([-d[1], d[0]])
-    u = np.column_stack([(seen[:, :2] - hc) @ d, (seen[:, :2] - hc) @ n])
-    toes = u[u[:, 0] >= 0.75 * fl_mm]
-    y_h = float((fit.keypoints_mm["big toe"][:2] - hc) @ n)
-    found = None
-    if toes.shape[0] >= 20:
-        found = _toe_tips(
-            toes, y_h - 0.08 * fl_mm, y_h + 2.0 * spacing, spacing, noise_mm, hallux_hint=y_h
-        )
-    if found is not None:
-        (hx, hy), (sx, sy) = found
-        hallux = hc + hx * d + hy * n
-        second = hc + sx * d + sy * n
+    # The model's yaw can be a few degrees off on feet unlike FIND; the toe front is read in
+    # the frame of the current axis (heel centre -> 2nd toe), twice (the second reading
+    # steadies noisy captures). A crest is a maximum of the outline, and a maximum moves when
+    # the frame turns: a 2nd toe found past a notch is a measurement and is kept when the
+    # second reading finds no notch and falls back to the model's toe spacing (a real foot
+    # with merged toes lost its 0.5 mm notch that way and read 0.7 mm short).
+    by_notch = False
+    for _ in range(2):
+        found = _read_toe_front(seen, hc, second, fit, fl_mm, spacing, noise_mm)
+        if found is None or (by_notch and not found[2]):
+            break
+        hallux, second, by_notch = found
 
     return ModelLandmarks(
         heel_centre_xy=hc,

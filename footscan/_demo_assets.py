@@ -54,6 +54,8 @@ def build_find_assets(shared: Path, out: Path) -> None:
     ]:
         shutil.copyfile(src, find_dir / dst)
     hires = load_scan(fs / "find_template" / "template.obj", units="m")
+    if hires.faces is None:
+        raise RuntimeError("the FIND template has no faces")
     with (fs / "find_template" / "keypoints.csv").open(newline="") as fh:
         rows = {r["model"]: r for r in csv.DictReader(fh)}
     names = [k for k in rows["FIND"] if k != "model"]

@@ -53,8 +53,8 @@ def _as_geometry(foot: object, faces: NDArray | None) -> tuple[NDArray[np.float6
             break
     else:
         if hasattr(foot, "vertices") and hasattr(foot, "faces"):
-            faces = np.asarray(foot.faces) if faces is None else faces  # type: ignore[attr-defined]
-            foot = np.asarray(foot.vertices)  # type: ignore[attr-defined]
+            faces = np.asarray(foot.faces) if faces is None else faces
+            foot = np.asarray(foot.vertices)
     pts = np.asarray(foot, dtype=np.float64)
     if pts.ndim != 2 or pts.shape[1] != 3:
         raise ScanValidationError(f"expected (n, 3) points in mm, got shape {pts.shape}")
@@ -261,8 +261,8 @@ def _poisson(pts: NDArray[np.float64]) -> tuple[NDArray, NDArray]:
     nrm[flip] *= -1.0
     pc.normals = o3d.utility.Vector3dVector(nrm)
     mesh, density = o3d.geometry.TriangleMesh.create_from_point_cloud_poisson(pc, depth=8)
-    density = np.asarray(density)
-    mesh.remove_vertices_by_mask(density < np.quantile(density, 0.02))
+    dens = np.asarray(density)
+    mesh.remove_vertices_by_mask(dens < np.quantile(dens, 0.02))
     return np.asarray(mesh.vertices, dtype=np.float64), np.asarray(mesh.triangles, dtype=np.int64)
 
 

@@ -265,7 +265,7 @@ def _finish(raw: Raw, units: str, fmt: str, name: str) -> PointCloud:
             raise ScanReadError(f"{name}: face indices out of range for {n} vertices")
         if faces.shape[0] == 0:
             faces = None
-    finite = np.isfinite(pts).all(axis=1)
+    finite: NDArray[np.bool_] = np.all(np.isfinite(pts), axis=1)
     n_bad = int(n - finite.sum())
     normals, colors = raw.normals, raw.colors
     if n_bad:
@@ -281,7 +281,8 @@ def _finish(raw: Raw, units: str, fmt: str, name: str) -> PointCloud:
         colors = colors[finite] if colors is not None else None
         if faces is not None:
             new_index = np.cumsum(finite) - 1
-            faces = new_index[faces[finite[faces].all(axis=1)]]
+            keep_face = np.all(finite[faces], axis=1)
+            faces = new_index[faces[keep_face]]
             faces = faces if faces.shape[0] else None
     if normals is not None:
         normals = np.asarray(normals, dtype=np.float64)

@@ -225,8 +225,8 @@ def _check_document(doc: dict[str, Any], bin_length: int | None) -> bool:
             continue
         if not isinstance(view_i, int) or not 0 <= view_i < len(views):
             raise ScanReadError(f"glTF accessor {i} refers to a missing bufferView")
-        width = _COMPONENTS.get(acc.get("type"), 0) * _COMPONENT_BYTES.get(
-            acc.get("componentType"), 0
+        width = _COMPONENTS.get(str(acc.get("type")), 0) * _COMPONENT_BYTES.get(
+            int(acc.get("componentType") or 0), 0
         )
         count = acc.get("count")
         view = views[view_i]
@@ -270,7 +270,7 @@ def _glb_bytes(doc: dict[str, Any], bin_chunk: bytes | None) -> bytes:
     return b"glTF" + struct.pack("<II", 2, 12 + len(body)) + body
 
 
-def _read_trimesh(source: object, file_type: str, draco: bool = False) -> Raw:
+def _read_trimesh(source: Any, file_type: str, draco: bool = False) -> Raw:
     import trimesh
 
     try:

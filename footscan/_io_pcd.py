@@ -42,7 +42,7 @@ def read_pcd(data: bytes) -> Raw:
     if data_kind == "ascii":
         col_of = _pcd_ascii_columns(data[pos:], fields, counts, n)
     elif data_kind == "binary":
-        dt = np.dtype(dtypes)  # type: ignore[call-overload]
+        dt = np.dtype(dtypes)
         if pos + dt.itemsize * n > len(data):
             raise ScanReadError(
                 f"binary PCD is truncated: {n} points need {dt.itemsize * n} bytes, "
@@ -76,7 +76,7 @@ def _pcd_header(data: bytes) -> tuple[dict[str, list[str]], int, str]:
 
 def _pcd_layout(
     header: dict[str, list[str]],
-) -> tuple[list[str], list[int], list[tuple[str, ...]], int]:
+) -> tuple[list[str], list[int], list[Any], int]:
     """Field names, per-field counts, the record dtype and the point count, checked."""
     fields = header.get("FIELDS")
     if not fields:
@@ -98,7 +98,7 @@ def _pcd_layout(
     for need in ("x", "y", "z"):
         if need not in fields:
             raise ScanReadError(f"PCD file has no '{need}' field")
-    dtypes: list[tuple[str, ...]] = []
+    dtypes: list[Any] = []
     for f, s, t, c in zip(fields, sizes, types, counts):
         key = (t.upper(), s)
         if key not in _PCD_TYPES:
@@ -151,11 +151,12 @@ def _read_pcd_open3d(data: bytes) -> Raw:
     except ImportError:
         raise MissingExtraError("scan", "open3d") from None
     import tempfile
+    from pathlib import Path
 
     with tempfile.NamedTemporaryFile(suffix=".pcd") as tmp:
         tmp.write(data)
         tmp.flush()
-        pc = o3d.io.read_point_cloud(tmp.name, format="pcd")
+        pc = o3d.io.read_point_cloud(Path(tmp.name), format="pcd")
     pts = np.asarray(pc.points, dtype=np.float64)
     if pts.shape[0] == 0:
         raise ScanReadError("compressed PCD could not be decoded (corrupt or empty)")

@@ -11,6 +11,7 @@ import struct
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -124,7 +125,7 @@ def read_ply(data: bytes) -> Raw:
     else:
         endian = "<" if fmt == "binary_little_endian" else ">"
         values = _ply_binary_body(data, start, elements, endian)
-    vert = values["vertex"]
+    vert: dict[str, Any] = values["vertex"]
     if not all(k in vert for k in ("x", "y", "z")):
         raise ScanReadError("PLY vertex element lacks x, y or z")
     pts = np.column_stack([np.asarray(vert[k], dtype=np.float64) for k in ("x", "y", "z")])
@@ -143,7 +144,7 @@ def read_ply(data: bytes) -> Raw:
             colors = colors_to_u8(np.column_stack([vert[k] for k in names]))
             break
     faces = None
-    face = values.get("face")
+    face: dict[str, Any] | None = values.get("face")
     if face is not None:
         key = next((k for k in ("vertex_indices", "vertex_index") if k in face), None)
         if key is not None:
@@ -358,8 +359,8 @@ def _ply_walk(
         offs.append(start)
         idx.append(j)
     raw = np.frombuffer(data, dtype=np.uint8)
-    for key, (offs, idx) in groups.items():
-        dt = _ply_layout_dtype(layouts, key, el, endian)
+    for layout, (offs, idx) in groups.items():
+        dt = _ply_layout_dtype(layouts, layout, el, endian)
         at = np.asarray(offs, dtype=np.int64)[:, None] + np.arange(dt.itemsize)
         arr = raw[at].view(dt).reshape(-1)
         out.add({p.name: arr[p.name] for p in el.props}, np.asarray(idx, dtype=np.int64))

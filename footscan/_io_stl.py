@@ -101,9 +101,10 @@ def encode_stl(
         out.write("endsolid footscan\n")
         yield out.getvalue().encode("ascii")
         return
-    rec = np.zeros(len(tri), dtype=[("n", "<f4", 3), ("v", "<f4", (3, 3)), ("attr", "<u2")])
+    n_tri = corners.shape[0]
+    rec = np.zeros(n_tri, dtype=[("n", "<f4", 3), ("v", "<f4", (3, 3)), ("attr", "<u2")])
     rec["n"] = fn
     rec["v"] = corners
     yield b"footscan binary STL".ljust(80, b" ")
-    yield np.uint32(len(tri)).tobytes()
+    yield np.uint32(n_tri).tobytes()
     yield rec.tobytes()

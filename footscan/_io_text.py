@@ -47,14 +47,14 @@ def loadtxt(
         if fast is not None:
             return fast
     try:
-        arr = np.loadtxt(
+        arr = np.loadtxt(  # type: ignore[call-overload]
             io.BytesIO(block),
             dtype=np.float64,
             ndmin=2,
             delimiter=delimiter,
             skiprows=skiprows,
             max_rows=max_rows,
-            **kw,  # type: ignore[arg-type]
+            **kw,
         )
     except ValueError as exc:
         raise ScanReadError(f"unparseable numeric data ({short_error(exc)})") from None

@@ -198,7 +198,7 @@ def section_outline(
     rel = tz - centre
     ang = np.arctan2(rel[:, 1], rel[:, 0])
     full = bottom_sector_deg is None
-    lo_a, hi_a = (0.0, 0.0) if full else np.radians(bottom_sector_deg)
+    lo_a, hi_a = (0.0, 0.0) if bottom_sector_deg is None else np.radians(bottom_sector_deg)
     seen = ~((ang > lo_a) & (ang < hi_a))
     if seen.sum() < 20:
         return None
@@ -216,7 +216,7 @@ def section_outline(
     filled = np.isfinite(med_r)
     # Smooth radii over filled neighbours (1-2-1) to average noise between bins.
     sm = med_r.copy()
-    for i in np.flatnonzero(filled):
+    for i in map(int, np.flatnonzero(filled)):
         acc, w = 2.0 * med_r[i], 2.0
         for j in ((i - 1) % n_bins, (i + 1) % n_bins):
             if filled[j]:

@@ -19,13 +19,8 @@ from footscan._cloud import PointCloud
 from footscan._completion import complete_foot, model_landmarks
 from footscan._fit import ModelFit, fit_foot_model
 from footscan._floor import FloorPlane, floor_candidates
-from footscan._measure import (
-    UNAVAILABLE,
-    FootMeasurements,
-    Measurement,
-    measure_normalized,
-)
-from footscan._quality import COVERAGE_MIN, NOISE_WARN_MM, QualityReport, ratio_checks
+from footscan._measure import FootMeasurements, FrameMeasurement, measure_normalized
+from footscan._quality import GateOutcome, QualityReport, apply_gates, foot_model_gate
 from footscan._scene import split_feet
 from footscan._shape_model import load_shape_basis
 from footscan._sizes import Sizes, SizeTable, sizes_from_measurements
@@ -37,13 +32,9 @@ from footscan.consts import (
     FINE_VOXEL_MM,
     FLOOR_CUT_MM,
     FOOT_LENGTH_RANGE_MM,
-    HARD_RATIO_LIMITS,
     LEG_CUT_FRAC,
     MAX_FINE_POINTS,
-    MAX_FIT_RMS_MM,
     MAX_NOISE_MM,
-    MAX_SHAPE_ENERGY,
-    MIN_FIT_INLIERS,
     NOMINAL_LENGTH_MM,
     PTERNION_HEIGHT_FRAC,
     SOR_K,
@@ -144,10 +135,6 @@ def _apply(t: NDArray[np.float64], p: NDArray[np.float64]) -> NDArray[np.float64
     return p @ t[:3, :3].T + t[:3, 3]
 
 
-def _drop(m: Measurement, reason: str) -> Measurement:
-    return replace(m, value=None, status=UNAVAILABLE, confidence=0.0, reason=reason)
-
-
 def measure_scan(
     cloud: PointCloud,
     side: str = "auto",
@@ -226,10 +213,11 @@ def measure_points(
         raise NotAFootError(
             "no floor and no flat sole contact found: the object does not stand like a foot"
         )
+    req = _Request(side, size_table, rounding, n_input, n_nonfinite)
     first_error: NotAFootError | None = None
     for plane in planes:
         try:
-            return _measure_on_plane(pts, plane, side, size_table, rounding, n_input, n_nonfinite)
+            return _measure_on_plane(pts, plane, req)
         except NotAFootError as exc:
             first_error = first_error or exc
             if plane.floor_found:
@@ -238,15 +226,8 @@ def measure_points(
     raise first_error
 
 
-def _measure_on_plane(
-    pts: NDArray[np.float64],
-    plane: FloorPlane,
-    side: str,
-    size_table: SizeTable | None,
-    rounding: str,
-    n_input: int,
-    n_nonfinite: int,
-) -> ScanResult:
+def _measure_on_plane(pts: NDArray[np.float64], plane: FloorPlane, req: _Request) -> ScanResult:
+    """Measure the foot (or the two feet) standing on one candidate plane."""
     basis = floor_basis(plane.normal)
     to_floor = _homog(basis, np.array([0.0, 0.0, plane.offset_mm]))
     h = pts @ plane.normal + plane.offset_mm
@@ -260,9 +241,7 @@ def _measure_on_plane(
 
     # Two feet in one capture: split on the floor-projected footprint, measure each.
     def measure(points: NDArray[np.float64]) -> ScanResult:
-        return _measure_foot(
-            points, to_floor, plane, side, size_table, rounding, n_input, n_nonfinite
-        )
+        return _measure_foot(points, to_floor, plane, req)
 
     clusters = split_feet(pf) if _wider_than_one_foot(pf) else []
     longest = max((c.length_mm for c in clusters), default=0.0)
@@ -335,19 +314,37 @@ def _choose_foot(results: list[ScanResult], n_objects: int) -> ScanResult:
     return replace(chosen, quality=quality, other_feet=tuple(ordered[1:]), scene_note=note)
 
 
-def _measure_foot(
-    pf: NDArray[np.float64],
-    to_floor: NDArray[np.float64],
-    plane: FloorPlane,
-    side: str,
-    size_table: SizeTable | None,
-    rounding: str,
-    n_input: int,
-    n_nonfinite: int,
-) -> ScanResult:
-    """Measure one foot standing on the floor (``pf``: floor frame, floor removed, mm)."""
-    # 2. First axis on a coarse grid, so that the fine grid is laid out in the foot's own
-    #    frame: a mirrored capture is then voxelised into mirrored cells.
+@dataclass(frozen=True)
+class _Request:
+    """What the caller asked for and what the whole capture said (shared by both feet)."""
+
+    side: str
+    size_table: SizeTable | None
+    rounding: str
+    n_input: int
+    n_nonfinite: int
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """One foot cleaned and scaled to the nominal length (``points = input mm x k``)."""
+
+    points: NDArray[np.float64] = field(repr=False)
+    rot0: NDArray[np.float64] = field(repr=False)
+    k: float
+    fl: float
+    noise: float
+
+    @property
+    def noise_mm(self) -> float:
+        """Point noise in mm of the input."""
+        return self.noise / self.k
+
+
+def _prepare(pf: NDArray[np.float64]) -> _Prepared:
+    """First axis, nominal scale, leg cut, fine grid, foot component and noise."""
+    # First axis on a coarse grid, so that the fine grid is laid out in the foot's own frame:
+    # a mirrored capture is then voxelised into mirrored cells.
     rough = voxel_downsample(pf, COARSE_VOXEL_MM, dense_only=True)
     rough = rough[statistical_outlier_mask(rough, SOR_K, SOR_STD_RATIO)]
     angle, fl0 = initial_axis(rough)
@@ -361,16 +358,13 @@ def _measure_foot(
     pf = pf[pf[:, 2] <= LEG_CUT_FRAC * NOMINAL_LENGTH_MM * 1.3]
     if pf.shape[0] < 100:
         raise NotAFootError("too few points below the ankle")
-
-    # 3. Fine grid for measuring (the voxel grows when a capture is huge), foot component.
     # Captures of normal size are used as they are (no resampling: a mirrored capture then
-    # gives the mirrored point set exactly); only large ones are voxelised.
+    # gives the mirrored point set exactly); only large ones are voxelised (the voxel grows).
     voxel = FINE_VOXEL_MM
     fine = pf
     while fine.shape[0] > MAX_FINE_POINTS:
         fine = voxel_downsample(pf, voxel, centred=True, dense_only=True)
         voxel *= np.sqrt(fine.shape[0] / MAX_FINE_POINTS) * 1.05
-    del pf
     radius = max(COMPONENT_RADIUS_MM, 3.0 * _spacing(fine))
     fine = fine[statistical_outlier_mask(fine, SOR_K, SOR_STD_RATIO)]
     if fine.shape[0] < 100:
@@ -383,20 +377,33 @@ def _measure_foot(
             f"(limit {MAX_NOISE_MM} mm)"
         )
     _, fl1 = initial_axis(fine)
-    noise_mm = noise / k
+    return _Prepared(points=fine, rot0=rot0, k=k, fl=fl1, noise=noise)
 
-    # 4. Fit the foot model (both mirror images unless the side is given): left or right,
-    #    "is this a foot", and the surface the capture did not see.
-    # Under a turntable capture's open rim there is no ground: the model's sole may hang below
-    # the plane, and the frame is then re-seated on the fitted sole.
+
+@dataclass(frozen=True)
+class _Fitted:
+    """The foot model fitted to a prepared foot, and the completed foot (nominal scale)."""
+
+    fit: ModelFit
+    side: str
+    side_confidence: float
+    side_method: str
+    work: NDArray[np.float64] = field(repr=False)
+    to_floor: NDArray[np.float64] = field(repr=False)
+
+
+def _fit(prep: _Prepared, plane: FloorPlane, side: str, to_floor: NDArray[np.float64]) -> _Fitted:
+    """Fit the model (both mirror images unless the side is given): side, "is it a foot".
+
+    Under a turntable capture's open rim there is no ground: the model's sole may hang below
+    the plane, and the frame is then re-seated on the fitted sole.
+    """
     on_ground = plane.kind != "rim"
-    fit, side_found, side_conf, side_method = _fit_model(fine, fl1, side, on_ground)
-    _foot_gate(fit)
-    mirror = MIRROR_Y if side_found == "right" else np.eye(3)
-    work = fine @ mirror
+    fit, side_found, side_conf, side_method = _fit_model(prep.points, prep.fl, side, on_ground)
+    foot_model_gate(fit)
+    work = prep.points @ (MIRROR_Y if side_found == "right" else np.eye(3))
     if not on_ground:
-        basis = load_shape_basis()
-        drop = float(fit.vertices_mm[basis.surface_vertex, 2].min())
+        drop = float(fit.vertices_mm[load_shape_basis().surface_vertex, 2].min())
         if drop < 0.0:
             shift = np.array([0.0, 0.0, drop])
             work = work - shift
@@ -407,126 +414,106 @@ def _measure_foot(
                 keypoints_mm={n: v - shift for n, v in fit.keypoints_mm.items()},
             )
             to_floor = to_floor.copy()
-            to_floor[2, 3] -= drop / k
-    completed = complete_foot(work, fit, noise, LEG_CUT_FRAC * NOMINAL_LENGTH_MM)
-    marks = model_landmarks(completed, fit, fl1, PTERNION_HEIGHT_FRAC * fl1, noise)
+            to_floor[2, 3] -= drop / prep.k
+    return _Fitted(fit, side_found, side_conf, side_method, work, to_floor)
+
+
+def _measure_fitted(prep: _Prepared, fitted: _Fitted) -> FrameMeasurement:
+    """Complete the foot with the model's sole, take its landmarks, measure (mm of input)."""
+    k, fl1, noise = prep.k, prep.fl, prep.noise
+    completed = complete_foot(fitted.work, fitted.fit, noise, LEG_CUT_FRAC * NOMINAL_LENGTH_MM)
+    marks = model_landmarks(completed, fitted.fit, fl1, PTERNION_HEIGHT_FRAC * fl1, noise)
     marks = replace(marks, **{f.name: getattr(marks, f.name) / k for f in fields(marks)})
-    fm = measure_normalized(
+    return measure_normalized(
         completed.points_mm / k,
         fl1 / k,
-        noise_mm=noise_mm,
+        noise_mm=prep.noise_mm,
         landmarks=marks,
         from_model=completed.from_model,
         model_sd_mm=completed.model_sd_mm / k,
     )
-    meas = fm.measurements
-    cov = fm.coverage
 
-    # 5. Frame bookkeeping: input -> floor -> first axis -> (mirror) -> refined axis.
-    core = _homog(fm.axis.rotation, -fm.axis.origin)
-    total = _homog(mirror, np.zeros(3)) @ core @ _homog(mirror, np.zeros(3))
-    total = total @ _homog(rot0, np.zeros(3)) @ to_floor
-    points_foot = fm.points_foot @ mirror
 
-    # 6. Gates: a non-foot is an error; a partial foot loses the values it cannot support.
-    fl = meas.foot_length.value or 0.0
+def _measure_foot(
+    pf: NDArray[np.float64], to_floor: NDArray[np.float64], plane: FloorPlane, req: _Request
+) -> ScanResult:
+    """Measure one foot standing on the floor (``pf``: floor frame, floor removed, mm)."""
+    prep = _prepare(pf)
+    del pf
+    fitted = _fit(prep, plane, req.side, to_floor)
+    fm = _measure_fitted(prep, fitted)
+    fl = fm.measurements.foot_length.value or 0.0
     if not FOOT_LENGTH_RANGE_MM[0] <= fl <= FOOT_LENGTH_RANGE_MM[1]:
         raise NotAFootError(f"foot length {fl:.0f} mm is outside {FOOT_LENGTH_RANGE_MM} mm")
-    reasons: list[str] = []
-    updates: dict[str, Measurement] = {}
-    if cov.heel < COVERAGE_MIN or cov.toes < COVERAGE_MIN:
-        missing = "heel" if cov.heel < COVERAGE_MIN else "toes"
-        why = f"{missing} not captured (coverage {min(cov.heel, cov.toes):.0%})"
-        for name in ("foot_length", "heel_to_ball_length", "arch_height_index"):
-            updates[name] = _drop(getattr(meas, name), why)
-        reasons.append(why)
-    if cov.medial_side < COVERAGE_MIN or cov.lateral_side < COVERAGE_MIN:
-        which = "medial" if cov.medial_side < COVERAGE_MIN else "lateral"
-        why = f"{which} side not captured"
-        for name in ("foot_breadth", "ball_width", "heel_width", "ball_girth", "instep_girth"):
-            updates[name] = _drop(getattr(meas, name), why)
-        reasons.append(why)
-    if updates:
-        meas = replace(meas, **updates)
-    ratios, flags = ratio_checks(meas)
-    # The shape gate uses the raw values (a foot whose toes were missed is still a foot, but a
-    # side wall taken for the floor is not), except widths of a side that was not seen.
-    raw_ratios, _ = ratio_checks(fm.measurements)
-    sides_seen = min(cov.medial_side, cov.lateral_side) >= COVERAGE_MIN
-    heel_r = ratios.get("heel_width_to_length")
-    lo_h, hi_h = HARD_RATIO_LIMITS["heel_width_to_length"]
-    if heel_r is not None and not lo_h <= heel_r <= hi_h:
-        # One odd value (holes at the heel station) is not a verdict on the whole shape.
-        why = f"heel width implausible ({heel_r:.2f} x length): heel sides not captured"
-        meas = replace(meas, heel_width=_drop(meas.heel_width, why))
-        ratios.pop("heel_width_to_length")
-        flags = [f for f in flags if not f.startswith("heel_width_to_length")]
-        reasons.append(why)
-    for key in ("breadth_to_length", "ball_girth_to_length"):
-        lo, hi = HARD_RATIO_LIMITS[key]
-        r = raw_ratios.get(key) if sides_seen else ratios.get(key)
-        if r is not None and not lo <= r <= hi:
-            raise NotAFootError(
-                f"not a foot: {key.replace('_', ' ')} is {r:.2f} (a foot has {lo}-{hi})"
-            )
-    if noise_mm > NOISE_WARN_MM:
-        flags.append(f"high point noise {noise_mm:.1f} mm: expect errors above 1.5 mm")
-    for region in ("heel", "toes", "medial_side", "lateral_side", "dorsum"):
-        if getattr(cov, region) < COVERAGE_MIN:
-            flags.append(f"{region.replace('_', ' ')} poorly covered")
-    if cov.sole < 0.5:
-        flags.append("sole not captured: arch height unavailable")
-    if not plane.floor_found:
-        flags.append("no floor in the capture: the sole's support plane was used")
-    if side == "auto" and side_conf < 0.5:
-        flags.append("left/right was unclear from the toe line; pass --side")
-    for key in ("ball_width", "ball_girth"):
-        if getattr(meas, key).value is None and key not in updates:
-            reasons.append(f"{key.replace('_', ' ')} unavailable")
-
-    sizes = None
-    # A capture that is not accepted gets no sizes anywhere (CLI, JSON, shop): a size printed
-    # beside a warning is still read as a size.
-    if meas.foot_length.value is not None and not reasons:
-        sizes = sizes_from_measurements(
-            meas.foot_length.value,
-            ball_girth_mm=meas.ball_girth.value,
-            ball_width_mm=meas.ball_width.value,
-            table=size_table,
-            rounding=rounding,
-        )
-    spacing = _spacing(fm.points_foot)
-    quality = QualityReport(
-        n_points_input=n_input,
-        n_points_nonfinite=n_nonfinite,
-        n_points_foot=int(fm.points_foot.shape[0]),
-        point_spacing_mm=spacing,
-        noise_mm=float(noise_mm),
+    # Gates: a non-foot is an error; a partial foot loses the values it cannot support.
+    gates = apply_gates(
+        fm.measurements,
+        fm.coverage,
+        prep.noise_mm,
         floor_found=plane.floor_found,
-        floor_inlier_ratio=plane.inlier_ratio,
-        floor_rms_mm=plane.rms_mm,
-        coverage=cov,
-        ratios=ratios,
-        flags=tuple(flags),
-        accepted=not reasons,
-        rejection_reasons=tuple(reasons),
-        floor_kind=plane.kind,
-        floor_pile_mm=float(plane.pile_mm),
-        fit_rms_mm=float(fit.rms_mm / k),
-        fit_inlier_share=float(fit.inlier_share),
-        fit_shape_score=float(fit.shape_energy),
+        side_unclear=req.side == "auto" and fitted.side_confidence < 0.5,
     )
+    # Frame bookkeeping: input -> floor -> first axis -> (mirror) -> refined axis.
+    mirror = MIRROR_Y if fitted.side == "right" else np.eye(3)
+    core = _homog(fm.axis.rotation, -fm.axis.origin)
+    total = _homog(mirror, np.zeros(3)) @ core @ _homog(mirror, np.zeros(3))
+    total = total @ _homog(prep.rot0, np.zeros(3)) @ fitted.to_floor
     return ScanResult(
-        side=side_found,
-        side_method=side_method,
-        side_confidence=float(side_conf),
-        measurements=meas,
-        sizes=sizes,
-        quality=quality,
+        side=fitted.side,
+        side_method=fitted.side_method,
+        side_confidence=float(fitted.side_confidence),
+        measurements=gates.measurements,
+        sizes=_sizes(gates, req),
+        quality=_quality(fm, gates, plane, prep, fitted.fit, req),
         axis=AXIS_NAME,
         axis_iterations=fm.axis.iterations,
         transform_to_foot=total,
-        points_foot_mm=points_foot,
+        points_foot_mm=fm.points_foot @ mirror,
+    )
+
+
+def _sizes(gates: GateOutcome, req: _Request) -> Sizes | None:
+    """Sizes of an accepted foot; a capture that is not accepted gets none anywhere (CLI,
+    JSON, shop): a size printed beside a warning is still read as a size."""
+    meas = gates.measurements
+    if meas.foot_length.value is None or not gates.accepted:
+        return None
+    return sizes_from_measurements(
+        meas.foot_length.value,
+        ball_girth_mm=meas.ball_girth.value,
+        ball_width_mm=meas.ball_width.value,
+        table=req.size_table,
+        rounding=req.rounding,
+    )
+
+
+def _quality(
+    fm: FrameMeasurement,
+    gates: GateOutcome,
+    plane: FloorPlane,
+    prep: _Prepared,
+    fit: ModelFit,
+    req: _Request,
+) -> QualityReport:
+    return QualityReport(
+        n_points_input=req.n_input,
+        n_points_nonfinite=req.n_nonfinite,
+        n_points_foot=int(fm.points_foot.shape[0]),
+        point_spacing_mm=_spacing(fm.points_foot),
+        noise_mm=float(prep.noise_mm),
+        floor_found=plane.floor_found,
+        floor_inlier_ratio=plane.inlier_ratio,
+        floor_rms_mm=plane.rms_mm,
+        coverage=fm.coverage,
+        ratios=gates.ratios,
+        flags=gates.flags,
+        accepted=gates.accepted,
+        rejection_reasons=gates.reasons,
+        floor_kind=plane.kind,
+        floor_pile_mm=float(plane.pile_mm),
+        fit_rms_mm=float(fit.rms_mm / prep.k),
+        fit_inlier_share=float(fit.inlier_share),
+        fit_shape_score=float(fit.shape_energy),
     )
 
 
@@ -542,9 +529,10 @@ def _fit_model(
         pts = fine @ MIRROR_Y if side == "right" else fine
         return fit_foot_model(pts, fl, support_plane=on_ground), side, 1.0, "given"
     # Trial fits: no posterior (only the refined fit's surface sd is reported).
-    trial = {"max_iter": _SIDE_FIT_ITER, "support_plane": on_ground, "posterior": False}
-    as_left = fit_foot_model(fine, fl, **trial)
-    as_right = fit_foot_model(fine @ MIRROR_Y, fl, **trial)
+    as_left, as_right = (
+        fit_foot_model(p, fl, max_iter=_SIDE_FIT_ITER, support_plane=on_ground, posterior=False)
+        for p in (fine, fine @ MIRROR_Y)
+    )
     lo, hi = sorted([as_left.rms_mm, as_right.rms_mm])
     margin = (hi - lo) / max(hi, 1e-9)
     model_side = "left" if as_left.rms_mm <= as_right.rms_mm else "right"
@@ -564,20 +552,6 @@ def _fit_model(
         support_plane=on_ground,
     )
     return refined, found, float(conf), method
-
-
-def _foot_gate(fit: ModelFit) -> None:
-    """Refuse captures that the foot model cannot explain (shoes, hands, blobs...)."""
-    if fit.rms_mm > MAX_FIT_RMS_MM or fit.inlier_share < MIN_FIT_INLIERS:
-        raise NotAFootError(
-            f"not a foot: the foot model fits it poorly ({fit.inlier_share:.0%} of the points "
-            f"within 4 mm, RMS {fit.rms_mm:.1f} mm; a foot gives over {MIN_FIT_INLIERS:.0%})"
-        )
-    if fit.shape_energy > MAX_SHAPE_ENERGY:
-        raise NotAFootError(
-            f"not a foot: only an implausible foot shape fits it (shape score "
-            f"{fit.shape_energy:.1f}, feet stay below {MAX_SHAPE_ENERGY})"
-        )
 
 
 def _spacing(p: NDArray[np.float64]) -> float:

@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import asdict, dataclass, replace
+from typing import TYPE_CHECKING, Any
 
-from footscan._measure import Coverage, FootMeasurements
-from footscan.consts import SOFT_RATIO_LIMITS
+from footscan._measurement import UNAVAILABLE, Coverage, FootMeasurements, Measurement
+from footscan.consts import (
+    HARD_RATIO_LIMITS,
+    MAX_FIT_RMS_MM,
+    MAX_SHAPE_ENERGY,
+    MIN_FIT_INLIERS,
+    SOFT_RATIO_LIMITS,
+)
+from footscan.exceptions import NotAFootError
 
-__all__ = ["QualityReport", "ratio_checks", "COVERAGE_MIN"]
+if TYPE_CHECKING:
+    from footscan._fit import ModelFit
+
+__all__ = [
+    "COVERAGE_MIN",
+    "GateOutcome",
+    "QualityReport",
+    "apply_gates",
+    "foot_model_gate",
+    "ratio_checks",
+]
 
 COVERAGE_MIN = 0.5  # below this share a region counts as not captured
 NOISE_WARN_MM = 2.5  # above this the accuracy bar (length MAE 1.5 mm) is not expected to hold
@@ -106,3 +123,154 @@ def ratio_checks(m: FootMeasurements) -> tuple[dict[str, float], list[str]]:
         if not lo <= r <= hi:
             flags.append(f"{key} {r:.3f} outside the adult range {lo}-{hi}")
     return ratios, flags
+
+
+# --------------------------------------------------------------------------- acceptance gates
+
+
+@dataclass(frozen=True)
+class GateOutcome:
+    """Measurements after the gates, their ratios, warnings and rejection reasons."""
+
+    measurements: FootMeasurements
+    ratios: dict[str, float]
+    flags: tuple[str, ...]
+    reasons: tuple[str, ...]
+
+    @property
+    def accepted(self) -> bool:
+        """No rejection reason: sizes may be given."""
+        return not self.reasons
+
+
+def foot_model_gate(fit: ModelFit) -> None:
+    """Refuse captures that the foot model cannot explain (shoes, hands, blobs...).
+
+    Raises
+    ------
+    NotAFootError
+        Fewer than 77 % of the points within 4 mm of the fitted model, a trimmed RMS above
+        2.6 mm, or only an implausible shape fits (shape score above 1.9).
+    """
+    if fit.rms_mm > MAX_FIT_RMS_MM or fit.inlier_share < MIN_FIT_INLIERS:
+        raise NotAFootError(
+            f"not a foot: the foot model fits it poorly ({fit.inlier_share:.0%} of the points "
+            f"within 4 mm, RMS {fit.rms_mm:.1f} mm; a foot gives over {MIN_FIT_INLIERS:.0%})"
+        )
+    if fit.shape_energy > MAX_SHAPE_ENERGY:
+        raise NotAFootError(
+            f"not a foot: only an implausible foot shape fits it (shape score "
+            f"{fit.shape_energy:.1f}, feet stay below {MAX_SHAPE_ENERGY})"
+        )
+
+
+def _drop(m: Measurement, reason: str) -> Measurement:
+    return replace(m, value=None, status=UNAVAILABLE, confidence=0.0, reason=reason)
+
+
+_NEEDS_ENDS = ("foot_length", "heel_to_ball_length", "arch_height_index")
+_NEEDS_SIDES = ("foot_breadth", "ball_width", "heel_width", "ball_girth", "instep_girth")
+
+
+def _coverage_drops(
+    meas: FootMeasurements, cov: Coverage
+) -> tuple[dict[str, Measurement], list[str]]:
+    """Values a missing heel/toe end or side cannot support, and the reasons."""
+    updates: dict[str, Measurement] = {}
+    reasons: list[str] = []
+    if cov.heel < COVERAGE_MIN or cov.toes < COVERAGE_MIN:
+        missing = "heel" if cov.heel < COVERAGE_MIN else "toes"
+        why = f"{missing} not captured (coverage {min(cov.heel, cov.toes):.0%})"
+        updates.update({n: _drop(getattr(meas, n), why) for n in _NEEDS_ENDS})
+        reasons.append(why)
+    if cov.medial_side < COVERAGE_MIN or cov.lateral_side < COVERAGE_MIN:
+        which = "medial" if cov.medial_side < COVERAGE_MIN else "lateral"
+        why = f"{which} side not captured"
+        updates.update({n: _drop(getattr(meas, n), why) for n in _NEEDS_SIDES})
+        reasons.append(why)
+    return updates, reasons
+
+
+def _shape_gate(raw: FootMeasurements, ratios: dict[str, float], sides_seen: bool) -> None:
+    """Refuse a shape no foot has (a box, a sphere, a side wall taken for the floor).
+
+    The raw values are used (a foot whose toes were missed is still a foot), except widths
+    of a side that was not seen.
+    """
+    raw_ratios, _ = ratio_checks(raw)
+    for key in ("breadth_to_length", "ball_girth_to_length"):
+        lo, hi = HARD_RATIO_LIMITS[key]
+        r = raw_ratios.get(key) if sides_seen else ratios.get(key)
+        if r is not None and not lo <= r <= hi:
+            raise NotAFootError(
+                f"not a foot: {key.replace('_', ' ')} is {r:.2f} (a foot has {lo}-{hi})"
+            )
+
+
+def _capture_flags(
+    cov: Coverage, noise_mm: float, floor_found: bool, side_unclear: bool
+) -> list[str]:
+    flags = []
+    if noise_mm > NOISE_WARN_MM:
+        flags.append(f"high point noise {noise_mm:.1f} mm: expect errors above 1.5 mm")
+    for region in ("heel", "toes", "medial_side", "lateral_side", "dorsum"):
+        if getattr(cov, region) < COVERAGE_MIN:
+            flags.append(f"{region.replace('_', ' ')} poorly covered")
+    if cov.sole < 0.5:
+        flags.append("sole not captured: arch height unavailable")
+    if not floor_found:
+        flags.append("no floor in the capture: the sole's support plane was used")
+    if side_unclear:
+        flags.append("left/right was unclear from the toe line; pass --side")
+    return flags
+
+
+def apply_gates(
+    raw: FootMeasurements,
+    cov: Coverage,
+    noise_mm: float,
+    *,
+    floor_found: bool,
+    side_unclear: bool,
+) -> GateOutcome:
+    """The acceptance gates of docs/footscan.md §6 (except the unit and foot-model gates).
+
+    Parameters
+    ----------
+    raw : FootMeasurements
+        Measurements as measured.
+    cov : Coverage
+    noise_mm : float
+        Point noise of the capture (mm of the input).
+    floor_found : bool
+    side_unclear : bool
+        The side was guessed from the toe line and is unclear ("pass --side").
+
+    Returns
+    -------
+    GateOutcome
+        A partial foot loses the values it cannot support; any reason means not accepted.
+
+    Raises
+    ------
+    NotAFootError
+        Breadth or ball girth over length outside what a foot has.
+    """
+    updates, reasons = _coverage_drops(raw, cov)
+    meas = replace(raw, **updates) if updates else raw
+    ratios, flags = ratio_checks(meas)
+    heel_r = ratios.get("heel_width_to_length")
+    lo_h, hi_h = HARD_RATIO_LIMITS["heel_width_to_length"]
+    if heel_r is not None and not lo_h <= heel_r <= hi_h:
+        # One odd value (holes at the heel station) is not a verdict on the whole shape.
+        why = f"heel width implausible ({heel_r:.2f} x length): heel sides not captured"
+        meas = replace(meas, heel_width=_drop(meas.heel_width, why))
+        ratios.pop("heel_width_to_length")
+        flags = [f for f in flags if not f.startswith("heel_width_to_length")]
+        reasons.append(why)
+    _shape_gate(raw, ratios, min(cov.medial_side, cov.lateral_side) >= COVERAGE_MIN)
+    flags += _capture_flags(cov, noise_mm, floor_found, side_unclear)
+    for key in ("ball_width", "ball_girth"):
+        if getattr(meas, key).value is None and key not in updates:
+            reasons.append(f"{key.replace('_', ' ')} unavailable")
+    return GateOutcome(meas, ratios, tuple(flags), tuple(reasons))

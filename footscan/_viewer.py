@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -48,7 +49,7 @@ class FootView:
     lines: dict[str, object]
 
 
-def _import_pythreejs():  # type: ignore[no-untyped-def]
+def _import_pythreejs() -> Any:
     try:
         import pythreejs
     except ImportError:

@@ -9,9 +9,13 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from footscan._units import UNIT_CHOICES
 from footscan.exceptions import FootscanError
+
+if TYPE_CHECKING:
+    from footscan._pipeline import ScanResult
 
 __all__ = ["main", "demo_scan_path", "summary_json", "summary_text"]
 
@@ -30,12 +34,12 @@ JSON_KEYS = (
 )
 
 
-def summary_json(result: object) -> dict:
+def summary_json(result: ScanResult) -> dict[str, Any]:
     """The ``--json`` object of a :class:`footscan.ScanResult` (unavailable values are null)."""
-    return result.as_dict()  # type: ignore[attr-defined]
+    return result.as_dict()
 
 
-def summary_text(result: object, path: str) -> str:
+def summary_text(result: ScanResult, path: str) -> str:
     """A readable multi-line summary of a :class:`footscan.ScanResult`."""
     r = result
     lines = [f"{path}: {r.side} foot ({r.side_method})"]
