@@ -27,7 +27,8 @@ import numpy as np
 
 from footscan._export import foot_mesh_glb_bytes
 from footscan._io import load_scan, write_scan
-from footscan._synthetic import make_capture, make_foot
+from footscan._synthetic import make_foot
+from footscan._synthetic_capture import make_capture
 
 
 def _timed(fn, repeats: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]

@@ -38,10 +38,10 @@ __version__ = "0.1.0"
 # Heavier modules (FIND model, GLB export) load on first use only.
 _LAZY = {
     "make_foot": "footscan._synthetic",
-    "make_capture": "footscan._synthetic",
-    "write_capture": "footscan._synthetic",
+    "make_capture": "footscan._synthetic_capture",
+    "write_capture": "footscan._synthetic_capture",
     "SyntheticFoot": "footscan._synthetic",
-    "SyntheticCapture": "footscan._synthetic",
+    "SyntheticCapture": "footscan._synthetic_capture",
     "export_glb": "footscan._export",
     "foot_mesh_glb_bytes": "footscan._export",
     "canonical_dimensions_mm": "footscan._synthetic",

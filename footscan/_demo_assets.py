@@ -87,7 +87,8 @@ def build_find_assets(shared: Path, out: Path) -> None:
 def build_demo_capture(out: Path) -> Path:
     """Write the bundled demo phone capture (left foot, metres) and return its path."""
     from footscan._io import write_scan
-    from footscan._synthetic import make_capture, make_foot
+    from footscan._synthetic import make_foot
+    from footscan._synthetic_capture import make_capture
 
     foot = make_foot(DEMO_SEED, sex="male", side="left")
     cap = make_capture(foot, DEMO_SEED + 1, n_points=DEMO_POINTS, units="m")

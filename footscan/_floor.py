@@ -162,6 +162,33 @@ def floor_candidates(
     rng = np.random.default_rng(seed)
     n = points.shape[0]
     sample = points if n <= 6000 else points[np.linspace(0, n - 1, 6000).astype(np.int64)]
+    normals, offsets = _hypotheses(sample, rng, n_random, threshold_mm)
+    scores = _support_scores(sample, normals, offsets, threshold_mm)
+    m = sample.shape[0]
+    planes: list[FloorPlane] = []
+    chosen: list[NDArray[np.float64]] = []
+    for j in np.argsort(-scores, kind="stable"):
+        if len(planes) >= max_planes or scores[j] < max(0.02 * m, 12):
+            break
+        # Distinct orientations only (a wall, the sole, a side): 25 deg apart.
+        if any(abs(normals[j] @ c) > np.cos(np.radians(25.0)) for c in chosen):
+            continue
+        chosen.append(normals[j])
+        planes.append(_refine(points, normals[j], float(offsets[j]), threshold_mm))
+    if not planes or not planes[0].floor_found:
+        rim = rim_plane(points, threshold_mm=threshold_mm, seed=seed)
+        if rim is not None:
+            cos25 = np.cos(np.radians(25.0))
+            others = [p for p in planes if abs(p.normal @ rim.normal) < cos25]
+            planes = [rim, *others][:max_planes]
+    return planes
+
+
+def _hypotheses(
+    sample: NDArray[np.float64], rng: np.random.Generator, n_random: int, threshold_mm: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Plane hypotheses: random triples, and the convex-hull facets (every support plane of
+    a floor-less mesh is one), oriented with the points on the positive side."""
     m = sample.shape[0]
     tri = sample[rng.integers(0, m, size=(n_random, 3))]
     normals, offsets = _plane_from_triples(tri)
@@ -176,39 +203,26 @@ def floor_candidates(
         offsets = np.concatenate([offsets, -eq[:, 3] - threshold_mm])
     except (QhullError, ValueError):
         pass
+    return normals, offsets
 
-    all_scores, all_n, all_d = [], [], []
+
+def _support_scores(
+    sample: NDArray[np.float64],
+    normals: NDArray[np.float64],
+    offsets: NDArray[np.float64],
+    threshold_mm: float,
+) -> NDArray[np.int64]:
+    """Inliers of each plane that supports the points (few on one side of it), else -1."""
+    m = sample.shape[0]
+    scores = []
     for start in range(0, normals.shape[0], 256):
-        nn = normals[start : start + 256]
-        dd = offsets[start : start + 256]
-        dist = sample @ nn.T + dd  # (m, h)
+        dist = sample @ normals[start : start + 256].T + offsets[start : start + 256]  # (m, h)
         inl = (np.abs(dist) < threshold_mm).sum(axis=0)
         below = (dist < -3 * threshold_mm).sum(axis=0)
         above = (dist > 3 * threshold_mm).sum(axis=0)
         support = np.minimum(below, above) <= FLOOR_SUPPORT_MAX_BELOW * m
-        all_scores.append(np.where(support, inl, -1))
-        all_n.append(nn)
-        all_d.append(dd)
-    scores = np.concatenate(all_scores)
-    cand_n = np.vstack(all_n)
-    cand_d = np.concatenate(all_d)
-    planes: list[FloorPlane] = []
-    chosen: list[NDArray] = []
-    for j in np.argsort(-scores, kind="stable"):
-        if len(planes) >= max_planes or scores[j] < max(0.02 * m, 12):
-            break
-        # Distinct orientations only (a wall, the sole, a side): 25 deg apart.
-        if any(abs(cand_n[j] @ c) > np.cos(np.radians(25.0)) for c in chosen):
-            continue
-        chosen.append(cand_n[j])
-        planes.append(_refine(points, cand_n[j], float(cand_d[j]), threshold_mm))
-    if not planes or not planes[0].floor_found:
-        rim = rim_plane(points, threshold_mm=threshold_mm, seed=seed)
-        if rim is not None:
-            cos25 = np.cos(np.radians(25.0))
-            others = [p for p in planes if abs(p.normal @ rim.normal) < cos25]
-            planes = [rim, *others][:max_planes]
-    return planes
+        scores.append(np.where(support, inl, -1))
+    return np.concatenate(scores)
 
 
 def fit_floor(
@@ -267,6 +281,24 @@ def _in_plane_basis(normal: NDArray[np.float64]) -> NDArray[np.float64]:
     return np.linalg.svd(np.eye(3) - np.outer(normal, normal))[0][:, :2]
 
 
+def _inliers_far_from_object(
+    points: NDArray[np.float64],
+    normal: NDArray[np.float64],
+    dist: NDArray[np.float64],
+    inliers: NDArray[np.bool_],
+    above_mm: float,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]] | None:
+    """In-plane distance of each inlier to the nearest point above ``above_mm``, with the
+    in-plane inliers and points above; None when either holds 10 points or fewer."""
+    basis = _in_plane_basis(normal)
+    above = points[dist > above_mm] @ basis
+    on = points[inliers] @ basis
+    if above.shape[0] <= 10 or on.shape[0] <= 10:
+        return None
+    far, _ = cKDTree(above).query(on, k=1, workers=-1)
+    return far, on, above
+
+
 def _reaches_beyond(
     points: NDArray[np.float64],
     normal: NDArray[np.float64],
@@ -278,12 +310,10 @@ def _reaches_beyond(
 
     ``above_mm`` is the height from which points count as the object standing on the plane.
     """
-    basis = _in_plane_basis(normal)
-    above = points[dist > above_mm] @ basis
-    on = points[inliers] @ basis
-    if above.shape[0] <= 10 or on.shape[0] <= 10:
+    split = _inliers_far_from_object(points, normal, dist, inliers, above_mm)
+    if split is None:
         return False
-    far, _ = cKDTree(above).query(on, k=1, workers=-1)
+    far, _, _ = split
     return bool(np.mean(far > 10.0) > 0.25)
 
 
@@ -300,12 +330,10 @@ def _surrounds(
     half of 36 directions from the object's centre. The rim of a sole's contact (a floor-less
     mesh) is closer to the foot's sides, and lifted toes are seen in a few directions only.
     """
-    basis = _in_plane_basis(normal)
-    above = points[dist > above_mm] @ basis
-    on = points[inliers] @ basis
-    if above.shape[0] <= 10 or on.shape[0] <= 10:
+    split = _inliers_far_from_object(points, normal, dist, inliers, above_mm)
+    if split is None:
         return False
-    far, _ = cKDTree(above).query(on, k=1, workers=-1)
+    far, on, above = split
     rel = on[far > 30.0] - above.mean(axis=0)
     if rel.shape[0] < 10:
         return False

@@ -187,6 +187,37 @@ def _check_document(doc: dict[str, Any], bin_length: int | None) -> bool:
     """
     accessors = _as_list(doc, "accessors")
     views = _as_list(doc, "bufferViews")
+    n_points, n_faces, draco_bytes, uses_draco = _count_primitives(doc, accessors, views)
+    check_count(n_points, "vertices (glTF accessors)", MAX_POINTS)
+    check_count(n_faces, "triangles (glTF accessors)", MAX_FACES)
+    _check_accessors(accessors, views)
+    if bin_length is not None:
+        for i, view in enumerate(views):
+            end = int(view.get("byteOffset", 0)) + int(view.get("byteLength", 0))
+            if view.get("buffer", 0) == 0 and end > bin_length:
+                raise ScanReadError(
+                    f"GLB bufferView {i} ends at byte {end}, the binary chunk has {bin_length}"
+                )
+    for key in _APPEARANCE_KEYS:
+        doc.pop(key, None)
+    if uses_draco:
+        if draco_bytes > MAX_DRACO_BYTES:
+            raise ScanReadError(
+                f"Draco-compressed buffers of {draco_bytes >> 20} MiB are over the "
+                f"{MAX_DRACO_BYTES >> 20} MiB limit"
+            )
+        try:
+            import DracoPy  # noqa: F401
+        except ImportError:
+            raise draco_refusal() from None
+    return uses_draco
+
+
+def _count_primitives(
+    doc: dict[str, Any], accessors: list[Any], views: list[Any]
+) -> tuple[int, int, int, bool]:
+    """Vertices, triangles and Draco bytes of all primitives (attributes other than POSITION
+    and materials are dropped on the way), and whether any is Draco-compressed."""
     n_points = n_faces = draco_bytes = 0
     uses_draco = False
     for mesh in _as_list(doc, "meshes"):
@@ -215,8 +246,11 @@ def _check_document(doc: dict[str, Any], bin_length: int | None) -> bool:
                 if not isinstance(view, int) or not 0 <= view < len(views):
                     raise ScanReadError("Draco primitive refers to a missing bufferView")
                 draco_bytes += int(views[view].get("byteLength", 0))
-    check_count(n_points, "vertices (glTF accessors)", MAX_POINTS)
-    check_count(n_faces, "triangles (glTF accessors)", MAX_FACES)
+    return n_points, n_faces, draco_bytes, uses_draco
+
+
+def _check_accessors(accessors: list[Any], views: list[Any]) -> None:
+    """Every accessor fits in its bufferView (before any decoder reads it)."""
     for i, acc in enumerate(accessors):
         if not isinstance(acc, dict):
             raise ScanReadError(f"glTF accessor {i} is not an object")
@@ -236,26 +270,6 @@ def _check_document(doc: dict[str, Any], bin_length: int | None) -> bool:
                 f"glTF accessor {i} needs {need} bytes, its bufferView holds "
                 f"{view.get('byteLength')} (truncated or corrupt)"
             )
-    if bin_length is not None:
-        for i, view in enumerate(views):
-            end = int(view.get("byteOffset", 0)) + int(view.get("byteLength", 0))
-            if view.get("buffer", 0) == 0 and end > bin_length:
-                raise ScanReadError(
-                    f"GLB bufferView {i} ends at byte {end}, the binary chunk has {bin_length}"
-                )
-    for key in _APPEARANCE_KEYS:
-        doc.pop(key, None)
-    if uses_draco:
-        if draco_bytes > MAX_DRACO_BYTES:
-            raise ScanReadError(
-                f"Draco-compressed buffers of {draco_bytes >> 20} MiB are over the "
-                f"{MAX_DRACO_BYTES >> 20} MiB limit"
-            )
-        try:
-            import DracoPy  # noqa: F401
-        except ImportError:
-            raise draco_refusal() from None
-    return uses_draco
 
 
 def _glb_bytes(doc: dict[str, Any], bin_chunk: bytes | None) -> bytes:

@@ -159,6 +159,33 @@ class SectionOutline:
     angular_coverage: float
 
 
+def _binned_radii(
+    ang: NDArray[np.float64], rad: NDArray[np.float64], n_bins: int
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Median angle and median radius per angular bin (NaN where empty), the radii smoothed
+    over filled neighbours (1-2-1) to average noise between bins."""
+    b = np.clip(((ang + np.pi) / (2 * np.pi) * n_bins).astype(np.int64), 0, n_bins - 1)
+    med_r = np.full(n_bins, np.nan)
+    med_a = np.full(n_bins, np.nan)
+    order = np.argsort(b, kind="stable")
+    bounds = np.searchsorted(b[order], np.arange(n_bins + 1))
+    for i in range(n_bins):
+        sl = order[bounds[i] : bounds[i + 1]]
+        if sl.size:
+            med_r[i] = np.median(rad[sl])
+            med_a[i] = np.median(ang[sl])
+    filled = np.isfinite(med_r)
+    sm = med_r.copy()
+    for i in map(int, np.flatnonzero(filled)):
+        acc, w = 2.0 * med_r[i], 2.0
+        for j in ((i - 1) % n_bins, (i + 1) % n_bins):
+            if filled[j]:
+                acc += med_r[j]
+                w += 1.0
+        sm[i] = acc / w
+    return med_a, sm
+
+
 def section_outline(
     tz: NDArray[np.float64],
     n_bins: int = 72,
@@ -203,26 +230,8 @@ def section_outline(
     if seen.sum() < 20:
         return None
     ang, rad = ang[seen], np.hypot(rel[seen, 0], rel[seen, 1])
-    b = np.clip(((ang + np.pi) / (2 * np.pi) * n_bins).astype(np.int64), 0, n_bins - 1)
-    med_r = np.full(n_bins, np.nan)
-    med_a = np.full(n_bins, np.nan)
-    order = np.argsort(b, kind="stable")
-    bounds = np.searchsorted(b[order], np.arange(n_bins + 1))
-    for i in range(n_bins):
-        sl = order[bounds[i] : bounds[i + 1]]
-        if sl.size:
-            med_r[i] = np.median(rad[sl])
-            med_a[i] = np.median(ang[sl])
-    filled = np.isfinite(med_r)
-    # Smooth radii over filled neighbours (1-2-1) to average noise between bins.
-    sm = med_r.copy()
-    for i in map(int, np.flatnonzero(filled)):
-        acc, w = 2.0 * med_r[i], 2.0
-        for j in ((i - 1) % n_bins, (i + 1) % n_bins):
-            if filled[j]:
-                acc += med_r[j]
-                w += 1.0
-        sm[i] = acc / w
+    med_a, sm = _binned_radii(ang, rad, n_bins)
+    filled = np.isfinite(sm)
     outline = (
         centre + np.column_stack([np.cos(med_a[filled]), np.sin(med_a[filled])]) * sm[filled, None]
     )

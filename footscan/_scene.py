@@ -133,68 +133,104 @@ def split_feet(
     low = np.flatnonzero(pts[:, 2] < footprint_height_mm)
     if low.shape[0] < max(min_points, 10):
         return []
-    cell = max(float(cell_mm), 2.5 * _median_spacing_2d(pts[low, :2]))
-    origin = pts[low, :2].min(axis=0) - 3 * cell
-    ij = np.floor((pts[low, :2] - origin) / cell).astype(np.int64)
-    shape = tuple(ij.max(axis=0) + 4)
-    occ = np.zeros(shape, dtype=bool)
+    grid = _footprint_grid(pts[low, :2], cell_mm)
+    pieces = _footprint_pieces(grid, split_ratio, max_erosion_mm)
+    if not pieces:
+        return []
+    owner = _owners(pts, grid, pieces, max_distance_mm)
+    out = [
+        c
+        for k, mask in enumerate(pieces, start=1)
+        if (c := _cluster(pts, np.flatnonzero(owner == k), mask, grid, min_points)) is not None
+    ]
+    out.sort(key=lambda c: (-round(c.length_mm, 6), -c.n_points))
+    return out
+
+
+@dataclass(frozen=True)
+class _Grid:
+    """The occupied footprint cells on a floor grid."""
+
+    occupied: NDArray[np.bool_] = field(repr=False)
+    origin: NDArray[np.float64]
+    cell: float
+
+
+def _footprint_grid(xy: NDArray[np.float64], cell_mm: float) -> _Grid:
+    """Occupancy of the floor-projected low points (closed over one cell)."""
+    cell = max(float(cell_mm), 2.5 * _median_spacing_2d(xy))
+    origin = xy.min(axis=0) - 3 * cell
+    ij = np.floor((xy - origin) / cell).astype(np.int64)
+    occ = np.zeros(tuple(ij.max(axis=0) + 4), dtype=bool)
     occ[ij[:, 0], ij[:, 1]] = True
-    occ = ndimage.binary_closing(occ, structure=_EIGHT, border_value=0)
-    labels, n_lab = ndimage.label(occ, structure=_EIGHT)
-    min_cells = MIN_FOOTPRINT_MM2 / cell**2
+    return _Grid(ndimage.binary_closing(occ, structure=_EIGHT, border_value=0), origin, cell)
+
+
+def _footprint_pieces(
+    grid: _Grid, split_ratio: float, max_erosion_mm: float
+) -> list[NDArray[np.bool_]]:
+    """Connected footprints, filled, large enough, split when broader than one foot."""
+    labels, n_lab = ndimage.label(grid.occupied, structure=_EIGHT)
+    min_cells = MIN_FOOTPRINT_MM2 / grid.cell**2
     pieces: list[NDArray[np.bool_]] = []
     for lab in range(1, n_lab + 1):
         # Filled: the projection of a capture without sole can be hollow (heel ring).
         mask = ndimage.binary_fill_holes(labels == lab)
         if mask.sum() < min_cells:
             continue
-        pieces.extend(_split_piece(mask, cell, split_ratio, max_erosion_mm, min_cells))
+        pieces.extend(_split_piece(mask, grid.cell, split_ratio, max_erosion_mm, min_cells))
+    return pieces
 
-    # Every grid cell -> nearest footprint cell (within max_distance_mm).
+
+def _owners(
+    pts: NDArray[np.float64],
+    grid: _Grid,
+    pieces: list[NDArray[np.bool_]],
+    max_distance_mm: float,
+) -> NDArray[np.int64]:
+    """Piece number (1..) of every point: its nearest footprint within the distance, else 0."""
+    shape = grid.occupied.shape
     piece_map = np.zeros(shape, dtype=np.int64)
     for k, mask in enumerate(pieces, start=1):
         piece_map[mask] = k
-    if not pieces:
-        return []
     dist, (ni, nj) = ndimage.distance_transform_edt(piece_map == 0, return_indices=True)
-    q = np.floor((pts[:, :2] - origin) / cell).astype(np.int64)
+    q = np.floor((pts[:, :2] - grid.origin) / grid.cell).astype(np.int64)
     inside = np.all((q >= 0) & (q < np.array(shape)), axis=1)
     owner = np.zeros(pts.shape[0], dtype=np.int64)
     qi, qj = q[inside, 0], q[inside, 1]
-    near = dist[qi, qj] * cell <= max_distance_mm
-    owner_in = np.where(near, piece_map[ni[qi, qj], nj[qi, qj]], 0)
-    owner[inside] = owner_in
+    near = dist[qi, qj] * grid.cell <= max_distance_mm
+    owner[inside] = np.where(near, piece_map[ni[qi, qj], nj[qi, qj]], 0)
+    return owner
 
-    out: list[FootCluster] = []
-    for k, mask in enumerate(pieces, start=1):
-        idx = np.flatnonzero(owner == k)
-        if idx.shape[0] < min_points:
-            continue
-        cells = np.argwhere(mask)
-        xy = (cells + 0.5) * cell + origin
-        centre = xy.mean(axis=0)
-        cov = np.cov((xy - centre).T)
-        _, vec = np.linalg.eigh(cov)
-        axis = vec[:, 1]
-        along = (xy - centre) @ axis
-        across = (xy - centre) @ vec[:, 0]
-        length = float(np.ptp(along) + cell)
-        if length < MIN_FOOT_LENGTH_MM:
-            continue
-        out.append(
-            FootCluster(
-                indices=idx,
-                points_mm=pts[idx],
-                n_points=int(idx.shape[0]),
-                length_mm=length,
-                breadth_mm=float(np.ptp(across) + cell),
-                area_mm2=float(mask.sum() * cell**2),
-                centroid_mm=centre,
-                axis=axis,
-            )
-        )
-    out.sort(key=lambda c: (-round(c.length_mm, 6), -c.n_points))
-    return out
+
+def _cluster(
+    pts: NDArray[np.float64],
+    idx: NDArray[np.int64],
+    mask: NDArray[np.bool_],
+    grid: _Grid,
+    min_points: int,
+) -> FootCluster | None:
+    """One piece as a FootCluster (PCA of its footprint cells), None when not foot-sized."""
+    if idx.shape[0] < min_points:
+        return None
+    cell = grid.cell
+    xy = (np.argwhere(mask) + 0.5) * cell + grid.origin
+    centre = xy.mean(axis=0)
+    _, vec = np.linalg.eigh(np.cov((xy - centre).T))
+    axis = vec[:, 1]
+    length = float(np.ptp((xy - centre) @ axis) + cell)
+    if length < MIN_FOOT_LENGTH_MM:
+        return None
+    return FootCluster(
+        indices=idx,
+        points_mm=pts[idx],
+        n_points=int(idx.shape[0]),
+        length_mm=length,
+        breadth_mm=float(np.ptp((xy - centre) @ vec[:, 0]) + cell),
+        area_mm2=float(mask.sum() * cell**2),
+        centroid_mm=centre,
+        axis=axis,
+    )
 
 
 def _median_spacing_2d(xy: NDArray[np.float64]) -> float:

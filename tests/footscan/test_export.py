@@ -12,7 +12,8 @@ import trimesh
 
 from footscan._export import export_glb, foot_mesh_glb_bytes, reconstruct_surface
 from footscan._io import load_scan
-from footscan._synthetic import canonical_dimensions_mm, make_capture, make_foot
+from footscan._synthetic import canonical_dimensions_mm, make_foot
+from footscan._synthetic_capture import make_capture
 from footscan.exceptions import MissingExtraError, ScanValidationError
 
 

@@ -9,13 +9,8 @@ from scipy.spatial import cKDTree
 
 from footscan._ansur import fit_foot_stats, load_foot_stats, sample_foot_targets
 from footscan._io import load_scan
-from footscan._synthetic import (
-    CUT_HEIGHT_MM,
-    canonical_dimensions_mm,
-    make_capture,
-    make_foot,
-    write_capture,
-)
+from footscan._synthetic import CUT_HEIGHT_MM, canonical_dimensions_mm, make_foot
+from footscan._synthetic_capture import make_capture, write_capture
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,8 @@ import sys
 import numpy as np
 import pytest
 
-from footscan._synthetic import make_capture, make_foot
+from footscan._synthetic import make_foot
+from footscan._synthetic_capture import make_capture
 from footscan._viewer import foot_viewer
 from footscan.exceptions import MissingExtraError
 
