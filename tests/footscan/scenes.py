@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 
 from footscan import make_capture, make_foot
 from footscan._synthetic import SyntheticFoot
+from footscan._synthetic_capture import SyntheticCapture
 
 __all__ = [
     "LABEL_DEBRIS",
@@ -238,16 +239,7 @@ def carpet_capture(
     """
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0xCA2]))
     foot = foot if foot is not None else make_foot(seed, shape=False)
-    cap = make_capture(
-        foot,
-        seed,
-        n_points=n_foot_points,
-        units="mm",
-        pose=False,
-        noise_mm=noise_mm,
-        outlier_fraction=0.0,
-        floor=False,
-    )
+    cap = _floorless(foot, seed, n_foot_points, noise_mm)
     sole = compression * pile_mm
     fpts = cap.cloud.points_mm + [0.0, 0.0, sole]
     flab = cap.labels
@@ -263,9 +255,36 @@ def carpet_capture(
     pts = np.vstack([fpts, carpet])
     labels = np.concatenate([flab, np.full(carpet.shape[0], LABEL_FLOOR)]).astype(np.int8)
     ids = np.where(labels == LABEL_FLOOR, -1, 0).astype(np.int8)
+    return _posed_scene(
+        rng,
+        pts,
+        labels,
+        ids,
+        pose=pose,
+        feet=(foot,),
+        offsets=np.array([[0.0, 0.0, sole]]),
+        pile_mm=pile_mm,
+        sole_mm=sole,
+    )
+
+
+def _posed_scene(
+    rng: np.random.Generator,
+    pts: NDArray[np.float64],
+    labels: NDArray[np.int8],
+    ids: NDArray[np.int8],
+    *,
+    pose: bool,
+    feet: tuple[SyntheticFoot, ...],
+    offsets: NDArray[np.float64],
+    pile_mm: float = 0.0,
+    sole_mm: float = 0.0,
+    shuffle: bool = True,
+) -> Scene:
+    """The scene in a random pose (tilt up to 30 deg) or as built, points shuffled."""
     t = random_pose(rng) if pose else np.eye(4)
-    order = rng.permutation(pts.shape[0])
     up = t[:3, :3] @ np.array([0.0, 0.0, 1.0])
+    order = rng.permutation(pts.shape[0]) if shuffle else np.arange(pts.shape[0])
     return Scene(
         points_mm=_apply(t, pts)[order],
         labels=labels[order],
@@ -273,10 +292,10 @@ def carpet_capture(
         up=up,
         base_offset_mm=float(-up @ t[:3, 3]),
         pile_mm=float(pile_mm),
-        sole_height_mm=float(sole),
+        sole_height_mm=float(sole_mm),
         transform=t,
-        feet=(foot,),
-        foot_offsets_mm=np.array([[0.0, 0.0, sole]]),
+        feet=feet,
+        foot_offsets_mm=offsets,
     )
 
 
@@ -323,8 +342,6 @@ def two_feet_capture(
     Scene
         ``foot_ids`` 0 for the left foot, 1 for the right, -1 for the bridge, floor, debris.
     """
-    from scipy.spatial import cKDTree
-
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0x2FEE7]))
     left = make_foot(seed, side="left", shape=shape)
     right = make_foot(seed + 1, side="right", shape=shape)
@@ -332,96 +349,125 @@ def two_feet_capture(
         turn, gap_mm = -8.0, 0.0
     else:
         turn = float(rng.uniform(3.0, 10.0)) if toe_out_deg is None else float(toe_out_deg)
-    placed = []
-    for k, foot in enumerate((left, right)):
-        cap = make_capture(
-            foot,
-            seed * 2 + k,
-            n_points=n_points // 2,
-            units="mm",
-            pose=False,
-            noise_mm=0.7,
-            outlier_fraction=0.0,
-            floor=False,
-            leg=legs,
-        )
-        # Toe-out turns the left foot's toes to +Y (its lateral side), the right's to -Y.
-        yaw = np.deg2rad(turn) * (1.0 if k == 0 else -1.0)
-        c, s = np.cos(yaw), np.sin(yaw)
-        rz = np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
-        placed.append((cap.cloud.points_mm @ rz.T, cap.labels))
-    # Move the left foot to +Y until the closest low points are gap_mm apart.
+    placed = [
+        _turned_capture(foot, seed * 2 + k, n_points // 2, legs, turn, k)
+        for k, foot in enumerate((left, right))
+    ]
+    dy = _gap_shift(placed, gap_mm)
+    offsets = np.array([[0.0, dy, 0.0], [0.0, 0.0, 0.0]])
+    parts = [_leaned(p + offsets[k], lab, dy, legs) for k, (p, lab) in enumerate(placed)]
+    labels = [lab.astype(np.int8) for _, lab in placed]
+    ids = [np.full(p.shape[0], k, dtype=np.int8) for k, p in enumerate(parts)]
+    feet_pts = np.vstack(parts)
+    extras = [(_bridge(rng, parts, labels), LABEL_FOOT)] if touching else []
+    lo = feet_pts[:, :2].min(axis=0) - 100.0
+    hi = feet_pts[:, :2].max(axis=0) + 100.0
+    floor = carpet_floor(rng, lo, hi, 0.0, density_per_mm2=0.3, noise_mm=0.8)
+    floor = floor[~_footprint_mask(feet_pts[feet_pts[:, 2] < 30.0, :2], floor[:, :2])]
+    extras.append((floor, LABEL_FLOOR))
+    extras += [(_debris_clump(rng, feet_pts, lo, hi), LABEL_DEBRIS) for _ in range(debris)]
+    for pts_x, lab_x in extras:
+        parts.append(pts_x)
+        labels.append(np.full(pts_x.shape[0], lab_x, dtype=np.int8))
+        ids.append(np.full(pts_x.shape[0], -1, dtype=np.int8))
+    return _posed_scene(
+        rng,
+        np.vstack(parts),
+        np.concatenate(labels),
+        np.concatenate(ids),
+        pose=pose,
+        feet=(left, right),
+        offsets=offsets,
+    )
+
+
+def _floorless(
+    foot: SyntheticFoot, seed: int, n_points: int, noise_mm: float, leg: bool = True
+) -> SyntheticCapture:
+    """A capture of the foot alone in its canonical frame (no floor, no outliers, no sole)."""
+    return make_capture(
+        foot,
+        seed,
+        n_points=n_points,
+        units="mm",
+        pose=False,
+        noise_mm=noise_mm,
+        outlier_fraction=0.0,
+        floor=False,
+        leg=leg,
+    )
+
+
+def _leaned(
+    p: NDArray[np.float64], lab: NDArray[np.int8], dy: float, legs: bool
+) -> NDArray[np.float64]:
+    """Lean the legs together above the cut, most of the way to the midline at 260 mm."""
+    if legs:
+        leg = lab == LABEL_LEG
+        frac = np.clip((p[leg, 2] - 110.0) / 150.0, 0.0, 1.0)
+        p[leg, 1] += frac * (0.5 * dy - np.median(p[leg, 1])) * 0.9
+    return p
+
+
+def _turned_capture(
+    foot: SyntheticFoot, seed: int, n_points: int, legs: bool, turn_deg: float, k: int
+) -> tuple[NDArray[np.float64], NDArray[np.int8]]:
+    """One foot's capture (no floor), turned out by ``turn_deg`` (toes to its lateral side)."""
+    cap = _floorless(foot, seed, n_points, 0.7, leg=legs)
+    # Toe-out turns the left foot's toes to +Y (its lateral side), the right's to -Y.
+    yaw = np.deg2rad(turn_deg) * (1.0 if k == 0 else -1.0)
+    c, s = np.cos(yaw), np.sin(yaw)
+    rz = np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
+    return cap.cloud.points_mm @ rz.T, cap.labels
+
+
+def _gap_shift(placed: list[tuple[NDArray[np.float64], NDArray[np.int8]]], gap_mm: float) -> float:
+    """Shift of the left foot to +Y that leaves its closest low points ``gap_mm`` from the right
+    foot's (the nearest-point gap, not the bounding-box gap)."""
+    from scipy.spatial import cKDTree
+
     (lp, llab), (rp, rlab) = placed
     low_l = lp[(lp[:, 2] < 60.0) & (llab == LABEL_FOOT), :2]
     low_r = rp[(rp[:, 2] < 60.0) & (rlab == LABEL_FOOT), :2]
     dy = low_r[:, 1].max() - low_l[:, 1].min() + gap_mm
     tree = cKDTree(low_r)
-    for _ in range(6):  # nearest-point gap, not the bounding-box gap
+    for _ in range(6):
         d, _ = tree.query(low_l + [0.0, dy], k=1)
         dy += gap_mm - float(d.min())
-    offsets = np.array([[0.0, dy, 0.0], [0.0, 0.0, 0.0]])
-    parts, labels, ids = [], [], []
-    for k, (p, lab) in enumerate(placed):
-        p = p + offsets[k]
-        if legs:
-            # Lean the legs together above the cut, most of the way to the midline at 260 mm.
-            leg = lab == LABEL_LEG
-            frac = np.clip((p[leg, 2] - 110.0) / 150.0, 0.0, 1.0)
-            p[leg, 1] += frac * (0.5 * dy - np.median(p[leg, 1])) * 0.9
-        parts.append(p)
-        labels.append(lab.astype(np.int8))
-        ids.append(np.full(p.shape[0], k, dtype=np.int8))
-    feet_pts = np.vstack(parts)
-    if touching:
-        a = parts[0][(labels[0] == LABEL_FOOT) & (parts[0][:, 2] < 40.0)]
-        b = parts[1][(labels[1] == LABEL_FOOT) & (parts[1][:, 2] < 40.0)]
-        d, j = cKDTree(b).query(a, k=1)
-        bridge = []
-        for i in np.argsort(d)[:5]:
-            t = rng.uniform(0.0, 1.0, (20, 1))
-            bridge.append(a[i] + t * (b[j[i]] - a[i]))
-        br = np.vstack(bridge) + rng.normal(0.0, 0.5, (100, 3))
-        parts.append(br)
-        labels.append(np.full(br.shape[0], LABEL_FOOT, dtype=np.int8))
-        ids.append(np.full(br.shape[0], -1, dtype=np.int8))
-    lo = feet_pts[:, :2].min(axis=0) - 100.0
-    hi = feet_pts[:, :2].max(axis=0) + 100.0
-    floor = carpet_floor(rng, lo, hi, 0.0, density_per_mm2=0.3, noise_mm=0.8)
-    floor = floor[~_footprint_mask(feet_pts[feet_pts[:, 2] < 30.0, :2], floor[:, :2])]
-    parts.append(floor)
-    labels.append(np.full(floor.shape[0], LABEL_FLOOR, dtype=np.int8))
-    ids.append(np.full(floor.shape[0], -1, dtype=np.int8))
-    for _ in range(debris):
-        # Debris lies clear of the feet (a sock, a cable tie, a crumb).
-        for _ in range(50):
-            centre = rng.uniform(lo + 20.0, hi - 20.0)
-            if np.min(np.linalg.norm(feet_pts[:, :2] - centre, axis=1)) > 50.0:
-                break
-        size = rng.uniform(10.0, 20.0)
-        m = int(rng.integers(100, 300))
-        clump = np.column_stack(
-            [centre + rng.normal(0.0, size / 3.0, (m, 2)), rng.uniform(0.0, size, m)]
-        )
-        parts.append(clump)
-        labels.append(np.full(m, LABEL_DEBRIS, dtype=np.int8))
-        ids.append(np.full(m, -1, dtype=np.int8))
-    pts = np.vstack(parts)
-    lab = np.concatenate(labels)
-    fid = np.concatenate(ids)
-    t = random_pose(rng) if pose else np.eye(4)
-    up = t[:3, :3] @ np.array([0.0, 0.0, 1.0])
-    order = rng.permutation(pts.shape[0])
-    return Scene(
-        points_mm=_apply(t, pts)[order],
-        labels=lab[order],
-        foot_ids=fid[order],
-        up=up,
-        base_offset_mm=float(-up @ t[:3, 3]),
-        pile_mm=0.0,
-        sole_height_mm=0.0,
-        transform=t,
-        feet=(left, right),
-        foot_offsets_mm=offsets,
+    return float(dy)
+
+
+def _bridge(
+    rng: np.random.Generator, parts: list[NDArray[np.float64]], labels: list[NDArray[np.int8]]
+) -> NDArray[np.float64]:
+    """5 strands of 20 points where the two feet touch (skin contact)."""
+    from scipy.spatial import cKDTree
+
+    a = parts[0][(labels[0] == LABEL_FOOT) & (parts[0][:, 2] < 40.0)]
+    b = parts[1][(labels[1] == LABEL_FOOT) & (parts[1][:, 2] < 40.0)]
+    d, j = cKDTree(b).query(a, k=1)
+    bridge = []
+    for i in np.argsort(d)[:5]:
+        t = rng.uniform(0.0, 1.0, (20, 1))
+        bridge.append(a[i] + t * (b[j[i]] - a[i]))
+    return np.vstack(bridge) + rng.normal(0.0, 0.5, (100, 3))
+
+
+def _debris_clump(
+    rng: np.random.Generator,
+    feet_pts: NDArray[np.float64],
+    lo: NDArray[np.float64],
+    hi: NDArray[np.float64],
+) -> NDArray[np.float64]:
+    """A small clump on the floor clear of the feet (a sock, a cable tie, a crumb)."""
+    for _ in range(50):
+        centre = rng.uniform(lo + 20.0, hi - 20.0)
+        if np.min(np.linalg.norm(feet_pts[:, :2] - centre, axis=1)) > 50.0:
+            break
+    size = rng.uniform(10.0, 20.0)
+    m = int(rng.integers(100, 300))
+    return np.column_stack(
+        [centre + rng.normal(0.0, size / 3.0, (m, 2)), rng.uniform(0.0, size, m)]
     )
 
 
@@ -456,30 +502,15 @@ def turntable_capture(
     """
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0x7AB1E]))
     foot = foot if foot is not None else make_foot(seed, shape=False)
-    cap = make_capture(
-        foot,
-        seed,
-        n_points=n_points,
-        units="mm",
-        pose=False,
-        noise_mm=noise_mm,
-        outlier_fraction=0.0,
-        floor=False,
-        leg=leg,
-        missing_sole=True,
-    )
-    t = random_pose(rng) if pose else np.eye(4)
-    up = t[:3, :3] @ np.array([0.0, 0.0, 1.0])
+    cap = _floorless(foot, seed, n_points, noise_mm, leg=leg)
     labels = cap.labels.astype(np.int8)
-    return Scene(
-        points_mm=_apply(t, cap.cloud.points_mm),
-        labels=labels,
-        foot_ids=np.zeros(labels.shape[0], dtype=np.int8),
-        up=up,
-        base_offset_mm=float(-up @ t[:3, 3]),
-        pile_mm=0.0,
-        sole_height_mm=0.0,
-        transform=t,
+    return _posed_scene(
+        rng,
+        cap.cloud.points_mm,
+        labels,
+        np.zeros(labels.shape[0], dtype=np.int8),
+        pose=pose,
         feet=(foot,),
-        foot_offsets_mm=np.zeros((1, 3)),
+        offsets=np.zeros((1, 3)),
+        shuffle=False,
     )
