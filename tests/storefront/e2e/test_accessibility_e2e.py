@@ -110,6 +110,10 @@ def test_no_serious_or_critical_axe_violation(axe_ready, browser, live_server, l
         ids["shop"] = shops[0]["id"]
         for name, path in _pages(ids, signed_in=False):
             _open(page, base + path)
+            if name == "street":
+                # The canvas's screen-reader label names the keys of the device in hand.
+                label = page.get_attribute("#street-canvas", "aria-label")
+                assert ("Enter" in label) == (screen == "desktop"), label
             _audit(page, f"{lang}/{screen}/signed-out/{name}", found)
 
         _open(page, base + "/account")

@@ -28,10 +28,11 @@ async function loadRecommendations(user) {
   }
 }
 
+function isTouch() { return !!(window.matchMedia && window.matchMedia('(pointer: coarse)').matches); }
+
 /** Touch screens have no Enter key: say what works on the device in hand. */
 export function enterPrompt(shopName) {
-  const touch = window.matchMedia && window.matchMedia('(pointer: coarse)').matches;
-  return touch ? t('Tap the building to go into {shop}', { shop: shopName })
+  return isTouch() ? t('Tap the building to go into {shop}', { shop: shopName })
     : t('Press Enter or click the building to go into {shop}', { shop: shopName });
 }
 
@@ -55,6 +56,8 @@ export default async function street() {
     import('shoestreet/viewers/Minimap.js'),
   ]);
   const canvas = document.getElementById('street-canvas');
+  // Touch screens have no Enter key: the screen-reader label says what works on the device.
+  if (isTouch() && canvas.dataset.touchLabel) canvas.setAttribute('aria-label', canvas.dataset.touchLabel);
   const prompt = document.getElementById('enter-prompt');
   let minimap = null;
   const street = new Street(canvas, shops, {
@@ -71,7 +74,8 @@ export default async function street() {
   for (const b of street.buildings) {
     jump.append(el('li', {},
       el('button', { type: 'button', onclick: () => { street.jumpTo(b.shop.id); canvas.focus(); } }, b.shop.name),
-      ' ', el('a', { href: `/shop/${encodeURIComponent(b.shop.id)}`, 'aria-label': t('Go into {shop}', { shop: b.shop.name }) }, t('go in →'))));
+      ' ', el('a', { href: `/shop/${encodeURIComponent(b.shop.id)}` }, t('go in →'),
+        el('span', { class: 'visually-hidden' }, ' ' + b.shop.name))));
   }
   street.requestRender();
   canvas.focus({ preventScroll: true });
