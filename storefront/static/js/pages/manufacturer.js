@@ -5,6 +5,7 @@ import { ApiClient } from 'shoestreet/lib/api.js';
 import { el, clear, pageConfig, describeError } from 'shoestreet/lib/dom.js';
 import { barChart } from 'shoestreet/lib/charts.js';
 import { t } from 'shoestreet/lib/i18n/index.js';
+import { initShapeDashboard } from 'shoestreet/lib/makerDashboard.js';
 
 const DIMS = { length_bin: 'foot length', width: 'width fitting', girth_band: 'ball girth', arch_band: 'arch height', region: 'region', age_band: 'age band', sex: 'sex' };
 const dimName = (d) => t(DIMS[d] || d.replaceAll('_', ' '));
@@ -102,7 +103,9 @@ export default async function manufacturerPage() {
     return;
   }
   try {
-    showBudget(await api.get('/api/manufacturer/budget'));
+    const budget = await api.get('/api/manufacturer/budget');
+    showBudget(budget);
+    initShapeDashboard(api, budget);
   } catch (err) {
     msg.textContent = describeError(err);
     if (err.status === 401 || err.status === 403) { sessionStorage.removeItem(TOKEN_KEY); tokenForm.hidden = false; }
