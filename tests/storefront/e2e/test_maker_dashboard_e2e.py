@@ -68,7 +68,9 @@ def release(page, n: int, **fields: str) -> dict:
     return resp.value.json()
 
 
-@pytest.mark.parametrize(("lang", "size"), [("ko", "phone"), ("en", "desktop")])
+@pytest.mark.parametrize(
+    ("lang", "size"), [("ko", "phone"), ("en", "desktop"), ("en", "phone"), ("ko", "desktop")]
+)
 def test_maker_dashboard_shows_what_the_api_released(make_probe, maker_token, lang, size):
     probe = make_probe(locale=LOCALES[lang], **(PHONE if size == "phone" else DESKTOP))
     page = probe.page
@@ -103,10 +105,13 @@ def test_maker_dashboard_shows_what_the_api_released(make_probe, maker_token, la
     left = dict(page.eval_on_selector_all(
         "#maker-budget li", "ls => ls.map(l => [l.dataset.cap, +l.dataset.left])"))  # fmt: skip
     assert left == pytest.approx(out["budget"]["left"])
+    left_q = float(page.get_attribute("#mfr-budget", "data-left"))
+    assert left_q == pytest.approx(out["budget"]["left"]["manufacturer_period"])
     scale = out["statistic"]["count_noise_scale"]
     assert f"{scale:g}" in page.inner_text("#maker-csv")
     assert "Parquet" in page.inner_text("#maker-parquet")
     no_overflow(page, f"{lang}-{size}-quantiles")
+    page.locator("#maker-charts figure").first.scroll_into_view_if_needed()
     probe.shot(f"maker-{lang}-{size}-quantiles")
 
     # The CSV download: the API's columns, noise scale and budget spent on every row.
@@ -126,7 +131,7 @@ def test_maker_dashboard_shows_what_the_api_released(make_probe, maker_token, la
             assert r["p50_mm"] == "" and r["withheld"]
 
     # Regression of girth on length per sex: one line per released group, the released slope.
-    out = release(page, 2, **{"maker-kind": "regression", "maker-epsilon": "1"})
+    out = release(page, 2, **{"maker-kind": "regression", "maker-epsilon": "0.5"})
     slopes = {g["group"]: g["slope_mm_per_mm"] for g in out["statistic"]["groups"]
               if not g["withheld"]}  # fmt: skip
     assert {"female", "male"} <= set(slopes)
@@ -136,7 +141,7 @@ def test_maker_dashboard_shows_what_the_api_released(make_probe, maker_token, la
     no_overflow(page, f"{lang}-{size}-regression")
 
     # The average foot of a size class in 3D (GLB from the API, drawn on the viewer base).
-    out = release(page, 3, **{"maker-kind": "average_feet", "maker-epsilon": "1"})
+    out = release(page, 3, **{"maker-kind": "average_feet", "maker-epsilon": "0.5"})
     feet = [f["length_bin"] for f in out["statistic"]["feet"] if f["coeffs_sd"]]
     assert feet
     page.wait_for_function("!!window.__makerFootShown", timeout=60_000)
@@ -144,14 +149,15 @@ def test_maker_dashboard_shows_what_the_api_released(make_probe, maker_token, la
     assert shown in feet
     stats = page.evaluate("window.__makerFootView.pixelStats()")
     assert stats["variance"] > 5 and stats["distinctColours"] > 8
-    length = re.search(r"(\d{3}) mm\.?$", page.inner_text("#maker-foot-info").strip())
-    assert length and int(shown[:3]) - 25 <= int(length.group(1)) <= int(shown[4:]) + 25
+    # The info line names the class shown (the mesh itself is the API's decoding, not checked here).
+    assert shown in page.inner_text("#maker-foot-info")
     no_overflow(page, f"{lang}-{size}-average-foot")
+    page.locator("#maker-foot-canvas").scroll_into_view_if_needed()
     probe.shot(f"maker-{lang}-{size}-average-foot")
 
     # Too narrow: teenagers of sex "other" in a city of adults. Refused in words, no count.
     out = release(page, 4, **{"maker-kind": "quantiles", "maker-sex": "other",
-                              "maker-age": "<18", "maker-epsilon": "0.2"})  # fmt: skip
+                              "maker-age": "<18", "maker-epsilon": "0.1"})  # fmt: skip
     assert out["answered"] is False
     assert page.is_visible("#maker-refusal") and not page.is_visible("#maker-release")
     refusal = page.inner_text("#maker-refusal")
@@ -159,4 +165,5 @@ def test_maker_dashboard_shows_what_the_api_released(make_probe, maker_token, la
     assert not re.search(r"\d", page.inner_text("#maker-refusal .maker-refusal-reason"))
     assert page.locator("#maker-refusal li").count() >= 2
     no_overflow(page, f"{lang}-{size}-refusal")
+    page.locator("#maker-refusal").scroll_into_view_if_needed()
     probe.shot(f"maker-{lang}-{size}-refusal")

@@ -69,9 +69,11 @@ function methodText(out) {
 
 /**
  * Wire the dashboard. `api` is the manufacturer's ApiClient; `budget` the /budget answer.
+ * `onBudget(b)` gets the quarter's budget after each release (for the count section's line).
+ * Returns {refreshBudget} (the count releases spend the same budget).
  * Sets window.__makerReleases (a counter) after every release or refusal, for the tests.
  */
-export function initShapeDashboard(api, budget) {
+export function initShapeDashboard(api, budget, { onBudget = () => {} } = {}) {
   const section = document.getElementById('maker-shape');
   section.hidden = false;
   const budgetBox = document.getElementById('maker-budget');
@@ -105,7 +107,7 @@ export function initShapeDashboard(api, budget) {
   };
 
   async function refreshBudget() {
-    try { lastBudget = await api.get('/api/manufacturer/budget'); renderBudget(budgetBox, lastBudget); } catch { /* the release message says more */ }
+    try { lastBudget = await api.get('/api/manufacturer/budget'); renderBudget(budgetBox, lastBudget); onBudget(lastBudget); } catch { /* the release message says more */ }
   }
 
   async function fetchBytes(path) {
@@ -226,6 +228,7 @@ export function initShapeDashboard(api, budget) {
       const out = await api.get('/api/manufacturer/shape-stats?' + q);
       msg.textContent = '';
       renderBudget(budgetBox, { caps: out.budget.caps, left: out.budget.left });
+      onBudget({ epsilon_left: out.budget.left.manufacturer_period, epsilon_per_period: out.budget.caps.manufacturer_period });
       if (!out.answered) {
         result.hidden = true;
         showRefusal(refusal, t('This query could not be answered'), t(out.explanation || ''), remedies(out.query, out.budget.left.manufacturer_period));
@@ -246,4 +249,5 @@ export function initShapeDashboard(api, budget) {
       window.__makerReleases += 1;
     }
   });
+  return { refreshBudget };
 }

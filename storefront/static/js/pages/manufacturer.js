@@ -91,6 +91,7 @@ export default async function manufacturerPage() {
   const msg = document.getElementById('mfr-msg');
   const tokenForm = document.getElementById('mfr-token-form');
   let api = clientFor(user);
+  let shapes = null;
   tokenForm.hidden = !!api;
   tokenForm.addEventListener('submit', (e) => {
     e.preventDefault();
@@ -105,7 +106,7 @@ export default async function manufacturerPage() {
   try {
     const budget = await api.get('/api/manufacturer/budget');
     showBudget(budget);
-    initShapeDashboard(api, budget);
+    shapes = initShapeDashboard(api, budget, { onBudget: showBudget });
   } catch (err) {
     msg.textContent = describeError(err);
     if (err.status === 401 || err.status === 403) { sessionStorage.removeItem(TOKEN_KEY); tokenForm.hidden = false; }
@@ -128,6 +129,7 @@ export default async function manufacturerPage() {
       msg.textContent = '';
       showBudget(lastRelease.budget);
       renderRelease(lastRelease);
+      if (shapes) shapes.refreshBudget();
       csv.disabled = false;
     } catch (err) {
       msg.textContent = describeError(err);
