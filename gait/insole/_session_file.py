@@ -333,17 +333,21 @@ def scan_records(
     hsize, csize = _REC_HEADER.size, _CRC.size
     unpack, crc_unpack = _REC_HEADER.unpack_from, _CRC.unpack_from
     crc32 = zlib.crc32
+    sync_b, max_payload, no_side, n_sides = _SYNC, _MAX_PAYLOAD, _NO_SIDE, len(_SIDES)
     fh.seek(start)
     buf = fh.read(window)
-    eof = len(buf) < window
+    # The CRC runs over a view (no copy of each record); header and payload are contiguous,
+    # so one call over both gives the same value as the two-step form.
+    view = memoryview(buf)
+    n = len(buf)
+    eof = n < window
     off = 0
     skipped = 0
     while True:
-        n = len(buf)
         need = off + hsize + csize
         if n >= off + hsize:
             sync, kind, side_b, length, host_ns = unpack(buf, off)
-            ok = sync == _SYNC and length <= _MAX_PAYLOAD
+            ok = sync == sync_b and length <= max_payload
             end = off + hsize + length
             if ok:
                 need = end + csize
@@ -352,16 +356,18 @@ def scan_records(
                 more = fh.read(window)
                 eof = len(more) < window
                 buf, off = buf[off:] + more, 0
+                view.release()
+                view = memoryview(buf)
+                n = len(buf)
                 continue
             if off < n:
                 yield -1, 0, 0, b"", skipped
             return
         if ok:
-            crc = crc32(buf[off + hsize : end], crc32(buf[off + 2 : off + hsize]))
-            ok = crc == crc_unpack(buf, end)[0] and 1 <= kind <= 4
-            ok = ok and (side_b == _NO_SIDE or side_b < len(_SIDES))
+            ok = (crc32(view[off + 2 : end]) == crc_unpack(buf, end)[0] and 1 <= kind <= 4
+                  and (side_b == no_side or side_b < n_sides))  # fmt: skip
         if not ok:
-            nxt = buf.find(_SYNC, off + 1)
+            nxt = buf.find(sync_b, off + 1)
             if nxt < 0:
                 keep = n - 1 if not eof else n  # a marker may straddle the window edge
                 skipped += keep - off

@@ -443,24 +443,32 @@ def _stream_notifications(fh: Any, start: int, streams: dict[str, _FootStream]) 
     hosts: dict[str, list[int]] = {s: [] for s in streams}
     fsc: dict[str, float] = {}
     out = {"corrupt_bytes": 0, "corrupt_records": 0, "truncated_tail": False, "complete": False}
+    notify, end_kind = int(RecordKind.NOTIFY), int(RecordKind.END)
+    # side byte -> (payloads, host times) of a streamed foot; the lists are swapped per batch.
+    lists = {b: (pending[sd], hosts[sd]) for b, sd in enumerate(_SIDES) if sd in streams}
     for kind, side_b, host_ns, payload, skipped in scan_records(fh, start):
         if skipped:
             out["corrupt_bytes"] += skipped
             out["corrupt_records"] += 1
-        if kind == -1:
-            out["truncated_tail"] = True
-            break
-        if kind == RecordKind.END:
-            out["complete"] = True
-        if kind != RecordKind.NOTIFY or side_b == _NO_SIDE or _SIDES[side_b] not in streams:
+        if kind != notify:
+            if kind == -1:
+                out["truncated_tail"] = True
+                break
+            if kind == end_kind:
+                out["complete"] = True
             continue
-        side = _SIDES[side_b]
-        pending[side].append(payload)
-        hosts[side].append(host_ns)
-        if len(pending[side]) >= _BATCH_NOTIFICATIONS:
-            fsc.setdefault(side, full_scale(pending[side]))
-            streams[side].push(pending[side], np.array(hosts[side], np.float64) * 1e-9, fsc[side])
+        pair = lists.get(side_b)
+        if pair is None:
+            continue
+        pl, hl = pair
+        pl.append(payload)
+        hl.append(host_ns)
+        if len(pl) >= _BATCH_NOTIFICATIONS:
+            side = _SIDES[side_b]
+            fsc.setdefault(side, full_scale(pl))
+            streams[side].push(pl, np.array(hl, np.float64) * 1e-9, fsc[side])
             pending[side], hosts[side] = [], []
+            lists[side_b] = (pending[side], hosts[side])
     for side, st in streams.items():
         if pending[side]:
             scale = fsc.get(side, full_scale(pending[side]))
