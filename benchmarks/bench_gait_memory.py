@@ -11,8 +11,9 @@ in a temporary folder, in every format the readers take:
 - ``wfdb``: a format-212 WFDB record at 300 Hz (gaitndd control1's samples tiled).
 
 Every analysis runs in a fresh interpreter; peak memory is that process's ``ru_maxrss``
-(resident set, everything included: Python, numpy, gait), time is wall clock around
-``analyze_file`` only. Usage::
+(resident set, everything included: Python, numpy, gait), time is wall clock and the process's
+CPU time around ``analyze_file`` only (the machine is shared: CPU time is the cost of the code,
+wall time depends on the load, printed as the 1-minute load average after each run). Usage::
 
     .venv/bin/python benchmarks/bench_gait_memory.py [--hours 2 24] [--formats ...] [--keep DIR]
 
@@ -226,9 +227,10 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     results = []
     print(
-        "| format | hours | file size | peak RSS | after import | analyze_file | x real time | strides | parts |"
+        "| format | hours | file size | peak RSS | after import | analyze_file wall (CPU) "
+        "| x real time wall / CPU | strides | parts | load |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for hours in args.hours:
         for fmt in args.formats:
             make, ext = MAKERS[fmt]
@@ -249,7 +251,8 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"| {fmt} | {hours:g} | {size / 2**20:.0f} MB | {r['peak_mb']:.0f} MB | "
                 f"{r['import_mb']:.0f} MB | {r['seconds']:.1f} s ({r['cpu_s']:.1f} s) | "
-                f"{r['duration_s'] / r['seconds']:.0f} | {r['n_strides']} | {r['parts']} |",
+                f"{r['duration_s'] / r['seconds']:.0f} / {r['duration_s'] / r['cpu_s']:.0f} | "
+                f"{r['n_strides']} | {r['parts']} | {os.getloadavg()[0]:.1f} |",
                 flush=True,
             )
             if not args.keep:
