@@ -125,6 +125,14 @@ def test_no_serious_or_critical_axe_violation(axe_ready, browser, live_server, l
         for name, path in _pages(ids, signed_in=True):
             _open(page, base + path)
             _audit(page, f"{lang}/{screen}/signed-in/{name}", found)
+            if name == "manufacturer":
+                # The dashboard behind the token (its budget and query form; no release spent).
+                page.fill("#mfr-token", live_server.manufacturer_token)
+                page.click("#mfr-token-form button")
+                page.wait_for_function(
+                    "window.__ready === true && document.getElementById('mfr-budget').dataset.left"
+                )
+                _audit(page, f"{lang}/{screen}/signed-in/manufacturer-dashboard", found)
     finally:
         ctx.close()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
