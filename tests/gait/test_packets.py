@@ -207,3 +207,41 @@ def test_bulk_decoder_matches_the_packet_decoder(packed, imu, n):
     assert bulk.values.tolist() == [list(s.values) for _, s in ref]
     if imu:
         assert bulk.imu.tolist() == [list(s.imu) for _, s in ref]
+
+
+@pytest.mark.parametrize("packed", [False, True])
+@pytest.mark.parametrize("odd", [None, "flags", "version"])
+def test_bulk_decoder_one_layout_batch_matches_the_packet_decoder(packed, odd):
+    """A batch of one length and header takes the vectorised path; one odd header of the
+    same length sends it back to the per-notification path, with the same result."""
+    import numpy as np
+
+    from gait.insole._devices.shoestreet import decode, decode_many
+
+    rng = np.random.default_rng(7)
+    n = 16
+    payloads = []
+    for _ in range(50):
+        frames = tuple(
+            PressureFrame(
+                int(rng.integers(0, 65536)),
+                int(rng.integers(0, 2**32)),
+                tuple(int(v) for v in rng.integers(0, 4096, n)),
+                tuple(int(v) for v in rng.integers(-32768, 32768, 6)),
+            )
+            for _ in range(4)
+        )
+        payloads.append(bytes(PressurePacket(frames, packed_12bit=packed)))
+    if odd is not None:
+        b = bytearray(payloads[20])
+        b[0 if odd == "version" else 1] ^= 0x80  # same length, header not valid
+        payloads[20] = bytes(b)
+    bulk = decode_many(payloads, n, True)
+    ref = [(i, s) for i, p in enumerate(payloads) if i != 20 or odd is None
+           for s in decode(p).samples]  # fmt: skip
+    assert bulk.n_malformed == (0 if odd is None else 1) and bulk.n_wrong_shape == 0
+    assert bulk.record.tolist() == [i for i, _ in ref]
+    assert bulk.seq.tolist() == [s.seq for _, s in ref]
+    assert bulk.t_device_us.tolist() == [s.t_device_us for _, s in ref]
+    assert bulk.values.tolist() == [list(s.values) for _, s in ref]
+    assert bulk.imu.tolist() == [list(s.imu) for _, s in ref]
