@@ -57,7 +57,7 @@ def serve(tmp: Path):
     from werkzeug.serving import make_server
 
     from storefront import create_app
-    from storefront.db.setup import migrate_and_seed
+    from storefront.bootstrap import migrate_and_seed
 
     app = create_app(
         {

@@ -1,7 +1,7 @@
-"""The FIND foot template and generative model (Boyne et al., MIT licence), from ``assets/``.
+"""The FIND foot template and generative model (Boyne et al., MIT licence), from ``footscan/data/find``.
 
 * High-resolution template (FOCUS, 44,395 vertices, metres, +Z up, +X heel -> toe, -Y medial
-  for this left foot), stored as ``assets/find/template_hires.npz`` with its keypoints.
+  for this left foot), stored as ``footscan/data/find/template_hires.npz`` with its keypoints.
 * Low-resolution FIND model (ONNX, 1,002 vertices). Its displacement for shape coefficients
   ``c`` minus its displacement at ``c = 0`` is a smooth shape change; we carry it to the
   high-resolution template by Gaussian-weighted interpolation from the 1,002 model vertices.
@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import importlib.resources
 import json
 import os
 from functools import lru_cache
@@ -29,9 +30,12 @@ _INTERP_SIGMA_M = 0.008
 
 
 def assets_dir() -> Path:
-    """Folder of bundled assets: ``$SHOESTREET_ASSETS`` or ``assets/`` beside the packages."""
+    """Folder of bundled assets (``find/``, ``ansur/``, ``demo/``): ``$SHOESTREET_ASSETS``, else
+    the package data ``footscan/data`` (the same in a checkout and an installed wheel)."""
     override = os.environ.get("SHOESTREET_ASSETS")
-    return Path(override) if override else Path(__file__).resolve().parents[1] / "assets"
+    if override:
+        return Path(override)
+    return Path(str(importlib.resources.files("footscan") / "data"))
 
 
 @lru_cache(maxsize=1)

@@ -1,4 +1,4 @@
-"""Build the linear foot shape basis shipped in ``assets/find/shape_basis.npz`` (offline).
+"""Build the linear foot shape basis shipped in ``footscan/data/find/shape_basis.npz`` (offline).
 
 The FIND generative model (Boyne et al., MIT) is a neural network: fitting it to every capture
 would need its ONNX session and gradients at run time. Instead we sample it once here over its
@@ -133,7 +133,7 @@ def main() -> None:
     masked = np.load(ROOT.parent / "shared/data/footscan/find_template/templ_masked_faces.npy")
     cap_vertices = np.zeros(hv.shape[0], dtype=bool)
     cap_vertices[np.unique(np.asarray(hf)[masked])] = True
-    out = ROOT / "assets" / "find" / "shape_basis.npz"
+    out = ROOT / "footscan" / "data" / "find" / "shape_basis.npz"
     np.savez_compressed(
         out,
         mean_mm=mean_final.astype(np.float32),

@@ -8,10 +8,18 @@ echo "== ruff check"
 .venv/bin/ruff check . || exit 1
 echo "== ruff format --check"
 .venv/bin/ruff format --check . || exit 1
+echo "== lint-imports (the layer contract of docs/architecture.md)"
+.venv/bin/lint-imports || exit 1
+echo "== mypy storefront (zero errors; footscan and gait report their own)"
+.venv/bin/mypy --follow-imports=silent storefront || exit 1
 
 # shellcheck source=scripts/services.sh
 source scripts/services.sh
 trap shoestreet_services_stop EXIT
+# PostgreSQL and Redis tests fail (not skip) here when their server did not start
+export SHOESTREET_REQUIRE_SERVICES="${SHOESTREET_REQUIRE_SERVICES:-1}"
+# the wheel, installed outside the checkout, runs the CLIs and the street (tests/storefront/test_wheel.py)
+export SHOESTREET_WHEEL_SMOKE="${SHOESTREET_WHEEL_SMOKE:-1}"
 
 echo "== pytest"
 .venv/bin/python -m pytest "$@"

@@ -36,23 +36,52 @@ def _configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:
     from storefront.config import configure_app
 
     configure_app(app, test_config)
+    _check_privacy_budgets(app.config)
+    from storefront.security.encryption import keyring_for
+
+    keyring_for(app.config)  # a bad key configuration stops the start; the file is made once
+
+
+def _check_privacy_budgets(config: Mapping[str, Any]) -> None:
+    """Refuse absurd privacy budgets at start-up (``ValueError`` naming the setting)."""
+    from storefront.domain_errors import DomainError
+    from storefront.makers.budget import BudgetLimits, validate_budget
+
+    try:
+        for key in ("PRIVACY_EPSILON_PER_PERIOD", "PRIVACY_MAX_EPSILON_PER_QUERY"):
+            validate_budget(key, config.get(key))
+        BudgetLimits.from_config(config)
+    except DomainError as exc:
+        raise ValueError(str(exc)) from None
+    if config.get("MAKERS_ENGINE", "duckdb") not in ("duckdb", "spark"):
+        raise ValueError("MAKERS_ENGINE must be duckdb or spark")
 
 
 def _configure_extensions(app: Flask) -> None:
     from storefront.db import models  # noqa: F401  (tables must be known to Alembic)
     from storefront.db.setup import MIGRATIONS_DIR
-    from storefront.extensions import db, limiter, migrate
+    from storefront.extensions import db, migrate
     from storefront.jobs import init_jobs
+    from storefront.security.ratelimit import limiter
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
-    limiter.init_app(app)
+    limiter.init_app(app, account_id=_signed_in_account_id)
     init_jobs(app)
     _register_job_kinds(app)
 
 
+def _signed_in_account_id() -> int | None:
+    """The request's account id for per-account rate limits (None when anonymous)."""
+    from storefront.accounts.guard import current_user
+
+    user = current_user(optional=True)
+    return None if user is None else int(user.id)
+
+
 def _register_job_kinds(app: Flask) -> None:
     """Fill the job registry: what each job kind runs and how its failure closes its row."""
+    from storefront.db.incidents import purge_old_incidents
     from storefront.extensions import db
     from storefront.fit.learning_jobs import relearn_offsets
     from storefront.gait_sessions.services import (
@@ -79,6 +108,7 @@ def _register_job_kinds(app: Flask) -> None:
 
     reg.add_housekeeping("abandoned chunked uploads removed", expire_uploads)
     reg.add_housekeeping("expired rate counters removed", purge_expired_counters)
+    reg.add_housekeeping("old incidents removed", purge_old_incidents)
 
 
 def _configure_blueprints(app: Flask) -> None:
@@ -112,7 +142,7 @@ def _configure_blueprints(app: Flask) -> None:
 
 def _configure_hooks(app: Flask) -> None:
     from storefront.accounts.csrf import init_csrf
-    from storefront.db.setup import init_auto_setup
+    from storefront.bootstrap import init_auto_setup
     from storefront.security.request_guard import init_request_guard
 
     init_csrf(app)

@@ -31,7 +31,7 @@ def init_db_command() -> None:
 @with_appcontext
 def seed_command(demo: bool) -> None:
     """Migrate, then seed the street (and demo shopper) if not seeded yet."""
-    from storefront.db.setup import migrate_and_seed
+    from storefront.bootstrap import migrate_and_seed
 
     counts = migrate_and_seed(demo=demo)
     click.echo(
@@ -48,11 +48,12 @@ def create_manufacturer_command(
     name: str, epsilon_per_period: float | None, token_days: float
 ) -> None:
     """Create manufacturer NAME and print its API token as the last word."""
-    from storefront.accounts.services import create_manufacturer, issue_token
+    from storefront.accounts.tokens import issue_token
     from storefront.db.models import User
     from storefront.db.setup import upgrade_db
-    from storefront.exceptions import ApiError
+    from storefront.domain_errors import DomainError
     from storefront.extensions import db
+    from storefront.makers.services import create_manufacturer
 
     upgrade_db()
     eps = (
@@ -62,8 +63,8 @@ def create_manufacturer_command(
     )
     try:
         mfr = create_manufacturer(db.session, name, eps)
-    except ApiError as exc:
-        raise click.ClickException(exc.message) from None
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from None
     user = db.session.query(User).filter_by(manufacturer_id=mfr.id).one()
     raw, expires = issue_token(db.session, user, token_days * 24, name="manufacturer")
     db.session.commit()
@@ -73,7 +74,7 @@ def create_manufacturer_command(
     click.echo(f"token: {raw}")
 
 
-def _manufacturer_user(name: str):  # type: ignore[no-untyped-def]
+def _manufacturer_user(name: str):
     """The service account of manufacturer NAME (or id), or a ClickException."""
     from sqlalchemy import or_, select
 
@@ -94,7 +95,7 @@ def _manufacturer_user(name: str):  # type: ignore[no-untyped-def]
 @with_appcontext
 def tokens_command(manufacturer: str) -> None:
     """List MANUFACTURER's API tokens (id, state, expiry); never the secrets."""
-    from storefront.accounts.services import list_tokens
+    from storefront.accounts.tokens import list_tokens
     from storefront.extensions import db
 
     user = _manufacturer_user(manufacturer)
@@ -114,7 +115,7 @@ def tokens_command(manufacturer: str) -> None:
 @with_appcontext
 def revoke_token_command(manufacturer: str, token_id: int | None, revoke_all: bool) -> None:
     """Revoke one token (--id) or all tokens (--all) of MANUFACTURER; effective at once."""
-    from storefront.accounts.services import revoke_all_sessions, revoke_token
+    from storefront.accounts.tokens import revoke_all_sessions, revoke_token
     from storefront.domain_errors import NotFound
     from storefront.extensions import db
 
@@ -140,7 +141,7 @@ def revoke_token_command(manufacturer: str, token_id: int | None, revoke_all: bo
 @with_appcontext
 def issue_token_command(manufacturer: str, token_days: float) -> None:
     """Issue a new API token for MANUFACTURER (rotation); the token is the last word."""
-    from storefront.accounts.services import issue_token
+    from storefront.accounts.tokens import issue_token
     from storefront.extensions import db
 
     user = _manufacturer_user(manufacturer)
@@ -172,6 +173,8 @@ def create_admin_command(email: str, password: str) -> None:
     user = db.session.scalar(select(User).where(User.email == reg.email))
     if user is None:
         user = register(db.session, reg, role="admin")
+        if user is None:  # registered concurrently under the same address
+            raise click.ClickException(f"{reg.email} was registered meanwhile; run again")
     else:
         user.role = "admin"
     db.session.commit()
@@ -212,8 +215,6 @@ def release_aggregates_command(manufacturer: str, dims: str, epsilon: float, fmt
 
     from storefront.db.models import Manufacturer
     from storefront.domain_errors import DomainError
-    from storefront.errors import domain_to_api
-    from storefront.exceptions import ApiError
     from storefront.extensions import db
     from storefront.makers.services import release, to_csv
 
@@ -232,9 +233,7 @@ def release_aggregates_command(manufacturer: str, dims: str, epsilon: float, fmt
             current_app.instance_path,
         )
     except DomainError as exc:
-        raise click.ClickException(domain_to_api(exc).message) from None
-    except ApiError as exc:
-        raise click.ClickException(exc.message) from None
+        raise click.ClickException(str(exc)) from None
     click.echo(to_csv(out) if fmt == "csv" else json.dumps(out, indent=2))
 
 
@@ -364,7 +363,7 @@ def worker_command(burst: bool) -> None:
 @with_appcontext
 def serve_command(port: int, host: str, workers: int, threads: int, demo: bool) -> None:
     """Migrate and seed, then serve with gunicorn (production WSGI server)."""
-    from storefront.db.setup import migrate_and_seed
+    from storefront.bootstrap import migrate_and_seed
 
     # The demo shopper exists only when asked for here; the workers read it from the environment.
     current_app.config["SEED_DEMO"] = demo
@@ -380,7 +379,7 @@ def serve_command(port: int, host: str, workers: int, threads: int, demo: bool) 
 def _run_gunicorn(host: str, port: int, workers: int, threads: int) -> None:
     from gunicorn.app.base import BaseApplication
 
-    class _App(BaseApplication):  # type: ignore[misc]
+    class _App(BaseApplication):
         def load_config(self) -> None:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)

@@ -86,6 +86,7 @@ ENV_VARS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "JOB_SWEEP_INTERVAL_S": ("JOB_SWEEP_INTERVAL_S", float),
     "JOB_QUEUED_STALE_S": ("JOB_QUEUED_STALE_S", float),
     "UPLOAD_ABANDON_H": ("UPLOAD_ABANDON_H", float),
+    "INCIDENT_RETENTION_DAYS": ("INCIDENT_RETENTION_DAYS", float),
     "UPLOAD_QUOTA_MB": ("UPLOAD_QUOTA_MB", int),
     "UPLOAD_QUOTA_ITEMS": ("UPLOAD_QUOTA_ITEMS", int),
     "MAILER": ("MAILER", str),
@@ -158,6 +159,9 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "JOB_QUEUED_STALE_S": 600.0,
         # Chunked uploads not completed within this many hours are deleted by the sweeper.
         "UPLOAD_ABANDON_H": 24.0,
+        # Unexpected errors (incident table: traceback, where; users see only the id) are
+        # kept this many days, then deleted by the sweeper.
+        "INCIDENT_RETENTION_DAYS": 90.0,
         # Per account: raw bytes kept on disk (kept raw files, pending uploads, open chunked
         # uploads) and number of scans + gait sessions + chunked uploads; 0 = no bound.
         "UPLOAD_QUOTA_MB": 500,
@@ -224,7 +228,6 @@ def configure_app(
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(app.instance_path)
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_UPLOAD_MB"]) * 1024 * 1024
-    _check_privacy_budgets(app.config)
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     # psycopg 3 is the driver we ship; plain postgresql:// URLs would ask for psycopg2.
     if uri.startswith("postgres://"):
@@ -245,21 +248,3 @@ def configure_app(
         os.chmod(app.config["UPLOAD_DIR"], 0o700)
     except OSError:  # not ours to change (a mounted volume): keep what the operator set
         pass
-    from storefront.security.encryption import keyring_for
-
-    keyring_for(app.config)  # a bad key configuration stops the start; the file is made once
-
-
-def _check_privacy_budgets(config: Mapping[str, Any]) -> None:
-    """Refuse absurd privacy budgets at start-up (``ValueError`` naming the setting)."""
-    from storefront.domain_errors import DomainError
-    from storefront.makers.budget import BudgetLimits, validate_budget
-
-    try:
-        for key in ("PRIVACY_EPSILON_PER_PERIOD", "PRIVACY_MAX_EPSILON_PER_QUERY"):
-            validate_budget(key, config.get(key))
-        BudgetLimits.from_config(config)
-    except DomainError as exc:
-        raise ValueError(str(exc)) from None
-    if config.get("MAKERS_ENGINE", "duckdb") not in ("duckdb", "spark"):
-        raise ValueError("MAKERS_ENGINE must be duckdb or spark")

@@ -1,13 +1,31 @@
-"""Exceptions raised by the Flask-free domain services of :mod:`storefront`.
+"""Exceptions raised by the domain services of :mod:`storefront` (no HTTP in here).
 
-The web layer (``storefront/errors.py``) maps every :class:`DomainError` to a 4xx JSON error; the
-message is written for the person who sent the bad input.
+A :class:`DomainError` is the user's fault (bad input, a refused scan, an empty cart): its
+message is written for the person who sent the input and is shown to them. The web layer maps
+each class to an HTTP status and a stable code in one table (:data:`storefront.errors.ERROR_TABLE`);
+a few classes carry a finer code (``BadRequest("...", code="bad_id")``). Anything that is not a
+domain error is a bug: it is logged with its traceback and the user reads
+"internal error, reference N".
+
+:class:`TransientError` (retry later) and :class:`InsufficientStorage` (our disk is full) are
+neither the user's fault nor bugs.
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "BadRequest",
+    "Conflict",
     "DomainError",
+    "Forbidden",
+    "InvalidUpload",
+    "NotReady",
+    "PayloadTooLarge",
+    "PaymentDeclined",
+    "RecordingNotUsable",
+    "UnsupportedFileType",
+    "UploadOffsetMismatch",
+    "is_user_error",
     "CatalogError",
     "UnknownModel",
     "UnknownSize",
@@ -36,7 +54,81 @@ __all__ = [
 
 
 class DomainError(ValueError):
-    """Base class of every domain error (bad input, not a bug)."""
+    """Base class of every domain error (bad input, not a bug).
+
+    Parameters
+    ----------
+    message : str
+        One sentence for the person who sent the input.
+    code : str, optional
+        A finer stable machine code than the class's own (e.g. ``bad_id`` for a
+        :class:`BadRequest`); the HTTP status always comes from the class.
+    """
+
+    #: Finer machine code for this instance ("" = the class's code in the error table).
+    code: str = ""
+
+    def __init__(self, message: str = "", *, code: str | None = None) -> None:
+        super().__init__(message)
+        if code:
+            self.code = code
+
+
+def is_user_error(exc: BaseException) -> bool:
+    """The one "is it the user's fault" predicate: a :class:`DomainError` and nothing else.
+
+    Adapters turn footscan's and gait's input errors into domain errors
+    (:class:`ScanNotAccepted`, :class:`RecordingNotUsable`) where they call those packages.
+    """
+    return isinstance(exc, DomainError)
+
+
+class BadRequest(DomainError):
+    """The request itself is malformed (a bad id, bad JSON, a missing parameter or file)."""
+
+
+class InvalidUpload(DomainError):
+    """An uploaded file cannot be used: a broken archive, an empty file, an unknown format."""
+
+
+class UnsupportedFileType(InvalidUpload):
+    """The upload's file type is not one this endpoint reads."""
+
+
+class PayloadTooLarge(DomainError):
+    """An upload (or what it decompresses to) is larger than allowed."""
+
+
+class NotReady(DomainError):
+    """The object exists but is still being processed."""
+
+
+class Conflict(DomainError):
+    """The request conflicts with the current state (a name taken, no measured scan yet)."""
+
+
+class UploadOffsetMismatch(Conflict):
+    """A chunk of a resumable upload was sent for the wrong offset.
+
+    Parameters
+    ----------
+    message : str
+        What was expected.
+    expected_offset : int
+        The byte offset the next chunk must start at.
+    """
+
+    def __init__(self, message: str, expected_offset: int) -> None:
+        super().__init__(message, code="offset_mismatch")
+        self.expected_offset = int(expected_offset)
+
+
+class Forbidden(DomainError):
+    """The caller may not do this (a role, or a consent they have not given)."""
+
+
+class RecordingNotUsable(DomainError):
+    """gait could not read or analyse the recording (the user's file, not a bug)."""
 
 
 class CatalogError(DomainError):
@@ -91,7 +183,7 @@ class ScanNotAccepted(ProfileError):
     """
 
     def __init__(self, message: str, reasons: tuple[str, ...] = (), advice: str = "") -> None:
-        super().__init__(message)
+        super().__init__(message, code="scan_not_accepted")
         self.reasons = tuple(reasons)
         self.advice = advice
 
@@ -114,6 +206,10 @@ class NothingToReturn(CommerceError):
 
 class CartEmpty(CommerceError):
     """Checkout of an empty cart."""
+
+
+class PaymentDeclined(CommerceError):
+    """The payment provider refused the charge; the message is safe to show."""
 
 
 class TransientError(Exception):
@@ -149,8 +245,7 @@ class AuthenticationFailed(DomainError):
     """
 
     def __init__(self, message: str, code: str = "bad_credentials") -> None:
-        super().__init__(message)
-        self.code = code
+        super().__init__(message, code=code)
 
 
 class NotFound(DomainError):

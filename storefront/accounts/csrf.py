@@ -7,7 +7,7 @@ import secrets
 
 from flask import Flask, request, session
 
-from storefront.exceptions import ApiError
+from storefront.errors import ApiError
 
 __all__ = ["CSRF_HEADER", "csrf_token", "init_csrf"]
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from functools import wraps
-from typing import Any
+from typing import Any, Literal, overload
 
 from flask import current_app, g, request, session
 
-from storefront.accounts.services import resolve_token_info
+from storefront.accounts.tokens import resolve_token_info
 from storefront.db.models import User
 from storefront.domain_errors import AuthenticationFailed
-from storefront.exceptions import ApiError
+from storefront.errors import ApiError
 from storefront.extensions import db
 
 __all__ = [
@@ -24,6 +24,14 @@ __all__ = [
 
 #: Cookie-session key holding the session's server-side token (revocable like any token).
 SESSION_TOKEN_KEY = "tok"
+
+
+@overload
+def current_user(optional: Literal[False] = False) -> User: ...
+
+
+@overload
+def current_user(optional: bool) -> User | None: ...
 
 
 def current_user(optional: bool = False) -> User | None:
@@ -44,11 +52,11 @@ def current_user(optional: bool = False) -> User | None:
             info = resolve_token_info(db.session, raw.strip())
             user, g.token_id = info.user, info.token_id
         elif SESSION_TOKEN_KEY in session or "user_id" in session:
-            raw = session.get(SESSION_TOKEN_KEY)
+            raw_cookie: object = session.get(SESSION_TOKEN_KEY)
             try:
-                if not isinstance(raw, str):
+                if not isinstance(raw_cookie, str):
                     raise AuthenticationFailed("session ended", "session_ended")
-                info = resolve_token_info(db.session, raw)
+                info = resolve_token_info(db.session, raw_cookie)
                 user, g.token_id = info.user, info.token_id
             except AuthenticationFailed:
                 session.clear()

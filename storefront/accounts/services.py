@@ -8,15 +8,15 @@ import re
 import secrets
 import shutil
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, case, delete, select, update
+from sqlalchemy import case, delete, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from storefront.accounts.tokens import hash_token, revoke_all_sessions
 from storefront.db.models import (
     ApiToken,
     CartItem,
@@ -26,7 +26,6 @@ from storefront.db.models import (
     Job,
     LoginThrottle,
     MadeToMeasure,
-    Manufacturer,
     Order,
     OrderLine,
     PasswordReset,
@@ -39,32 +38,22 @@ from storefront.db.models import (
 from storefront.domain_errors import (
     AccountLocked,
     AuthenticationFailed,
-    NotFound,
+    BadRequest,
     ValidationFailed,
 )
-from storefront.exceptions import ApiError
-from storefront.security.ownership import MAX_ID
+from storefront.extensions import DbSession, rows_affected
 
 __all__ = [
     "MIN_PASSWORD_CHARS",
     "ROLES",
     "Registration",
-    "TokenInfo",
     "authenticate",
     "change_password",
-    "list_tokens",
     "password_problem",
-    "resolve_token_info",
-    "revoke_all_sessions",
-    "revoke_token",
-    "create_manufacturer",
     "delete_account",
-    "hash_token",
-    "issue_token",
     "register",
     "request_password_reset",
     "reset_password",
-    "resolve_token",
     "update_profile",
     "withdraw_gait_consent_data",
     "user_to_dict",
@@ -154,10 +143,11 @@ class Registration:
             errors["display_name"] = "expected a string of at most 80 characters"
         if errors:
             raise ValidationFailed("registration input is invalid", errors)
+        assert isinstance(email, str) and isinstance(password, str)  # validated above
         return cls(email=email.strip().lower(), password=password, display_name=name.strip())
 
 
-def register(session: Session, reg: Registration, role: str = "shopper") -> User | None:
+def register(session: DbSession, reg: Registration, role: str = "shopper") -> User | None:
     """Create a shopper account; None (after the same hashing work) when the email is taken.
 
     Callers answer both cases the same way, so registration does not reveal which addresses
@@ -180,7 +170,7 @@ def register(session: Session, reg: Registration, role: str = "shopper") -> User
 
 
 def authenticate(
-    session: Session,
+    session: DbSession,
     email: Any,
     password: Any,
     lockout_after: int = 10,
@@ -217,7 +207,7 @@ def authenticate(
     return user
 
 
-def _refuse_if_locked(session: Session, key: str) -> None:
+def _refuse_if_locked(session: DbSession, key: str) -> None:
     row = session.get(LoginThrottle, key)
     if row is not None and row.locked_until is not None:
         left = (as_utc(row.locked_until) - utcnow()).total_seconds()
@@ -228,7 +218,7 @@ def _refuse_if_locked(session: Session, key: str) -> None:
             )
 
 
-def _count_failure(session: Session, key: str, lockout_after: int, base_s: float) -> None:
+def _count_failure(session: DbSession, key: str, lockout_after: int, base_s: float) -> None:
     """Add one failure atomically (commits, since the request then fails) and lock if due."""
     now = utcnow()
     stale = now - timedelta(hours=1)  # a failure an hour after the last one starts afresh
@@ -246,10 +236,12 @@ def _count_failure(session: Session, key: str, lockout_after: int, base_s: float
                 )
                 .execution_options(synchronize_session=False)
             )
-            if res.rowcount == 0:
+            if rows_affected(res) == 0:
                 session.add(LoginThrottle(key=key, failures=1, last_failure_at=now))
             session.flush()
             row = session.get(LoginThrottle, key)
+            if row is None:  # inserted or updated just above, in this transaction
+                raise RuntimeError(f"login throttle row {key!r} vanished")
             session.refresh(row)
             if row.failures >= lockout_after:
                 extra = min(row.failures - lockout_after, 6)
@@ -260,136 +252,7 @@ def _count_failure(session: Session, key: str, lockout_after: int, base_s: float
             session.rollback()
 
 
-def hash_token(raw: str) -> str:
-    """SHA-256 hex of a bearer token (tokens are random, so no salt or slow hash is needed)."""
-    return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def issue_token(
-    session: Session, user: User, ttl_hours: float, name: str = "api"
-) -> tuple[str, datetime]:
-    """Create a bearer token; return the raw token (shown once) and its expiry."""
-    raw = "sst_" + secrets.token_urlsafe(32)
-    expires = utcnow() + timedelta(hours=ttl_hours)
-    session.add(
-        ApiToken(
-            user_id=user.id,
-            token_hash=hash_token(raw),
-            name=name[:64],
-            expires_at=expires,
-            session_version=user.session_version or 0,
-        )
-    )
-    session.flush()
-    return raw, expires
-
-
-# Built once: constructing a SELECT costs more than running it (every API call resolves a token).
-_TOKEN_QUERY = (
-    select(
-        User,
-        ApiToken.id,
-        ApiToken.expires_at,
-        ApiToken.revoked_at,
-        ApiToken.session_version,
-    )
-    .join(ApiToken, ApiToken.user_id == User.id)
-    .where(ApiToken.token_hash == bindparam("token_hash"))
-)
-
-
-@dataclass(frozen=True)
-class TokenInfo:
-    """A resolved bearer or session token: the user and the token's row id."""
-
-    user: User
-    token_id: int
-
-
-def resolve_token_info(session: Session, raw: str) -> TokenInfo:
-    """The user and token id behind a raw token.
-
-    Raises
-    ------
-    AuthenticationFailed
-        ``invalid_token`` (unknown, forged), ``token_expired``, or ``token_revoked`` (logged
-        out, revoked, or issued before "sign out everywhere" / a password change).
-    """
-    row = session.execute(_TOKEN_QUERY, {"token_hash": hash_token(raw)}).first()
-    if row is None:
-        raise AuthenticationFailed("bearer token is not valid", "invalid_token")
-    if row.revoked_at is not None or row.session_version != (row.User.session_version or 0):
-        raise AuthenticationFailed("this token was signed out; log in again", "token_revoked")
-    if as_utc(row.expires_at) <= utcnow():
-        raise AuthenticationFailed("bearer token has expired; log in again", "token_expired")
-    return TokenInfo(row.User, row.id)
-
-
-def resolve_token(session: Session, raw: str) -> User:
-    """The user behind a bearer token (see :func:`resolve_token_info` for the refusals)."""
-    return resolve_token_info(session, raw).user
-
-
-def revoke_token(session: Session, user: User, token_id: Any) -> ApiToken:
-    """Revoke one of the user's tokens (idempotent); unknown and foreign ids are NotFound."""
-    try:
-        tid = int(token_id)
-    except (TypeError, ValueError):
-        raise NotFound(f"no token {token_id!r}") from None
-    tok = session.get(ApiToken, tid) if 0 < tid < MAX_ID else None
-    if tok is None or tok.user_id != user.id:
-        raise NotFound(f"no token {tid}")
-    if tok.revoked_at is None:
-        tok.revoked_at = utcnow()
-    return tok
-
-
-def revoke_all_sessions(session: Session, user: User) -> int:
-    """Sign out everywhere: every token and cookie session of the user stops at once.
-
-    Bumps the user's ``session_version`` (older tokens no longer match) and marks every live
-    token revoked (for the list). Returns how many tokens were live. The caller commits.
-    """
-    user.session_version = (user.session_version or 0) + 1
-    n = session.execute(
-        update(ApiToken)
-        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    session.flush()
-    return int(n or 0)
-
-
-def list_tokens(
-    session: Session, user: User, current_id: int | None = None
-) -> list[dict[str, Any]]:
-    """The user's tokens and cookie sessions, newest first (never the secret itself)."""
-    now = utcnow()
-    out = []
-    for tok in session.scalars(
-        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
-    ):
-        live = (
-            tok.revoked_at is None
-            and tok.session_version == (user.session_version or 0)
-            and as_utc(tok.expires_at) > now
-        )
-        out.append(
-            {
-                "id": tok.id,
-                "name": tok.name,
-                "created_at": as_utc(tok.created_at).isoformat(),
-                "expires_at": as_utc(tok.expires_at).isoformat(),
-                "revoked_at": as_utc(tok.revoked_at).isoformat() if tok.revoked_at else None,
-                "active": live,
-                "current": tok.id == current_id,
-            }
-        )
-    return out
-
-
-def change_password(session: Session, user: User, current: Any, new: Any) -> None:
+def change_password(session: DbSession, user: User, current: Any, new: Any) -> None:
     """Check the current password, apply the policy, store the new hash, sign out everywhere.
 
     Raises
@@ -416,7 +279,7 @@ def change_password(session: Session, user: User, current: Any, new: Any) -> Non
 RESET_TTL = timedelta(minutes=30)
 
 
-def request_password_reset(session: Session, email: Any) -> tuple[User, str] | None:
+def request_password_reset(session: DbSession, email: Any) -> tuple[User, str] | None:
     """A one-time reset token for the account with this address, or None.
 
     None for unknown addresses, accounts without a password (manufacturer service accounts)
@@ -436,7 +299,7 @@ def request_password_reset(session: Session, email: Any) -> tuple[User, str] | N
     return user, raw
 
 
-def reset_password(session: Session, raw: Any, new_password: Any) -> User:
+def reset_password(session: DbSession, raw: Any, new_password: Any) -> User:
     """Set a new password with a reset token: once, before it expires; signs out everywhere.
 
     Raises
@@ -465,44 +328,13 @@ def reset_password(session: Session, raw: Any, new_password: Any) -> User:
         .values(used_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    if used.rowcount != 1 or user is None:  # a concurrent use won
+    if rows_affected(used) != 1 or user is None:  # a concurrent use won
         raise refused
     user.password_hash = generate_password_hash(new_password)
     revoke_all_sessions(session, user)
     address_key = hashlib.sha256(user.email.encode("utf-8", "surrogatepass")).hexdigest()
     session.execute(delete(LoginThrottle).where(LoginThrottle.key == address_key))
     return user
-
-
-def create_manufacturer(
-    session: Session, name: str, epsilon_per_period: float = 1.0
-) -> Manufacturer:
-    """Create a manufacturer and its service account (email ``mfr-<id>@manufacturers.invalid``)."""
-    name = name.strip()
-    if not 1 <= len(name) <= 120:
-        raise ApiError(422, "validation_failed", "manufacturer name must be 1 to 120 characters")
-    if session.scalar(select(Manufacturer.id).where(Manufacturer.name == name)) is not None:
-        raise ApiError(409, "name_taken", f"manufacturer {name!r} already exists")
-    from storefront.domain_errors import DomainError
-    from storefront.makers.budget import validate_budget
-
-    try:
-        epsilon_per_period = validate_budget("epsilon per period", epsilon_per_period)
-    except DomainError as exc:
-        raise ApiError(422, "validation_failed", str(exc)) from None
-    mfr = Manufacturer(name=name, epsilon_per_period=epsilon_per_period)
-    session.add(mfr)
-    session.flush()
-    session.add(
-        User(
-            email=f"mfr-{mfr.id}@manufacturers.invalid",
-            role="manufacturer",
-            display_name=name,
-            manufacturer_id=mfr.id,
-        )
-    )
-    session.flush()
-    return mfr
 
 
 def user_to_dict(user: User) -> dict[str, Any]:
@@ -529,7 +361,7 @@ def user_to_dict(user: User) -> dict[str, Any]:
 def update_profile(user: User, data: Any) -> User:
     """Apply profile and consent changes; every bad field is reported at once (422)."""
     if not isinstance(data, dict):
-        raise ApiError(400, "bad_json", "expected a JSON object")
+        raise BadRequest("expected a JSON object", code="bad_json")
     errors: dict[str, str] = {}
     choices = {"region": _REGIONS, "age_band": _AGE_BANDS, "sex": _SEXES}
     updates: dict[str, Any] = {}
@@ -559,7 +391,7 @@ def update_profile(user: User, data: Any) -> User:
     for key in sorted(unknown):
         errors[key] = "unknown field"
     if errors:
-        raise ApiError(422, "validation_failed", "profile input is invalid", errors)
+        raise ValidationFailed("profile input is invalid", errors)
     for key, val in updates.items():
         setattr(user, key, val)
     if "aggregates" in consent:
@@ -571,7 +403,7 @@ def update_profile(user: User, data: Any) -> User:
     return user
 
 
-def withdraw_gait_consent_data(session: Session, user: User, upload_dir: str | Path) -> int:
+def withdraw_gait_consent_data(session: DbSession, user: User, upload_dir: str | Path) -> int:
     """Delete what only the gait/health purpose needed: sessions, reports, chunked uploads.
 
     Called when the health consent is withdrawn (unless the person asked to keep their
@@ -594,7 +426,7 @@ def withdraw_gait_consent_data(session: Session, user: User, upload_dir: str | P
     return len(folders)
 
 
-def delete_account(session: Session, user: User, upload_dir: str | Path) -> None:
+def delete_account(session: DbSession, user: User, upload_dir: str | Path) -> None:
     """Erase an account and its foot and gait data; orders stay for accounting, unlinked.
 
     Files are removed after the rows; the caller commits. Future manufacturer releases

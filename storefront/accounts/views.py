@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request, session
 
-from storefront.accounts import services
+from storefront.accounts import services, tokens
 from storefront.accounts.csrf import csrf_token
 from storefront.accounts.guard import (
     SESSION_TOKEN_KEY,
@@ -13,8 +13,9 @@ from storefront.accounts.guard import (
     current_user,
     login_required,
 )
-from storefront.exceptions import ApiError
-from storefront.extensions import db, limiter
+from storefront.errors import ApiError
+from storefront.extensions import db
+from storefront.security.ratelimit import limiter
 
 __all__ = ["bp"]
 
@@ -36,7 +37,7 @@ def json_body() -> dict:
     return data
 
 
-def _refuse_demo(user) -> None:  # type: ignore[no-untyped-def]
+def _refuse_demo(user) -> None:
     """The seeded demo shopper is shared by everyone who reads the README: read-only account."""
     from storefront.db.seed import DEMO_EMAIL
 
@@ -48,7 +49,7 @@ def _refuse_demo(user) -> None:  # type: ignore[no-untyped-def]
         )
 
 
-def _authenticate(data: dict):  # type: ignore[no-untyped-def]
+def _authenticate(data: dict):
     cfg = current_app.config
     return services.authenticate(
         db.session,
@@ -80,7 +81,7 @@ def login():
     data = json_body()
     user = _authenticate(data)
     check_demo(user, writing=False)
-    raw, expires = services.issue_token(db.session, user, current_app.config["TOKEN_TTL_HOURS"])
+    raw, expires = tokens.issue_token(db.session, user, current_app.config["TOKEN_TTL_HOURS"])
     db.session.commit()
     return jsonify(
         {
@@ -103,9 +104,9 @@ def session_login():
     return jsonify({"user": services.user_to_dict(user), "csrf_token": csrf_token()})
 
 
-def _start_cookie_session(user) -> None:  # type: ignore[no-untyped-def]
+def _start_cookie_session(user) -> None:
     """A fresh cookie session backed by a server-side token (revocable, listed)."""
-    raw, _ = services.issue_token(
+    raw, _ = tokens.issue_token(
         db.session, user, current_app.config["TOKEN_TTL_HOURS"], name="browser session"
     )
     session.clear()
@@ -120,7 +121,7 @@ def session_logout():
     user = current_user(optional=True)
     token_id = current_token_id()
     if user is not None and token_id is not None:
-        services.revoke_token(db.session, user, token_id)
+        tokens.revoke_token(db.session, user, token_id)
         db.session.commit()
     session.clear()
     return jsonify({"logged_out": True, **_fresh_csrf()})
@@ -138,7 +139,7 @@ def _fresh_csrf() -> dict[str, str]:
 def logout_everywhere():
     """Sign out everywhere: every token and cookie session of the account ends now."""
     _refuse_demo(current_user())
-    n = services.revoke_all_sessions(db.session, current_user())
+    n = tokens.revoke_all_sessions(db.session, current_user())
     db.session.commit()
     session.clear()
     return jsonify({"logged_out": True, "revoked": n, **_fresh_csrf()})
@@ -147,7 +148,7 @@ def logout_everywhere():
 @bp.get("/auth/tokens")
 @login_required()
 def list_tokens():
-    return jsonify({"tokens": services.list_tokens(db.session, current_user(), current_token_id())})
+    return jsonify({"tokens": tokens.list_tokens(db.session, current_user(), current_token_id())})
 
 
 @bp.delete("/auth/tokens/<token_id>")
@@ -155,7 +156,7 @@ def list_tokens():
 def revoke_token(token_id: str):
     user = current_user()
     was_current = str(current_token_id()) == token_id
-    tok = services.revoke_token(db.session, user, token_id)
+    tok = tokens.revoke_token(db.session, user, token_id)
     db.session.commit()
     if was_current:
         session.clear()
@@ -219,7 +220,7 @@ def change_password():
         _start_cookie_session(user)
         body["csrf_token"] = csrf_token()
     else:
-        raw, expires = services.issue_token(db.session, user, current_app.config["TOKEN_TTL_HOURS"])
+        raw, expires = tokens.issue_token(db.session, user, current_app.config["TOKEN_TTL_HOURS"])
         body.update(token=raw, token_type="Bearer", expires_at=expires.isoformat())
     db.session.commit()
     return jsonify(body)

@@ -24,7 +24,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from storefront.db.models import (
     CareAccess,
@@ -36,6 +35,7 @@ from storefront.db.models import (
     utcnow,
 )
 from storefront.domain_errors import NotFound, ValidationFailed
+from storefront.extensions import DbSession
 
 __all__ = [
     "CARE_ROLE",
@@ -103,7 +103,7 @@ def age_for_band(age_band: str | None) -> float | None:
 # --------------------------------------------------------------------------- accounts, links
 
 
-def create_care_manager(session: Session, name: str, email: str, password: str) -> User:
+def create_care_manager(session: DbSession, name: str, email: str, password: str) -> User:
     """Create a care-manager account (the CLI's ``create-care-manager``); flushed, not committed.
 
     Raises
@@ -126,7 +126,7 @@ def create_care_manager(session: Session, name: str, email: str, password: str) 
     return user
 
 
-def create_invitation(session: Session, manager: User) -> tuple[CareLink, str]:
+def create_invitation(session: DbSession, manager: User) -> tuple[CareLink, str]:
     """A one-time link code for ``manager`` to hand to a wearer; returns (row, code)."""
     code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(_CODE_CHARS))
     link = CareLink(
@@ -139,7 +139,7 @@ def create_invitation(session: Session, manager: User) -> tuple[CareLink, str]:
     return link, f"{code[:4]}-{code[4:]}"
 
 
-def accept_link(session: Session, wearer: User, code: Any, consent: Any) -> CareLink:
+def accept_link(session: DbSession, wearer: User, code: Any, consent: Any) -> CareLink:
     """The wearer links the care manager behind ``code``, with explicit consent.
 
     Raises
@@ -176,7 +176,7 @@ def accept_link(session: Session, wearer: User, code: Any, consent: Any) -> Care
     return link
 
 
-def revoke_link(session: Session, wearer: User, link_id: Any) -> CareLink:
+def revoke_link(session: DbSession, wearer: User, link_id: Any) -> CareLink:
     """The wearer ends a link; the care manager's access ends with the caller's commit."""
     link = _wearer_link(session, wearer, link_id)
     if link.revoked_at is None:
@@ -185,7 +185,7 @@ def revoke_link(session: Session, wearer: User, link_id: Any) -> CareLink:
     return link
 
 
-def _wearer_link(session: Session, wearer: User, link_id: Any) -> CareLink:
+def _wearer_link(session: DbSession, wearer: User, link_id: Any) -> CareLink:
     try:
         ident = int(link_id)
     except (TypeError, ValueError):
@@ -196,7 +196,7 @@ def _wearer_link(session: Session, wearer: User, link_id: Any) -> CareLink:
     return link
 
 
-def _active_link(session: Session, manager_id: int, wearer_id: int) -> CareLink | None:
+def _active_link(session: DbSession, manager_id: int, wearer_id: int) -> CareLink | None:
     return session.scalar(
         select(CareLink).where(
             CareLink.manager_id == manager_id,
@@ -207,7 +207,7 @@ def _active_link(session: Session, manager_id: int, wearer_id: int) -> CareLink 
     )
 
 
-def links_of_wearer(session: Session, wearer: User) -> list[dict[str, Any]]:
+def links_of_wearer(session: DbSession, wearer: User) -> list[dict[str, Any]]:
     """The wearer's care links (active and ended), newest first."""
     rows = session.scalars(
         select(CareLink).where(CareLink.wearer_id == wearer.id).order_by(CareLink.id.desc())
@@ -224,7 +224,7 @@ def links_of_wearer(session: Session, wearer: User) -> list[dict[str, Any]]:
     ]
 
 
-def invitations_of(session: Session, manager: User) -> list[dict[str, Any]]:
+def invitations_of(session: DbSession, manager: User) -> list[dict[str, Any]]:
     """The care manager's open (unused, unexpired) invitation codes; never the codes."""
     now = utcnow()
     rows = session.scalars(
@@ -240,7 +240,7 @@ def invitations_of(session: Session, manager: User) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-def linked_wearer(session: Session, manager: User, wearer_id: Any) -> User:
+def linked_wearer(session: DbSession, manager: User, wearer_id: Any) -> User:
     """The wearer, if linked to ``manager`` with both consents standing.
 
     Raises
@@ -263,7 +263,7 @@ def linked_wearer(session: Session, manager: User, wearer_id: Any) -> User:
     return wearer
 
 
-def _linked_wearers(session: Session, manager: User) -> list[tuple[User, CareLink]]:
+def _linked_wearers(session: DbSession, manager: User) -> list[tuple[User, CareLink]]:
     rows = session.execute(
         select(User, CareLink)
         .join(CareLink, CareLink.wearer_id == User.id)
@@ -281,7 +281,7 @@ def _linked_wearers(session: Session, manager: User) -> list[tuple[User, CareLin
 # --------------------------------------------------------------------------- access log
 
 
-def log_access(session: Session, manager: User, wearer: User, action: str) -> None:
+def log_access(session: DbSession, manager: User, wearer: User, action: str) -> None:
     """Record one access of ``manager`` to ``wearer``'s care data (flushed with the caller)."""
     if action not in ACTIONS:
         raise ValueError(f"unknown care access action {action!r}")
@@ -295,7 +295,7 @@ def log_access(session: Session, manager: User, wearer: User, action: str) -> No
     )
 
 
-def access_log_for(session: Session, wearer: User, limit: int = 200) -> list[dict[str, Any]]:
+def access_log_for(session: DbSession, wearer: User, limit: int = 200) -> list[dict[str, Any]]:
     """Who read the wearer's care data and when, newest first."""
     rows = session.scalars(
         select(CareAccess)
@@ -363,7 +363,7 @@ def _slim(*where: Any) -> Any:
     ).where(GaitSession.status == "done", *where)
 
 
-def _rows(session: Session, q: Any) -> list[_SessionData]:
+def _rows(session: DbSession, q: Any) -> list[_SessionData]:
     return [
         _SessionData(i, as_utc(at), {"summary": summary or {}, "daily": daily or {}})
         for i, at, summary, daily in session.execute(q)
@@ -371,7 +371,7 @@ def _rows(session: Session, q: Any) -> list[_SessionData]:
 
 
 def _done_sessions(
-    session: Session, wearer_id: int, since: datetime, until: datetime | None = None
+    session: DbSession, wearer_id: int, since: datetime, until: datetime | None = None
 ) -> list[_SessionData]:
     """The wearer's analysed sessions recorded in ``[since, until)``, oldest first."""
     q = _slim(GaitSession.user_id == wearer_id, GaitSession.created_at >= since)
@@ -381,7 +381,7 @@ def _done_sessions(
 
 
 def _indicator_sessions(
-    session: Session,
+    session: DbSession,
     wearer_id: int,
     up_to_id: int | None = None,
     before: datetime | None = None,
@@ -465,7 +465,7 @@ def _alert_dict(a: CareAlert) -> dict[str, Any]:
     }
 
 
-def _alerts(session: Session, wearer_id: int, **where: Any) -> list[CareAlert]:
+def _alerts(session: DbSession, wearer_id: int, **where: Any) -> list[CareAlert]:
     q = select(CareAlert).where(CareAlert.wearer_id == wearer_id)
     if "session_id" in where:
         q = q.where(CareAlert.session_id == where["session_id"])
@@ -476,7 +476,7 @@ def _alerts(session: Session, wearer_id: int, **where: Any) -> list[CareAlert]:
     return rows
 
 
-def _summary(session: Session, wearer: User, now: datetime) -> dict[str, Any]:
+def _summary(session: DbSession, wearer: User, now: datetime) -> dict[str, Any]:
     from sqlalchemy import func
 
     done = (GaitSession.user_id == wearer.id, GaitSession.status == "done")
@@ -509,14 +509,14 @@ def _summary(session: Session, wearer: User, now: datetime) -> dict[str, Any]:
     return out
 
 
-def wearer_view(session: Session, manager: User, wearer: User, action: str) -> WearerView:
+def wearer_view(session: DbSession, manager: User, wearer: User, action: str) -> WearerView:
     """One linked wearer's care view; logs the access (``action``) in the caller's transaction."""
     data = _summary(session, wearer, utcnow())
     log_access(session, manager, wearer, action)
     return WearerView(wearer.id, wearer.display_name, data)
 
 
-def wearers_of(session: Session, manager: User) -> list[dict[str, Any]]:
+def wearers_of(session: DbSession, manager: User) -> list[dict[str, Any]]:
     """Every wearer linked to ``manager``: name, wear time, indicators, alerts (each logged)."""
     now = utcnow()
     out = []
@@ -541,7 +541,9 @@ def _parse_week_end(end: Any) -> date | None:
         raise ValidationFailed("end must be a date", {"end": "expected YYYY-MM-DD"}) from None
 
 
-def wearer_report(session: Session, manager: User, wearer: User, end: Any = None) -> dict[str, Any]:
+def wearer_report(
+    session: DbSession, manager: User, wearer: User, end: Any = None
+) -> dict[str, Any]:
     """The printable weekly report: the 7 days ending on ``end`` (YYYY-MM-DD, inclusive).
 
     Days are calendar days in :data:`REPORT_TZ` (Asia/Seoul, where the care managers work);
@@ -598,7 +600,7 @@ def _round_h(seconds: float | None) -> float | None:
 # --------------------------------------------------------------------------- alerts (job)
 
 
-def compute_alerts(session: Session, session_id: int) -> list[CareAlert]:
+def compute_alerts(session: DbSession, session_id: int) -> list[CareAlert]:
     """Alerts of one analysed gait session (the ``care_alerts`` job); flushed, not committed.
 
     Only for wearers with an active care link and the insole consent. The indicators are
@@ -641,7 +643,7 @@ def compute_alerts(session: Session, session_id: int) -> list[CareAlert]:
     return new
 
 
-def _has_active_link(session: Session, wearer: User) -> bool:
+def _has_active_link(session: DbSession, wearer: User) -> bool:
     return (
         session.scalar(
             select(CareLink.id).where(
@@ -654,7 +656,7 @@ def _has_active_link(session: Session, wearer: User) -> bool:
     )
 
 
-def latest_session_id(session: Session, wearer: User) -> int | None:
+def latest_session_id(session: DbSession, wearer: User) -> int | None:
     """The wearer's newest analysed session (alerts are computed for it when a link starts)."""
     return session.scalar(
         select(GaitSession.id)
@@ -665,7 +667,7 @@ def latest_session_id(session: Session, wearer: User) -> int | None:
 
 
 def alerts_job(
-    get_session: Callable[[], Session],
+    get_session: Callable[[], DbSession],
 ) -> Callable[[int, Callable[[float, str], None]], None]:
     """The ``care_alerts`` job handler bound to a session factory (the app's ``db.session``)."""
 

@@ -13,7 +13,8 @@ from storefront.accounts.guard import current_user, login_required
 from storefront.accounts.views import json_body
 from storefront.care import services
 from storefront.db.models import as_utc
-from storefront.extensions import db, limiter
+from storefront.extensions import db
+from storefront.security.ratelimit import limiter
 
 __all__ = ["bp", "pages_bp"]
 

@@ -2,9 +2,9 @@
 
 Usage::
 
-    python -m storefront.catalog.build              # writes assets/catalog/
+    python -m storefront.catalog.build              # writes storefront/catalog/data/
     python -m storefront.catalog.build --seed 7 --out /tmp/cat
-    python -m storefront.catalog.build --check      # exit 1 if assets/catalog is stale
+    python -m storefront.catalog.build --check      # exit 1 if the catalog data is stale
     python -m storefront.catalog.build --thumbnails # only the product thumbnails (static/img/shoes)
 
 Everything is a pure function of the seed and the tables below: the shop list, per-category
@@ -423,8 +423,10 @@ def generate_catalog(seed: int = DEFAULT_SEED, n_models: int | None = None) -> d
 
 
 def default_assets_dir() -> Path:
-    """``assets/catalog`` of this checkout."""
-    return Path(__file__).resolve().parents[2] / "assets" / "catalog"
+    """The catalog's package data folder (``storefront/catalog/data``)."""
+    from storefront.catalog.loader import default_catalog_path
+
+    return default_catalog_path().parent
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

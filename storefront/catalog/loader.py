@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.resources
 import json
 from functools import lru_cache
 from pathlib import Path
@@ -13,8 +14,8 @@ __all__ = ["default_catalog_path", "load_catalog", "catalog_from_dict"]
 
 
 def default_catalog_path() -> Path:
-    """``assets/catalog/catalog.json`` of this checkout."""
-    return Path(__file__).resolve().parents[2] / "assets" / "catalog" / "catalog.json"
+    """The bundled ``catalog.json`` (package data ``storefront/catalog/data``, GLBs beside it)."""
+    return Path(str(importlib.resources.files("storefront.catalog") / "data" / "catalog.json"))
 
 
 def catalog_from_dict(doc: dict) -> Catalog:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from storefront.db.models import Stock
+from storefront.catalog.loader import default_catalog_path
+from storefront.db.models import Stock, size_key
+from storefront.extensions import DbSession
 
 __all__ = [
     "CATALOG_DIR",
@@ -19,8 +19,8 @@ __all__ = [
     "stock_map",
 ]
 
-#: Where the generated catalog (JSON + GLB) lives.
-CATALOG_DIR = Path(__file__).resolve().parents[2] / "assets" / "catalog"
+#: Where the generated catalog (JSON + GLB) lives: package data beside this module.
+CATALOG_DIR = default_catalog_path().parent
 _CATALOGS: dict[str, Any] = {}
 _LOCK = threading.Lock()
 
@@ -37,7 +37,7 @@ def load_catalog_cached(path: str | None) -> Any:
 
 
 def stock_map(
-    session: Session, model_ids: list[str] | None = None
+    session: DbSession, model_ids: list[str] | None = None
 ) -> dict[tuple[str, str, str], dict[str, int]]:
     """``{(model_id, size_eu, width): {colourway_id: pairs}}`` from the database."""
     q = select(Stock.model_id, Stock.size_eu, Stock.width, Stock.colourway_id, Stock.quantity)
@@ -47,11 +47,6 @@ def stock_map(
     for mid, eu, width, cw, qty in session.execute(q):
         out.setdefault((mid, eu, width), {})[cw] = qty
     return out
-
-
-def size_key(eu: float) -> str:
-    """The database spelling of an EU size (``42``, ``42.5``)."""
-    return f"{float(eu):g}"
 
 
 def shoe_to_dict(model: Any, stock: dict[tuple[str, str, str], dict[str, int]]) -> dict[str, Any]:

@@ -8,13 +8,13 @@ from flask import Response, current_app, jsonify, request, send_from_directory
 
 from storefront.api import bp
 from storefront.catalog import services
-from storefront.exceptions import ApiError
+from storefront.errors import ApiError
 from storefront.extensions import db
 
 __all__ = ["catalog"]
 
 
-def catalog():  # type: ignore[no-untyped-def]
+def catalog():
     """The process-wide parsed catalog."""
     return services.load_catalog_cached(current_app.config.get("CATALOG_PATH"))
 

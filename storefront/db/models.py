@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 
 from sqlalchemy import (
     JSON,
@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from storefront.extensions import db
+from storefront.extensions import Base
 
 __all__ = [
     "Id64",
@@ -71,6 +71,14 @@ class _TZDateTime(DateTime):
         super().__init__(timezone=True)
 
 
+@overload
+def as_utc(value: datetime) -> datetime: ...
+
+
+@overload
+def as_utc(value: None) -> None: ...
+
+
 def as_utc(value: datetime | None) -> datetime | None:
     """Attach UTC to a naive timestamp read back from SQLite."""
     if value is None or value.tzinfo is not None:
@@ -78,7 +86,7 @@ def as_utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC)
 
 
-class Manufacturer(db.Model):
+class Manufacturer(Base):
     """A shoe maker that may read aggregate foot statistics (never per-person data)."""
 
     __tablename__ = "manufacturer"
@@ -88,7 +96,7 @@ class Manufacturer(db.Model):
     created_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
 
 
-class User(db.Model):
+class User(Base):
     """An account: shopper (also an insole wearer), manufacturer or admin."""
 
     __tablename__ = "user_account"
@@ -115,7 +123,7 @@ class User(db.Model):
     manufacturer: Mapped[Manufacturer | None] = relationship()
 
 
-class ApiToken(db.Model):
+class ApiToken(Base):
     """A bearer token; only its SHA-256 is stored."""
 
     __tablename__ = "api_token"
@@ -135,7 +143,7 @@ class ApiToken(db.Model):
     user: Mapped[User] = relationship()
 
 
-class LoginThrottle(db.Model):
+class LoginThrottle(Base):
     """Failed logins per e-mail address (hashed), shared by every worker and client address.
 
     Rows exist for unknown addresses too, so a lockout says nothing about which accounts
@@ -149,7 +157,7 @@ class LoginThrottle(db.Model):
     last_failure_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
 
 
-class PasswordReset(db.Model):
+class PasswordReset(Base):
     """A one-time password-reset token (SHA-256 only), sent by the mailer (migration 0009)."""
 
     __tablename__ = "password_reset"
@@ -163,7 +171,7 @@ class PasswordReset(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(_TZDateTime(), nullable=True)
 
 
-class RateCounter(db.Model):
+class RateCounter(Base):
     """Requests per (group, address or account) and fixed window: the shared rate-limit store
     when Redis is not configured (migration 0008)."""
 
@@ -174,7 +182,12 @@ class RateCounter(db.Model):
     expires_at: Mapped[datetime] = mapped_column(_TZDateTime(), index=True)
 
 
-class Shop(db.Model):
+def size_key(eu: float) -> str:
+    """The database spelling of an EU size (``42``, ``42.5``) in ``stock.size_eu``."""
+    return f"{float(eu):g}"
+
+
+class Shop(Base):
     """A shop on the street (one brand, one sizing offset)."""
 
     __tablename__ = "shop"
@@ -187,7 +200,7 @@ class Shop(db.Model):
     color: Mapped[str] = mapped_column(String(16), default="#888888")
 
 
-class ShoeModel(db.Model):
+class ShoeModel(Base):
     """A shoe model; lasts and traits stay in the catalog file, price and stock live here."""
 
     __tablename__ = "shoe_model"
@@ -198,7 +211,7 @@ class ShoeModel(db.Model):
     price_cents: Mapped[int] = mapped_column(Integer)
 
 
-class Stock(db.Model):
+class Stock(Base):
     """Pairs on the shelf for one model x size x colourway."""
 
     __tablename__ = "stock"
@@ -213,7 +226,7 @@ class Stock(db.Model):
     quantity: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class Job(db.Model):
+class Job(Base):
     """A background job (scan processing, gait analysis, offset learning) and its progress."""
 
     __tablename__ = "job"
@@ -238,7 +251,7 @@ class Job(db.Model):
     worker: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
-class Scan(db.Model):
+class Scan(Base):
     """An uploaded foot scan and, once processed, its measurements (footscan JSON)."""
 
     __tablename__ = "scan"
@@ -259,7 +272,7 @@ class Scan(db.Model):
     keep_raw: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class GaitSession(db.Model):
+class GaitSession(Base):
     """An uploaded insole recording and its analysis (gait report JSON + HTML file)."""
 
     __tablename__ = "gait_session"
@@ -280,7 +293,7 @@ class GaitSession(db.Model):
     size_bytes: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class GaitUpload(db.Model):
+class GaitUpload(Base):
     """A chunked upload in progress (``gait record --upload``); becomes a GaitSession."""
 
     __tablename__ = "gait_upload"
@@ -293,7 +306,7 @@ class GaitUpload(db.Model):
     created_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
 
 
-class CartItem(db.Model):
+class CartItem(Base):
     """One line in a shopper's cart."""
 
     __tablename__ = "cart_item"
@@ -308,7 +321,7 @@ class CartItem(db.Model):
     stock: Mapped[Stock] = relationship()
 
 
-class Order(db.Model):
+class Order(Base):
     """A paid order (stock pairs or made to measure). Kept, unlinked, after account deletion."""
 
     __tablename__ = "shop_order"
@@ -332,7 +345,7 @@ class Order(db.Model):
     )
 
 
-class OrderLine(db.Model):
+class OrderLine(Base):
     """One model x size x colourway in an order."""
 
     __tablename__ = "order_line"
@@ -354,7 +367,7 @@ class OrderLine(db.Model):
     order: Mapped[Order] = relationship(back_populates="lines")
 
 
-class ReturnRequest(db.Model):
+class ReturnRequest(Base):
     """A return of pairs from an order line, with the shopper's fit reason."""
 
     __tablename__ = "return_request"
@@ -370,7 +383,7 @@ class ReturnRequest(db.Model):
     created_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
 
 
-class IdempotencyRecord(db.Model):
+class IdempotencyRecord(Base):
     """The result of one state-changing commerce request, written in the same transaction.
 
     Unique per (account, key): a concurrent duplicate fails at commit and replays this result.
@@ -393,7 +406,7 @@ class IdempotencyRecord(db.Model):
     created_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
 
 
-class FitFeedback(db.Model):
+class FitFeedback(Base):
     """ "too small / fits / too large" for a worn size, with foot and last numbers (learner input)."""
 
     __tablename__ = "fit_feedback"
@@ -418,7 +431,7 @@ class FitFeedback(db.Model):
     )
 
 
-class LearnedOffset(db.Model):
+class LearnedOffset(Base):
     """A size offset learned from feedback, per model or per shop (brand); ``scope`` is model|shop."""
 
     __tablename__ = "learned_offset"
@@ -431,7 +444,7 @@ class LearnedOffset(db.Model):
     updated_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
 
 
-class MadeToMeasure(db.Model):
+class MadeToMeasure(Base):
     """A made-to-measure order: measurements snapshot + last-modification spec for the maker."""
 
     __tablename__ = "made_to_measure"
@@ -450,7 +463,7 @@ class MadeToMeasure(db.Model):
     created_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
 
 
-class PrivacyRelease(db.Model):
+class PrivacyRelease(Base):
     """One aggregate release to a manufacturer: the privacy ledger (epsilon spent per period)."""
 
     __tablename__ = "privacy_release"
@@ -466,7 +479,7 @@ class PrivacyRelease(db.Model):
     created_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
 
 
-class CareLink(db.Model):
+class CareLink(Base):
     """A wearer's link to a care manager: an invitation code, then the wearer's explicit consent.
 
     The care manager creates the row with a one-time code (SHA-256 only, migration 0013); the
@@ -491,7 +504,7 @@ class CareLink(db.Model):
     manager: Mapped[User] = relationship(foreign_keys=[manager_id])
 
 
-class CareAccess(db.Model):
+class CareAccess(Base):
     """One access of a care manager to a wearer's care data (the log the wearer reads)."""
 
     __tablename__ = "care_access"
@@ -508,7 +521,7 @@ class CareAccess(db.Model):
     created_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
 
 
-class CareAlert(db.Model):
+class CareAlert(Base):
     """A tiered alert (watch / act) on one indicator of one gait session, with its reason."""
 
     __tablename__ = "care_alert"
@@ -528,3 +541,15 @@ class CareAlert(db.Model):
     reason: Mapped[str] = mapped_column(Text)
     source: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
+
+
+class Incident(Base):
+    """An unexpected error (a bug), with its traceback: the user reads only its id as
+    "internal error, reference N" (migration 0015). Kept ``INCIDENT_RETENTION_DAYS``."""
+
+    __tablename__ = "incident"
+    id: Mapped[int] = mapped_column(Id64, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow, index=True)
+    source: Mapped[str] = mapped_column(String(200))
+    error_type: Mapped[str] = mapped_column(String(200))
+    trace: Mapped[str] = mapped_column(Text)

@@ -1,19 +1,20 @@
-"""Seed the street from the catalog, and a demo shopper with a synthetic foot scan and gait session."""
+"""Seed the street's rows (shops, models, stock) from a catalog; the demo shopper's login.
+
+The demo shopper (a scan and a gait session processed by the domain services) is made by
+:mod:`storefront.bootstrap`, which sits above the domain packages.
+"""
 
 from __future__ import annotations
 
 import logging
-import uuid
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 
-from storefront.catalog.services import load_catalog_cached, size_key
-from storefront.db.models import ShoeModel, Shop, Stock, User, utcnow
+from storefront.db.models import ShoeModel, Shop, Stock, size_key
 from storefront.extensions import db
 
-__all__ = ["DEMO_EMAIL", "DEMO_PASSWORD", "seed_all", "seed_catalog", "seed_demo_shopper"]
+__all__ = ["DEMO_EMAIL", "DEMO_PASSWORD", "seed_catalog"]
 
 log = logging.getLogger(__name__)
 
@@ -70,67 +71,3 @@ def seed_catalog(catalog: Any) -> int:
                 added += 1
     db.session.commit()
     return added
-
-
-def seed_demo_shopper() -> int:
-    """A consenting demo shopper with a synthetic scan and gait session, processed inline."""
-    from werkzeug.security import generate_password_hash
-
-    from storefront.db.models import Job
-    from storefront.gait_sessions.gait_bridge import demo_session_csv
-    from storefront.gait_sessions.services import create_session
-    from storefront.jobs import execute_job
-    from storefront.scans.footscan_bridge import demo_scan_ply
-    from storefront.scans.services import create_scan
-
-    if db.session.scalar(select(User.id).where(User.email == DEMO_EMAIL)) is not None:
-        return 0
-    user = User(
-        email=DEMO_EMAIL,
-        password_hash=generate_password_hash(DEMO_PASSWORD),
-        role="shopper",
-        display_name="Demo shopper",
-        region="EU-west",
-        age_band="30-44",
-        consent_aggregates=True,
-        consent_gait_health=True,
-        consent_updated_at=utcnow(),
-    )
-    db.session.add(user)
-    db.session.commit()
-    cfg = current_app.config
-    max_bytes = int(cfg["MAX_DECOMPRESSED_MB"]) << 20
-    scan = create_scan(
-        db.session,
-        user,
-        "demo_right_265mm.ply",
-        demo_scan_ply(265.0, "right", 0),
-        "mm",
-        cfg["UPLOAD_DIR"],
-        max_bytes,
-    )
-    gs = create_session(
-        db.session, user, "demo_walk.csv", demo_session_csv(0), cfg["UPLOAD_DIR"], max_bytes
-    )
-    db.session.commit()
-    # Seeding runs before serving: process inline so the demo is ready on the first page.
-    for kind, obj in (("scan", scan), ("gait", gs)):
-        job = Job(
-            id=str(uuid.uuid4()), kind=kind, target_id=obj.id, user_id=user.id, backend="inline"
-        )
-        db.session.add(job)
-        obj.job_id = job.id
-        db.session.commit()
-        status = execute_job(job.id)
-        if status != "done":
-            log.warning(
-                "demo %s could not be processed: %s", kind, db.session.get(Job, job.id).error
-            )
-    return 1
-
-
-def seed_all(demo: bool = True) -> dict[str, int]:
-    """Seed the catalog and (optionally) the demo shopper."""
-    added = seed_catalog(load_catalog_cached(current_app.config.get("CATALOG_PATH")))
-    demo_added = seed_demo_shopper() if demo else 0
-    return {"catalog_rows": added, "demo_users": demo_added}

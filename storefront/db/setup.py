@@ -1,20 +1,18 @@
-"""Create, migrate and seed the database: on first start (``AUTO_INIT``) or from the CLI."""
+"""Create and migrate the database (Alembic), and keep an embedded SQLite file private."""
 
 from __future__ import annotations
 
 import logging
-import threading
 from pathlib import Path
 
-from flask import Flask, current_app
+from flask import current_app
 
-__all__ = ["MIGRATIONS_DIR", "init_auto_setup", "migrate_and_seed", "upgrade_db"]
+__all__ = ["MIGRATIONS_DIR", "make_sqlite_private", "upgrade_db"]
 
 log = logging.getLogger(__name__)
 
 #: The Alembic environment and revisions (package data of ``storefront.db``).
 MIGRATIONS_DIR = Path(__file__).resolve().with_name("migrations")
-_LOCK = threading.Lock()
 
 
 def upgrade_db() -> None:
@@ -24,7 +22,7 @@ def upgrade_db() -> None:
     upgrade(directory=str(MIGRATIONS_DIR))
 
 
-def _private_sqlite_files() -> None:
+def make_sqlite_private() -> None:
     """An embedded SQLite database (and its WAL files) readable by the service only (0600)."""
     import os
 
@@ -40,42 +38,3 @@ def _private_sqlite_files() -> None:
                 os.chmod(path, 0o600)
             except OSError:  # pragma: no cover (a file we do not own)
                 log.warning("could not make %s private", path)
-
-
-def migrate_and_seed(demo: bool | None = None, stale_job_idle_s: float = 600.0) -> dict[str, int]:
-    """Migrate to head, hand jobs a previous process left behind to the sweeper, seed once."""
-    from storefront.db.seed import seed_all
-    from storefront.jobs import release_interrupted_jobs
-
-    upgrade_db()
-    _private_sqlite_files()
-    n = release_interrupted_jobs(stale_job_idle_s)
-    if n:
-        log.warning(
-            "%d background job(s) from a previous run were interrupted; the sweeper re-queues "
-            "them (or fails them after %s runs)",
-            n,
-            current_app.config.get("JOB_MAX_ATTEMPTS", 3),
-        )
-    want_demo = current_app.config["SEED_DEMO"] if demo is None else demo
-    return seed_all(demo=want_demo)
-
-
-def init_auto_setup(app: Flask) -> None:
-    """With ``AUTO_INIT``, migrate and seed once per process before the first request."""
-    if not app.config.get("AUTO_INIT"):
-        return
-    state = {"done": False}
-
-    @app.before_request
-    def _ensure_ready() -> None:
-        if state["done"]:
-            return
-        with _LOCK:
-            if state["done"]:
-                return
-            log.info(
-                "first request: migrating and seeding %s", app.config["SQLALCHEMY_DATABASE_URI"]
-            )
-            migrate_and_seed()
-            state["done"] = True

@@ -91,6 +91,7 @@ def simulate_feedback(
             i = int(np.clip(i + (1 if rng.random() < 0.5 else -1), 0, len(eus) - 1))
         size = m.size(eus[i])
         true_toe = size.last_length_mm + m.brand_offset_mm + truth.total_mm(m.id, m.shop_id) - fl
+        assert foot.ball_girth_mm is not None  # FootProfile.average sets every girth
         girth_margin = size.ball_girth_mm - foot.ball_girth_mm
         u = (
             true_toe

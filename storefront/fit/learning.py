@@ -27,7 +27,7 @@ import json
 import math
 import sys
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -324,7 +324,7 @@ def prequential_evaluation(
     if len(rows) < 2 * n_blocks:
         raise FeedbackError(f"need at least {2 * n_blocks} rows for {n_blocks} blocks")
     edges = np.linspace(0, len(rows), n_blocks + 1).astype(int)
-    factories = {
+    factories: dict[str, Callable[[], Any]] = {
         "learned offsets": lambda: SizeOffsetLearner(catalog),
         "rule features, no offsets": lambda: SizeOffsetLearner(catalog, use_ids=False),
         "rule prior (fixed)": lambda: RulePrior(catalog),

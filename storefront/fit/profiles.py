@@ -18,15 +18,13 @@ from storefront.catalog.grading import (
     average_heel_width_mm,
     average_instep_girth_mm,
 )
-from storefront.domain_errors import ProfileError, ScanNotAccepted
+from storefront.domain_errors import ProfileError
+from storefront.scans.verdict import scan_verdict
 
 __all__ = [
     "ACTIVITY_KINDS",
     "FootProfile",
     "GaitProfile",
-    "ScanVerdict",
-    "refusal_verdict",
-    "scan_verdict",
 ]
 
 ACTIVITY_KINDS: tuple[str, ...] = ("sitting", "standing", "walking", "running", "unknown")
@@ -43,107 +41,6 @@ _FOOT_RANGES: dict[str, tuple[float, float]] = {
 }
 # Names used by other footscan outputs for the same measurements.
 _ALIASES = {"length_mm": "foot_length_mm", "heel_breadth_mm": "heel_width_mm"}
-
-
-#: How to rescan, by words in footscan's reasons (first match wins); the last entry is general.
-_ADVICE: tuple[tuple[tuple[str, ...], str], ...] = (
-    (
-        ("inch",),
-        "The scan looks like it is in inches: upload it again and choose the units it was saved in.",
-    ),
-    (
-        ("scale", "units", "unscaled", "metric"),
-        "The scan has no real-world scale: export it in millimetres, centimetres or metres "
-        "(or choose the units when uploading); photogrammetry without a scale cannot be measured.",
-    ),
-    (
-        ("not a foot",),
-        "This does not look like a bare foot: scan one bare foot (no shoe or sock), standing on a "
-        "flat, plain floor, and upload that capture.",
-    ),
-    (
-        ("width", "girth", "side", "coverage", "covered"),
-        "Part of the forefoot was not captured: scan again, moving the phone all the way around "
-        "the foot at ankle height so both sides of the toes and the ball are seen.",
-    ),
-    (
-        ("length", "heel", "toe"),
-        "The heel or the toes were not captured: scan again with the whole foot in view, from "
-        "behind the heel to in front of the toes.",
-    ),
-    (
-        (),
-        "Scan again: one bare foot on a flat, plain floor in good light, the phone circling the "
-        "whole foot; then upload the new capture.",
-    ),
-)
-
-
-def _advice(reasons: tuple[str, ...]) -> str:
-    text = " ".join(reasons).lower()
-    for words, advice in _ADVICE:
-        if not words or any(w in text for w in words):
-            return advice
-    return _ADVICE[-1][1]  # pragma: no cover (the last entry matches everything)
-
-
-@dataclass(frozen=True)
-class ScanVerdict:
-    """Whether the shop may use a scan, and if not, why and what to do.
-
-    Attributes
-    ----------
-    accepted : bool
-        True only when footscan measured the capture and accepted it
-        (``quality.accepted``); everything else builds no foot profile.
-    reasons : tuple of str
-        footscan's rejection reasons (or its refusal), verbatim.
-    advice : str
-        What the shopper should do next; empty when accepted.
-    """
-
-    accepted: bool
-    reasons: tuple[str, ...] = ()
-    advice: str = ""
-
-    @property
-    def message(self) -> str:
-        """One paragraph for people: the reasons, then what to do."""
-        if self.accepted:
-            return ""
-        why = "; ".join(self.reasons) or "the capture could not be measured reliably"
-        return f"This scan was not accepted ({why}). {self.advice}"
-
-    def error(self) -> ScanNotAccepted:
-        """The domain error that refuses a profile, fit or recommendation for this scan."""
-        return ScanNotAccepted(self.message, self.reasons, self.advice)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"accepted": self.accepted, "reasons": list(self.reasons), "advice": self.advice}
-
-
-def scan_verdict(result: Mapping[str, Any] | None) -> ScanVerdict:
-    """The verdict in footscan's JSON for one capture.
-
-    Not accepted when ``quality.accepted`` (or a top-level ``accepted``) is false, or when the
-    result is missing or not an object. Reasons are ``quality.rejection_reasons``.
-    """
-    if not isinstance(result, Mapping):
-        return refusal_verdict("no measurements")
-    quality = result.get("quality")
-    quality = quality if isinstance(quality, Mapping) else {}
-    if quality.get("accepted") is False or result.get("accepted") is False:
-        raw = quality.get("rejection_reasons") or result.get("rejection_reasons") or []
-        reasons = tuple(str(r)[:300] for r in raw if r) if isinstance(raw, list | tuple) else ()
-        reasons = reasons or ("footscan did not accept this capture",)
-        return ScanVerdict(False, reasons, _advice(reasons))
-    return ScanVerdict(True)
-
-
-def refusal_verdict(reason: str) -> ScanVerdict:
-    """The verdict for a capture footscan refused outright (not a foot, unknown units...)."""
-    reasons = (str(reason)[:500] or "footscan refused this capture",)
-    return ScanVerdict(False, reasons, _advice(reasons))
 
 
 def _opt_num(d: Mapping[str, Any], key: str, lo: float, hi: float, where: str) -> float | None:
@@ -252,7 +149,15 @@ class FootProfile:
             raise ProfileError("foot scan.sizes: expected an object")
         if age_years is None:
             age_years = flat.get("age_years")
-        return cls(side=side, sizes=dict(sizes), age_years=_age(age_years), **vals)
+        length_mm = vals.pop("foot_length_mm")
+        assert length_mm is not None  # checked above
+        return cls(
+            side=side,
+            sizes=dict(sizes),
+            age_years=_age(age_years),
+            foot_length_mm=length_mm,
+            **vals,
+        )
 
     @classmethod
     def average(

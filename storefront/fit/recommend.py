@@ -451,48 +451,63 @@ def recommend(
     top = cand[np.argpartition(-total[cand], k - 1)[:k]]
     top = top[np.lexsort((np.array([idx.model_ids[i] for i in top]), -total[top]))]
 
-    out = []
-    for i in top:
-        m = idx.models[i]
-        fr = fit_best(foot, m, learned_offset_mm=float(learned[i]))
-        reasons = list(fr.reasons)
-        for _name, contrib, template in fired:
-            if contrib[i] > 2.0:
-                reasons.append(
-                    template.format(
-                        stability=m.traits.stability,
-                        cushioning=m.traits.cushioning,
-                        category=m.category,
-                        drop_mm=m.traits.drop_mm,
-                        toe_box=m.traits.toe_box,
-                    )
-                )
-        cw = m.colourways[0]
-        if colour_ix is not None:
-            for c in m.colourways:
-                if colour_family(c.upper_hex) == COLOUR_FAMILIES[colour_ix]:
-                    cw = c
-                    reasons.append(f"comes in {COLOUR_FAMILIES[colour_ix]} ({c.name})")
-                    break
-        if idx.s_stock[best_row[i]] == 0:
-            reasons.append("your size is out of stock at the moment")
-        out.append(
-            Recommendation(
-                model_id=m.id,
-                shop_id=m.shop_id,
-                name=m.name,
-                category=m.category,
-                price_eur=m.price_eur,
-                best_size=float(idx.s_eu[best_row[i]]),
-                best_width=fr.best_width,
-                # The fit engine's score for (foot, shoe), identical to GET /api/fit's `score`;
-                # the out-of-stock penalty in `fit` only lowers the ranking, never this number.
-                fit_score=float(fr.score),
-                gait_score=float(gscore[i]),
-                score=float(total[i]),
-                confidence=fr.confidence,
-                colourway_id=cw.id,
-                reasons=tuple(reasons),
-            )
+    return [
+        _recommendation(
+            idx, int(i), foot, float(learned[i]), fired, gscore, total, best_row, colour_ix
         )
-    return out
+        for i in top
+    ]
+
+
+def _recommendation(
+    idx: Any,
+    i: int,
+    foot: FootProfile,
+    learned_mm: float,
+    fired: Any,
+    gscore: np.ndarray,
+    total: np.ndarray,
+    best_row: np.ndarray,
+    colour_ix: int | None,
+) -> Recommendation:
+    """One ranked model with its best size, colourway and the reasons a shopper reads."""
+    m = idx.models[i]
+    fr = fit_best(foot, m, learned_offset_mm=learned_mm)
+    reasons = list(fr.reasons)
+    for _name, contrib, template in fired:
+        if contrib[i] > 2.0:
+            reasons.append(
+                template.format(
+                    stability=m.traits.stability,
+                    cushioning=m.traits.cushioning,
+                    category=m.category,
+                    drop_mm=m.traits.drop_mm,
+                    toe_box=m.traits.toe_box,
+                )
+            )
+    cw = m.colourways[0]
+    if colour_ix is not None:
+        for c in m.colourways:
+            if colour_family(c.upper_hex) == COLOUR_FAMILIES[colour_ix]:
+                cw = c
+                reasons.append(f"comes in {COLOUR_FAMILIES[colour_ix]} ({c.name})")
+                break
+    if idx.s_stock[best_row[i]] == 0:
+        reasons.append("your size is out of stock at the moment")
+    return Recommendation(
+        model_id=m.id,
+        shop_id=m.shop_id,
+        name=m.name,
+        category=m.category,
+        price_eur=m.price_eur,
+        best_size=float(idx.s_eu[best_row[i]]),
+        best_width=fr.best_width,
+        # The fit engine's score for (foot, shoe), identical to GET /api/fit's `score`;
+        # the out-of-stock penalty in `fit` only lowers the ranking, never this number.
+        fit_score=float(fr.score),
+        gait_score=float(gscore[i]),
+        score=float(total[i]),
+        confidence=fr.confidence,
+        colourway_id=cw.id,
+        reasons=tuple(reasons),
+    )

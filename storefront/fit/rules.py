@@ -337,13 +337,7 @@ def _fit(
 ) -> FitResult:
     if not isinstance(foot, FootProfile):
         raise TypeError(f"foot must be a FootProfile, got {type(foot).__name__}")
-    if not isinstance(model, ShoeModel):
-        try:
-            model = ShoeModel.from_dict(model)
-        except CatalogError:
-            raise
-        except Exception as exc:  # not a mapping at all
-            raise CatalogError(f"model: expected a ShoeModel or catalog object ({exc})") from None
+    model = _as_model(model)
     brand = float(model.brand_offset_mm if brand_offset_mm is None else brand_offset_mm)
     learned = float(learned_offset_mm)
     cat = model.category
@@ -353,30 +347,12 @@ def _fit(
     last_len = np.array([s.last_length_mm for s in sizes])
     toe = np.round(last_len + brand + learned - foot.foot_length_mm, 6)
     l_codes, l_pen = length_kernel(toe, advised)
-    if foot.ball_girth_mm is not None:
-        gm = np.array([s.ball_girth_mm for s in sizes]) - foot.ball_girth_mm
-    elif foot.ball_width_mm is not None:
-        # Width alone: convert the width margin to girth with the grading ratio.
-        gm = (np.array([s.ball_width_mm for s in sizes]) - foot.ball_width_mm) / 0.395
-    else:
-        gm = np.full(len(sizes), np.nan)
+    gm, hm = _margins_mm(foot, sizes)
     g_codes, g_pen = girth_kernel(gm, tight)
-    if foot.heel_width_mm is not None:
-        hm = np.array([s.heel_width_mm for s in sizes]) - foot.heel_width_mm
-    else:
-        hm = np.full(len(sizes), np.nan)
     h_codes, h_pen = heel_kernel(hm)
     score = np.clip(100.0 - l_pen - g_pen - h_pen, 0.0, 100.0)
 
-    # Best length: the smallest EU size leaving the advised toe room (all widths share length).
-    eus = np.array([s.eu for s in sizes])
-    ok = toe >= advised - 1e-9
-    best_eu = float(eus[ok].min()) if ok.any() else float(eus.max())
-    # Best width at that length: the fitting whose girth is closest to the foot's.
-    at = np.flatnonzero(np.abs(eus - best_eu) < 1e-9)
-    gm_at = np.nan_to_num(gm[at], nan=0.0)
-    # Slightly prefer snug over roomy (lasts give, they do not shrink).
-    pick = at[int(np.argmin(np.where(gm_at < 0, -gm_at * 0.9, gm_at)))]
+    pick = _best_row(np.array([s.eu for s in sizes]), toe, advised, gm)
     widths = model.widths
     wider_of = {w: (widths[i + 1] if i + 1 < len(widths) else None) for i, w in enumerate(widths)}
 
@@ -415,6 +391,67 @@ def _fit(
             best_fit = sf
     assert best_fit is not None
 
+    confidence, summary = _confidence_and_summary(best_fit, advised, brand, learned)
+    return FitResult(
+        model_id=model.id,
+        shop_id=model.shop_id,
+        category=cat,
+        foot_length_mm=foot.foot_length_mm,
+        foot_side=foot.side,
+        sizes=tuple(fits),
+        best_size=best_fit.eu,
+        best_width=best_fit.width,
+        confidence=round(confidence, 2),
+        brand_offset_mm=brand,
+        learned_offset_mm=learned,
+        reasons=tuple(summary),
+        _best=best_fit,
+    )
+
+
+def _as_model(model: ShoeModel | Mapping[str, Any]) -> ShoeModel:
+    """A catalog model as given, or parsed from its catalog.json object."""
+    if isinstance(model, ShoeModel):
+        return model
+    try:
+        return ShoeModel.from_dict(model)
+    except CatalogError:
+        raise
+    except Exception as exc:  # not a mapping at all
+        raise CatalogError(f"model: expected a ShoeModel or catalog object ({exc})") from None
+
+
+def _margins_mm(foot: FootProfile, sizes: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Ball girth and heel width margins (last minus foot, mm) per size; NaN when unknown."""
+    if foot.ball_girth_mm is not None:
+        gm = np.array([s.ball_girth_mm for s in sizes]) - foot.ball_girth_mm
+    elif foot.ball_width_mm is not None:
+        # Width alone: convert the width margin to girth with the grading ratio.
+        gm = (np.array([s.ball_width_mm for s in sizes]) - foot.ball_width_mm) / 0.395
+    else:
+        gm = np.full(len(sizes), np.nan)
+    if foot.heel_width_mm is not None:
+        hm = np.array([s.heel_width_mm for s in sizes]) - foot.heel_width_mm
+    else:
+        hm = np.full(len(sizes), np.nan)
+    return gm, hm
+
+
+def _best_row(eus: np.ndarray, toe: np.ndarray, advised: float, gm: np.ndarray) -> int:
+    """Index of the best size: the smallest EU size leaving the advised toe room (all widths
+    share length), then the fitting whose girth is closest to the foot's."""
+    ok = toe >= advised - 1e-9
+    best_eu = float(eus[ok].min()) if ok.any() else float(eus.max())
+    at = np.flatnonzero(np.abs(eus - best_eu) < 1e-9)
+    gm_at = np.nan_to_num(gm[at], nan=0.0)
+    # Slightly prefer snug over roomy (lasts give, they do not shrink).
+    return int(at[int(np.argmin(np.where(gm_at < 0, -gm_at * 0.9, gm_at)))])
+
+
+def _confidence_and_summary(
+    best_fit: SizeFit, advised: float, brand: float, learned: float
+) -> tuple[float, list[str]]:
+    """How sure the best size is (0..1) and the reasons shown for it, offsets included."""
     confidence = 0.95
     if best_fit.length_verdict != "good":
         confidence = 0.3
@@ -439,18 +476,4 @@ def _fit(
         )
     if best_fit.length_verdict == "too short":
         summary.append("even the largest size we make is too short for your foot")
-    return FitResult(
-        model_id=model.id,
-        shop_id=model.shop_id,
-        category=cat,
-        foot_length_mm=foot.foot_length_mm,
-        foot_side=foot.side,
-        sizes=tuple(fits),
-        best_size=best_fit.eu,
-        best_width=best_fit.width,
-        confidence=round(confidence, 2),
-        brand_offset_mm=brand,
-        learned_offset_mm=learned,
-        reasons=tuple(summary),
-        _best=best_fit,
-    )
+    return confidence, summary

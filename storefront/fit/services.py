@@ -9,10 +9,10 @@ from collections.abc import Hashable
 from typing import Any
 
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import Session
 
 from storefront.db.models import GaitSession, LearnedOffset, Scan
-from storefront.exceptions import ApiError
+from storefront.domain_errors import NotFound, NotReady, ValidationFailed
+from storefront.extensions import DbSession
 from storefront.security.ownership import MAX_ID, parse_row_id
 
 __all__ = [
@@ -53,20 +53,24 @@ class LruCache:
 _PROFILES = LruCache(4096)
 
 
+#: The tables a profile is parsed from.
+ProfileTable = type[Scan] | type[GaitSession]
+
+
 @functools.cache
-def _owner_query(model: type) -> Any:
+def _owner_query(model: ProfileTable) -> Any:
     # Built once per table: constructing a SELECT costs more than running it.
     return select(model.user_id, model.status, model.created_at).where(model.id == bindparam("oid"))
 
 
 @functools.cache
-def _column_query(model: type, column: str) -> Any:
+def _column_query(model: ProfileTable, column: str) -> Any:
     return select(getattr(model, column)).where(model.id == bindparam("oid"))
 
 
 def _owned_profile(
-    session: Session,
-    model: type,
+    session: DbSession,
+    model: ProfileTable,
     obj_id: Any,
     user_id: int,
     what: str,
@@ -80,13 +84,13 @@ def _owned_profile(
     if 0 < oid < MAX_ID:
         row = session.execute(_owner_query(model), {"oid": oid}).first()
     if row is None or (row.user_id != user_id and not is_admin):
-        raise ApiError(404, "not_found", f"no {what} {oid}")
+        raise NotFound(f"no {what} {oid}")
     if row.status == "failed" and model is Scan:
-        from storefront.scans.services import verdict_of
+        from storefront.scans.verdict import verdict_of
 
         raise verdict_of(session.get(Scan, oid)).error()  # type: ignore[arg-type,union-attr]
     if row.status != "done":
-        raise ApiError(409, "not_ready", f"{what} {oid} is {row.status}, not processed yet")
+        raise NotReady(f"{what} {oid} is {row.status}, not processed yet")
     key = (model.__tablename__, oid, row.created_at)
     profile = _PROFILES.get(key)
     if profile is None:
@@ -96,7 +100,7 @@ def _owned_profile(
 
 
 def foot_profile(
-    session: Session, scan_id: Any, user_id: int, is_admin: bool = False
+    session: DbSession, scan_id: Any, user_id: int, is_admin: bool = False
 ) -> tuple[int, Any]:
     """The scan id and its :class:`~storefront.fit.profiles.FootProfile`.
 
@@ -119,7 +123,7 @@ def foot_profile(
 
 
 def gait_profile(
-    session: Session, gait_id: Any, user_id: int, is_admin: bool = False
+    session: DbSession, gait_id: Any, user_id: int, is_admin: bool = False
 ) -> tuple[int, Any]:
     """The gait session id and its :class:`~storefront.fit.profiles.GaitProfile`."""
     from storefront.fit.profiles import GaitProfile
@@ -136,7 +140,7 @@ def gait_profile(
     )
 
 
-def learned_offsets(session: Session) -> dict[str, dict[str, float]]:
+def learned_offsets(session: DbSession) -> dict[str, dict[str, float]]:
     """Learned size offsets: ``{"model": {model_id: mm}, "shop": {shop_id: mm}}``."""
     out: dict[str, dict[str, float]] = {"model": {}, "shop": {}}
     for row in session.scalars(select(LearnedOffset)):
@@ -144,7 +148,7 @@ def learned_offsets(session: Session) -> dict[str, dict[str, float]]:
     return out
 
 
-def offsets_version(session: Session) -> Hashable:
+def offsets_version(session: DbSession) -> Hashable:
     """Changes whenever the learned offsets change (cache key)."""
     return tuple(
         session.execute(
@@ -188,5 +192,5 @@ def parse_preferences(args: Any) -> dict[str, Any]:
     except ValueError:
         errors["limit"] = "expected an integer from 1 to 100"
     if errors:
-        raise ApiError(422, "validation_failed", "recommendation parameters are invalid", errors)
+        raise ValidationFailed("recommendation parameters are invalid", errors)
     return prefs

@@ -9,7 +9,7 @@ from flask import Response, current_app, jsonify, request
 from storefront.accounts.guard import current_user, login_required
 from storefront.api import bp
 from storefront.catalog.views import catalog
-from storefront.exceptions import ApiError
+from storefront.errors import ApiError
 from storefront.extensions import db
 from storefront.fit import services
 
@@ -73,7 +73,7 @@ def recommendations():
     gait_id = request.args.get("gait")
     prefs = services.parse_preferences(request.args)
     uid, admin = _user_ids()
-    scan_id, foot = services.foot_profile(db.session, scan_id, uid, admin)
+    scan_pk, foot = services.foot_profile(db.session, scan_id, uid, admin)
     if gait_id and not admin and not current_user().consent_gait_health:
         # kept sessions are for the person only: no health data in advice without consent
         raise ApiError(
@@ -81,13 +81,13 @@ def recommendations():
             "consent_required",
             "gait data feed recommendations only with the gait/health consent",
         )
-    gait_id, gait = (
+    gait_pk, gait = (
         services.gait_profile(db.session, gait_id, uid, admin) if gait_id else (None, None)
     )
     cache = _rec_cache()
     key = (
-        scan_id,
-        gait_id,
+        scan_pk,
+        gait_pk,
         tuple(sorted(prefs.items())),
         _offsets_version(),
     )
@@ -103,8 +103,8 @@ def recommendations():
             top_n=top_n,
         )
         body = {
-            "scan": scan_id,
-            "gait": gait_id,
+            "scan": scan_pk,
+            "gait": gait_pk,
             "recommendations": [r.to_dict() for r in recs],
         }
         # Cache the encoded bytes: serialising the body costs as much as the lookups.

@@ -9,13 +9,21 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from storefront.db.jsonable import to_jsonable
 from storefront.db.models import GaitSession, GaitUpload, Job, User, as_utc
-from storefront.domain_errors import InsufficientStorage
-from storefront.exceptions import ApiError
-from storefront.extensions import db
+from storefront.domain_errors import (
+    Conflict,
+    Forbidden,
+    InsufficientStorage,
+    InvalidUpload,
+    PayloadTooLarge,
+    RecordingNotUsable,
+    UnsupportedFileType,
+    UploadOffsetMismatch,
+    ValidationFailed,
+)
+from storefront.extensions import DbSession, db
 from storefront.gait_sessions.gait_bridge import GAIT_EXTENSIONS, analyze_file
 from storefront.jobs import ProgressFn
 from storefront.security.encryption import EncryptionError, append_record, encrypt
@@ -53,11 +61,10 @@ _WFDB_MAIN = (".hea",)
 def require_gait_consent(user: User) -> None:
     """Gait data reveal health status: refuse without the separate, explicit consent."""
     if not user.consent_gait_health:
-        raise ApiError(
-            403,
-            "consent_required",
+        raise Forbidden(
             "gait recordings are health data: give explicit consent first "
             '(PATCH /api/me with {"consent": {"gait_health": true}})',
+            code="consent_required",
         )
 
 
@@ -65,15 +72,11 @@ def _store_files(files: list[UploadedFile], upload_dir: str) -> tuple[str, str]:
     """Write the files into a fresh folder (atomically, by renaming the folder); return (folder, main file)."""
     names = [f.filename for f in files]
     if len(set(names)) != len(names):
-        raise ApiError(422, "bad_archive", "the archive has duplicate file names")
+        raise InvalidUpload("the archive has duplicate file names")
     main = next((f.filename for f in files if f.suffix in _WFDB_MAIN), None)
     if main is None:
         if len(files) != 1:
-            raise ApiError(
-                422,
-                "bad_archive",
-                "several files are only accepted for a WFDB record (.hea + data)",
-            )
+            raise InvalidUpload("several files are only accepted for a WFDB record (.hea + data)")
         main = files[0].filename
     root = private_dir(Path(upload_dir) / "gait")
     folder = uuid.uuid4().hex
@@ -97,7 +100,7 @@ def _store_files(files: list[UploadedFile], upload_dir: str) -> tuple[str, str]:
 
 
 def create_session(
-    session: Session,
+    session: DbSession,
     user: User,
     filename: str | None,
     data: bytes,
@@ -131,7 +134,7 @@ def create_session(
     return gs
 
 
-def start_chunked(session: Session, user: User, filename: Any, config: Any = None) -> GaitUpload:
+def start_chunked(session: DbSession, user: User, filename: Any, config: Any = None) -> GaitUpload:
     """Open a chunked upload for ``filename`` (plain file, no archives)."""
     require_gait_consent(user)
     if config is not None:
@@ -139,14 +142,10 @@ def start_chunked(session: Session, user: User, filename: Any, config: Any = Non
 
         check_quota(session, user.id, 0, config)
     if not isinstance(filename, str):
-        raise ApiError(
-            422, "validation_failed", "filename must be a string", {"filename": "required"}
-        )
+        raise ValidationFailed("filename must be a string", {"filename": "required"})
     name = check_filename(filename, GAIT_EXTENSIONS)
     if name.lower().endswith((".zip", ".gz")):
-        raise ApiError(
-            415, "unsupported_file_type", "chunked uploads take the plain recording file"
-        )
+        raise UnsupportedFileType("chunked uploads take the plain recording file")
     up = GaitUpload(id=str(uuid.uuid4()), user_id=user.id, filename=name)
     session.add(up)
     session.flush()
@@ -158,14 +157,11 @@ def append_chunk(
 ) -> GaitUpload:
     """Append ``data`` at ``offset``; offsets must follow on exactly (resumable, idempotent retry)."""
     if offset != up.received_bytes:
-        raise ApiError(
-            409,
-            "offset_mismatch",
-            f"expected the chunk at offset {up.received_bytes}, got {offset}",
-            headers={"Upload-Offset": str(up.received_bytes)},
+        raise UploadOffsetMismatch(
+            f"expected the chunk at offset {up.received_bytes}, got {offset}", up.received_bytes
         )
     if up.received_bytes + len(data) > max_bytes:
-        raise ApiError(413, "payload_too_large", f"the recording exceeds {max_bytes >> 20} MB")
+        raise PayloadTooLarge(f"the recording exceeds {max_bytes >> 20} MB")
     part = private_dir(Path(upload_dir) / "gait") / f"{up.id}.part"
     fd = os.open(part, os.O_RDWR | os.O_CREAT, FILE_MODE)
     with os.fdopen(fd, "r+b", buffering=0) as fh:  # unbuffered: close() cannot hit ENOSPC
@@ -173,10 +169,9 @@ def append_chunk(
             # One encrypted record per chunk; a retried chunk replaces what followed offset.
             append_record(data_keyring(), fh, offset, data)
         except EncryptionError as exc:
-            raise ApiError(
-                409,
-                "upload_corrupt",
+            raise Conflict(
                 f"the stored chunks of this upload cannot be read back ({exc}); start again",
+                code="upload_corrupt",
             ) from None
         except OSError as exc:
             if is_disk_full(exc):
@@ -188,11 +183,13 @@ def append_chunk(
     return up
 
 
-def complete_chunked(session: Session, user: User, up: GaitUpload, upload_dir: str) -> GaitSession:
+def complete_chunked(
+    session: DbSession, user: User, up: GaitUpload, upload_dir: str
+) -> GaitSession:
     """Turn a finished chunked upload into a queued session."""
     part = Path(upload_dir) / "gait" / f"{up.id}.part"
     if up.received_bytes == 0 or not part.is_file():
-        raise ApiError(422, "empty_file", "no chunks were received")
+        raise InvalidUpload("no chunks were received", code="empty_file")
     data = read_private(part, data_keyring(), f"upload {up.filename}")
     folder, main = _store_files([UploadedFile(up.filename, data)], upload_dir)
     gs = GaitSession(user_id=user.id, filename=main, stored_name=folder, size_bytes=len(data))
@@ -214,7 +211,7 @@ def process_gait_session(session_id: int, progress: ProgressFn) -> None:
     db.session.commit()
     upload_dir = Path(current_app.config["UPLOAD_DIR"])
     progress(0.1, "reading and analysing")
-    # Failures are recorded once by the job runner (jobs.user_message), then fail_session.
+    # Failures are recorded once by the job runner (jobs.failure_message), then fail_session.
     # Decrypted only here, into a private in-memory folder that goes when the analysis ends.
     ring = data_keyring()
     raw = [f for f in (upload_dir / gs.stored_name).iterdir() if _is_raw(f)]
@@ -255,19 +252,28 @@ def _session_analysed(session_id: int, user_id: int) -> None:
 
 
 def _analyze(path: Path) -> tuple[dict[str, Any], str | None]:
-    """gait on one recording, in a child process with the job's memory and time limits."""
+    """gait on one recording, in a child process with the job's memory and time limits.
+
+    gait's input errors (unreadable file, too short, no steps) become
+    :class:`~storefront.domain_errors.RecordingNotUsable`, the shopper's to fix.
+    """
     from flask import current_app
 
-    from storefront.scans.services import job_limits
-    from storefront.security.isolation import run_limited
+    from gait.exceptions import GaitError
+    from storefront.security.isolation import limits_from_config, run_limited
 
     cfg = current_app.config
-    if cfg.get("JOB_ISOLATION", "process") == "none":
-        return analyze_file(path)
-    return run_limited(analyze_file, (path,), job_limits(cfg), "analysing this recording")
+    try:
+        if cfg.get("JOB_ISOLATION", "process") == "none":
+            return analyze_file(path)
+        return run_limited(
+            analyze_file, (path,), limits_from_config(cfg), "analysing this recording"
+        )
+    except GaitError as exc:
+        raise RecordingNotUsable(str(exc)) from exc
 
 
-def expire_abandoned_uploads(session: Session, upload_dir: str, max_age_h: float = 24.0) -> int:
+def expire_abandoned_uploads(session: DbSession, upload_dir: str, max_age_h: float = 24.0) -> int:
     """Delete chunked uploads not completed within ``max_age_h`` hours, rows and part files."""
     from datetime import timedelta
 
@@ -295,7 +301,7 @@ def fail_session(session_id: int, message: str) -> None:
     shutil.rmtree(Path(current_app.config["UPLOAD_DIR"]) / gs.stored_name, ignore_errors=True)
 
 
-def get_session_for(session: Session, user: User, session_id: Any) -> GaitSession:
+def get_session_for(session: DbSession, user: User, session_id: Any) -> GaitSession:
     """The user's gait session; 404 for unknown ids and other people's sessions alike."""
     return get_owned(session, GaitSession, session_id, user, "gait session")
 
@@ -330,7 +336,7 @@ _TREND_KEYS = (
 )
 
 
-def trends_for(session: Session, user: User) -> dict[str, Any]:
+def trends_for(session: DbSession, user: User) -> dict[str, Any]:
     """Summary numbers of every analysed session over time (oldest first)."""
     rows = session.scalars(
         select(GaitSession)

@@ -11,10 +11,11 @@ from sqlalchemy import select
 from storefront.accounts.guard import current_user, login_required
 from storefront.accounts.views import json_body
 from storefront.db.models import GaitSession, GaitUpload, Job
-from storefront.exceptions import ApiError
-from storefront.extensions import db, limiter
+from storefront.errors import ApiError
+from storefront.extensions import db
 from storefront.gait_sessions import services
 from storefront.jobs import get_runner
+from storefront.security.ratelimit import limiter
 from storefront.security.uploads import data_keyring, read_private
 
 __all__ = ["bp"]
@@ -22,7 +23,7 @@ __all__ = ["bp"]
 bp = Blueprint("gaitsessions", __name__, url_prefix="/api/gait")
 
 
-def _submit(gs: GaitSession):  # type: ignore[no-untyped-def]
+def _submit(gs: GaitSession):
     db.session.commit()
     job = get_runner().submit("gait", gs.id, gs.user_id)
     gs.job_id = job.id

@@ -2,27 +2,26 @@
 
 from storefront.jobs.registry import JobKind, JobRegistry, ProgressFn, registry_of
 from storefront.jobs.runner import (
-    INTERNAL_ERROR_MESSAGE,
     JobRunner,
     execute_job,
     fail_interrupted_jobs,
+    failure_message,
     get_runner,
     init_jobs,
     is_user_error,
     job_to_dict,
     release_interrupted_jobs,
-    rq_execute,
     sweep_jobs,
     user_message,
 )
 
 __all__ = [
-    "INTERNAL_ERROR_MESSAGE",
     "JobKind",
     "JobRegistry",
     "JobRunner",
     "ProgressFn",
     "execute_job",
+    "failure_message",
     "fail_interrupted_jobs",
     "get_runner",
     "init_jobs",
@@ -30,7 +29,6 @@ __all__ = [
     "job_to_dict",
     "registry_of",
     "release_interrupted_jobs",
-    "rq_execute",
     "sweep_jobs",
     "user_message",
 ]

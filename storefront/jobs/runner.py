@@ -18,77 +18,55 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app
 
+from storefront.db.incidents import internal_message, record_incident
 from storefront.db.models import Job, utcnow
-from storefront.exceptions import ApiError
-from storefront.extensions import db
+from storefront.domain_errors import is_user_error
+from storefront.extensions import db, rows_affected
 from storefront.jobs.registry import ProgressFn, registry_of
 
 __all__ = [
-    "INTERNAL_ERROR_MESSAGE",
     "JobRunner",
     "ProgressFn",
     "execute_job",
+    "failure_message",
     "fail_interrupted_jobs",
     "release_interrupted_jobs",
     "get_runner",
     "init_jobs",
     "is_user_error",
     "job_to_dict",
-    "rq_execute",
     "sweep_jobs",
     "user_message",
 ]
 
 log = logging.getLogger(__name__)
 
-
-def is_user_error(exc: BaseException) -> bool:
-    """The one "is it the user's fault" predicate for job failures.
-
-    The user's: footscan's :class:`~footscan.exceptions.FootscanError`, gait's
-    :class:`~gait.exceptions.GaitError`, the storefront's domain errors and 4xx
-    :class:`~storefront.exceptions.ApiError`. Anything else (a numpy ``ValueError``, a
-    ``KeyError``, a database error) is ours: logged with its traceback and shown to the user
-    only as a generic message.
-    """
-    from storefront.domain_errors import DomainError
-
-    if isinstance(exc, DomainError):
-        return True
-    if isinstance(exc, ApiError):
-        return exc.status < 500
-    try:
-        from footscan.exceptions import FootscanError
-
-        if isinstance(exc, FootscanError):
-            return True
-    except ImportError:  # pragma: no cover
-        pass
-    try:
-        from gait.exceptions import GaitError
-
-        if isinstance(exc, GaitError):
-            return True
-    except ImportError:  # pragma: no cover
-        pass
-    return False
+#: The function an RQ worker runs for a job id (it builds the app when it has none).
+RQ_TASK = "storefront.worker.rq_execute"
 
 
 #: Absolute filesystem paths (POSIX or Windows) inside a message.
 _PATH_RE = re.compile(r"(?:[A-Za-z]:\\|/)(?:[^\s'\"/\\:]+[/\\])+([^\s'\"/\\:]*)")
 
-#: What the user reads when the fault is ours.
-INTERNAL_ERROR_MESSAGE = "internal error while processing (logged); please try again later"
-
 
 def user_message(exc: BaseException) -> str:
-    """The message recorded for a failed job: the user's error without server paths, else generic."""
-    if not is_user_error(exc):
-        return INTERNAL_ERROR_MESSAGE
-    msg = exc.message if isinstance(exc, ApiError) else str(exc)
+    """A domain error's message as the user reads it: no server paths, at most 2000 characters."""
+    msg = str(exc)
     return _PATH_RE.sub(lambda m: m.group(1) or "<file>", msg)[:2000] or "the input was refused"
+
+
+def failure_message(exc: BaseException, source: str) -> str:
+    """What a failed job records for its user, decided once.
+
+    A domain error (the user's fault) keeps its message (without server paths); anything else
+    is a bug: logged with its traceback, stored as an incident, and the user reads
+    "internal error, reference N".
+    """
+    if is_user_error(exc):
+        return user_message(exc)
+    return internal_message(record_incident(exc, source))
 
 
 def job_to_dict(job: Job) -> dict[str, Any]:
@@ -144,7 +122,7 @@ def _claim(job_id: str, lease_s: float, max_attempts: int) -> bool:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    return res.rowcount == 1
+    return rows_affected(res) == 1
 
 
 class _Heartbeat:
@@ -223,9 +201,7 @@ def execute_job(job_id: str) -> str:
             registry_of(app).kind(kind).run(target, progress)
     except Exception as exc:
         db.session.rollback()
-        if not is_user_error(exc):
-            log.exception("job %s (%s %s) crashed", job_id, kind, target)
-        message = user_message(exc)
+        message = failure_message(exc, f"job {job_id} ({kind} {target})")
         _set(job_id, status="failed", stage="failed", error=message, lease_expires_at=None)
         _on_failure(kind, target, message)
         return "failed"
@@ -273,7 +249,7 @@ def sweep_jobs(redispatch: Callable[[str], None] | None = None) -> dict[str, int
                 .execution_options(synchronize_session=False)
             )
             db.session.commit()
-            if res.rowcount == 1:
+            if rows_affected(res) == 1:
                 counts["requeued"] += 1
                 to_dispatch.append(job_id)
         else:
@@ -288,7 +264,7 @@ def sweep_jobs(redispatch: Callable[[str], None] | None = None) -> dict[str, int
                 .execution_options(synchronize_session=False)
             )
             db.session.commit()
-            if res.rowcount == 1:
+            if rows_affected(res) == 1:
                 counts["failed"] += 1
                 _on_failure(kind, target, message)
     stale = now - timedelta(seconds=stale_s)
@@ -327,35 +303,28 @@ def release_interrupted_jobs(idle_s: float) -> int:
     now = utcnow()
     cutoff = now - timedelta(seconds=idle_s)
     base = (Job.backend == "thread", Job.updated_at <= cutoff)
-    n = db.session.execute(
-        update(Job)
-        .where(*base, Job.status == "running")
-        .values(lease_expires_at=now - timedelta(seconds=1))
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    n += db.session.execute(
-        update(Job)
-        .where(*base, Job.status == "queued")
-        .values(dispatched_at=None)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    n = rows_affected(
+        db.session.execute(
+            update(Job)
+            .where(*base, Job.status == "running")
+            .values(lease_expires_at=now - timedelta(seconds=1))
+            .execution_options(synchronize_session=False)
+        )
+    )
+    n += rows_affected(
+        db.session.execute(
+            update(Job)
+            .where(*base, Job.status == "queued")
+            .values(dispatched_at=None)
+            .execution_options(synchronize_session=False)
+        )
+    )
     db.session.commit()
     return n
 
 
 #: Former name (closing instead of re-queueing); kept for callers outside the package.
 fail_interrupted_jobs = release_interrupted_jobs
-
-
-def rq_execute(job_id: str) -> str:
-    """RQ entry point: reuse the caller's app context (tests) or build the app from the environment."""
-    if has_app_context():
-        return execute_job(job_id)
-    from storefront import create_app
-
-    app = create_app()
-    with app.app_context():
-        return execute_job(job_id)
 
 
 class JobRunner:
@@ -433,7 +402,7 @@ class JobRunner:
         if self.backend == "inline":
             execute_job(job_id)
         elif self.backend == "rq":
-            self._queue().enqueue("storefront.jobs.rq_execute", job_id, job_timeout=900)
+            self._queue().enqueue(RQ_TASK, job_id, job_timeout=900)
         else:
             fut = self._thread_pool().submit(self._run_in_app, job_id)
             with self._lock:
@@ -493,7 +462,7 @@ class JobRunner:
                 )
             return self._pool
 
-    def _queue(self):  # type: ignore[no-untyped-def]
+    def _queue(self):
         from redis import Redis
         from rq import Queue
 

@@ -23,10 +23,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, text, update
-from sqlalchemy.orm import Session
 
 from storefront.db.models import Manufacturer, PrivacyRelease
 from storefront.domain_errors import DomainError, PrivacyBudgetExceeded
+from storefront.extensions import DbSession
 
 __all__ = [
     "MAX_BUDGET_EPSILON",
@@ -92,7 +92,7 @@ def period_of(ts: datetime) -> str:
     return f"{ts.year}Q{(ts.month - 1) // 3 + 1}"
 
 
-def lock_ledger(session: Session, mfr: Manufacturer) -> None:
+def lock_ledger(session: DbSession, mfr: Manufacturer) -> None:
     """Serialise every charge until the end of the transaction (all manufacturers)."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _ADVISORY_KEY})
@@ -105,7 +105,7 @@ def lock_ledger(session: Session, mfr: Manufacturer) -> None:
         )
 
 
-def spent(session: Session, mfr: Manufacturer, period: str) -> dict[str, float]:
+def spent(session: DbSession, mfr: Manufacturer, period: str) -> dict[str, float]:
     """Epsilon already spent: this manufacturer this quarter and this year; everyone this year."""
     year = period[:4]
     total = func.coalesce(func.sum(PrivacyRelease.epsilon), 0.0)
@@ -129,7 +129,7 @@ def _left(mfr: Manufacturer, used: Mapping[str, float], limits: BudgetLimits) ->
 
 
 def log_refusal(
-    session: Session,
+    session: DbSession,
     mfr: Manufacturer,
     period: str,
     now: datetime,
@@ -153,7 +153,7 @@ def log_refusal(
 
 
 def check_and_charge(
-    session: Session,
+    session: DbSession,
     mfr: Manufacturer,
     epsilon: float,
     now: datetime,

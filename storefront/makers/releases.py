@@ -17,11 +17,9 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from storefront.db.models import Manufacturer, PrivacyRelease, utcnow
-from storefront.domain_errors import DomainError, NotFound
-from storefront.exceptions import ApiError
+from storefront.domain_errors import DomainError, NotFound, ValidationFailed
+from storefront.extensions import DbSession
 from storefront.makers import budget, shape_stats, store
 from storefront.makers.engine import FILTERS, MEASURES, Engine, open_engine
 
@@ -34,7 +32,7 @@ _ENGINES: dict[tuple[str, str], Engine] = {}
 _ENGINES_LOCK = threading.Lock()
 
 
-def engine_for(session: Session, config: Mapping[str, Any], instance_path: str) -> Engine:
+def engine_for(session: DbSession, config: Mapping[str, Any], instance_path: str) -> Engine:
     """The engine over the current table version's export (one per version, cached)."""
     store.sync_measurements(session)
     path = store.export_snapshot(session, instance_path)
@@ -93,13 +91,13 @@ def _parse(args: Mapping[str, Any], config: Mapping[str, Any]) -> dict[str, Any]
     for key in sorted(set(args) - allowed_keys):
         errors[key] = "unknown parameter"
     if errors:
-        raise ApiError(422, "validation_failed", "shape-statistics query is invalid", errors)
+        raise ValidationFailed("shape-statistics query is invalid", errors)
     return {"kind": kind, "measure": measure if kind == "quantiles" else None,
             "epsilon": eps, "filters": filters}  # fmt: skip
 
 
 def release_shape(
-    session: Session,
+    session: DbSession,
     mfr: Manufacturer,
     args: Mapping[str, Any],
     config: Mapping[str, Any],
@@ -225,7 +223,7 @@ def to_parquet(out: Mapping[str, Any]) -> bytes:
 
 
 def average_foot_file(
-    session: Session, mfr: Manufacturer, release_id: int, length_bin: str, fmt: str
+    session: DbSession, mfr: Manufacturer, release_id: int, length_bin: str, fmt: str
 ) -> tuple[bytes, str]:
     """The mesh of a released average foot (STL mm or GLB m); costs nothing more."""
     if fmt not in ("stl", "glb"):

@@ -17,11 +17,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from storefront.db.models import Manufacturer, PrivacyRelease, Scan, User, as_utc, utcnow
-from storefront.domain_errors import QueryTooNarrow
-from storefront.exceptions import ApiError
+from storefront.domain_errors import Conflict, DomainError, QueryTooNarrow, ValidationFailed
+from storefront.extensions import DbSession
 from storefront.makers import budget
 from storefront.makers.budget import period_of
 from storefront.makers.privacy import (
@@ -33,6 +32,7 @@ from storefront.makers.privacy import (
 )
 
 __all__ = [
+    "create_manufacturer",
     "DIMENSIONS",
     "FILTERS",
     "budget_status",
@@ -52,7 +52,7 @@ _MAX_DIMS = 3
 MIN_EPSILON = 1e-3
 
 
-def consenting_records(session: Session) -> list[dict[str, str]]:
+def consenting_records(session: DbSession) -> list[dict[str, str]]:
     """One binned record per consenting shopper, from their latest measured scan.
 
     People who withdrew consent are filtered here; deleted accounts have no rows left.
@@ -111,14 +111,14 @@ def _parse_query(
     for key in sorted(unknown):
         errors[key] = "unknown parameter"
     if errors:
-        raise ApiError(422, "validation_failed", "foot-stats query is invalid", errors)
+        raise ValidationFailed("foot-stats query is invalid", errors)
     if set(filters) & set(dims):
-        raise ApiError(422, "validation_failed", "a dimension cannot be both grouped and filtered")
+        raise ValidationFailed("a dimension cannot be both grouped and filtered")
     return dims, eps, filters
 
 
 def budget_status(
-    session: Session,
+    session: DbSession,
     mfr: Manufacturer,
     now: datetime | None = None,
     config: Mapping[str, Any] | None = None,
@@ -180,7 +180,7 @@ def _cells(released: Any, dims: list[str]) -> list[dict[str, Any]]:
 
 
 def _engine_cells(
-    session: Session,
+    session: DbSession,
     config: Mapping[str, Any],
     instance_path: str,
     dims: list[str],
@@ -196,7 +196,7 @@ def _engine_cells(
 
 
 def release(
-    session: Session,
+    session: DbSession,
     mfr: Manufacturer,
     args: Mapping[str, Any],
     config: Mapping[str, Any],
@@ -280,3 +280,31 @@ def to_csv(out: Mapping[str, Any]) -> str:
             ]
         )
     return buf.getvalue()
+
+
+def create_manufacturer(
+    session: DbSession, name: str, epsilon_per_period: float = 1.0
+) -> Manufacturer:
+    """Create a manufacturer and its service account (email ``mfr-<id>@manufacturers.invalid``)."""
+    name = name.strip()
+    if not 1 <= len(name) <= 120:
+        raise ValidationFailed("manufacturer name must be 1 to 120 characters")
+    if session.scalar(select(Manufacturer.id).where(Manufacturer.name == name)) is not None:
+        raise Conflict(f"manufacturer {name!r} already exists", code="name_taken")
+    try:
+        epsilon_per_period = budget.validate_budget("epsilon per period", epsilon_per_period)
+    except DomainError as exc:
+        raise ValidationFailed(str(exc)) from None
+    mfr = Manufacturer(name=name, epsilon_per_period=epsilon_per_period)
+    session.add(mfr)
+    session.flush()
+    session.add(
+        User(
+            email=f"mfr-{mfr.id}@manufacturers.invalid",
+            role="manufacturer",
+            display_name=name,
+            manufacturer_id=mfr.id,
+        )
+    )
+    session.flush()
+    return mfr

@@ -20,10 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
 from storefront.db.models import Id64, Scan, User, as_utc, utcnow
-from storefront.extensions import db
+from storefront.extensions import DbSession, db
 from storefront.makers.engine import (
     AGE_BANDS,
     REGIONS,
@@ -77,7 +76,7 @@ maker_table_state = sa.Table(
 )
 
 
-def _state(session: Session) -> dict[str, Any]:
+def _state(session: DbSession) -> dict[str, Any]:
     row = session.execute(sa.select(maker_table_state).where(maker_table_state.c.id == 1)).first()
     if row is None:
         token = uuid.uuid4().hex
@@ -90,12 +89,12 @@ def _state(session: Session) -> dict[str, Any]:
     return dict(row._mapping)
 
 
-def table_version(session: Session) -> int:
+def table_version(session: DbSession) -> int:
     """Version of the table (moves on every change)."""
     return int(_state(session)["version"])
 
 
-def _bump(session: Session, **values: Any) -> None:
+def _bump(session: DbSession, **values: Any) -> None:
     session.execute(
         maker_table_state.update()
         .where(maker_table_state.c.id == 1)
@@ -129,7 +128,7 @@ def _row_for(user: User, scan: Scan) -> dict[str, Any]:
     return {"user_id": user.id, "scan_id": scan.id, "synthetic": False, **row}
 
 
-def sync_measurements(session: Session) -> int:
+def sync_measurements(session: DbSession) -> int:
     """Bring the table in step with scans and consent; returns the number of people changed.
 
     Runs inside the caller's transaction (the release's), so what is released and what the
@@ -194,7 +193,7 @@ def snapshot_path(instance_path: str | Path, token: str, version: str) -> Path:
     return Path(instance_path) / "makers" / f"measurements-{token}-v{version}.parquet"
 
 
-def _fingerprint(session: Session) -> str:
+def _fingerprint(session: DbSession) -> str:
     """Version plus row count and id sum: deletions by foreign-key cascade (a deleted account
     or scan) do not move the version, but they change these, so the export is rewritten."""
     st = _state(session)
@@ -207,7 +206,7 @@ def _fingerprint(session: Session) -> str:
 _EXPORT_LOCK = threading.Lock()
 
 
-def export_snapshot(session: Session, instance_path: str | Path) -> Path:
+def export_snapshot(session: DbSession, instance_path: str | Path) -> Path:
     """The Parquet export of the current table version (written once per version)."""
     import pyarrow as pa
 
@@ -245,7 +244,7 @@ def export_snapshot(session: Session, instance_path: str | Path) -> Path:
     return path
 
 
-def load_synthetic(session: Session, city: Any, batch: int = 50_000) -> int:
+def load_synthetic(session: DbSession, city: Any, batch: int = 50_000) -> int:
     """Insert a :class:`~storefront.makers.population.SyntheticCity` (rows marked synthetic)."""
     cols = city.columns()
     now = int(utcnow().timestamp())
@@ -263,7 +262,7 @@ def load_synthetic(session: Session, city: Any, batch: int = 50_000) -> int:
     return n
 
 
-def remove_synthetic(session: Session) -> int:
+def remove_synthetic(session: DbSession) -> int:
     """Delete every synthetic row; returns how many."""
     res = session.execute(maker_measurement.delete().where(maker_measurement.c.synthetic.is_(True)))
     _bump(session)

@@ -7,9 +7,10 @@ from sqlalchemy import func, select
 
 from storefront.accounts.guard import current_user, login_required
 from storefront.db.models import MadeToMeasure, Manufacturer, Shop
-from storefront.exceptions import ApiError
-from storefront.extensions import db, limiter
+from storefront.errors import ApiError
+from storefront.extensions import db
 from storefront.makers import releases, services
+from storefront.security.ratelimit import limiter
 
 __all__ = ["bp"]
 

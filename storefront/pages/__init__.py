@@ -12,6 +12,6 @@ from storefront.pages import errors as errors
 from storefront.pages import i18n as i18n
 from storefront.pages import views as views
 from storefront.pages._blueprint import bp
-from storefront.pages._vendor import THREE_FILES
+from storefront.pages._vendor import THREE_FILES, three_version
 
-__all__ = ["THREE_FILES", "bp"]
+__all__ = ["THREE_FILES", "bp", "three_version"]

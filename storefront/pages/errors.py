@@ -7,10 +7,11 @@ handlers in :mod:`storefront.errors`.
 
 from __future__ import annotations
 
-from flask import Response, jsonify, render_template, request
+from flask import Response, g, jsonify, render_template
 from werkzeug.exceptions import HTTPException
 
-from storefront.exceptions import ApiError
+from storefront.errors import ApiError, wants_json
+from storefront.i18n import gettext
 from storefront.pages._blueprint import bp
 
 #: Status codes that get a styled page, with the words shown on it.
@@ -31,17 +32,13 @@ PAGES: dict[int, tuple[str, str]] = {
 }
 
 
-def _wants_json() -> bool:
-    if request.path.startswith("/api/"):
-        return True
-    return (
-        request.accept_mimetypes.best_match(["application/json", "text/html"]) == "application/json"
-    )
-
-
 def render_error_page(status: int) -> tuple[str, int]:
     """The styled page for ``status`` (one of :data:`PAGES`), as a Flask response tuple."""
     title, text = PAGES.get(status, PAGES[500])
+    reference = g.get("incident_reference")
+    if status == 500 and reference is not None:
+        # translated here: the template's _() leaves a sentence with a number as it is
+        text = f"{gettext(text)} (internal error, reference {reference})"
     config: dict[str, object] = {"user": None}
     if status != 500:  # after an unexpected error, do not touch the session or the database
         try:
@@ -58,7 +55,7 @@ def render_error_page(status: int) -> tuple[str, int]:
 
 def _handle(err: HTTPException) -> tuple[str, int] | Response:
     status = err.code or 500
-    if _wants_json():
+    if wants_json():
         code = (err.name or "error").lower().replace(" ", "_")
         resp = jsonify(ApiError(status, code, err.description or err.name or "error").to_dict())
         resp.status_code = status
@@ -76,7 +73,7 @@ def _style_unhandled_500(resp: Response) -> Response:
 
     Only for browser requests with Flask's plain body; JSON and pages already styled are left alone.
     """
-    if resp.status_code != 500 or _wants_json() or resp.direct_passthrough:
+    if resp.status_code != 500 or wants_json() or resp.direct_passthrough:
         return resp
     if resp.mimetype not in ("text/html", "text/plain") or b"error-page" in resp.get_data():
         return resp

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, redirect, request
+from flask import abort, redirect, request
+from werkzeug.wrappers import Response as BaseResponse
 
 from storefront.i18n import COOKIE, LANGUAGES, catalog, current_language, gettext
 from storefront.pages._blueprint import bp
@@ -35,7 +36,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.get("/lang/<code>")
-def set_language(code: str) -> Response:
+def set_language(code: str) -> BaseResponse:
     """Remember the chosen page language in a cookie for a year and go back to the page."""
     if code not in LANGUAGES:
         abort(404)

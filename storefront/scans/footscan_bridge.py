@@ -6,7 +6,7 @@ import importlib
 from pathlib import Path
 from typing import Any
 
-__all__ = ["SCAN_EXTENSIONS", "demo_scan_ply", "measure_file"]
+__all__ = ["SCAN_EXTENSIONS", "demo_scan_ply", "is_refusal", "measure_file"]
 
 
 def _scan_formats() -> dict[str, str]:
@@ -67,6 +67,17 @@ def measure_file(path: Path, filename: str, units: str) -> tuple[dict[str, Any],
         logging.getLogger(__name__).warning("foot GLB export failed for %s: %s", filename, exc)
         glb = None
     return _result_dict(result), glb
+
+
+def is_refusal(exc: BaseException) -> bool:
+    """footscan refused the capture (its input errors) or the job's limits stopped it.
+
+    Those are the shopper's to fix (rescan, a smaller file); anything else is a bug.
+    """
+    from footscan.exceptions import FootscanError
+    from storefront.domain_errors import is_user_error
+
+    return isinstance(exc, FootscanError) or is_user_error(exc)
 
 
 def demo_scan_ply(foot_length_mm: float, side: str, seed: int) -> bytes:

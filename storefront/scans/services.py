@@ -6,16 +6,14 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from storefront.db.jsonable import to_jsonable
 from storefront.db.models import Job, Scan, User, as_utc
-from storefront.domain_errors import StoredFileUnreadable
-from storefront.exceptions import ApiError
-from storefront.extensions import db
-from storefront.fit.profiles import ScanVerdict, refusal_verdict, scan_verdict
+from storefront.domain_errors import StoredFileUnreadable, ValidationFailed
+from storefront.extensions import DbSession, db
 from storefront.jobs import ProgressFn
-from storefront.scans.footscan_bridge import SCAN_EXTENSIONS, measure_file
+from storefront.scans.footscan_bridge import SCAN_EXTENSIONS, is_refusal, measure_file
+from storefront.scans.verdict import refusal_verdict, scan_verdict, verdict_of
 from storefront.security.ownership import get_owned
 from storefront.security.uploads import (
     data_keyring,
@@ -33,7 +31,6 @@ __all__ = [
     "latest_scan_for",
     "process_scan",
     "scan_to_dict",
-    "verdict_of",
 ]
 
 #: Accepted ``units`` form values.
@@ -41,7 +38,7 @@ UNITS = ("auto", "m", "cm", "mm", "in")
 
 
 def create_scan(
-    session: Session,
+    session: DbSession,
     user: User,
     filename: str | None,
     data: bytes,
@@ -57,11 +54,8 @@ def create_scan(
     measured unless ``keep_raw``.
     """
     if units not in UNITS:
-        raise ApiError(
-            422,
-            "validation_failed",
-            f"units must be one of {UNITS}, got {units!r}",
-            {"units": "bad value"},
+        raise ValidationFailed(
+            f"units must be one of {UNITS}, got {units!r}", {"units": "bad value"}
         )
     (upload,) = read_upload(filename, data, SCAN_EXTENSIONS, max_decompressed_bytes)
     if config is not None:
@@ -96,8 +90,6 @@ def process_scan(scan_id: int, progress: ProgressFn) -> None:
     """
     from flask import current_app
 
-    from storefront.jobs import is_user_error
-
     scan = db.session.get(Scan, scan_id)
     if scan is None:
         return
@@ -113,7 +105,7 @@ def process_scan(scan_id: int, progress: ProgressFn) -> None:
     except StoredFileUnreadable:
         raise
     except Exception as exc:
-        if not is_user_error(exc):
+        if not is_refusal(exc):
             raise
         db.session.rollback()
         verdict = refusal_verdict(str(exc))
@@ -144,24 +136,13 @@ def _measure(path: Path, filename: str, units: str) -> tuple[dict[str, Any], byt
     """footscan on one file, in a child process with the job's memory and time limits."""
     from flask import current_app
 
-    from storefront.security.isolation import run_limited
+    from storefront.security.isolation import limits_from_config, run_limited
 
     cfg = current_app.config
     if cfg.get("JOB_ISOLATION", "process") == "none":
         return measure_file(path, filename, units)
     return run_limited(
-        measure_file, (path, filename, units), job_limits(cfg), "measuring this scan"
-    )
-
-
-def job_limits(cfg: Any) -> Any:
-    """The per-job :class:`~storefront.security.isolation.Limits` from the configuration."""
-    from storefront.security.isolation import Limits
-
-    return Limits(
-        memory_mb=int(cfg.get("JOB_MEMORY_MB", 2048)),
-        cpu_s=int(cfg.get("JOB_CPU_S", 90)),
-        wall_s=float(cfg.get("JOB_TIMEOUT_S", 120.0)),
+        measure_file, (path, filename, units), limits_from_config(cfg), "measuring this scan"
     )
 
 
@@ -185,20 +166,6 @@ def fail_scan(scan_id: int, message: str) -> None:
     remove_scan_files(current_app.config["UPLOAD_DIR"], scan.stored_name)
 
 
-def verdict_of(scan: Scan) -> ScanVerdict | None:
-    """Whether the shop may use this scan; None while it is still queued or running."""
-    if scan.status not in ("done", "failed"):
-        return None
-    stored = (scan.result or {}).get("verdict") if isinstance(scan.result, dict) else None
-    if isinstance(stored, dict) and stored.get("accepted") is False:
-        return ScanVerdict(
-            False, tuple(stored.get("reasons") or ()), str(stored.get("advice") or "")
-        )
-    if scan.status == "failed":
-        return refusal_verdict(scan.error or "the scan could not be measured")
-    return scan_verdict(scan.result)
-
-
 def glb_path(scan_file: Path) -> Path:
     """Where the foot GLB of a stored scan lives (next to it)."""
     return scan_file.with_name(scan_file.name + ".glb")
@@ -211,12 +178,12 @@ def remove_scan_files(upload_dir: str | Path, stored_name: str) -> None:
     glb_path(path).unlink(missing_ok=True)
 
 
-def get_scan_for(session: Session, user: User, scan_id: Any) -> Scan:
+def get_scan_for(session: DbSession, user: User, scan_id: Any) -> Scan:
     """The user's scan by id; 404 for unknown ids and other people's scans alike."""
     return get_owned(session, Scan, scan_id, user, "scan")
 
 
-def latest_scan_for(session: Session, user_id: int) -> Scan | None:
+def latest_scan_for(session: DbSession, user_id: int) -> Scan | None:
     """The person's newest measured scan (one record per person for aggregates)."""
     return session.scalar(
         select(Scan)

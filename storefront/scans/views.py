@@ -10,11 +10,12 @@ from sqlalchemy import select
 
 from storefront.accounts.guard import current_user, login_required
 from storefront.db.models import Job, Scan
-from storefront.exceptions import ApiError
-from storefront.extensions import db, limiter
+from storefront.errors import ApiError
+from storefront.extensions import db
 from storefront.jobs import get_runner, job_to_dict
 from storefront.scans import services
 from storefront.scans.footscan_bridge import demo_scan_ply
+from storefront.security.ratelimit import limiter
 from storefront.security.uploads import data_keyring, read_private
 
 __all__ = ["bp"]
@@ -39,7 +40,7 @@ def _submit(scan: Scan) -> Scan:
     return scan
 
 
-def _response(scan: Scan, status: int = 200):  # type: ignore[no-untyped-def]
+def _response(scan: Scan, status: int = 200):
     job = db.session.get(Job, scan.job_id) if scan.job_id else None
     return jsonify(services.scan_to_dict(scan, job)), status
 

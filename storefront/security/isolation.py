@@ -24,7 +24,7 @@ from typing import Any
 
 from storefront.domain_errors import DomainError
 
-__all__ = ["Limits", "ResourceLimitExceeded", "run_limited"]
+__all__ = ["Limits", "ResourceLimitExceeded", "limits_from_config", "run_limited"]
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ def _forget_forkserver_after_fork() -> None:
     try:
         from multiprocessing import forkserver
 
-        fs = forkserver._forkserver  # type: ignore[attr-defined]
+        fs: Any = forkserver._forkserver  # CPython's private singleton
         fs._forkserver_address = None
         fs._forkserver_alive_fd = None
         fs._forkserver_pid = None
@@ -197,3 +197,12 @@ def run_limited(fn: Callable[..., Any], args: tuple[Any, ...], limits: Limits, w
                 f"{what} needed more than {limits.cpu_s} s of CPU and was stopped"
             )
     raise RuntimeError(f"{what}: the processing child ended unexpectedly ({proc.exitcode})")
+
+
+def limits_from_config(cfg: Any) -> Limits:
+    """The per-job :class:`Limits` from the app configuration (``JOB_MEMORY_MB``, ...)."""
+    return Limits(
+        memory_mb=int(cfg.get("JOB_MEMORY_MB", 2048)),
+        cpu_s=int(cfg.get("JOB_CPU_S", 90)),
+        wall_s=float(cfg.get("JOB_TIMEOUT_S", 120.0)),
+    )

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy.orm import Session
-
-from storefront.exceptions import ApiError
+from storefront.domain_errors import BadRequest, NotFound
+from storefront.extensions import DbSession
 
 __all__ = ["MAX_ID", "get_owned", "parse_row_id"]
 
@@ -22,10 +21,10 @@ def parse_row_id(raw: Any, what: str) -> int:
     try:
         return int(raw)
     except (TypeError, ValueError):
-        raise ApiError(400, "bad_id", f"{what} id must be an integer, got {raw!r}") from None
+        raise BadRequest(f"{what} id must be an integer, got {raw!r}", code="bad_id") from None
 
 
-def get_owned(session: Session, model: type[T], raw_id: Any, user: Any, what: str) -> T:
+def get_owned(session: DbSession, model: type[T], raw_id: Any, user: Any, what: str) -> T:
     """The row of ``model`` with this id owned by ``user`` (any row for an admin).
 
     Unknown ids and other people's rows both give the same 404, so ids reveal nothing.
@@ -33,5 +32,5 @@ def get_owned(session: Session, model: type[T], raw_id: Any, user: Any, what: st
     oid = parse_row_id(raw_id, what)
     row = session.get(model, oid) if 0 < oid < MAX_ID else None
     if row is None or (row.user_id != user.id and user.role != "admin"):  # type: ignore[attr-defined]
-        raise ApiError(404, "not_found", f"no {what} {oid}")
+        raise NotFound(f"no {what} {oid}")
     return row

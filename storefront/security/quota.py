@@ -5,17 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
 
 from storefront.db.models import GaitSession, GaitUpload, Scan
 from storefront.domain_errors import QuotaExceeded
+from storefront.extensions import DbSession
 
 __all__ = ["check_quota", "usage"]
 
 _PENDING = ("queued", "running")
 
 
-def usage(session: Session, user_id: int) -> dict[str, int]:
+def usage(session: DbSession, user_id: int) -> dict[str, int]:
     """Raw bytes the account keeps on disk (kept or not yet processed) and its upload rows."""
     scan_bytes = session.scalar(
         select(func.coalesce(func.sum(Scan.size_bytes), 0)).where(
@@ -37,10 +37,13 @@ def usage(session: Session, user_id: int) -> dict[str, int]:
         int(session.scalar(select(func.count()).select_from(m).where(m.user_id == user_id)) or 0)
         for m in (Scan, GaitSession, GaitUpload)
     )
-    return {"bytes": int(scan_bytes) + int(gait_bytes) + int(part_bytes), "items": items}
+    return {
+        "bytes": int(scan_bytes or 0) + int(gait_bytes or 0) + int(part_bytes or 0),
+        "items": items,
+    }
 
 
-def check_quota(session: Session, user_id: int, new_bytes: int, config: Any) -> None:
+def check_quota(session: DbSession, user_id: int, new_bytes: int, config: Any) -> None:
     """Raise :class:`~storefront.domain_errors.QuotaExceeded` if this upload would not fit.
 
     ``UPLOAD_QUOTA_MB`` bounds the raw bytes kept per account, ``UPLOAD_QUOTA_ITEMS`` the

@@ -20,7 +20,9 @@ from typing import Any
 
 from flask import Flask, current_app, has_app_context, request
 
-__all__ = ["RateLimiter"]
+from storefront.extensions import rows_affected
+
+__all__ = ["RateLimiter", "limiter", "purge_expired_counters"]
 
 log = logging.getLogger(__name__)
 
@@ -32,9 +34,19 @@ PER_ACCOUNT = "account"
 class RateLimiter:
     """Shared-store limiter; bound to apps with :meth:`init_app`, limits read from config."""
 
-    def init_app(self, app: Flask) -> None:
-        """Register on ``app.extensions`` (limits are read from config per call)."""
+    def init_app(self, app: Flask, account_id: Callable[[], int | None] | None = None) -> None:
+        """Register on ``app.extensions`` (limits are read from config per call).
+
+        Parameters
+        ----------
+        app : Flask
+            The app.
+        account_id : callable, optional
+            Returns the signed-in account's id (or None) for per-account limits; given by the
+            app factory so this module needs nothing of the accounts package.
+        """
         app.extensions["shoestreet_limiter"] = self
+        app.extensions["shoestreet_limiter_account"] = account_id
 
     def reset(self) -> None:
         """Forget every count of the current app's store (tests, or after an incident)."""
@@ -70,7 +82,7 @@ class RateLimiter:
 
     # -- stores ----------------------------------------------------------------------------
 
-    def _redis(self):  # type: ignore[no-untyped-def]
+    def _redis(self):
         url = current_app.config.get("RATELIMIT_STORAGE_URL")
         if not url:
             return None
@@ -111,7 +123,7 @@ class RateLimiter:
                 .where(RateCounter.key == name, RateCounter.window == idx)
                 .values(count=RateCounter.count + 1)
             )
-            if res.rowcount == 0:
+            if rows_affected(res) == 0:
                 try:
                     with conn.begin_nested():
                         conn.execute(
@@ -160,16 +172,15 @@ class RateLimiter:
         keys = []
         if PER_ADDRESS in per:
             keys.append(f"addr:{request.remote_addr or '?'}")
-        if PER_ACCOUNT in per:
-            from storefront.accounts.guard import current_user
-
-            user = current_user(optional=True)
-            if user is not None:
-                keys.append(f"user:{user.id}")
+        account_id = current_app.extensions.get("shoestreet_limiter_account")
+        if PER_ACCOUNT in per and account_id is not None:
+            uid = account_id()
+            if uid is not None:
+                keys.append(f"user:{uid}")
         for key in keys:
             retry = self.hit(group, key, rate)
             if retry is not None:
-                from storefront.exceptions import ApiError
+                from storefront.errors import ApiError
 
                 wait = int(math.ceil(retry))
                 raise ApiError(
@@ -180,6 +191,10 @@ class RateLimiter:
                 )
 
 
+#: The app-wide limiter; :func:`storefront.create_app` binds it with ``init_app``.
+limiter = RateLimiter()
+
+
 def purge_expired_counters(app: Flask) -> int:
     """Delete the database's expired rate counters (sweeper housekeeping); return how many."""
     from sqlalchemy import delete
@@ -187,6 +202,8 @@ def purge_expired_counters(app: Flask) -> int:
     from storefront.db.models import RateCounter, utcnow
     from storefront.extensions import db
 
-    n = db.session.execute(delete(RateCounter).where(RateCounter.expires_at < utcnow())).rowcount
+    n = rows_affected(
+        db.session.execute(delete(RateCounter).where(RateCounter.expires_at < utcnow()))
+    )
     db.session.commit()
     return int(n or 0)

@@ -21,8 +21,9 @@ from typing import Any
 from urllib.parse import unquote, urlencode, urlsplit
 
 from flask import Flask, Response, redirect, request
+from werkzeug.wrappers import Response as BaseResponse
 
-from storefront.exceptions import ApiError
+from storefront.errors import ApiError
 
 __all__ = ["MAX_JSON_DEPTH", "has_bad_chars", "init_request_guard", "json_depth", "safe_next"]
 
@@ -100,7 +101,7 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-def _check_request() -> Response | None:
+def _check_request() -> BaseResponse | None:
     """Refuse malformed input (400) and drop off-site ``next`` targets (303)."""
     if has_bad_chars(request.path) or has_bad_chars(list(request.args.items(multi=True))):
         raise ApiError(400, "bad_characters", "the URL contains NUL or invalid characters")

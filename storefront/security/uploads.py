@@ -22,8 +22,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from storefront.domain_errors import InsufficientStorage, StoredFileUnreadable
-from storefront.exceptions import ApiError
+from storefront.domain_errors import (
+    BadRequest,
+    InsufficientStorage,
+    InvalidUpload,
+    PayloadTooLarge,
+    StoredFileUnreadable,
+    UnsupportedFileType,
+)
 from storefront.security.encryption import (
     EncryptionError,
     Keyring,
@@ -73,22 +79,19 @@ def check_filename(raw: str | None, allowed: Iterable[str]) -> str:
     than silently rewritten, so the client learns what was wrong.
     """
     if not raw:
-        raise ApiError(400, "bad_filename", "the upload has no file name")
+        raise BadRequest("the upload has no file name", code="bad_filename")
     if "/" in raw or "\\" in raw or ".." in raw or "\x00" in raw:
-        raise ApiError(400, "bad_filename", f"file name {raw!r} must not contain paths or '..'")
+        raise BadRequest(f"file name {raw!r} must not contain paths or '..'", code="bad_filename")
     if not _NAME_RE.match(raw):
-        raise ApiError(
-            400,
-            "bad_filename",
+        raise BadRequest(
             f"file name {raw!r} may only use letters, digits, space and ._()+- (max 200)",
+            code="bad_filename",
         )
     allowed = tuple(allowed)
     inner = raw[:-3] if raw.lower().endswith(".gz") else raw
     if not raw.lower().endswith(".zip") and Path(inner).suffix.lower() not in allowed:
-        raise ApiError(
-            415,
-            "unsupported_file_type",
-            f"{raw!r}: expected one of {', '.join(sorted(allowed))} (optionally .gz) or a .zip",
+        raise UnsupportedFileType(
+            f"{raw!r}: expected one of {', '.join(sorted(allowed))} (optionally .gz) or a .zip"
         )
     return raw
 
@@ -101,18 +104,17 @@ def _bounded_gunzip(data: bytes, max_bytes: int, name: str) -> bytes:
         while buf:
             out += d.decompress(buf, max_bytes + 1 - len(out))
             if len(out) > max_bytes:
-                raise ApiError(
-                    413,
-                    "decompressed_too_large",
+                raise PayloadTooLarge(
                     f"{name}: expands to more than {max_bytes >> 20} MB",
+                    code="decompressed_too_large",
                 )
             buf = d.unconsumed_tail
             if d.eof:
                 break
     except zlib.error as exc:
-        raise ApiError(422, "bad_archive", f"{name}: not a valid gzip file ({exc})") from None
+        raise InvalidUpload(f"{name}: not a valid gzip file ({exc})") from None
     if not d.eof:
-        raise ApiError(422, "bad_archive", f"{name}: gzip stream is truncated")
+        raise InvalidUpload(f"{name}: gzip stream is truncated")
     return bytes(out)
 
 
@@ -122,18 +124,16 @@ def _unzip(
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as exc:
-        raise ApiError(422, "bad_archive", f"{name}: not a valid zip file ({exc})") from None
+        raise InvalidUpload(f"{name}: not a valid zip file ({exc})") from None
     members = [m for m in zf.infolist() if not m.is_dir()]
     if not 1 <= len(members) <= max_members:
-        raise ApiError(
-            422, "bad_archive", f"{name}: expected 1 to {max_members} files, found {len(members)}"
-        )
+        raise InvalidUpload(f"{name}: expected 1 to {max_members} files, found {len(members)}")
     files: list[UploadedFile] = []
     total = 0
     for m in members:
         inner = check_filename(m.filename, allowed)
         if inner.lower().endswith((".zip", ".gz")):
-            raise ApiError(422, "bad_archive", f"{name}: nested archives are not accepted")
+            raise InvalidUpload(f"{name}: nested archives are not accepted")
         buf = bytearray()
         try:
             with zf.open(m) as fh:
@@ -141,15 +141,12 @@ def _unzip(
                     buf += chunk
                     total += len(chunk)
                     if total > max_bytes:
-                        raise ApiError(
-                            413,
-                            "decompressed_too_large",
+                        raise PayloadTooLarge(
                             f"{name}: expands to more than {max_bytes >> 20} MB",
+                            code="decompressed_too_large",
                         )
         except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
-            raise ApiError(
-                422, "bad_archive", f"{name}: cannot extract {inner!r} ({exc})"
-            ) from None
+            raise InvalidUpload(f"{name}: cannot extract {inner!r} ({exc})") from None
         files.append(UploadedFile(inner, bytes(buf)))
     return files
 
@@ -163,9 +160,9 @@ def _check_scan_zip(data: bytes, max_bytes: int, name: str) -> bytes:
     try:
         find_scan_member(data, max_bytes)
     except BudgetExceededError as exc:
-        raise ApiError(413, "decompressed_too_large", f"{name}: {exc}") from None
+        raise PayloadTooLarge(f"{name}: {exc}", code="decompressed_too_large") from None
     except ScanReadError as exc:
-        raise ApiError(422, "bad_archive", f"{name}: {exc}") from None
+        raise InvalidUpload(f"{name}: {exc}") from None
     return data
 
 
@@ -180,7 +177,7 @@ def read_upload(
     allowed_t = tuple(allowed)
     name = check_filename(filename, allowed_t)
     if not data:
-        raise ApiError(422, "empty_file", f"{name}: the file is empty")
+        raise InvalidUpload(f"{name}: the file is empty", code="empty_file")
     if name.lower().endswith(".zip"):
         if ".zip" in allowed_t:  # the reader unpacks zips itself (footscan: OBJ+MTL+textures)
             return [UploadedFile(name, _check_scan_zip(data, max_decompressed_bytes, name))]

@@ -24,10 +24,10 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
 
 from storefront.db.models import IdempotencyRecord, as_utc, utcnow
 from storefront.domain_errors import IdempotencyKeyReused
+from storefront.extensions import DbSession
 
 __all__ = [
     "DUPLICATE_WINDOW_S",
@@ -86,7 +86,7 @@ def claim_for(scope: str, body: Any, client_key: str | None, key_body: Any = Non
 
 
 def find_replay(
-    session: Session, user_id: int, claim: Claim, *, match_any_body: bool = False
+    session: DbSession, user_id: int, claim: Claim, *, match_any_body: bool = False
 ) -> IdempotencyRecord | None:
     """The earlier result this request must replay, or None to run it.
 
@@ -125,7 +125,7 @@ def find_replay(
 
 
 def record(
-    session: Session, user_id: int, claim: Claim, resource_kind: str, resource_id: int
+    session: DbSession, user_id: int, claim: Claim, resource_kind: str, resource_id: int
 ) -> IdempotencyRecord:
     """Add the record of a result to the caller's transaction (the caller commits)."""
     rec = IdempotencyRecord(

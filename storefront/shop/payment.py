@@ -6,6 +6,8 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from storefront.domain_errors import PaymentDeclined
+
 __all__ = [
     "PaymentDeclined",
     "PaymentProvider",
@@ -13,10 +15,6 @@ __all__ = [
     "TestPaymentProvider",
     "get_provider",
 ]
-
-
-class PaymentDeclined(Exception):
-    """The provider refused the charge; the message is safe to show."""
 
 
 @dataclass(frozen=True)

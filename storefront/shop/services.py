@@ -10,12 +10,10 @@ order rolls back: no oversell, nothing half-written.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session
 
 from storefront.db.models import (
     CartItem,
@@ -31,11 +29,20 @@ from storefront.db.models import (
     User,
     as_utc,
 )
-from storefront.domain_errors import CartEmpty, NothingToReturn, OutOfStock, ServiceBusy
-from storefront.exceptions import ApiError
-from storefront.security.ownership import MAX_ID, get_owned
+from storefront.domain_errors import (
+    CartEmpty,
+    Conflict,
+    NotFound,
+    NothingToReturn,
+    OutOfStock,
+    ServiceBusy,
+    ValidationFailed,
+)
+from storefront.extensions import DbSession, rows_affected
+from storefront.security.ownership import get_owned
 from storefront.shop import idempotency
 from storefront.shop.idempotency import Claim
+from storefront.shop.lines import MAX_QTY, LineRequest, resolve_lines
 from storefront.shop.payment import get_provider
 
 __all__ = [
@@ -43,8 +50,6 @@ __all__ = [
     "LineRequest",
     "add_to_cart",
     "cart_to_dict",
-    "last_modification_spec",
-    "made_to_measure",
     "order_to_dict",
     "place_order",
     "record_feedback",
@@ -53,104 +58,16 @@ __all__ = [
 
 #: Fit labels a shopper can give.
 FIT_LABELS = ("too_small", "fits", "too_large")
-#: Made-to-measure surcharge over the stock price.
-MTM_SURCHARGE = 1.5
-_MAX_QTY = 10
-
-
-@dataclass(frozen=True)
-class LineRequest:
-    """One requested line: a stock row and a quantity."""
-
-    stock_id: int
-    quantity: int
-
-
-def _size_str(value: Any, where: str, errors: dict[str, str]) -> str:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        errors[where] = "expected an EU size number"
-        return ""
-    try:
-        return f"{float(value):g}"
-    except ValueError:
-        errors[where] = "expected an EU size number"
-        return ""
-
-
-def resolve_lines(session: Session, raw: Any, catalog: Any) -> list[LineRequest]:
-    """Validate ``[{shoe_id, size_eu, width?, colourway_id, quantity?}]`` into stock rows (422/404)."""
-    if not isinstance(raw, list) or not 1 <= len(raw) <= 20:
-        raise ApiError(
-            422,
-            "validation_failed",
-            "lines must be a list of 1 to 20 objects",
-            {"lines": "bad value"},
-        )
-    errors: dict[str, str] = {}
-    out: dict[int, int] = {}
-    for i, line in enumerate(raw):
-        where = f"lines[{i}]"
-        if not isinstance(line, dict):
-            errors[where] = "expected an object"
-            continue
-        stock = _find_stock(session, line, catalog, where, errors)
-        qty = line.get("quantity", 1)
-        if isinstance(qty, bool) or not isinstance(qty, int) or not 1 <= qty <= _MAX_QTY:
-            errors[f"{where}.quantity"] = f"expected an integer from 1 to {_MAX_QTY}"
-            continue
-        if stock is not None:
-            out[stock.id] = out.get(stock.id, 0) + qty
-    if errors:
-        raise ApiError(422, "validation_failed", "order lines are invalid", errors)
-    return [LineRequest(sid, q) for sid, q in sorted(out.items())]
-
-
-def _find_stock(
-    session: Session, line: dict[str, Any], catalog: Any, where: str, errors: dict[str, str]
-) -> Stock | None:
-    shoe_id, cw = line.get("shoe_id"), line.get("colourway_id")
-    if not isinstance(shoe_id, str) or not isinstance(cw, str):
-        errors[where] = "shoe_id and colourway_id must be strings"
-        return None
-    size = _size_str(line.get("size_eu"), f"{where}.size_eu", errors)
-    if not size:
-        return None
-    width = line.get("width")
-    if width is not None and not isinstance(width, str):
-        errors[f"{where}.width"] = "expected a width fitting string"
-        return None
-    if width is None:
-        try:
-            width = catalog.model(shoe_id).size(float(size)).width
-        except (KeyError, ValueError):
-            width = ""
-    stock = session.scalar(
-        select(Stock).where(
-            Stock.model_id == shoe_id,
-            Stock.size_eu == size,
-            Stock.width == width,
-            Stock.colourway_id == cw,
-        )
-    )
-    if stock is None:
-        raise ApiError(
-            404,
-            "not_found",
-            f"{where}: {shoe_id!r} is not sold in EU {size} {width} colourway {cw!r}",
-        )
-    return stock
 
 
 def _payment_details(payment: Any) -> tuple[str, dict[str, Any]]:
     if payment is None:
         payment = {}
     if not isinstance(payment, dict):
-        raise ApiError(
-            422, "validation_failed", "payment must be an object", {"payment": "bad value"}
-        )
+        raise ValidationFailed("payment must be an object", {"payment": "bad value"})
     provider = payment.get("provider", "test")
     if not isinstance(provider, str):
-        raise ApiError(422, "validation_failed", "payment.provider must be a string")
+        raise ValidationFailed("payment.provider must be a string")
     return provider, payment
 
 
@@ -162,7 +79,7 @@ class DuplicateRequest(Exception):
 _LOCK_RETRIES = 3
 
 
-def _write_with_retries(session: Session, write: Any) -> Any:
+def _write_with_retries(session: DbSession, write: Any) -> Any:
     """Run ``write()`` (which commits); a unique-key conflict means a concurrent duplicate.
 
     Raises
@@ -188,7 +105,7 @@ def _write_with_retries(session: Session, write: Any) -> Any:
 
 
 def place_order(
-    session: Session,
+    session: DbSession,
     user: User,
     lines: list[LineRequest],
     payment: Any,
@@ -230,7 +147,7 @@ def place_order(
 
 
 def _reserve_charge_write(
-    session: Session,
+    session: DbSession,
     user_id: int,
     lines: list[LineRequest],
     snapshot: dict[int, tuple[str, str, str, str]],
@@ -247,7 +164,7 @@ def _reserve_charge_write(
             .values(quantity=Stock.quantity - ln.quantity)
             .execution_options(synchronize_session=False)
         )
-        if res.rowcount != 1:
+        if rows_affected(res) != 1:
             session.rollback()
             mid, size, width, cw = snapshot[ln.stock_id]
             raise OutOfStock(
@@ -259,7 +176,7 @@ def _reserve_charge_write(
             .where(CartItem.user_id == user_id, CartItem.id.in_(cart_item_ids))
             .execution_options(synchronize_session=False)
         )
-        if res.rowcount != len(cart_item_ids):
+        if rows_affected(res) != len(cart_item_ids):
             session.rollback()  # another checkout took this cart first
             raise DuplicateRequest
     total = sum(prices[snapshot[ln.stock_id][0]] * ln.quantity for ln in lines)
@@ -303,12 +220,12 @@ def _payment_key(user_id: int, claim: Claim) -> str:
     return f"u{user_id}:{claim.key}" if claim.explicit else str(uuid.uuid4())
 
 
-def _replayed(session: Session, rec: IdempotencyRecord | None, kind: type) -> Any:
+def _replayed(session: DbSession, rec: IdempotencyRecord | None, kind: type) -> Any:
     return session.get(kind, rec.resource_id) if rec is not None else None
 
 
 def order_once(
-    session: Session, user: User, lines: list[LineRequest], payment: Any, claim: Claim
+    session: DbSession, user: User, lines: list[LineRequest], payment: Any, claim: Claim
 ) -> tuple[Order, bool]:
     """Place a direct order once per claim; returns ``(order, replayed)``."""
     done = _replayed(session, idempotency.find_replay(session, user.id, claim), Order)
@@ -323,7 +240,7 @@ def order_once(
         return done, True
 
 
-def add_to_cart(session: Session, user: User, raw: Any, catalog: Any) -> CartItem:
+def add_to_cart(session: DbSession, user: User, raw: Any, catalog: Any) -> CartItem:
     """Add (or increase) a cart line; stock is checked at checkout, not here."""
     (line,) = resolve_lines(session, [raw], catalog)
     item = session.scalar(
@@ -332,18 +249,20 @@ def add_to_cart(session: Session, user: User, raw: Any, catalog: Any) -> CartIte
     if item is None:
         item = CartItem(user_id=user.id, stock_id=line.stock_id, quantity=0)
         session.add(item)
-    item.quantity = min(_MAX_QTY, item.quantity + line.quantity)
+    item.quantity = min(MAX_QTY, item.quantity + line.quantity)
     session.flush()
     return item
 
 
-def cart_to_dict(session: Session, user: User) -> dict[str, Any]:
+def cart_to_dict(session: DbSession, user: User) -> dict[str, Any]:
     """The cart with prices."""
     items = session.scalars(
         select(CartItem).where(CartItem.user_id == user.id).order_by(CartItem.id)
     ).all()
-    prices = {m.id: m.price_cents for m in session.scalars(select(ShoeModel))} if items else {}
-    out = []
+    prices: dict[str, int] = (
+        {m.id: m.price_cents for m in session.scalars(select(ShoeModel))} if items else {}
+    )
+    out: list[dict[str, Any]] = []
     for it in items:
         s = it.stock
         out.append(
@@ -362,7 +281,7 @@ def cart_to_dict(session: Session, user: User) -> dict[str, Any]:
 
 
 def checkout_cart(
-    session: Session, user: User, payment: Any, idempotency_key: str | None = None
+    session: DbSession, user: User, payment: Any, idempotency_key: str | None = None
 ) -> tuple[Order, bool]:
     """Order everything in the cart and empty it, in one transaction.
 
@@ -434,7 +353,7 @@ def order_to_dict(order: Order, mtm: MadeToMeasure | None = None) -> dict[str, A
     return d
 
 
-def get_order_for(session: Session, user: User, order_id: Any) -> Order:
+def get_order_for(session: DbSession, user: User, order_id: Any) -> Order:
     """The user's order; 404 for unknown ids and other people's orders alike."""
     return get_owned(session, Order, order_id, user, "order")
 
@@ -443,19 +362,17 @@ def _line(order: Order, line_id: Any) -> OrderLine:
     for ln in order.lines:
         if ln.id == line_id:
             return ln
-    raise ApiError(404, "not_found", f"order {order.id} has no line {line_id!r}")
+    raise NotFound(f"order {order.id} has no line {line_id!r}")
 
 
 def _label(value: Any) -> str:
     if value not in FIT_LABELS:
-        raise ApiError(
-            422, "validation_failed", f"fit must be one of {FIT_LABELS}", {"fit": "bad value"}
-        )
+        raise ValidationFailed(f"fit must be one of {FIT_LABELS}", {"fit": "bad value"})
     return value
 
 
 def _feedback_row(
-    session: Session, user: User, line: OrderLine, label: str, catalog: Any, source: str
+    session: DbSession, user: User, line: OrderLine, label: str, catalog: Any, source: str
 ) -> FitFeedback | None:
     """A learner row from the shopper's latest measured scan and the worn last (None without a scan)."""
     scan = session.scalar(
@@ -485,7 +402,7 @@ def _feedback_row(
 
 
 def return_line(
-    session: Session, user: User, order: Order, data: dict[str, Any], catalog: Any, claim: Claim
+    session: DbSession, user: User, order: Order, data: dict[str, Any], catalog: Any, claim: Claim
 ) -> tuple[ReturnRequest, bool]:
     """Return pairs once: restock, record the refund and the fit reason, add a learner row.
 
@@ -502,17 +419,12 @@ def return_line(
     qty = data.get("quantity", 1)
     left = line.quantity - line.returned_quantity
     if isinstance(qty, bool) or not isinstance(qty, int) or not 1 <= qty <= max(left, 1):
-        raise ApiError(
-            422,
-            "validation_failed",
-            f"quantity must be 1 to {left} (pairs not yet returned)",
-            {"quantity": "bad value"},
+        raise ValidationFailed(
+            f"quantity must be 1 to {left} (pairs not yet returned)", {"quantity": "bad value"}
         )
     comment = data.get("comment", "")
     if not isinstance(comment, str) or len(comment) > 500:
-        raise ApiError(
-            422, "validation_failed", "comment must be a string of at most 500 characters"
-        )
+        raise ValidationFailed("comment must be a string of at most 500 characters")
     done = _replayed(session, idempotency.find_replay(session, user.id, claim), ReturnRequest)
     if done is not None:
         return done, True
@@ -533,7 +445,7 @@ def return_line(
 
 
 def _return_write(
-    session: Session,
+    session: DbSession,
     ids: tuple[int, int, int | None, int, int],
     qty: int,
     label: str,
@@ -555,7 +467,7 @@ def _return_write(
         .values(returned_quantity=OrderLine.returned_quantity + qty)
         .execution_options(synchronize_session=False)
     )
-    if res.rowcount != 1:
+    if rows_affected(res) != 1:
         session.rollback()
         raise NothingToReturn(f"order line {line_id} has no pairs left to return")
     if stock_id is not None:
@@ -574,12 +486,16 @@ def _return_write(
     )
     session.add(rr)
     order = session.get(Order, order_id)
+    if order is None:  # the line was just written in this transaction
+        raise NotFound(f"no order {order_id}")
     session.refresh(order)
     for ln in order.lines:
         session.refresh(ln)
     all_back = all(ln.returned_quantity >= ln.quantity for ln in order.lines)
     order.status = "returned" if all_back else "partially_returned"
     user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"no account {user_id}")
     line = next(ln for ln in order.lines if ln.id == line_id)
     _feedback_row(session, user, line, label, catalog, "return")
     session.flush()
@@ -589,7 +505,7 @@ def _return_write(
 
 
 def record_feedback(
-    session: Session, user: User, order: Order, data: dict[str, Any], catalog: Any
+    session: DbSession, user: User, order: Order, data: dict[str, Any], catalog: Any
 ) -> tuple[FitFeedback, bool]:
     """How a kept pair fits: one opinion per purchased line, edited in place.
 
@@ -602,8 +518,8 @@ def record_feedback(
     line = _line(order, data.get("line_id"))
     label = _label(data.get("fit"))
     if line.returned_quantity >= line.quantity:
-        raise ApiError(
-            409, "not_kept", "every pair of this line was returned; its return reason counts"
+        raise Conflict(
+            "every pair of this line was returned; its return reason counts", code="not_kept"
         )
     existing = session.scalar(select(FitFeedback).where(FitFeedback.order_line_id == line.id))
     if existing is not None:
@@ -612,7 +528,7 @@ def record_feedback(
         return existing, False
     row = _feedback_row(session, user, line, label, catalog, "feedback")
     if row is None:
-        raise ApiError(409, "no_scan", "fit feedback needs a measured foot scan first")
+        raise Conflict("fit feedback needs a measured foot scan first", code="no_scan")
     row.order_line_id = line.id
     try:
         session.commit()
@@ -625,152 +541,3 @@ def record_feedback(
         session.commit()
         return existing, False
     return row, True
-
-
-_MEASURES = (
-    "side",
-    "foot_length_mm",
-    "ball_width_mm",
-    "heel_width_mm",
-    "ball_girth_mm",
-    "instep_girth_mm",
-    "arch_height_mm",
-    "instep_height_mm",
-)
-
-
-def last_modification_spec(measurements: dict[str, Any], model: Any) -> dict[str, Any]:
-    """Pick the nearest stock last and say how to modify it for this foot (all in mm).
-
-    The target last length is foot length + the model's toe allowance; the target ball girth
-    equals the foot's (as fitted lasts are, see docs §1.1); widths follow the foot plus a
-    small ease. The base last is the one needing the smallest total change.
-    """
-    foot_len = float(measurements["foot_length_mm"])
-    target = {
-        "last_length_mm": foot_len + float(model.toe_allowance_mm),
-        "ball_girth_mm": float(measurements["ball_girth_mm"]),
-        "ball_width_mm": float(measurements["ball_width_mm"]) + 1.5,
-        "heel_width_mm": float(measurements["heel_width_mm"]) + 1.0,
-    }
-    if measurements.get("instep_girth_mm") is not None:
-        target["instep_girth_mm"] = float(measurements["instep_girth_mm"])
-
-    def cost(s: Any) -> float:
-        return abs(s.last_length_mm - target["last_length_mm"]) + abs(
-            s.ball_girth_mm - target["ball_girth_mm"]
-        )
-
-    base = min(model.sizes, key=cost)
-    changes = {f"{k[:-3]}_delta_mm": round(v - getattr(base, k), 1) for k, v in target.items()}
-    return {
-        "base_last": {
-            "eu": base.eu,
-            "width": base.width,
-            "last_length_mm": base.last_length_mm,
-            "ball_girth_mm": base.ball_girth_mm,
-        },
-        "target": {k: round(v, 1) for k, v in target.items()},
-        "modifications": changes,
-        "toe_allowance_mm": float(model.toe_allowance_mm),
-        "notes": "positive deltas add material to the last (longer, fuller); negative deltas remove it",
-    }
-
-
-def made_to_measure(
-    session: Session, user: User, data: dict[str, Any], catalog: Any, claim: Claim
-) -> tuple[Order, MadeToMeasure | None, bool]:
-    """Order a made-to-measure pair once per claim: measurements snapshot + last spec.
-
-    Returns ``(order, made-to-measure row, replayed)``; paid at the made-to-measure price.
-    """
-    scan_id, shoe_id, cw = data.get("scan_id"), data.get("shoe_id"), data.get("colourway_id")
-    if isinstance(scan_id, bool) or not isinstance(scan_id, int):
-        raise ApiError(
-            422, "validation_failed", "scan_id must be an integer", {"scan_id": "bad value"}
-        )
-    scan = session.get(Scan, scan_id) if 0 < scan_id < MAX_ID else None
-    if scan is None or scan.user_id != user.id:
-        raise ApiError(404, "not_found", f"no scan {scan_id}")
-    from storefront.scans.services import verdict_of
-
-    verdict = verdict_of(scan)
-    if verdict is not None and not verdict.accepted:
-        raise verdict.error()
-    if scan.status != "done" or not scan.result:
-        raise ApiError(409, "not_ready", f"scan {scan_id} is {scan.status}, not measured yet")
-    if not isinstance(shoe_id, str):
-        raise ApiError(
-            422, "validation_failed", "shoe_id must be a string", {"shoe_id": "bad value"}
-        )
-    model = catalog.model(shoe_id)
-    if not isinstance(cw, str) or cw not in {c.id for c in model.colourways}:
-        raise ApiError(
-            422,
-            "validation_failed",
-            f"colourway_id must be one of {[c.id for c in model.colourways]}",
-        )
-    provider_name, details = _payment_details(data.get("payment"))
-    done = _replayed(session, idempotency.find_replay(session, user.id, claim), Order)
-    if done is not None:
-        return done, _mtm_of(session, done), True
-    measurements = {k: scan.result.get(k) for k in _MEASURES if k in scan.result}
-    spec = last_modification_spec(measurements, model)
-    price = int(round(model.price_eur * 100 * MTM_SURCHARGE))
-    user_id = user.id
-    session.commit()  # end the read transaction
-
-    def write() -> tuple[Order, MadeToMeasure]:
-        try:
-            result = get_provider(provider_name).charge(
-                price, "EUR", details, idempotency_key=_payment_key(user_id, claim)
-            )
-        except Exception:
-            session.rollback()
-            raise
-        order = Order(
-            user_id=user_id,
-            kind="made_to_measure",
-            status="paid",
-            total_cents=price,
-            payment_ref=result.reference,
-        )
-        order.lines.append(
-            OrderLine(
-                model_id=model.id,
-                size_eu=f"{spec['base_last']['eu']:g}",
-                width=spec["base_last"]["width"],
-                colourway_id=cw,
-                quantity=1,
-                unit_price_cents=price,
-            )
-        )
-        session.add(order)
-        session.flush()
-        mtm = MadeToMeasure(
-            order_id=order.id,
-            model_id=model.id,
-            shop_id=model.shop_id,
-            colourway_id=cw,
-            base_size_eu=f"{spec['base_last']['eu']:g}",
-            base_width=spec["base_last"]["width"],
-            measurements=measurements,
-            last_spec=spec,
-        )
-        session.add(mtm)
-        idempotency.record(session, user_id, claim, "order", order.id)
-        session.commit()
-        return order, mtm
-
-    try:
-        order, mtm = _write_with_retries(session, write)
-    except DuplicateRequest:
-        done = _replayed(session, idempotency.find_replay(session, user_id, claim), Order)
-        if done is None:
-            raise ServiceBusy("a concurrent request interfered; please retry") from None
-        return done, _mtm_of(session, done), True
-    return order, mtm, False
-
-
-def _mtm_of(session: Session, order: Order) -> MadeToMeasure | None:
-    return session.scalar(select(MadeToMeasure).where(MadeToMeasure.order_id == order.id))

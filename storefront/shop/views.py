@@ -9,10 +9,13 @@ from storefront.accounts.guard import current_user, login_required
 from storefront.accounts.views import json_body
 from storefront.catalog.views import catalog
 from storefront.db.models import CartItem, MadeToMeasure, Order
-from storefront.exceptions import ApiError
-from storefront.extensions import db, limiter
+from storefront.errors import ApiError
+from storefront.extensions import db
 from storefront.jobs import get_runner
+from storefront.security.ratelimit import limiter
 from storefront.shop import idempotency, services
+from storefront.shop import made_to_measure as mtm_service
+from storefront.shop.lines import resolve_lines
 
 __all__ = ["bp"]
 
@@ -55,7 +58,7 @@ def _mtm(order: Order) -> MadeToMeasure | None:
     return db.session.scalar(select(MadeToMeasure).where(MadeToMeasure.order_id == order.id))
 
 
-def _created(body: dict, replayed: bool):  # type: ignore[no-untyped-def]
+def _created(body: dict, replayed: bool):
     """201 for a new result; 200 with ``Idempotent-Replayed: true`` for a replayed one."""
     resp = jsonify(body)
     if replayed:
@@ -105,7 +108,7 @@ def _has_body() -> bool:
 def create_order():
     data = json_body()
     claim = idempotency.claim_for("order", data, _idempotency_key())
-    lines = services.resolve_lines(db.session, data.get("lines"), catalog())
+    lines = resolve_lines(db.session, data.get("lines"), catalog())
     order, replayed = services.order_once(
         db.session, current_user(), lines, data.get("payment"), claim
     )
@@ -174,7 +177,7 @@ def feedback(order_id: str):
 def made_to_measure():
     data = json_body()
     claim = idempotency.claim_for("made_to_measure", data, _idempotency_key())
-    order, mtm, replayed = services.made_to_measure(
+    order, mtm, replayed = mtm_service.made_to_measure(
         db.session, current_user(), data, catalog(), claim
     )
     return _created(services.order_to_dict(order, mtm), replayed)

@@ -41,7 +41,7 @@ def base_config(tmp: Path, db_uri: str) -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated, catalog-seeded SQLite file built once per session."""
-    from storefront.db.setup import migrate_and_seed
+    from storefront.bootstrap import migrate_and_seed
 
     tmp = tmp_path_factory.mktemp("template")
     path = tmp / "template.db"
@@ -71,10 +71,20 @@ def app(tmp_path: Path, template_db: Path) -> Iterator[Flask]:
 PG_URL = os.environ.get("SHOESTREET_TEST_POSTGRES_URL")
 
 
+def service_missing(env: str) -> None:
+    """Skip a PostgreSQL/Redis test whose server URL ``env`` is unset; FAIL it instead under the
+    test command (``scripts/test.sh`` sets ``SHOESTREET_REQUIRE_SERVICES=1``), where the
+    servers must have started."""
+    msg = f"{env} is not set (scripts/services.sh starts a server)"
+    if os.environ.get("SHOESTREET_REQUIRE_SERVICES") == "1":
+        pytest.fail(f"{msg}; the test command requires it (SHOESTREET_REQUIRE_SERVICES=1)")
+    pytest.skip(msg)
+
+
 @pytest.fixture
 def pg_app(tmp_path: Path) -> Iterator[Flask]:
     if not PG_URL:
-        pytest.skip("SHOESTREET_TEST_POSTGRES_URL is not set (scripts/services.sh starts a server)")
+        service_missing("SHOESTREET_TEST_POSTGRES_URL")
     import psycopg
     from sqlalchemy.engine import make_url
 
@@ -87,7 +97,7 @@ def pg_app(tmp_path: Path) -> Iterator[Flask]:
         base_config(tmp_path, admin.set(database=name).render_as_string(hide_password=False))
     )
     with app.app_context():
-        from storefront.db.setup import migrate_and_seed
+        from storefront.bootstrap import migrate_and_seed
 
         migrate_and_seed(demo=False)
     yield app
@@ -164,7 +174,7 @@ def measured_scan(app: Flask) -> Callable[..., int]:
     """Insert a processed scan row for the user behind ``headers`` (skips the footscan job)."""
 
     def make(headers: dict[str, str], result: dict[str, Any] | None = None) -> int:
-        from storefront.accounts.services import resolve_token
+        from storefront.accounts.tokens import resolve_token
         from storefront.db.models import Scan
         from storefront.extensions import db
 
@@ -267,7 +277,7 @@ def race_last_pairs(
         line = {"shoe_id": stock.model_id, "size_eu": float(stock.size_eu), "width": stock.width,
                 "colourway_id": stock.colourway_id, "quantity": 1}  # fmt: skip
         stock_id = stock.id
-    from storefront.accounts.services import issue_token
+    from storefront.accounts.tokens import issue_token
     from storefront.db.models import User
 
     tokens = []

@@ -118,8 +118,8 @@ def test_catalog_endpoints(client) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_restart_hands_thread_jobs_left_behind_to_the_sweeper(app) -> None:  # type: ignore[no-untyped-def]
+    from storefront.bootstrap import migrate_and_seed
     from storefront.db.models import Job, Scan, User, utcnow
-    from storefront.db.setup import migrate_and_seed
     from storefront.extensions import db
     from storefront.jobs import sweep_jobs
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from storefront.accounts.services import hash_token
+from storefront.accounts.tokens import hash_token
 
 
 def test_register_login_and_me(client) -> None:  # type: ignore[no-untyped-def]

@@ -17,7 +17,7 @@ BIG = 2**40 + 7
 
 
 def _big_rows_work(app: Flask) -> None:
-    from storefront.accounts.services import resolve_token
+    from storefront.accounts.tokens import resolve_token
     from storefront.db.models import Order, OrderLine, Scan, Stock
     from storefront.extensions import db
 

@@ -17,7 +17,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from storefront.accounts.services import issue_token
+from storefront.accounts.tokens import issue_token
 from storefront.db.models import (
     CartItem,
     FitFeedback,

@@ -32,7 +32,7 @@ def test_pages_load_under_the_production_csp(tmp_path: Path) -> None:
         pytest.skip("needs /usr/bin/chromium and node_modules (npm ci)")
     playwright = pytest.importorskip("playwright.sync_api")
     from storefront import create_app
-    from storefront.db.setup import migrate_and_seed
+    from storefront.bootstrap import migrate_and_seed
 
     cfg = base_config(tmp_path, f"sqlite:///{tmp_path / 'csp.db'}")
     cfg.update(SEED_DEMO=True, CSP_ALLOW_EVAL=False)

@@ -77,7 +77,7 @@ def test_hsts_when_the_request_is_secure(app) -> None:  # type: ignore[no-untype
 
 
 def _malformed_input_is_4xx(app: Flask) -> None:
-    from storefront.accounts.services import issue_token
+    from storefront.accounts.tokens import issue_token
     from storefront.db.models import User
     from storefront.extensions import db
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from storefront.accounts.services import issue_token
+from storefront.accounts.tokens import issue_token
 from storefront.db.models import CartItem, Order, Stock, User
 from storefront.extensions import db
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -21,9 +22,9 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from storefront.db.models import Job, Scan, utcnow
+from storefront.db.models import Incident, Job, Scan, utcnow
 from storefront.extensions import db
-from storefront.jobs import INTERNAL_ERROR_MESSAGE, is_user_error, sweep_jobs, user_message
+from storefront.jobs import failure_message, is_user_error, sweep_jobs, user_message
 from storefront.scans.footscan_bridge import demo_scan_ply
 from tests.storefront.conftest import wait_for
 
@@ -150,24 +151,42 @@ def test_a_bug_is_shown_as_a_generic_message_never_a_numpy_error(  # type: ignor
     h = auth.shopper()
     scan = wait_for(client, f"/api/scans/{_upload(client, h, ply)['id']}", h)
     assert scan["status"] == "failed"
-    assert scan["error"] == INTERNAL_ERROR_MESSAGE == scan["job"]["error"]
+    assert scan["error"] == scan["job"]["error"]
     assert "Singular" not in scan["error"] and "Error" not in scan["error"]
+    m = re.fullmatch(r"internal error, reference (\d+)", scan["error"])
+    assert m, scan["error"]
+    with app.app_context():  # the reference finds the stored traceback, recorded once
+        incident = db.session.get(Incident, int(m.group(1)))
+        assert incident is not None and incident.error_type == "LinAlgError"
+        assert "Singular matrix" in incident.trace and "broken" in incident.trace
+        assert incident.source.startswith(f"job {scan['job']['id']} (scan ")
+        assert db.session.query(Incident).count() == 1
 
 
-def test_the_one_user_fault_predicate() -> None:
+def test_the_one_user_fault_predicate(app) -> None:  # type: ignore[no-untyped-def]
+    """Only domain errors are the user's; footscan/gait errors become domain errors where
+    the adapters call those packages (scan refusal, RecordingNotUsable)."""
     from footscan.exceptions import NotAFootError
     from gait.exceptions import RecordingReadError
-    from storefront.domain_errors import ProfileError
-    from storefront.exceptions import ApiError
+    from storefront.domain_errors import PaymentDeclined, ProfileError, RecordingNotUsable
+    from storefront.errors import ApiError
+    from storefront.scans.footscan_bridge import is_refusal
 
-    assert is_user_error(NotAFootError("not a foot"))
-    assert is_user_error(RecordingReadError("bad file"))
-    assert is_user_error(ProfileError("x")) and is_user_error(ApiError(422, "x", "y"))
+    assert is_user_error(ProfileError("x")) and is_user_error(RecordingNotUsable("bad file"))
+    assert is_user_error(PaymentDeclined("card declined"))
+    assert not is_user_error(RecordingReadError("bad file")) and is_refusal(NotAFootError("x"))
     assert not is_user_error(ValueError("operands could not be broadcast"))
-    assert not is_user_error(KeyError("x")) and not is_user_error(ApiError(500, "x", "y"))
-    msg = user_message(RecordingReadError("cannot read /srv/shoestreet/instance/uploads/gait/ab12/walk.csv: bad header"))  # fmt: skip
+    assert not is_user_error(KeyError("x")) and not is_user_error(ApiError(422, "x", "y"))
+    assert not is_refusal(ValueError("operands could not be broadcast"))
+    msg = user_message(RecordingNotUsable("cannot read /srv/shoestreet/instance/uploads/gait/ab12/walk.csv: bad header"))  # fmt: skip
     assert msg == "cannot read walk.csv: bad header"
-    assert user_message(ValueError("/etc/passwd")) == INTERNAL_ERROR_MESSAGE
+    with app.app_context():
+        assert failure_message(RecordingNotUsable("too short"), "job x") == "too short"
+        msg = failure_message(ValueError("/etc/passwd"), "job y (scan 1)")
+        ref = int(msg.rsplit(" ", 1)[1])
+        assert msg == f"internal error, reference {ref}" and "passwd" not in msg
+        incident = db.session.get(Incident, ref)
+        assert incident is not None and "/etc/passwd" in incident.trace
 
 
 _WORKER = textwrap.dedent(

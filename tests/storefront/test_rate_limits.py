@@ -12,6 +12,8 @@ import os
 import pytest
 from flask import Flask
 
+from tests.storefront.conftest import service_missing
+
 _OTHER_WORKER = """
 import sys
 from pathlib import Path
@@ -100,7 +102,7 @@ def test_manufacturer_queries_are_limited(app, runner) -> None:  # type: ignore[
 def test_redis_store_and_its_database_fallback(app) -> None:  # type: ignore[no-untyped-def]
     url = os.environ.get("SHOESTREET_TEST_REDIS_URL")
     if not url:
-        pytest.skip("SHOESTREET_TEST_REDIS_URL is not set (scripts/services.sh starts a server)")
+        service_missing("SHOESTREET_TEST_REDIS_URL")
     app.config.update(RATELIMIT_ENABLED=True, RATELIMIT_LOGIN="2/60", LOGIN_LOCKOUT_AFTER=0,
                       RATELIMIT_STORAGE_URL=url)  # fmt: skip
     with app.app_context():

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from storefront.scans.footscan_bridge import demo_scan_ply
+from tests.storefront.conftest import service_missing
 
 pytestmark = pytest.mark.redis
 
@@ -24,7 +25,7 @@ REDIS_URL = os.environ.get("SHOESTREET_TEST_REDIS_URL")
 @pytest.fixture
 def rq_app(app):  # type: ignore[no-untyped-def]
     if not REDIS_URL:
-        pytest.skip("SHOESTREET_TEST_REDIS_URL is not set (scripts/services.sh starts a server)")
+        service_missing("SHOESTREET_TEST_REDIS_URL")
     from storefront.jobs import JobRunner
 
     app.config.update(

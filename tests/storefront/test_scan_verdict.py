@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 from storefront.domain_errors import ScanNotAccepted
-from storefront.fit.profiles import FootProfile, scan_verdict
+from storefront.fit.profiles import FootProfile
+from storefront.scans.verdict import scan_verdict
 from tests.storefront.conftest import average_foot, wait_for
 
 

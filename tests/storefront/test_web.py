@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from storefront.pages import THREE_FILES
+from storefront.pages._vendor import three_version
 
 REPO = Path(__file__).resolve().parents[2]
 STATIC_JS = REPO / "storefront" / "static" / "js"
@@ -43,8 +45,9 @@ def test_every_page_renders_with_its_script_and_import_map(client, path):
     assert r.status_code == 200, path
     html = r.get_data(as_text=True)
     imports = importmap(html)
-    assert imports["three"] == "/vendor/three/build/three.module.js"
-    assert imports["three/addons/"] == "/vendor/three/examples/jsm/"
+    release = three_version(REPO / "node_modules" / "three")
+    assert imports["three"] == f"/vendor/three-{release}/build/three.module.js"
+    assert imports["three/addons/"] == f"/vendor/three-{release}/examples/jsm/"
     page = re.search(r'<body data-page="([^"]+)"', html).group(1)
     assert page, path
     # main.js maps every page name to a module that exists.
@@ -91,12 +94,15 @@ def test_ids_that_cannot_exist_are_404_not_reflected(client, bad):
 def test_three_whitelist_serves_modules_from_node_modules(client):
     if not (REPO / "node_modules" / "three" / "build" / "three.module.js").is_file():
         pytest.skip("three.js not installed (run `npm ci`)")
+    release = three_version(REPO / "node_modules" / "three")
     for rel in sorted(THREE_FILES):
-        r = client.get(f"/vendor/three/{rel}")
+        r = client.get(f"/vendor/three-{release}/{rel}")
         assert r.status_code == 200, rel
         assert r.mimetype == "text/javascript"
+        assert r.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        assert client.get(f"/vendor/three/{rel}").status_code == 200  # older pages' URL
     # The core imports its sibling; every addon imports only 'three' or whitelisted siblings.
-    core = client.get("/vendor/three/build/three.module.js").get_data(as_text=True)
+    core = client.get(f"/vendor/three-{release}/build/three.module.js").get_data(as_text=True)
     assert "./three.core.js" in core
     for rel in THREE_FILES:
         if not rel.startswith("examples/"):
@@ -126,11 +132,37 @@ def test_three_whitelist_serves_modules_from_node_modules(client):
 )
 def test_three_whitelist_refuses_everything_else(client, rel):
     assert client.get(f"/vendor/three/{rel}").status_code == 404
+    assert (
+        client.get(
+            f"/vendor/three-{three_version(REPO / 'node_modules' / 'three')}/{rel}"
+        ).status_code
+        == 404
+    )
+
+
+def test_three_is_served_minified_gzipped_and_revalidated(client):
+    if not (REPO / "node_modules" / "three" / "build" / "three.module.js").is_file():
+        pytest.skip("three.js not installed (run `npm ci`)")
+    url = f"/vendor/three-{three_version(REPO / 'node_modules' / 'three')}/build/three.core.js"
+    source = (REPO / "node_modules" / "three" / "build" / "three.core.js").read_bytes()
+    plain = client.get(url)
+    assert plain.status_code == 200 and "Content-Encoding" not in plain.headers
+    assert len(plain.data) < 0.5 * len(source) and b"/**" not in plain.data
+    assert b"REVISION" in plain.data  # the code is still there
+    zipped = client.get(url, headers={"Accept-Encoding": "gzip, br"})
+    assert (
+        zipped.headers["Content-Encoding"] == "gzip" and zipped.headers["Vary"] == "Accept-Encoding"
+    )
+    assert gzip.decompress(zipped.data) == plain.data and len(zipped.data) < 0.15 * len(source)
+    etag = plain.headers["ETag"]
+    assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
+    # an old release's URL is not served as if it were this one
+    assert client.get("/vendor/three-0.0.1/build/three.core.js").status_code == 404
 
 
 def test_three_missing_install_is_a_clear_503(app, tmp_path):
     app.config["THREE_DIR"] = str(tmp_path / "nothing")
-    r = app.test_client().get("/vendor/three/build/three.module.js")
+    r = app.test_client().get("/vendor/three/build/three.module.js")  # no release without it
     assert r.status_code == 503
     assert "npm ci" in r.get_data(as_text=True)
 

@@ -112,8 +112,8 @@ def live_server(
     from werkzeug.serving import make_server
 
     from storefront import create_app
+    from storefront.bootstrap import migrate_and_seed
     from storefront.db.seed import DEMO_EMAIL, DEMO_PASSWORD
-    from storefront.db.setup import migrate_and_seed
 
     tmp = tmp_path_factory.mktemp("e2e")
     app = create_app(
