@@ -81,7 +81,7 @@ def main() -> int:
                                            stored_name="x", report=reports[(w + d) % 4],
                                            created_at=start + timedelta(days=d)))  # fmt: skip
         db.session.commit()
-        from storefront.accounts.services import issue_token
+        from storefront.accounts.tokens import issue_token
 
         raw, _ = issue_token(db.session, mgr, 1.0, name="bench")
         db.session.commit()
