@@ -100,6 +100,18 @@ ENV_VARS: dict[str, tuple[str, Callable[[str], Any]]] = {
 }
 
 
+#: Job leases and the sweeper (``default_config``).
+_JOB_DEFAULTS: dict[str, Any] = {
+    # Jobs: a running job renews a lease every JOB_LEASE_S / 3 s; one whose lease ran out
+    # (its worker died) is re-queued up to JOB_MAX_ATTEMPTS runs, then failed with a reason.
+    "JOB_LEASE_S": 60.0,
+    "JOB_MAX_ATTEMPTS": 3,
+    "JOB_SWEEP_INTERVAL_S": 30.0,
+    # A job still queued this long after dispatch (or never dispatched) is dispatched again.
+    "JOB_QUEUED_STALE_S": 600.0,
+}
+
+
 def default_config(instance_path: str) -> dict[str, Any]:
     """Defaults: everything embedded (SQLite and uploads in the instance folder, thread jobs)."""
     inst = Path(instance_path)
@@ -150,13 +162,7 @@ def default_config(instance_path: str) -> dict[str, Any]:
         # an hour the address is locked for BASE_S, doubling per further failure (max 1 h).
         "LOGIN_LOCKOUT_AFTER": 10,
         "LOGIN_LOCKOUT_BASE_S": 60.0,
-        # Jobs: a running job renews a lease every JOB_LEASE_S / 3 s; one whose lease ran out
-        # (its worker died) is re-queued up to JOB_MAX_ATTEMPTS runs, then failed with a reason.
-        "JOB_LEASE_S": 60.0,
-        "JOB_MAX_ATTEMPTS": 3,
-        "JOB_SWEEP_INTERVAL_S": 30.0,
-        # A job still queued this long after dispatch (or never dispatched) is dispatched again.
-        "JOB_QUEUED_STALE_S": 600.0,
+        **_JOB_DEFAULTS,
         # Chunked uploads not completed within this many hours are deleted by the sweeper.
         "UPLOAD_ABANDON_H": 24.0,
         # Unexpected errors (incident table: traceback, where; users see only the id) are
