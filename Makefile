@@ -19,7 +19,7 @@ run: $(STAMP)
 
 # The footscan job on its own: measure the bundled sample phone scan
 measure-demo: $(STAMP)
-	.venv/bin/footscan measure footscan/data/demo/phone_scan_left.ply
+	.venv/bin/footscan measure assets/demo/phone_scan_left.ply
 
 test: $(STAMP)
 	bash scripts/test.sh $(ARGS)
