@@ -14,6 +14,13 @@ from storefront.api.operations_helpers import _B, _ERR, _I, _N, _OBJ, _S, _json_
 from storefront.api.operations_partners import PARTNER_OPERATIONS
 
 #: (method, path, tag, summary, auth, extra operation fields)
+#: Delivery to a Korean address (storefront.shop.delivery); absent = collect at the shop.
+_DELIVERY = {
+    "type": "object",
+    "properties": {k: _S for k in ("name", "postcode", "road_address", "detail", "phone")},
+    "required": ["name", "postcode", "road_address", "phone"],
+}
+
 OPERATIONS: list[tuple[str, str, str, str, str | None, dict[str, Any]]] = [
     ("get", "/api/health", "meta", "Liveness and database check", None, {}),
     ("get", "/api/openapi.json", "meta", "This document", None, {}),
@@ -385,7 +392,10 @@ OPERATIONS: list[tuple[str, str, str, str, str | None, dict[str, Any]]] = [
                 }
             ],
             "requestBody": _json_body(
-                {"payment": {"type": "object", "properties": {"provider": _S, "card": _S}}}
+                {
+                    "payment": {"type": "object", "properties": {"provider": _S, "card": _S}},
+                    "delivery": _DELIVERY,
+                }
             ),
         },
     ),
@@ -397,7 +407,8 @@ OPERATIONS: list[tuple[str, str, str, str, str | None, dict[str, Any]]] = [
         "shopper",
         {
             "requestBody": _json_body(
-                {"lines": {"type": "array", "items": _OBJ}, "payment": _OBJ}, ["lines"]
+                {"lines": {"type": "array", "items": _OBJ}, "payment": _OBJ, "delivery": _DELIVERY},
+                ["lines"],
             )
         },
     ),
@@ -440,14 +451,27 @@ OPERATIONS: list[tuple[str, str, str, str, str | None, dict[str, Any]]] = [
     ),
     (
         "post",
-        "/api/orders/made-to-measure",
+        "/api/orders/made-to-measure/quote",
         "shop",
-        "Order a made-to-measure pair from a scan: measurements + last-modification spec go to the maker",
+        "Quote a made-to-measure pair for a measured scan: price, lead time, what is made; charges nothing",
         "shopper",
         {
             "requestBody": _json_body(
-                {"scan_id": _I, "shoe_id": _S, "colourway_id": _S, "payment": _OBJ},
+                {"scan_id": _I, "shoe_id": _S, "colourway_id": _S},
                 ["scan_id", "shoe_id", "colourway_id"],
+            )
+        },
+    ),
+    (
+        "post",
+        "/api/orders/made-to-measure",
+        "shop",
+        "Confirm a quote: charges the quoted price once; measurements + last spec go to the maker",
+        "shopper",
+        {
+            "requestBody": _json_body(
+                {"quote_id": _I, "confirm": _B, "payment": _OBJ, "delivery": _DELIVERY},
+                ["quote_id", "confirm"],
             )
         },
     ),

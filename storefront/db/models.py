@@ -337,6 +337,8 @@ class Order(Base):
     created_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
     #: the client's Idempotency-Key for this checkout: a repeated request returns this order
     idempotency_key: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    #: recipient, Korean address and phone (``storefront.shop.delivery``); None = collect at the shop
+    delivery: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
     __table_args__ = (UniqueConstraint("user_id", "idempotency_key"),)
 
@@ -461,6 +463,30 @@ class MadeToMeasure(Base):
     last_spec: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(20), default="sent_to_maker")
     created_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
+
+
+class MtmQuote(Base):
+    """A made-to-measure quote: price, lead time and last specification the shopper confirms."""
+
+    __tablename__ = "mtm_quote"
+    id: Mapped[int] = mapped_column(Id64, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        Id64, ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    #: not a foreign key: deleting the scan must not delete a confirmed quote's history
+    scan_id: Mapped[int] = mapped_column(Id64)
+    model_id: Mapped[str] = mapped_column(String(64))
+    shop_id: Mapped[str] = mapped_column(String(64))
+    colourway_id: Mapped[str] = mapped_column(String(64))
+    price_cents: Mapped[int] = mapped_column(Integer)
+    lead_time_days: Mapped[int] = mapped_column(Integer)
+    measurements: Mapped[dict[str, Any]] = mapped_column(JSON)
+    last_spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(_TZDateTime())
+    #: set once, by the conditional update that wins the confirmation
+    confirmed_at: Mapped[datetime | None] = mapped_column(_TZDateTime(), nullable=True)
+    order_id: Mapped[int | None] = mapped_column(Id64, nullable=True)
 
 
 class PrivacyRelease(Base):

@@ -1,20 +1,30 @@
-"""Made-to-measure orders: the nearest stock last and how to modify it for one foot.
+"""Made to measure: a quote first (price, lead time, what is made), then an explicit confirmation.
 
-Paid once per idempotency claim at :data:`MTM_SURCHARGE` times the stock price; the order, its
-line and the measurements snapshot with the last specification are written in one commit.
+Nothing is charged and no order exists until the shopper confirms a quote they have seen. A
+quote fixes the price, the lead time, the measurements and the last specification for 24 hours;
+confirming it charges exactly the quoted amount once (idempotent like every commerce write) and
+hands the specification to the maker.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from storefront.db.models import MadeToMeasure, Order, OrderLine, Scan, User
-from storefront.domain_errors import NotFound, NotReady, ServiceBusy, ValidationFailed
-from storefront.extensions import DbSession
+from storefront.db.models import MadeToMeasure, MtmQuote, Order, OrderLine, Scan, User, as_utc
+from storefront.domain_errors import (
+    Conflict,
+    NotFound,
+    NotReady,
+    ServiceBusy,
+    ValidationFailed,
+)
+from storefront.extensions import DbSession, rows_affected
 from storefront.security.ownership import MAX_ID
 from storefront.shop import idempotency
+from storefront.shop.delivery import parse_delivery
 from storefront.shop.idempotency import Claim
 from storefront.shop.payment import get_provider
 from storefront.shop.services import (
@@ -25,10 +35,35 @@ from storefront.shop.services import (
     _write_with_retries,
 )
 
-__all__ = ["MTM_SURCHARGE", "last_modification_spec", "made_to_measure"]
+__all__ = [
+    "LEAD_TIME_DAYS",
+    "MTM_SURCHARGE",
+    "QUOTE_VALID_S",
+    "confirm_quote",
+    "last_modification_spec",
+    "mtm_of",
+    "quote",
+    "quote_to_dict",
+]
 
-#: Made-to-measure surcharge over the stock price.
+#: Made-to-measure surcharge over the stock price (last modification, one-off fitting).
 MTM_SURCHARGE = 1.5
+#: How long a quote holds its price and specification.
+QUOTE_VALID_S = 24 * 3600
+#: Working days from confirmation to dispatch, per catalogue category: dress shoes are lasted
+#: and welted by hand; cemented sports and casual shoes go faster; kids' shoes are simplest.
+LEAD_TIME_DAYS = {
+    "dress": 28,
+    "boot": 28,
+    "running": 21,
+    "trail": 21,
+    "sneaker": 18,
+    "casual": 18,
+    "sandal": 14,
+    "comfort": 21,
+    "kids": 14,
+}
+_DEFAULT_LEAD_DAYS = 21
 
 _MEASURES = (
     "side",
@@ -80,45 +115,7 @@ def last_modification_spec(measurements: dict[str, Any], model: Any) -> dict[str
     }
 
 
-def made_to_measure(
-    session: DbSession, user: User, data: dict[str, Any], catalog: Any, claim: Claim
-) -> tuple[Order, MadeToMeasure | None, bool]:
-    """Order a made-to-measure pair once per claim: measurements snapshot + last spec.
-
-    Returns ``(order, made-to-measure row, replayed)``; paid at the made-to-measure price.
-    """
-    scan, model, cw = _mtm_inputs(session, user, data, catalog)
-    provider_name, details = _payment_details(data.get("payment"))
-    done = _replayed(session, idempotency.find_replay(session, user.id, claim), Order)
-    if done is not None:
-        return done, _mtm_of(session, done), True
-    result = scan.result or {}  # measured: checked by _mtm_inputs
-    measurements = {k: result.get(k) for k in _MEASURES if k in result}
-    spec = last_modification_spec(measurements, model)
-    price = int(round(model.price_eur * 100 * MTM_SURCHARGE))
-    user_id = user.id
-    session.commit()  # end the read transaction
-
-    def write() -> tuple[Order, MadeToMeasure]:
-        return _mtm_write(
-            session, user_id, claim, provider_name, details, price, model, cw, spec, measurements
-        )
-
-    try:
-        order, mtm = _write_with_retries(session, write)
-    except DuplicateRequest:
-        done = _replayed(session, idempotency.find_replay(session, user_id, claim), Order)
-        if done is None:
-            raise ServiceBusy("a concurrent request interfered; please retry") from None
-        return done, _mtm_of(session, done), True
-    return order, mtm, False
-
-
-def _mtm_inputs(
-    session: DbSession, user: User, data: dict[str, Any], catalog: Any
-) -> tuple[Scan, Any, str]:
-    """The shopper's accepted, measured scan, the shoe model and the colourway (validated)."""
-    scan_id, shoe_id, cw = data.get("scan_id"), data.get("shoe_id"), data.get("colourway_id")
+def _measured_scan(session: DbSession, user: User, scan_id: Any) -> Scan:
     if isinstance(scan_id, bool) or not isinstance(scan_id, int):
         raise ValidationFailed("scan_id must be an integer", {"scan_id": "bad value"})
     scan = session.get(Scan, scan_id) if 0 < scan_id < MAX_ID else None
@@ -131,30 +128,170 @@ def _mtm_inputs(
         raise verdict.error()
     if scan.status != "done" or not scan.result:
         raise NotReady(f"scan {scan_id} is {scan.status}, not measured yet")
+    return scan
+
+
+def quote(session: DbSession, user: User, data: Any, catalog: Any) -> MtmQuote:
+    """Price a made-to-measure pair for a measured scan, a model and a colourway; charge nothing.
+
+    Parameters
+    ----------
+    data : dict
+        ``{"scan_id": int, "shoe_id": str, "colourway_id": str}``.
+
+    Returns
+    -------
+    MtmQuote
+        Stored, valid for :data:`QUOTE_VALID_S` seconds.
+    """
+    if not isinstance(data, dict):
+        raise ValidationFailed("expected an object with scan_id, shoe_id and colourway_id")
+    scan = _measured_scan(session, user, data.get("scan_id"))
+    shoe_id, cw = data.get("shoe_id"), data.get("colourway_id")
     if not isinstance(shoe_id, str):
         raise ValidationFailed("shoe_id must be a string", {"shoe_id": "bad value"})
     model = catalog.model(shoe_id)
     if not isinstance(cw, str) or cw not in {c.id for c in model.colourways}:
-        raise ValidationFailed(f"colourway_id must be one of {[c.id for c in model.colourways]}")
-    return scan, model, cw
+        raise ValidationFailed(
+            f"colourway_id must be one of {[c.id for c in model.colourways]}",
+            {"colourway_id": "bad value"},
+        )
+    assert scan.result is not None  # _measured_scan checked it
+    measurements = {k: scan.result.get(k) for k in _MEASURES if k in scan.result}
+    now = datetime.now(UTC)
+    row = MtmQuote(
+        user_id=user.id,
+        scan_id=scan.id,
+        model_id=model.id,
+        shop_id=model.shop_id,
+        colourway_id=cw,
+        price_cents=int(round(model.price_eur * 100 * MTM_SURCHARGE)),
+        lead_time_days=LEAD_TIME_DAYS.get(model.category, _DEFAULT_LEAD_DAYS),
+        measurements=measurements,
+        last_spec=last_modification_spec(measurements, model),
+        created_at=now,
+        expires_at=now + timedelta(seconds=QUOTE_VALID_S),
+    )
+    session.add(row)
+    session.commit()
+    return row
 
 
-def _mtm_write(
+def quote_to_dict(q: MtmQuote) -> dict[str, Any]:
+    """Public view of a quote: what is made, for how much, by when."""
+    base = q.last_spec["base_last"]
+    return {
+        "id": q.id,
+        "shoe_id": q.model_id,
+        "colourway_id": q.colourway_id,
+        "scan_id": q.scan_id,
+        "price_eur": q.price_cents / 100,
+        "lead_time_days": q.lead_time_days,
+        "expires_at": as_utc(q.expires_at).isoformat(),
+        "confirmed_order_id": q.order_id,
+        "made": ["personal_last", "shoes"],
+        "nearest_stock_size": {"eu": base["eu"], "width": base["width"]},
+        "measurements": q.measurements,
+        "last_spec": q.last_spec,
+    }
+
+
+def _open_quote(session: DbSession, user: User, quote_id: Any) -> MtmQuote:
+    if isinstance(quote_id, bool) or not isinstance(quote_id, int):
+        raise ValidationFailed(
+            "quote_id must be an integer: ask for a quote first "
+            "(POST /api/orders/made-to-measure/quote), then confirm it",
+            {"quote_id": "missing"},
+        )
+    q = session.get(MtmQuote, quote_id) if 0 < quote_id < MAX_ID else None
+    if q is None or q.user_id != user.id:
+        raise NotFound(f"no quote {quote_id}")
+    return q
+
+
+def confirm_quote(
+    session: DbSession, user: User, data: Any, claim: Claim
+) -> tuple[Order, MadeToMeasure | None, bool]:
+    """Charge a quote the shopper has seen and send its specification to the maker, once.
+
+    Parameters
+    ----------
+    data : dict
+        ``{"quote_id": int, "confirm": true, "payment": {...}, "delivery": {...}?}``; without
+        ``delivery`` the pair is collected at the shop.
+
+    Returns
+    -------
+    (Order, MadeToMeasure or None, bool)
+        The order, its made-to-measure row and whether this was a replay of an earlier request.
+    """
+    if not isinstance(data, dict):
+        raise ValidationFailed("expected an object with quote_id and confirm: true")
+    q = _open_quote(session, user, data.get("quote_id"))
+    if data.get("confirm") is not True:
+        raise ValidationFailed(
+            "confirm must be true: a made-to-measure pair is charged only on explicit confirmation",
+            {"confirm": "missing"},
+        )
+    done = _replayed(session, idempotency.find_replay(session, user.id, claim), Order)
+    if done is not None:
+        return done, mtm_of(session, done), True
+    if q.confirmed_at is not None:
+        raise Conflict(f"quote {q.id} is already confirmed (order {q.order_id})", code="used")
+    if as_utc(q.expires_at) <= datetime.now(UTC):
+        raise Conflict(f"quote {q.id} has expired; ask for a new one", code="expired")
+    if session.get(Scan, q.scan_id) is None:
+        raise Conflict("the scan behind this quote was deleted; ask for a new quote", code="gone")
+    provider_name, details = _payment_details(data.get("payment"))
+    delivery = parse_delivery(data["delivery"]).to_dict() if "delivery" in data else None
+    user_id, quote_id = user.id, q.id
+    session.commit()  # end the read transaction
+
+    def write() -> tuple[Order, MadeToMeasure]:
+        return _confirm_write(session, quote_id, user_id, claim, provider_name, details, delivery)
+
+    try:
+        order, mtm = _write_with_retries(session, write)
+    except DuplicateRequest:
+        done = _replayed(session, idempotency.find_replay(session, user_id, claim), Order)
+        if done is None:
+            session.expire_all()
+            again = session.get(MtmQuote, quote_id)
+            if again is not None and again.order_id is not None:
+                raise Conflict(
+                    f"quote {quote_id} is already confirmed (order {again.order_id})", code="used"
+                ) from None
+            raise ServiceBusy("a concurrent request interfered; please retry") from None
+        return done, mtm_of(session, done), True
+    return order, mtm, False
+
+
+def _confirm_write(
     session: DbSession,
+    quote_id: int,
     user_id: int,
     claim: Claim,
     provider_name: str,
     details: dict[str, Any],
-    price: int,
-    model: Any,
-    cw: str,
-    spec: dict[str, Any],
-    measurements: dict[str, Any],
+    delivery: dict[str, str] | None,
 ) -> tuple[Order, MadeToMeasure]:
-    """Charge, then write the order, its line and the made-to-measure row in one commit."""
+    """Take the quote (conditional update), charge it, write order + maker row; one commit."""
+    q = session.get(MtmQuote, quote_id)
+    assert q is not None
+    spec = q.last_spec
+    # the quote is taken by a conditional update: two confirmations cannot both win
+    taken = session.execute(
+        update(MtmQuote)
+        .where(MtmQuote.id == quote_id, MtmQuote.confirmed_at.is_(None))
+        .values(confirmed_at=datetime.now(UTC))
+        .execution_options(synchronize_session=False)
+    )
+    if rows_affected(taken) != 1:
+        session.rollback()
+        raise DuplicateRequest()
     try:
         result = get_provider(provider_name).charge(
-            price, "EUR", details, idempotency_key=_payment_key(user_id, claim)
+            q.price_cents, "EUR", details, idempotency_key=_payment_key(user_id, claim)
         )
     except Exception:
         session.rollback()
@@ -163,29 +300,36 @@ def _mtm_write(
         user_id=user_id,
         kind="made_to_measure",
         status="paid",
-        total_cents=price,
+        total_cents=q.price_cents,
         payment_ref=result.reference,
+        delivery=delivery,
     )
     order.lines.append(
         OrderLine(
-            model_id=model.id,
+            model_id=q.model_id,
             size_eu=f"{spec['base_last']['eu']:g}",
             width=spec["base_last"]["width"],
-            colourway_id=cw,
+            colourway_id=q.colourway_id,
             quantity=1,
-            unit_price_cents=price,
+            unit_price_cents=q.price_cents,
         )
     )
     session.add(order)
     session.flush()
+    session.execute(
+        update(MtmQuote)
+        .where(MtmQuote.id == quote_id)
+        .values(order_id=order.id)
+        .execution_options(synchronize_session=False)
+    )
     mtm = MadeToMeasure(
         order_id=order.id,
-        model_id=model.id,
-        shop_id=model.shop_id,
-        colourway_id=cw,
+        model_id=q.model_id,
+        shop_id=q.shop_id,
+        colourway_id=q.colourway_id,
         base_size_eu=f"{spec['base_last']['eu']:g}",
         base_width=spec["base_last"]["width"],
-        measurements=measurements,
+        measurements=q.measurements,
         last_spec=spec,
     )
     session.add(mtm)
@@ -194,5 +338,6 @@ def _mtm_write(
     return order, mtm
 
 
-def _mtm_of(session: DbSession, order: Order) -> MadeToMeasure | None:
+def mtm_of(session: DbSession, order: Order) -> MadeToMeasure | None:
+    """The made-to-measure row of an order, if it is one."""
     return session.scalar(select(MadeToMeasure).where(MadeToMeasure.order_id == order.id))

@@ -111,6 +111,7 @@ def place_order(
     payment: Any,
     claim: Claim,
     cart_item_ids: list[int] | None = None,
+    delivery: dict[str, str] | None = None,
 ) -> Order:
     """Reserve stock, charge, and write the order and its idempotency record in one transaction.
 
@@ -120,7 +121,9 @@ def place_order(
     :class:`~storefront.db.models.IdempotencyRecord` is unique per (account, key): a concurrent
     duplicate loses at commit, is rolled back whole and raises :class:`DuplicateRequest`.
     With ``cart_item_ids`` those cart rows are deleted in the same transaction and must all
-    still exist, so one cart is ordered at most once.
+    still exist, so one cart is ordered at most once. ``delivery`` (validated by
+    :func:`storefront.shop.delivery.parse_delivery`) is stored on the order; None means the
+    pairs are collected at the shop.
     """
     provider_name, details = _payment_details(payment)
     rows = {
@@ -141,7 +144,16 @@ def place_order(
     return _write_with_retries(
         session,
         lambda: _reserve_charge_write(
-            session, user_id, lines, snapshot, prices, provider_name, details, claim, cart_item_ids
+            session,
+            user_id,
+            lines,
+            snapshot,
+            prices,
+            provider_name,
+            details,
+            claim,
+            cart_item_ids,
+            delivery,
         ),
     )
 
@@ -156,6 +168,7 @@ def _reserve_charge_write(
     details: dict[str, Any],
     claim: Claim,
     cart_item_ids: list[int] | None,
+    delivery: dict[str, str] | None,
 ) -> Order:
     for ln in lines:  # stock-id order: concurrent orders lock rows in the same order (no deadlock)
         res = session.execute(
@@ -186,6 +199,7 @@ def _reserve_charge_write(
         status="paid",
         total_cents=total,
         idempotency_key=claim.key if claim.explicit and len(claim.key) <= 80 else None,
+        delivery=delivery,
     )
     try:
         result = get_provider(provider_name).charge(
@@ -225,14 +239,19 @@ def _replayed(session: DbSession, rec: IdempotencyRecord | None, kind: type) -> 
 
 
 def order_once(
-    session: DbSession, user: User, lines: list[LineRequest], payment: Any, claim: Claim
+    session: DbSession,
+    user: User,
+    lines: list[LineRequest],
+    payment: Any,
+    claim: Claim,
+    delivery: dict[str, str] | None = None,
 ) -> tuple[Order, bool]:
     """Place a direct order once per claim; returns ``(order, replayed)``."""
     done = _replayed(session, idempotency.find_replay(session, user.id, claim), Order)
     if done is not None:
         return done, True
     try:
-        return place_order(session, user, lines, payment, claim), False
+        return place_order(session, user, lines, payment, claim, None, delivery), False
     except DuplicateRequest:
         done = _replayed(session, idempotency.find_replay(session, user.id, claim), Order)
         if done is None:
@@ -281,7 +300,11 @@ def cart_to_dict(session: DbSession, user: User) -> dict[str, Any]:
 
 
 def checkout_cart(
-    session: DbSession, user: User, payment: Any, idempotency_key: str | None = None
+    session: DbSession,
+    user: User,
+    payment: Any,
+    idempotency_key: str | None = None,
+    delivery: dict[str, str] | None = None,
 ) -> tuple[Order, bool]:
     """Order everything in the cart and empty it, in one transaction.
 
@@ -293,8 +316,12 @@ def checkout_cart(
         select(CartItem).where(CartItem.user_id == user.id).order_by(CartItem.stock_id)
     ).all()
     cart = [[it.stock_id, it.quantity] for it in items]
+    extra = {} if delivery is None else {"delivery": delivery}
     claim = idempotency.claim_for(
-        "checkout", {"payment": payment, "cart": cart}, idempotency_key, {"payment": payment}
+        "checkout",
+        {"payment": payment, "cart": cart, **extra},
+        idempotency_key,
+        {"payment": payment, **extra},
     )
     # An empty cart is what a retry sees after the first request ordered it: replay that.
     done = _replayed(
@@ -306,7 +333,8 @@ def checkout_cart(
         raise CartEmpty("the cart is empty")
     lines = [LineRequest(sid, q) for sid, q in cart]
     try:
-        return place_order(session, user, lines, payment, claim, [it.id for it in items]), False
+        ids = [it.id for it in items]
+        return place_order(session, user, lines, payment, claim, ids, delivery), False
     except DuplicateRequest:
         # a concurrent request committed first; ours was rolled back whole (stock included)
         done = _replayed(
@@ -326,6 +354,8 @@ def order_to_dict(order: Order, mtm: MadeToMeasure | None = None) -> dict[str, A
         "total_eur": order.total_cents / 100,
         "currency": order.currency,
         "payment_ref": order.payment_ref,
+        "delivery": order.delivery,
+        "fulfilment": "delivery" if order.delivery else "collect_at_shop",
         "created_at": as_utc(order.created_at).isoformat(),
         "lines": [
             {

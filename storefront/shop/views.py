@@ -16,6 +16,7 @@ from storefront.security.ratelimit import limiter
 from storefront.shop import idempotency, services
 from storefront.shop import made_to_measure as mtm_service
 from storefront.shop.lines import resolve_lines
+from storefront.shop.delivery import parse_delivery
 
 __all__ = ["bp"]
 
@@ -55,7 +56,7 @@ def remove_cart(item_id: int):
 def _mtm(order: Order) -> MadeToMeasure | None:
     if order.kind != "made_to_measure":
         return None
-    return db.session.scalar(select(MadeToMeasure).where(MadeToMeasure.order_id == order.id))
+    return mtm_service.mtm_of(db.session, order)
 
 
 def _created(body: dict, replayed: bool):
@@ -73,7 +74,9 @@ def _created(body: dict, replayed: bool):
 def checkout():
     data = json_body() if _has_body() else {}
     key = _idempotency_key()
-    order, replayed = services.checkout_cart(db.session, current_user(), data.get("payment"), key)
+    order, replayed = services.checkout_cart(
+        db.session, current_user(), data.get("payment"), key, _delivery(data)
+    )
     return _created(services.order_to_dict(order), replayed)
 
 
@@ -110,7 +113,7 @@ def create_order():
     claim = idempotency.claim_for("order", data, _idempotency_key())
     lines = resolve_lines(db.session, data.get("lines"), catalog())
     order, replayed = services.order_once(
-        db.session, current_user(), lines, data.get("payment"), claim
+        db.session, current_user(), lines, data.get("payment"), claim, _delivery(data)
     )
     return _created(services.order_to_dict(order), replayed)
 
@@ -171,13 +174,25 @@ def feedback(order_id: str):
     )
 
 
+@bp.post("/orders/made-to-measure/quote")
+@limiter.limit("write", "RATELIMIT_WRITE", per=_BOTH)
+@login_required(_SHOPPER)
+def made_to_measure_quote():
+    q = mtm_service.quote(db.session, current_user(), json_body(), catalog())
+    return jsonify(mtm_service.quote_to_dict(q)), 201
+
+
 @bp.post("/orders/made-to-measure")
 @limiter.limit("write", "RATELIMIT_WRITE", per=_BOTH)
 @login_required(_SHOPPER)
-def made_to_measure():
+def made_to_measure_confirm():
     data = json_body()
     claim = idempotency.claim_for("made_to_measure", data, _idempotency_key())
-    order, mtm, replayed = mtm_service.made_to_measure(
-        db.session, current_user(), data, catalog(), claim
-    )
+    order, mtm, replayed = mtm_service.confirm_quote(db.session, current_user(), data, claim)
     return _created(services.order_to_dict(order, mtm), replayed)
+
+
+def _delivery(data: dict) -> dict[str, str] | None:  # type: ignore[type-arg]
+    """The validated ``delivery`` object of a request; None (collect at the shop) when absent."""
+    raw = data.get("delivery")
+    return None if raw is None else parse_delivery(raw).to_dict()

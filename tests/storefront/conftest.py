@@ -195,6 +195,20 @@ def measured_scan(app: Flask) -> Callable[..., int]:
     return make
 
 
+def order_made_to_measure(
+    client: FlaskClient, headers: dict[str, str], body: dict[str, Any], **confirm: Any
+) -> Any:
+    """Quote then confirm a made-to-measure pair; returns the confirmation response.
+
+    A refused quote (4xx) is returned as is, so callers can assert on the refusal.
+    """
+    q = client.post("/api/orders/made-to-measure/quote", json=body, headers=headers)
+    if q.status_code != 201:
+        return q
+    payload = {"quote_id": q.json["id"], "confirm": True, **confirm}
+    return client.post("/api/orders/made-to-measure", json=payload, headers=headers)
+
+
 def wait_for(
     client: FlaskClient, url: str, headers: dict[str, str], timeout_s: float = 60.0
 ) -> dict[str, Any]:

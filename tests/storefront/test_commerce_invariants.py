@@ -216,13 +216,19 @@ def test_orders_made_to_measure_and_returns_honour_the_key(app, client) -> None:
         scan_id = db.session.scalar(select(Scan.id).where(Scan.filename == "f.ply"))
     shoe = client.get("/api/shoes").json["shoes"][0]["id"]
     cw = client.get(f"/api/shoes/{shoe}").json["colourways"][0]["id"]
-    mtm = {"scan_id": scan_id, "shoe_id": shoe, "colourway_id": cw}
+    quote = {"scan_id": scan_id, "shoe_id": shoe, "colourway_id": cw}
+    q = _post(client, "/api/orders/made-to-measure/quote", quote, token)
+    assert q.status_code == 201, q.json
+    mtm = {"quote_id": q.json["id"], "confirm": True, "payment": CARD}
     a = _post(client, "/api/orders/made-to-measure", mtm, token, "mtm-key-0001")
     b = _post(client, "/api/orders/made-to-measure", mtm, token, "mtm-key-0001")
     assert a.status_code == 201 and b.status_code == 200 and a.json["id"] == b.json["id"]
     assert b.json["made_to_measure"]["last_spec"] == a.json["made_to_measure"]["last_spec"]
-    c = _post(client, "/api/orders/made-to-measure", {**mtm, "colourway_id": "x"}, token, "mtm-key-0001")  # fmt: skip
+    c = _post(client, "/api/orders/made-to-measure", {**mtm, "payment": None}, token, "mtm-key-0001")  # fmt: skip
     assert c.status_code == 422
+    # a second confirmation of the same quote under a new key is refused, not charged again
+    d = _post(client, "/api/orders/made-to-measure", mtm, token, "mtm-key-0002")
+    assert d.status_code == 409 and d.json["error"]["code"] == "used", d.json
 
     ret = {"line_id": first.json["lines"][0]["id"], "fit": "too_large"}
     url = f"/api/orders/{first.json['id']}/returns"

@@ -43,7 +43,9 @@ def test_non_korean_or_malformed_phone_numbers_are_refused(raw):
 
 
 def test_a_busan_address_is_accepted_and_cleaned():
-    d = parse_delivery({**GOOD, "name": "  김부산 ", "road_address": "부산광역시  부산진구 중앙대로 644"})
+    d = parse_delivery(
+        {**GOOD, "name": "  김부산 ", "road_address": "부산광역시  부산진구 중앙대로 644"}
+    )
     assert d.name == "김부산"
     assert d.road_address == "부산광역시 부산진구 중앙대로 644"
     assert d.phone == "010-1234-5678"

@@ -115,9 +115,13 @@ def _malformed_input_is_4xx(app: Flask) -> None:
         r = client.delete(f"/api/cart/{n}", headers=h)
         assert r.status_code == 404
         r = client.post(
-            "/api/orders/made-to-measure",
+            "/api/orders/made-to-measure/quote",
             json={"scan_id": n, "shoe_id": "x", "colourway_id": "y"},
             headers=h,
+        )
+        assert r.status_code in (404, 422), r.json
+        r = client.post(
+            "/api/orders/made-to-measure", json={"quote_id": n, "confirm": True}, headers=h
         )
         assert r.status_code in (404, 422), r.json
         assert client.delete(f"/api/auth/tokens/{n}", headers=h).status_code == 404

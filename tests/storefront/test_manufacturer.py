@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from tests.storefront.conftest import average_foot
+from tests.storefront.conftest import average_foot, order_made_to_measure
 
 
 @pytest.fixture
@@ -171,7 +171,7 @@ def test_manufacturer_sees_made_to_measure_orders_for_its_brand(
     shop = next(s for s in client.get("/api/shops").json["shops"] if s["brand"] == "Norma")
     shoe = client.get(f"/api/shoes/{shop['models'][0]['id']}").json
     body = {"scan_id": scan, "shoe_id": shoe["id"], "colourway_id": shoe["colourways"][0]["id"]}
-    assert client.post("/api/orders/made-to-measure", json=body, headers=h).status_code == 201
+    assert order_made_to_measure(client, h, body).status_code == 201
     r = client.get(
         "/api/manufacturer/made-to-measure", headers={"Authorization": f"Bearer {mfr_token}"}
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.storefront.conftest import order_made_to_measure
+
 
 def _stock_line(client, shoe_id=None, qty=1):  # type: ignore[no-untyped-def]
     shops = client.get("/api/shops").json["shops"]
@@ -194,10 +196,8 @@ def test_made_to_measure_carries_measurements_and_last_spec(client, auth, measur
     scan = measured_scan(h)
     shoe = client.get("/api/shoes").json["shoes"][0]
     cw = client.get(f"/api/shoes/{shoe['id']}").json["colourways"][0]["id"]
-    r = client.post(
-        "/api/orders/made-to-measure",
-        json={"scan_id": scan, "shoe_id": shoe["id"], "colourway_id": cw},
-        headers=h,
+    r = order_made_to_measure(
+        client, h, {"scan_id": scan, "shoe_id": shoe["id"], "colourway_id": cw}
     )
     assert r.status_code == 201, r.json
     mtm = r.json["made_to_measure"]
@@ -215,10 +215,8 @@ def test_made_to_measure_carries_measurements_and_last_spec(client, auth, measur
     )
     assert r.status_code == 409
     other = auth.shopper()
-    r = client.post(
-        "/api/orders/made-to-measure",
-        json={"scan_id": scan, "shoe_id": shoe["id"], "colourway_id": cw},
-        headers=other,
+    r = order_made_to_measure(
+        client, other, {"scan_id": scan, "shoe_id": shoe["id"], "colourway_id": cw}
     )
     assert r.status_code == 404
 

@@ -65,7 +65,7 @@ def _assert_no_shop_use(client, h, scan_id: int, reason: str) -> None:  # type: 
     _assert_refused(client.get(f"/api/recommendations?scan={scan_id}", headers=h), reason)
     model = client.get(f"/api/shoes/{shoe}").json
     r = client.post(
-        "/api/orders/made-to-measure",
+        "/api/orders/made-to-measure/quote",
         json={"scan_id": scan_id, "shoe_id": shoe, "colourway_id": model["colourways"][0]["id"]},
         headers=h,
     )

@@ -213,6 +213,12 @@ def test_new_shopper_on_a_phone_from_registration(lang_phone, live_server):
     assert card.locator(".order-status").inner_text().strip() == w["paid"]
     assert shoe["name"] in card.inner_text() and shoe_id not in card.inner_text()
     assert won(shoe["price_eur"], lang) in card.inner_text()
+    # the delivery details typed at checkout are stored on the order, as normalised
+    delivery = card.locator(".order-delivery").inner_text()
+    assert "48058" in delivery and "010-9876-5432" in delivery and "센텀중앙로 55" in delivery
+    stored = json.loads(page.evaluate("fetch('/api/orders').then(r => r.text())"))["orders"][0]
+    assert stored["delivery"]["road_address"] == "부산광역시 해운대구 센텀중앙로 55"
+    assert stored["delivery"]["detail"] == "101동 1203호"
     check_page(probe, "orders")
 
     # The other pages a shopper reaches from the menu.

@@ -318,10 +318,22 @@ def test_made_to_measure_order_carries_the_foot(probe, live_server):
     probe.goto(f"/made-to-measure/{model['id']}")
     assert probe.page.locator("#mtm-measurements tbody tr").count() >= 4
     probe.page.select_option("#mtm-colourway", index=1)
+    count = "fetch('/api/orders').then(r => r.json()).then(d => d.orders.length)"
+    before = probe.page.evaluate(count)
     probe.page.click("#mtm-submit")
+    probe.page.wait_for_selector("#mtm-price")
+    # the quote shows the price and the lead time; nothing is ordered before the confirmation
+    assert probe.page.locator("#mtm-spec-table tbody tr").count() >= 2
+    assert any(ch.isdigit() for ch in probe.page.inner_text("#mtm-lead"))
+    assert probe.page.evaluate(count) == before
+    probe.page.fill("#co-name", "Demo Shopper")
+    probe.page.fill("#co-phone", "01012345678")
+    probe.page.fill("#co-postcode", "47285")
+    probe.page.fill("#co-address1", "644 Jungang-daero, Busanjin-gu, Busan")
+    probe.page.click("#mtm-confirm")
     probe.page.wait_for_selector("#mtm-done")
+    assert probe.page.evaluate(count) == before + 1
     assert "Order" in probe.page.inner_text("#mtm-done")
-    assert probe.page.locator("#mtm-spec tbody tr").count() >= 2
     probe.shot("made-to-measure")
     probe.goto("/orders")
     assert probe.page.locator("#orders-body", has_text="made to measure").count() == 1

@@ -29,7 +29,7 @@ function fieldProblem(input) {
 }
 
 /** Korean-style delivery fields with their own messages; the phone is formatted as it is typed. */
-function wireDelivery(form) {
+export function wireDelivery(form) {
   const phone = document.getElementById('co-phone');
   phone.addEventListener('input', () => { phone.value = formatMobile(phone.value); });
   const postcode = document.getElementById('co-postcode');
@@ -45,7 +45,7 @@ function wireDelivery(form) {
 /** The delivery details as entered (validated by the form). */
 export function deliveryFromForm() {
   const v = (id) => document.getElementById(id).value.trim();
-  return { name: v('co-name'), phone: formatMobile(v('co-phone')), postcode: v('co-postcode'), address_line1: v('co-address1'), address_line2: v('co-address2') };
+  return { name: v('co-name'), phone: formatMobile(v('co-phone')), postcode: v('co-postcode'), road_address: v('co-address1'), detail: v('co-address2') };
 }
 
 export default async function checkoutPage() {
@@ -73,7 +73,7 @@ export default async function checkoutPage() {
     msg.textContent = '';
     const card = document.getElementById('co-card').value;
     try {
-      const order = await api.post('/api/checkout', { payment: { provider: 'test', card } }, { idempotencyKey: sessionStorage.getItem(KEY) });
+      const order = await api.post('/api/checkout', { payment: { provider: 'test', card }, delivery: deliveryFromForm() }, { idempotencyKey: sessionStorage.getItem(KEY) });
       sessionStorage.removeItem(KEY);
       form.hidden = true;
       clear(summary).append(el('div', { class: 'flash flash-ok', id: 'order-done', dataset: { order: order.id } },

@@ -48,6 +48,10 @@ export default async function ordersPage() {
       row.append(msg);
       sec.append(row);
     }
+    const d = o.delivery;
+    sec.append(el('p', { class: 'muted order-delivery' }, d
+      ? t('Delivery to {name}, ({postcode}) {address} {detail}, {phone}', { name: d.name, postcode: d.postcode, address: d.road_address, detail: d.detail || '', phone: d.phone })
+      : t('To collect at the shop on Shoe Street.')));
     if (o.made_to_measure) {
       const m = o.made_to_measure;
       sec.append(el('p', { class: 'muted' }, t('Made to measure from base last EU {eu} {width}; status: {status}.', { eu: m.base_size_eu, width: m.base_width, status: orderStatus(m.status) })));
