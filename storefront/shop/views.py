@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, jsonify
 from sqlalchemy import select
 
@@ -15,8 +17,8 @@ from storefront.jobs import get_runner
 from storefront.security.ratelimit import limiter
 from storefront.shop import idempotency, services
 from storefront.shop import made_to_measure as mtm_service
-from storefront.shop.lines import resolve_lines
 from storefront.shop.delivery import parse_delivery
+from storefront.shop.lines import resolve_lines
 
 __all__ = ["bp"]
 
@@ -192,7 +194,7 @@ def made_to_measure_confirm():
     return _created(services.order_to_dict(order, mtm), replayed)
 
 
-def _delivery(data: dict) -> dict[str, str] | None:  # type: ignore[type-arg]
+def _delivery(data: dict[str, Any]) -> dict[str, str] | None:
     """The validated ``delivery`` object of a request; None (collect at the shop) when absent."""
     raw = data.get("delivery")
     return None if raw is None else parse_delivery(raw).to_dict()
