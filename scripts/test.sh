@@ -10,8 +10,8 @@ echo "== ruff format --check"
 .venv/bin/ruff format --check . || exit 1
 echo "== lint-imports (the layer contract of docs/architecture.md)"
 .venv/bin/lint-imports || exit 1
-echo "== mypy storefront (zero errors; footscan and gait report their own)"
-.venv/bin/mypy --follow-imports=silent storefront || exit 1
+echo "== mypy (zero errors in all three packages)"
+.venv/bin/mypy --follow-imports=silent storefront gait footscan || exit 1
 
 # shellcheck source=scripts/services.sh
 source scripts/services.sh

@@ -188,8 +188,8 @@ class PersonalLast:
     flat_vertices_mm: NDArray[np.float64] = field(repr=False)
     # Construction data reused by the insole (flat frame).
     envelope_term_mm: dict[str, float] = field(default_factory=dict)
-    _rings: NDArray[np.float64] = field(repr=False, default=None)  # type: ignore[assignment]
-    _ring_x: NDArray[np.float64] = field(repr=False, default=None)  # type: ignore[assignment]
+    _rings: NDArray[np.float64] = field(repr=False, default=None)  # type: ignore[arg-type]
+    _ring_x: NDArray[np.float64] = field(repr=False, default=None)  # type: ignore[arg-type]
     _flat_foot: PreparedFoot = field(repr=False, default=None)  # type: ignore[assignment]
     _bottom_x_mm: tuple[float, float] = (0.0, 0.0)
 
@@ -498,8 +498,8 @@ def _frame(foot: PreparedFoot, style: Style) -> _Frame:
         good = np.flatnonzero(~bad & main)
         for j in range(_N_ANGLES):
             r_foot[bad, j] = np.interp(x[bad], x[good], r_foot[good, j])
-        for i in np.flatnonzero(bad):
-            dirs[i] = dirs[good[np.argmin(np.abs(x[good] - x[i]))]]
+        for ib in np.flatnonzero(bad):
+            dirs[ib] = dirs[good[np.argmin(np.abs(x[good] - x[ib]))]]
     return _Frame(
         foot,
         style,
@@ -539,6 +539,7 @@ def _rings(
     out[:, :, 0] = f.x[:, None]
     for i in range(k):
         c = f.centre[i]
+        hull = None
         if i in f.toe_rings:
             ring = f.toe_rings[i]
             h = f.toe_hulls[i]
@@ -547,9 +548,10 @@ def _rings(
                 ring = np.vstack([ring, grown])
             ring = np.vstack([ring, [[c[0], 0.0]]])
             hull = _hull2(ring)
+        if hull is not None:
             dirs = _layout(hull, c, True)
             r = _radial(hull, c, dirs)
-        else:
+        else:  # a station behind the toes, or a toe ring too degenerate for a hull
             r = f.r_foot[i] + base[i]
             dirs = f.dirs[i]
         yz = c + r[:, None] * dirs

@@ -266,7 +266,6 @@ def make_insole(last: PersonalLast, pressure: PressureMap | None = None) -> Inso
     topv = np.stack([xx, ys, top], axis=2)[:, ::-1]
     rings = np.concatenate([bottom, topv], axis=1)  # (k, 2n, 3)
     m = 2 * n
-    v = [rings.reshape(-1, 3)]
     heel_c = rings[0].mean(axis=0)
     tip = np.array([x_b1, 0.0, 0.5 * base])
     v = np.vstack([heel_c[None], rings.reshape(-1, 3), tip[None]])
