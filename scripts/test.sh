@@ -12,6 +12,10 @@ echo "== lint-imports (the layer contract of docs/architecture.md)"
 .venv/bin/lint-imports || exit 1
 echo "== mypy (zero errors in all three packages)"
 .venv/bin/mypy --follow-imports=silent storefront gait footscan || exit 1
+echo "== copy detector (no repeated logic over 10 lines outside tests and migrations)"
+.venv/bin/pylint --disable=all --enable=duplicate-code --min-similarity-lines=11 \
+  --ignore-imports=yes --ignore-signatures=yes --ignore-docstrings=yes --ignore-comments=yes \
+  --ignore=migrations --score=no footscan gait storefront benchmarks scripts || exit 1
 
 # shellcheck source=scripts/services.sh
 source scripts/services.sh
