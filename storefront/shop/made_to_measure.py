@@ -50,21 +50,17 @@ __all__ = [
 MTM_SURCHARGE = 1.5
 #: How long a quote holds its price and specification.
 QUOTE_VALID_S = 24 * 3600
-#: Working days from confirmation to dispatch, per catalogue category: dress shoes are lasted
+#: Working days from confirmation to dispatch, one per catalogue category (CATEGORIES): dress shoes are lasted
 #: and welted by hand; cemented sports and casual shoes go faster; kids' shoes are simplest.
 LEAD_TIME_DAYS = {
     "dress": 28,
-    "boot": 28,
     "running": 21,
     "trail": 21,
-    "sneaker": 18,
-    "casual": 18,
-    "sandal": 14,
+    "walking": 21,
     "comfort": 21,
+    "casual": 18,
     "kids": 14,
 }
-_DEFAULT_LEAD_DAYS = 21
-
 _MEASURES = (
     "side",
     "foot_length_mm",
@@ -166,7 +162,7 @@ def quote(session: DbSession, user: User, data: Any, catalog: Any) -> MtmQuote:
         shop_id=model.shop_id,
         colourway_id=cw,
         price_cents=int(round(model.price_eur * 100 * MTM_SURCHARGE)),
-        lead_time_days=LEAD_TIME_DAYS.get(model.category, _DEFAULT_LEAD_DAYS),
+        lead_time_days=LEAD_TIME_DAYS[model.category],
         measurements=measurements,
         last_spec=last_modification_spec(measurements, model),
         created_at=now,

@@ -138,3 +138,10 @@ def test_an_expired_or_foreign_quote_cannot_be_confirmed(app, client, auth, meas
     )
     assert r.status_code == 409 and "expired" in r.json["error"]["message"]
     assert _n_orders(app) == 0
+
+
+def test_every_catalogue_category_has_a_lead_time() -> None:
+    from storefront.catalog.models import CATEGORIES
+    from storefront.shop.made_to_measure import LEAD_TIME_DAYS
+
+    assert set(LEAD_TIME_DAYS) == set(CATEGORIES)
