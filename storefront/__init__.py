@@ -97,6 +97,15 @@ def _register_job_kinds(app: Flask) -> None:
     reg.add("scan", process_scan, fail_scan)
     reg.add("gait", process_gait_session, fail_session)
     reg.add("learn", relearn_offsets)
+    from storefront.workshop.production import (
+        fail_files,
+        fail_preview,
+        process_files,
+        process_preview,
+    )
+
+    reg.add("mtm_preview", process_preview, fail_preview)
+    reg.add("mtm_files", process_files, fail_files)
     from storefront.care.services import alerts_job
 
     reg.add("care_alerts", alerts_job(lambda: db.session))
@@ -126,6 +135,8 @@ def _configure_blueprints(app: Flask) -> None:
     from storefront.pages import bp as web_bp
     from storefront.scans.views import bp as scans_bp
     from storefront.shop.views import bp as shop_bp
+    from storefront.workshop.views import bp as workshop_bp
+    from storefront.workshop.views import pages_bp as workshop_pages_bp
 
     register_error_handlers(app)
     app.register_blueprint(api_bp)
@@ -137,6 +148,8 @@ def _configure_blueprints(app: Flask) -> None:
     app.register_blueprint(web_bp)
     app.register_blueprint(care_bp)
     app.register_blueprint(care_pages_bp)
+    app.register_blueprint(workshop_bp)
+    app.register_blueprint(workshop_pages_bp)
     register_cli(app)
 
 

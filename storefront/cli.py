@@ -13,6 +13,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from storefront.workshop.cli import assign_maker_command, create_maker_command
+
 __all__ = ["main", "register_cli"]
 
 
@@ -409,6 +411,8 @@ _COMMANDS = (
     create_manufacturer_command,
     create_admin_command,
     create_care_manager_command,
+    create_maker_command,
+    assign_maker_command,
     release_aggregates_command,
     load_synthetic_city_command,
     tokens_command,

@@ -26,6 +26,7 @@ from storefront.db.models import (
     Job,
     LoginThrottle,
     MadeToMeasure,
+    MtmQuote,
     Order,
     OrderLine,
     PasswordReset,
@@ -437,7 +438,22 @@ def delete_account(session: DbSession, user: User, upload_dir: str | Path) -> No
     for scan in session.scalars(select(Scan).where(Scan.user_id == user.id)):
         names.append(scan.stored_name)
         names.append(scan.stored_name + ".glb")
-    folders: list[str] = []
+        names.append(scan.stored_name + ".foot.npy")
+    # Made-to-measure previews and files are built from the foot: they go with it.
+    names.extend(
+        n
+        for n in session.scalars(select(MtmQuote.preview_name).where(MtmQuote.user_id == user.id))
+        if n
+    )
+    folders: list[str] = [
+        d
+        for d in session.scalars(
+            select(MadeToMeasure.files_dir).where(
+                MadeToMeasure.order_id.in_(select(Order.id).where(Order.user_id == user.id))
+            )
+        )
+        if d
+    ]
     for gs in session.scalars(select(GaitSession).where(GaitSession.user_id == user.id)):
         folders.append(gs.stored_name)  # the recording(s) and report.html
     for up in session.scalars(select(GaitUpload).where(GaitUpload.user_id == user.id)):
@@ -449,7 +465,13 @@ def delete_account(session: DbSession, user: User, upload_dir: str | Path) -> No
     session.execute(
         update(MadeToMeasure)
         .where(MadeToMeasure.order_id.in_(order_ids))
-        .values(measurements={"erased": True}, last_spec={"erased": True})
+        .values(
+            measurements={"erased": True},
+            last_spec={"erased": True},
+            files=None,
+            files_dir=None,
+            files_status="erased",
+        )
     )
     # Free-text return comments may say anything about the person: erased, fit labels kept.
     line_ids = select(OrderLine.id).where(OrderLine.order_id.in_(order_ids))

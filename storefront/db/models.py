@@ -38,6 +38,7 @@ __all__ = [
     "Job",
     "LearnedOffset",
     "MadeToMeasure",
+    "MakerShop",
     "Manufacturer",
     "Order",
     "OrderLine",
@@ -463,6 +464,31 @@ class MadeToMeasure(Base):
     last_spec: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(20), default="sent_to_maker")
     created_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
+    # Maker files (migration 0017): the maker account the order is assigned to, and the
+    # personal last, insole and spec sheet built by the ``mtm_files`` job.
+    maker_id: Mapped[int | None] = mapped_column(
+        Id64, ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    #: ``queued`` -> ``running`` -> ``done`` | ``failed`` (``none`` before the job exists)
+    files_status: Mapped[str] = mapped_column(String(16), default="none")
+    files_job_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    #: folder under UPLOAD_DIR holding the encrypted files, set only once all are written
+    files_dir: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    #: file name -> {"bytes": int, "sha256": str} (of the plaintext)
+    files: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    files_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: which pressure map shaped the insole (None: no consented session with its recording)
+    pressure_source: Mapped[str | None] = mapped_column(String(255), nullable=True)
+
+
+class MakerShop(Base):
+    """The maker account that makes a shop's made-to-measure orders (one per shop, 0017)."""
+
+    __tablename__ = "maker_shop"
+    shop_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    maker_id: Mapped[int] = mapped_column(
+        Id64, ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
 
 
 class MtmQuote(Base):
@@ -487,6 +513,12 @@ class MtmQuote(Base):
     #: set once, by the conditional update that wins the confirmation
     confirmed_at: Mapped[datetime | None] = mapped_column(_TZDateTime(), nullable=True)
     order_id: Mapped[int | None] = mapped_column(Id64, nullable=True)
+    # The shopper's 3D preview (migration 0017), built by the ``mtm_preview`` job.
+    preview_status: Mapped[str] = mapped_column(String(16), default="none")
+    preview_job_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    #: encrypted preview JSON under UPLOAD_DIR, set once written
+    preview_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    preview_error: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class PrivacyRelease(Base):

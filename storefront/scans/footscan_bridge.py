@@ -6,7 +6,17 @@ import importlib
 from pathlib import Path
 from typing import Any
 
-__all__ = ["SCAN_EXTENSIONS", "demo_scan_ply", "is_refusal", "measure_file"]
+__all__ = [
+    "FOOT_POINTS_KEY",
+    "SCAN_EXTENSIONS",
+    "demo_scan_ply",
+    "is_refusal",
+    "measure_file",
+]
+
+#: Key of the result dict carrying the foot points (``.npy`` bytes, float32, mm, foot frame);
+#: popped before the measurements are stored, kept as an encrypted file for personal lasts.
+FOOT_POINTS_KEY = "_foot_points_npy"
 
 
 def _scan_formats() -> dict[str, str]:
@@ -51,6 +61,9 @@ def measure_file(path: Path, filename: str, units: str) -> tuple[dict[str, Any],
         footscan's JSON (side, ``*_mm``, sizes, quality).
     glb : bytes or None
         The cleaned, aligned foot as GLB (metres, +Y up), or None if it could not be meshed.
+
+    The measurements also carry :data:`FOOT_POINTS_KEY`: the foot's points in footscan's foot
+    frame (``.npy``), which the caller stores apart for the personal last.
     """
     import logging
 
@@ -59,6 +72,16 @@ def measure_file(path: Path, filename: str, units: str) -> tuple[dict[str, Any],
     cloud = read_scan_bytes(path.read_bytes(), filename, units)
     result = _pipeline().measure_scan(cloud)
     glb: bytes | None
+    out = _result_dict(result)
+    points = getattr(result, "points_foot_mm", None)
+    if points is not None:
+        import io
+
+        import numpy as np
+
+        buf = io.BytesIO()
+        np.save(buf, np.asarray(points, dtype=np.float32), allow_pickle=False)
+        out = {**out, FOOT_POINTS_KEY: buf.getvalue()}
     try:
         from footscan._export import foot_mesh_glb_bytes
 
@@ -66,7 +89,7 @@ def measure_file(path: Path, filename: str, units: str) -> tuple[dict[str, Any],
     except (ImportError, ValueError, RuntimeError) as exc:
         logging.getLogger(__name__).warning("foot GLB export failed for %s: %s", filename, exc)
         glb = None
-    return _result_dict(result), glb
+    return out, glb
 
 
 def is_refusal(exc: BaseException) -> bool:

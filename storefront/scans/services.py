@@ -12,7 +12,12 @@ from storefront.db.models import Job, Scan, User, as_utc
 from storefront.domain_errors import StoredFileUnreadable, ValidationFailed
 from storefront.extensions import DbSession, db
 from storefront.jobs import ProgressFn
-from storefront.scans.footscan_bridge import SCAN_EXTENSIONS, is_refusal, measure_file
+from storefront.scans.footscan_bridge import (
+    FOOT_POINTS_KEY,
+    SCAN_EXTENSIONS,
+    is_refusal,
+    measure_file,
+)
 from storefront.scans.verdict import refusal_verdict, scan_verdict, verdict_of
 from storefront.security.ownership import get_owned
 from storefront.security.uploads import (
@@ -27,6 +32,7 @@ __all__ = [
     "UNITS",
     "create_scan",
     "fail_scan",
+    "foot_points_path",
     "get_scan_for",
     "latest_scan_for",
     "process_scan",
@@ -111,6 +117,7 @@ def process_scan(scan_id: int, progress: ProgressFn) -> None:
         verdict = refusal_verdict(str(exc))
         _keep_verdict(scan_id, {"verdict": verdict.to_dict()})
         raise verdict.error() from exc
+    points = result.pop(FOOT_POINTS_KEY, None) if isinstance(result, dict) else None
     result = to_jsonable(result)
     verdict = scan_verdict(result)
     if not verdict.accepted:
@@ -119,9 +126,12 @@ def process_scan(scan_id: int, progress: ProgressFn) -> None:
     progress(0.9, "saving measurements")
     if glb is not None:
         store_file(glb_path(path), glb, ring)
+    if points is not None:  # the foot a personal last is built on (made to measure)
+        store_file(foot_points_path(path), points, ring)
     scan = db.session.get(Scan, scan_id)
     if scan is None:  # deleted while we worked
         glb_path(path).unlink(missing_ok=True)
+        foot_points_path(path).unlink(missing_ok=True)
         return
     scan.result = result
     scan.status = "done"
@@ -171,11 +181,17 @@ def glb_path(scan_file: Path) -> Path:
     return scan_file.with_name(scan_file.name + ".glb")
 
 
+def foot_points_path(scan_file: Path) -> Path:
+    """Where the foot points (``.npy``, mm, footscan's foot frame) of a stored scan live."""
+    return scan_file.with_name(scan_file.name + ".foot.npy")
+
+
 def remove_scan_files(upload_dir: str | Path, stored_name: str) -> None:
-    """Delete a scan's upload and its GLB."""
+    """Delete a scan's upload, its GLB and its foot points."""
     path = Path(upload_dir) / stored_name
     path.unlink(missing_ok=True)
     glb_path(path).unlink(missing_ok=True)
+    foot_points_path(path).unlink(missing_ok=True)
 
 
 def get_scan_for(session: DbSession, user: User, scan_id: Any) -> Scan:

@@ -24,13 +24,23 @@ def parse_row_id(raw: Any, what: str) -> int:
         raise BadRequest(f"{what} id must be an integer, got {raw!r}", code="bad_id") from None
 
 
-def get_owned(session: DbSession, model: type[T], raw_id: Any, user: Any, what: str) -> T:
+def get_owned(
+    session: DbSession,
+    model: type[T],
+    raw_id: Any,
+    user: Any,
+    what: str,
+    owner_only: bool = False,
+) -> T:
     """The row of ``model`` with this id owned by ``user`` (any row for an admin).
 
-    Unknown ids and other people's rows both give the same 404, so ids reveal nothing.
+    Unknown ids and other people's rows both give the same 404, so ids reveal nothing. With
+    ``owner_only`` an admin gets only their own rows too (e.g. a quote is priced only on the
+    shopper's own scan).
     """
     oid = parse_row_id(raw_id, what)
     row = session.get(model, oid) if 0 < oid < MAX_ID else None
-    if row is None or (row.user_id != user.id and user.role != "admin"):  # type: ignore[attr-defined]
+    admin_reads = user.role == "admin" and not owner_only
+    if row is None or (row.user_id != user.id and not admin_reads):  # type: ignore[attr-defined]
         raise NotFound(f"no {what} {oid}")
     return row

@@ -22,7 +22,7 @@ from storefront.domain_errors import (
     ValidationFailed,
 )
 from storefront.extensions import DbSession, rows_affected
-from storefront.security.ownership import MAX_ID
+from storefront.security.ownership import MAX_ID, get_owned
 from storefront.shop import idempotency
 from storefront.shop.delivery import parse_delivery
 from storefront.shop.idempotency import Claim
@@ -34,6 +34,7 @@ from storefront.shop.services import (
     _replayed,
     _write_with_retries,
 )
+from storefront.workshop.services import maker_for_shop
 
 __all__ = [
     "LEAD_TIME_DAYS",
@@ -114,9 +115,7 @@ def last_modification_spec(measurements: dict[str, Any], model: Any) -> dict[str
 def _measured_scan(session: DbSession, user: User, scan_id: Any) -> Scan:
     if isinstance(scan_id, bool) or not isinstance(scan_id, int):
         raise ValidationFailed("scan_id must be an integer", {"scan_id": "bad value"})
-    scan = session.get(Scan, scan_id) if 0 < scan_id < MAX_ID else None
-    if scan is None or scan.user_id != user.id:
-        raise NotFound(f"no scan {scan_id}")
+    scan = get_owned(session, Scan, scan_id, user, "scan", owner_only=True)
     from storefront.scans.verdict import verdict_of
 
     verdict = verdict_of(scan)
@@ -185,10 +184,16 @@ def quote_to_dict(q: MtmQuote) -> dict[str, Any]:
         "lead_time_days": q.lead_time_days,
         "expires_at": as_utc(q.expires_at).isoformat(),
         "confirmed_order_id": q.order_id,
-        "made": ["personal_last", "shoes"],
+        "made": ["personal_last", "custom_insole", "shoes"],
         "nearest_stock_size": {"eu": base["eu"], "width": base["width"]},
         "measurements": q.measurements,
         "last_spec": q.last_spec,
+        "preview": {
+            "status": q.preview_status,
+            "error": q.preview_error,
+            "job": f"/api/jobs/{q.preview_job_id}" if q.preview_job_id else None,
+            "url": f"/api/orders/made-to-measure/quotes/{q.id}/preview",
+        },
     }
 
 
@@ -327,6 +332,8 @@ def _confirm_write(
         base_width=spec["base_last"]["width"],
         measurements=q.measurements,
         last_spec=spec,
+        maker_id=maker_for_shop(session, q.shop_id),
+        files_status="queued",
     )
     session.add(mtm)
     idempotency.record(session, user_id, claim, "order", order.id)

@@ -44,6 +44,7 @@ from storefront.shop import idempotency
 from storefront.shop.idempotency import Claim
 from storefront.shop.lines import MAX_QTY, LineRequest, resolve_lines
 from storefront.shop.payment import get_provider
+from storefront.workshop.services import SHOPPER_FILES, files_to_dict
 
 __all__ = [
     "FIT_LABELS",
@@ -379,6 +380,7 @@ def order_to_dict(order: Order, mtm: MadeToMeasure | None = None) -> dict[str, A
             "measurements": mtm.measurements,
             "last_spec": mtm.last_spec,
             "status": mtm.status,
+            "files": files_to_dict(mtm, f"/api/orders/{order.id}/files", SHOPPER_FILES),
         }
     return d
 

@@ -19,6 +19,7 @@ from storefront.shop import idempotency, services
 from storefront.shop import made_to_measure as mtm_service
 from storefront.shop.delivery import parse_delivery
 from storefront.shop.lines import resolve_lines
+from storefront.workshop.production import submit_files, submit_preview
 
 __all__ = ["bp"]
 
@@ -181,6 +182,7 @@ def feedback(order_id: str):
 @login_required(_SHOPPER)
 def made_to_measure_quote():
     q = mtm_service.quote(db.session, current_user(), json_body(), catalog())
+    submit_preview(q)  # the personal last in 3D, built by a job (~2-5 s)
     return jsonify(mtm_service.quote_to_dict(q)), 201
 
 
@@ -191,6 +193,8 @@ def made_to_measure_confirm():
     data = json_body()
     claim = idempotency.claim_for("made_to_measure", data, _idempotency_key())
     order, mtm, replayed = mtm_service.confirm_quote(db.session, current_user(), data, claim)
+    if not replayed and mtm is not None:
+        submit_files(mtm, order.user_id)  # last, insole, spec sheet: built by a job
     return _created(services.order_to_dict(order, mtm), replayed)
 
 

@@ -1,0 +1,178 @@
+"""The one place that talks to :mod:`footscan.lasts`: personal last, insole, files, preview.
+
+No Flask, no database: the job handlers in :mod:`storefront.workshop.production` read the
+stored foot and hand its points here. footscan's errors become domain errors (the shopper's
+foot or session cannot carry a last: 409 ``last_not_buildable``), never 500s.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from storefront.domain_errors import Conflict
+
+__all__ = [
+    "STOCK_MEASURES",
+    "Built",
+    "build",
+    "foot_points_from_npy",
+    "mesh_files",
+    "pressure_map",
+    "preview_payload",
+    "stock_changes",
+]
+
+#: Personal-last measure -> the stock last's field it is compared with (catalogue, mm).
+STOCK_MEASURES = {
+    "bottom_length": "last_length_mm",
+    "ball_girth": "ball_girth_mm",
+    "ball_width": "ball_width_mm",
+    "instep_girth": "instep_girth_mm",
+}
+
+
+@dataclass(frozen=True)
+class Built:
+    """A personal last and (optionally) its insole for one order or quote.
+
+    Attributes
+    ----------
+    last : footscan.lasts.PersonalLast
+    insole : footscan.lasts.Insole or None
+    """
+
+    last: Any
+    insole: Any = None
+
+
+def foot_points_from_npy(data: bytes) -> NDArray[np.float64]:
+    """The stored foot points (``.npy``, mm, footscan's foot frame) as float64 (n, 3)."""
+    try:
+        pts = np.load(io.BytesIO(data), allow_pickle=False)
+    except (ValueError, OSError) as exc:
+        raise Conflict(f"the stored foot cannot be read ({exc})", code="foot_unreadable") from None
+    return np.asarray(pts, dtype=np.float64)
+
+
+def _style(model: Any) -> Any:
+    """The last style of a catalogue model (its category, toe allowance, drop, toe box)."""
+    from footscan.lasts import style_for_catalog_model
+
+    return style_for_catalog_model(
+        {
+            "category": model.category,
+            "toe_allowance_mm": model.toe_allowance_mm,
+            "traits": {"drop_mm": model.traits.drop_mm, "toe_box": model.traits.toe_box},
+        }
+    )
+
+
+def build(
+    points_mm: NDArray[np.float64],
+    side: str,
+    foot_length_mm: float,
+    model: Any,
+    pressure: Any = None,
+    with_insole: bool = True,
+) -> Built:
+    """Build the personal last (and insole) of a foot for a catalogue model.
+
+    Parameters
+    ----------
+    points_mm : (n, 3) float64
+        The accepted scan's foot points, footscan's foot frame, mm.
+    side : {"left", "right"}
+    foot_length_mm : float
+        footscan's measured foot length (the scan's ``foot_length_mm``).
+    model : storefront.catalog.models.ShoeModel
+    pressure : footscan.lasts.PressureMap, optional
+        Peak pressure map of the shopper's insole session (relieves peaks > 200 kPa).
+    with_insole : bool
+
+    Raises
+    ------
+    Conflict
+        ``last_not_buildable``: footscan cannot build a last from this foot.
+    """
+    from footscan.lasts import LastError, build_last, make_insole, prepare_foot
+
+    try:
+        style = _style(model)
+        last = build_last(prepare_foot(points_mm, side, style, foot_length_mm), style)
+        insole = make_insole(last, pressure) if with_insole else None
+    except LastError as exc:
+        raise Conflict(
+            f"no personal last can be built from this scan: {exc}", code="last_not_buildable"
+        ) from None
+    return Built(last, insole)
+
+
+def pressure_map(path: Path, side: str) -> tuple[Any, str]:
+    """The peak pressure map of a recorded session, or ``(None, why not)``."""
+    from footscan.lasts import LastError, pressure_from_session
+
+    try:
+        pm = pressure_from_session(path, side)
+    except LastError as exc:
+        return None, f"session not usable for the insole: {exc}"
+    return pm, pm.source
+
+
+def mesh_files(built: Built) -> dict[str, bytes]:
+    """``last.stl``, ``last.3mf``, ``insole.stl``, ``insole.3mf`` (millimetres, watertight)."""
+    from footscan.lasts import stl_bytes, threemf_bytes
+
+    last, insole = built.last, built.insole
+    return {
+        "last.stl": stl_bytes(last.vertices_mm, last.faces, "last"),
+        "last.3mf": threemf_bytes([("last", last.vertices_mm, last.faces)]),
+        "insole.stl": stl_bytes(insole.vertices_mm, insole.faces, "insole"),
+        "insole.3mf": threemf_bytes([("insole", insole.vertices_mm, insole.faces)]),
+    }
+
+
+def stock_changes(last: Any, base_size: Any) -> list[dict[str, Any]]:
+    """What the personal last changes compared with the nearest stock last (mm).
+
+    Parameters
+    ----------
+    last : PersonalLast
+    base_size : storefront.catalog.models.LastSize
+        The nearest stock size (the quote's base last).
+
+    Returns
+    -------
+    list of dict
+        ``{"measure", "stock_mm", "personal_mm", "change_mm"}`` per :data:`STOCK_MEASURES`;
+        ``change_mm`` > 0: the personal last is longer or fuller there.
+    """
+    out = []
+    for measure, field in STOCK_MEASURES.items():
+        stock = float(getattr(base_size, field))
+        personal = float(last.last_mm[measure])
+        out.append(
+            {
+                "measure": measure,
+                "stock_mm": round(stock, 1),
+                "personal_mm": round(personal, 1),
+                "change_mm": round(personal - stock, 1),
+            }
+        )
+    return out
+
+
+def preview_payload(built: Built, base_size: Any, base: dict[str, Any]) -> dict[str, Any]:
+    """The shopper's preview: footscan's preview JSON plus the changes from the stock size."""
+    from footscan.lasts import preview_json
+
+    out = preview_json(built.last, max_foot_points=3000)
+    out.pop("planes", None)
+    out["nearest_stock_size"] = {"eu": base["eu"], "width": base["width"]}
+    out["stock_changes"] = stock_changes(built.last, base_size)
+    return out
