@@ -9,7 +9,7 @@ from flask import Flask
 from storefront.api.operations import ERROR_RESPONSE as _ERR
 from storefront.api.operations import OBJECT as _OBJ
 from storefront.api.operations import OPERATIONS
-from storefront.api.responses import SUCCESS
+from storefront.api.responses import DOCUMENTED
 
 __all__ = ["OPERATIONS", "build_openapi"]
 
@@ -53,7 +53,7 @@ def _operation(
         op["parameters"] = params
     if "requestBody" in extra:
         op["requestBody"] = extra["requestBody"]
-    status, schema = SUCCESS.get((method, path), ("200", _OBJ))
+    status, schema = DOCUMENTED.get((method, path), ("200", _OBJ))
     responses: dict[str, Any] = {
         status: {"description": "OK", "content": {"application/json": {"schema": schema}}}
     }

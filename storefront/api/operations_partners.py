@@ -5,8 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from storefront.api.operations_helpers import _B, _N, _S, _json_body, _q
+from storefront.api.responses import MTM_PREVIEW
 
 __all__ = ["PARTNER_OPERATIONS"]
+
+#: A made-to-measure file download (storefront.workshop.services.FILE_TYPES).
+_FILE_RESPONSE: dict[str, Any] = {
+    "description": "The file (encrypted at rest, decrypted for the download)",
+    "content": {
+        "model/stl": {"schema": {"type": "string", "format": "binary"}},
+        "model/3mf": {"schema": {"type": "string", "format": "binary"}},
+        "text/html": {"schema": {"type": "string"}},
+        "application/json": {"schema": MTM_PREVIEW},
+    },
+}
 
 #: (method, path, tag, summary, auth, extra operation fields)
 PARTNER_OPERATIONS: list[tuple[str, str, str, str, str | None, dict[str, Any]]] = [
@@ -139,6 +151,51 @@ PARTNER_OPERATIONS: list[tuple[str, str, str, str, str | None, dict[str, Any]]] 
         "/api/care/access-log",
         "care",
         "Who read the wearer's care data and when (newest first)",
+        "shopper",
+        {},
+    ),
+    # makers of made-to-measure pairs (storefront.workshop): only the orders assigned to them
+    (
+        "get",
+        "/api/workshop/orders",
+        "workshop",
+        "The made-to-measure orders assigned to this maker, with file status and download links",
+        "maker",
+        {},
+    ),
+    (
+        "get",
+        "/api/workshop/orders/{order_id}",
+        "workshop",
+        "One assigned order (404 for any order not assigned to this maker)",
+        "maker",
+        {},
+    ),
+    (
+        "get",
+        "/api/workshop/orders/{order_id}/files/{name}",
+        "workshop",
+        "Download a file of an assigned order: last.stl, last.3mf, insole.stl, insole.3mf "
+        "(millimetres, watertight), spec.ko.html, spec.en.html (printable spec sheet), "
+        "preview.json; 409 while the file job runs",
+        "maker",
+        {"responses": {"200": _FILE_RESPONSE}},
+    ),
+    (
+        "get",
+        "/api/orders/{order_id}/files/{name}",
+        "shop",
+        "A file of a made-to-measure order: its shopper reads spec.ko.html, spec.en.html and "
+        "preview.json, its assigned maker every file; 404 for anyone else",
+        "any",
+        {"responses": {"200": _FILE_RESPONSE}},
+    ),
+    (
+        "get",
+        "/api/orders/made-to-measure/quotes/{quote_id}/preview",
+        "shop",
+        "The quote's 3D preview: personal last mesh, foot points with clearance (mm), "
+        "clearance per region, changes from the nearest stock size; 409 while the job runs",
         "shopper",
         {},
     ),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["SUCCESS"]
+__all__ = ["DOCUMENTED", "MTM_PREVIEW", "SUCCESS", "WORKSHOP_SUCCESS"]
 
 _S: dict[str, Any] = {"type": "string"}
 _I: dict[str, Any] = {"type": "integer"}
@@ -180,3 +180,44 @@ SUCCESS: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
         ),
     ),
 }
+
+# Made to measure, the maker's side (storefront.workshop); checked against the real responses
+# of a built order in tests/storefront/test_workshop.py.
+_MTM_FILES = _obj(
+    status=_S,
+    error=_null(_S),
+    job=_null(_S),
+    pressure_source=_null(_S),
+    files=_list(_obj(name=_S, bytes=_I, sha256=_S, url=_S)),
+)
+_WORKSHOP_ORDER = _obj(
+    order_id=_I,
+    created_at=_S,
+    shop_id=_S,
+    shoe_id=_S,
+    colourway_id=_S,
+    base_size_eu=_N,
+    base_width=_S,
+    status=_S,
+    fulfilment=_S,
+    files=_MTM_FILES,
+)
+_MM_PAIR = _obj(foot_mm=_N, last_mm=_N, allowance_mm=_N, error_mm=_N)
+MTM_PREVIEW = _obj(
+    units={"const": "mm"},
+    style=_S,
+    side=_S,
+    last=_obj(vertices=_list(_list(_N)), faces=_list(_list(_I))),
+    foot=_obj(points=_list(_list(_N)), clearance_mm=_list(_N)),
+    measures=_obj(**{k: _MM_PAIR for k in ("bottom_length", "ball_girth", "ball_width")}),
+    clearance=_list(_obj(region=_S, min_mm=_N, p5_mm=_N, median_mm=_N)),
+    nearest_stock_size=_obj(eu=_N, width=_S),
+    stock_changes=_list(_obj(measure=_S, stock_mm=_N, personal_mm=_N, change_mm=_N)),
+)
+WORKSHOP_SUCCESS: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
+    ("get", "/api/workshop/orders"): ("200", _obj(orders=_list(_WORKSHOP_ORDER))),
+    ("get", "/api/workshop/orders/{order_id}"): ("200", _WORKSHOP_ORDER),
+    ("get", "/api/orders/made-to-measure/quotes/{quote_id}/preview"): ("200", MTM_PREVIEW),
+}
+#: Every documented success schema (the OpenAPI document reads this).
+DOCUMENTED = {**SUCCESS, **WORKSHOP_SUCCESS}

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any, overload
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
-    DateTime,
     Float,
     ForeignKey,
     Integer,
@@ -19,6 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from storefront.db.types import Id64, _TZDateTime, as_utc, utcnow
 from storefront.extensions import Base
 
 __all__ = [
@@ -39,6 +39,7 @@ __all__ = [
     "LearnedOffset",
     "MadeToMeasure",
     "MakerShop",
+    "MtmQuote",
     "Manufacturer",
     "Order",
     "OrderLine",
@@ -49,42 +50,9 @@ __all__ = [
     "ShoeModel",
     "Stock",
     "User",
+    "as_utc",
     "utcnow",
 ]
-
-
-#: 64-bit ids (issue 13): BIGINT on PostgreSQL; SQLite's INTEGER PRIMARY KEY is already 64-bit
-#: (and only that spelling is the auto-incrementing rowid, hence the variant).
-Id64 = BigInteger().with_variant(Integer(), "sqlite")
-
-
-def utcnow() -> datetime:
-    """Timezone-aware now (UTC)."""
-    return datetime.now(UTC)
-
-
-class _TZDateTime(DateTime):
-    """Timestamps stored in UTC; SQLite hands them back naive, so re-attach UTC."""
-
-    cache_ok = True
-
-    def __init__(self) -> None:
-        super().__init__(timezone=True)
-
-
-@overload
-def as_utc(value: datetime) -> datetime: ...
-
-
-@overload
-def as_utc(value: None) -> None: ...
-
-
-def as_utc(value: datetime | None) -> datetime | None:
-    """Attach UTC to a naive timestamp read back from SQLite."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
 
 
 class Manufacturer(Base):
@@ -447,80 +415,6 @@ class LearnedOffset(Base):
     updated_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
 
 
-class MadeToMeasure(Base):
-    """A made-to-measure order: measurements snapshot + last-modification spec for the maker."""
-
-    __tablename__ = "made_to_measure"
-    id: Mapped[int] = mapped_column(Id64, primary_key=True)
-    order_id: Mapped[int] = mapped_column(
-        Id64, ForeignKey("shop_order.id", ondelete="CASCADE"), unique=True
-    )
-    model_id: Mapped[str] = mapped_column(String(64))
-    shop_id: Mapped[str] = mapped_column(String(64))
-    colourway_id: Mapped[str] = mapped_column(String(64))
-    base_size_eu: Mapped[str] = mapped_column(String(8))
-    base_width: Mapped[str] = mapped_column(String(8))
-    measurements: Mapped[dict[str, Any]] = mapped_column(JSON)
-    last_spec: Mapped[dict[str, Any]] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(20), default="sent_to_maker")
-    created_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
-    # Maker files (migration 0017): the maker account the order is assigned to, and the
-    # personal last, insole and spec sheet built by the ``mtm_files`` job.
-    maker_id: Mapped[int | None] = mapped_column(
-        Id64, ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True, index=True
-    )
-    #: ``queued`` -> ``running`` -> ``done`` | ``failed`` (``none`` before the job exists)
-    files_status: Mapped[str] = mapped_column(String(16), default="none")
-    files_job_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
-    #: folder under UPLOAD_DIR holding the encrypted files, set only once all are written
-    files_dir: Mapped[str | None] = mapped_column(String(255), nullable=True)
-    #: file name -> {"bytes": int, "sha256": str} (of the plaintext)
-    files: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    files_error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    #: which pressure map shaped the insole (None: no consented session with its recording)
-    pressure_source: Mapped[str | None] = mapped_column(String(255), nullable=True)
-
-
-class MakerShop(Base):
-    """The maker account that makes a shop's made-to-measure orders (one per shop, 0017)."""
-
-    __tablename__ = "maker_shop"
-    shop_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    maker_id: Mapped[int] = mapped_column(
-        Id64, ForeignKey("user_account.id", ondelete="CASCADE"), index=True
-    )
-
-
-class MtmQuote(Base):
-    """A made-to-measure quote: price, lead time and last specification the shopper confirms."""
-
-    __tablename__ = "mtm_quote"
-    id: Mapped[int] = mapped_column(Id64, primary_key=True)
-    user_id: Mapped[int] = mapped_column(
-        Id64, ForeignKey("user_account.id", ondelete="CASCADE"), index=True
-    )
-    #: not a foreign key: deleting the scan must not delete a confirmed quote's history
-    scan_id: Mapped[int] = mapped_column(Id64)
-    model_id: Mapped[str] = mapped_column(String(64))
-    shop_id: Mapped[str] = mapped_column(String(64))
-    colourway_id: Mapped[str] = mapped_column(String(64))
-    price_cents: Mapped[int] = mapped_column(Integer)
-    lead_time_days: Mapped[int] = mapped_column(Integer)
-    measurements: Mapped[dict[str, Any]] = mapped_column(JSON)
-    last_spec: Mapped[dict[str, Any]] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(_TZDateTime())
-    #: set once, by the conditional update that wins the confirmation
-    confirmed_at: Mapped[datetime | None] = mapped_column(_TZDateTime(), nullable=True)
-    order_id: Mapped[int | None] = mapped_column(Id64, nullable=True)
-    # The shopper's 3D preview (migration 0017), built by the ``mtm_preview`` job.
-    preview_status: Mapped[str] = mapped_column(String(16), default="none")
-    preview_job_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
-    #: encrypted preview JSON under UPLOAD_DIR, set once written
-    preview_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
-    preview_error: Mapped[str | None] = mapped_column(Text, nullable=True)
-
-
 class PrivacyRelease(Base):
     """One aggregate release to a manufacturer: the privacy ledger (epsilon spent per period)."""
 
@@ -611,3 +505,8 @@ class Incident(Base):
     source: Mapped[str] = mapped_column(String(200))
     error_type: Mapped[str] = mapped_column(String(200))
     trace: Mapped[str] = mapped_column(Text)
+
+
+# Made to measure lives in its own module (quotes, the order's last and files, makers);
+# imported last, as it builds on the base types above.
+from storefront.db.mtm_models import MadeToMeasure, MakerShop, MtmQuote  # noqa: E402

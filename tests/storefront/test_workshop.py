@@ -24,7 +24,6 @@ import pytest
 import trimesh
 
 from storefront import create_app
-
 from tests.storefront.conftest import base_config, wait_for
 
 SHOE = "velox-stride-lite"  # a running shoe of the seeded catalogue
@@ -302,3 +301,34 @@ def test_failing_file_job_records_why_and_leaves_nothing(app, client, auth, meas
     assert client.get(f"/api/orders/{order['id']}/files/spec.en.html", headers=h).status_code == 409
     root = Path(app.config["UPLOAD_DIR"]) / "mtm" / "orders"
     assert not root.exists() or not any(root.iterdir())
+
+
+def test_openapi_documents_the_workshop_routes_and_their_real_answers(journey) -> None:  # type: ignore[no-untyped-def]
+    import jsonschema
+
+    from storefront.api.responses import WORKSHOP_SUCCESS
+
+    c, h, oid = journey["client"], journey["h"], journey["order"]["id"]
+    spec = c.get("/api/openapi.json").json
+    maker = _login(c, "maker@example.org")
+    urls = {
+        "/api/workshop/orders": ("/api/workshop/orders", maker),
+        "/api/workshop/orders/{order_id}": (f"/api/workshop/orders/{oid}", maker),
+        "/api/orders/made-to-measure/quotes/{quote_id}/preview": (
+            journey["quote"]["preview"]["url"],
+            h,
+        ),
+    }
+    assert {p for (_, p) in WORKSHOP_SUCCESS} == set(urls)
+    for (method, path), _ in WORKSHOP_SUCCESS.items():
+        schema = spec["paths"][path][method]["responses"]["200"]["content"]["application/json"][
+            "schema"
+        ]
+        url, headers = urls[path]
+        r = c.get(url, headers=headers)
+        assert r.status_code == 200, path
+        errors = list(jsonschema.Draft202012Validator(schema).iter_errors(r.json))
+        assert not errors, f"{path}: {errors[0].message}"
+        assert list(jsonschema.Draft202012Validator(schema).iter_errors({}))
+    files_op = spec["paths"]["/api/workshop/orders/{order_id}/files/{name}"]["get"]
+    assert {"model/stl", "model/3mf", "text/html"} <= set(files_op["responses"]["200"]["content"])

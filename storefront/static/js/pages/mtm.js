@@ -6,6 +6,91 @@ import { t } from 'shoestreet/lib/i18n/index.js';
 import { measurementLabel } from 'shoestreet/lib/i18n/labels.js';
 import { currentScanId } from 'shoestreet/lib/catalog.js';
 import { wireDelivery, deliveryFromForm } from 'shoestreet/pages/checkout.js';
+import { hasWebGL } from 'shoestreet/lib/webgl.js';
+
+const MEASURE = {
+  bottom_length: 'Bottom length', ball_girth: 'Ball girth', ball_width: 'Ball width', instep_girth: 'Instep girth',
+  waist_girth: 'Waist girth', heel_girth: 'Long heel girth',
+};
+const REGION = { heel_seat: 'Heel seat', waist: 'Waist', instep: 'Instep', ball: 'Ball', toe_box: 'Toe box' };
+const FILE_STATUS = { none: 'not started', queued: 'waiting', running: 'being made', done: 'ready', failed: 'failed' };
+const signed = (v) => `${v > 0 ? '+' : ''}${fmt(v, 1)} mm`;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Poll a job until it ends, reporting its progress; returns the final job. */
+async function followJob(url, onProgress) {
+  for (;;) {
+    const job = await api.get(url);
+    onProgress(job);
+    if (job.status === 'done' || job.status === 'failed') return job;
+    await sleep(400);
+  }
+}
+
+function progressBox(id, label) {
+  const bar = el('progress', { id: `${id}-progress`, max: 100, value: 0, 'aria-label': label });
+  const text = el('span', { id: `${id}-stage`, class: 'muted' }, label);
+  return { box: el('p', {}, bar, ' ', text), bar, text };
+}
+
+/** The personal last in 3D with the foot inside, clearance per region, changes from stock. */
+async function showPreview(quote, host) {
+  const label = t('Building your personal last…');
+  const prog = progressBox('mtm-preview', label);
+  clear(host).append(el('h2', {}, t('Your personal last')), prog.box);
+  const job = await followJob(quote.preview.job, (j) => {
+    prog.bar.value = Math.round(100 * (j.progress || 0));
+    prog.text.textContent = `${label} ${Math.round(100 * (j.progress || 0))}%`;
+  });
+  if (job.status !== 'done') {
+    prog.box.replaceWith(el('p', { id: 'mtm-preview-error', class: 'flash flash-error' }, t('The preview could not be made:'), ' ', job.error || ''));
+    return null;
+  }
+  const p = await api.get(quote.preview.url);
+  prog.box.remove();
+  if (hasWebGL()) {
+    const canvas = el('canvas', { id: 'mtm-preview-canvas', class: 'viewer', tabindex: '0', role: 'img', 'aria-label': t('Your personal last with your foot inside, coloured by clearance') });
+    host.append(el('div', { class: 'viewport foot-viewport' }, canvas));
+    const { LastView } = await import('shoestreet/viewers/LastView.js');
+    const view = new LastView(canvas);
+    view.show(p);
+    window.__mtmPreview = view;
+    const { CLEARANCE_BANDS } = await import('shoestreet/viewers/LastView.js');
+    host.append(el('ul', { class: 'legend swatch', id: 'mtm-legend' }, CLEARANCE_BANDS.map((b) => el('li', {}, el('span', { class: 'chip', style: `background:${b.colour}` }), ' ', t(b.label)))));
+  }
+  host.append(
+    el('table', { id: 'mtm-clearance' }, el('caption', {}, t('Room between your foot and the last, per region (mm; negative = the last presses)')),
+      el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, t('Region')), el('th', { scope: 'col' }, t('Least')), el('th', { scope: 'col' }, t('Median')))),
+      el('tbody', {}, p.clearance.map((c) => el('tr', { 'data-region': c.region },
+        el('th', { scope: 'row' }, t(REGION[c.region] || c.region)),
+        el('td', { 'data-mm': c.min_mm }, signed(c.min_mm)), el('td', { 'data-mm': c.median_mm }, signed(c.median_mm)))))),
+    el('table', { id: 'mtm-changes' }, el('caption', {}, t('What changes compared with stock size EU {eu} {width}', { eu: p.nearest_stock_size.eu, width: p.nearest_stock_size.width })),
+      el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, t('Measure')), el('th', { scope: 'col' }, t('Stock last')), el('th', { scope: 'col' }, t('Your last')), el('th', { scope: 'col' }, t('Change')))),
+      el('tbody', {}, p.stock_changes.map((c) => el('tr', { 'data-measure': c.measure },
+        el('th', { scope: 'row' }, t(MEASURE[c.measure] || c.measure)),
+        el('td', {}, `${fmt(c.stock_mm, 1)} mm`), el('td', {}, `${fmt(c.personal_mm, 1)} mm`),
+        el('td', { 'data-mm': c.change_mm }, signed(c.change_mm)))))));
+  return p;
+}
+
+/** After confirmation: the file job's progress, then the spec sheets and preview to open. */
+async function watchFiles(order, host) {
+  const files = (order.made_to_measure || {}).files || {};
+  const status = el('p', { id: 'mtm-files-status', 'data-status': files.status }, t('Files for the maker:'), ' ', t(FILE_STATUS[files.status] || files.status));
+  clear(host).append(el('h2', {}, t('Files for the maker')), status);
+  if (!files.job) return;
+  const job = await followJob(files.job, (j) => {
+    status.dataset.status = j.status === 'done' ? 'done' : j.status;
+    status.textContent = `${t('Files for the maker:')} ${t(FILE_STATUS[j.status] || j.status)} ${Math.round(100 * (j.progress || 0))}%`;
+  });
+  const fresh = await api.get(`/api/orders/${order.id}`);
+  const f = fresh.made_to_measure.files;
+  status.dataset.status = f.status;
+  status.textContent = `${t('Files for the maker:')} ${t(FILE_STATUS[f.status] || f.status)}${f.error ? ' — ' + f.error : ''}`;
+  if (job.status === 'done') {
+    host.append(el('ul', { id: 'mtm-files' }, f.files.map((x) => el('li', {}, el('a', { href: x.url, target: '_blank', rel: 'noopener' }, x.name)))));
+  }
+}
 
 export default async function mtmPage() {
   const { shoe_id: shoeId, user } = pageConfig();
@@ -56,6 +141,7 @@ export default async function mtmPage() {
         el('table', { id: 'mtm-spec-table' }, el('caption', {}, t('Changes to the last')), el('tbody', {}, Object.entries(mods).map(([k, v]) => el('tr', {}, el('th', { scope: 'row' }, t(k.replace(/_delta_mm$/, '').replaceAll('_', ' '))), el('td', {}, `${v > 0 ? '+' : ''}${fmt(v, 1)} mm`))))));
       document.getElementById('mtm-confirm').textContent = t('Confirm and pay {amount}', { amount: euros(quote.price_eur) });
       confirmForm.hidden = false;
+      showPreview(quote, document.getElementById('mtm-preview')).catch((err) => { msg.textContent = describeError(err); });
     } catch (err) {
       msg.textContent = describeError(err);
     } finally {
@@ -77,7 +163,9 @@ export default async function mtmPage() {
       confirmForm.hidden = true;
       clear(document.getElementById('mtm-spec')).append(
         el('div', { class: 'flash flash-ok', id: 'mtm-done' }, t('Order {id} placed ({amount}). The maker starts from last EU {eu} {width}.', { id: order.id, amount: euros(order.total_eur), eu: spec.base_last ? spec.base_last.eu : '?', width: spec.base_last ? spec.base_last.width : '' })),
-        spec.notes ? el('p', { class: 'muted' }, t(spec.notes)) : '');
+        spec.notes ? el('p', { class: 'muted' }, t(spec.notes)) : '',
+        el('section', { id: 'mtm-files-box', 'aria-live': 'polite' }));
+      watchFiles(order, document.getElementById('mtm-files-box')).catch((err) => { msg.textContent = describeError(err); });
     } catch (err) {
       msg.textContent = describeError(err);
       btn.disabled = false;
