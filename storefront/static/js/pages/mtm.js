@@ -37,6 +37,7 @@ function progressBox(id, label) {
 async function showPreview(quote, host) {
   const label = t('Building your personal last…');
   const prog = progressBox('mtm-preview', label);
+  host.dataset.quote = String(quote.id);
   clear(host).append(el('h2', {}, t('Your personal last')), prog.box);
   const job = await followJob(quote.preview.job, (j) => {
     prog.bar.value = Math.round(100 * (j.progress || 0));

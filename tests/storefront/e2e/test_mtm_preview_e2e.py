@@ -1,0 +1,114 @@
+"""Made to measure in a real browser: registration -> demo scan -> quote -> 3D preview of the
+personal last with the clearance per region -> confirm -> the maker's files appear.
+
+Korean on a 390x844 phone and English on a desktop. The numbers on the page are checked against
+the API's (the preview JSON and the order), not only their presence.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.storefront.e2e.conftest import LOCALES, PHONE
+
+SHOE = "velox-stride-lite"
+_serial = itertools.count()
+WORDS = {
+    "ko": {"title": "맞춤 제작", "clearance": "부위별", "files": "제작자용 파일", "ready": "준비됨"},
+    "en": {"title": "Made to measure", "clearance": "per region", "files": "Files for the maker",
+           "ready": "ready"},
+}  # fmt: skip
+
+
+def _api(page: Any, path: str) -> Any:
+    return json.loads(page.evaluate(f"fetch({path!r}).then(r => r.text())"))
+
+
+def _register_and_scan(probe: Any) -> None:
+    page = probe.page
+    probe.goto("/account?next=/my-foot")
+    page.fill("#reg-email", f"mtm{next(_serial)}-{probe.lang}@shoestreet.invalid")
+    page.fill("#reg-password", "correct-horse-battery")
+    page.click("#register-form button[type=submit]")
+    page.wait_for_url(lambda url: urlsplit(url).path == "/my-foot")
+    page.wait_for_function("window.__ready === true || !!window.__pageError")
+    page.click("#demo-foot")
+    page.wait_for_selector("#scan-list button[data-delete-scan]", timeout=120_000)
+    scans = _api(page, "/api/scans")["scans"]
+    assert len(scans) == 1 and scans[0]["status"] == "done"
+
+
+def _no_overflow(page: Any, width: int) -> None:
+    scroll, inner = page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
+    assert inner == width and scroll <= inner, f"page is {scroll} px wide on a {inner} px screen"
+
+
+@pytest.mark.parametrize(
+    ("lang", "device"),
+    [("ko", PHONE), ("en", {"viewport": {"width": 1280, "height": 860}})],
+    ids=["ko-phone", "en-desktop"],
+)
+def test_quote_preview_then_confirm_then_files(make_probe, lang, device) -> None:  # type: ignore[no-untyped-def]
+    probe = make_probe(locale=LOCALES[lang], **device)
+    probe.lang = lang
+    page, w = probe.page, WORDS[lang]
+    _register_and_scan(probe)
+    probe.goto(f"/made-to-measure/{SHOE}")
+    page.wait_for_function("window.__ready === true", timeout=30_000)
+    assert w["title"] in page.inner_text("h1")
+    page.select_option("#mtm-colourway", index=1)
+    page.click("#mtm-submit")
+    page.wait_for_selector("#mtm-price")
+    page.wait_for_selector("#mtm-clearance tbody tr", timeout=120_000)
+    quote_id = page.get_attribute("#mtm-preview", "data-quote")
+    preview = _api(page, f"/api/orders/made-to-measure/quotes/{quote_id}/preview")
+    # every region's least and median room on the page equal the API's, in mm
+    assert w["clearance"] in page.inner_text("#mtm-clearance caption")
+    rows = page.locator("#mtm-clearance tbody tr")
+    assert rows.count() == len(preview["clearance"]) == 5
+    for c in preview["clearance"]:
+        cells = page.locator(f"#mtm-clearance tr[data-region='{c['region']}'] td")
+        assert float(cells.nth(0).get_attribute("data-mm")) == c["min_mm"]
+        assert float(cells.nth(1).get_attribute("data-mm")) == c["median_mm"]
+        shown = cells.nth(1).inner_text().replace("+", "").replace(" mm", "").replace(",", ".")
+        assert float(shown) == pytest.approx(c["median_mm"], abs=0.051)
+    for ch in preview["stock_changes"]:
+        cell = page.locator(f"#mtm-changes tr[data-measure='{ch['measure']}'] td").nth(2)
+        assert float(cell.get_attribute("data-mm")) == ch["change_mm"]
+    assert preview["nearest_stock_size"]["width"] in page.inner_text("#mtm-changes caption")
+    # the 3D view is drawn: the last and the coloured foot points, not a blank canvas
+    stats = page.evaluate("window.__mtmPreview.pixelStats()")
+    assert stats["distinctColours"] > 20 and stats["variance"] > 10, stats
+    if device is PHONE:
+        _no_overflow(page, 390)
+    page.locator("#mtm-preview h2").scroll_into_view_if_needed()
+    probe.shot(f"mtm-preview-{lang}")
+
+    page.fill("#co-name", "Kim Minji")
+    page.fill("#co-phone", "01012345678")
+    page.fill("#co-postcode", "47285")
+    page.fill("#co-address1", "644 Jungang-daero, Busanjin-gu, Busan")
+    page.click("#mtm-confirm")
+    page.wait_for_selector("#mtm-done")
+    page.wait_for_selector("#mtm-files li a", timeout=120_000)
+    assert w["files"] in page.inner_text("#mtm-files-box h2")
+    assert w["ready"] in page.inner_text("#mtm-files-status")
+    orders = _api(page, "/api/orders")["orders"]
+    files = orders[0]["made_to_measure"]["files"]
+    assert files["status"] == "done"
+    links = page.eval_on_selector_all("#mtm-files a", "els => els.map(e => e.getAttribute('href'))")
+    assert sorted(links) == sorted(f["url"] for f in files["files"])
+    sheet = page.evaluate(
+        f"fetch({[u for u in links if u.endswith(f'spec.{lang}.html')][0]!r}).then(r => r.text())"
+    )
+    foot = _api(page, "/api/scans")["scans"][0]["measurements"]["foot_length_mm"]
+    assert f"{foot:.1f}" in sheet
+    if device is PHONE:
+        _no_overflow(page, 390)
+    page.locator("#mtm-files-box").scroll_into_view_if_needed()
+    probe.shot(f"mtm-files-{lang}")
