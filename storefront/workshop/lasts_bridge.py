@@ -28,12 +28,16 @@ __all__ = [
     "stock_changes",
 ]
 
-#: Personal-last measure -> the stock last's field it is compared with (catalogue, mm).
-STOCK_MEASURES = {
-    "bottom_length": "last_length_mm",
-    "ball_girth": "ball_girth_mm",
-    "ball_width": "ball_width_mm",
-    "instep_girth": "instep_girth_mm",
+#: Measure -> (the stock last's catalogue field, the scan's measurement for a girth or None).
+#: Lengths and widths are read on the personal last; a girth is compared in the catalogue's own
+#: convention (the foot's girth as footscan measures it + the style's ease), because the
+#: personal last's girths are taken on its flat bottom over the insole fill (see
+#: ``PersonalLast.envelope_term_mm``) and on oblique planes, which the stock lasts are not.
+STOCK_MEASURES: dict[str, tuple[str, str | None]] = {
+    "bottom_length": ("last_length_mm", None),
+    "ball_width": ("ball_width_mm", None),
+    "ball_girth": ("ball_girth_mm", "ball_girth_mm"),
+    "instep_girth": ("instep_girth_mm", "instep_girth_mm"),
 }
 
 
@@ -137,7 +141,7 @@ def mesh_files(built: Built) -> dict[str, bytes]:
     }
 
 
-def stock_changes(last: Any, base_size: Any) -> list[dict[str, Any]]:
+def stock_changes(last: Any, base_size: Any, measurements: dict[str, Any]) -> list[dict[str, Any]]:
     """What the personal last changes compared with the nearest stock last (mm).
 
     Parameters
@@ -145,34 +149,47 @@ def stock_changes(last: Any, base_size: Any) -> list[dict[str, Any]]:
     last : PersonalLast
     base_size : storefront.catalog.models.LastSize
         The nearest stock size (the quote's base last).
+    measurements : dict
+        The scan's measurements (footscan keys, mm).
 
     Returns
     -------
     list of dict
-        ``{"measure", "stock_mm", "personal_mm", "change_mm"}`` per :data:`STOCK_MEASURES`;
-        ``change_mm`` > 0: the personal last is longer or fuller there.
+        ``{"measure", "stock_mm", "personal_mm", "change_mm", "basis"}`` per
+        :data:`STOCK_MEASURES`; ``change_mm`` > 0: the personal last is longer or fuller there.
+        ``basis`` is ``"last"`` (read on the personal last) or ``"foot+ease"`` (a girth in the
+        catalogue's convention).
     """
     out = []
-    for measure, field in STOCK_MEASURES.items():
+    for measure, (field, scan_key) in STOCK_MEASURES.items():
         stock = float(getattr(base_size, field))
-        personal = float(last.last_mm[measure])
+        if scan_key is not None and isinstance(measurements.get(scan_key), int | float):
+            personal = float(measurements[scan_key]) + float(last.style.ease_mm.get(measure, 0.0))
+            basis = "foot+ease"
+        elif scan_key is not None:
+            continue  # the scan has no such girth
+        else:
+            personal, basis = float(last.last_mm[measure]), "last"
         out.append(
             {
                 "measure": measure,
                 "stock_mm": round(stock, 1),
                 "personal_mm": round(personal, 1),
                 "change_mm": round(personal - stock, 1),
+                "basis": basis,
             }
         )
     return out
 
 
-def preview_payload(built: Built, base_size: Any, base: dict[str, Any]) -> dict[str, Any]:
+def preview_payload(
+    built: Built, base_size: Any, base: dict[str, Any], measurements: dict[str, Any]
+) -> dict[str, Any]:
     """The shopper's preview: footscan's preview JSON plus the changes from the stock size."""
     from footscan.lasts import preview_json
 
     out = preview_json(built.last, max_foot_points=3000)
     out.pop("planes", None)
     out["nearest_stock_size"] = {"eu": base["eu"], "width": base["width"]}
-    out["stock_changes"] = stock_changes(built.last, base_size)
+    out["stock_changes"] = stock_changes(built.last, base_size, measurements)
     return out

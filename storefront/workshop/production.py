@@ -136,6 +136,7 @@ def process_preview(quote_id: int, progress: ProgressFn) -> None:
         return
     q.preview_status = "running"
     scan_id, model_id, base = q.scan_id, q.model_id, dict(q.last_spec["base_last"])
+    measurements = dict(q.measurements or {})
     db.session.commit()
     progress(0.05, "reading your foot")
     points, side, foot_length = _foot(scan_id)
@@ -143,7 +144,7 @@ def process_preview(quote_id: int, progress: ProgressFn) -> None:
     progress(0.2, "building your last")
     built = lasts_bridge.build(points, side, foot_length, model, with_insole=False)
     progress(0.85, "saving the preview")
-    payload = lasts_bridge.preview_payload(built, _base_size(model, base), base)
+    payload = lasts_bridge.preview_payload(built, _base_size(model, base), base, measurements)
     data = json.dumps(payload, allow_nan=False).encode("utf-8")
     name = store_bytes(_upload_dir() / "mtm" / "previews", data, ".json", data_keyring())
     q = db.session.get(MtmQuote, quote_id)
@@ -225,7 +226,9 @@ def _build_files(mtm_id: int, progress: ProgressFn) -> tuple[dict[str, bytes], s
     for lang in ("ko", "en"):
         html = render_spec_sheet(built, model, details, source, lang)
         files[f"spec.{lang}.html"] = html.encode("utf-8")
-    preview = lasts_bridge.preview_payload(built, _base_size(model, base), base)
+    preview = lasts_bridge.preview_payload(
+        built, _base_size(model, base), base, details["measurements"]
+    )
     files["preview.json"] = json.dumps(preview, allow_nan=False).encode("utf-8")
     return files, source
 

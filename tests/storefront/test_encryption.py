@@ -94,12 +94,14 @@ def test_stored_bytes_never_contain_the_plaintext(enc_app, foot_ply, walk_csv) -
 
     files = _stored(enc_app)
     blobs = b"\n".join(p.read_bytes() for p in files)
-    # raw scan, foot GLB, raw recording, report, chunk file
-    assert len(files) == 5, files
+    # raw scan, foot GLB, foot points (for made-to-measure lasts), raw recording, report, chunk
+    assert len(files) == 6, files
+    assert any(p.name.endswith(".foot.npy") for p in files)
     for plain in (foot_ply, walk_csv, walk_csv[:half], glb.data, html.data):
         leaks = [s for s in _slices(plain) if s in blobs]
         assert not leaks, leaks[:3]
     assert b"ply" not in blobs[:8] and b"glTF" not in blobs and b"time_s" not in blobs
+    assert b"\x93NUMPY" not in blobs  # the .npy magic: the foot points are sealed too
     ring = enc.keyring_for(enc_app.config)
     for p in files:
         if p.suffix != ".part":

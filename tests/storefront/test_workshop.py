@@ -165,6 +165,17 @@ def test_quote_preview_job_builds_last_with_clearance_and_stock_changes(journey)
     assert changes["ball_girth"]["stock_mm"] == pytest.approx(stock["ball_girth_mm"], abs=0.05)
     for ch in changes.values():
         assert ch["change_mm"] == pytest.approx(ch["personal_mm"] - ch["stock_mm"], abs=0.11)
+    # length and width are read on the last; girths in the catalogue's convention (foot + ease)
+    from footscan.lasts import load_style
+
+    assert changes["bottom_length"]["personal_mm"] == pytest.approx(
+        p["measures"]["bottom_length"]["last_mm"], abs=0.051
+    )
+    ease = load_style(model["category"]).ease_mm["ball_girth"]
+    foot = journey["scan"]["measurements"]
+    assert changes["ball_girth"]["personal_mm"] == pytest.approx(
+        foot["ball_girth_mm"] + ease, abs=0.051
+    )
     # the personal last's bottom length = foot length + toe allowance - heel allowance (±1 mm)
     m = p["measures"]["bottom_length"]
     assert m["last_mm"] == pytest.approx(m["foot_mm"] + m["allowance_mm"], abs=1.0)

@@ -70,7 +70,8 @@ async function showPreview(quote, host) {
       el('tbody', {}, p.stock_changes.map((c) => el('tr', { 'data-measure': c.measure },
         el('th', { scope: 'row' }, t(MEASURE[c.measure] || c.measure)),
         el('td', {}, `${fmt(c.stock_mm, 1)} mm`), el('td', {}, `${fmt(c.personal_mm, 1)} mm`),
-        el('td', { 'data-mm': c.change_mm }, signed(c.change_mm)))))));
+        el('td', { 'data-mm': c.change_mm }, signed(c.change_mm)))))),
+    el('p', { class: 'muted' }, t('Length and width are measured on your last; girths are your foot’s plus the style’s ease, the way stock sizes are given.')));
   return p;
 }
 
