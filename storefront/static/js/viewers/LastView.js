@@ -34,7 +34,7 @@ export class LastView extends Viewer {
     g.setIndex(preview.last.faces.flat());
     g.computeVertexNormals();
     const last = new THREE.Mesh(g, new THREE.MeshStandardMaterial({
-      color: '#c8a27a', roughness: 0.8, metalness: 0, transparent: true, opacity: 0.35, depthWrite: false, side: THREE.DoubleSide,
+      color: '#c8a27a', roughness: 0.8, metalness: 0, transparent: true, opacity: 0.35, depthWrite: false, side: THREE.FrontSide,
     }));
     last.renderOrder = 2;
     const pts = preview.foot.points;
