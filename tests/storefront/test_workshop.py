@@ -343,3 +343,52 @@ def test_openapi_documents_the_workshop_routes_and_their_real_answers(journey) -
         assert list(jsonschema.Draft202012Validator(schema).iter_errors({}))
     files_op = spec["paths"]["/api/workshop/orders/{order_id}/files/{name}"]["get"]
     assert {"model/stl", "model/3mf", "text/html"} <= set(files_op["responses"]["200"]["content"])
+
+
+def test_insole_follows_the_consented_kept_session_and_not_without_consent(
+    app, client, auth, shared_data
+) -> None:  # type: ignore[no-untyped-def]
+    """The recorded Moticon walk (peaks above 200 kPa) shapes the insole only with consent."""
+    h = auth.shopper(consent=True)  # insole (health) data consented
+    r = client.post("/api/scans/demo", json={"foot_length_mm": 262, "side": "left"}, headers=h)
+    scan = wait_for(client, f"/api/scans/{r.json['id']}", h, timeout_s=120)
+    moticon = (shared_data / "insoles" / "moticon" / "230927_102114.txt").read_bytes()
+    r = client.post(
+        "/api/gait/sessions",
+        data={"file": (io.BytesIO(moticon), "230927_102114.txt"), "keep_raw": "1"},
+        headers=h,
+        content_type="multipart/form-data",
+    )
+    assert r.status_code in (201, 202), r.json
+    assert wait_for(client, f"/api/gait/sessions/{r.json['id']}", h, 120)["status"] == "done"
+
+    def order_files() -> tuple[dict[str, Any], str]:
+        q = client.post(
+            "/api/orders/made-to-measure/quote",
+            json={"scan_id": scan["id"], "shoe_id": SHOE, "colourway_id": f"{SHOE}-volt"},
+            headers=h,
+        ).json
+        order = client.post(
+            "/api/orders/made-to-measure",
+            json={"quote_id": q["id"], "confirm": True, "payment": {"provider": "test"}},
+            headers=h,
+        ).json
+        assert _job(client, order["made_to_measure"]["files"]["job"], h)["status"] == "done"
+        files = client.get(f"/api/orders/{order['id']}", headers=h).json["made_to_measure"]
+        sheet = client.get(f"/api/orders/{order['id']}/files/spec.en.html", headers=h).data
+        return files["files"], sheet.decode()
+
+    files, sheet = order_files()
+    assert "230927_102114.txt (left" in files["pressure_source"]
+    relieved = re.search(r"Relieved zones</th><td>([\d.]+) %", sheet)
+    assert relieved and float(relieved.group(1)) > 0.5  # the walk peaks above 200 kPa
+    assert "230927_102114.txt" in sheet
+    # consent withdrawn: no session is read (withdrawal may also delete the sessions)
+    assert (
+        client.patch("/api/me", json={"consent": {"gait_health": False}}, headers=h).status_code
+        == 200
+    )
+    files, sheet = order_files()
+    assert files["pressure_source"] is None
+    relieved = re.search(r"Relieved zones</th><td>([\d.]+) %", sheet)
+    assert relieved and float(relieved.group(1)) == 0.0
