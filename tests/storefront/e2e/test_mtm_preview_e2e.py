@@ -18,6 +18,7 @@ from tests.storefront.e2e.conftest import LOCALES, PHONE
 
 SHOE = "velox-stride-lite"
 _serial = itertools.count()
+_MAKERS: dict[str, str] = {}
 WORDS = {
     "ko": {"title": "맞춤 제작", "clearance": "부위별", "files": "제작자용 파일", "ready": "준비됨"},
     "en": {"title": "Made to measure", "clearance": "per region", "files": "Files for the maker",
@@ -53,7 +54,7 @@ def _no_overflow(page: Any, width: int) -> None:
     [("ko", PHONE), ("en", {"viewport": {"width": 1280, "height": 860}})],
     ids=["ko-phone", "en-desktop"],
 )
-def test_quote_preview_then_confirm_then_files(make_probe, lang, device) -> None:  # type: ignore[no-untyped-def]
+def test_quote_preview_then_confirm_then_files(make_probe, live_server, lang, device) -> None:  # type: ignore[no-untyped-def]
     probe = make_probe(locale=LOCALES[lang], **device)
     probe.lang = lang
     page, w = probe.page, WORDS[lang]
@@ -112,3 +113,55 @@ def test_quote_preview_then_confirm_then_files(make_probe, lang, device) -> None
         _no_overflow(page, 390)
     page.locator("#mtm-files-box").scroll_into_view_if_needed()
     probe.shot(f"mtm-files-{lang}")
+
+    _maker_sees_the_order(make_probe, live_server, lang, device, orders[0])
+
+
+def _maker_sees_the_order(make_probe, live_server, lang, device, order) -> None:  # type: ignore[no-untyped-def]
+    """The shop's maker signs in on the same device and finds the order and its files."""
+    from storefront.catalog.services import load_catalog_cached
+
+    with live_server.app.app_context():
+        shop = load_catalog_cached(live_server.app.config.get("CATALOG_PATH")).model(SHOE).shop_id
+    # one maker per shop for the whole server: later orders of the shop are assigned to it
+    email = _MAKERS.get(shop)
+    if email is None:
+        email = _MAKERS[shop] = f"maker{next(_serial)}@shoestreet.invalid"
+        res = live_server.app.test_cli_runner().invoke(
+            args=[
+                "create-maker",
+                "Busan Lasts",
+                email,
+                "--shop",
+                shop,
+                "--password",
+                "correct horse",
+            ]
+        )
+        assert res.exit_code == 0, res.output
+    maker = make_probe(locale=LOCALES[lang], **device)
+    maker.lang = lang
+    page = maker.page
+    maker.goto("/account?next=/workshop")
+    page.fill("#login-email", email)
+    page.fill("#login-password", "correct horse")
+    page.click("#login-form button[type=submit]")
+    page.wait_for_url(lambda url: urlsplit(url).path == "/workshop")
+    assert page.get_attribute("html", "lang") == lang
+    assert {"ko": "공방", "en": "Workshop"}[lang] in page.inner_text("h1")
+    card = page.locator(f"li[data-order='{order['id']}']")
+    assert card.get_attribute("class") == "card"
+    assert card.locator(".files-status").get_attribute("data-status") == "done"
+    links = card.locator(".file-links a").evaluate_all(
+        "els => els.map(e => e.getAttribute('href'))"
+    )
+    names = {"last.stl", "last.3mf", "insole.stl", "insole.3mf", "spec.ko.html", "spec.en.html",
+             "preview.json"}  # fmt: skip
+    assert {u.rsplit("/", 1)[1] for u in links} == names
+    size = page.evaluate(f"fetch({links[0]!r}).then(r => r.arrayBuffer()).then(b => b.byteLength)")
+    listed = _api(page, "/api/workshop/orders")["orders"]
+    mine = next(o for o in listed if o["order_id"] == order["id"])
+    assert size == next(f["bytes"] for f in mine["files"]["files"] if links[0].endswith(f["name"]))
+    if device is PHONE:
+        _no_overflow(page, 390)
+    maker.shot(f"mtm-workshop-{lang}")
