@@ -23,6 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gait.analysis._events import FootEvents, foot_total
+from gait.analysis._quantiles import percentiles
 from gait.analysis._strides import StrideTable, contact_mask
 from gait.insole._recording import FootSignal, Recording
 
@@ -56,7 +57,7 @@ class ActivitySegment:
 def _low_percentiles(x: NDArray[np.float64]) -> tuple[float, float]:
     """(1st, 2nd) percentiles of the finite samples."""
     xf = x[np.isfinite(x)]
-    p1, p2 = np.percentile(xf, [1.0, 2.0])
+    p1, p2 = percentiles(xf, [1.0, 2.0])
     return float(p1), float(p2)
 
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from gait.analysis._quantiles import percentiles, row_percentiles
 from gait.insole._recording import FootSignal
 
 __all__ = [
@@ -172,14 +173,14 @@ def _window_percentiles(
     if full.any():
         windows = np.lib.stride_tricks.sliding_window_view(x, win)[starts[full]]
         if finite.all():
-            q[:, full] = np.percentile(windows, [5.0, 95.0], axis=1)
+            q[:, full] = row_percentiles(windows, [5.0, 95.0])
             counts[full] = win
         else:
             c = np.isfinite(windows).sum(axis=1)
             counts[full] = c
             ok = c >= win // 4
             if ok.any():
-                sub = np.nanpercentile(windows[ok], [5.0, 95.0], axis=1)
+                sub = row_percentiles(windows[ok], [5.0, 95.0], ignore_nan=True)
                 idx_full = np.flatnonzero(full)
                 q[:, idx_full[ok]] = sub
     for i in np.flatnonzero(~full):
@@ -226,7 +227,7 @@ def normalise_force(
     if n == 0 or finite.sum() < max(10, int(sampling_rate_hz)):
         return np.full(n, np.nan), False
     xf = x[finite]
-    g_p1, g_lo, g_hi, g_top = np.percentile(xf, [1.0, 5.0, 95.0, 99.0])
+    g_p1, g_lo, g_hi, g_top = percentiles(xf, [1.0, 5.0, 95.0, 99.0])
     if zero_based is None:
         zero_based = bool(g_p1 >= -1e-9)
     win = max(int(window_s * sampling_rate_hz), 16)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from gait.analysis._quantiles import column_percentiles
 from gait.analysis._strides import StrideTable
 from gait.insole._layouts import REGIONS, SensorLayout, get_layout, layout_from_positions
 from gait.insole._recording import FootSignal
@@ -161,8 +162,14 @@ def _stance_mask(table: StrideTable | None, n: int, fs: float) -> NDArray[np.boo
     if table is None:
         return m
     walk = table.stance_s / np.maximum(table.stride_s, 1e-9) >= 0.3
-    for a, b in zip(table.ic_s[walk], table.fc_s[walk], strict=True):
-        m[int(round(a * fs)) : int(round(b * fs))] = True
+    a = np.clip(np.rint(np.asarray(table.ic_s[walk], dtype=np.float64) * fs), 0, n).astype(int)
+    b = np.clip(np.rint(np.asarray(table.fc_s[walk], dtype=np.float64) * fs), 0, n).astype(int)
+    a, b = a[b > a], b[b > a]
+    # Windows marked with +1/-1 at their ends: covered where the running count is positive.
+    edge = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(edge, a, 1)
+    np.add.at(edge, b, -1)
+    m[:] = np.cumsum(edge[:n]) > 0
     return m
 
 
@@ -177,8 +184,8 @@ def _foot_pressure(foot: FootSignal, table: StrideTable | None, fs: float) -> Fo
         valid &= foot.valid
     if valid.sum() < 10:
         return None
-    # One partition pass for every percentile needed (rows are finite where valid).
-    p1, p2, p99 = np.percentile(v[valid], [1.0, 2.0, 99.0], axis=0)
+    # One sort for every percentile needed (rows are finite where valid).
+    p1, p2, p99 = column_percentiles(v.compress(valid, axis=0), [1.0, 2.0, 99.0])
     span = p99 - p1
     ref = max(float(np.max(span)), 1e-12)
     stuck = [int(i) for i in np.flatnonzero(~(span > 1e-3 * ref))]
@@ -202,31 +209,7 @@ def _foot_pressure(foot: FootSignal, table: StrideTable | None, fs: float) -> Fo
     # The 99th percentile commutes with the monotone offset-and-clip above.
     sensor_peak = np.clip(p99 - base, 0.0, None)
     sensor_peak[stuck] = 0.0
-    # CoP path per step and loading rate per step.
-    paths, fwd, rates = [], [], []
-    xy = layout.xy_mm
-    span_y = float(np.ptp(xy[:, 1]))
-    if table is not None:
-        grid = np.linspace(0.0, 1.0, COP_PATH_POINTS)
-        for a_s, b_s in zip(table.ic_s, table.fc_s, strict=True):
-            a, b = int(round(a_s * fs)), int(round(b_s * fs))
-            if b - a < 5 or not valid[a:b].all():
-                continue
-            w = v[a:b]
-            s = w.sum(axis=1)
-            ok = s > 0.05 * max(float(s.max()), 1e-12)
-            if ok.sum() < 4:
-                continue
-            cop = (w[ok] @ xy) / s[ok, None]
-            ph = np.flatnonzero(ok) / max(b - a - 1, 1)
-            path = np.column_stack([np.interp(grid, ph, cop[:, 0]), np.interp(grid, ph, cop[:, 1])])
-            paths.append(path)
-            fwd.append(path[-3, 1] - path[2, 1] >= span_y / 3.0)
-            head = s[: max(int(0.2 * (b - a)), 2)]
-            mean_f = float(s.mean())
-            if mean_f > 0 and head.size >= 2:
-                rates.append(float(np.max(np.diff(head)) * fs / mean_f))
-    cop_path = np.mean(paths, axis=0) if paths else None
+    cop_path, fwd, rates = _step_paths(v, tot, valid, table, fs, layout.xy_mm)
     return FootPressure(
         side=foot.side,
         region_load=region_load,
@@ -235,11 +218,114 @@ def _foot_pressure(foot: FootSignal, table: StrideTable | None, fs: float) -> Fo
         sensor_mean=sensor_mean,
         sensor_peak=sensor_peak,
         cop_path_mm=cop_path,
-        cop_steps_heel_to_toe_pct=float(100.0 * np.mean(fwd)) if fwd else None,
-        loading_rate_per_s=float(np.median(rates)) if rates else None,
+        cop_steps_heel_to_toe_pct=float(100.0 * np.mean(fwd)) if fwd.size else None,
+        loading_rate_per_s=float(np.median(rates)) if rates.size else None,
         stuck=stuck,
         layout=layout,
     )
+
+
+def _step_windows(
+    table: StrideTable | None, valid: NDArray[np.bool_], fs: float
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Sample windows ``[a, b)`` of the steps usable for CoP: >= 5 samples, all valid."""
+    if table is None or table.ic_s.size == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    # Python's round (half to even) like np.rint, per stride as before.
+    a = np.rint(np.asarray(table.ic_s, dtype=np.float64) * fs).astype(np.int64)
+    b = np.rint(np.asarray(table.fc_s, dtype=np.float64) * fs).astype(np.int64)
+    n = valid.size
+    bad_before = np.r_[0, np.cumsum(~valid)]
+    inside = (a >= 0) & (b <= n) & (b - a >= 5)
+    ac, bc = np.clip(a, 0, n), np.clip(b, 0, n)
+    keep = inside & (bad_before[bc] - bad_before[ac] == 0)
+    return a[keep], b[keep]
+
+
+def _step_paths(
+    v: NDArray[np.float64],
+    tot: NDArray[np.float64],
+    valid: NDArray[np.bool_],
+    table: StrideTable | None,
+    fs: float,
+    xy: NDArray[np.float64],
+) -> tuple[NDArray[np.float64] | None, NDArray[np.bool_], NDArray[np.float64]]:
+    """Mean CoP path over steps, heel-to-toe flags and loading rates (1/s), all steps at once.
+
+    Per step ``[a, b)``: samples above 5 % of the step's peak force give the CoP, resampled
+    at :data:`COP_PATH_POINTS` phases of stance (linear, as ``np.interp``); the loading rate
+    is the steepest rise of the total force in the first 20 % of stance over its mean.
+    """
+    a, b = _step_windows(table, valid, fs)
+    if a.size == 0:
+        return None, np.zeros(0, bool), np.zeros(0)
+    n_w = b - a
+    # Samples of all windows, concatenated (windows may overlap, so gather by index).
+    starts = np.r_[0, np.cumsum(n_w)[:-1]]
+    step_of = np.repeat(np.arange(a.size), n_w)
+    local = np.arange(int(n_w.sum())) - starts[step_of]
+    s = tot[a[step_of] + local]
+    peak = np.maximum.reduceat(s, starts)
+    ok = s > 0.05 * np.maximum(peak, 1e-12)[step_of]
+    n_ok = np.add.reduceat(ok.astype(np.int64), starts)
+    use = n_ok >= 4
+    # Loading rate: max of diff over the first max(int(0.2 (b - a)), 2) samples, over the mean.
+    head = np.maximum((0.2 * n_w).astype(np.int64), 2)
+    d = np.diff(tot)
+    idx = np.empty(2 * a.size, np.int64)
+    idx[0::2], idx[1::2] = a, a + head - 1
+    rise = np.maximum.reduceat(d, idx)[0::2] if d.size else np.zeros(a.size)
+    mean_f = np.add.reduceat(s, starts) / n_w
+    rates = rise[use] * fs / mean_f[use]
+    # CoP of the loaded samples, phase = local index / (b - a - 1).
+    sel = ok & use[step_of]
+    g_step, g_local = step_of[sel], local[sel]
+    rows = a[g_step] + g_local
+    cop = (v[rows] @ xy) / tot[rows, None]
+    ph = g_local / np.maximum(n_w[g_step] - 1, 1)
+    steps = np.flatnonzero(use)
+    path = _interp_steps(steps, g_step, ph, cop)
+    span_y = float(np.ptp(xy[:, 1]))
+    fwd = path[:, -3, 1] - path[:, 2, 1] >= span_y / 3.0
+    return (np.mean(path, axis=0) if steps.size else None), fwd, rates
+
+
+def _interp_steps(
+    steps: NDArray[np.int64],
+    g_step: NDArray[np.int64],
+    ph: NDArray[np.float64],
+    cop: NDArray[np.float64],
+) -> NDArray[np.float64]:
+    """``np.interp`` of each step's CoP at the path phases, for all steps at once.
+
+    ``g_step`` (sorted) names the step of each point, ``ph`` its phase (increasing within a
+    step). Returns ``(len(steps), COP_PATH_POINTS, 2)``.
+    """
+    grid = np.linspace(0.0, 1.0, COP_PATH_POINTS)
+    first = np.searchsorted(g_step, steps, side="left")
+    last = np.searchsorted(g_step, steps, side="right") - 1
+    # Index of the last point at or before each grid phase, within its step (phases <= 1).
+    key = g_step * 4.0 + ph
+    q = (steps[:, None] * 4.0 + grid[None, :]).ravel()
+    j = np.searchsorted(key, q, side="right") - 1
+    lo = np.repeat(first, COP_PATH_POINTS)
+    hi = np.repeat(last, COP_PATH_POINTS)
+    x = np.tile(grid, steps.size)
+    below = j < lo
+    above = j >= hi
+    jj = np.clip(j, lo, np.maximum(hi - 1, lo))
+    j1 = np.minimum(jj + 1, hi)
+    out = np.empty((q.size, 2))
+    for c in range(2):
+        f = cop[:, c]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            slope = (f[j1] - f[jj]) / (ph[j1] - ph[jj])
+            val = slope * (x - ph[jj]) + f[jj]
+        val = np.where(x == ph[jj], f[jj], val)
+        val = np.where(below, f[lo], val)
+        val = np.where(above, f[hi], val)
+        out[:, c] = val
+    return out.reshape(steps.size, COP_PATH_POINTS, 2)
 
 
 def analyse_pressure(

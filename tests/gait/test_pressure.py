@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import shapely
@@ -75,3 +77,66 @@ def test_no_positions_no_pressure():
     )
     p = analyze(bare).pressure
     assert p.feet == {} and p.ml_index is None and p.region_share["heel"] is None
+
+
+def _steps_one_by_one(v, tot, valid, table, fs, xy):
+    """The per-step CoP path and loading rate, one step at a time (the plain definition)."""
+    grid = np.linspace(0.0, 1.0, 21)
+    paths, fwd, rates = [], [], []
+    for a_s, b_s in zip(table.ic_s, table.fc_s, strict=True):
+        a, b = int(round(a_s * fs)), int(round(b_s * fs))
+        if b - a < 5 or a < 0 or b > tot.size or not valid[a:b].all():
+            continue
+        s = v[a:b].sum(axis=1)
+        ok = s > 0.05 * max(float(s.max()), 1e-12)
+        if ok.sum() < 4:
+            continue
+        cop = (v[a:b][ok] @ xy) / s[ok, None]
+        ph = np.flatnonzero(ok) / max(b - a - 1, 1)
+        path = np.column_stack([np.interp(grid, ph, cop[:, 0]), np.interp(grid, ph, cop[:, 1])])
+        paths.append(path)
+        fwd.append(path[-3, 1] - path[2, 1] >= np.ptp(xy[:, 1]) / 3.0)
+        head = s[: max(int(0.2 * (b - a)), 2)]
+        rates.append(float(np.max(np.diff(head)) * fs / s.mean()))
+    return np.mean(paths, axis=0), np.array(fwd), np.array(rates)
+
+
+def test_step_paths_all_at_once_equal_step_by_step():
+    from gait.analysis._pressure import _step_paths, foot_layout
+
+    rec = synthesize([("walking", 40), ("standing", 5), ("walking", 20)], seed=11)
+    rep = analyze(rec)
+    for side, foot in rec.feet.items():
+        table = rep.tables[side]
+        v = np.clip(np.nan_to_num(foot.values) - 5.0, 0.0, None)
+        valid = np.ones(foot.n_samples, bool)
+        valid[1500:1530] = False  # a hole: steps over it are left out
+        v[~valid] = 0.0
+        tot = v.sum(axis=1)
+        xy = foot_layout(foot).xy_mm
+        want = _steps_one_by_one(v, tot, valid, table, rec.sampling_rate_hz, xy)
+        got = _step_paths(v, tot, valid, table, rec.sampling_rate_hz, xy)
+        assert got[1].size == want[1].size > 30
+        np.testing.assert_allclose(got[0], want[0], rtol=0, atol=1e-9)
+        np.testing.assert_array_equal(got[1], want[1])
+        np.testing.assert_allclose(got[2], want[2], rtol=1e-12)
+
+
+def test_sorted_percentiles_equal_numpy():
+    from gait.analysis._quantiles import column_percentiles, percentiles, row_percentiles
+
+    rng = np.random.default_rng(3)
+    q = [0.0, 1.0, 2.0, 5.0, 37.3, 50.0, 95.0, 99.0, 100.0]
+    for _ in range(60):
+        n, k = int(rng.integers(1, 2000)), int(rng.integers(1, 17))
+        v = np.round(rng.gamma(1.0, 20.0, (n, k)), int(rng.integers(0, 3)))
+        v[rng.random(v.shape) < 0.3] = 0.0  # ties
+        np.testing.assert_array_equal(column_percentiles(v, q), np.percentile(v, q, axis=0))
+        np.testing.assert_array_equal(percentiles(v[:, 0], q), np.percentile(v[:, 0], q))
+        np.testing.assert_array_equal(row_percentiles(v.T.copy(), q), np.percentile(v.T, q, axis=1))
+        v[rng.random(v.shape) < 0.2] = np.nan
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            want = np.nanpercentile(v, q, axis=0)
+        np.testing.assert_array_equal(column_percentiles(v, q, ignore_nan=True), want)
+        np.testing.assert_array_equal(column_percentiles(v, q), np.percentile(v, q, axis=0))
