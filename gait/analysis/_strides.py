@@ -251,6 +251,25 @@ def _cv(x: NDArray[np.float64]) -> float | None:
     return float(100.0 * np.std(x, ddof=1) / np.mean(x))
 
 
+def _two_feet(
+    tables: dict[str, StrideTable], sel: dict[str, NDArray[np.bool_]]
+) -> tuple[float | None, float | None, float | None]:
+    """Double support (% of stride), swing symmetry index and gait asymmetry (%), both feet."""
+    ds = np.concatenate(
+        [100 * tables[s].double_support_s[sel[s]] / tables[s].stride_s[sel[s]] for s in sel]
+    )
+    ds = ds[np.isfinite(ds)]
+    ds_pct = float(np.mean(ds)) if ds.size else None
+    si = ga = None
+    lw = tables["left"].swing_s[sel["left"]]
+    rw = tables["right"].swing_s[sel["right"]]
+    if lw.size >= 3 and rw.size >= 3:
+        ml, mr = float(np.mean(lw)), float(np.mean(rw))
+        si = 100.0 * (ml - mr) / (0.5 * (ml + mr))
+        ga = 100.0 * abs(np.log(min(ml, mr) / max(ml, mr)))
+    return ds_pct, si, ga
+
+
 def summarise_strides(tables: dict[str, StrideTable], walking_only: bool = True) -> StrideSummary:
     """Summarise the strides of one or both feet.
 
@@ -307,19 +326,7 @@ def summarise_strides(tables: dict[str, StrideTable], walking_only: bool = True)
             )
         )
     )
-    ds_pct = si = ga = None
-    if len(sides) == 2:
-        ds = np.concatenate(
-            [100 * tables[s].double_support_s[sel[s]] / tables[s].stride_s[sel[s]] for s in sides]
-        )
-        ds = ds[np.isfinite(ds)]
-        ds_pct = float(np.mean(ds)) if ds.size else None
-        lw = tables["left"].swing_s[sel["left"]]
-        rw = tables["right"].swing_s[sel["right"]]
-        if lw.size >= 3 and rw.size >= 3:
-            ml, mr = float(np.mean(lw)), float(np.mean(rw))
-            si = 100.0 * (ml - mr) / (0.5 * (ml + mr))
-            ga = 100.0 * abs(np.log(min(ml, mr) / max(ml, mr)))
+    ds_pct, si, ga = _two_feet(tables, sel) if len(sides) == 2 else (None, None, None)
     return StrideSummary(
         cadence_spm=120.0 / mean_stride,
         stride_s=mean_stride,

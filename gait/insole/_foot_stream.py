@@ -1,0 +1,302 @@
+"""One foot of a session file streamed batch by batch (used by ``_session_parts``).
+
+A :class:`_FootStream` decodes a foot's notifications, drops repeats and replays of earlier
+data (recognised by sparse fingerprints), places the samples on the foot's grid by the device
+clock and spills them to a temporary file; a :class:`_SpillReader` reads them back in order.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+from gait.insole._clock import host_clock_fit, sample_indices, start_anchor
+from gait.insole._devices import shoestreet as _ours
+from gait.insole._packets import InsoleInfo
+from gait.insole._session import repeated_samples
+
+__all__ = ["_FootStream", "_SpillReader"]
+
+#: Recent samples remembered to drop repeats that straddle two batches.
+_RECENT = 4096
+#: Every this many grid positions a sample's fingerprint is kept to recognise replayed data.
+_FINGERPRINT_EVERY = 256
+
+
+def _row_hash(seqs: np.ndarray, t_us: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    h = (seqs.astype(np.uint64) & np.uint64(0xFFFF)) | (
+        (t_us.astype(np.uint64) & np.uint64(0xFFFFFFFF)) << np.uint64(16)
+    )
+    with np.errstate(over="ignore"):
+        for j in range(cols.shape[1]):
+            h = (h * np.uint64(1099511628211)) ^ cols[:, j].astype(np.int64).view(np.uint64)
+    return h
+
+
+class _FootStream:
+    """One foot's samples placed on its grid batch by batch, spilled to temporary files.
+
+    Memory holds one batch, the last :data:`_RECENT` samples and sparse fingerprints; the
+    placed samples (grid position, values as float32, IMU) go to ``tmpdir``.
+    """
+
+    def __init__(self, side: str, info: InsoleInfo, tmpdir: Path) -> None:
+        self.side = side
+        self.info = info
+        self.fs = info.sampling_rate_hz
+        self.k = info.n_sensors
+        self.imu = info.has_imu
+        self._pos_f = (tmpdir / f"{side}.pos").open("wb")
+        self._val_f = (tmpdir / f"{side}.val").open("wb")
+        self._imu_f = (tmpdir / f"{side}.imu").open("wb") if self.imu else None
+        self.tmpdir = tmpdir
+        self.n = 0
+        self.t0_host = math.nan
+        self.start_rate = 1.0
+        self.grid_end = 0
+        self.last: tuple[int, int, float] | None = None  # seq, t_us, host of the last sample
+        self.carry_pos = -1
+        self.max_written = -1
+        self.replay_offset: int | None = None
+        self.recent_key = np.zeros(0, np.uint64)
+        self.fp_by_hash: dict[int, int] = {}
+        self.fp_by_pos: dict[int, int] = {}
+        self.n_duplicates = 0
+        self.n_replayed = 0
+        self.n_resets = 0
+        self.n_late = 0
+        self.n_saturated = 0
+        self.n_malformed = 0
+        self.n_wrong_shape = 0
+
+    def push(self, payloads: list[bytes], host_s: np.ndarray, full_scale: float) -> None:
+        """Decode one batch of notifications, place its samples and spill them."""
+        bulk = _ours.decode_many(payloads, self.k, self.imu)
+        self.n_malformed += bulk.n_malformed
+        self.n_wrong_shape += bulk.n_wrong_shape
+        if bulk.seq.size == 0:
+            return
+        b = self._dedupe(bulk.seq, bulk.t_device_us, bulk.values, bulk.imu, host_s[bulk.record])
+        if b is None:
+            return
+        seqs, t_us, vals, imu, host, h = b
+        self.n_saturated += int(np.count_nonzero((vals >= full_scale).any(axis=1)))
+        idx, seg, base = self._indices(seqs, t_us, host)
+        pos = self._positions(idx, seg, base, h, host)
+        ok = pos >= 0
+        # Samples older than what earlier batches wrote cannot be inserted any more (rare:
+        # reordering across a batch boundary); inside the batch, samples are put in order.
+        late = ok & (pos <= self.max_written)
+        self.n_late += int(late.sum())
+        ok &= ~late
+        if not ok.any():
+            return
+        arrival = np.flatnonzero(ok)
+        self._spill(arrival, pos, seg, h, vals, imu)
+        # The next batch continues from the last sample that arrived (counter continuity).
+        j = int(arrival[-1])
+        self.last = (int(seqs[j]), int(t_us[j]), float(host[j]))
+        self.carry_pos = int(pos[j])
+
+    def _dedupe(
+        self,
+        seqs: np.ndarray,
+        t_us: np.ndarray,
+        vals: np.ndarray,
+        imu: np.ndarray | None,
+        host: np.ndarray,
+    ) -> (
+        tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None, np.ndarray, np.ndarray] | None
+    ):
+        """Drop repeats inside the batch or of the last samples of the previous batch."""
+        cols = vals if imu is None else np.concatenate([vals, imu], axis=1)
+        h = _row_hash(seqs, t_us, cols)
+        drop = repeated_samples(seqs, t_us, vals, imu)
+        if self.recent_key.size:
+            drop |= np.isin(h, self.recent_key)
+        self.n_duplicates += int(drop.sum())
+        keep = ~drop
+        if not keep.any():
+            return None
+        self.recent_key = np.r_[self.recent_key, h[keep]][-_RECENT:]
+        return (
+            seqs[keep], t_us[keep], vals[keep], None if imu is None else imu[keep], host[keep],
+            h[keep],
+        )  # fmt: skip
+
+    def _indices(
+        self, seqs: np.ndarray, t_us: np.ndarray, host: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, int]:
+        """Unwrapped sample indices and counter segments, continuing the previous batch."""
+        if self.last is not None:
+            s0, t0u, h0 = self.last
+            idx, seg = sample_indices(
+                np.r_[s0, seqs], 16, self.fs, t_device_us=np.r_[t0u, t_us], t_bits=32,
+                host_s=np.r_[h0, host],
+            )  # fmt: skip
+            return idx[1:], seg[1:], self.carry_pos
+        idx, seg = sample_indices(seqs, 16, self.fs, t_device_us=t_us, t_bits=32, host_s=host)
+        first = idx[seg == 0]
+        win = (first - first.min()) <= 0.5 * self.fs
+        self.t0_host, self.start_rate = start_anchor(first[win], host[seg == 0][win], self.fs)
+        self.t0_host += self.start_rate * first.min() / self.fs
+        return idx, seg, -int(first.min())
+
+    def _positions(
+        self, idx: np.ndarray, seg: np.ndarray, base: int, h: np.ndarray, host: np.ndarray
+    ) -> np.ndarray:
+        """Grid positions of the batch's samples (-1: dropped as a replay)."""
+        pos = np.full(idx.size, -1, dtype=np.int64)
+        for k in range(int(seg.max()) + 1):
+            sel = np.flatnonzero(seg == k)
+            if sel.size == 0:
+                continue
+            i = idx[sel]
+            if k == 0 and self.replay_offset is None:
+                p: np.ndarray | None = base + i
+            elif k == 0 or self._new_segment(h[sel], i):
+                p = self._replay(sel, i, h, pos)
+            else:
+                rate, off = host_clock_fit(i, host[sel], self.fs)
+                i_min = int(i.min())
+                start = max(
+                    self.grid_end,
+                    round((off + rate * i_min / self.fs - self.t0_host) / rate * self.fs),
+                )
+                p = start + (i - i_min)
+            if p is None:
+                continue
+            pos[sel] = p
+            self.grid_end = max(self.grid_end, int(p.max()) + 1)
+        return pos
+
+    def _new_segment(self, hs: np.ndarray, i: np.ndarray) -> bool:
+        """A counter reset: True when it starts by replaying data seen before."""
+        self.n_resets += 1
+        self.replay_offset = None
+        return self._replay_start(hs, i) is not None
+
+    def _spill(
+        self,
+        arrival: np.ndarray,
+        pos: np.ndarray,
+        seg: np.ndarray,
+        h: np.ndarray,
+        vals: np.ndarray,
+        imu: np.ndarray | None,
+    ) -> None:
+        """Write the placed samples in grid order; keep sparse fingerprints."""
+        order = arrival[np.argsort(pos[arrival], kind="stable")]
+        same = np.r_[False, pos[order][1:] == pos[order][:-1]]
+        self.n_duplicates += int(same.sum())
+        order = order[~same]
+        starts = np.r_[True, seg[1:] != seg[:-1]]
+        for j in order[(pos[order] % _FINGERPRINT_EVERY == 0) | starts[order]]:
+            self.fp_by_hash.setdefault(int(h[j]), int(pos[j]))
+            self.fp_by_pos.setdefault(int(pos[j]), int(h[j]))
+        self._pos_f.write(pos[order].tobytes())
+        self._val_f.write(vals[order].astype(np.float32).tobytes())
+        if self._imu_f is not None and imu is not None:
+            self._imu_f.write(imu[order].astype(np.float32).tobytes())
+        self.n += int(order.size)
+        self.max_written = int(pos[order][-1])
+
+    def _replay_start(self, hs: np.ndarray, i: np.ndarray) -> int | None:
+        """Start a replay if one of a new segment's first samples was seen before."""
+        for j in range(min(hs.size, 2 * _FINGERPRINT_EVERY)):
+            p = self.fp_by_hash.get(int(hs[j]))
+            if p is not None:
+                self.replay_offset = p - int(i[j])
+                return j
+        return None
+
+    def _replay(
+        self, sel: np.ndarray, i: np.ndarray, h: np.ndarray, pos: np.ndarray
+    ) -> np.ndarray | None:
+        """Drop the samples of a replayed segment while they match what was kept before."""
+        assert self.replay_offset is not None
+        orig = self.replay_offset + i
+        bad = np.zeros(sel.size, dtype=bool)
+        for j in np.flatnonzero(orig % _FINGERPRINT_EVERY == 0):
+            want = self.fp_by_pos.get(int(orig[j]))
+            if want is not None and want != int(h[sel[j]]):
+                bad[j] = True
+                break
+        stop = int(np.flatnonzero(bad)[0]) if bad.any() else sel.size
+        self.n_replayed += stop
+        pos[sel[:stop]] = -1
+        if stop == sel.size:
+            return None
+        # The data diverged: the rest is new and goes after everything kept so far.
+        self.replay_offset = None
+        rest = i[stop:]
+        p = np.full(sel.size, -1, dtype=np.int64)
+        p[stop:] = self.grid_end + (rest - rest.min())
+        return p
+
+    def close(self) -> None:
+        for f in (self._pos_f, self._val_f, self._imu_f):
+            if f is not None:
+                f.close()
+
+    def reader(self) -> _SpillReader:
+        """Sequential reader of the placed samples (positions ascending)."""
+        return _SpillReader(self)
+
+
+class _SpillReader:
+    """Reads a foot's spilled samples in order, holding at most a part plus one block."""
+
+    _BLOCK = 1 << 17
+
+    def __init__(self, st: _FootStream) -> None:
+        self.k = st.k
+        self.left = st.n
+        self._f = [
+            (st.tmpdir / f"{st.side}.pos").open("rb"),
+            (st.tmpdir / f"{st.side}.val").open("rb"),
+            (st.tmpdir / f"{st.side}.imu").open("rb") if st.imu else None,
+        ]
+        self.pos = np.zeros(0, np.int64)
+        self.val = np.zeros((0, self.k), np.float32)
+        self.imu: np.ndarray | None = np.zeros((0, 6), np.float32) if st.imu else None
+
+    def _more(self) -> bool:
+        m = min(self._BLOCK, self.left)
+        if m == 0:
+            return False
+        fp, fv, fi = self._f
+        assert fp is not None and fv is not None  # positions and values are always spilled
+        self.pos = np.r_[self.pos, np.fromfile(fp, np.int64, m)]
+        self.val = np.vstack([self.val, np.fromfile(fv, np.float32, m * self.k).reshape(m, self.k)])
+        if fi is not None and self.imu is not None:
+            self.imu = np.vstack([self.imu, np.fromfile(fi, np.float32, m * 6).reshape(m, 6)])
+        self.left -= m
+        return True
+
+    def first(self) -> int | None:
+        """Position of the next sample, or None at the end."""
+        if self.pos.size == 0 and not self._more():
+            return None
+        return int(self.pos[0])
+
+    def upto(self, b: int) -> np.ndarray:
+        """Positions of the buffered-and-read samples before ``b`` (not consumed)."""
+        while (self.pos.size == 0 or self.pos[-1] < b) and self._more():
+            pass
+        return self.pos[: int(np.searchsorted(self.pos, b, side="left"))]
+
+    def take(self, j: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Consume the first ``j`` buffered samples."""
+        out = (self.pos[:j], self.val[:j], None if self.imu is None else self.imu[:j])
+        self.pos, self.val = self.pos[j:], self.val[j:]
+        if self.imu is not None:
+            self.imu = self.imu[j:]
+        return out
+
+    def close(self) -> None:
+        for f in self._f:
+            if f is not None:
+                f.close()
