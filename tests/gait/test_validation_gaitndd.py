@@ -86,3 +86,21 @@ def test_record_summaries_match_published_intervals(shared_data):
     assert np.median(d["stance_pct"]) <= 2.0
     assert np.median(d["double_support_pct"]) <= 2.5
     assert np.median(d["stride_cv_pct"]) <= 0.5 and np.percentile(d["stride_cv_pct"], 90) <= 1.0
+
+
+def test_gaitndd_control_walks_carry_no_flag(shared_data):
+    """Issue 9's control flag rate on a second set: the 8 shared gaitndd control walks (5 min,
+    FSR footswitches, 20-74 y) carry no flag, as the 7 gaitpdb control walks do
+    (``test_at_most_5_pct_of_control_walks_carry_a_flag``): 0 of 15 control walks. With 15
+    walks, 0 flagged bounds the control flag rate below 18 % (one-sided 95 %, exact binomial):
+    consistent with the <= 5 % target, not a proof of it (docs/gait.md §5)."""
+    folder = shared_data / "gaitndd"
+    controls = [r for r in list_gaitndd_records(folder) if gaitndd_group(r) == "control"]
+    assert len(controls) == 8
+    sds = {}
+    for name in controls:
+        rep = analyze(read_wfdb(folder / f"{name}.hea"))
+        assert not [c.name for c in rep.care if c.flag in ("watch", "act")], name
+        sds[name] = rep.summary.stride_sd_ms
+    # The highest control stride-time SD here is far below the 77.5 ms threshold.
+    assert max(sds.values()) < 50.0, sds
