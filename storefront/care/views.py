@@ -12,8 +12,10 @@ from flask import Blueprint, abort, jsonify, render_template, request
 from storefront.accounts.guard import current_user, login_required
 from storefront.accounts.views import json_body
 from storefront.care import services
+from storefront.care.texts import localise
 from storefront.db.models import as_utc
 from storefront.extensions import db
+from storefront.i18n import current_language
 from storefront.security.ratelimit import limiter
 
 __all__ = ["bp", "pages_bp"]
@@ -33,13 +35,17 @@ _WEARER = ["shopper"]
 def create_invitation():
     link, code = services.create_invitation(db.session, current_user())
     db.session.commit()
+    how = "Give this code to the wearer; they enter it on their account page and consent."
     return jsonify(
-        {
-            "id": link.id,
-            "code": code,
-            "expires_at": as_utc(link.code_expires_at).isoformat(),
-            "how": "Give this code to the wearer; they enter it on their account page and consent.",
-        }
+        localise(
+            {
+                "id": link.id,
+                "code": code,
+                "expires_at": as_utc(link.code_expires_at).isoformat(),
+                "how": how,
+            },
+            current_language(),
+        )
     ), 201
 
 
@@ -54,7 +60,7 @@ def list_invitations():
 def list_wearers():
     rows = services.wearers_of(db.session, current_user())
     db.session.commit()  # the access log rows
-    return jsonify({"wearers": rows})
+    return jsonify({"wearers": localise(rows, current_language())})
 
 
 @bp.get("/wearers/<wearer_id>")
@@ -64,7 +70,8 @@ def get_wearer(wearer_id: str):
     wearer = services.linked_wearer(db.session, manager, wearer_id)
     view = services.wearer_view(db.session, manager, wearer, "view")
     db.session.commit()
-    return jsonify({"id": view.wearer_id, "name": view.name, **view.data})
+    data = localise(view.data, current_language())
+    return jsonify({"id": view.wearer_id, "name": view.name, **data})
 
 
 @bp.get("/wearers/<wearer_id>/report")
@@ -74,7 +81,7 @@ def wearer_report(wearer_id: str):
     wearer = services.linked_wearer(db.session, manager, wearer_id)
     report = services.wearer_report(db.session, manager, wearer, request.args.get("end"))
     db.session.commit()
-    return jsonify(report)
+    return jsonify(localise(report, current_language()))
 
 
 # --------------------------------------------------------------------------- wearer

@@ -52,6 +52,10 @@ def _link(client, manager: dict[str, str], wearer: dict[str, str]) -> int:  # ty
     return r.json["id"]
 
 
+def _hangul(text: str) -> bool:
+    return any("\uac00" <= ch <= "\ud7a3" for ch in text)
+
+
 def _me(client, h: dict[str, str]) -> int:  # type: ignore[no-untyped-def]
     return client.get("/api/me", headers=h).json["id"]
 
@@ -207,6 +211,19 @@ def test_alerts_after_a_session_that_crosses_a_threshold_and_not_a_normal_one(
     assert "MDC95" in by_name["stride_cv_pct"]["source"]
     # alerts are per session: the normal one has none
     assert all(a["session_id"] != normal["id"] for a in view["alerts"])
+    # The page language is Korean by default: reasons and sources come translated (citations
+    # kept); in English they are gait's own texts.
+    assert _hangul(sd_alert["reason"]) and _hangul(sd_alert["source"]), sd_alert
+    assert "act:" not in sd_alert["reason"] and "Hausdorff" in sd_alert["reason"]
+    cv_reason = by_name["stride_cv_pct"]["reason"]
+    assert _hangul(cv_reason) and "changed for the worse" not in cv_reason, cv_reason
+    client.set_cookie("lang", "en")
+    en = client.get(f"/api/care/wearers/{ann_id}", headers=kim).json
+    en_by = {a["indicator"]: a for a in en["alerts"]}
+    assert en_by["stride_sd_ms"]["reason"].startswith("act: ")
+    assert "changed for the worse" in en_by["stride_cv_pct"]["reason"]
+    assert not _hangul(en_by["stride_sd_ms"]["reason"] + en_by["stride_sd_ms"]["source"])
+    client.delete_cookie("lang")
     listed = client.get("/api/care/wearers", headers=kim).json["wearers"]
     assert listed[0]["level"] == "act"
     report = client.get(f"/api/care/wearers/{ann_id}/report", headers=kim).json
@@ -285,3 +302,47 @@ def test_indicators_read_only_baseline_and_latest_and_agree_with_gait(app, auth)
             assert (a.name, a.value, a.baseline, a.trend, a.flag) == (
                 b.name, b.value, b.baseline, b.trend, b.flag,
             )  # fmt: skip
+
+
+def test_every_reason_and_source_gait_writes_reads_in_korean() -> None:
+    """All reason forms (flag, worse than baseline, not measured, age unknown, range place)
+    and every source gait can name come out in Korean with nothing of the English form left."""
+    from gait.care import indicators_for
+    from gait.consts import REFERENCE_RANGES
+    from storefront.care.texts import localise_reason, localise_source
+
+    def walk(speed: float, sd: float, steps: float, cv: float, n: int = 120) -> dict:
+        summary = {"n_strides": n, "walking_speed_m_s": speed, "stride_sd_ms": sd,
+                   "cadence_spm": 105.0, "stride_cv_pct": cv, "double_support_pct": 27.0,
+                   "stance_pct": 63.0, "symmetry_index_pct": 3.0}  # fmt: skip
+        return {"summary": summary, "daily": {"daily_steps": steps}}
+
+    base = [
+        walk(1.1, 40.0, 7000.0, 2.0),
+        walk(1.12, 42.0, 7100.0, 2.1),
+        walk(1.1, 41.0, 7050.0, 2.0),
+    ]
+    cases = [
+        (base + [walk(0.7, 110.0, 2000.0, 6.0)], 80.0),  # act everywhere, worse than baseline
+        (base + [walk(0.95, 80.0, 5000.0, 2.0)], 70.0),  # watch
+        (base + [walk(1.1, 41.0, 7000.0, 2.0, n=5)], None),  # not measured, age unknown
+        (base + [walk(1.3, 30.0, 9000.0, 1.0)], 30.0),  # within / better
+    ]
+    reasons = set()
+    for sessions, age in cases:
+        for ind in indicators_for(sessions, age_years=age):
+            reasons.add(ind.reason)
+            for src in (ind.reference_source, ind.flag_source, ind.change_source):
+                if src:
+                    ko = localise_source(src, "ko")
+                    assert _hangul(ko) and src not in ko, src
+    assert any(r.startswith("act: ") for r in reasons) and any("worse" in r for r in reasons)
+    assert any("not measured" in r for r in reasons) and any("age unknown" in r for r in reasons)
+    english = ("act:", "watch:", "changed for the worse", "not measured", "age unknown",
+               "within", "below", "above", "measured here", "no flag")  # fmt: skip
+    for r in reasons:
+        ko = localise_reason(r, "ko")
+        assert _hangul(ko), r
+        assert not any(e in ko for e in english), (r, ko)
+        assert localise_reason(r, "en") == r
+    assert len(REFERENCE_RANGES) >= 8
