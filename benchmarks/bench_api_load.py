@@ -78,12 +78,10 @@ def _post_json(url: str, body: dict) -> dict:
         return json.load(resp)
 
 
-def run(duration_s: int, connections: int, cache_size: int, workers: int, threads: int) -> dict:
-    """Serve a fresh instance and measure it with wrk; return the numbers."""
-    wrk = shutil.which("wrk")
-    if wrk is None:
-        sys.exit("wrk is not installed (Debian: apt-get install wrk)")
-    tmp = Path(tempfile.mkdtemp(prefix="bench-api-"))
+def _start_server(
+    tmp: Path, cache_size: int, workers: int, threads: int
+) -> tuple[subprocess.Popen, str, dict]:
+    """Start ``storefront serve`` on a free port over a fresh instance in ``tmp``."""
     port = _free_port()
     env = {
         **os.environ,
@@ -107,45 +105,63 @@ def run(duration_s: int, connections: int, cache_size: int, workers: int, thread
     server = subprocess.Popen(
         cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
     )
-    base = f"http://127.0.0.1:{port}"
+    return server, f"http://127.0.0.1:{port}", env
+
+
+def _wait_healthy(server: subprocess.Popen, base: str, timeout_s: float = 180) -> None:
+    """Poll ``/api/health`` until it answers; raise with the server's stderr if it died."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            with urllib.request.urlopen(base + "/api/health", timeout=2):
+                return
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(
+                    "server did not start: " + server.stderr.read().decode()[-2000:]
+                ) from None
+            time.sleep(0.5)
+
+
+def _drive(wrk: str, base: str, env: dict, tmp: Path, connections: int, duration_s: int) -> dict:
+    """Log the demo shopper in and run wrk against the recommendations; wrk's JSON line."""
+    token = _post_json(
+        base + "/api/auth/login",
+        {"email": "demo@shoestreet.invalid", "password": "demo-shopper-1"},
+    )["token"]
+    script = tmp / "recs.lua"
+    script.write_text(_LUA)
+    cmd = [wrk, "-t2", f"-c{connections}", f"-d{duration_s}s", "--timeout", "10s"]
+    proc = subprocess.run(
+        [*cmd, "-s", str(script), base],
+        env={**env, "BENCH_TOKEN": token},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    line = next(ln for ln in proc.stdout.splitlines() if ln.startswith("JSON "))
+    return json.loads(line[5:])
+
+
+def _stop(server: subprocess.Popen) -> None:
+    os.killpg(server.pid, signal.SIGTERM)
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/api/health", timeout=2):
-                    break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(
-                        "server did not start: " + server.stderr.read().decode()[-2000:]
-                    ) from None
-                time.sleep(0.5)
-        token = _post_json(
-            base + "/api/auth/login",
-            {"email": "demo@shoestreet.invalid", "password": "demo-shopper-1"},
-        )["token"]
-        script = tmp / "recs.lua"
-        script.write_text(_LUA)
+        server.wait(30)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+
+
+def run(duration_s: int, connections: int, cache_size: int, workers: int, threads: int) -> dict:
+    """Serve a fresh instance and measure it with wrk; return the numbers."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        sys.exit("wrk is not installed (Debian: apt-get install wrk)")
+    tmp = Path(tempfile.mkdtemp(prefix="bench-api-"))
+    server, base, env = _start_server(tmp, cache_size, workers, threads)
+    try:
+        _wait_healthy(server, base)
         cpu0 = _group_cpu_s(server.pid)
-        proc = subprocess.run(
-            [
-                wrk,
-                "-t2",
-                f"-c{connections}",
-                f"-d{duration_s}s",
-                "--timeout",
-                "10s",
-                "-s",
-                str(script),
-                base,
-            ],
-            env={**env, "BENCH_TOKEN": token},
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        line = next(ln for ln in proc.stdout.splitlines() if ln.startswith("JSON "))
-        out = json.loads(line[5:])
+        out = _drive(wrk, base, env, tmp, connections, duration_s)
         cpu_s = _group_cpu_s(server.pid) - cpu0
         out["server_cpu_ms_per_request"] = 1000.0 * cpu_s / max(out["requests"], 1)
         with open("/proc/loadavg") as fh:
@@ -159,11 +175,7 @@ def run(duration_s: int, connections: int, cache_size: int, workers: int, thread
         )
         return out
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
+        _stop(server)
         shutil.rmtree(tmp, ignore_errors=True)
 
 
