@@ -10,7 +10,7 @@ $(STAMP): pyproject.toml $(wildcard package-lock.json) scripts/setup.sh
 	bash scripts/setup.sh
 	@touch $(STAMP)
 
-.PHONY: setup run test measure-demo bench lint format
+.PHONY: setup run test measure-demo bench bench-docs lint format
 setup: $(STAMP)
 
 # The shoe street (gunicorn on 127.0.0.1, SQLite in instance/, seeded street + demo shopper)
@@ -24,8 +24,16 @@ measure-demo: $(STAMP)
 test: $(STAMP)
 	bash scripts/test.sh $(ARGS)
 
+# Benchmarks: each script's results go to benchmarks/results/<name>.json (machine, load, CPU and
+# wall time, what it printed), then docs/benchmarks.md is generated from those files.
+# A few only: make bench BENCHES="benchmarks/bench_recommend.py benchmarks/bench_encryption.py"
+BENCHES ?= $(wildcard benchmarks/bench_*.py)
 bench: $(STAMP)
-	for b in benchmarks/bench_*.py; do echo "== $$b"; .venv/bin/python $$b || exit 1; done
+	for b in $(BENCHES); do echo "== $$b"; .venv/bin/python benchmarks/run.py $$b || exit 1; done
+	.venv/bin/python benchmarks/render.py
+
+bench-docs: $(STAMP)
+	.venv/bin/python benchmarks/render.py
 
 lint: $(STAMP)
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .
