@@ -114,6 +114,13 @@ def test_quote_preview_then_confirm_then_files(make_probe, live_server, lang, de
     page.locator("#mtm-files-box").scroll_into_view_if_needed()
     probe.shot(f"mtm-files-{lang}")
 
+    # the orders page shows the file status and the shopper's own files
+    probe.goto("/orders")
+    page.wait_for_function("window.__ready === true", timeout=30_000)
+    status = page.locator(".mtm-files").first
+    assert status.get_attribute("data-status") == "done" and w["ready"] in status.inner_text()
+    hrefs = status.locator("a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+    assert sorted(hrefs) == sorted(links)
     _maker_sees_the_order(make_probe, live_server, lang, device, orders[0])
 
 

@@ -5,6 +5,8 @@ import { shoeDetails, lineNames } from 'shoestreet/lib/catalog.js';
 import { t, krw, formatWon, formatDate } from 'shoestreet/lib/i18n/index.js';
 import { orderStatus, fitFeedback, nameFromId, colourFromId } from 'shoestreet/lib/i18n/labels.js';
 
+const FILE_STATUS = { none: 'not started', queued: 'waiting', running: 'being made', done: 'ready', failed: 'failed', erased: 'erased' };
+
 function fitSelect(id) {
   return el('select', { id },
     ['too_small', 'fits', 'too_large'].map((v) => el('option', { value: v, selected: v === 'fits' }, fitFeedback(v))));
@@ -55,6 +57,11 @@ export default async function ordersPage() {
     if (o.made_to_measure) {
       const m = o.made_to_measure;
       sec.append(el('p', { class: 'muted' }, t('Made to measure from base last EU {eu} {width}; status: {status}.', { eu: m.base_size_eu, width: m.base_width, status: orderStatus(m.status) })));
+      const f = m.files || {};
+      if (f.status) {
+        sec.append(el('p', { class: 'mtm-files', 'data-status': f.status }, t('Files for the maker:'), ' ', t(FILE_STATUS[f.status] || f.status), f.error ? ` — ${f.error}` : '',
+          ...(f.files || []).map((x) => el('span', {}, ' · ', el('a', { href: x.url, target: '_blank', rel: 'noopener' }, x.name)))));
+      }
     }
     box.append(sec);
   }
