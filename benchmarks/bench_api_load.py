@@ -29,7 +29,7 @@ _LUA = """
 local token = os.getenv("BENCH_TOKEN")
 local paths = {}
 for limit = 1, 20 do
-  for _, cat in ipairs({"", "&category=running", "&category=walking", "&category=comfort", "&max_price_eur=150"}) do
+  for _, cat in ipairs({"", "&category=running", "&category=walking", "&category=comfort", "&max_price_krw=150"}) do
     paths[#paths + 1] = "/api/recommendations?scan=1&gait=1&limit=" .. limit .. cat
   end
 end

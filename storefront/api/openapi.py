@@ -26,7 +26,9 @@ def build_openapi(app: Flask) -> dict[str, Any]:
             "version": "1.0.0",
             "description": "Foot scans, gait sessions, fit and recommendation, commerce and "
             "differentially private manufacturer aggregates. Errors are JSON: "
-            '{"error": {"status", "code", "message", "fields"?}}.',
+            '{"error": {"status", "code", "message", "fields"?}}. Money is in Korean won '
+            "(KRW, the currency of record) as whole numbers in fields ending in _krw "
+            "(price_krw, unit_price_krw, total_krw, refund_krw); there are no decimals.",
         },
         "servers": [{"url": "/"}],
         "paths": paths,

@@ -353,8 +353,7 @@ OPERATIONS: list[tuple[str, str, str, str, str | None, dict[str, Any]]] = [
                 _q("scan", "scan id", True, _I),
                 _q("gait", "gait session id", schema=_I),
                 _q("category", "repeatable category filter"),
-                _q("max_price_eur", "budget", schema=_N),
-                _q("min_price_eur", "lower price bound", schema=_N),
+                _q("max_price_krw", "budget in whole won (KRW)", schema=_I),
                 _q("colour", "preferred colour"),
                 _q("limit", "how many (1-100)", schema=_I),
             ]

@@ -32,7 +32,7 @@ def _list(items: dict[str, Any]) -> dict[str, Any]:
     return {"type": "array", "items": items}
 
 
-_SHOE_SUMMARY = _obj(id=_S, shop_id=_S, name=_S, category=_S, price_eur=_N)
+_SHOE_SUMMARY = _obj(id=_S, shop_id=_S, name=_S, category=_S, price_krw=_I)
 _LAST_SIZE = _obj(
     eu=_N,
     uk=_N,
@@ -51,7 +51,7 @@ _SHOE = _obj(
     name=_S,
     category=_S,
     description=_S,
-    price_eur=_N,
+    price_krw=_I,
     brand_offset_mm=_N,
     toe_allowance_mm=_N,
     glb=_S,
@@ -99,7 +99,7 @@ _RECOMMENDATION = _obj(
     shop_id=_S,
     name=_S,
     category=_S,
-    price_eur=_N,
+    price_krw=_I,
     best_size=_N,
     best_width=_S,
     colourway_id=_S,
@@ -161,7 +161,7 @@ SUCCESS: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
     ("get", "/api/scans"): ("200", _obj(scans=_list(_SCAN))),
     ("get", "/api/scans/{scan_id}"): ("200", _SCAN),
     ("get", "/api/gait/sessions"): ("200", _obj(sessions=_list(_OBJ))),
-    ("get", "/api/cart"): ("200", _obj(items=_list(_OBJ), total_eur=_N)),
+    ("get", "/api/cart"): ("200", _obj(items=_list(_OBJ), total_krw=_I)),
     ("get", "/api/orders"): ("200", _obj(orders=_list(_OBJ))),
     ("get", "/api/auth/tokens"): (
         "200",

@@ -119,7 +119,7 @@ SHOPS: tuple[dict[str, Any], ...] = (
 )
 
 #: Per category: EU size range and step, width fittings, advised toe room (mm), girth bias (mm),
-#: trait ranges, uppers, price range. Toe room: running/sport 10-15 mm, dress 15-20 mm
+#: trait ranges, uppers, shelf price range in won (KRW). Toe room: running/sport 10-15 mm, dress 15-20 mm
 #: (storefront §1.2); comfort gets more for swelling feet, kids for growth.
 CATEGORY_RULES: dict[str, dict[str, Any]] = {
     "running": {
@@ -133,7 +133,7 @@ CATEGORY_RULES: dict[str, dict[str, Any]] = {
         "uppers": ("mesh", "knit"),
         "toe_box": ("standard", "standard", "wide"),
         "weight": (200, 320),
-        "price": (89, 179),
+        "price_krw": (133_000, 268_000),
     },
     "trail": {
         "eu": (38.0, 47.0, 1.0),
@@ -146,7 +146,7 @@ CATEGORY_RULES: dict[str, dict[str, Any]] = {
         "uppers": ("synthetic", "mesh"),
         "toe_box": ("standard", "wide"),
         "weight": (270, 380),
-        "price": (99, 189),
+        "price_krw": (148_000, 283_000),
     },
     "walking": {
         "eu": (36.0, 47.0, 1.0),
@@ -159,7 +159,7 @@ CATEGORY_RULES: dict[str, dict[str, Any]] = {
         "uppers": ("leather", "mesh", "synthetic"),
         "toe_box": ("standard", "wide"),
         "weight": (280, 400),
-        "price": (79, 149),
+        "price_krw": (118_000, 223_000),
     },
     "dress": {
         "eu": (39.0, 46.0, 1.0),
@@ -172,7 +172,7 @@ CATEGORY_RULES: dict[str, dict[str, Any]] = {
         "uppers": ("leather",),
         "toe_box": ("narrow", "standard"),
         "weight": (350, 550),
-        "price": (119, 279),
+        "price_krw": (178_000, 418_000),
     },
     "casual": {
         "eu": (36.0, 46.0, 1.0),
@@ -185,7 +185,7 @@ CATEGORY_RULES: dict[str, dict[str, Any]] = {
         "uppers": ("leather", "knit", "synthetic", "mesh"),
         "toe_box": ("standard", "standard", "wide"),
         "weight": (250, 400),
-        "price": (59, 129),
+        "price_krw": (88_000, 193_000),
     },
     "comfort": {
         "eu": (36.0, 47.0, 1.0),
@@ -198,7 +198,7 @@ CATEGORY_RULES: dict[str, dict[str, Any]] = {
         "uppers": ("knit", "leather", "mesh"),
         "toe_box": ("wide",),
         "weight": (280, 420),
-        "price": (89, 169),
+        "price_krw": (133_000, 253_000),
     },
     "kids": {
         "eu": (26.0, 35.0, 1.0),
@@ -211,7 +211,7 @@ CATEGORY_RULES: dict[str, dict[str, Any]] = {
         "uppers": ("synthetic", "mesh"),
         "toe_box": ("standard", "wide"),
         "weight": (150, 260),
-        "price": (35, 69),
+        "price_krw": (52_000, 103_000),
     },
 }
 
@@ -281,8 +281,9 @@ _PALETTE: tuple[tuple[str, str], ...] = (
 _SOLES = ("#f4f1ea", "#2b2b2b", "#c49a6c", "#e0e0e0", "#7a4a2a")
 
 
-def _round_price(x: float) -> float:
-    return float(10 * round(x / 10) - 1 if x > 20 else round(x))
+def _round_price_krw(x: float) -> int:
+    """A shelf price in won as Korean shops set them: 10,000-won steps less 1,000 (129,000)."""
+    return int(10_000 * round(x / 10_000) - 1_000)
 
 
 def _colourways(rng: np.random.Generator, model_id: str, category: str) -> list[dict[str, str]]:
@@ -362,7 +363,7 @@ def _model(
         "shop_id": shop["id"],
         "name": name,
         "category": category,
-        "price_eur": _round_price(float(rng.uniform(*rules["price"]))),
+        "price_krw": _round_price_krw(float(rng.uniform(*rules["price_krw"]))),
         "description": desc,
         "traits": {
             "stability": round(stab, 2),

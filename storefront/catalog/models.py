@@ -58,6 +58,16 @@ def _num(d: Mapping[str, Any], key: str, where: str, lo: float, hi: float) -> fl
     return float(v)
 
 
+def _won(d: Mapping[str, Any], key: str, where: str) -> int:
+    """A price in whole won: an integer from 1 to 100,000,000 (no decimals, no other currency)."""
+    v = _get(d, key, where)
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise CatalogError(f"{where}.{key}: expected a whole number of won, got {v!r}")
+    if not 1 <= v <= 100_000_000:
+        raise CatalogError(f"{where}.{key}: {v} won is outside [1, 100000000]")
+    return v
+
+
 def _str(d: Mapping[str, Any], key: str, where: str, choices: tuple[str, ...] = ()) -> str:
     v = _get(d, key, where)
     if not isinstance(v, str) or not v:
@@ -257,7 +267,8 @@ class ShoeModel:
     shop_id: str
     name: str
     category: str
-    price_eur: float
+    #: shelf price in whole won (KRW, the currency of record; no decimals)
+    price_krw: int
     description: str
     traits: Traits
     toe_allowance_mm: float
@@ -297,7 +308,7 @@ class ShoeModel:
             shop_id=_str(d, "shop_id", where),
             name=_str(d, "name", where),
             category=_str(d, "category", where, CATEGORIES),
-            price_eur=_num(d, "price_eur", where, 0.0, 100000.0),
+            price_krw=_won(d, "price_krw", where),
             description=_str(d, "description", where),
             traits=Traits.from_dict(_get(d, "traits", where), f"{where}.traits"),
             toe_allowance_mm=_num(d, "toe_allowance_mm", where, 0.0, 40.0),
@@ -314,7 +325,7 @@ class ShoeModel:
             "shop_id": self.shop_id,
             "name": self.name,
             "category": self.category,
-            "price_eur": self.price_eur,
+            "price_krw": self.price_krw,
             "description": self.description,
             "traits": self.traits.to_dict(),
             "toe_allowance_mm": self.toe_allowance_mm,

@@ -33,7 +33,7 @@ def shops():
             {
                 **shop.to_dict(),
                 "models": [
-                    {"id": m.id, "name": m.name, "category": m.category, "price_eur": m.price_eur}
+                    {"id": m.id, "name": m.name, "category": m.category, "price_krw": m.price_krw}
                     for m in cat.models_of(shop.id)
                 ],
             }
@@ -63,7 +63,7 @@ def shoes():
                     "shop_id": m.shop_id,
                     "name": m.name,
                     "category": m.category,
-                    "price_eur": m.price_eur,
+                    "price_krw": m.price_krw,
                 }
                 for m in models
             ]

@@ -177,7 +177,7 @@ class ShoeModel(Base):
     shop_id: Mapped[str] = mapped_column(ForeignKey("shop.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(120))
     category: Mapped[str] = mapped_column(String(32), index=True)
-    price_cents: Mapped[int] = mapped_column(Integer)
+    price_krw: Mapped[int] = mapped_column(Integer)
 
 
 class Stock(Base):
@@ -300,8 +300,8 @@ class Order(Base):
     )
     kind: Mapped[str] = mapped_column(String(20), default="stock")
     status: Mapped[str] = mapped_column(String(20), default="paid")
-    total_cents: Mapped[int] = mapped_column(Integer, default=0)
-    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    total_krw: Mapped[int] = mapped_column(Integer, default=0)
+    currency: Mapped[str] = mapped_column(String(3), default="KRW")
     payment_ref: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
     #: the client's Idempotency-Key for this checkout: a repeated request returns this order
@@ -332,7 +332,7 @@ class OrderLine(Base):
     width: Mapped[str] = mapped_column(String(8))
     colourway_id: Mapped[str] = mapped_column(String(64))
     quantity: Mapped[int] = mapped_column(Integer)
-    unit_price_cents: Mapped[int] = mapped_column(Integer)
+    unit_price_krw: Mapped[int] = mapped_column(Integer)
     returned_quantity: Mapped[int] = mapped_column(Integer, default=0)
 
     order: Mapped[Order] = relationship(back_populates="lines")
@@ -350,7 +350,7 @@ class ReturnRequest(Base):
     fit_label: Mapped[str] = mapped_column(String(16))
     comment: Mapped[str] = mapped_column(String(500), default="")
     #: the amount refunded for these pairs, recorded once with the return (migration 0003)
-    refund_cents: Mapped[int] = mapped_column(Integer, default=0)
+    refund_krw: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(_TZDateTime(), default=utcnow)
 
 

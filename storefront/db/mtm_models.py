@@ -69,7 +69,7 @@ class MtmQuote(Base):
     model_id: Mapped[str] = mapped_column(String(64))
     shop_id: Mapped[str] = mapped_column(String(64))
     colourway_id: Mapped[str] = mapped_column(String(64))
-    price_cents: Mapped[int] = mapped_column(Integer)
+    price_krw: Mapped[int] = mapped_column(Integer)
     lead_time_days: Mapped[int] = mapped_column(Integer)
     measurements: Mapped[dict[str, Any]] = mapped_column(JSON)
     last_spec: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -53,7 +53,7 @@ def seed_catalog(catalog: Any) -> int:
                 shop_id=m.shop_id,
                 name=m.name,
                 category=m.category,
-                price_cents=int(round(m.price_eur * 100)),
+                price_krw=int(m.price_krw),
             )
         )
         added += 1

@@ -10,7 +10,7 @@
   - older wearers (>= 65 y) with high stride-time variability (CV > 4 %) or low cadence
     (< 100 steps/min) -> stable, low-drop, wide-toe-box comfort shoes.
 
-* **Preferences**: ``category`` and ``max_budget_eur`` filter; ``colour`` (a basic colour name or
+* **Preferences**: ``category`` and ``max_budget_krw`` filter; ``colour`` (a basic colour name or
   ``#rrggbb``) boosts models that come in it.
 
 ``score = 0.6 * fit_score + 0.4 * gait_score (+ 8 for the colour)``, where the ranking takes 10 off
@@ -109,7 +109,7 @@ class Recommendation:
     shop_id: str
     name: str
     category: str
-    price_eur: float
+    price_krw: float
     best_size: float
     best_width: str
     fit_score: float
@@ -125,7 +125,7 @@ class Recommendation:
             "shop_id": self.shop_id,
             "name": self.name,
             "category": self.category,
-            "price_eur": self.price_eur,
+            "price_krw": self.price_krw,
             "best_size": self.best_size,
             "best_width": self.best_width,
             "fit_score": round(self.fit_score, 1),
@@ -149,7 +149,7 @@ class RecommendIndex:
     model_ids: tuple[str, ...]
     shop_ids: tuple[str, ...]
     m_category: np.ndarray  # (m,) int, index into CATEGORIES
-    m_price: np.ndarray  # (m,) float, EUR
+    m_price: np.ndarray  # (m,) float, KRW (won)
     m_stability: np.ndarray
     m_cushioning: np.ndarray
     m_drop_mm: np.ndarray
@@ -196,7 +196,7 @@ def build_index(catalog: Catalog | tuple[ShoeModel, ...]) -> RecommendIndex:
         model_ids=tuple(m.id for m in models),
         shop_ids=tuple(m.shop_id for m in models),
         m_category=np.array([cat_ix[m.category] for m in models]),
-        m_price=np.array([m.price_eur for m in models]),
+        m_price=np.array([m.price_krw for m in models]),
         m_stability=np.array([m.traits.stability for m in models]),
         m_cushioning=np.array([m.traits.cushioning for m in models]),
         m_drop_mm=np.array([m.traits.drop_mm for m in models]),
@@ -362,7 +362,7 @@ def _check_preferences(preferences: Mapping[str, Any] | None) -> dict[str, Any]:
         return {}
     if not isinstance(preferences, Mapping):
         raise DomainError("preferences must be an object")
-    unknown = set(preferences) - {"category", "max_budget_eur", "colour", "color"}
+    unknown = set(preferences) - {"category", "max_budget_krw", "colour", "color"}
     if unknown:
         raise DomainError(f"unknown preferences {sorted(unknown)}")
     out: dict[str, Any] = {}
@@ -371,11 +371,11 @@ def _check_preferences(preferences: Mapping[str, Any] | None) -> dict[str, Any]:
         if cat not in CATEGORIES:
             raise DomainError(f"category {cat!r} is not one of {list(CATEGORIES)}")
         out["category"] = cat
-    budget = preferences.get("max_budget_eur")
+    budget = preferences.get("max_budget_krw")
     if budget is not None:
         if isinstance(budget, bool) or not isinstance(budget, int | float) or budget <= 0:
-            raise DomainError(f"max_budget_eur must be a positive number, got {budget!r}")
-        out["max_budget_eur"] = float(budget)
+            raise DomainError(f"max_budget_krw must be a positive number, got {budget!r}")
+        out["max_budget_krw"] = float(budget)
     colour = preferences.get("colour", preferences.get("color"))
     if colour is not None:
         if not isinstance(colour, str):
@@ -402,7 +402,7 @@ def recommend(
         Chooses the kind of shoe (never the size).
     catalog : Catalog
     preferences : mapping, optional
-        ``category`` (filter), ``max_budget_eur`` (filter), ``colour`` (boost).
+        ``category`` (filter), ``max_budget_krw`` (filter), ``colour`` (boost).
     offsets : optional
         Learned size offsets, mm: ``(model_offsets, shop_offsets)`` as returned by
         :meth:`storefront.fit.learning.SizeOffsetLearner.offsets_mm`, or the learner itself.
@@ -438,8 +438,8 @@ def recommend(
     keep = np.ones(len(idx.models), dtype=bool)
     if "category" in prefs:
         keep &= idx.m_category == CATEGORIES.index(prefs["category"])
-    if "max_budget_eur" in prefs:
-        keep &= idx.m_price <= prefs["max_budget_eur"]
+    if "max_budget_krw" in prefs:
+        keep &= idx.m_price <= prefs["max_budget_krw"]
     colour_ix = None
     if "colour" in prefs:
         colour_ix = COLOUR_FAMILIES.index(prefs["colour"])
@@ -499,7 +499,7 @@ def _recommendation(
         shop_id=m.shop_id,
         name=m.name,
         category=m.category,
-        price_eur=m.price_eur,
+        price_krw=m.price_krw,
         best_size=float(idx.s_eu[best_row[i]]),
         best_width=fr.best_width,
         # The fit engine's score for (foot, shoe), identical to GET /api/fit's `score`;

@@ -169,15 +169,15 @@ def parse_preferences(args: Any) -> dict[str, Any]:
             errors["category"] = f"unknown {cat!r}; expected one of {list(CATEGORIES)}"
         else:
             prefs["category"] = cat
-    budget = args.get("max_price_eur") or args.get("max_budget_eur")
+    budget = args.get("max_price_krw") or args.get("max_budget_krw")
     if budget:
         try:
             val = float(budget)
-            if not 0 < val <= 100_000:
+            if not 0 < val <= 100_000_000:
                 raise ValueError
-            prefs["max_budget_eur"] = val
+            prefs["max_budget_krw"] = val
         except ValueError:
-            errors["max_price_eur"] = "expected a number above 0 and at most 100000"
+            errors["max_price_krw"] = "expected an amount in won above 0 and at most 100000000"
     colour = args.get("colour") or args.get("color")
     if colour:
         if len(colour) > 32 or not all(ch.isalnum() or ch in "# -" for ch in colour):

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from storefront.catalog.pricing import CURRENCY, made_to_measure_price_krw
 from storefront.db.models import MadeToMeasure, MtmQuote, Order, OrderLine, Scan, User, as_utc
 from storefront.domain_errors import (
     Conflict,
@@ -160,7 +161,7 @@ def quote(session: DbSession, user: User, data: Any, catalog: Any) -> MtmQuote:
         model_id=model.id,
         shop_id=model.shop_id,
         colourway_id=cw,
-        price_cents=int(round(model.price_eur * 100 * MTM_SURCHARGE)),
+        price_krw=made_to_measure_price_krw(model.price_krw, MTM_SURCHARGE),
         lead_time_days=LEAD_TIME_DAYS[model.category],
         measurements=measurements,
         last_spec=last_modification_spec(measurements, model),
@@ -180,7 +181,7 @@ def quote_to_dict(q: MtmQuote) -> dict[str, Any]:
         "shoe_id": q.model_id,
         "colourway_id": q.colourway_id,
         "scan_id": q.scan_id,
-        "price_eur": q.price_cents / 100,
+        "price_krw": q.price_krw,
         "lead_time_days": q.lead_time_days,
         "expires_at": as_utc(q.expires_at).isoformat(),
         "confirmed_order_id": q.order_id,
@@ -292,7 +293,7 @@ def _confirm_write(
         raise DuplicateRequest()
     try:
         result = get_provider(provider_name).charge(
-            q.price_cents, "EUR", details, idempotency_key=_payment_key(user_id, claim)
+            q.price_krw, CURRENCY, details, idempotency_key=_payment_key(user_id, claim)
         )
     except Exception:
         session.rollback()
@@ -301,7 +302,7 @@ def _confirm_write(
         user_id=user_id,
         kind="made_to_measure",
         status="paid",
-        total_cents=q.price_cents,
+        total_krw=q.price_krw,
         payment_ref=result.reference,
         delivery=delivery,
     )
@@ -312,7 +313,7 @@ def _confirm_write(
             width=spec["base_last"]["width"],
             colourway_id=q.colourway_id,
             quantity=1,
-            unit_price_cents=q.price_cents,
+            unit_price_krw=q.price_krw,
         )
     )
     session.add(order)

@@ -22,7 +22,7 @@ class PaymentResult:
     """A successful charge."""
 
     reference: str
-    amount_cents: int
+    amount_krw: int
     currency: str
 
 
@@ -32,7 +32,7 @@ class PaymentProvider(Protocol):
     name: str
 
     def charge(
-        self, amount_cents: int, currency: str, details: dict[str, Any], idempotency_key: str
+        self, amount_krw: int, currency: str, details: dict[str, Any], idempotency_key: str
     ) -> PaymentResult:
         """Charge or raise :class:`PaymentDeclined`."""
         ...
@@ -46,17 +46,17 @@ class TestPaymentProvider:
     DECLINES = {"4000000000000002": "card declined", "4000000000009995": "insufficient funds"}
 
     def charge(
-        self, amount_cents: int, currency: str, details: dict[str, Any], idempotency_key: str
+        self, amount_krw: int, currency: str, details: dict[str, Any], idempotency_key: str
     ) -> PaymentResult:
         card = str(details.get("card", "4242424242424242")).replace(" ", "")
         if not card.isdigit() or not 12 <= len(card) <= 19:
             raise PaymentDeclined("card number must be 12 to 19 digits")
         if card in self.DECLINES:
             raise PaymentDeclined(self.DECLINES[card])
-        if amount_cents <= 0:
+        if amount_krw <= 0:
             raise PaymentDeclined("nothing to charge")
         ref = "test_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:20]
-        return PaymentResult(reference=ref, amount_cents=amount_cents, currency=currency)
+        return PaymentResult(reference=ref, amount_krw=amount_krw, currency=currency)
 
 
 _PROVIDERS: dict[str, PaymentProvider] = {"test": TestPaymentProvider()}

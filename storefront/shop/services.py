@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from storefront.catalog.pricing import CURRENCY
 from storefront.db.models import (
     CartItem,
     FitFeedback,
@@ -132,7 +133,7 @@ def place_order(
         for s in session.scalars(select(Stock).where(Stock.id.in_([ln.stock_id for ln in lines])))
     }
     prices = {
-        m.id: m.price_cents
+        m.id: m.price_krw
         for m in session.scalars(
             select(ShoeModel).where(ShoeModel.id.in_({r.model_id for r in rows.values()}))
         )
@@ -198,13 +199,13 @@ def _reserve_charge_write(
         user_id=user_id,
         kind="stock",
         status="paid",
-        total_cents=total,
+        total_krw=total,
         idempotency_key=claim.key if claim.explicit and len(claim.key) <= 80 else None,
         delivery=delivery,
     )
     try:
         result = get_provider(provider_name).charge(
-            total, "EUR", details, idempotency_key=_payment_key(user_id, claim)
+            total, CURRENCY, details, idempotency_key=_payment_key(user_id, claim)
         )
     except Exception:
         session.rollback()
@@ -220,7 +221,7 @@ def _reserve_charge_write(
                 width=width,
                 colourway_id=cw,
                 quantity=ln.quantity,
-                unit_price_cents=prices[mid],
+                unit_price_krw=prices[mid],
             )
         )
     session.add(order)
@@ -280,7 +281,7 @@ def cart_to_dict(session: DbSession, user: User) -> dict[str, Any]:
         select(CartItem).where(CartItem.user_id == user.id).order_by(CartItem.id)
     ).all()
     prices: dict[str, int] = (
-        {m.id: m.price_cents for m in session.scalars(select(ShoeModel))} if items else {}
+        {m.id: m.price_krw for m in session.scalars(select(ShoeModel))} if items else {}
     )
     out: list[dict[str, Any]] = []
     for it in items:
@@ -294,10 +295,10 @@ def cart_to_dict(session: DbSession, user: User) -> dict[str, Any]:
                 "colourway_id": s.colourway_id,
                 "quantity": it.quantity,
                 "in_stock": s.quantity,
-                "unit_price_eur": prices.get(s.model_id, 0) / 100,
+                "unit_price_krw": prices.get(s.model_id, 0),
             }
         )
-    return {"items": out, "total_eur": sum(i["unit_price_eur"] * i["quantity"] for i in out)}
+    return {"items": out, "total_krw": sum(i["unit_price_krw"] * i["quantity"] for i in out)}
 
 
 def checkout_cart(
@@ -352,7 +353,7 @@ def order_to_dict(order: Order, mtm: MadeToMeasure | None = None) -> dict[str, A
         "id": order.id,
         "kind": order.kind,
         "status": order.status,
-        "total_eur": order.total_cents / 100,
+        "total_krw": order.total_krw,
         "currency": order.currency,
         "payment_ref": order.payment_ref,
         "delivery": order.delivery,
@@ -367,7 +368,7 @@ def order_to_dict(order: Order, mtm: MadeToMeasure | None = None) -> dict[str, A
                 "colourway_id": ln.colourway_id,
                 "quantity": ln.quantity,
                 "returned_quantity": ln.returned_quantity,
-                "unit_price_eur": ln.unit_price_cents / 100,
+                "unit_price_krw": ln.unit_price_krw,
             }
             for ln in order.lines
         ],
@@ -460,7 +461,7 @@ def return_line(
     done = _replayed(session, idempotency.find_replay(session, user.id, claim), ReturnRequest)
     if done is not None:
         return done, True
-    ids = (order.id, line.id, line.stock_id, line.unit_price_cents, user.id)
+    ids = (order.id, line.id, line.stock_id, line.unit_price_krw, user.id)
     session.commit()  # end the read transaction: the write phase starts with a write
     try:
         rr = _write_with_retries(
@@ -514,7 +515,7 @@ def _return_write(
         quantity=qty,
         fit_label=label,
         comment=comment,
-        refund_cents=qty * unit_price,
+        refund_krw=qty * unit_price,
     )
     session.add(rr)
     order = session.get(Order, order_id)

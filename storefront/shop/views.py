@@ -157,7 +157,7 @@ def return_pairs(order_id: str):
     return _created(
         {
             "return_id": rr.id,
-            "refund_eur": rr.refund_cents / 100,
+            "refund_krw": rr.refund_krw,
             "order": services.order_to_dict(order),
         },
         replayed,

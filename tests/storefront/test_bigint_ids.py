@@ -31,13 +31,13 @@ def _big_rows_work(app: Flask) -> None:
             Scan(id=BIG, user_id=user.id, status="done", filename="f.ply",
                  stored_name="scans/none.ply", units="mm", result=average_foot())
         )  # fmt: skip
-        order = Order(id=BIG + 1, user_id=user.id, status="paid", total_cents=100)
+        order = Order(id=BIG + 1, user_id=user.id, status="paid", total_krw=100)
         db.session.add(order)
         db.session.flush()
         db.session.add(
             OrderLine(id=BIG + 2, order_id=order.id, stock_id=stock.id, model_id=stock.model_id,
                       size_eu=stock.size_eu, width=stock.width, colourway_id=stock.colourway_id,
-                      quantity=1, unit_price_cents=100)
+                      quantity=1, unit_price_krw=100)
         )  # fmt: skip
         db.session.commit()
     r = client.get(f"/api/scans/{BIG}", headers=h)

@@ -109,8 +109,8 @@ def parallel_returns_of_one_pair(app: Flask, server: LiveServer) -> dict[str, An
             "returned_quantity": line.returned_quantity,
             "restocked": db.session.get(Stock, stock_id).quantity - shelf,
             "return_rows": len(returns),
-            "refund_cents": sum(r.refund_cents for r in returns),
-            "unit_price_cents": line.unit_price_cents,
+            "refund_krw": sum(r.refund_krw for r in returns),
+            "unit_price_krw": line.unit_price_krw,
             "learner_rows": db.session.scalar(
                 select(func.count(FitFeedback.id)).where(FitFeedback.source == "return")
             ),
@@ -145,7 +145,7 @@ def _assert_one_return(out: dict[str, Any]) -> None:
     assert out["returned_quantity"] == 1
     assert out["restocked"] == 1
     assert out["return_rows"] == 1
-    assert out["refund_cents"] == out["unit_price_cents"]
+    assert out["refund_krw"] == out["unit_price_krw"]
     assert out["learner_rows"] == 1
 
 
@@ -236,7 +236,7 @@ def test_orders_made_to_measure_and_returns_honour_the_key(app, client) -> None:
     r2 = _post(client, url, ret, token, "return-key-01")
     assert r1.status_code == 201 and r2.status_code == 200
     assert r1.json["return_id"] == r2.json["return_id"]
-    assert r1.json["refund_eur"] == first.json["total_eur"]
+    assert r1.json["refund_krw"] == first.json["total_krw"]
     r3 = _post(client, url, {**ret, "fit": "fits"}, token, "return-key-01")
     assert r3.status_code == 422 and r3.json["error"]["code"] == "idempotency_key_reused"
     r4 = _post(client, url, {**ret, "fit": "fits"}, token, "return-key-02")

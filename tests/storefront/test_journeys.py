@@ -83,7 +83,8 @@ def test_a_made_to_measure_quote_charges_nothing_and_says_what_is_made(
     q, shoe = _quote(client, h, measured_scan(h))
     assert q.status_code == 201, q.json
     quote = q.json
-    assert quote["price_eur"] == round(shoe["price_eur"] * 1.5, 2)
+    assert isinstance(quote["price_krw"], int) and quote["price_krw"] % 1000 == 0
+    assert abs(quote["price_krw"] - shoe["price_krw"] * 1.5) <= 500  # 1.5x, on the 1,000-won grid
     assert 7 <= quote["lead_time_days"] <= 42
     assert "personal_last" in quote["made"]
     assert quote["nearest_stock_size"]["eu"] == quote["last_spec"]["base_last"]["eu"]
@@ -112,7 +113,7 @@ def test_confirming_needs_an_explicit_yes_and_charges_the_quoted_price_once(
         headers=h,
     )
     assert ok.status_code == 201, ok.json
-    assert ok.json["total_eur"] == q.json["price_eur"]
+    assert ok.json["total_krw"] == q.json["price_krw"]
     assert ok.json["delivery"]["postcode"] == "47285"
     again = client.post(
         "/api/orders/made-to-measure", json={"quote_id": qid, "confirm": True}, headers=h

@@ -207,7 +207,7 @@ def test_made_to_measure_carries_measurements_and_last_spec(client, auth, measur
     assert spec["modifications"]["last_length_delta_mm"] == pytest.approx(
         spec["target"]["last_length_mm"] - spec["base_last"]["last_length_mm"], abs=0.11
     )
-    assert r.json["kind"] == "made_to_measure" and r.json["total_eur"] > shoe["price_eur"]
+    assert r.json["kind"] == "made_to_measure" and r.json["total_krw"] > shoe["price_krw"]
     r = client.post(
         f"/api/orders/{r.json['id']}/returns",
         json={"line_id": r.json["lines"][0]["id"], "fit": "fits"},

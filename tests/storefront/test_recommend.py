@@ -95,14 +95,16 @@ def test_unsteady_older_wearer_gets_stable_low_drop_wide_comfort_shoes(catalog) 
 
 
 def test_preferences_filter_and_boost(catalog, foot) -> None:
-    recs = recommend(foot, None, catalog, {"category": "trail", "max_budget_eur": 150}, top_n=20)
-    assert recs and all(r.category == "trail" and r.price_eur <= 150 for r in recs)
-    assert recommend(foot, None, catalog, {"max_budget_eur": 1}) == []
+    recs = recommend(
+        foot, None, catalog, {"category": "trail", "max_budget_krw": 225_000}, top_n=20
+    )
+    assert recs and all(r.category == "trail" and r.price_krw <= 225_000 for r in recs)
+    assert recommend(foot, None, catalog, {"max_budget_krw": 1}) == []
     blue = recommend(foot, None, catalog, {"colour": "blue"}, top_n=5)
     for r in blue:
         cw = next(c for c in catalog.model(r.model_id).colourways if c.id == r.colourway_id)
         assert colour_family(cw.upper_hex) == "blue"
-    for bad in ({"category": "sandals"}, {"max_budget_eur": -5}, {"colour": "plaid"}, {"x": 1}):
+    for bad in ({"category": "sandals"}, {"max_budget_krw": -5}, {"colour": "plaid"}, {"x": 1}):
         with pytest.raises(DomainError):
             recommend(foot, None, catalog, bad)
     with pytest.raises(DomainError):

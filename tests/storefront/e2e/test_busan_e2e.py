@@ -17,7 +17,6 @@ import pytest
 
 pytestmark = pytest.mark.e2e
 
-KRW_PER_EUR = 1500  # storefront/static/js/i18n/index.js: the one documented rate
 _serial = itertools.count(1)
 
 #: Words each language must show (and the other must not), per page.
@@ -43,10 +42,10 @@ WORDS = {
 }
 
 
-def won(eur: float, lang: str) -> str:
-    """A euro catalogue price as the shop shows it: whole 1,000 won, grouped, no decimals."""
-    n = round(eur * KRW_PER_EUR / 1000) * 1000
-    return f"{n:,}원" if lang == "ko" else f"₩{n:,}"
+def won(amount_krw: int, lang: str) -> str:
+    """A price in whole won as the shop shows it: grouped, no decimals."""
+    assert isinstance(amount_krw, int)
+    return f"{amount_krw:,}원" if lang == "ko" else f"₩{amount_krw:,}"
 
 
 def check_page(probe, name: str) -> None:
@@ -152,7 +151,7 @@ def test_new_shopper_on_a_phone_from_registration(lang_phone, live_server):
     # Product page: price in won, a KS (mm) column with the catalogue's mm sizes, best size starred.
     shoe = api_json(probe, f"/api/shoes/{shoe_id}")
     probe.goto(f"/shoe/{shoe_id}")
-    assert page.inner_text("#shoe-price").strip() == won(shoe["price_eur"], lang)
+    assert page.inner_text("#shoe-price").strip() == won(shoe["price_krw"], lang)
     headers = page.locator("table.sizes thead th").all_inner_texts()
     assert "KS(mm)" in [h.replace(" ", "") for h in headers]
     # Korean shops label sizes in mm: the KS column comes before EU in Korean, after it in English.
@@ -178,8 +177,8 @@ def test_new_shopper_on_a_phone_from_registration(lang_phone, live_server):
     line = page.locator("#cart-body tbody tr").first
     assert line.locator("a.line-name").inner_text().strip() == shoe["name"]
     assert shoe_id not in page.inner_text("#cart-body")
-    assert line.locator("td.line-price").inner_text().strip() == won(shoe["price_eur"], lang)
-    assert page.inner_text("#cart-total").strip().endswith(won(shoe["price_eur"], lang))
+    assert line.locator("td.line-price").inner_text().strip() == won(shoe["price_krw"], lang)
+    assert page.inner_text("#cart-total").strip().endswith(won(shoe["price_krw"], lang))
     box = line.locator("button.remove").bounding_box()
     assert box and box["x"] + box["width"] <= 390
     assert page.is_visible("#to-checkout")
@@ -205,14 +204,14 @@ def test_new_shopper_on_a_phone_from_registration(lang_phone, live_server):
     check_page(probe, "checkout")
     page.click("#place-order")
     page.wait_for_selector("#order-done", timeout=30_000)
-    assert won(shoe["price_eur"], lang) in page.inner_text("#order-done")
+    assert won(shoe["price_krw"], lang) in page.inner_text("#order-done")
 
     # Orders: human status, the shoe's name, the total in won.
     probe.goto("/orders")
     card = page.locator("#orders-body section.card").first
     assert card.locator(".order-status").inner_text().strip() == w["paid"]
     assert shoe["name"] in card.inner_text() and shoe_id not in card.inner_text()
-    assert won(shoe["price_eur"], lang) in card.inner_text()
+    assert won(shoe["price_krw"], lang) in card.inner_text()
     # the delivery details typed at checkout are stored on the order, as normalised
     delivery = card.locator(".order-delivery").inner_text()
     assert "48058" in delivery and "010-9876-5432" in delivery and "센텀중앙로 55" in delivery

@@ -37,8 +37,8 @@ export function pageConfig() {
   try { return JSON.parse(node ? node.textContent : '{}') || {}; } catch { return {}; }
 }
 
-/** A catalogue price (euros in the API) shown in Korean won: see i18n/index.js. */
-export function euros(value) { return price(value); }
+/** A price in whole won (an API *_krw field), formatted: see i18n/index.js. */
+export function won(value) { return price(value); }
 
 export function fmt(value, digits = 1) {
   const n = Number(value);

@@ -35,7 +35,7 @@ export function renderRecommendations(container, resp, { limit = 5 } = {}) {
     list.append(el('li', { class: 'rec', dataset: { shoe: id } },
       thumbImg(id, { small: true }),
       el('a', { href: `/shoe/${encodeURIComponent(id)}`, class: 'rec-name' }, shoe.name || id),
-      el('span', { class: 'muted' }, ' ', [shoe.shop_name || shoe.brand || '', shoe.price_eur ? price(shoe.price_eur) : ''].filter(Boolean).join(' · ')),
+      el('span', { class: 'muted' }, ' ', [shoe.shop_name || shoe.brand || '', shoe.price_krw ? price(shoe.price_krw) : ''].filter(Boolean).join(' · ')),
       el('div', { class: 'rec-size' }, sizeText ? t('Your size: {size}', { size: sizeText }) : '',
         score !== undefined ? [' · ', el('span', { class: 'fit-score', dataset: { score: fitScore(score) } }, fitScoreText(score))] : null),
       reasons.length ? el('ul', { class: 'reasons' }, reasons.map((r) => el('li', {}, reasonText(r)))) : null,

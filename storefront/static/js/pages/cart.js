@@ -2,12 +2,12 @@
 import { api } from 'shoestreet/lib/api.js';
 import { el, clear, pageConfig, describeError } from 'shoestreet/lib/dom.js';
 import { shoeDetails, lineNames } from 'shoestreet/lib/catalog.js';
-import { t, krw, formatWon } from 'shoestreet/lib/i18n/index.js';
+import { t, formatWon } from 'shoestreet/lib/i18n/index.js';
 import { nameFromId, colourFromId } from 'shoestreet/lib/i18n/labels.js';
 
 /** Total in won: the sum of the lines' rounded won prices, so the figures on the page add up. */
 export function cartTotalWon(items) {
-  return items.reduce((sum, it) => sum + krw(it.unit_price_eur) * it.quantity, 0);
+  return items.reduce((sum, it) => sum + it.unit_price_krw * it.quantity, 0);
 }
 
 export async function renderCart(box, cart, { onRemove } = {}) {
@@ -27,7 +27,7 @@ export async function renderCart(box, cart, { onRemove } = {}) {
       el('td', {}, el('a', { href: `/shoe/${encodeURIComponent(it.shoe_id)}`, class: 'line-name' }, label),
         el('span', { class: 'sub' }, t('EU {eu} {width}', { eu: it.size_eu, width: it.width || '' }).trim(), ' · ',
           colour || colourFromId(it.colourway_id, it.shoe_id), ' · ', t('qty {n}', { n: it.quantity }))),
-      el('td', { class: 'num line-price' }, formatWon(krw(it.unit_price_eur) * it.quantity)),
+      el('td', { class: 'num line-price' }, formatWon(it.unit_price_krw * it.quantity)),
       el('td', { class: short ? 'error' : '' }, short ? (it.in_stock ? t('only {n} left', { n: it.in_stock }) : t('sold out since you added it')) : t('in stock')),
       onRemove ? el('td', {}, el('button', { type: 'button', class: 'remove', 'aria-label': t('Remove {name}', { name: label }), onclick: () => onRemove(it) }, t('Remove'))) : null));
   }

@@ -3,7 +3,7 @@
 // charge: the server empties the cart in the order's transaction, so a replay gets "cart_empty".
 import { api, newIdempotencyKey } from 'shoestreet/lib/api.js';
 import { el, clear, pageConfig, describeError } from 'shoestreet/lib/dom.js';
-import { renderCart, cartTotalWon } from 'shoestreet/pages/cart.js';
+import { renderCart } from 'shoestreet/pages/cart.js';
 import { t, formatWon } from 'shoestreet/lib/i18n/index.js';
 
 const KEY = 'shoestreet.checkoutKey';
@@ -59,7 +59,6 @@ export default async function checkoutPage() {
   if (!(await renderCart(summary, cart))) { form.hidden = true; window.__ready = true; return; }
   form.hidden = false;
   wireDelivery(form);
-  const totalWon = cartTotalWon(cart.items || []);
   // One key per checkout attempt, kept across reloads until the order is placed.
   if (!sessionStorage.getItem(KEY)) sessionStorage.setItem(KEY, newIdempotencyKey());
   let inFlight = false;
@@ -77,7 +76,7 @@ export default async function checkoutPage() {
       sessionStorage.removeItem(KEY);
       form.hidden = true;
       clear(summary).append(el('div', { class: 'flash flash-ok', id: 'order-done', dataset: { order: order.id } },
-        t('Thank you! Order {id} is paid ({amount}).', { id: order.id, amount: formatWon(totalWon) }), ' ', el('a', { href: '/orders' }, t('See your orders'))));
+        t('Thank you! Order {id} is paid ({amount}).', { id: order.id, amount: formatWon(order.total_krw) }), ' ', el('a', { href: '/orders' }, t('See your orders'))));
       document.getElementById('cart-count').textContent = '';
     } catch (err) {
       if (err.code === 'cart_empty') {

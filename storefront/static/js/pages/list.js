@@ -37,7 +37,7 @@ export default async function listPage() {
       ul.append(el('li', { class: 'card', dataset: { shoe: m.id } },
         el('a', { href: `/shoe/${encodeURIComponent(m.id)}`, tabindex: '-1', 'aria-hidden': 'true' }, thumbImg(m.id)),
         el('h3', {}, r ? `#${r.rank} ` : '', el('a', { href: `/shoe/${encodeURIComponent(m.id)}` }, m.name)),
-        el('div', { class: 'muted' }, `${category(m.category)} · `, el('span', { class: 'price-tag' }, price(m.price_eur))),
+        el('div', { class: 'muted' }, `${category(m.category)} · `, el('span', { class: 'price-tag' }, price(m.price_krw))),
         r && r.best_size ? el('div', {}, t('Your size: {size}', { size: `EU ${r.best_size} ${r.best_width || ''}`.trim() }),
           score !== undefined ? [' · ', el('span', { class: 'fit-score', dataset: { score: fitScore(score) } }, fitScoreText(score))] : null) : null,
         r && r.reasons ? el('ul', { class: 'reasons' }, [].concat(r.reasons).slice(0, 2).map((x) => el('li', {}, reasonText(x)))) : null));

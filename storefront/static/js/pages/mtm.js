@@ -1,7 +1,7 @@
 // Made-to-measure: show the measurements the maker will receive, pick a colour, get a quote
 // (price, lead time, what is made), then confirm it explicitly: only the confirmation charges.
 import { api } from 'shoestreet/lib/api.js';
-import { el, clear, pageConfig, describeError, euros, fmt } from 'shoestreet/lib/dom.js';
+import { el, clear, pageConfig, describeError, won, fmt } from 'shoestreet/lib/dom.js';
 import { t } from 'shoestreet/lib/i18n/index.js';
 import { measurementLabel } from 'shoestreet/lib/i18n/labels.js';
 import { currentScanId } from 'shoestreet/lib/catalog.js';
@@ -135,13 +135,13 @@ export default async function mtmPage() {
       clear(quoteBox).append(
         el('h2', {}, t('Your quote')),
         el('dl', { class: 'quote' },
-          el('dt', {}, t('Price')), el('dd', { id: 'mtm-price' }, euros(quote.price_eur)),
+          el('dt', {}, t('Price')), el('dd', { id: 'mtm-price' }, won(quote.price_krw)),
           el('dt', {}, t('Ready to ship in')), el('dd', { id: 'mtm-lead' }, t('{n} working days', { n: quote.lead_time_days })),
           el('dt', {}, t('What is made')), el('dd', {}, t('A personal last from your foot, then the shoes on it')),
           el('dt', {}, t('Nearest stock size')), el('dd', {}, `EU ${base.eu} ${base.width || ''}`),
           el('dt', {}, t('Quote valid until')), el('dd', {}, new Date(quote.expires_at).toLocaleString())),
         el('table', { id: 'mtm-spec-table' }, el('caption', {}, t('Changes to the last')), el('tbody', {}, Object.entries(mods).map(([k, v]) => el('tr', {}, el('th', { scope: 'row' }, t(k.replace(/_delta_mm$/, '').replaceAll('_', ' '))), el('td', {}, `${v > 0 ? '+' : ''}${fmt(v, 1)} mm`))))));
-      document.getElementById('mtm-confirm').textContent = t('Confirm and pay {amount}', { amount: euros(quote.price_eur) });
+      document.getElementById('mtm-confirm').textContent = t('Confirm and pay {amount}', { amount: won(quote.price_krw) });
       confirmForm.hidden = false;
       showPreview(quote, document.getElementById('mtm-preview')).catch((err) => { msg.textContent = describeError(err); });
     } catch (err) {
@@ -164,7 +164,7 @@ export default async function mtmPage() {
       form.hidden = true;
       confirmForm.hidden = true;
       clear(document.getElementById('mtm-spec')).append(
-        el('div', { class: 'flash flash-ok', id: 'mtm-done' }, t('Order {id} placed ({amount}). The maker starts from last EU {eu} {width}.', { id: order.id, amount: euros(order.total_eur), eu: spec.base_last ? spec.base_last.eu : '?', width: spec.base_last ? spec.base_last.width : '' })),
+        el('div', { class: 'flash flash-ok', id: 'mtm-done' }, t('Order {id} placed ({amount}). The maker starts from last EU {eu} {width}.', { id: order.id, amount: won(order.total_krw), eu: spec.base_last ? spec.base_last.eu : '?', width: spec.base_last ? spec.base_last.width : '' })),
         spec.notes ? el('p', { class: 'muted' }, t(spec.notes)) : '',
         el('section', { id: 'mtm-files-box', 'aria-live': 'polite' }));
       watchFiles(order, document.getElementById('mtm-files-box')).catch((err) => { msg.textContent = describeError(err); });

@@ -2,7 +2,7 @@
 import { api } from 'shoestreet/lib/api.js';
 import { el, clear, pageConfig, describeError } from 'shoestreet/lib/dom.js';
 import { shoeDetails, lineNames } from 'shoestreet/lib/catalog.js';
-import { t, krw, formatWon, formatDate } from 'shoestreet/lib/i18n/index.js';
+import { t, formatWon, formatDate } from 'shoestreet/lib/i18n/index.js';
 import { orderStatus, fitFeedback, nameFromId, colourFromId } from 'shoestreet/lib/i18n/labels.js';
 
 const FILE_STATUS = { none: 'not started', queued: 'waiting', running: 'being made', done: 'ready', failed: 'failed', erased: 'erased' };
@@ -12,11 +12,8 @@ function fitSelect(id) {
     ['too_small', 'fits', 'too_large'].map((v) => el('option', { value: v, selected: v === 'fits' }, fitFeedback(v))));
 }
 
-/** Order total in won: the sum of its lines' rounded won prices (as the cart showed it). */
-export function orderTotalWon(o) {
-  const lines = o.lines || [];
-  return lines.length ? lines.reduce((s, ln) => s + krw(ln.unit_price_eur) * ln.quantity, 0) : krw(o.total_eur);
-}
+/** Order total in whole won, as the server charged it (the sum of its lines). */
+export function orderTotalWon(o) { return o.total_krw; }
 
 export default async function ordersPage() {
   const { user } = pageConfig();

@@ -43,8 +43,8 @@ export default async function shoePage() {
   document.getElementById('shoe-name').textContent = shoe.name;
   document.getElementById('shoe-meta').textContent = shoeMeta(shoe);
   const priceNode = document.getElementById('shoe-price');
-  priceNode.textContent = price(shoe.price_eur);
-  priceNode.dataset.eur = shoe.price_eur;
+  priceNode.textContent = price(shoe.price_krw);
+  priceNode.dataset.won = shoe.price_krw;
   document.getElementById('shoe-desc').textContent = shoeDescription(shoe);
   const back = document.getElementById('back-to-shop');
   back.href = `/shop/${encodeURIComponent(shoe.shop_id)}`;

@@ -20,7 +20,7 @@ export default async function shopPage() {
     list.append(el('li', { class: 'card', dataset: { shoe: m.id } },
       el('a', { href: `/shoe/${encodeURIComponent(m.id)}`, tabindex: '-1', 'aria-hidden': 'true' }, thumbImg(m.id)),
       el('h3', {}, el('a', { href: `/shoe/${encodeURIComponent(m.id)}` }, m.name)),
-      el('div', { class: 'muted' }, `${category(m.category)} · `, el('span', { class: 'price-tag' }, price(m.price_eur))),
+      el('div', { class: 'muted' }, `${category(m.category)} · `, el('span', { class: 'price-tag' }, price(m.price_krw))),
       el('p', {}, shoeDescription(m))));
   }
   const canvas = document.getElementById('shop-canvas');
@@ -33,7 +33,7 @@ export default async function shopPage() {
   const hover = document.getElementById('shop-hover');
   const room = new ShopInterior(canvas, shop, models, {
     onPick: (m) => { window.location.href = `/shoe/${encodeURIComponent(m.id)}`; },
-    onHover: (m) => { hover.hidden = !m; if (m) hover.textContent = `${m.name} · ${price(m.price_eur)} · ${t(window.matchMedia('(pointer: coarse)').matches ? 'tap to open' : 'click to open')}`; },
+    onHover: (m) => { hover.hidden = !m; if (m) hover.textContent = `${m.name} · ${price(m.price_krw)} · ${t(window.matchMedia('(pointer: coarse)').matches ? 'tap to open' : 'click to open')}`; },
   });
   window.__shop = room;
   await room.populate();

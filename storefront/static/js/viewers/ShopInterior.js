@@ -204,7 +204,7 @@ export class ShopInterior extends Viewer {
         obj.position.copy(slot.local);
         obj.rotation.y = -0.45;
         obj.traverse((o) => { o.userData.modelId = m.id; });
-        const tag = makeLabelSprite(m.price_eur ? `${m.name} · ${price(m.price_eur)}` : m.name, { heightM: 0.075 });
+        const tag = makeLabelSprite(m.price_krw ? `${m.name} · ${price(m.price_krw)}` : m.name, { heightM: 0.075 });
         tag.position.copy(slot.local).add(new THREE.Vector3(0, -0.06, 0.2));
         tag.material.depthTest = true;
         slot.group.add(obj, tag);

@@ -4,13 +4,9 @@
 //
 //   t('Added {what} to your cart.', { what })  ->  '{what}을(를) 장바구니에 담았습니다.' in Korean
 //
-// Money: the catalogue is priced in euros; the shop shows Korean won converted at ONE documented
-// rate, KRW_PER_EUR below (see docs/street.md "Korean and English"), rounded to whole 1,000 won as
-// Korean shop prices are. Totals are the sum of the rounded line prices, so they always add up.
-
-/** Euro to won, the only exchange rate in the front end (docs/street.md). */
-export const KRW_PER_EUR = 1500;
-const KRW_STEP = 1000;
+// Money: the shop's currency of record is the Korean won. The API sends whole won in fields
+// ending in _krw (price_krw, unit_price_krw, total_krw); the front end only formats them, there
+// is no exchange rate and no rounding anywhere (storefront/catalog/pricing.py).
 
 let catalog = null;
 
@@ -35,13 +31,6 @@ export function t(message, vars = {}) {
   return text.replace(/\{(\w+)\}/g, (m, k) => (vars[k] === undefined || vars[k] === null ? m : String(vars[k])));
 }
 
-/** Whole won for a euro price (rounded to 1,000 won). */
-export function krw(eur) {
-  const n = Number(eur);
-  if (!Number.isFinite(n)) return 0;
-  return Math.round((n * KRW_PER_EUR) / KRW_STEP) * KRW_STEP;
-}
-
 /** Format whole won: "129,000원" in Korean, "₩129,000" in English; no decimals. */
 export function formatWon(won) {
   const n = Math.round(Number(won) || 0);
@@ -49,8 +38,8 @@ export function formatWon(won) {
   return lang() === 'ko' ? `${digits}원` : `₩${digits}`;
 }
 
-/** A euro catalogue price shown in won. */
-export function price(eur) { return formatWon(krw(eur)); }
+/** A price in whole won (an API *_krw field) as Korean shops write it. */
+export function price(won) { return formatWon(won); }
 
 /** Load the Korean web font's glyphs for text drawn on a canvas (3D labels), where the page's
  * re-layout cannot fix missing glyphs later. Resolves at once when a system font covers them. */
