@@ -53,6 +53,7 @@ __all__ = [
     "ERROR_TABLE",
     "ApiError",
     "domain_to_api",
+    "json_error",
     "register_error_handlers",
     "status_of",
     "wants_json",
@@ -189,8 +190,13 @@ def wants_json() -> bool:
     return best == "application/json"
 
 
-def _json(err: ApiError) -> Response:
-    resp = jsonify(err.to_dict())
+def json_error(err: ApiError) -> Response:
+    """The JSON response of an error, its message in the language the request names."""
+    from storefront.i18n.errors import localise_error, requested_language
+
+    body = err.to_dict()
+    body["error"] = localise_error(body["error"], requested_language())
+    resp = jsonify(body)
     resp.status_code = err.status
     for k, v in err.headers.items():
         resp.headers[k] = v
@@ -202,7 +208,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(ApiError)
     def _api_error(err: ApiError) -> Response:
-        return _json(err)
+        return json_error(err)
 
     def _expected(err: Exception) -> Response:
         from storefront.extensions import db
@@ -210,7 +216,7 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         if isinstance(err, InsufficientStorage):
             log.error("upload refused: %s", err)
-        return _json(domain_to_api(err))
+        return json_error(domain_to_api(err))
 
     for cls in {cls for cls, _, _ in ERROR_TABLE}:
         app.register_error_handler(cls, _expected)
@@ -218,14 +224,14 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(err: RequestEntityTooLarge) -> Response:
         limit = app.config.get("MAX_UPLOAD_MB")
-        return _json(ApiError(413, "payload_too_large", f"request body exceeds {limit} MB"))
+        return json_error(ApiError(413, "payload_too_large", f"request body exceeds {limit} MB"))
 
     @app.errorhandler(HTTPException)
     def _http(err: HTTPException) -> Response | HTTPException:
         if not wants_json():
             return err
         code = (err.name or "error").lower().replace(" ", "_")
-        return _json(ApiError(err.code or 500, code, err.description or err.name))
+        return json_error(ApiError(err.code or 500, code, err.description or err.name))
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception) -> Response | tuple[str, int]:
@@ -235,4 +241,4 @@ def register_error_handlers(app: Flask) -> None:
         g.incident_reference = reference  # the styled HTML 500 page shows it too
         if not wants_json():
             return f"Internal Server Error (reference {reference})", 500
-        return _json(ApiError(500, "internal_error", internal_message(reference)))
+        return json_error(ApiError(500, "internal_error", internal_message(reference)))

@@ -7,10 +7,10 @@ handlers in :mod:`storefront.errors`.
 
 from __future__ import annotations
 
-from flask import Response, g, jsonify, render_template
+from flask import Response, g, render_template
 from werkzeug.exceptions import HTTPException
 
-from storefront.errors import ApiError, wants_json
+from storefront.errors import ApiError, json_error, wants_json
 from storefront.i18n import gettext
 from storefront.pages._blueprint import bp
 
@@ -57,9 +57,7 @@ def _handle(err: HTTPException) -> tuple[str, int] | Response:
     status = err.code or 500
     if wants_json():
         code = (err.name or "error").lower().replace(" ", "_")
-        resp = jsonify(ApiError(status, code, err.description or err.name or "error").to_dict())
-        resp.status_code = status
-        return resp
+        return json_error(ApiError(status, code, err.description or err.name or "error"))
     return render_error_page(status)
 
 

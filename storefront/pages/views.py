@@ -7,10 +7,13 @@ Each route passes only the ids from its URL to the page script via ``page_config
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Response, abort, current_app, jsonify, render_template
 
 from storefront.accounts.guard import current_user
 from storefront.pages._blueprint import bp
+from storefront.shop.delivery import PHONE_PATTERN
 
 _MAX_ID_CHARS = 80
 
@@ -39,6 +42,12 @@ def _check_id(value: str) -> str:
     if not value or len(value) > _MAX_ID_CHARS or not all(c.isalnum() or c in "-_." for c in value):
         abort(404)
     return value
+
+
+@bp.app_context_processor
+def _form_rules() -> dict[str, Any]:
+    """Validation rules the pages take from the server (one definition, the server's)."""
+    return {"phone_pattern": PHONE_PATTERN}
 
 
 @bp.get("/")

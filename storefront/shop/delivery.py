@@ -16,12 +16,18 @@ from typing import Any
 
 from storefront.domain_errors import ValidationFailed
 
-__all__ = ["Delivery", "normalise_phone", "parse_delivery"]
+__all__ = ["PHONE_PATTERN", "Delivery", "normalise_phone", "parse_delivery"]
 
 _POSTCODE = re.compile(r"^\d{5}$")
-_MOBILE = re.compile(r"^01[016789]\d{7,8}$")
-_SEOUL = re.compile(r"^02\d{7,8}$")
-_AREA = re.compile(r"^0(3[1-3]|4[1-4]|5[1-5]|6[1-4]|70)\d{7,8}$")
+_MOBILE = r"01[016789]\d{7,8}"
+_SEOUL = r"02\d{7,8}"
+_AREA = r"0(?:3[1-3]|4[1-4]|5[1-5]|6[1-4]|70)\d{7,8}"
+#: The one definition of an accepted phone number: its national digits (separators removed,
+#: +82 / 0082 replaced by the trunk 0) must match this in full. Written in the common subset of
+#: Python and JavaScript regular expressions: the checkout page reads it from the server
+#: (``data-phone-pattern`` on the phone input) and applies it the same way.
+PHONE_PATTERN = f"{_MOBILE}|{_SEOUL}|{_AREA}"
+_PHONE = re.compile(f"(?:{PHONE_PATTERN})")
 _LIMITS = {"name": 50, "road_address": 200, "detail": 100}
 
 
@@ -68,15 +74,11 @@ def normalise_phone(raw: str) -> str | None:
         digits = "0" + digits[3:].lstrip("0")
     elif digits.startswith("0082"):
         digits = "0" + digits[4:].lstrip("0")
-    if not digits.isdigit():
+    if not digits.isascii() or not digits.isdigit() or not _PHONE.fullmatch(digits):
         return None
-    if _SEOUL.match(digits):
-        head, rest = digits[:2], digits[2:]
-    elif _MOBILE.match(digits) or _AREA.match(digits):
-        head, rest = digits[:3], digits[3:]
-    else:
-        return None
-    return f"{head}-{rest[:-4]}-{rest[-4:]}"
+    head = 2 if digits.startswith("02") else 3
+    rest = digits[head:]
+    return f"{digits[:head]}-{rest[:-4]}-{rest[-4:]}"
 
 
 def _text(data: dict[str, Any], key: str, errors: dict[str, str], *, minimum: int) -> str:

@@ -5,25 +5,17 @@ import { api, newIdempotencyKey } from 'shoestreet/lib/api.js';
 import { el, clear, pageConfig, describeError } from 'shoestreet/lib/dom.js';
 import { renderCart } from 'shoestreet/pages/cart.js';
 import { t, formatWon } from 'shoestreet/lib/i18n/index.js';
+import { formatPhone, phoneAccepted } from 'shoestreet/lib/phone.js';
 
 const KEY = 'shoestreet.checkoutKey';
 
-/** "01012345678" or "010 1234 5678" -> "010-1234-5678" (Korean mobile numbers). */
-export function formatMobile(value) {
-  const d = String(value || '').replace(/\D/g, '').slice(0, 11);
-  if (d.length <= 3) return d;
-  if (d.length <= 7) return `${d.slice(0, 3)}-${d.slice(3)}`;
-  return `${d.slice(0, 3)}-${d.slice(3, 7)}-${d.slice(7)}`;
-}
-
-export const MOBILE_RE = /^010-\d{4}-\d{4}$/;
 export const POSTCODE_RE = /^\d{5}$/;
 
 /** Why a delivery field is not acceptable, in words (empty when it is fine). */
 function fieldProblem(input) {
   const v = input.value.trim();
   if (input.required && !v) return t('Please fill this in.');
-  if (input.id === 'co-phone' && !MOBILE_RE.test(formatMobile(v))) return t('Enter a mobile number as 010-1234-5678.');
+  if (input.id === 'co-phone' && !phoneAccepted(v, input.dataset.phonePattern)) return t('Enter a Korean phone number, e.g. 010-1234-5678 or 051-123-4567.');
   if (input.id === 'co-postcode' && !POSTCODE_RE.test(v)) return t('A postcode has exactly 5 digits, e.g. 48058.');
   return '';
 }
@@ -31,7 +23,7 @@ function fieldProblem(input) {
 /** Korean-style delivery fields with their own messages; the phone is formatted as it is typed. */
 export function wireDelivery(form) {
   const phone = document.getElementById('co-phone');
-  phone.addEventListener('input', () => { phone.value = formatMobile(phone.value); });
+  phone.addEventListener('input', () => { phone.value = formatPhone(phone.value); });
   const postcode = document.getElementById('co-postcode');
   postcode.addEventListener('input', () => { postcode.value = postcode.value.replace(/\D/g, '').slice(0, 5); });
   for (const input of form.querySelectorAll('fieldset input')) {
@@ -45,7 +37,7 @@ export function wireDelivery(form) {
 /** The delivery details as entered (validated by the form). */
 export function deliveryFromForm() {
   const v = (id) => document.getElementById(id).value.trim();
-  return { name: v('co-name'), phone: formatMobile(v('co-phone')), postcode: v('co-postcode'), road_address: v('co-address1'), detail: v('co-address2') };
+  return { name: v('co-name'), phone: v('co-phone'), postcode: v('co-postcode'), road_address: v('co-address1'), detail: v('co-address2') };
 }
 
 export default async function checkoutPage() {
