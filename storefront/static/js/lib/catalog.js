@@ -2,6 +2,7 @@
 // shopper's current scan and gait session ids.
 import { api } from 'shoestreet/lib/api.js';
 import { el } from 'shoestreet/lib/dom.js';
+import { colourName } from 'shoestreet/lib/i18n/labels.js';
 
 const SCAN_KEY = 'shoestreet.scanId';
 const GAIT_KEY = 'shoestreet.gaitId';
@@ -85,5 +86,5 @@ export async function shoeDetails(ids) {
 export function lineNames(line, details) {
   const shoe = details.get(line.shoe_id);
   const cw = shoe && (shoe.colourways || []).find((c) => c.id === line.colourway_id);
-  return { name: shoe ? shoe.name : null, colour: cw ? cw.name : null, shoe };
+  return { name: shoe ? shoe.name : null, colour: cw ? colourName(cw.name) : null, shoe };
 }

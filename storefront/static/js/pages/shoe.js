@@ -7,7 +7,7 @@ import { currentScanId } from 'shoestreet/lib/catalog.js';
 import { fitIndex, sizeKey, verdictClass, verdictLabel, fitScoreText, fitScore, tooShort } from 'shoestreet/lib/fitText.js';
 import { hasWebGL } from 'shoestreet/lib/webgl.js';
 import { t, price, lang } from 'shoestreet/lib/i18n/index.js';
-import { category, toeBox, upper } from 'shoestreet/lib/i18n/labels.js';
+import { category, toeBox, upper, colourName } from 'shoestreet/lib/i18n/labels.js';
 import { reasonText } from 'shoestreet/lib/i18n/reasons.js';
 
 function stockOf(size, cwId) {
@@ -115,7 +115,7 @@ export default async function shoePage() {
     const node = clear(document.getElementById('selected-size'));
     if (!state.size) { node.textContent = t('Pick a size in the table below.'); return; }
     const f = fits.get(sizeKey(state.size.eu, state.size.width));
-    node.append(t('Selected: EU {eu} {width} in {colour}', { eu: state.size.eu, width: state.size.width, colour: state.cw.name }),
+    node.append(t('Selected: EU {eu} {width} in {colour}', { eu: state.size.eu, width: state.size.width, colour: colourName(state.cw.name) }),
       ...(f ? [': ', el('span', { class: 'verdict ' + verdictClass(f.length_verdict) }, verdictLabel(f)),
         el('span', { class: 'sub' }, (f.reasons || []).map(reasonText).join('; '))] : []));
   }
@@ -158,12 +158,12 @@ export default async function shoePage() {
     addBtn.disabled = !state.size;
     showSelected();
     alertBox.hidden = anyStock;
-    if (!anyStock) alertBox.textContent = t('{shoe} in {colour} is sold out in every size. Try another colourway, or order it made to measure.', { shoe: shoe.name, colour: state.cw ? state.cw.name : '' });
+    if (!anyStock) alertBox.textContent = t('{shoe} in {colour} is sold out in every size. Try another colourway, or order it made to measure.', { shoe: shoe.name, colour: state.cw ? colourName(state.cw.name) : '' });
   }
 
   for (const cw of shoe.colourways || []) {
     const b = el('button', { type: 'button', class: 'swatch', 'aria-pressed': String(cw === state.cw) },
-      el('span', { class: 'chip', style: `background:${cw.upper_hex}` }), cw.name);
+      el('span', { class: 'chip', style: `background:${cw.upper_hex}` }), colourName(cw.name));
     b.addEventListener('click', () => {
       state.cw = cw;
       for (const x of cwBox.children) x.setAttribute('aria-pressed', String(x === b));
@@ -184,7 +184,7 @@ export default async function shoePage() {
     addBtn.disabled = true;
     try {
       const cart = await api.post('/api/cart', { shoe_id: shoe.id, size_eu: state.size.eu, width: state.size.width, colourway_id: state.cw.id, quantity: 1 });
-      msg.textContent = t('Added EU {eu} {width} in {colour} to your cart.', { eu: state.size.eu, width: state.size.width, colour: state.cw.name });
+      msg.textContent = t('Added EU {eu} {width} in {colour} to your cart.', { eu: state.size.eu, width: state.size.width, colour: colourName(state.cw.name) });
       const count = (cart.items || []).reduce((n, i) => n + i.quantity, 0);
       document.getElementById('cart-count').textContent = count ? String(count) : '';
     } catch (err) {

@@ -35,10 +35,18 @@ export const toeBox = (v) => words(TOE_BOX, v);
 export const upper = (v) => words(UPPER, v);
 export const side = (v) => words(SIDE, v);
 
+/** A colourway's name in the page language ("Sky" -> "스카이"; ko.json keys "colour: Sky"). */
+export function colourName(name) {
+  if (!name) return name;
+  const key = `colour: ${name}`;
+  const text = t(key);
+  return text === key ? name : text;
+}
+
 /** A colourway's name from its id when only the id is known ("velox-stride-lite-volt" -> "Volt"). */
 export function colourFromId(colourwayId, shoeId) {
   const rest = String(colourwayId || '').replace(String(shoeId || '') + '-', '').replaceAll('-', ' ');
-  return rest ? rest[0].toUpperCase() + rest.slice(1) : '';
+  return rest ? colourName(rest[0].toUpperCase() + rest.slice(1)) : '';
 }
 
 /** A shoe's name from its id when the catalogue is not at hand ("velox-stride-lite" -> "Stride Lite"). */
