@@ -30,6 +30,7 @@ from footscan.lasts._export import (
 )
 from footscan.lasts._insole import RELIEF_KPA, Insole, PressureMap, make_insole
 from footscan.lasts._session import pressure_from_session
+from footscan.lasts._step import step_available, step_bytes
 from footscan.lasts._styles import (
     Style,
     load_style,
@@ -41,6 +42,7 @@ from footscan.lasts.exceptions import (
     LastBuildError,
     LastError,
     PressureMapError,
+    StepUnavailableError,
     UnknownStyleError,
 )
 
@@ -64,6 +66,8 @@ __all__ = [
     "spec_sheet_html",
     "stl_bytes",
     "threemf_bytes",
+    "step_available",
+    "step_bytes",
     "pressure_from_session",
     "Insole",
     "PressureMap",
@@ -71,6 +75,7 @@ __all__ = [
     "LastBuildError",
     "LastError",
     "PressureMapError",
+    "StepUnavailableError",
     "UnknownStyleError",
 ]
 

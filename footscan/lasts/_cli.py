@@ -20,11 +20,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "last",
         help="personal last (and custom insole) from a foot scan, for makers",
         description="Measure SCAN, deform the style's base last onto the foot and write it "
-        "(.stl or .3mf by the extension; millimetres).",
+        "(.stl, .3mf or .step by the extension; millimetres).",
     )
     p.add_argument("scan")
     p.add_argument("--style", required=True, choices=style_names())
-    p.add_argument("--out", required=True, help="the last: .stl or .3mf")
+    p.add_argument(
+        "--out",
+        required=True,
+        help="the last: .stl, .3mf or .step (STEP needs the optional 'step' extra)",
+    )
     p.add_argument("--insole", help="also write the custom insole: .stl or .3mf")
     p.add_argument(
         "--pressure", metavar="SESSION", help="insole session (relieves peaks > 200 kPa)"
@@ -48,8 +52,12 @@ def _write_mesh(path: Path, name: str, vertices, faces) -> None:
         path.write_bytes(stl_bytes(vertices, faces, name))
     elif suffix == ".3mf":
         path.write_bytes(threemf_bytes([(name, vertices, faces)]))
+    elif suffix in (".step", ".stp"):
+        from footscan.lasts._step import step_bytes
+
+        path.write_bytes(step_bytes(vertices, faces, name))
     else:
-        raise LastError(f"{path}: write .stl or .3mf")
+        raise LastError(f"{path}: write .stl, .3mf or .step")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -61,9 +69,10 @@ def run(args: argparse.Namespace) -> int:
     from footscan.lasts._session import pressure_from_session
 
     out = Path(args.out)
-    for target in (args.out, args.insole):
-        if target and Path(target).suffix.lower() not in (".stl", ".3mf"):
-            raise LastError(f"{target}: write .stl or .3mf")
+    if out.suffix.lower() not in (".stl", ".3mf", ".step", ".stp"):
+        raise LastError(f"{out}: write .stl, .3mf or .step")
+    if args.insole and Path(args.insole).suffix.lower() not in (".stl", ".3mf"):
+        raise LastError(f"{args.insole}: write .stl or .3mf")
     style = load_style(args.style)
     scan = measure_scan(load_scan(args.scan, units=args.units), side=args.side)
     last = make_last(scan, style)

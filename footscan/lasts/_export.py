@@ -227,16 +227,22 @@ def preview_json(last: PersonalLast, max_foot_points: int = 4000) -> dict[str, A
 
 
 def order_files(
-    last: PersonalLast, insole: Insole, order: dict[str, Any] | None = None
+    last: PersonalLast,
+    insole: Insole,
+    order: dict[str, Any] | None = None,
+    *,
+    step: bool = False,
 ) -> dict[str, bytes]:
     """Every file a maker gets for one made-to-measure order, by file name.
 
     ``last.stl``, ``last.3mf``, ``insole.stl``, ``insole.3mf`` (millimetres, watertight),
-    ``spec.html`` (printable spec sheet) and ``preview.json`` (the shopper's 3D preview).
+    ``spec.html`` (printable spec sheet) and ``preview.json`` (the shopper's 3D preview); with
+    ``step=True`` also ``last.step`` (needs the optional ``step`` extra, see
+    :func:`footscan.lasts.step_available`; raises ``StepUnavailableError`` without it).
     """
     import json
 
-    return {
+    files = {
         "last.stl": stl_bytes(last.vertices_mm, last.faces, "last"),
         "last.3mf": threemf_bytes([("last", last.vertices_mm, last.faces)]),
         "insole.stl": stl_bytes(insole.vertices_mm, insole.faces, "insole"),
@@ -244,3 +250,8 @@ def order_files(
         "spec.html": spec_sheet_html(last, insole, order).encode("utf-8"),
         "preview.json": json.dumps(preview_json(last), allow_nan=False).encode("utf-8"),
     }
+    if step:
+        from footscan.lasts._step import step_bytes
+
+        files["last.step"] = step_bytes(last.vertices_mm, last.faces, "last")
+    return files

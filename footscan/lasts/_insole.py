@@ -19,6 +19,7 @@ from scipy.ndimage import uniform_filter
 from scipy.spatial import cKDTree
 
 from footscan.lasts._build import PersonalLast
+from footscan.lasts._geometry import closed_tube_faces, outward
 from footscan.lasts.exceptions import PressureMapError
 
 __all__ = ["PressureMap", "Insole", "make_insole", "RELIEF_KPA"]
@@ -192,6 +193,70 @@ def _cap_mm(x_frac, across, style) -> NDArray[np.float64]:
     return _CUP_MM + (style.arch_support_max_mm - _CUP_MM) * w
 
 
+def _bottom_stations(last: PersonalLast):
+    """The last's rings that carry a bottom: station x and the bottom's medial/lateral y."""
+    x_b0 = last._bottom_x_mm[0]
+    xs, ylo, yhi = [], [], []
+    for x, ring in zip(last._ring_x, last._rings, strict=True):
+        if x < x_b0 - 1e-9:
+            continue
+        b = ring[ring[:, 2] <= 1e-9]
+        if b.shape[0] >= 2:
+            xs.append(x)
+            ylo.append(b[:, 1].min())
+            yhi.append(b[:, 1].max())
+    return np.array(xs), np.array(ylo), np.array(yhi)
+
+
+def _plantar(last: PersonalLast, lo, hi, xx, ys) -> NDArray[np.float64]:
+    """Height of the plantar surface (flat frame, mm) at the sample points ``xx, ys``."""
+    style, foot = last.style, last._flat_foot
+    p = foot.points_mm
+    # Only points low enough to be sole count: above the highest support, a column's lowest
+    # point is the dorsum of a capture that did not see the sole there (floor contact).
+    g = _plantar_grid(p[p[:, 2] <= style.insole_base_mm + style.arch_support_max_mm + 6.0], lo, hi)
+    valid = np.isfinite(g)
+    if np.count_nonzero(valid) < 50:
+        raise PressureMapError("the foot has no plantar surface to shape an insole on")
+    # Cells without a foot point next to cells with one take their height (sparse captures);
+    # the others are floor contact (a capture's floor cut removes the flat sole) or beyond
+    # the foot (toe room): the insole is flat there.
+    filled = np.where(valid, g, style.insole_base_mm)
+    holes = np.argwhere(~valid)
+    if holes.size:
+        vi = np.argwhere(valid)
+        d, j = cKDTree(vi).query(holes, distance_upper_bound=2.5)
+        near = np.isfinite(d)
+        filled[tuple(holes[near].T)] = g[tuple(vi[j[near]].T)]
+    return _bilinear(filled, lo, xx, ys)
+
+
+def _relieve(top, full, u, t, pressure: PressureMap, style):
+    """Lower the top under cells above ``RELIEF_KPA``; returns top, relief, sampled peaks."""
+    peaks = pressure.sample(u, np.repeat(t[None, :], u.shape[0], axis=0))
+    zone = (peaks > RELIEF_KPA).astype(float)
+    relief = np.zeros_like(top)
+    if zone.any():
+        soft = uniform_filter(zone, size=3, mode="nearest")
+        top = np.maximum(top - style.relief_mm * np.maximum(zone, soft), _MIN_FLOOR_MM)
+        relief = np.clip(full - top, 0.0, None)
+    return top, relief, peaks
+
+
+def _insole_mesh(xx, ys, top, x_b1: float, base: float):
+    """Closed mesh: per station a ring (bottom medial -> lateral at z = 0, top back), a heel
+    centre and the toe tip; also the bottom outline (flat frame)."""
+    bottom = np.stack([xx, ys, np.zeros_like(ys)], axis=2)
+    topv = np.stack([xx, ys, top], axis=2)[:, ::-1]
+    ring_v = np.concatenate([bottom, topv], axis=1)  # (k, 2n, 3)
+    heel_c = ring_v[0].mean(axis=0)
+    tip = np.array([x_b1, 0.0, 0.5 * base])
+    v = np.vstack([heel_c[None], ring_v.reshape(-1, 3), tip[None]])
+    fa = outward(v, closed_tube_faces(ring_v.shape[0], ring_v.shape[1]))
+    outline = np.vstack([bottom[:, 0], [[x_b1, 0.0, 0.0]], bottom[::-1, -1]])
+    return v, fa, outline
+
+
 def make_insole(last: PersonalLast, pressure: PressureMap | None = None) -> Insole:
     """The custom insole for a personal last.
 
@@ -204,87 +269,30 @@ def make_insole(last: PersonalLast, pressure: PressureMap | None = None) -> Inso
     Returns
     -------
     Insole
+
+    Raises
+    ------
+    PressureMapError
+        ``pressure`` is not a PressureMap, or the foot has no plantar surface.
     """
     if pressure is not None and not isinstance(pressure, PressureMap):
         raise PressureMapError(f"expected a PressureMap, got {type(pressure).__name__}")
     style = last.style
-    foot = last._flat_foot
     x_b0, x_b1 = last._bottom_x_mm
-    base = style.insole_base_mm
-    # Stations: the last's rings that carry a bottom (their outermost bottom vertices).
-    xs, ylo, yhi = [], [], []
-    for x, ring in zip(last._ring_x, last._rings, strict=True):
-        if x < x_b0 - 1e-9:
-            continue
-        b = ring[ring[:, 2] <= 1e-9]
-        if b.shape[0] >= 2:
-            xs.append(x)
-            ylo.append(b[:, 1].min())
-            yhi.append(b[:, 1].max())
-    sx, ylo_a, yhi_a = np.array(xs), np.array(ylo), np.array(yhi)
-    k = sx.shape[0]
+    sx, ylo_a, yhi_a = _bottom_stations(last)
     t = np.linspace(0.0, 1.0, _N_ACROSS)
     ys = ylo_a[:, None] + (yhi_a - ylo_a)[:, None] * t[None, :]
     xx = np.repeat(sx[:, None], _N_ACROSS, axis=1)
-    # Plantar surface (lowest foot point per 2 mm cell), holes filled from the nearest cell.
-    p = foot.points_mm
     lo = np.array([x_b0 - 4.0, ylo_a.min() - 4.0])
     hi = np.array([x_b1 + 4.0, yhi_a.max() + 4.0])
-    # Only points low enough to be sole count: above the highest support, a column's lowest
-    # point is the dorsum of a capture that did not see the sole there (floor contact).
-    g = _plantar_grid(p[p[:, 2] <= base + style.arch_support_max_mm + 6.0], lo, hi)
-    valid = np.isfinite(g)
-    if np.count_nonzero(valid) < 50:
-        raise PressureMapError("the foot has no plantar surface to shape an insole on")
-    # Cells without a foot point next to cells with one take their height (sparse captures);
-    # the others are floor contact (a capture's floor cut removes the flat sole) or beyond
-    # the foot (toe room): the insole is flat there.
-    filled = np.where(valid, g, base)
-    holes = np.argwhere(~valid)
-    if holes.size:
-        vi = np.argwhere(valid)
-        d, j = cKDTree(vi).query(holes, distance_upper_bound=2.5)
-        near = np.isfinite(d)
-        filled[tuple(holes[near].T)] = g[tuple(vi[j[near]].T)]
-    plantar = _bilinear(filled, lo, xx, ys)
-    top = np.clip(plantar, base, base + _cap_mm(xx / foot.foot_length_mm, t, style))
-    relief = np.zeros_like(top)
-    peaks = None
+    plantar = _plantar(last, lo, hi, xx, ys)
+    base = style.insole_base_mm
+    full = np.clip(plantar, base, base + _cap_mm(xx / last._flat_foot.foot_length_mm, t, style))
+    top, relief, peaks = full, np.zeros_like(full), None
     if pressure is not None:
         u = (xx - x_b0) / (x_b1 - x_b0)
-        peaks = pressure.sample(u, np.repeat(t[None, :], k, axis=0))
-        zone = (peaks > RELIEF_KPA).astype(float)
-        if zone.any():
-            soft = uniform_filter(zone, size=3, mode="nearest")
-            relief = style.relief_mm * np.maximum(zone, soft)
-            top = np.maximum(top - relief, _MIN_FLOOR_MM)
-            full = np.clip(plantar, base, base + _cap_mm(xx / foot.foot_length_mm, t, style))
-            relief = np.clip(full - top, 0.0, None)
-    # Mesh: per station a closed ring (bottom medial -> lateral at z = 0, top back).
-    n = _N_ACROSS
-    bottom = np.stack([xx, ys, np.zeros_like(ys)], axis=2)
-    topv = np.stack([xx, ys, top], axis=2)[:, ::-1]
-    rings = np.concatenate([bottom, topv], axis=1)  # (k, 2n, 3)
-    m = 2 * n
-    heel_c = rings[0].mean(axis=0)
-    tip = np.array([x_b1, 0.0, 0.5 * base])
-    v = np.vstack([heel_c[None], rings.reshape(-1, 3), tip[None]])
-    jj = np.arange(m)
-    jn = (jj + 1) % m
-    faces = [np.column_stack([np.zeros(m, dtype=np.int64), 1 + jn, 1 + jj])]
-    for i in range(k - 1):
-        a, b = 1 + i * m + jj, 1 + (i + 1) * m + jj
-        an, bn = 1 + i * m + jn, 1 + (i + 1) * m + jn
-        faces.append(np.column_stack([a, an, bn]))
-        faces.append(np.column_stack([a, bn, b]))
-    last_ring = 1 + (k - 1) * m + jj
-    faces.append(np.column_stack([last_ring, 1 + (k - 1) * m + jn, np.full(m, v.shape[0] - 1)]))
-    fa = np.vstack(faces).astype(np.int64)
-    tri = v[fa]
-    vol = np.einsum("ij,ij->i", tri[:, 0], np.cross(tri[:, 1], tri[:, 2])).sum()
-    if vol < 0:
-        fa = fa[:, ::-1]
-    outline = np.vstack([bottom[:, 0], [[x_b1, 0.0, 0.0]], bottom[::-1, -1]])
+        top, relief, peaks = _relieve(full, full, u, t, pressure, style)
+    v, fa, outline = _insole_mesh(xx, ys, top, x_b1, base)
 
     def pose(q):
         r = last.bend.apply(q)

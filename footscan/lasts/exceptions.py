@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from footscan.exceptions import FootscanError
 
-__all__ = ["LastError", "UnknownStyleError", "PressureMapError", "LastBuildError"]
+__all__ = [
+    "LastError",
+    "UnknownStyleError",
+    "PressureMapError",
+    "LastBuildError",
+    "StepUnavailableError",
+]
 
 
 class LastError(FootscanError):
@@ -24,3 +30,7 @@ class PressureMapError(LastError, ValueError):
 
 class LastBuildError(LastError):
     """The foot cannot carry a last (too few points at a station, no heel or toe)."""
+
+
+class StepUnavailableError(LastError):
+    """STEP export was asked for but the optional OpenCASCADE binding is not installed."""

@@ -22,8 +22,10 @@ from scipy.spatial import ConvexHull, cKDTree
 
 from footscan.lasts import (
     LastBuildError,
+    LastError,
     PressureMap,
     PressureMapError,
+    StepUnavailableError,
     UnknownStyleError,
     build_last,
     load_style,
@@ -31,7 +33,9 @@ from footscan.lasts import (
     make_last,
     prepare_foot,
     pressure_from_session,
+    step_bytes,
     style_data,
+    style_for_catalog_model,
     style_names,
 )
 from footscan.lasts._export import (
@@ -143,11 +147,16 @@ def synthetic_points(seed, length_mm=None):
     return pts, float(f.achieved["foot_length_mm"])
 
 
+KIDS_FOOT_MM = 190.0  # a child's foot for the kids style's synthetic case
+
+
 @cache
 def last_for(kind, style_name, seed=1, length_mm=None):
     style = load_style(style_name)
     if kind == "real":
         return make_last(real_scan(seed_side(seed)), style)
+    if length_mm is None and style_name == "kids":
+        length_mm = KIDS_FOOT_MM
     pts, fl = synthetic_points(seed, length_mm)
     return build_last(prepare_foot(pts, "left", style, fl), style)
 
@@ -156,11 +165,10 @@ def seed_side(seed):
     return "left" if seed == 1 else "right"
 
 
-CASES = [
-    ("real", "running", 1),
-    ("real", "dress", 2),
-    ("synthetic", "comfort", 3),
-    ("synthetic", "trail", 4),
+# Every style of the catalogue on a real foot (left and right in turn) and on a synthetic foot.
+STYLES = style_names()
+CASES = [("real", s, 1 + i % 2) for i, s in enumerate(STYLES)] + [
+    ("synthetic", s, 3 + i) for i, s in enumerate(STYLES)
 ]
 
 
@@ -194,7 +202,7 @@ def test_girths_and_width_equal_foot_plus_allowance(kind, style, seed):
     assert abs(lw - fw - last.allowance_mm["ball_width"]) <= 1.0, (fw, lw)
 
 
-@pytest.mark.parametrize(("kind", "style", "seed"), CASES[:1] + CASES[2:3])
+@pytest.mark.parametrize(("kind", "style", "seed"), [CASES[0], CASES[len(STYLES)]])
 def test_envelope_holds_the_foot_standing_on_its_insole(kind, style, seed):
     """At the ball (not moved by the re-pose) the envelope term is at least what the insole
     under the foot adds to a tape (the foot's lower band dropped to the last bottom, z = 0),
@@ -230,6 +238,50 @@ def test_last_is_watertight_manifold_and_posed(kind, style, seed):
     bl = bottom_length(mesh)
     want = last.foot_mm["bottom_length"] + st.toe_allowance_mm - st.heel_allowance_mm
     assert abs(bl - want) <= 1.0, (bl, want)
+
+
+def bottom_profile(mesh, step_mm=1.0):
+    """The last bottom along its centre line (y = 0 section, faces facing down): heights z on
+    a regular x grid (posed frame, mm)."""
+    down = mesh.face_normals[:, 2] < -0.85
+    seg, idx = trimesh.intersections.mesh_plane(
+        mesh, plane_normal=[0, 1, 0], plane_origin=[0, 0, 0], return_faces=True
+    )
+    p = seg[down[idx]].reshape(-1, 3)
+    p = p[np.argsort(p[:, 0])]
+    xs = np.arange(p[0, 0] + 2.0, p[-1, 0] - 2.0, step_mm)
+    return xs, np.interp(xs, p[:, 0], p[:, 2])
+
+
+@pytest.mark.parametrize(("kind", "style", "seed"), CASES)
+def test_last_bottom_has_heel_seat_shank_curve_tread_and_toe_spring(kind, style, seed):
+    last = last_for(kind, style, seed)
+    st = load_style(style)
+    fl = last.foot_mm["bottom_length"]
+    xs, z = bottom_profile(_mesh(last))
+    x_back = last.landmarks_mm["heel_seat_back"][0]
+    assert np.interp(x_back, xs, z) == pytest.approx(st.heel_height_mm, abs=0.5)
+    x_heel = x_back + 2.0  # ahead of the heel-back corner
+    # The tread (ball joints) lies on the floor.
+    tread = (xs > 0.64 * fl) & (xs < 0.78 * fl)
+    assert np.abs(z[tread]).max() <= 0.3
+    # From the heel seat to the tread the bottom only goes down, and it is a curve, not a ramp:
+    # a nearly level heel seat, a steeper shank, levelling off into the tread.
+    rear = (xs >= x_heel) & (xs <= 0.64 * fl)
+    slope = np.gradient(z, xs)
+    assert (np.diff(z[rear]) <= 0.02).all()
+    mean_drop = st.heel_height_mm / (0.64 * fl - x_heel)
+    seat = (xs >= x_heel) & (xs <= x_heel + 0.1 * fl)
+    assert -slope[seat].min() < 0.8 * mean_drop
+    assert -slope[rear].min() > 1.3 * mean_drop
+    assert -slope[(xs > 0.55 * fl) & (xs <= 0.64 * fl)].min() < 0.5 * mean_drop
+    # No kinks: the slope changes by less than 0.02 per mm anywhere along the bottom.
+    inner = (xs >= x_heel) & (xs <= last.landmarks_mm["toe_tip"][0] - 3.0)
+    assert np.abs(np.diff(slope[inner])).max() <= 0.02
+    # Toe spring: the bottom rises steadily to the tip.
+    front = (xs >= 0.8 * fl) & (xs <= last.landmarks_mm["toe_tip"][0] - 3.0)
+    assert (np.diff(z[front]) >= -0.02).all()
+    assert z[front].max() == pytest.approx(st.toe_spring_mm, abs=1.5)
 
 
 @pytest.mark.parametrize(("kind", "style", "seed"), CASES)
@@ -283,6 +335,44 @@ def test_style_data_covers_the_catalogue_with_sources():
         assert all(-6.35 <= e <= 6.35 for e in st.ease_mm.values())  # at most one width letter
 
 
+def _catalogue_models_with_the_most_shape():
+    """Per catalogue category the model furthest from its base style: the highest drop (heel
+    height), a non-standard toe box first."""
+    cat = json.loads(
+        (Path(__file__).resolve().parents[3] / "assets/catalog/catalog.json").read_text()
+    )
+    best: dict[str, tuple] = {}
+    for m in cat["models"]:
+        t = m.get("traits", {})
+        key = (float(t.get("drop_mm", 0.0)), t.get("toe_box", "standard") != "standard")
+        if m["category"] not in best or key > best[m["category"]][0]:
+            best[m["category"]] = (key, m)
+    return [m for _, m in sorted(best.values(), key=lambda km: km[1]["category"])]
+
+
+@pytest.mark.parametrize(
+    "model", _catalogue_models_with_the_most_shape(), ids=lambda m: m["category"]
+)
+def test_every_catalogue_category_gives_a_fitting_last(model):
+    st = style_for_catalog_model(model)
+    last = make_last(real_scan("right"), st)
+    mesh = trimesh.Trimesh(last.vertices_mm, last.faces)
+    assert mesh.is_watertight and mesh.is_winding_consistent and mesh.volume > 0
+    assert last.landmarks_mm["heel_seat_back"][2] == pytest.approx(st.heel_height_mm, abs=0.3)
+    assert last.landmarks_mm["toe_tip"][2] == pytest.approx(st.toe_spring_mm, abs=0.3)
+    foot = last.foot_points_mm
+    for g in GIRTHS:
+        pl = last.planes[g]
+        f = foot_girth(foot, pl.origin, pl.normal)
+        lm = mesh_girth(mesh, pl.origin, pl.normal)
+        assert abs(lm - f - last.allowance_mm[g]) <= 1.0, (g, f, lm, last.allowance_mm[g])
+    bl = bottom_length(mesh)
+    assert (
+        abs(bl - (last.foot_mm["bottom_length"] + st.toe_allowance_mm - st.heel_allowance_mm))
+        <= 1.0
+    )
+
+
 # ---------------------------------------------------------------- the insole
 
 
@@ -300,7 +390,7 @@ def _bottom_extent(mesh, xs):
     return np.array(out)
 
 
-@pytest.mark.parametrize(("kind", "style", "seed"), CASES[:1] + CASES[2:3])
+@pytest.mark.parametrize(("kind", "style", "seed"), CASES)
 def test_insole_watertight_and_matches_last_bottom(kind, style, seed):
     last = last_for(kind, style, seed)
     ins = make_insole(last)
@@ -314,10 +404,11 @@ def test_insole_watertight_and_matches_last_bottom(kind, style, seed):
     assert ins.thickness_mm.min() >= 1.0 - 1e-9
 
 
-def test_insole_arch_support_follows_the_plantar_surface():
-    last = last_for("synthetic", "comfort", 3)
+@pytest.mark.parametrize(("kind", "style", "seed"), CASES)
+def test_insole_arch_support_follows_the_plantar_surface(kind, style, seed):
+    last = last_for(kind, style, seed)
     ins = make_insole(last)
-    st = load_style("comfort")
+    st = load_style(style)
     mi = _insole_mesh(ins)
     up = mi.face_normals[:, 2] > 0.5
     top = mi.vertices[np.unique(mi.faces[up])]
@@ -337,7 +428,7 @@ def test_insole_arch_support_follows_the_plantar_surface():
         [arch[(inv.ravel() == i) & (arch[:, 2] == low[i])][0] for i in range(len(keys))]
     )
     ymid = 0.5 * (foot[:, 1].min() + foot[:, 1].max())
-    medial = lowest[lowest[:, 1] < ymid]
+    medial = lowest[lowest[:, 1] < ymid] if last.side == "left" else lowest[lowest[:, 1] > ymid]
     h = medial[:, 2] - z_bot(medial[:, :2])
     sel = (h > st.insole_base_mm + 1.0) & (h < st.insole_base_mm + st.arch_support_max_mm - 1.0)
     assert sel.sum() >= 20, "no arch to support"
@@ -347,7 +438,7 @@ def test_insole_arch_support_follows_the_plantar_surface():
 
 
 def test_relief_under_synthetic_peaks():
-    last = last_for("synthetic", "comfort", 3)
+    last = last_for("synthetic", "comfort", 3 + STYLES.index("comfort"))
     grid = np.full((40, 16), 150.0)
     grid[27:31, 1:6] = 320.0  # first metatarsal head, medial forefoot
     ins0 = make_insole(last)
@@ -476,3 +567,86 @@ def test_cli_last(tmp_path, capsys):
         )
         == 2
     )
+
+
+# ---------------------------------------------------------------- STEP (optional extra)
+
+
+def _read_step(path, tessellated):
+    """Shape read back by OpenCASCADE's own STEP reader."""
+    from OCP.Interface import Interface_Static
+    from OCP.STEPControl import STEPControl_Reader
+
+    Interface_Static.SetIVal_s("read.step.tessellated", 1 if tessellated else 0)
+    r = STEPControl_Reader()
+    assert str(r.ReadFile(str(path))).endswith("RetDone")
+    assert r.TransferRoots() >= 1
+    return r.OneShape()
+
+
+def _shape_triangles(shape):
+    """The triangles the read-back shape carries, as one trimesh."""
+    from OCP.BRep import BRep_Tool
+    from OCP.TopAbs import TopAbs_FACE
+    from OCP.TopExp import TopExp_Explorer
+    from OCP.TopLoc import TopLoc_Location
+    from OCP.TopoDS import TopoDS
+
+    meshes = []
+    ex = TopExp_Explorer(shape, TopAbs_FACE)
+    while ex.More():
+        tri = BRep_Tool.Triangulation_s(TopoDS.Face(ex.Current()), TopLoc_Location())
+        nodes = np.array([tri.Node(i).Coord() for i in range(1, tri.NbNodes() + 1)])
+        faces = np.array([tri.Triangle(i).Get() for i in range(1, tri.NbTriangles() + 1)]) - 1
+        meshes.append(trimesh.Trimesh(nodes, faces))
+        ex.Next()
+    return trimesh.util.concatenate(meshes)
+
+
+def test_step_of_the_last_reads_back_as_the_same_solid(tmp_path):
+    pytest.importorskip("OCP")
+    last = last_for("real", "running", 1)
+    data = step_bytes(last.vertices_mm, last.faces, "last")
+    assert b"TESSELLATED_SOLID" in data and b"SI_UNIT(.MILLI.,.METRE.)" in data
+    path = tmp_path / "last.step"
+    path.write_bytes(data)
+    back = _shape_triangles(_read_step(path, tessellated=True))
+    stl = trimesh.load(BytesIO(stl_bytes(last.vertices_mm, last.faces)), file_type="stl")
+    assert back.is_watertight
+    assert back.volume == pytest.approx(stl.volume, rel=1e-4)
+    assert np.abs(back.bounds - stl.bounds).max() <= 0.01
+    files = order_files(last, make_insole(last), {"order": 7}, step=True)
+    assert files["last.step"].split(b"DATA;")[1] == data.split(b"DATA;")[1]  # header: time
+
+
+def test_step_brep_encoding_is_a_valid_closed_solid(tmp_path):
+    pytest.importorskip("OCP")
+    from OCP.BRepCheck import BRepCheck_Analyzer
+    from OCP.BRepGProp import BRepGProp
+    from OCP.GProp import GProp_GProps
+
+    ball = trimesh.creation.icosphere(subdivisions=2, radius=40.0)
+    ball.apply_translation([100.0, 0.0, 40.0])
+    path = tmp_path / "ball.step"
+    path.write_bytes(step_bytes(ball.vertices, ball.faces, "ball", encoding="brep"))
+    shape = _read_step(path, tessellated=False)
+    assert BRepCheck_Analyzer(shape).IsValid()
+    props = GProp_GProps()
+    BRepGProp.VolumeProperties_s(shape, props)
+    assert props.Mass() == pytest.approx(ball.volume, rel=1e-6)
+    c = props.CentreOfMass()
+    assert np.allclose([c.X(), c.Y(), c.Z()], [100.0, 0.0, 40.0], atol=1e-6)
+
+
+def test_step_without_the_binding_is_a_clear_error(monkeypatch):
+    import footscan.lasts._step as step_mod
+
+    def missing(name, *a, **k):
+        raise ImportError(name)
+
+    monkeypatch.setattr(step_mod.importlib, "import_module", missing)
+    ball = trimesh.creation.icosphere(subdivisions=1)
+    with pytest.raises(StepUnavailableError, match="step"):
+        step_bytes(ball.vertices, ball.faces)
+    with pytest.raises(LastError):
+        step_bytes(ball.vertices, ball.faces, encoding="iges")
