@@ -19,7 +19,6 @@ MAX_MODULE_LINES = 600
 SIZE_EXCEPTIONS = {
     "footscan/lasts/_build.py",
     "footscan/lasts/_insole.py",
-    "storefront/catalog/glb.py",
     "storefront/makers/shape_stats.py",
 }
 

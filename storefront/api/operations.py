@@ -319,9 +319,16 @@ OPERATIONS: list[tuple[str, str, str, str, str | None, dict[str, Any]]] = [
         "get",
         "/api/shoes/{shoe_id}/model.glb",
         "catalog",
-        "The shoe's procedural GLB with colourway variants",
+        "The shoe's procedural GLB: the stored one (reference size), or built for one size",
         None,
-        {"responses": {"200": {"description": "GLB", "content": {"model/gltf-binary": {}}}}},
+        {
+            "parameters": [
+                _q("size", "EU size: build the shoe from this size's last", schema=_N),
+                _q("width", "width fitting of that size"),
+                _q("colourway", "colourway id to paint (default: the first)"),
+            ],
+            "responses": {"200": {"description": "GLB", "content": {"model/gltf-binary": {}}}},
+        },
     ),
     (
         "get",

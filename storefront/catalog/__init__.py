@@ -33,7 +33,7 @@ __all__ = [
 def __getattr__(name: str):
     # The mesh stack (trimesh, scipy) is imported only when a mesh is asked for.
     if name == "last_mesh":
-        from storefront.catalog.glb import last_mesh
+        from storefront.catalog.last_glb import last_mesh
 
         return last_mesh
     raise AttributeError(name)

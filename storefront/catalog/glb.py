@@ -1,6 +1,6 @@
 """Procedural shoe and last meshes built from the graded dimensions of a last.
 
-Frame (both the GLB and :func:`last_mesh`): +Y up, the back of the heel at the origin on the
+Frame (both the GLB and :func:`storefront.catalog.last_glb.last_mesh`): +Y up, the back of the heel at the origin on the
 ground plane, the toe along **+Z**, the shoe centred on X = 0. GLBs are in metres (glTF), the
 try-on last in millimetres (footscan's unit).
 
@@ -33,7 +33,7 @@ import trimesh
 from scipy.interpolate import PchipInterpolator
 from scipy.optimize import brentq
 
-from storefront.catalog.models import LastSize, ShoeModel, Traits
+from storefront.catalog.models import LastSize, Traits
 from storefront.catalog.styles import STYLE_SPECS, STYLES, StyleSpec, shoe_style
 
 __all__ = [
@@ -44,8 +44,6 @@ __all__ = [
     "shoe_style",
     "shoe_meshes_mm",
     "shoe_glb_bytes",
-    "last_mesh",
-    "last_glb_bytes",
     "ring_perimeter_mm",
 ]
 
@@ -546,58 +544,6 @@ def shoe_glb_bytes(
         )
         m.visual = trimesh.visual.TextureVisuals(material=material)
         scene.add_geometry(m, node_name=name, geom_name=name)
-    buf = io.BytesIO()
-    scene.export(buf, file_type="glb", include_normals=True)
-    return buf.getvalue()
-
-
-def last_mesh(
-    model: ShoeModel, size: LastSize | float, width: str | None = None
-) -> trimesh.Trimesh:
-    """The last of one size of a model for the try-on view, mm.
-
-    Same frame as the GLB (+Y up, heel back at the origin, toe along +Z) but with a flat bottom on
-    the ground (no heel pitch), so it overlays a weight-bearing foot scan. Its cross-section at
-    ``BALL_T`` of the length has the last's ball girth as perimeter, and its widest plan-view
-    width is the ball width.
-
-    Parameters
-    ----------
-    model : ShoeModel
-    size : LastSize or float
-        The size row, or an EU size (then ``width`` picks the fitting).
-    """
-    last = size if isinstance(size, LastSize) else model.size(float(size), width)
-    shape = ShoeShape(
-        last_length_mm=last.last_length_mm,
-        ball_width_mm=last.ball_width_mm,
-        heel_width_mm=last.heel_width_mm,
-        ball_girth_mm=last.ball_girth_mm,
-        drop_mm=0.0,
-        forefoot_sole_mm=0.0,
-        toe_spring_mm=0.0,
-        toe_box=model.traits.toe_box,
-    )
-    t = _t_stations(_N_T)
-    mesh = _loft(_upper_rings(shape, t, np.zeros_like(t), 0.0, None, _N_RING * 2))
-    mesh.merge_vertices()
-    return mesh
-
-
-def last_glb_bytes(
-    model: ShoeModel, size: LastSize | float, width: str | None = None, colour: str = "#c8a878"
-) -> bytes:
-    """:func:`last_mesh` as binary glTF for the browser: metres, one node ``"last"`` with a PBR
-    material (``metallicFactor = 0``, wood-like colour), same frame as the shoe GLBs."""
-    mesh = last_mesh(model, size, width)
-    mesh.apply_scale(0.001)
-    mesh.visual = trimesh.visual.TextureVisuals(
-        material=trimesh.visual.material.PBRMaterial(
-            name="last", baseColorFactor=_rgba(colour), metallicFactor=0.0, roughnessFactor=0.7
-        )
-    )
-    scene = trimesh.Scene()
-    scene.add_geometry(mesh, node_name="last", geom_name="last")
     buf = io.BytesIO()
     scene.export(buf, file_type="glb", include_normals=True)
     return buf.getvalue()

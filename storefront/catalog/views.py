@@ -79,15 +79,32 @@ def shoe(shoe_id: str):
 
 @bp.get("/shoes/<shoe_id>/model.glb")
 def shoe_glb(shoe_id: str):
+    """The shoe's GLB: the stored one (reference size), or with ``?size=&width=`` (and
+    optionally ``colourway=``) one built for that size from its own last dimensions."""
     model = catalog().model(shoe_id)
-    resp = send_from_directory(_catalog_dir(), model.glb, mimetype="model/gltf-binary")
-    resp.headers["Cache-Control"] = "public, max-age=86400"
-    return resp
+    size = request.args.get("size")
+    if not size:
+        resp = send_from_directory(_catalog_dir(), model.glb, mimetype="model/gltf-binary")
+        resp.headers["Cache-Control"] = "public, max-age=86400"
+        return resp
+    from storefront.catalog.last_glb import shoe_glb_for_size
+
+    try:
+        eu = float(size)
+    except ValueError:
+        raise ApiError(400, "bad_size", f"size must be an EU number, got {size!r}") from None
+    colourway = request.args.get("colourway", "")
+    if colourway and colourway not in {c.id for c in model.colourways}:
+        raise ApiError(404, "not_found", f"model {model.id} has no colourway {colourway!r}")
+    data = shoe_glb_for_size(model, eu, request.args.get("width") or None, colourway)
+    return Response(
+        data, mimetype="model/gltf-binary", headers={"Cache-Control": "public, max-age=86400"}
+    )
 
 
 @bp.get("/shoes/<shoe_id>/last.glb")
 def last_glb(shoe_id: str):
-    from storefront.catalog.glb import last_glb_bytes
+    from storefront.catalog.last_glb import last_glb_bytes
 
     model = catalog().model(shoe_id)
     size = request.args.get("size")

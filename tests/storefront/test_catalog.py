@@ -18,7 +18,7 @@ from storefront.catalog.build import (
     generate_catalog,
     main,
 )
-from storefront.catalog.glb import BALL_T, last_glb_bytes, last_mesh
+from storefront.catalog.glb import BALL_T
 from storefront.catalog.grading import (
     PARIS_POINT_MM,
     last_length_mm,
@@ -27,6 +27,7 @@ from storefront.catalog.grading import (
     uk_size,
     us_sizes,
 )
+from storefront.catalog.last_glb import last_glb_bytes, last_mesh
 from storefront.catalog.models import Catalog
 from storefront.domain_errors import CatalogError, UnknownModel, UnknownSize
 
@@ -149,3 +150,25 @@ def test_lookups_and_bad_input(catalog: Catalog, tmp_path) -> None:
         load_catalog(tmp_path / "missing.json")
     assert Catalog.from_dict(catalog.to_dict()).to_dict() == catalog.to_dict()
     assert np.isfinite([s.ball_girth_mm for s in m.sizes]).all()
+
+
+def test_try_on_shoe_is_built_for_the_size_not_stretched(client) -> None:  # type: ignore[no-untyped-def]
+    """model.glb?size= builds the shoe from that size's last: its length grows by the last
+    length difference while its height follows the ball girth, not one common scale."""
+    m = next(m for m in load_catalog().models if m.category == "running")
+    small, big = m.sizes[0], m.sizes[-1]
+
+    def extents(size) -> np.ndarray:  # type: ignore[no-untyped-def]
+        r = client.get(f"/api/shoes/{m.id}/model.glb?size={size.eu:g}&width={size.width}")
+        assert r.status_code == 200 and r.data[:4] == b"glTF"
+        scene = trimesh.load(io.BytesIO(r.data), file_type="glb")
+        return np.ptp(scene.dump(concatenate=True).vertices, axis=0) * 1000.0  # mm
+
+    e_small, e_big = extents(small), extents(big)
+    # length (Z) follows the last length within the sole's margin
+    assert e_big[2] - e_small[2] == pytest.approx(
+        big.last_length_mm - small.last_length_mm, abs=3.0
+    )
+    assert e_big[2] > e_small[2] and e_big[0] > e_small[0]
+    assert client.get(f"/api/shoes/{m.id}/model.glb?size=abc").status_code == 400
+    assert client.get(f"/api/shoes/{m.id}/model.glb?size=42&colourway=nope").status_code == 404

@@ -171,7 +171,6 @@ def test_try_on_shows_the_shoe_over_the_foot(view2, live_server):
     view2.sign_in_demo()
     view2.goto(f"/try-on/{shoe_id}")
     shoe = api_json(view2, f"/api/shoes/{shoe_id}")
-    ref = shoe["glb_reference"]
 
     def measure() -> dict[str, Any]:
         return view2.page.evaluate(
@@ -206,8 +205,8 @@ def test_try_on_shows_the_shoe_over_the_foot(view2, live_server):
     def expected_length_m(size_value: str) -> float:
         eu, width = size_value.split("|")
         row = next(s for s in shoe["sizes"] if float(s["eu"]) == float(eu) and s["width"] == width)
-        # The GLB's sole runs 7 mm past the last; the try-on scales it by last length.
-        return (ref["last_length_mm"] + 7.0) * row["last_length_mm"] / ref["last_length_mm"] / 1000
+        # The shoe is built for the size (model.glb?size=): its sole runs 7 mm past that last.
+        return (row["last_length_mm"] + 7.0) / 1000
 
     first = measure()
     assert first["visible"] and first["coloured"] >= 1 and first["opacity"] < 0.6
@@ -229,9 +228,9 @@ def test_try_on_shows_the_shoe_over_the_foot(view2, live_server):
     bigger = options[min(len(options) - 1, options.index(first["size"]) + 2)]
     view2.page.select_option("#tryon-size", bigger)
     view2.page.wait_for_function(
-        f"document.getElementById('tryon-size').value === {bigger!r} && window.__tryOn.shoe"
+        f"document.getElementById('tryon-size').value === {bigger!r}"
+        f" && window.__tryOn.shoeSize === {bigger!r}"
     )
-    view2.page.wait_for_timeout(300)
     second = measure()
     length2 = second["shoe"]["hi"][2] - second["shoe"]["lo"][2]
     assert length2 == pytest.approx(expected_length_m(bigger), abs=0.0025)

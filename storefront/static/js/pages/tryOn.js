@@ -1,7 +1,7 @@
 // Try-on page: pick a size; the foot sits in that size's last with a clearance heat map.
 import { api } from 'shoestreet/lib/api.js';
 import { el, clear, pageConfig, describeError, fmt } from 'shoestreet/lib/dom.js';
-import { currentScanId, glbUrl } from 'shoestreet/lib/catalog.js';
+import { currentScanId } from 'shoestreet/lib/catalog.js';
 import { fitIndex, sizeKey, verdictLabel, fitScore, fitScoreText, tooShort } from 'shoestreet/lib/fitText.js';
 import { hasWebGL } from 'shoestreet/lib/webgl.js';
 import { t, fontsFor } from 'shoestreet/lib/i18n/index.js';
@@ -45,7 +45,6 @@ export default async function tryOnPage() {
     window.__tryOn = view;
     await view.setFoot(await api.binary(`/api/scans/${encodeURIComponent(scan)}/foot.glb`));
     if (shoe.glb_reference && shoe.glb_reference.last_length_mm) {
-      await view.setShoe(glbUrl(shoe), (shoe.colourways || [])[0], shoe.glb_reference);
       const toggle = document.getElementById('tryon-show-shoe');
       toggle.closest('label').hidden = false;
       toggle.addEventListener('change', () => view.showShoe(toggle.checked));
@@ -67,7 +66,17 @@ export default async function tryOnPage() {
     if (view) {
       const q = new URLSearchParams({ size: eu, width });
       const row = sizes.find((s) => sizeKey(s.eu, s.width) === select.value);
-      if (row) view.placeShoe(row);
+      if (row) {
+        // The shoe built for this size from its own last (not the reference mesh stretched):
+        // its reference is the row itself, so it is placed at scale 1.
+        const cw = (shoe.colourways || [])[0];
+        const sq = new URLSearchParams({ size: eu, width, colourway: cw ? cw.id : '' });
+        await view.setShoe(`/api/shoes/${encodeURIComponent(shoe.id)}/model.glb?${sq}`, cw, row);
+        view.placeShoe(row);
+        view.shoeSize = select.value;
+        const toggle = document.getElementById('tryon-show-shoe');
+        if (toggle) view.showShoe(toggle.checked);
+      }
       const res = await view.setLast(await api.binary(`/api/shoes/${encodeURIComponent(shoe.id)}/last.glb?${q}`));
       rows.append(
         el('tr', {}, el('th', {}, t('Toe room (3D)')), el('td', {}, t('{n} mm in front of your longest toe', { n: fmt(res.toeRoomMm, 0) }))),
