@@ -16,6 +16,7 @@ from storefront.care.texts import localise
 from storefront.db.models import as_utc
 from storefront.extensions import db
 from storefront.i18n import current_language
+from storefront.i18n.errors import requested_language
 from storefront.security.ratelimit import limiter
 
 __all__ = ["bp", "pages_bp"]
@@ -24,6 +25,14 @@ bp = Blueprint("care", __name__, url_prefix="/api/care")
 pages_bp = Blueprint("care_pages", __name__)
 
 _MANAGER = [services.CARE_ROLE]
+
+
+def _language() -> str:
+    """The answer's language: the one the request names (``?lang``, cookie, Accept-Language),
+    else the pages' default (the language the care pages are shown in)."""
+    return requested_language() or current_language()
+
+
 _WEARER = ["shopper"]
 
 
@@ -44,7 +53,7 @@ def create_invitation():
                 "expires_at": as_utc(link.code_expires_at).isoformat(),
                 "how": how,
             },
-            current_language(),
+            _language(),
         )
     ), 201
 
@@ -60,7 +69,7 @@ def list_invitations():
 def list_wearers():
     rows = services.wearers_of(db.session, current_user())
     db.session.commit()  # the access log rows
-    return jsonify({"wearers": localise(rows, current_language())})
+    return jsonify({"wearers": localise(rows, _language())})
 
 
 @bp.get("/wearers/<wearer_id>")
@@ -70,7 +79,7 @@ def get_wearer(wearer_id: str):
     wearer = services.linked_wearer(db.session, manager, wearer_id)
     view = services.wearer_view(db.session, manager, wearer, "view")
     db.session.commit()
-    data = localise(view.data, current_language())
+    data = localise(view.data, _language())
     return jsonify({"id": view.wearer_id, "name": view.name, **data})
 
 
@@ -81,7 +90,7 @@ def wearer_report(wearer_id: str):
     wearer = services.linked_wearer(db.session, manager, wearer_id)
     report = services.wearer_report(db.session, manager, wearer, request.args.get("end"))
     db.session.commit()
-    return jsonify(localise(report, current_language()))
+    return jsonify(localise(report, _language()))
 
 
 # --------------------------------------------------------------------------- wearer

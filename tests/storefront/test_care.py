@@ -99,6 +99,15 @@ def test_link_needs_explicit_consent_and_a_valid_code(client, runner, auth) -> N
         assert r.status_code == 422 and "consent" in r.json["error"]["fields"], r.json
     r = client.post("/api/care/links", json={"code": "ABCD-EFGH", "consent": True}, headers=wearer)
     assert r.status_code == 422
+    # A Korean page gets the care messages in Korean (their own sentences, not the generic one).
+    r = client.post("/api/care/links?lang=ko", json={"code": code}, headers=wearer)
+    err = r.json["error"]
+    assert err["message"] == "돌봄 매니저를 연결하려면 명시적인 동의가 필요합니다.", err
+    assert _hangul(err["fields"]["consent"]), err
+    r = client.post(
+        "/api/care/links?lang=ko", json={"code": "ABCD", "consent": True}, headers=wearer
+    )
+    assert r.json["error"]["message"] == "연결 코드가 아닙니다.", r.json
     r = client.post("/api/care/links", json={"code": code.lower(), "consent": True}, headers=wearer)
     assert r.status_code == 201 and r.json["care_manager"] == "Kim Care"
     # one-time code: a second wearer cannot reuse it
