@@ -9,7 +9,7 @@ from flask import Flask
 from storefront.api.operations import ERROR_RESPONSE as _ERR
 from storefront.api.operations import OBJECT as _OBJ
 from storefront.api.operations import OPERATIONS
-from storefront.api.responses import DOCUMENTED
+from storefront.api.responses import success_responses
 
 __all__ = ["OPERATIONS", "build_openapi"]
 
@@ -55,11 +55,14 @@ def _operation(
         op["parameters"] = params
     if "requestBody" in extra:
         op["requestBody"] = extra["requestBody"]
-    status, schema = DOCUMENTED.get((method, path), ("200", _OBJ))
-    responses: dict[str, Any] = {
-        status: {"description": "OK", "content": {"application/json": {"schema": schema}}}
+    responses: dict[str, Any] = success_responses(method, path) or {
+        "200": {
+            "description": "OK (not yet documented)",
+            "content": {"application/json": {"schema": _OBJ}},
+        }
     }
-    responses.update(extra.get("responses", {}))
+    for code, extra_response in extra.get("responses", {}).items():
+        responses.setdefault(code, extra_response)  # the documented success response wins
     for code in ("400", "401", "403", "404", "409", "413", "415", "422", "429"):
         responses.setdefault(code, _ERR)
     op["responses"] = responses

@@ -1,16 +1,32 @@
 """Success response schemas of ``/api`` operations (JSON Schema 2020-12, as OpenAPI 3.1 uses).
 
-Each is checked against the real response of the running app in
-``tests/storefront/test_openapi_responses.py``; an operation not listed here is documented
-with a generic object. Schemas name the keys a client may rely on (``required``) and their
-types; extra keys are allowed so the API can grow without breaking clients.
+Every operation of :data:`storefront.api.operations.OPERATIONS` must have its success
+response here (read routes below, write routes, files and the rest in
+:mod:`storefront.api.responses_more`); ``tests/storefront/test_openapi_responses.py`` fails for
+an operation without one, and every ``/api`` success response the storefront tests provoke is
+validated against its schema (``tests/storefront/conftest.py``). Schemas name the keys a client
+may rely on (``required``) and their types; extra keys are allowed so the API can grow without
+breaking clients.
+
+To add a route: add its row to ``OPERATIONS`` and its ``(status, schema)`` to ``SUCCESS`` (or
+``MORE``), or ``(status, {media type: schema})`` to ``FILES`` for a file download.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["DOCUMENTED", "MTM_PREVIEW", "SUCCESS", "WORKSHOP_SUCCESS"]
+from storefront.api.responses_more import FILES, MORE, REPLAY_STATUS
+
+__all__ = [
+    "DOCUMENTED",
+    "FILES",
+    "MTM_PREVIEW",
+    "REPLAY_STATUS",
+    "SUCCESS",
+    "WORKSHOP_SUCCESS",
+    "success_responses",
+]
 
 _S: dict[str, Any] = {"type": "string"}
 _I: dict[str, Any] = {"type": "integer"}
@@ -219,5 +235,37 @@ WORKSHOP_SUCCESS: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
     ("get", "/api/workshop/orders/{order_id}"): ("200", _WORKSHOP_ORDER),
     ("get", "/api/orders/made-to-measure/quotes/{quote_id}/preview"): ("200", MTM_PREVIEW),
 }
-#: Every documented success schema (the OpenAPI document reads this).
-DOCUMENTED = {**SUCCESS, **WORKSHOP_SUCCESS}
+_ORDER_FILE = {
+    "model/stl": {"type": "string", "format": "binary"},
+    "model/3mf": {"type": "string", "format": "binary"},
+    "text/html": _S,  # the spec sheets
+    "application/json": MTM_PREVIEW,  # preview.json
+}
+FILES.update(
+    {
+        ("get", "/api/workshop/orders/{order_id}/files/{name}"): ("200", _ORDER_FILE),
+        ("get", "/api/orders/{order_id}/files/{name}"): ("200", _ORDER_FILE),
+    }
+)
+#: Every documented JSON success schema: the read routes above, the maker's side, and the write
+#: routes and the rest (:mod:`storefront.api.responses_more`).
+DOCUMENTED = {**SUCCESS, **WORKSHOP_SUCCESS, **MORE}
+
+
+def success_responses(method: str, path: str) -> dict[str, Any] | None:
+    """The OpenAPI success response objects of one operation, or None if undocumented."""
+    if (method, path) in FILES:
+        status, media = FILES[(method, path)]
+        content = {m: {"schema": schema} for m, schema in media.items()}
+    elif (method, path) in DOCUMENTED:
+        status, schema = DOCUMENTED[(method, path)]
+        content = {"application/json": {"schema": schema}}
+    else:
+        return None
+    out = {status: {"description": "OK", "content": content}}
+    if (method, path) in REPLAY_STATUS:
+        out[REPLAY_STATUS[(method, path)]] = {
+            "description": "The same request again (idempotent replay): the first answer's body",
+            "content": content,
+        }
+    return out

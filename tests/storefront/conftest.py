@@ -6,7 +6,9 @@ catalog) into a template SQLite file; every test gets its own copy of that file.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import time
 import uuid
@@ -14,11 +16,94 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
-from flask import Flask
+from flask import Flask, Response, request
 from flask.testing import FlaskClient
 
 from storefront import create_app
+
+# Every /api success response the tests provoke is checked against the OpenAPI document:
+# documented status, JSON body valid against its schema (storefront/api/responses.py), or the
+# documented media type for a file. A mismatch raises AssertionError in the test that made the
+# request (the test client propagates it), so every storefront test also tests the document.
+_SPEC: dict[str, Any] = {}
+_VALIDATORS: dict[tuple[str, str, str], jsonschema.Draft202012Validator] = {}
+
+
+def openapi_path(rule: str) -> str:
+    """Flask's ``/api/scans/<int:scan_id>`` as OpenAPI's ``/api/scans/{scan_id}``."""
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)
+
+
+def spec(app: Flask) -> dict[str, Any]:
+    """The app's OpenAPI document, built once per test session."""
+    if not _SPEC:
+        from storefront.api.openapi import build_openapi
+
+        _SPEC.update(build_openapi(app))
+    return _SPEC
+
+
+def check_response(app: Flask, method: str, rule: str, response: Response) -> None:
+    """Raise AssertionError if a 2xx ``/api`` response is not what the document says."""
+    path = openapi_path(rule)
+    op = spec(app)["paths"].get(path, {}).get(method)
+    assert op is not None, f"{method.upper()} {path} is not in the OpenAPI document"
+    status = str(response.status_code)
+    documented = op["responses"].get(status)
+    assert documented is not None and status.startswith("2"), (
+        f"{method.upper()} {path} answered {status}, not a documented success status "
+        f"({sorted(s for s in op['responses'] if s.startswith('2'))})"
+    )
+    content = documented.get("content")
+    if content is None:
+        assert not response.get_data(), f"{method.upper()} {path} {status} must have no body"
+        return
+    media = response.mimetype
+    assert media in content, (
+        f"{method.upper()} {path} {status}: {media}, documented {list(content)}"
+    )
+    if media != "application/json":
+        return
+    key = (method, path, status)
+    if key not in _VALIDATORS:
+        _VALIDATORS[key] = jsonschema.Draft202012Validator(content[media]["schema"])
+    body = response.get_json()
+    errors = sorted(_VALIDATORS[key].iter_errors(body), key=lambda e: list(e.path))
+    assert not errors, (
+        f"{method.upper()} {path} {status}: {errors[0].message} at {list(errors[0].path)}"
+    )
+
+
+@pytest.fixture
+def openapi_check() -> Callable[[Flask, str, str, Response], None]:
+    """The check every test app runs on its ``/api`` success responses (to test the check)."""
+    return check_response
+
+
+def install_openapi_check(app: Flask) -> None:
+    """Check every ``/api`` success response of ``app`` (and record it when asked)."""
+    record = os.environ.get("SHOESTREET_OPENAPI_RECORD")
+
+    @app.after_request
+    def _check(response: Response) -> Response:
+        rule = request.url_rule.rule if request.url_rule is not None else ""
+        if not rule.startswith("/api/") or response.status_code >= 300:
+            return response
+        if record:
+            body = response.get_json(silent=True) if response.is_json else None
+            with open(record, "a") as fh:
+                fh.write(
+                    json.dumps(
+                        [request.method, rule, response.status_code, response.mimetype, body],
+                        default=str,
+                    )
+                    + "\n"
+                )
+            return response  # recording only: samples for writing schemas
+        check_response(app, request.method.lower(), rule, response)
+        return response
 
 
 def base_config(tmp: Path, db_uri: str) -> dict[str, Any]:
@@ -60,6 +145,7 @@ def app(tmp_path: Path, template_db: Path) -> Iterator[Flask]:
     path = tmp_path / "test.db"
     shutil.copy(template_db, path)
     app = create_app(base_config(tmp_path, f"sqlite:///{path}"))
+    install_openapi_check(app)
     yield app
     app.extensions["shoestreet_jobs"].wait_idle()
     with app.app_context():
@@ -96,6 +182,7 @@ def pg_app(tmp_path: Path) -> Iterator[Flask]:
     app = create_app(
         base_config(tmp_path, admin.set(database=name).render_as_string(hide_password=False))
     )
+    install_openapi_check(app)
     with app.app_context():
         from storefront.bootstrap import migrate_and_seed
 
