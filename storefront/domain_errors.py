@@ -139,6 +139,7 @@ class UnknownModel(CatalogError, KeyError):
     """No shoe model (or shop) with the given id."""
 
     def __str__(self) -> str:  # KeyError would quote the message
+        """The message itself (``KeyError`` would print it quoted)."""
         return str(self.args[0]) if self.args else ""
 
 
@@ -146,6 +147,7 @@ class UnknownSize(CatalogError, KeyError):
     """The model is not made in the given size or width."""
 
     def __str__(self) -> str:
+        """The message itself (``KeyError`` would print it quoted)."""
         return str(self.args[0]) if self.args else ""
 
 

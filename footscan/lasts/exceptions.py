@@ -21,6 +21,7 @@ class UnknownStyleError(LastError, KeyError):
     """The style name is not in the style data."""
 
     def __str__(self) -> str:  # KeyError quotes its message; keep it readable
+        """The message itself (``KeyError`` would print it quoted)."""
         return str(self.args[0]) if self.args else "unknown style"
 
 

@@ -25,7 +25,18 @@ log = logging.getLogger(__name__)
 class Mailer(Protocol):
     """Sends one plain-text message."""
 
-    def send(self, to: str, subject: str, body: str) -> None: ...
+    def send(self, to: str, subject: str, body: str) -> None:
+        """Deliver one plain-text message.
+
+        Parameters
+        ----------
+        to : str
+            Recipient address.
+        subject : str
+            Subject line.
+        body : str
+            Plain-text body.
+        """
 
 
 class FileMailer:
@@ -35,6 +46,17 @@ class FileMailer:
         self.folder = Path(folder)
 
     def send(self, to: str, subject: str, body: str) -> None:
+        """Write the message as ``<random hex>.eml`` (mode 0600) into the folder (mode 0700).
+
+        Parameters
+        ----------
+        to : str
+            Recipient address.
+        subject : str
+            Subject line.
+        body : str
+            Plain-text body.
+        """
         msg = EmailMessage()
         msg["To"], msg["From"], msg["Subject"] = (
             to,
@@ -53,6 +75,17 @@ class LogMailer:
     """Logs each message (development)."""
 
     def send(self, to: str, subject: str, body: str) -> None:
+        """Log the message at WARNING level (development only: the body may hold a reset token).
+
+        Parameters
+        ----------
+        to : str
+            Recipient address.
+        subject : str
+            Subject line.
+        body : str
+            Plain-text body.
+        """
         log.warning("mail to %s: %s\n%s", to, subject, body)
 
 

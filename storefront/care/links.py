@@ -244,6 +244,13 @@ def linked_wearer(session: DbSession, manager: User, wearer_id: Any) -> User:
 
 
 def linked_wearers(session: DbSession, manager: User) -> list[tuple[User, CareLink]]:
+    """Wearers linked to ``manager`` with the link accepted, not revoked and insole consent given.
+
+    Returns
+    -------
+    list of (User, CareLink)
+        Ordered by display name, then id.
+    """
     rows = session.execute(
         select(User, CareLink)
         .join(CareLink, CareLink.wearer_id == User.id)

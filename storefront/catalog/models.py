@@ -100,6 +100,13 @@ class Shop:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Shop:
+        """Build a shop from its catalogue JSON object.
+
+        Raises
+        ------
+        CatalogError
+            A key is missing or has the wrong type; the message names the shop and key.
+        """
         where = f"shop {d.get('id', '?') if isinstance(d, Mapping) else '?'}"
         pos = _get(d, "street_position", where)
         if not isinstance(pos, list | tuple) or len(pos) != 2:
@@ -115,6 +122,7 @@ class Shop:
         )
 
     def to_dict(self) -> dict[str, Any]:
+        """The shop as the API and the catalogue file show it (JSON types)."""
         return {
             "id": self.id,
             "name": self.name,
@@ -138,6 +146,13 @@ class Colourway:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any], where: str) -> Colourway:
+        """Build a colourway from its JSON object; ``where`` names it in error messages.
+
+        Raises
+        ------
+        CatalogError
+            A key is missing or a colour is not ``#rrggbb``.
+        """
         return cls(
             id=_str(d, "id", where),
             name=_str(d, "name", where),
@@ -147,6 +162,7 @@ class Colourway:
         )
 
     def to_dict(self) -> dict[str, Any]:
+        """The colourway as JSON (id, name and three ``#rrggbb`` colours)."""
         return {
             "id": self.id,
             "name": self.name,
@@ -169,6 +185,13 @@ class Traits:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any], where: str) -> Traits:
+        """Build traits from JSON; ``where`` names the model in error messages.
+
+        Raises
+        ------
+        CatalogError
+            A value is missing or outside its range (stability and cushioning 0-1, drop 0-80 mm).
+        """
         return cls(
             stability=_num(d, "stability", where, 0.0, 1.0),
             cushioning=_num(d, "cushioning", where, 0.0, 1.0),
@@ -179,6 +202,7 @@ class Traits:
         )
 
     def to_dict(self) -> dict[str, Any]:
+        """The traits as JSON (``drop_mm`` in millimetres)."""
         return {
             "stability": self.stability,
             "cushioning": self.cushioning,
@@ -210,6 +234,13 @@ class LastSize:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any], where: str) -> LastSize:
+        """Build one graded size from JSON; ``where`` names it in error messages.
+
+        Raises
+        ------
+        CatalogError
+            A measure is missing or not a number, or ``stock`` is not ``{colourway id: count >= 0}``.
+        """
         stock = _get(d, "stock", where)
         if not isinstance(stock, Mapping) or not all(
             isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) and v >= 0
@@ -236,6 +267,7 @@ class LastSize:
         )
 
     def to_dict(self) -> dict[str, Any]:
+        """The size as JSON: size systems, width, last measures (mm) and stock per colourway."""
         d: dict[str, Any] = {
             "eu": self.eu,
             "uk": self.uk,
@@ -281,6 +313,13 @@ class ShoeModel:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any], brand_offset_mm: float = 0.0) -> ShoeModel:
+        """Build a shoe model from JSON; ``brand_offset_mm`` is its shop's size offset (mm).
+
+        Raises
+        ------
+        CatalogError
+            Colourways or sizes are missing or empty, or any nested value is malformed.
+        """
         where = f"model {d.get('id', '?') if isinstance(d, Mapping) else '?'}"
         cws = _get(d, "colourways", where)
         sizes = _get(d, "sizes", where)
@@ -320,6 +359,7 @@ class ShoeModel:
         )
 
     def to_dict(self) -> dict[str, Any]:
+        """The model as JSON, with its colourways, traits and graded sizes."""
         d: dict[str, Any] = {
             "id": self.id,
             "shop_id": self.shop_id,
@@ -364,11 +404,19 @@ class Catalog:
     models: tuple[ShoeModel, ...]
 
     def __post_init__(self) -> None:
+        """Index shops and models by id for :meth:`shop` and :meth:`model`."""
         object.__setattr__(self, "_shops", {s.id: s for s in self.shops})
         object.__setattr__(self, "_models", {m.id: m for m in self.models})
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Catalog:
+        """Build the whole catalogue from its JSON document (version 1).
+
+        Raises
+        ------
+        CatalogError
+            Unsupported version, duplicate ids, a model of an unknown shop, or any malformed entry.
+        """
         if not isinstance(d, Mapping):
             raise CatalogError("catalog: expected a JSON object")
         version = _get(d, "version", "catalog")
@@ -394,6 +442,7 @@ class Catalog:
         return cls(version=1, seed=int(seed), shops=shops, models=tuple(models))
 
     def to_dict(self) -> dict[str, Any]:
+        """The catalogue document (round-trips through :meth:`from_dict`)."""
         return {
             "version": self.version,
             "seed": self.seed,
@@ -402,17 +451,38 @@ class Catalog:
         }
 
     def shop(self, shop_id: str) -> Shop:
+        """The shop with id ``shop_id``.
+
+        Raises
+        ------
+        UnknownModel
+            No such shop.
+        """
         try:
             return self._shops[shop_id]  # type: ignore[attr-defined]
         except KeyError:
             raise UnknownModel(f"no shop with id {shop_id!r}") from None
 
     def model(self, model_id: str) -> ShoeModel:
+        """The shoe model with id ``model_id``.
+
+        Raises
+        ------
+        UnknownModel
+            No such model.
+        """
         try:
             return self._models[model_id]  # type: ignore[attr-defined]
         except KeyError:
             raise UnknownModel(f"no shoe model with id {model_id!r}") from None
 
     def models_of(self, shop_id: str) -> tuple[ShoeModel, ...]:
+        """Every model of one shop, in catalogue order.
+
+        Raises
+        ------
+        UnknownModel
+            No such shop.
+        """
         self.shop(shop_id)
         return tuple(m for m in self.models if m.shop_id == shop_id)

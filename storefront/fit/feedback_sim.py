@@ -43,6 +43,7 @@ class HiddenOffsets:
     shop_mm: dict[str, float]
 
     def total_mm(self, model_id: str, shop_id: str) -> float:
+        """Hidden offset of one model in mm: its own plus its brand's (0 when unknown)."""
         return self.model_mm.get(model_id, 0.0) + self.shop_mm.get(shop_id, 0.0)
 
 

@@ -211,9 +211,23 @@ class RulePrior:
         self.features = _Features(catalog)
 
     def fit(self, rows: Iterable[Mapping[str, Any]]) -> RulePrior:
+        """Nothing to learn: the rule prior is fixed. Returns ``self``."""
         return self
 
     def predict_proba(self, rows: Sequence[Mapping[str, Any]]) -> np.ndarray:
+        """Label probabilities from the rule margin alone.
+
+        Parameters
+        ----------
+        rows : sequence of mapping
+            Feedback rows (see :class:`SizeOffsetLearner`).
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(n, 3)`` probabilities of ``too_small``, ``fits``, ``too_large``; logistic edges at
+            a margin of -3 mm and 9.5 mm (scale 1.5 mm).
+        """
         d = self.features.numeric(rows)[:, 0]
         small = 1.0 / (1.0 + np.exp((d + 3.0) / 1.5))
         large = 1.0 / (1.0 + np.exp(-(d - 9.5) / 1.5))
@@ -226,12 +240,14 @@ class MajorityBaseline:
     """Class frequencies of the training rows (add-one smoothed)."""
 
     def fit(self, rows: Iterable[Mapping[str, Any]]) -> MajorityBaseline:
+        """Learn the label frequencies (add-one smoothed). Returns ``self``."""
         c = Counter(r["label"] for r in rows)
         p = np.array([c.get(lab, 0) + 1.0 for lab in LABELS])
         self.p_ = p / p.sum()
         return self
 
     def predict_proba(self, rows: Sequence[Mapping[str, Any]]) -> np.ndarray:
+        """The learned label frequencies for every row: ``(n, 3)`` array."""
         return np.tile(self.p_, (len(rows), 1))
 
 
@@ -239,6 +255,7 @@ class PerModelMajority:
     """Per-model label frequencies, shrunk towards the global ones (5 pseudo-rows)."""
 
     def fit(self, rows: Iterable[Mapping[str, Any]]) -> PerModelMajority:
+        """Learn per-model label frequencies shrunk towards the global ones. Returns ``self``."""
         rows = list(rows)
         self.glob_ = MajorityBaseline().fit(rows).p_
         counts: dict[str, np.ndarray] = {}
@@ -248,6 +265,7 @@ class PerModelMajority:
         return self
 
     def predict_proba(self, rows: Sequence[Mapping[str, Any]]) -> np.ndarray:
+        """Each row's model frequencies (global ones for an unseen model): ``(n, 3)`` array."""
         return np.array([self.p_.get(r["model_id"], self.glob_) for r in rows])
 
 

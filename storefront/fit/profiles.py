@@ -97,6 +97,13 @@ class FootProfile:
     age_years: float | None = None
 
     def __post_init__(self) -> None:
+        """Check every measure against its plausible range (mm).
+
+        Raises
+        ------
+        ProfileError
+            ``foot_length_mm`` is missing, or a measure is outside its range.
+        """
         for key, (lo, hi) in _FOOT_RANGES.items():
             v = getattr(self, key)
             if v is None:
@@ -201,6 +208,7 @@ class FootProfile:
         )
 
     def to_dict(self) -> dict[str, Any]:
+        """The profile as JSON (measures in mm, size systems as a plain dict)."""
         d = asdict(self)
         d["sizes"] = dict(self.sizes)
         return d
@@ -288,6 +296,7 @@ class GaitProfile:
         return self.activity_s.get(kind, 0.0) / total if total > 0 else 0.0
 
     def to_dict(self) -> dict[str, Any]:
+        """The gait profile as JSON (activity durations in seconds as a plain dict)."""
         d = asdict(self)
         d["activity_s"] = dict(self.activity_s)
         return d

@@ -120,6 +120,7 @@ class Recommendation:
     reasons: tuple[str, ...]
 
     def to_dict(self) -> dict[str, Any]:
+        """The recommendation as the API shows it (scores 0-1, price in EUR, reasons)."""
         return {
             "model_id": self.model_id,
             "shop_id": self.shop_id,

@@ -171,6 +171,7 @@ class SizeFit:
     reasons: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
+        """One size's fit as JSON: size systems, toe room and advised toe room (mm), verdicts, score."""
         return {
             "eu": self.eu,
             "width": self.width,
@@ -226,6 +227,7 @@ class FitResult:
         return self.best.score
 
     def to_dict(self) -> dict[str, Any]:
+        """The model's fit as JSON: best size and width, confidence, offsets (mm), every size."""
         best = self.best
         return {
             "model_id": self.model_id,

@@ -34,6 +34,7 @@ class LruCache:
         self._lock = threading.Lock()
 
     def get(self, key: Hashable) -> Any | None:
+        """The cached value of ``key`` (now the most recently used), or None."""
         with self._lock:
             if key in self._data:
                 self._data.move_to_end(key)
@@ -41,6 +42,7 @@ class LruCache:
             return None
 
     def put(self, key: Hashable, value: Any) -> None:
+        """Store ``value`` under ``key``; the least recently used entry goes beyond ``maxsize``."""
         with self._lock:
             self._data[key] = value
             self._data.move_to_end(key)

@@ -71,6 +71,13 @@ class BudgetLimits:
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> BudgetLimits:
+        """Annual caps from the app config (``PRIVACY_*_EPSILON_PER_YEAR``).
+
+        Raises
+        ------
+        ValueError
+            A cap is not a finite positive number.
+        """
         mfr = validate_budget(
             "PRIVACY_MANUFACTURER_EPSILON_PER_YEAR",
             config.get("PRIVACY_MANUFACTURER_EPSILON_PER_YEAR", 2.0),

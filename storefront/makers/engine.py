@@ -102,10 +102,12 @@ class MeasureSpec:
 
     @property
     def lo_tenth_mm(self) -> int:
+        """Lower bound of the bin in tenths of a millimetre (the table's integer unit)."""
         return 10 * self.lo_mm
 
     @property
     def hi_tenth_mm(self) -> int:
+        """Upper bound of the bin in tenths of a millimetre (the table's integer unit)."""
         return 10 * self.hi_mm
 
     @property
@@ -361,9 +363,11 @@ class Engine(Protocol):
 
     name: str
 
-    def rows(self, sql: str) -> list[tuple[Any, ...]]: ...
+    def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        """Run one SQL query; rows as tuples of Python values (integers as ``int``)."""
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """Release the engine's connection or session."""
 
 
 def _normalise(rows: Iterable[Sequence[Any]]) -> list[tuple[Any, ...]]:
@@ -417,9 +421,11 @@ class DuckDBEngine:
         self._con.execute(f"CREATE TEMP TABLE {_PERSONS} AS {person_rows_sql()}")
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        """Run one SQL query on DuckDB; rows as tuples of Python values."""
         return _normalise(self._con.execute(sql).fetchall())
 
     def close(self) -> None:
+        """Close the DuckDB connection."""
         self._con.close()
 
 
@@ -469,9 +475,11 @@ class SparkEngine:
         self._persons = persons
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        """Run one SQL query on Spark; rows as tuples of Python values."""
         return _normalise(tuple(r) for r in self._spark.sql(sql).collect())
 
     def close(self) -> None:
+        """Drop the cached persons table; stop the Spark session if this engine started it."""
         self._persons.unpersist()
         if self._own:
             self._spark.stop()

@@ -221,6 +221,9 @@ class Release:
         raise DomainError(f"no cell {key} in this release")
 
     def to_dict(self) -> dict[str, Any]:
+        """The release as JSON: dimensions, epsilon, delta, publication floor, mechanism, the number
+        suppressed and every cell (its dimension values, count, suppressed flag).
+        """
         return {
             "dims": list(self.dims),
             "epsilon": self.epsilon,
@@ -523,9 +526,13 @@ class BudgetLedger:
         self.log: list[tuple[str, str, float]] = []
 
     def spent(self, manufacturer: str, period: str) -> float:
+        """Epsilon already spent by ``manufacturer`` in ``period`` (``YYYY-Qn``)."""
         return self._spent.get((manufacturer, period), 0.0)
 
     def remaining(self, manufacturer: str, period: str) -> float:
+        """Epsilon ``manufacturer`` may still spend in ``period``: the period's budget left, capped
+        by the annual cap when one is set (never negative).
+        """
         left = self.epsilon_per_period - self.spent(manufacturer, period)
         if self.annual_cap is not None:
             year = period[:4]

@@ -261,6 +261,9 @@ class QuantileRelease:
     )
 
     def to_dict(self) -> dict[str, Any]:
+        """The quantile release as JSON: its fields (bins excepted), quantile levels, bounds (mm), delta 0
+        and the probability of the stated intervals.
+        """
         d = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "bins"}
         d["alphas"] = list(self.alphas)
         d["bounds_mm"] = list(self.bounds_mm)
@@ -301,6 +304,7 @@ class RegressionRelease:
     )
 
     def to_dict(self) -> dict[str, Any]:
+        """The regression release as JSON: its fields (groups excepted) and the clamping bounds (mm)."""
         d = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "groups"}
         d["bounds_mm"] = {k: list(v) for k, v in self.bounds_mm.items()}
         d["delta"] = 0.0
@@ -339,12 +343,20 @@ class AverageFootRelease:
     )
 
     def foot(self, length_bin: str) -> AverageFoot:
+        """The average foot of one size class (``length_bin``, e.g. ``"250-255"``).
+
+        Raises
+        ------
+        DomainError
+            The release has no such size class.
+        """
         for f in self.feet:
             if f.length_bin == length_bin:
                 return f
         raise DomainError(f"no size class {length_bin!r}")
 
     def to_dict(self) -> dict[str, Any]:
+        """The average-feet release as JSON: its fields (feet excepted), the shape mode names, delta 0."""
         d = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "feet"}
         d["mode_names"] = list(self.mode_names)
         d["delta"] = 0.0

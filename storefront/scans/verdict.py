@@ -98,6 +98,7 @@ class ScanVerdict:
         return ScanNotAccepted(self.message, self.reasons, self.advice)
 
     def to_dict(self) -> dict[str, Any]:
+        """The verdict as JSON: ``accepted``, ``reasons`` (empty when accepted) and ``advice``."""
         return {"accepted": self.accepted, "reasons": list(self.reasons), "advice": self.advice}
 
 

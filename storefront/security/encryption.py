@@ -103,6 +103,13 @@ class Keyring:
     source: str = "file"
 
     def __post_init__(self) -> None:
+        """Check the ring: the active id is in it, every id is well formed, every key 32 bytes.
+
+        Raises
+        ------
+        KeyConfigError
+            Any of these does not hold.
+        """
         if self.active_id not in self.keys:
             raise KeyConfigError(f"the active data key {self.active_id!r} is not in the ring")
         for kid, key in self.keys.items():

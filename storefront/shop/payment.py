@@ -48,6 +48,18 @@ class TestPaymentProvider:
     def charge(
         self, amount_krw: int, currency: str, details: dict[str, Any], idempotency_key: str
     ) -> PaymentResult:
+        """Accept or decline a test card (``details["card"]``); no money moves.
+
+        Returns
+        -------
+        PaymentResult
+            Reference derived from ``idempotency_key`` (a retry gets the same one).
+
+        Raises
+        ------
+        PaymentDeclined
+            The card or token was refused.
+        """
         card = str(details.get("card", "4242424242424242")).replace(" ", "")
         if not card.isdigit() or not 12 <= len(card) <= 19:
             raise PaymentDeclined("card number must be 12 to 19 digits")
