@@ -40,7 +40,7 @@ class Extreme:
     rms_mm: float
 
 
-def _orthonormal(d: NDArray[np.float64]) -> tuple[NDArray, NDArray]:
+def _orthonormal(d: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     helper = np.array([0.0, 0.0, 1.0]) if abs(d[2]) < 0.9 else np.array([1.0, 0.0, 0.0])
     e1 = np.cross(d, helper)
     e1 /= np.linalg.norm(e1)

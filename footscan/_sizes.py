@@ -154,7 +154,7 @@ def width_letter(
         foot_length_mm - float(w["reference_length_mm"])
     )
     k = round((ball_girth_mm - ref_girth) / float(w["letter_step_mm"]))
-    return letters[int(min(max(ref + k, 0), len(letters) - 1))]
+    return str(letters[int(min(max(ref + k, 0), len(letters) - 1))])
 
 
 def sizes_from_measurements(

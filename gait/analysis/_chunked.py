@@ -36,7 +36,7 @@ from gait.analysis._daily import daily_summary
 from gait.analysis._events import EventParams
 from gait.analysis._pipeline import analyze
 from gait.analysis._posture import PostureSummary
-from gait.analysis._pressure import FootPressure, summarise_pressure
+from gait.analysis._pressure import FootPressure, PressureSummary, summarise_pressure
 from gait.analysis._report import GaitReport, QualityReport
 from gait.analysis._speed import merge_speeds
 from gait.analysis._strides import StrideTable, summarise_strides
@@ -123,7 +123,8 @@ def _concat(a: Recording, b: Recording) -> Recording:
             if f is None:
                 return np.zeros(n, dtype=bool)
             v = np.ones(f.n_samples, dtype=bool) if f.valid is None else f.valid
-            return np.r_[v, np.zeros(n - v.size, dtype=bool)]
+            out: NDArray[np.bool_] = np.r_[v, np.zeros(n - v.size, dtype=bool)]
+            return out
 
         def imu(f: FootSignal | None, n: int) -> NDArray[np.float64]:
             if f is None or f.imu is None:
@@ -207,7 +208,7 @@ def _wmean(values: list[Any], weights: list[float]) -> Any:
     return sum(np.asarray(v, dtype=np.float64) * w for v, w in pairs) / tot
 
 
-def _merge_pressure(parts: list[GaitReport], baseline: float | None):
+def _merge_pressure(parts: list[GaitReport], baseline: float | None) -> PressureSummary:
     feet: dict[str, FootPressure] = {}
     for side in ("left", "right"):
         fps = [(r.pressure.feet[side], r.tables[side].n if side in r.tables else 0)
@@ -298,7 +299,7 @@ def _clip(a: float, b: float, p: PartReport) -> tuple[float, float] | None:
 def merge_reports(
     parts: list[PartReport],
     span_s: float,
-    meta: dict | None = None,
+    meta: dict[str, Any] | None = None,
     baseline_ml_index: float | None = None,
 ) -> GaitReport:
     """One report from the reports of consecutive parts of a recording.
@@ -413,10 +414,10 @@ class _Timeline:
 
     def __init__(self) -> None:
         self.activity: list[ActivitySegment] = []
-        self.gaps: list[dict] = []
+        self.gaps: list[dict[str, Any]] = []
         self.n_gaps = 0  # unlisted gaps of the parts
         self.notes: list[str] = []
-        self.feet_q: dict[str, dict] = {}
+        self.feet_q: dict[str, dict[str, Any]] = {}
         self.end_prev = 0.0
 
     def segment(self, a: float, b: float, kind: str) -> None:
@@ -453,7 +454,7 @@ class _Timeline:
         for q in r.quality.feet:
             self._add_foot(q, share)
 
-    def _add_foot(self, q: dict, share: float) -> None:
+    def _add_foot(self, q: dict[str, Any], share: float) -> None:
         acc = self.feet_q.get(q["side"])
         if acc is None:
             acc = self.feet_q[q["side"]] = {**q, "n_contacts": 0, "usable": False}

@@ -7,6 +7,7 @@ plot labelled. All text that comes from data (file names, notes) is HTML-escaped
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import numpy as np
@@ -63,7 +64,7 @@ def _fmt(v: float | None, nd: int = 1, unit: str = "") -> str:
 
 def _axes(
     w: int, h: int, x0: float, x1: float, y0: float, y1: float, xlabel: str, ylabel: str
-) -> tuple:
+) -> tuple[Callable[[float], float], Callable[[float], float], list[str]]:
     ml, mr, mt, mb = 48, 12, 10, 32
     pw, ph = w - ml - mr, h - mt - mb
     sx = (lambda x: ml + (x - x0) / (x1 - x0) * pw) if x1 > x0 else (lambda x: ml)
@@ -203,7 +204,7 @@ def _range_bar(c: dict[str, Any]) -> str:
     w = 220
 
     def sx(x: float) -> float:
-        return 5 + (min(max(x, a), b) - a) / (b - a) * (w - 10)
+        return float(5 + (min(max(x, a), b) - a) / (b - a) * (w - 10))
 
     parts = [
         f'<rect x="5" y="8" width="{w - 10}" height="8" fill="#eee"/>',

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import PurePath
+from typing import Any
 
 import numpy as np
 
@@ -54,9 +55,9 @@ def detect_events(
 _MAX_GAPS_LISTED = 200
 
 
-def _gaps(recording: Recording) -> tuple[int, list[dict], dict[str, int], int]:
+def _gaps(recording: Recording) -> tuple[int, list[dict[str, Any]], dict[str, int], int]:
     fs = recording.sampling_rate_hz
-    gaps: list[dict] = []
+    gaps: list[dict[str, Any]] = []
     lost = 0
     per_foot = {}
     for side, f in recording.feet.items():
@@ -111,9 +112,9 @@ def _foot_quality(
     table: StrideTable,
     stuck: list[int],
     missing: int,
-    meta: dict,
+    meta: dict[str, Any],
     notes: list[str],
-) -> dict:
+) -> dict[str, Any]:
     if not ev.usable:
         notes.append(
             f"the {side} foot signal shows no loading/unloading cycles (flat, zero or missing)"
@@ -172,7 +173,7 @@ def _quality(
     return QualityReport(lost, gaps, feet_q, notes, n_gaps)
 
 
-def _meta(recording: Recording) -> dict:
+def _meta(recording: Recording) -> dict[str, Any]:
     meta = {
         # File name only: reports are shown to wearers and stored by the storefront, and the
         # directory layout of the machine that analysed the file is nobody's business.

@@ -107,7 +107,7 @@ class GaitReport:
     posture: PostureSummary
     care: list[CareIndicator] = field(repr=False)
     quality: QualityReport = field(repr=False)
-    meta: dict = field(repr=False)
+    meta: dict[str, Any] = field(repr=False)
     speed: SpeedSummary = field(default_factory=SpeedSummary)
     daily: DailySummary = field(default_factory=DailySummary)
 

@@ -172,7 +172,7 @@ class RecommendIndex:
 def build_index(catalog: Catalog | tuple[ShoeModel, ...]) -> RecommendIndex:
     """Precompute the arrays :func:`recommend` works on (cached on the catalog)."""
     cached = getattr(catalog, "_recommend_index", None)
-    if cached is not None:
+    if isinstance(cached, RecommendIndex):
         return cached
     models = tuple(catalog.models if isinstance(catalog, Catalog) else catalog)
     if not models:
