@@ -89,10 +89,10 @@ _CART = _obj(
             colourway_id=_null(_S),
             quantity=_I,
             in_stock=_I,
-            unit_price_eur=_N,
+            unit_price_krw=_I,
         )
     ),
-    total_eur=_N,
+    total_krw=_I,
 )
 _ORDER_LINE = _obj(
     id=_I,
@@ -102,14 +102,14 @@ _ORDER_LINE = _obj(
     colourway_id=_null(_S),
     quantity=_I,
     returned_quantity=_I,
-    unit_price_eur=_N,
+    unit_price_krw=_I,
 )
 _ORDER = _opt(
     _obj(
         id=_I,
         kind={"enum": ["stock", "made_to_measure"]},
         status=_S,
-        total_eur=_N,
+        total_krw=_I,
         currency=_S,
         payment_ref=_null(_S),
         delivery=_null(_OBJ),
@@ -131,7 +131,7 @@ _QUOTE = _obj(
     shoe_id=_S,
     colourway_id=_null(_S),
     scan_id=_I,
-    price_eur=_N,
+    price_krw=_I,
     lead_time_days=_I,
     expires_at=_S,
     confirmed_order_id=_null(_I),
@@ -210,7 +210,7 @@ MORE: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
     ("get", "/api/orders/{order_id}"): ("200", _ORDER),
     ("post", "/api/orders/{order_id}/returns"): (
         "201",
-        _obj(return_id=_I, refund_eur=_N, order=_ORDER),
+        _obj(return_id=_I, refund_krw=_I, order=_ORDER),
     ),
     ("post", "/api/orders/{order_id}/feedback"): (
         "201",
