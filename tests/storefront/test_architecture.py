@@ -11,7 +11,7 @@ STOREFRONT = Path(__file__).resolve().parents[2] / "storefront"
 #: The web layer: blueprints' views, the pages, request defences, error handlers, the app.
 _WEB = re.compile(
     r"^(__init__|cli|errors|worker|bootstrap)\.py$|/views\.py$|^pages/|^api/"
-    r"|^accounts/(csrf|guard)\.py$|^security/(ratelimit|request_guard)\.py$|^i18n/__init__\.py$"
+    r"|^accounts/(csrf|guard)\.py$|^security/(ratelimit|request_guard)\.py$|^i18n/(__init__|errors)\.py$"
 )
 
 
