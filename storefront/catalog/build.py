@@ -244,7 +244,7 @@ _NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
     "dress": (
         ("Windsor", "Chelsea", "Kensington", "Belgrave", "Mayfair", "Savile", "Albany"),
-        ("Oxford", "Derby", "Brogue", "Loafer", "Monk"),
+        ("Oxford", "Derby", "Pump", "Loafer", "Brogue"),
     ),
     "casual": (
         ("Linden", "Pebble", "Corso", "Marlow", "Dune", "Jetty", "Orchard"),

@@ -335,12 +335,36 @@ def _top_y(rings: np.ndarray, z_mm: float) -> float:
     return float(rings[i, :, 1].max())
 
 
+def _heel_post(shape: ShoeShape, top_y_mm: float, hw_mm: float) -> trimesh.Trimesh:
+    """A pump's heel: a post from the ground to the sole plate under the heel seat, mm.
+
+    Its top covers the heel seat (most of the heel width, the rear ~20 % of the last); it tapers
+    to a 14 x 12 mm top-lift set a little forward, as a court shoe's heel does.
+    """
+    length = shape.last_length_mm
+    levels = np.linspace(0.0, 1.0, 12)
+    th = np.linspace(0.0, 2.0 * np.pi, 24, endpoint=False)
+    rings = np.empty((len(levels), len(th), 3))
+    for k, f in enumerate(levels):
+        g = f**2.2  # slim most of the way down, flaring under the seat
+        a = 7.0 + g * (0.78 * hw_mm - 7.0)
+        b = 6.0 + g * (0.10 * length - 6.0)
+        zc = 0.085 * length + g * (0.11 * length - 0.085 * length)
+        rings[k, :, 0] = a * np.cos(th)
+        rings[k, :, 1] = f * top_y_mm
+        rings[k, :, 2] = zc + b * np.sin(th)
+    return _loft(rings)
+
+
 def _sole_meshes(shape: ShoeShape, spec: StyleSpec) -> list[trimesh.Trimesh]:
-    """Outsole + midsole (wedge or heel block, rounded or cupsole walls), and lugs."""
+    """Outsole + midsole (wedge or heel block, rounded or cupsole walls), lugs; or a pump's
+    thin sole plate on a heel post."""
     length = shape.last_length_mm
     exps = (2.0 / 9.0, 2.0 / 9.0) if spec.cup else (2.0 / 5.0, 2.0 / 2.4)
     ts = _t_stations(_N_T_SOLE)
     bottom, top = _sole_profile(shape, ts)
+    if spec.heel_mm > 0.0:  # a thin plate following the pitched insole
+        bottom = top - max(spec.sole_max_mm, 3.0)
     hw_sole = _half_width(ts, shape) * spec.sole_flare + spec.sole_margin_mm
     z = ts * (length + 7.0)
     sole_r = np.empty((len(ts), _N_RING_SOLE, 3))
@@ -348,6 +372,9 @@ def _sole_meshes(shape: ShoeShape, spec: StyleSpec) -> list[trimesh.Trimesh]:
         sole_r[i, :, :2] = _ring(hw_sole[i], top[i] - bottom[i], _N_RING_SOLE, bottom[i], exps)
         sole_r[i, :, 2] = z[i]
     soles = [_loft(sole_r)]
+    if spec.heel_mm > 0.0:
+        seat = ts <= 0.2
+        soles.append(_heel_post(shape, float(bottom[seat].min()) + 1.0, float(hw_sole[seat].max())))
     if spec.lugs:
         for tl in np.arange(0.05, 0.97, 0.075):
             k = int(np.argmin(np.abs(ts - tl)))
@@ -485,6 +512,7 @@ def shoe_meshes_mm(shape: ShoeShape, style: str = "runner") -> dict[str, trimesh
         shape,
         forefoot_sole_mm=min(spec.sole_max_mm, shape.forefoot_sole_mm * spec.sole_scale),
         toe_spring_mm=shape.toe_spring_mm + spec.rocker,
+        drop_mm=max(shape.drop_mm, spec.heel_mm),
     )
     trim = _Trim(shape, spec)
     tu = _t_stations(_N_T)

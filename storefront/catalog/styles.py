@@ -25,6 +25,7 @@ STYLES: tuple[str, ...] = (
     "comfort",
     "sandal",
     "kids",
+    "pump",
 )
 
 
@@ -48,6 +49,7 @@ class StyleSpec:
     lugs: bool = False  # outsole lugs
     open_upper: bool = False  # sandal: straps only, no closed upper
     heel_tab: bool = False  # pull tab at the back
+    heel_mm: float = 0.0  # a built heel this high (pump): thin sole plate, tapered heel post
 
 
 STYLE_SPECS: dict[str, StyleSpec] = {
@@ -176,6 +178,16 @@ STYLE_SPECS: dict[str, StyleSpec] = {
         counter=False,
         open_upper=True,
     ),
+    "pump": StyleSpec(
+        sole_scale=0.3,
+        sole_max_mm=6.0,
+        sole_flare=1.02,
+        sole_margin_mm=1.0,
+        collar=(0.03, 0.64, 0.92),
+        toe="none",
+        counter=False,
+        heel_mm=75.0,
+    ),
     "kids": StyleSpec(
         sole_scale=1.2,
         sole_max_mm=24.0,
@@ -207,9 +219,14 @@ def shoe_style(category: str, name: str) -> str:
     """
     last = name.split()[-1].lower() if name.split() else ""
     if category == "dress":
-        return {"derby": "derby", "brogue": "brogue", "loafer": "loafer", "monk": "loafer"}.get(
-            last, "oxford"
-        )
+        return {
+            "derby": "derby",
+            "brogue": "brogue",
+            "loafer": "loafer",
+            "monk": "loafer",
+            "pump": "pump",
+            "heel": "pump",
+        }.get(last, "oxford")
     if category == "casual":
         return {"slip-on": "loafer", "canvas": "canvas"}.get(last, "sneaker")
     if category == "trail":

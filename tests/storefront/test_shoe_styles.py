@@ -161,8 +161,30 @@ def test_committed_thumbnails_are_up_to_date() -> None:
     from storefront.catalog.build import generate_catalog, model_thumbnail_png
 
     doc = generate_catalog(load_catalog().seed)
-    wanted = {"norma-windsor-brogue", "velox-ember-gtx", "kindred-anchor-care"}
+    wanted = {"norma-windsor-pump", "velox-ember-gtx", "kindred-anchor-care"}
     for m in doc["models"]:
         if m["id"] in wanted:
             committed = (default_thumbnails_dir() / f"{m['id']}.png").read_bytes()
             assert model_thumbnail_png(m) == committed, m["id"]
+
+
+def test_pump_stands_on_a_real_heel() -> None:
+    """The pump's heel seat is raised on a post: ground contact only under the heel post and
+    the forefoot, open air under the arch, the seat at the style's heel height."""
+    shape = _reference_shape()
+    length = shape.last_length_mm
+    sole = shoe_meshes_mm(shape, "pump")["sole"]
+    v = sole.vertices
+    assert sole.is_watertight
+    on_ground = v[v[:, 1] < 1.0]
+    # touches the ground at the heel post (rear ~15 %) and under the ball, nowhere between
+    assert (on_ground[:, 2] < 0.16 * length).any() and (on_ground[:, 2] > 0.6 * length).any()
+    arch = v[(v[:, 2] > 0.2 * length) & (v[:, 2] < 0.45 * length)]
+    assert arch[:, 1].min() > 10.0  # mm of air under the arch (the shank descends to the ball)
+    seat = v[(v[:, 2] > 0.05 * length) & (v[:, 2] < 0.15 * length)]
+    assert 60.0 < seat[:, 1].max() < 95.0  # the heel seat sits at a 75 mm heel
+    # a heel post, not a block: at half its height it is much narrower than the sole
+    mid = v[(np.abs(v[:, 1] - 35.0) < 5.0) & (v[:, 2] < 0.25 * length)]
+    assert np.ptp(mid[:, 0]) < 0.5 * shape.heel_width_mm
+    assert shoe_style("dress", "Windsor Pump") == "pump"
+    assert "pump" in {shoe_style(m.category, m.name) for m in load_catalog().models}
