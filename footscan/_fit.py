@@ -83,6 +83,11 @@ class ModelFit:
     keypoints_mm: dict[str, NDArray[np.float64]] = field(repr=False)
     iterations: int
 
+    @property
+    def length_mm(self) -> float:
+        """Heel-to-toe extent of the fitted model along its own X axis (mm)."""
+        return float(np.ptp((self.vertices_mm - self.translation) @ self.rotation[:, 0]))
+
 
 def vertex_normals(v: NDArray[np.float64], f: NDArray[np.int64]) -> NDArray[np.float64]:
     """Area-weighted unit vertex normals ``(n, 3)`` of a triangle mesh."""

@@ -400,7 +400,7 @@ def _fit(prep: _Prepared, plane: FloorPlane, side: str, to_floor: NDArray[np.flo
     """
     on_ground = plane.kind != "rim"
     fit, side_found, side_conf, side_method = _fit_model(prep.points, prep.fl, side, on_ground)
-    foot_model_gate(fit)
+    foot_model_gate(fit, prep.fl)
     work = prep.points @ (MIRROR_Y if side_found == "right" else np.eye(3))
     if not on_ground:
         drop = float(fit.vertices_mm[load_shape_basis().surface_vertex, 2].min())

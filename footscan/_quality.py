@@ -9,6 +9,7 @@ from footscan._measurement import UNAVAILABLE, Coverage, FootMeasurements, Measu
 from footscan.consts import (
     HARD_RATIO_LIMITS,
     MAX_FIT_RMS_MM,
+    MAX_LENGTH_DISAGREEMENT,
     MAX_SHAPE_ENERGY,
     MIN_FIT_INLIERS,
     SOFT_RATIO_LIMITS,
@@ -143,19 +144,37 @@ class GateOutcome:
         return not self.reasons
 
 
-def foot_model_gate(fit: ModelFit) -> None:
-    """Refuse captures that the foot model cannot explain (shoes, hands, blobs...).
+def foot_model_gate(fit: ModelFit, capture_length_mm: float) -> None:
+    """Refuse captures that the foot model cannot explain (shoes, hands, blobs, chairs...).
+
+    Two independent tests: how well the model explains the points (distance, shape prior),
+    and whether the fitted foot is as long as the capture it was fitted to (a model shrunk or
+    stretched onto a piece of furniture fits its points closely, but not as a foot of that
+    length).
+
+    Parameters
+    ----------
+    fit : ModelFit
+    capture_length_mm : float
+        Length of the prepared capture along its first axis (same scale as the fit), mm.
 
     Raises
     ------
     NotAFootError
         Fewer than 77 % of the points within 4 mm of the fitted model, a trimmed RMS above
-        2.6 mm, or only an implausible shape fits (shape score above 1.9).
+        2.6 mm, the fitted model's length more than 25 % away from the capture's, or only an
+        implausible shape fits (shape score above 1.9).
     """
     if fit.rms_mm > MAX_FIT_RMS_MM or fit.inlier_share < MIN_FIT_INLIERS:
         raise NotAFootError(
             f"not a foot: the foot model fits it poorly ({fit.inlier_share:.0%} of the points "
             f"within 4 mm, RMS {fit.rms_mm:.1f} mm; a foot gives over {MIN_FIT_INLIERS:.0%})"
+        )
+    ratio = fit.length_mm / max(capture_length_mm, 1e-9)
+    if not abs(ratio - 1.0) <= MAX_LENGTH_DISAGREEMENT:
+        raise NotAFootError(
+            f"not a foot: the best-fitting foot is {ratio:.2f} times as long as the object "
+            f"(a foot's fit matches its length within {MAX_LENGTH_DISAGREEMENT:.0%})"
         )
     if fit.shape_energy > MAX_SHAPE_ENERGY:
         raise NotAFootError(

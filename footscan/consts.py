@@ -41,6 +41,7 @@ __all__ = [
     "MAX_FIT_RMS_MM",
     "MIN_FIT_INLIERS",
     "MAX_SHAPE_ENERGY",
+    "MAX_LENGTH_DISAGREEMENT",
 ]
 
 # --- validation -------------------------------------------------------------------------------
@@ -96,3 +97,6 @@ SOFT_RATIO_LIMITS = {
 MAX_FIT_RMS_MM = 2.6  # trimmed RMS to the model; feet 0.8-2.0 (real scans), hands 3.0-3.6
 MIN_FIT_INLIERS = 0.77  # within 4 mm of the model: feet 0.83-1.0, hands 0.66-0.71, shoes 0.5
 MAX_SHAPE_ENERGY = 1.9  # mean c^2/sd^2: feet 0.1-1.64; a foot-sized potato 2.1-2.9
+# |fitted model length / capture length - 1|: feet 0.00-0.06 (synthetic, turntable, real plate
+# and phone-like); a chair leg 0.79-6.6 (the model shrinks to 27-115 mm on a 15 mm piece).
+MAX_LENGTH_DISAGREEMENT = 0.25

@@ -77,3 +77,54 @@ def test_generators_are_deterministic_and_sized() -> None:
         assert a.points.shape[0] > 5000 and np.isfinite(a.points).all(), name
     shoe = nonfeet.sneaker(0).points
     assert 250.0 < float(np.max(np.ptp(shoe, axis=0))) < 800.0  # shoe + floor margin
+
+
+def _gate_figures(points, monkeypatch: pytest.MonkeyPatch) -> list[tuple[float, float]]:
+    """(length disagreement, shape score) of every foot-model fit the pipeline made, with the
+    foot-model gate recorded instead of applied."""
+    import footscan._pipeline as pipeline
+    from footscan import PointCloud, measure_scan
+
+    seen: list[tuple[float, float]] = []
+
+    def record(fit, capture_length_mm: float) -> None:
+        seen.append((abs(fit.length_mm / capture_length_mm - 1.0), fit.shape_energy))
+
+    monkeypatch.setattr(pipeline, "foot_model_gate", record)
+    try:
+        measure_scan(PointCloud(points))
+    except Exception:  # noqa: BLE001 - a later gate may refuse; the figures are what counts
+        pass
+    return seen
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_chair_is_refused_by_length_and_by_shape_independently(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chair leg is fitted closely by a foot model shrunk to 27-115 mm: two independent
+    criteria refuse it, each with a margin (the length one alone would suffice)."""
+    from footscan.consts import MAX_LENGTH_DISAGREEMENT, MAX_SHAPE_ENERGY
+
+    figures = _gate_figures(nonfeet.chair(seed).points, monkeypatch)
+    assert figures
+    for disagreement, score in figures:
+        assert disagreement > 2.5 * MAX_LENGTH_DISAGREEMENT  # measured 0.79-6.6 vs limit 0.25
+        assert score > MAX_SHAPE_ENERGY  # measured 3.1-5.0 vs limit 1.9
+
+
+def test_feet_fit_their_own_length(shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real and synthetic feet: the fitted model is as long as the capture within 10 %
+    (measured 0.00-0.06), well inside the 25 % limit."""
+    from footscan import load_scan, make_capture, make_foot
+
+    real = load_scan(shared_data / "footscan" / "real" / "dupont_right_foot.stl")
+    captures = [
+        real.points_mm,
+        make_capture(
+            make_foot(506, side="left"), seed=6, n_points=30_000, noise_mm=1.5, missing_sole=True
+        ).cloud.points_mm,
+    ]
+    for points in captures:
+        for disagreement, _ in _gate_figures(points, monkeypatch):
+            assert disagreement < 0.10
