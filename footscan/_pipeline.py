@@ -390,32 +390,59 @@ class _Fitted:
     side_method: str
     work: NDArray[np.float64] = field(repr=False)
     to_floor: NDArray[np.float64] = field(repr=False)
+    level: NDArray[np.float64] = field(repr=False)  # levelling of a floor-less capture (mm)
 
 
 def _fit(prep: _Prepared, plane: FloorPlane, side: str, to_floor: NDArray[np.float64]) -> _Fitted:
     """Fit the model (both mirror images unless the side is given): side, "is it a foot".
 
-    Under a turntable capture's open rim there is no ground: the model's sole may hang below
-    the plane, and the frame is then re-seated on the fitted sole.
+    Under a turntable capture's open rim there is no ground: the frame is then levelled and
+    re-seated on the fitted foot (see :func:`_level_on_model`).
     """
     on_ground = plane.kind != "rim"
     fit, side_found, side_conf, side_method = _fit_model(prep.points, prep.fl, side, on_ground)
     foot_model_gate(fit, prep.fl)
     work = prep.points @ (MIRROR_Y if side_found == "right" else np.eye(3))
+    level = np.eye(4)
     if not on_ground:
-        drop = float(fit.vertices_mm[load_shape_basis().surface_vertex, 2].min())
-        if drop < 0.0:
-            shift = np.array([0.0, 0.0, drop])
-            work = work - shift
-            fit = replace(
-                fit,
-                vertices_mm=fit.vertices_mm - shift,
-                translation=fit.translation - shift,
-                keypoints_mm={n: v - shift for n, v in fit.keypoints_mm.items()},
-            )
-            to_floor = to_floor.copy()
-            to_floor[2, 3] -= drop / prep.k
-    return _Fitted(fit, side_found, side_conf, side_method, work, to_floor)
+        fit, work, level = _level_on_model(fit, work, prep.k)
+    return _Fitted(fit, side_found, side_conf, side_method, work, to_floor, level)
+
+
+def _level_on_model(
+    fit: ModelFit, work: NDArray[np.float64], k: float
+) -> tuple[ModelFit, NDArray[np.float64], NDArray[np.float64]]:
+    """Level a floor-less capture on the fitted foot and seat it on the model's sole.
+
+    The plane under a turntable's open rim is tilted against the floor the foot stood on
+    (3.6 and 8.1 deg on two synthetic captures, mostly a roll about the foot's long axis); in
+    that frame the ball section and the "floor-projected" widths are oblique and the ball
+    girth read 2-4 mm low. The fitted model's own up (its canonical Z, the floor of the FIND
+    frame) is the best estimate of the floor's normal there: the frame is turned so that it
+    is vertical, then shifted so the model's sole touches z = 0.
+
+    Returns the fit and points in the levelled frame and the 4 x 4 (mm of the work frame
+    before levelling -> after, in input mm) to put into the result's transform.
+    """
+    up = fit.rotation[:, 2]
+    axis = np.cross(up, [0.0, 0.0, 1.0])
+    sin, cos = float(np.linalg.norm(axis)), float(up[2])
+    rot = np.eye(3)
+    if sin > 1e-12:
+        a = axis / sin
+        kx = np.array([[0.0, -a[2], a[1]], [a[2], 0.0, -a[0]], [-a[1], a[0], 0.0]])
+        rot = np.eye(3) + sin * kx + (1.0 - cos) * (kx @ kx)
+    verts = fit.vertices_mm @ rot.T
+    drop = float(verts[load_shape_basis().surface_vertex, 2].min())
+    shift = np.array([0.0, 0.0, drop])
+    fit = replace(
+        fit,
+        vertices_mm=verts - shift,
+        rotation=rot @ fit.rotation,
+        translation=rot @ fit.translation - shift,
+        keypoints_mm={n: rot @ v - shift for n, v in fit.keypoints_mm.items()},
+    )
+    return fit, work @ rot.T - shift, _homog(rot, -shift / k)
 
 
 def _measure_fitted(prep: _Prepared, fitted: _Fitted) -> FrameMeasurement:
@@ -456,7 +483,7 @@ def _measure_foot(
     # Frame bookkeeping: input -> floor -> first axis -> (mirror) -> refined axis.
     mirror = MIRROR_Y if fitted.side == "right" else np.eye(3)
     core = _homog(fm.axis.rotation, -fm.axis.origin)
-    total = _homog(mirror, np.zeros(3)) @ core @ _homog(mirror, np.zeros(3))
+    total = _homog(mirror, np.zeros(3)) @ core @ fitted.level @ _homog(mirror, np.zeros(3))
     total = total @ _homog(prep.rot0, np.zeros(3)) @ fitted.to_floor
     return ScanResult(
         side=fitted.side,

@@ -5,6 +5,7 @@ Truths come from the generator's clean mesh (``SyntheticFoot.achieved``), not fr
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 pytest.importorskip("onnxruntime")
@@ -36,4 +37,12 @@ def test_turntable_without_floor_or_sole(seed: int, side: str) -> None:
     assert abs(m.foot_length.value - foot.achieved["foot_length_mm"]) <= 1.0
     # The sole is completed by the model hanging below the open rim: tape-like girth.
     assert m.ball_girth.status == "model-completed"
-    assert abs(m.ball_girth.value - foot.achieved["ball_girth_mm"]) <= 4.0
+    assert abs(m.ball_girth.value - foot.achieved["ball_girth_mm"]) <= 3.0
+    # Levelled on the fitted foot, not on the tilted plane under the rim (3.6-8.1 deg off).
+    up = res.transform_to_foot[2, :3] / np.linalg.norm(res.transform_to_foot[2, :3])
+    tilt = np.degrees(np.arccos(np.clip(abs(float(up @ scene.up)), -1.0, 1.0)))
+    print(
+        f"turntable {seed}: girth {m.ball_girth.value - foot.achieved['ball_girth_mm']:+.2f} mm, "
+        f"tilt {tilt:.2f} deg"
+    )
+    assert tilt <= 2.5
