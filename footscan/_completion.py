@@ -17,6 +17,7 @@ from scipy.spatial import cKDTree
 from footscan._fit import ModelFit
 from footscan._shape_model import load_shape_basis
 from footscan._surface import face_areas, sample_faces
+from footscan.exceptions import NotAFootError
 
 __all__ = ["CompletedFoot", "complete_foot", "model_landmarks", "ModelLandmarks"]
 
@@ -273,12 +274,19 @@ def model_landmarks(
     Returns
     -------
     ModelLandmarks
+
+    Raises
+    ------
+    NotAFootError
+        No capture point lies below the heel height in the model's frame.
     """
     # Heel centre in the model's frame (X heel -> toe, origin near the pternion), where the
     # height limit and the pternion are well defined.
     rot, t = fit.rotation, fit.translation
     q = (completed.points_mm - t) @ rot
     low = q[q[:, 2] <= heel_height_mm]
+    if low.shape[0] == 0:
+        raise NotAFootError("no heel found under the fitted foot model")
     pt = low[np.argmin(low[:, 0])]
     near = low[np.linalg.norm(low[:, :2] - pt[:2], axis=1) <= 0.077 * fl_mm]
     hc = (rot @ np.array([*near[:, :2].mean(axis=0), 0.0]) + t)[:2]
