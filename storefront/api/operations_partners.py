@@ -77,14 +77,6 @@ PARTNER_OPERATIONS: list[tuple[str, str, str, str, str | None, dict[str, Any]]] 
         "manufacturer",
         {},
     ),
-    (
-        "get",
-        "/api/manufacturer/made-to-measure",
-        "manufacturer",
-        "Made-to-measure orders for this manufacturer's shop(s)",
-        "manufacturer",
-        {},
-    ),
     # care managers (storefront.care): codes, linked wearers, weekly report; the wearer's side
     (
         "post",
@@ -167,7 +159,9 @@ PARTNER_OPERATIONS: list[tuple[str, str, str, str, str | None, dict[str, Any]]] 
         "get",
         "/api/workshop/orders/{order_id}",
         "workshop",
-        "One assigned order (404 for any order not assigned to this maker)",
+        "One assigned order with the foot measurements (mm) and the last-modification spec; "
+        "404 for any order not assigned to this maker. Measurements of a made-to-measure "
+        "order leave the shop only here and in the order's files, to its assigned maker",
         "maker",
         {},
     ),

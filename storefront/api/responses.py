@@ -202,6 +202,7 @@ SUCCESS: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
 _MTM_FILES = _obj(
     status=_S,
     error=_null(_S),
+    error_text=_null(_S),
     job=_null(_S),
     pressure_source=_null(_S),
     files=_list(_obj(name=_S, bytes=_I, sha256=_S, url=_S)),
@@ -232,7 +233,18 @@ MTM_PREVIEW = _obj(
 )
 WORKSHOP_SUCCESS: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
     ("get", "/api/workshop/orders"): ("200", _obj(orders=_list(_WORKSHOP_ORDER))),
-    ("get", "/api/workshop/orders/{order_id}"): ("200", _WORKSHOP_ORDER),
+    ("get", "/api/workshop/orders/{order_id}"): (
+        "200",
+        {
+            **_WORKSHOP_ORDER,
+            "required": sorted([*_WORKSHOP_ORDER["required"], "measurements", "last_spec"]),
+            "properties": {
+                **_WORKSHOP_ORDER["properties"],
+                "measurements": {"type": "object"},
+                "last_spec": {"type": "object"},
+            },
+        },
+    ),
     ("get", "/api/orders/made-to-measure/quotes/{quote_id}/preview"): ("200", MTM_PREVIEW),
 }
 _ORDER_FILE = {

@@ -1,12 +1,14 @@
-"""Manufacturer API: DP foot statistics (JSON/CSV), budget and release log, made-to-measure orders."""
+"""Manufacturer API: DP foot statistics (JSON/CSV), budget and release log.
+
+A manufacturer gets aggregates only. Made-to-measure orders (with a shopper's measurements) go
+to the maker account they are assigned to (``storefront.workshop``), never to a manufacturer.
+"""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify, request
-from sqlalchemy import func, select
-
 from storefront.accounts.guard import current_user, login_required
-from storefront.db.models import MadeToMeasure, Manufacturer, Shop
+from storefront.db.models import Manufacturer
 from storefront.errors import ApiError
 from storefront.extensions import db
 from storefront.makers import releases, services
@@ -90,33 +92,3 @@ def average_foot(release_id: int, length_bin: str, fmt: str):
 @login_required(["manufacturer"])
 def budget():
     return jsonify(services.budget_status(db.session, _manufacturer(), config=current_app.config))
-
-
-@bp.get("/made-to-measure")
-@login_required(["manufacturer"])
-def made_to_measure():
-    mfr = _manufacturer()
-    shop_ids = select(Shop.id).where(func.lower(Shop.brand) == mfr.name.lower())
-    rows = db.session.scalars(
-        select(MadeToMeasure)
-        .where(MadeToMeasure.shop_id.in_(shop_ids))
-        .order_by(MadeToMeasure.id.desc())
-        .limit(200)
-    )
-    return jsonify(
-        {
-            "orders": [
-                {
-                    "order_id": m.order_id,
-                    "shoe_id": m.model_id,
-                    "colourway_id": m.colourway_id,
-                    "base_size_eu": float(m.base_size_eu),
-                    "base_width": m.base_width,
-                    "measurements": m.measurements,
-                    "last_spec": m.last_spec,
-                    "status": m.status,
-                }
-                for m in rows
-            ]
-        }
-    )

@@ -18,8 +18,10 @@ from sqlalchemy import select, update
 from storefront.db.models import MadeToMeasure, MakerShop, MtmQuote, Order, User, as_utc
 from storefront.domain_errors import NotFound, NotReady, ValidationFailed
 from storefront.extensions import DbSession
+from storefront.i18n.errors import requested_language
 from storefront.security.ownership import MAX_ID, get_owned, parse_row_id
 from storefront.security.uploads import read_private
+from storefront.workshop.reasons import reason_text
 
 __all__ = [
     "FILE_TYPES",
@@ -30,6 +32,7 @@ __all__ = [
     "files_to_dict",
     "maker_for_shop",
     "maker_order",
+    "maker_order_detail",
     "maker_orders",
     "order_file",
     "quote_preview",
@@ -105,13 +108,21 @@ def maker_for_shop(session: DbSession, shop_id: str) -> int | None:
 
 
 def files_to_dict(
-    mtm: MadeToMeasure, base_url: str, only: frozenset[str] | None = None
+    mtm: MadeToMeasure,
+    base_url: str,
+    only: frozenset[str] | None = None,
+    language: str | None = None,
 ) -> dict[str, Any]:
-    """The file status of an order and, once built, its download links (``only`` these)."""
+    """The file status of an order and, once built, its download links (``only`` these).
+
+    ``error`` is the English failure reason as recorded, ``error_text`` the same in
+    ``language`` (default: the language the request names, else English).
+    """
     ready = mtm.files_status == "done" and bool(mtm.files)
     return {
         "status": mtm.files_status,
         "error": mtm.files_error,
+        "error_text": reason_text(mtm.files_error, language or requested_language() or "en"),
         "job": f"/api/jobs/{mtm.files_job_id}" if mtm.files_job_id else None,
         "pressure_source": mtm.pressure_source,
         "files": [
@@ -133,7 +144,9 @@ def _order_row(session: DbSession, order_id: Any) -> tuple[Order, MadeToMeasure]
     return None if mtm is None else (order, mtm)
 
 
-def maker_order_dict(order: Order, mtm: MadeToMeasure) -> dict[str, Any]:
+def maker_order_dict(
+    order: Order, mtm: MadeToMeasure, language: str | None = None
+) -> dict[str, Any]:
     """What a maker sees of an order: what to make, for when; no name, e-mail or address."""
     return {
         "order_id": order.id,
@@ -145,11 +158,24 @@ def maker_order_dict(order: Order, mtm: MadeToMeasure) -> dict[str, Any]:
         "base_width": mtm.base_width,
         "status": mtm.status,
         "fulfilment": "delivery" if order.delivery else "collect_at_shop",
-        "files": files_to_dict(mtm, f"/api/workshop/orders/{order.id}/files"),
+        "files": files_to_dict(mtm, f"/api/workshop/orders/{order.id}/files", language=language),
     }
 
 
-def maker_orders(session: DbSession, maker: User) -> list[dict[str, Any]]:
+def maker_order_detail(order: Order, mtm: MadeToMeasure) -> dict[str, Any]:
+    """One assigned order for its maker: the list entry plus the foot measurements (mm) and the
+    last-modification spec; the only place the API gives measurements to anyone but the shopper.
+    """
+    return {
+        **maker_order_dict(order, mtm),
+        "measurements": mtm.measurements,
+        "last_spec": mtm.last_spec,
+    }
+
+
+def maker_orders(
+    session: DbSession, maker: User, language: str | None = None
+) -> list[dict[str, Any]]:
     """The maker's assigned made-to-measure orders, newest first."""
     rows = session.execute(
         select(Order, MadeToMeasure)
@@ -157,7 +183,7 @@ def maker_orders(session: DbSession, maker: User) -> list[dict[str, Any]]:
         .where(MadeToMeasure.maker_id == maker.id)
         .order_by(Order.id.desc())
     ).all()
-    return [maker_order_dict(o, m) for o, m in rows]
+    return [maker_order_dict(o, m, language) for o, m in rows]
 
 
 def maker_order(session: DbSession, maker: User, order_id: Any) -> tuple[Order, MadeToMeasure]:

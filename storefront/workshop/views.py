@@ -5,10 +5,15 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, jsonify, render_template
 
 from storefront.accounts.guard import current_user, login_required
+from storefront.domain_errors import Conflict
+from storefront.errors import ApiError
 from storefront.extensions import db
+from storefront.i18n import current_language
+from storefront.i18n.errors import requested_language
 from storefront.security.uploads import data_keyring
 from storefront.workshop import services
 from storefront.workshop.production import FILE_NAMES
+from storefront.workshop.reasons import reason_text
 
 __all__ = ["bp", "pages_bp"]
 
@@ -39,7 +44,7 @@ def list_orders():
 @login_required(_MAKER)
 def get_order(order_id: str):
     order, mtm = services.maker_order(db.session, current_user(), order_id)
-    return jsonify(services.maker_order_dict(order, mtm))
+    return jsonify(services.maker_order_detail(order, mtm))
 
 
 @bp.get("/workshop/orders/<order_id>/files/<name>")
@@ -55,9 +60,15 @@ def order_file(order_id: str, name: str):
 @bp.get("/orders/made-to-measure/quotes/<quote_id>/preview")
 @login_required(["shopper", "admin"])
 def quote_preview(quote_id: str):
-    data = services.quote_preview(
-        db.session, current_user(), quote_id, current_app.config["UPLOAD_DIR"], data_keyring()
-    )
+    try:
+        data = services.quote_preview(
+            db.session, current_user(), quote_id, current_app.config["UPLOAD_DIR"], data_keyring()
+        )
+    except Conflict as exc:  # the failed job's reason, also in the page language (``reason``)
+        language = requested_language() or "en"
+        raise ApiError(
+            409, exc.code or "conflict", str(exc), details={"reason": reason_text(str(exc), language)}
+        ) from None
     resp = Response(data, mimetype="application/json")
     resp.headers["Cache-Control"] = "private, no-store"
     return resp
@@ -70,7 +81,7 @@ def workshop_page() -> tuple[str, int]:
     orders = None
     status = 200
     if user is not None and user.role == services.MAKER_ROLE:
-        orders = services.maker_orders(db.session, user)
+        orders = services.maker_orders(db.session, user, current_language())
     elif user is not None:
         status = 403
     html = render_template(

@@ -163,20 +163,28 @@ def test_csv_export(app, client, mfr_token) -> None:  # type: ignore[no-untyped-
     assert all((row["count"] == "") == (row["suppressed"] == "true") for row in rows)
 
 
-def test_manufacturer_sees_made_to_measure_orders_for_its_brand(
+def test_manufacturer_of_the_brand_gets_no_made_to_measure_order(
     client, auth, measured_scan, mfr_token
 ) -> None:  # type: ignore[no-untyped-def]
+    """Orders (with measurements) go to the assigned maker only, never to a manufacturer."""
     h = auth.shopper()
     scan = measured_scan(h)
     shop = next(s for s in client.get("/api/shops").json["shops"] if s["brand"] == "Norma")
     shoe = client.get(f"/api/shoes/{shop['models'][0]['id']}").json
     body = {"scan_id": scan, "shoe_id": shoe["id"], "colourway_id": shoe["colourways"][0]["id"]}
-    assert order_made_to_measure(client, h, body).status_code == 201
-    r = client.get(
-        "/api/manufacturer/made-to-measure", headers={"Authorization": f"Bearer {mfr_token}"}
-    )
-    orders = r.json["orders"]
-    assert len(orders) == 1 and orders[0]["last_spec"]["modifications"]
+    r = order_made_to_measure(client, h, body)
+    assert r.status_code == 201
+    ball_girth = r.json["made_to_measure"]["measurements"]["ball_girth_mm"]
+    mh = {"Authorization": f"Bearer {mfr_token}"}
+    assert client.get("/api/manufacturer/made-to-measure", headers=mh).status_code == 404
+    assert client.get(f"/api/workshop/orders/{r.json['id']}", headers=mh).status_code == 403
+    assert client.get(f"/api/orders/{r.json['id']}", headers=mh).status_code in (403, 404)
+    spec = client.get("/api/openapi.json").json
+    assert "/api/manufacturer/made-to-measure" not in spec["paths"]
+    for path in spec["paths"]:
+        if path.startswith("/api/manufacturer/") and "{" not in path:
+            got = client.get(path, headers=mh)
+            assert str(ball_girth) not in got.get_data(as_text=True), path
 
 
 def test_concurrent_releases_cannot_overspend_the_budget(app, live_server, runner) -> None:  # type: ignore[no-untyped-def]

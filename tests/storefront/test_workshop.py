@@ -258,6 +258,22 @@ def test_maker_sees_only_its_orders_and_others_get_404(journey) -> None:  # type
         "last.stl", "last.3mf", "insole.stl", "insole.3mf", "spec.ko.html", "spec.en.html", "preview.json"
     }  # fmt: skip
     assert c.get("/api/workshop/orders", headers=other).json["orders"] == []
+    # measurements leave only to the assigned maker: in its order detail, nowhere in the list
+    detail = c.get(f"/api/workshop/orders/{oid}", headers=maker).json
+    assert detail["measurements"] == order["made_to_measure"]["measurements"]
+    assert detail["last_spec"] == order["made_to_measure"]["last_spec"]
+    assert "measurements" not in listed[0]
+    # a manufacturer account named like the shop's brand gets nothing (no such route any more)
+    with journey["app"].app_context():
+        from storefront.catalog.services import load_catalog_cached
+
+        cat = load_catalog_cached(None)
+        brand = cat.shop(cat.model(SHOE).shop_id).brand
+    out = journey["app"].test_cli_runner().invoke(args=["create-manufacturer", brand])
+    mfr = {"Authorization": f"Bearer {out.output.strip().splitlines()[-1].split()[-1]}"}
+    assert c.get("/api/manufacturer/made-to-measure", headers=mfr).status_code == 404
+    assert c.get(f"/api/workshop/orders/{oid}", headers=mfr).status_code == 403
+    assert c.get(f"/api/orders/{oid}/files/spec.en.html", headers=mfr).status_code == 404
     for url in (f"/api/workshop/orders/{oid}", f"/api/workshop/orders/{oid}/files/last.stl",
                 f"/api/orders/{oid}/files/spec.en.html", f"/api/workshop/orders/{oid}/files/x"):  # fmt: skip
         assert c.get(url, headers=other).status_code == 404, url
@@ -309,9 +325,43 @@ def test_failing_file_job_records_why_and_leaves_nothing(app, client, auth, meas
     assert job["status"] == "failed"
     o = client.get(f"/api/orders/{order['id']}", headers=h).json["made_to_measure"]["files"]
     assert o["status"] == "failed" and "scan your foot again" in o["error"] and o["files"] == []
+    # Korean pages read the reason in Korean; the English original stays in "error"
+    ko = {**h, "Accept-Language": "ko"}
+    o_ko = client.get(f"/api/orders/{order['id']}", headers=ko).json["made_to_measure"]["files"]
+    assert o_ko["error"] == o["error"] and o_ko["error_text"] == _ko(o["error"])
+    assert re.search("[가-힣]", o_ko["error_text"]) and not re.search("[a-z]{3}", o_ko["error_text"])
+    assert o["error_text"] == o["error"]  # no language named: English
+    r_ko = client.get(q.json["preview"]["url"], headers=ko).json["error"]
+    assert r_ko["reason"] == _ko(pj["error"]) and re.search("[가-힣]", r_ko["reason"])
     assert client.get(f"/api/orders/{order['id']}/files/spec.en.html", headers=h).status_code == 409
     root = Path(app.config["UPLOAD_DIR"]) / "mtm" / "orders"
     assert not root.exists() or not any(root.iterdir())
+
+
+def _ko(english: str) -> str:
+    return json.loads(Path("storefront/i18n/ko.json").read_text(encoding="utf-8"))[english]
+
+
+def test_job_failure_reasons_in_korean() -> None:
+    """Every reason pattern's sentence is in ko.json; numbers survive; unknown -> a sentence."""
+    from storefront.workshop.reasons import FALLBACK, PATTERNS, reason_text
+
+    cat = json.loads(Path("storefront/i18n/ko.json").read_text(encoding="utf-8"))
+    assert FALLBACK in cat and all(sentence in cat for _, sentence in PATTERNS)
+    cases = {
+        "internal error, reference 4711": "4711",
+        "size EU 42.5 E is no longer made": "EU 42.5 E",
+        "no personal last can be built from this scan: the toe is cut off": "라스트",
+        "processing stopped 3 times without finishing (the worker was lost); please upload "
+        "again": "중단",
+        "some reason nobody foresaw": cat[FALLBACK],
+    }
+    for english, expected in cases.items():
+        text = reason_text(english, "ko")
+        assert text and expected in text and re.search("[가-힣]", text), (english, text)
+        assert not re.search("[a-z]{4}", text), text  # no English word left
+        assert reason_text(english, "en") == english
+    assert reason_text(None, "ko") is None and reason_text("", "ko") is None
 
 
 def test_openapi_documents_the_workshop_routes_and_their_real_answers(journey) -> None:  # type: ignore[no-untyped-def]

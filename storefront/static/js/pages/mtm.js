@@ -33,6 +33,18 @@ function progressBox(id, label) {
   return { box: el('p', {}, bar, ' ', text), bar, text };
 }
 
+/** Why the preview failed, in the page language: the server translates the job's English
+ *  reason (storefront/workshop/reasons.py) in the 409 of the preview URL (`error.reason`). */
+async function failureReason(url, english) {
+  try {
+    const resp = await fetch(url, { credentials: 'same-origin' });
+    const body = await resp.json();
+    return (body && body.error && (body.error.reason || body.error.message)) || english || '';
+  } catch {
+    return english || '';
+  }
+}
+
 /** The personal last in 3D with the foot inside, clearance per region, changes from stock. */
 async function showPreview(quote, host) {
   const label = t('Building your personal last…');
@@ -44,7 +56,7 @@ async function showPreview(quote, host) {
     prog.text.textContent = `${label} ${Math.round(100 * (j.progress || 0))}%`;
   });
   if (job.status !== 'done') {
-    prog.box.replaceWith(el('p', { id: 'mtm-preview-error', class: 'flash flash-error' }, t('The preview could not be made:'), ' ', job.error || ''));
+    prog.box.replaceWith(el('p', { id: 'mtm-preview-error', class: 'flash flash-error', title: job.error || '' }, t('The preview could not be made:'), ' ', await failureReason(quote.preview.url, job.error)));
     return null;
   }
   const p = await api.get(quote.preview.url);
@@ -88,7 +100,7 @@ async function watchFiles(order, host) {
   const fresh = await api.get(`/api/orders/${order.id}`);
   const f = fresh.made_to_measure.files;
   status.dataset.status = f.status;
-  status.textContent = `${t('Files for the maker:')} ${t(FILE_STATUS[f.status] || f.status)}${f.error ? ' — ' + f.error : ''}`;
+  status.textContent = `${t('Files for the maker:')} ${t(FILE_STATUS[f.status] || f.status)}${f.error ? ' — ' + (f.error_text || f.error) : ''}`;
   if (job.status === 'done') {
     host.append(el('ul', { id: 'mtm-files' }, f.files.map((x) => el('li', {}, el('a', { href: x.url, target: '_blank', rel: 'noopener' }, x.name)))));
   }

@@ -56,7 +56,7 @@ export default async function ordersPage() {
       sec.append(el('p', { class: 'muted' }, t('Made to measure from base last EU {eu} {width}; status: {status}.', { eu: m.base_size_eu, width: m.base_width, status: orderStatus(m.status) })));
       const f = m.files || {};
       if (f.status) {
-        sec.append(el('p', { class: 'mtm-files', 'data-status': f.status }, t('Files for the maker:'), ' ', t(FILE_STATUS[f.status] || f.status), f.error ? ` — ${f.error}` : '',
+        sec.append(el('p', { class: 'mtm-files', 'data-status': f.status }, t('Files for the maker:'), ' ', t(FILE_STATUS[f.status] || f.status), f.error ? ` — ${f.error_text || f.error}` : '',
           ...(f.files || []).map((x) => el('span', {}, ' · ', el('a', { href: x.url, target: '_blank', rel: 'noopener' }, x.name)))));
       }
     }
