@@ -7,6 +7,7 @@ to the maker account they are assigned to (``storefront.workshop``), never to a 
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify, request
+
 from storefront.accounts.guard import current_user, login_required
 from storefront.db.models import Manufacturer
 from storefront.errors import ApiError

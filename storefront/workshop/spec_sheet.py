@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from storefront.i18n import gettext
+from storefront.workshop.clearance_views import TIGHT_MM, clearance_views
 
 __all__ = ["MEASURE_LABELS", "REGION_LABELS", "render_spec_sheet"]
 
@@ -61,7 +62,7 @@ def render_spec_sheet(
     """
     from flask import current_app
 
-    from footscan.lasts import MEASURES, RELIEF_KPA
+    from footscan.lasts import MEASURES, RELIEF_KPA, preview_json
 
     last = built.last
     style = last.style
@@ -84,6 +85,11 @@ def render_spec_sheet(
     def _(message: str, **values: Any) -> str:
         return gettext(message, lang, **values)
 
+    views = clearance_views(
+        preview_json(last, max_foot_points=3000),
+        {"side": _("Side view"), "top": _("Top view")},
+    )
+
     template = current_app.jinja_env.get_template("workshop/spec_sheet.html")
     return template.render(
         _=_,
@@ -95,6 +101,8 @@ def render_spec_sheet(
         style=style,
         measures=measures,
         clearance=clearance,
+        views=views,
+        tight_mm=f"{TIGHT_MM:.0f}",
         insole=built.insole.summary(),
         relief_kpa=f"{RELIEF_KPA:.0f}",
         pressure_source=pressure_source,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, jsonify, render_template
 
 from storefront.accounts.guard import current_user, login_required
+from storefront.db.models import User
 from storefront.domain_errors import Conflict
 from storefront.errors import ApiError
 from storefront.extensions import db
@@ -67,11 +68,26 @@ def quote_preview(quote_id: str):
     except Conflict as exc:  # the failed job's reason, also in the page language (``reason``)
         language = requested_language() or "en"
         raise ApiError(
-            409, exc.code or "conflict", str(exc), details={"reason": reason_text(str(exc), language)}
+            409,
+            exc.code or "conflict",
+            str(exc),
+            details={"reason": reason_text(str(exc), language)},
         ) from None
     resp = Response(data, mimetype="application/json")
     resp.headers["Cache-Control"] = "private, no-store"
     return resp
+
+
+def _header_user(user: User | None) -> dict[str, object] | None:
+    """What the page header and ``main.js`` read of the account (as every page has it)."""
+    if user is None:
+        return None
+    return {
+        "id": user.id,
+        "email": user.email,
+        "display_name": user.display_name,
+        "role": user.role,
+    }
 
 
 @pages_bp.get("/workshop")
@@ -87,7 +103,8 @@ def workshop_page() -> tuple[str, int]:
     html = render_template(
         "workshop/orders.html",
         page="workshop",
-        page_config={},
+        # the header names the signed-in account on the server too (this page needs no script)
+        page_config={"user": _header_user(user)},
         signed_in=user is not None,
         orders=orders,
         file_names=FILE_NAMES,

@@ -329,7 +329,9 @@ def test_failing_file_job_records_why_and_leaves_nothing(app, client, auth, meas
     ko = {**h, "Accept-Language": "ko"}
     o_ko = client.get(f"/api/orders/{order['id']}", headers=ko).json["made_to_measure"]["files"]
     assert o_ko["error"] == o["error"] and o_ko["error_text"] == _ko(o["error"])
-    assert re.search("[가-힣]", o_ko["error_text"]) and not re.search("[a-z]{3}", o_ko["error_text"])
+    assert re.search("[가-힣]", o_ko["error_text"]) and not re.search(
+        "[a-z]{3}", o_ko["error_text"]
+    )
     assert o["error_text"] == o["error"]  # no language named: English
     r_ko = client.get(q.json["preview"]["url"], headers=ko).json["error"]
     assert r_ko["reason"] == _ko(pj["error"]) and re.search("[가-힣]", r_ko["reason"])
@@ -442,3 +444,49 @@ def test_insole_follows_the_consented_kept_session_and_not_without_consent(
     assert files["pressure_source"] is None
     relieved = re.search(r"Relieved zones</th><td>([\d.]+) %", sheet)
     assert relieved and float(relieved.group(1)) == 0.0
+
+
+def test_spec_sheet_draws_the_foot_in_the_last(journey) -> None:  # type: ignore[no-untyped-def]
+    """Side and top SVG outlines: extents equal the last STL's (re-read with trimesh), the marked
+    points are the preview's foot points with clearance under 1 mm."""
+    c, h, oid = journey["client"], journey["h"], journey["order"]["id"]
+    maker = _login(c, "maker@example.org")
+    stl = c.get(f"/api/workshop/orders/{oid}/files/last.stl", headers=maker).data
+    v = trimesh.load(io.BytesIO(stl), file_type="stl").vertices
+    clearance = np.array(
+        c.get(f"/api/orders/{oid}/files/preview.json", headers=h).json["foot"]["clearance_mm"]
+    )
+    html = c.get(f"/api/orders/{oid}/files/spec.en.html", headers=h).data.decode()
+    for view, axis in (("side", 2), ("top", 1)):
+        svg = re.search(rf'<svg [^>]*data-view="{view}".*?</svg>', html, re.S)
+        assert svg, view
+        poly = re.search(r'class="last" points="([^"]+)"', svg.group(0)).group(1)
+        xy = np.array([p.split(",") for p in poly.split()], dtype=float)
+        assert np.ptp(xy[:, 0]) == pytest.approx(np.ptp(v[:, 0]), abs=0.15), view
+        assert np.ptp(xy[:, 1]) == pytest.approx(np.ptp(v[:, axis]), abs=0.15), view
+        dots = svg.group(0).count("<circle")
+        assert dots == min(400, int((clearance < 1.0).sum())), view
+        assert svg.group(0).count('fill="#c0392b"') == min(dots, int((clearance < 0).sum()))
+    assert "<script" not in html
+
+
+def test_envelope_of_a_rectangle_and_bad_input() -> None:
+    from storefront.workshop.clearance_views import clearance_views, envelope
+
+    rng = np.random.default_rng(1)
+    pts = np.column_stack([rng.uniform(0, 100, 5000), rng.uniform(-10, 30, 5000)])
+    pts = np.vstack([pts, [[0, -10], [100, 30]]])
+    poly = envelope(pts, 2.0)
+    assert poly[:, 0].min() == 0 and poly[:, 0].max() == 100
+    assert np.ptp(poly[:, 1]) == pytest.approx(40, abs=0.01) and len(poly) == 100
+    for bad in (np.zeros((0, 2)), np.zeros((3, 3)), np.array([[0.0, np.nan]])):
+        with pytest.raises(ValueError):
+            envelope(bad)
+    with pytest.raises(ValueError, match="clearance"):
+        clearance_views(
+            {
+                "last": {"vertices": [[0, 0, 0]]},
+                "foot": {"points": [[0, 0, 0]], "clearance_mm": []},
+            },
+            {"side": "s", "top": "t"},
+        )

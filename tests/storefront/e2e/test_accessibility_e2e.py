@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -93,6 +94,59 @@ def _format(found: list[dict[str, Any]]) -> str:
     )
 
 
+def _maker_with_orders(live_server: Any) -> str:
+    """A maker of SHOE's shop with two assigned orders (files ready, files failed); its e-mail.
+
+    The rows are written directly (the file job itself is tested in test_mtm_preview_e2e.py):
+    the page shows the cards, the download links and a failure reason, which is what axe reads.
+    """
+    from storefront.catalog.services import load_catalog_cached
+    from storefront.db.models import MadeToMeasure, Order, User
+    from storefront.extensions import db
+
+    app = live_server.app
+    email = "axe-maker@shoestreet.invalid"
+    with app.app_context():
+        if db.session.query(User).filter_by(email=email).first() is not None:
+            return email
+        shop = load_catalog_cached(app.config.get("CATALOG_PATH")).model(SHOE).shop_id
+        out = app.test_cli_runner().invoke(
+            args=["create-maker", "Axe Lasts", email, "--password", "correct horse"]
+        )
+        assert out.exit_code == 0, out.output
+        maker = db.session.query(User).filter_by(email=email).one()
+        files = {n: {"bytes": 2048, "sha256": "0" * 64} for n in ("last.stl", "spec.ko.html")}
+        for status, error in (("done", None), ("failed", "internal error, reference 7")):
+            order = Order(kind="made_to_measure", status="paid", total_krw=300_000)
+            db.session.add(order)
+            db.session.flush()
+            db.session.add(
+                MadeToMeasure(
+                    order_id=order.id, model_id=SHOE, shop_id=shop, colourway_id=f"{SHOE}-volt",
+                    base_size_eu="42", base_width="D", measurements={}, last_spec={},
+                    maker_id=maker.id, files_status=status, files_error=error,
+                    files=files if status == "done" else None,
+                )
+            )  # fmt: skip
+        db.session.commit()
+    return email
+
+
+def _audit_workshop(page: Any, live_server: Any, lang: str, screen: str, found: list) -> None:
+    """Sign in as a maker and check /workshop (the header names the maker, not "Sign in")."""
+    email = _maker_with_orders(live_server)
+    page.context.clear_cookies()
+    _open(page, live_server.url + "/account?next=/workshop")
+    page.fill("#login-email", email)
+    page.fill("#login-password", "correct horse")
+    page.click("#login-form button[type=submit]")
+    page.wait_for_url(lambda url: urlsplit(url).path == "/workshop")
+    page.wait_for_function("window.__ready === true || !!window.__pageError")
+    assert page.locator("#workshop-orders li.card").count() >= 2
+    assert page.inner_text("#account-slot").strip() == "Axe Lasts"
+    _audit(page, f"{lang}/{screen}/maker/workshop", found)
+
+
 @pytest.mark.parametrize("screen", sorted(SCREENS))
 @pytest.mark.parametrize("lang", sorted(LOCALES))
 def test_no_serious_or_critical_axe_violation(axe_ready, browser, live_server, lang, screen):
@@ -133,6 +187,7 @@ def test_no_serious_or_critical_axe_violation(axe_ready, browser, live_server, l
                     "window.__ready === true && document.getElementById('mfr-budget').dataset.left"
                 )
                 _audit(page, f"{lang}/{screen}/signed-in/manufacturer-dashboard", found)
+        _audit_workshop(page, live_server, lang, screen, found)
     finally:
         ctx.close()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

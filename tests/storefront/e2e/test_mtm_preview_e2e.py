@@ -156,6 +156,7 @@ def _maker_sees_the_order(make_probe, live_server, lang, device, order) -> None:
     page.wait_for_url(lambda url: urlsplit(url).path == "/workshop")
     assert page.get_attribute("html", "lang") == lang
     assert {"ko": "공방", "en": "Workshop"}[lang] in page.inner_text("h1")
+    assert page.inner_text("#account-slot").strip() == "Busan Lasts"  # not "Sign in"
     card = page.locator(f"li[data-order='{order['id']}']")
     assert card.get_attribute("class") == "card"
     assert card.locator(".files-status").get_attribute("data-status") == "done"
