@@ -234,10 +234,6 @@ MORE: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
             left=_OBJ,
         ),
     ),
-    ("get", "/api/manufacturer/made-to-measure"): (
-        "200",
-        _obj(orders=_list(_obj(order_id=_I, shoe_id=_S, base_size_eu=_N, base_width=_S))),
-    ),
     ("post", "/api/care/invitations"): ("201", _obj(id=_I, code=_S, expires_at=_S, how=_S)),
     ("get", "/api/care/invitations"): (
         "200",
