@@ -298,6 +298,9 @@ def test_workshop_page_lists_orders_with_links(journey) -> None:  # type: ignore
     assert page.status_code == 200
     html = page.data.decode()
     assert f'data-order="{oid}"' in html and f"/api/workshop/orders/{oid}/files/last.3mf" in html
+    # the header names the maker on the server (no script needed), not "Sign in"
+    slot = html.split('id="account-slot"', 1)[1][:200]
+    assert "Busan Lasts" in slot and "Sign in" not in slot
     assert c.get("/workshop", headers=other).data.count(b"data-order=") == 0
     assert c.get("/workshop", headers=journey["h"]).status_code == 403
 
