@@ -289,8 +289,11 @@ def test_product_shoe_is_drawn_at_the_chosen_size(view2, live_server):
     for row in (small, large):
         radio = f"#size-{row['eu']:g}-{row['width']}".replace(".", "_")
         view2.page.check(radio)
-        view2.page.wait_for_timeout(100)
-        ref = shoe["glb_reference"]
-        expected = (ref["last_length_mm"] + 7.0) * row["last_length_mm"] / ref["last_length_mm"]
+        key = f"{row['eu']:g}|{row['width']}"
+        view2.page.wait_for_function(
+            f"window.__shoeView && String(window.__shoeView.shownSize) === {key!r}"
+        )
+        # built for the size from its own last: the sole runs 7 mm past that last
+        expected = row["last_length_mm"] + 7.0
         assert length_m() * 1000 == pytest.approx(expected, abs=1.5), row["eu"]
     fits_the_screen(view2, "shoe")

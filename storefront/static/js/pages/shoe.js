@@ -64,6 +64,14 @@ export default async function shoePage() {
     view.setColourway(state.cw);
   })();
 
+  // The shoe built for the chosen size from that size's last (not the reference mesh stretched).
+  async function showSize(size) {
+    try { await viewReady; } catch { return; } // reported where the page awaits it
+    if (!view || !size) return;
+    const q = new URLSearchParams({ size: size.eu, width: size.width });
+    await view.showBuilt(`/api/shoes/${encodeURIComponent(shoe.id)}/model.glb?${q}`, size, () => state.cw);
+  }
+
   // Fit for the shopper's foot (when signed in with a scan).
   const summary = document.getElementById('fit-summary');
   const scan = user ? await currentScanId(user) : null;
@@ -137,7 +145,7 @@ export default async function shoePage() {
       const id = `size-${s.eu}-${s.width}`.replace(/[^a-zA-Z0-9-]/g, '_');
       const radio = el('input', { type: 'radio', name: 'size', id, value: key, disabled: n <= 0,
         'aria-label': `EU ${s.eu} ${s.width}${f ? ', ' + verdictLabel(f) : ''}${n <= 0 ? ', ' + t('sold out') : ''}` });
-      radio.addEventListener('change', () => { state.size = s; addBtn.disabled = false; showSelected(); if (view) view.setSize(s, shoe.glb_reference); });
+      radio.addEventListener('change', () => { state.size = s; addBtn.disabled = false; showSelected(); showSize(s); });
       if (state.size && state.size === s && n > 0) radio.checked = true;
       let mark = null;
       if (isBest) mark = el('span', { class: 'best-mark' }, ' ★ ', t('best'));
@@ -175,7 +183,7 @@ export default async function shoePage() {
   renderSizes();
   // Preselect the best size only when it fits in length and is in stock in this colour.
   const best = bestSize();
-  if (best) { state.size = best; renderSizes(); if (view) view.setSize(best, shoe.glb_reference); }
+  if (best) { state.size = best; renderSizes(); showSize(best); }
 
   const msg = document.getElementById('cart-msg');
   addBtn.addEventListener('click', async () => {

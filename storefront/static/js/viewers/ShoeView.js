@@ -32,24 +32,21 @@ export class ShoeView extends Viewer {
   }
 
   /**
-   * Show the shoe at `size` (a catalogue size row): the GLB is built at the model's `reference`
-   * size, so scale its length by the last length, its width by the ball width and its height by
-   * the ball girth, standing on the floor.
+   * Show the shoe built for `size` (GLB from `url`, made from that size's own last by the server:
+   * model.glb?size=&width=), keeping the turn and the camera. Of overlapping calls the last wins.
    */
-  setSize(size, reference) {
-    if (!this.shoe || !size || !reference || !reference.last_length_mm) return;
-    const root = this.shoe.children[0];
-    root.scale.set(size.ball_width_mm / reference.ball_width_mm, size.ball_girth_mm / reference.ball_girth_mm,
-      size.last_length_mm / reference.last_length_mm);
-    const turn = this.shoe.rotation.y;
-    this.shoe.rotation.y = 0;
-    root.position.set(0, 0, 0);
-    this.shoe.updateMatrixWorld(true);
-    const box = new THREE.Box3().setFromObject(root);
-    const c = box.getCenter(new THREE.Vector3());
-    root.position.set(-c.x, -box.min.y, -c.z);
-    this.shoe.rotation.y = turn;
-    this.shoe.userData.size = size;
+  async showBuilt(url, size, colourway) {
+    const seq = (this.builtSeq = (this.builtSeq || 0) + 1);
+    const obj = normaliseShoe(await loadGLB(url));
+    if (seq !== this.builtSeq) return;
+    obj.rotation.y = this.shoe ? this.shoe.rotation.y : -0.35;
+    if (this.shoe) this.scene.remove(this.shoe);
+    this.shoe = obj;
+    this.scene.add(obj);
+    const cw = typeof colourway === 'function' ? colourway() : colourway; // the one chosen by now
+    if (cw) applyColourway(obj, cw);
+    obj.userData.size = size;
+    this.shownSize = `${size.eu}|${size.width}`;
     this.requestRender();
   }
 
