@@ -109,7 +109,7 @@ class Recommendation:
     shop_id: str
     name: str
     category: str
-    price_krw: float
+    price_krw: int
     best_size: float
     best_width: str
     fit_score: float
@@ -120,7 +120,7 @@ class Recommendation:
     reasons: tuple[str, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        """The recommendation as the API shows it (scores 0-1, price in EUR, reasons)."""
+        """The recommendation as the API shows it (scores 0-1, price in whole won, reasons)."""
         return {
             "model_id": self.model_id,
             "shop_id": self.shop_id,
