@@ -1,35 +1,60 @@
 """The aggregation engine behind maker statistics: SQL over a columnar measurements table.
 
-One row per consenting person (:data:`SCHEMA`), kept in step with scans and consent by the
-web layer. Every statistic is split in two parts:
+One row per consenting person (:data:`SCHEMA_COLUMNS`), kept in step with scans and consent by
+the web layer. Every statistic is split in two parts:
 
 * the **heavy part**, here: engine-neutral SQL that bounds each person's contribution (one
   row per person, the latest; every value clamped to declared public bounds and quantised to
-  integers) and reduces millions of rows to a small table of integer counts and sums, grouped
-  by public, pre-declared keys (5 mm foot-length bins, sex);
+  integers) and reduces millions of rows to small tables of integer counts and sums, grouped
+  by public, pre-declared keys (5 mm foot-length bins, sex, age band, region);
 * the **noise part** (:mod:`storefront.makers.shape_stats`): OpenDP measurements on that small
   result, with sensitivities taken from OpenDP's own stability maps.
+
+The heavy part runs **once per snapshot** (one export of the table): when an engine opens a
+snapshot it materialises the one-row-per-person table, reduces it to the small *cubes* of
+:func:`snapshot_tables` (counts, histograms and clamped sums per public key combination) and
+drops the per-person rows. A release then only sums cube rows that match its public filters:
+its cost no longer grows with the population. The cubes hold exactly the integers the
+per-person SQL would give (sums of integer counts and integer sums), so releases are unchanged.
 
 The same SQL text runs on DuckDB in process (:class:`DuckDBEngine`, the default; it reads a
 Parquet export, an Arrow table or a DuckDB database) and on Spark (:class:`SparkEngine`, for
 deployments that outgrow one machine; ``local`` mode in CI). All aggregates are integer
 counts and integer sums of integers, so both engines return identical numbers, whatever the
 order in which they add them.
-
-Values are stored as integers: lengths in tenths of a millimetre (``*_tenth_mm``), shape
-coefficients in ten-thousandths of their prior standard deviation (``shape_NN_sd_e4``).
 """
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+import numpy as np
+from numpy.typing import NDArray
+
 from storefront.domain_errors import DomainError
+from storefront.makers.schema import (
+    AGE_BANDS,
+    FILTERS,
+    LENGTH_BIN_TENTH_MM,
+    LENGTH_MAX_TENTH_MM,
+    LENGTH_MIN_TENTH_MM,
+    MEASURES,
+    N_SHAPE,
+    REG_X_TENTH_MM,
+    REG_Y_TENTH_MM,
+    REGIONS,
+    SCHEMA_COLUMNS,
+    SEXES,
+    SHAPE_BOUND_SD_E4,
+    SHAPE_COLUMNS,
+    WIDTH_CENTRE_TENTH_MM,
+    MeasureSpec,
+    length_bin_label,
+)
+from storefront.makers.table import arrow_schema, measurement_row, rows_to_arrow, write_parquet
 
 __all__ = [
     "N_SHAPE",
@@ -46,111 +71,28 @@ __all__ = [
     "measurement_row",
     "write_parquet",
     "person_rows_sql",
+    "snapshot_tables",
     "count_sql",
     "cells_sql",
     "histogram_sql",
-    "sums_sql",
+    "shape_sums_sql",
     "regression_sql",
     "length_bin_label",
     "LENGTH_BIN_TENTH_MM",
     "LENGTH_MIN_TENTH_MM",
     "LENGTH_MAX_TENTH_MM",
     "SHAPE_BOUND_SD_E4",
+    "FILTERS",
+    "SEXES",
+    "AGE_BANDS",
+    "REGIONS",
 ]
-
-#: Number of shape coefficients per person (footscan's shape basis: 16 FIND modes and 22
-#: proportion modes; a test checks it against the basis).
-N_SHAPE = 38
-SHAPE_COLUMNS: tuple[str, ...] = tuple(f"shape_{k:02d}_sd_e4" for k in range(N_SHAPE))
-#: Clamping bound of every shape coefficient: 4 prior standard deviations (in 1e-4 sd).
-SHAPE_BOUND_SD_E4 = 40_000
-
-#: Public foot-length bins: 5 mm, 100-330 mm (the same as ``FOOT_LENGTH_BINS`` of the counts).
-LENGTH_BIN_TENTH_MM = 50
-LENGTH_MIN_TENTH_MM = 1000
-LENGTH_MAX_TENTH_MM = 3300
-
-#: Public categories (the same lists as the count releases).
-SEXES = ("female", "male", "other")
-AGE_BANDS = ("<18", "18-29", "30-44", "45-59", "60-74", "75+")
-REGIONS = ("EU-north", "EU-south", "EU-east", "EU-west", "UK", "KR", "JP", "US", "other")
-FILTERS: dict[str, tuple[str, ...]] = {"sex": SEXES, "age_band": AGE_BANDS, "region": REGIONS}
-
-
-@dataclass(frozen=True)
-class MeasureSpec:
-    """A measurement released as a distribution, with its declared clamping bounds.
-
-    Attributes
-    ----------
-    name : str
-        Public name (``"ball_girth"``).
-    column : str
-        Column of the measurements table (tenths of a mm).
-    source_key : str
-        Key in footscan's measurement JSON (mm).
-    lo_mm, hi_mm : float
-        Public clamping bounds (mm), whole millimetres; values outside are moved to the bound
-        before anything is counted.
-    """
-
-    name: str
-    column: str
-    source_key: str
-    lo_mm: int
-    hi_mm: int
-
-    @property
-    def lo_tenth_mm(self) -> int:
-        """Lower bound of the bin in tenths of a millimetre (the table's integer unit)."""
-        return 10 * self.lo_mm
-
-    @property
-    def hi_tenth_mm(self) -> int:
-        """Upper bound of the bin in tenths of a millimetre (the table's integer unit)."""
-        return 10 * self.hi_mm
-
-    @property
-    def n_candidates(self) -> int:
-        """Quantile candidates: ``lo + j + 0.05`` mm, ``j = 0 .. hi - lo - 1``."""
-        return self.hi_mm - self.lo_mm
-
-
-#: Measurements with released distributions (bounds cover children to the largest adult feet).
-MEASURES: dict[str, MeasureSpec] = {
-    m.name: m
-    for m in (
-        MeasureSpec("ball_girth", "ball_girth_tenth_mm", "ball_girth_mm", 150, 330),
-        MeasureSpec("ball_width", "ball_width_tenth_mm", "ball_width_mm", 50, 140),
-        MeasureSpec("instep_girth", "instep_girth_tenth_mm", "instep_girth_mm", 150, 350),
-        MeasureSpec("instep_height", "instep_height_tenth_mm", "instep_height_mm", 30, 110),
-        MeasureSpec("heel_width", "heel_width_tenth_mm", "heel_width_mm", 35, 100),
-    )
-}
-
-#: Columns of the measurements table, in order, with their Arrow types.
-SCHEMA_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("person_id", "int64"),
-    ("updated_s", "int64"),  # Unix time of the scan or consent change that wrote the row
-    ("sex", "string"),
-    ("age_band", "string"),
-    ("region", "string"),
-    ("foot_length_tenth_mm", "int32"),
-    *((m.column, "int32") for m in MEASURES.values()),
-    ("arch_height_tenth_mm", "int32"),
-    *((c, "int32") for c in SHAPE_COLUMNS),
-)
-
-
-def length_bin_label(bin_index: int) -> str:
-    """``"260-265"`` for the 5 mm bin index ``52`` (bin = floor(length_mm / 5))."""
-    lo = int(bin_index) * 5
-    return f"{lo}-{lo + 5}"
-
 
 # --------------------------------------------------------------------------- SQL (both engines)
 
 _TABLE = "measurements"
+_PERSONS = "persons"
+_KEYS = "lb, sex, age_band, region"
 
 
 def _ident(name: str) -> str:
@@ -170,14 +112,11 @@ def _filter_sql(filters: Mapping[str, str] | None) -> str:
     return "".join(parts)
 
 
-_PERSONS = "persons"
-
-
 def person_rows_sql() -> str:
     """One row per person, the latest: the contribution bound every statistic starts from.
 
-    Each engine materialises it once per snapshot as the ``persons`` table that every
-    aggregate reads (so duplicated or stale rows in the source never count twice).
+    Each engine materialises it once per snapshot as the ``persons`` table the cubes are
+    built from (so duplicated or stale rows in the source never count twice).
     """
     cols = ", ".join(n for n, _ in SCHEMA_COLUMNS)
     return (
@@ -187,26 +126,118 @@ def person_rows_sql() -> str:
     )
 
 
-def _length_bin_expr() -> str:
-    return f"CAST(FLOOR(foot_length_tenth_mm / {float(LENGTH_BIN_TENTH_MM)}) AS BIGINT)"
-
-
-def _in_length_bins() -> str:
-    return (
-        f"foot_length_tenth_mm >= {LENGTH_MIN_TENTH_MM} "
-        f"AND foot_length_tenth_mm < {LENGTH_MAX_TENTH_MM}"
-    )
-
-
 def _clamp(expr: str, lo: int, hi: int) -> str:
     # CASE rather than LEAST/GREATEST: the same in both dialects, and 4x faster on DuckDB
     lo, hi = int(lo), int(hi)
     return f"(CASE WHEN {expr} < {lo} THEN {lo} WHEN {expr} > {hi} THEN {hi} ELSE {expr} END)"
 
 
+def _lb() -> str:
+    """The person's 5 mm length bin index (``floor(length_mm / 5)``), -1 outside the bins."""
+    fl = "foot_length_tenth_mm"
+    return (
+        f"(CASE WHEN {fl} >= {LENGTH_MIN_TENTH_MM} AND {fl} < {LENGTH_MAX_TENTH_MM} "
+        f"THEN CAST(FLOOR({fl} / {float(LENGTH_BIN_TENTH_MM)}) AS BIGINT) ELSE -1 END)"
+    )
+
+
+def _width_code() -> str:
+    """Width fitting (0..3) from length and ball girth, -1 when either is missing."""
+    from storefront.catalog.grading import GIRTH_PER_FITTING_MM, average_ball_girth_mm
+
+    a0 = average_ball_girth_mm(0.0)
+    b = average_ball_girth_mm(1.0) - a0
+    fl, g = "foot_length_tenth_mm", "ball_girth_tenth_mm"
+
+    # doubles throughout (Spark would otherwise do decimal arithmetic and disagree at the
+    # boundaries with DuckDB)
+    def dbl(x: str) -> str:
+        return f"CAST({x} AS DOUBLE)"
+
+    steps = (
+        f"(({dbl(g)} / {dbl('10')} - ({dbl(repr(a0))} + {dbl(repr(b))} * "
+        f"({dbl(fl)} / {dbl('10')}))) / {dbl(repr(GIRTH_PER_FITTING_MM))})"
+    )
+    return (
+        f"(CASE WHEN {fl} IS NULL OR {g} IS NULL THEN -1 WHEN {steps} < -1.0 THEN 0 "
+        f"WHEN {steps} <= 1.0 THEN 1 WHEN {steps} <= 2.5 THEN 2 ELSE 3 END)"
+    )
+
+
+def _people_cube() -> str:
+    g, a = "ball_girth_tenth_mm", "arch_height_tenth_mm"
+    girth = (
+        f"(CASE WHEN {g} >= 1500 AND {g} < 3000 "
+        f"THEN CAST(FLOOR({g} / 100.0) AS BIGINT) - 15 ELSE -1 END)"
+    )
+    arch = f"(CASE WHEN {a} IS NULL OR {a} < 0 THEN -1 WHEN {a} < 120 THEN 0 WHEN {a} < 200 THEN 1 ELSE 2 END)"
+    codes = "girth_c, arch_c, width_c"
+    return (
+        f"SELECT {_KEYS}, {codes}, COUNT(*) AS n FROM (SELECT {_lb()} AS lb, sex, age_band, "
+        f"region, {girth} AS girth_c, {arch} AS arch_c, {_width_code()} AS width_c "
+        f"FROM {_PERSONS}) c GROUP BY {_KEYS}, {codes}"
+    )
+
+
+def _hist_cube(measure: MeasureSpec) -> str:
+    col = _ident(measure.column)
+    v = _clamp(col, measure.lo_tenth_mm, measure.hi_tenth_mm - 1)
+    bucket = f"CAST(FLOOR(({v} - {measure.lo_tenth_mm} - 0.5) / 10.0) AS BIGINT) + 1"
+    return (
+        f"SELECT {_KEYS}, b, COUNT(*) AS n FROM (SELECT {_lb()} AS lb, sex, age_band, region, "
+        f"{bucket} AS b FROM {_PERSONS} WHERE {col} IS NOT NULL) h WHERE lb >= 0 "
+        f"GROUP BY {_KEYS}, b"
+    )
+
+
+def _shape_cube() -> str:
+    """Per key: people with all coefficients and a ball width; sums of the length's offset in
+    its own 5 mm bin (0..49 tenths), of the centred clamped width, of each clamped coefficient."""
+    cols = [_ident(c) for c in SHAPE_COLUMNS]
+    bw = MEASURES["ball_width"]
+    width = f"CAST({_clamp(bw.column, bw.lo_tenth_mm, bw.hi_tenth_mm)} AS BIGINT) - {WIDTH_CENTRE_TENTH_MM}"
+    offset = f"foot_length_tenth_mm - {LENGTH_BIN_TENTH_MM} * {_lb()}"
+    sums = ", ".join(
+        f"SUM(CAST({_clamp(c, -SHAPE_BOUND_SD_E4, SHAPE_BOUND_SD_E4)} AS BIGINT)) AS s_{i:02d}"
+        for i, c in enumerate(cols)
+    )
+    present = " AND ".join(f"{c} IS NOT NULL" for c in (*cols, bw.column))
+    return (
+        f"SELECT {_lb()} AS lb, sex, age_band, region, COUNT(*) AS n, "
+        f"SUM(CAST({offset} AS BIGINT)) AS s_len, SUM({width}) AS s_width, {sums} "
+        f"FROM {_PERSONS} WHERE {present} AND {_lb()} >= 0 GROUP BY {_lb()}, sex, age_band, region"
+    )
+
+
+def _regression_cube() -> str:
+    (xl, xh), (yl, yh) = REG_X_TENTH_MM, REG_Y_TENTH_MM
+    x = f"(CAST({_clamp('foot_length_tenth_mm', xl, xh)} AS BIGINT) - {(xl + xh) // 2})"
+    y = f"(CAST({_clamp('ball_girth_tenth_mm', yl, yh)} AS BIGINT) - {(yl + yh) // 2})"
+    return (
+        "SELECT sex, age_band, region, COUNT(*) AS n, SUM(x) AS sx, SUM(y) AS sy, "
+        "SUM(x * x) AS sxx, SUM(x * y) AS sxy, SUM(y * y) AS syy FROM (SELECT sex, age_band, "
+        f"region, {x} AS x, {y} AS y FROM {_PERSONS} WHERE foot_length_tenth_mm IS NOT NULL "
+        f"AND ball_girth_tenth_mm IS NOT NULL AND {_lb()} >= 0) r GROUP BY sex, age_band, region"
+    )
+
+
+def snapshot_tables() -> dict[str, str]:
+    """The small tables every release reads, as ``{name: SQL over persons}``.
+
+    Keys of every cube: ``lb`` (5 mm length bin index, -1 outside), ``sex``, ``age_band``,
+    ``region``; the regression cube has no ``lb``.
+    """
+    out = {"cube_people": _people_cube()}
+    for m in MEASURES.values():
+        out[f"cube_hist_{m.name}"] = _hist_cube(m)
+    out["cube_shape"] = _shape_cube()
+    out["cube_regression"] = _regression_cube()
+    return out
+
+
 def _group_expr(group: str) -> str:
     if group == "length_bin":
-        return _length_bin_expr()
+        return "lb"
     if group == "sex":
         return "sex"
     if group == "all":
@@ -215,11 +246,12 @@ def _group_expr(group: str) -> str:
 
 
 def count_sql(group: str = "length_bin", filters: Mapping[str, str] | None = None) -> str:
-    """People per group (rows ``(group, n)``)."""
+    """People per group (rows ``(group, n)``), people inside the length bins only."""
     g = _group_expr(group)
     return (
-        f"SELECT {g} AS g, COUNT(*) AS n FROM {_PERSONS} p "
-        f"WHERE {_in_length_bins()}{_filter_sql(filters)} GROUP BY {g} ORDER BY g"
+        f"SELECT g, CAST(SUM(n) AS BIGINT) AS n FROM (SELECT {g} AS g, n FROM cube_people "
+        f"WHERE lb >= 0"
+        f"{_filter_sql(filters)}) c GROUP BY g ORDER BY g"
     )
 
 
@@ -233,102 +265,57 @@ def histogram_sql(
     candidates ``b-1`` and ``b`` (bucket 0 below the first, bucket K above the last). Values
     are clamped to ``[lo, hi - 0.1 mm]`` first.
     """
+    if measure.name not in MEASURES:
+        raise DomainError(f"unknown measure {measure.name!r}")
     g = _group_expr(group)
-    col = _ident(measure.column)
-    v = _clamp(col, measure.lo_tenth_mm, measure.hi_tenth_mm - 1)
-    bucket = f"CAST(FLOOR(({v} - {measure.lo_tenth_mm} - 0.5) / 10.0) AS BIGINT) + 1"
     return (
-        f"SELECT g, b, COUNT(*) AS n FROM (SELECT {g} AS g, {bucket} AS b "
-        f"FROM {_PERSONS} p WHERE {col} IS NOT NULL AND {_in_length_bins()}"
-        f"{_filter_sql(filters)}) h GROUP BY g, b ORDER BY g, b"
+        f"SELECT g, b, CAST(SUM(n) AS BIGINT) AS n FROM (SELECT {g} AS g, b, n "
+        f"FROM cube_hist_{measure.name} "
+        f"WHERE 1 = 1{_filter_sql(filters)}) h GROUP BY g, b ORDER BY g, b"
     )
 
 
-def sums_sql(
-    columns: Sequence[str],
-    bound: int,
-    group: str = "length_bin",
-    filters: Mapping[str, str] | None = None,
-) -> str:
-    """Per group: people with all ``columns`` present, and the sum of each column clamped to
-    ``[-bound, bound]`` (rows ``(g, n, s_0, s_1, ...)``)."""
+def shape_sums_sql(group: str = "length_bin", filters: Mapping[str, str] | None = None) -> str:
+    """Per group: people with a full set of shape coefficients and a ball width, the sum of
+    their length offsets in their own 5 mm bin (tenths, 0..49), of ``clamp(ball width) - 95 mm``
+    (tenths, +-45 mm) and of each coefficient clamped to +-4 sd (rows
+    ``(g, n, s_len, s_width, s_00, ..., s_37)``)."""
     g = _group_expr(group)
-    cols = [_ident(c) for c in columns]
-    sums = ", ".join(
-        f"SUM(CAST({_clamp(c, -bound, bound)} AS BIGINT)) AS s_{i}" for i, c in enumerate(cols)
-    )
-    present = " AND ".join(f"{c} IS NOT NULL" for c in cols)
+    sums = ", ".join(f"CAST(SUM(s_{i:02d}) AS BIGINT) AS s_{i:02d}" for i in range(N_SHAPE))
     return (
-        f"SELECT {g} AS g, COUNT(*) AS n, {sums} FROM {_PERSONS} p "
-        f"WHERE {present} AND {_in_length_bins()}{_filter_sql(filters)} GROUP BY {g} ORDER BY g"
+        f"SELECT {g} AS g, CAST(SUM(n) AS BIGINT) AS n, CAST(SUM(s_len) AS BIGINT) AS s_len, "
+        f"CAST(SUM(s_width) AS BIGINT) AS s_width, {sums} FROM cube_shape "
+        f"WHERE 1 = 1{_filter_sql(filters)} GROUP BY {g} ORDER BY g"
     )
 
 
-def regression_sql(
-    x_col: str,
-    y_col: str,
-    x_lo_hi: tuple[int, int],
-    y_lo_hi: tuple[int, int],
-    group: str = "sex",
-    filters: Mapping[str, str] | None = None,
-) -> str:
-    """Sufficient statistics of a line fit, centred and clamped (integers, tenths of a mm).
-
-    ``x = clamp(x_col, lo, hi) - mid`` (same for y); rows ``(g, n, sx, sy, sxx, sxy, syy)``.
-    """
+def regression_sql(group: str = "sex", filters: Mapping[str, str] | None = None) -> str:
+    """Sufficient statistics of the line fit of ball girth on foot length (integers, tenths of
+    a mm): ``x = clamp(length, REG_X) - mid`` and the same for y; rows
+    ``(g, n, sx, sy, sxx, sxy, syy)``; ``group`` is ``"sex"`` or ``"all"``."""
+    if group not in ("sex", "all"):
+        raise DomainError("the regression groups by sex or all")
     g = _group_expr(group)
-    xc, yc = _ident(x_col), _ident(y_col)
-    (xl, xh), (yl, yh) = x_lo_hi, y_lo_hi
-    x = f"(CAST({_clamp(xc, xl, xh)} AS BIGINT) - {(xl + xh) // 2})"
-    y = f"(CAST({_clamp(yc, yl, yh)} AS BIGINT) - {(yl + yh) // 2})"
     return (
-        f"SELECT g, COUNT(*) AS n, SUM(x) AS sx, SUM(y) AS sy, SUM(x * x) AS sxx, "
-        f"SUM(x * y) AS sxy, SUM(y * y) AS syy FROM (SELECT {g} AS g, {x} AS x, {y} AS y "
-        f"FROM {_PERSONS} p WHERE {xc} IS NOT NULL AND {yc} IS NOT NULL "
-        f"AND {_in_length_bins()}{_filter_sql(filters)}) r GROUP BY g ORDER BY g"
+        f"SELECT {g} AS g, "
+        + ", ".join(
+            f"CAST(SUM({c}) AS BIGINT) AS {c}" for c in ("n", "sx", "sy", "sxx", "sxy", "syy")
+        )
+        + " "
+        f"FROM cube_regression WHERE 1 = 1{_filter_sql(filters)} GROUP BY {g} ORDER BY g"
     )
 
 
 def _category_code(dim: str, categories: Sequence[str]) -> str:
-    """SQL for the index of a person's public category of ``dim`` in ``categories`` (the last
-    category is ``"unknown"``), the same rules as :func:`storefront.makers.privacy.person_record`."""
+    """SQL for the index of a cube row's public category of ``dim`` in ``categories`` (the
+    last is ``"unknown"``), the same rules as :func:`storefront.makers.privacy.person_record`."""
     unknown = len(categories) - 1
-    fl, g = "foot_length_tenth_mm", "ball_girth_tenth_mm"
     if dim == "length_bin":
-        return (
-            f"(CASE WHEN {fl} >= 1000 AND {fl} < 3300 "
-            f"THEN CAST(FLOOR({fl} / 50.0) AS BIGINT) - 20 ELSE {unknown} END)"
-        )
-    if dim == "girth_band":
-        return (
-            f"(CASE WHEN {g} >= 1500 AND {g} < 3000 "
-            f"THEN CAST(FLOOR({g} / 100.0) AS BIGINT) - 15 ELSE {unknown} END)"
-        )
-    if dim == "arch_band":
-        a = "arch_height_tenth_mm"
-        return (
-            f"(CASE WHEN {a} IS NULL OR {a} < 0 THEN {unknown} WHEN {a} < 120 THEN 0 "
-            f"WHEN {a} < 200 THEN 1 ELSE 2 END)"
-        )
-    if dim == "width":
-        from storefront.catalog.grading import GIRTH_PER_FITTING_MM, average_ball_girth_mm
-
-        a0 = average_ball_girth_mm(0.0)
-        b = average_ball_girth_mm(1.0) - a0
-
-        # doubles throughout (Spark would otherwise do decimal arithmetic and disagree at
-        # the boundaries with DuckDB)
-        def dbl(x: str) -> str:
-            return f"CAST({x} AS DOUBLE)"
-
-        steps = (
-            f"(({dbl(g)} / {dbl('10')} - ({dbl(repr(a0))} + {dbl(repr(b))} * "
-            f"({dbl(fl)} / {dbl('10')}))) / {dbl(repr(GIRTH_PER_FITTING_MM))})"
-        )
-        return (
-            f"(CASE WHEN {fl} IS NULL OR {g} IS NULL THEN {unknown} WHEN {steps} < -1.0 THEN 0 "
-            f"WHEN {steps} <= 1.0 THEN 1 WHEN {steps} <= 2.5 THEN 2 ELSE 3 END)"
-        )
+        first = LENGTH_MIN_TENTH_MM // LENGTH_BIN_TENTH_MM
+        return f"(CASE WHEN lb >= 0 THEN lb - {first} ELSE {unknown} END)"
+    if dim in ("girth_band", "arch_band", "width"):
+        col = {"girth_band": "girth_c", "arch_band": "arch_c", "width": "width_c"}[dim]
+        return f"(CASE WHEN {col} >= 0 THEN {col} ELSE {unknown} END)"
     if dim in FILTERS:
         whens = " ".join(
             f"WHEN {dim} = '{c}' THEN {i}"
@@ -350,7 +337,8 @@ def cells_sql(
     sel = ", ".join(f"{c} AS d{i}" for i, c in enumerate(codes))
     grp = ", ".join(f"d{i}" for i in range(len(codes)))
     return (
-        f"SELECT {grp}, COUNT(*) AS n FROM (SELECT {sel} FROM {_PERSONS} p WHERE 1 = 1"
+        f"SELECT {grp}, CAST(SUM(n) AS BIGINT) AS n FROM (SELECT {sel}, n FROM cube_people "
+        f"WHERE 1 = 1"
         f"{_filter_sql(filters)}) c GROUP BY {grp} ORDER BY {grp}"
     )
 
@@ -359,15 +347,15 @@ def cells_sql(
 
 
 class Engine(Protocol):
-    """Runs the SQL above over the measurements table; rows come back as tuples of ints/str."""
+    """Runs the SQL above over the snapshot's cubes; rows come back as tuples of ints/str."""
 
     name: str
 
-    def rows(self, sql: str) -> list[tuple[Any, ...]]:
-        """Run one SQL query; rows as tuples of Python values (integers as ``int``)."""
+    def rows(self, sql: str) -> list[tuple[Any, ...]]: ...
 
-    def close(self) -> None:
-        """Release the engine's connection or session."""
+    def arrays(self, sql: str) -> dict[str, NDArray[Any]]: ...
+
+    def close(self) -> None: ...
 
 
 def _normalise(rows: Iterable[Sequence[Any]]) -> list[tuple[Any, ...]]:
@@ -379,6 +367,8 @@ def _normalise(rows: Iterable[Sequence[Any]]) -> list[tuple[Any, ...]]:
 
 class DuckDBEngine:
     """DuckDB in process over a Parquet file (or glob), an Arrow table or a DuckDB database.
+
+    Opening builds the snapshot's cubes (:func:`snapshot_tables`) and keeps only them.
 
     Parameters
     ----------
@@ -419,13 +409,21 @@ class DuckDBEngine:
             self._con.register("arrow_src_", source)
             self._con.execute(f"CREATE VIEW {_TABLE} AS SELECT * FROM arrow_src_")
         self._con.execute(f"CREATE TEMP TABLE {_PERSONS} AS {person_rows_sql()}")
+        for name, sql in snapshot_tables().items():
+            self._con.execute(f"CREATE TEMP TABLE {name} AS {sql}")
+        self._con.execute(f"DROP TABLE {_PERSONS}")
+        # releases read a few thousand cube rows: one thread does it without waiting for a
+        # second one (which, on a loaded machine, may not get a core for a while)
+        self._con.execute("SET threads = 1")
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
-        """Run one SQL query on DuckDB; rows as tuples of Python values."""
         return _normalise(self._con.execute(sql).fetchall())
 
+    def arrays(self, sql: str) -> dict[str, NDArray[Any]]:
+        """The result as numpy columns (integers as int64)."""
+        return {k: np.asarray(v) for k, v in self._con.execute(sql).fetchnumpy().items()}
+
     def close(self) -> None:
-        """Close the DuckDB connection."""
         self._con.close()
 
 
@@ -441,8 +439,8 @@ class SparkEngine:
     parquet_path : str or Path
         The export (a file or a directory of Parquet files).
     spark : pyspark.sql.SparkSession, optional
-        A session to use; by default a small local one is created (and stopped by
-        :meth:`close`).
+        A session to use (and keep: :meth:`close` leaves it running); by default a small
+        local one is created (and stopped by :meth:`close`).
     master : str
         Spark master URL for the default session (``"local[2]"``).
     """
@@ -454,35 +452,51 @@ class SparkEngine:
             raise DomainError(f"no measurements export at {parquet_path}")
         self._own = spark is None
         if spark is None:
-            from pyspark.sql import SparkSession
-
-            spark = (
-                SparkSession.builder.master(master)
-                .appName("shoestreet-makers")
-                .config("spark.ui.enabled", "false")
-                .config("spark.ui.showConsoleProgress", "false")
-                .config("spark.sql.shuffle.partitions", "4")
-                .config("spark.driver.memory", "1g")
-                .config("spark.sql.session.timeZone", "UTC")
-                .getOrCreate()
-            )
-            spark.sparkContext.setLogLevel("ERROR")
+            spark = spark_session(master)
         self._spark = spark
         self._spark.read.parquet(str(parquet_path)).createOrReplaceTempView(_TABLE)
         persons = self._spark.sql(person_rows_sql()).cache()
-        persons.count()  # materialise the cache once per snapshot
         persons.createOrReplaceTempView(_PERSONS)
-        self._persons = persons
+        self._cubes = []
+        for name, sql in snapshot_tables().items():
+            cube = self._spark.sql(sql).cache()
+            cube.count()  # materialise the cube once per snapshot
+            cube.createOrReplaceTempView(name)
+            self._cubes.append(cube)
+        persons.unpersist()
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
-        """Run one SQL query on Spark; rows as tuples of Python values."""
         return _normalise(tuple(r) for r in self._spark.sql(sql).collect())
 
+    def arrays(self, sql: str) -> dict[str, NDArray[Any]]:
+        """The result as numpy columns."""
+        df = self._spark.sql(sql)
+        rows = df.collect()
+        return {c: np.asarray([r[i] for r in rows]) for i, c in enumerate(df.columns)}
+
     def close(self) -> None:
-        """Drop the cached persons table; stop the Spark session if this engine started it."""
-        self._persons.unpersist()
+        for cube in self._cubes:
+            cube.unpersist()
         if self._own:
             self._spark.stop()
+
+
+def spark_session(master: str = "local[2]", shuffle_partitions: int = 4) -> Any:
+    """A small local Spark session for the engine (no UI, UTC, quiet logs)."""
+    from pyspark.sql import SparkSession
+
+    spark = (
+        SparkSession.builder.master(master)
+        .appName("shoestreet-makers")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", str(int(shuffle_partitions)))
+        .config("spark.driver.memory", "1g")
+        .config("spark.sql.session.timeZone", "UTC")
+        .getOrCreate()
+    )
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
 
 
 def open_engine(kind: str, source: Any) -> Engine:
@@ -492,82 +506,3 @@ def open_engine(kind: str, source: Any) -> Engine:
     if kind == "spark":
         return SparkEngine(source)
     raise DomainError(f"unknown engine {kind!r}; choose duckdb or spark")
-
-
-# --------------------------------------------------------------------------- table I/O
-
-
-def _tenths(v: Any) -> int | None:
-    if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-        return None
-    return int(round(float(v) * 10.0))
-
-
-def measurement_row(
-    person_id: int,
-    updated_s: int,
-    measurements: Mapping[str, Any],
-    *,
-    sex: str | None,
-    age_band: str | None,
-    region: str | None,
-    shape_coeffs_sd: Sequence[float] | None = None,
-) -> dict[str, Any]:
-    """One row of the table from footscan-style measurements (mm) and public categories.
-
-    ``shape_coeffs_sd`` are the person's foot-model coefficients in units of their prior
-    standard deviation (:func:`storefront.makers.shape_stats.coefficients_from_measurements`).
-    """
-    row: dict[str, Any] = {
-        "person_id": int(person_id),
-        "updated_s": int(updated_s),
-        "sex": sex if sex in SEXES else "unknown",
-        "age_band": age_band if age_band in AGE_BANDS else "unknown",
-        "region": region if region in REGIONS else "unknown",
-        "foot_length_tenth_mm": _tenths(measurements.get("foot_length_mm")),
-    }
-    for m in MEASURES.values():
-        row[m.column] = _tenths(measurements.get(m.source_key))
-    row["arch_height_tenth_mm"] = _tenths(measurements.get("arch_height_mm"))
-    coeffs: list[float | None] = (
-        [float(c) for c in shape_coeffs_sd] if shape_coeffs_sd is not None else [None] * N_SHAPE
-    )
-    if len(coeffs) != N_SHAPE:
-        raise DomainError(f"expected {N_SHAPE} shape coefficients, got {len(coeffs)}")
-    for col, c in zip(SHAPE_COLUMNS, coeffs):
-        row[col] = int(round(c * 1e4)) if c is not None and math.isfinite(c) else None
-    # int32 columns: anything absurd enough to overflow is dropped, not wrapped
-    for k, v in row.items():
-        if k not in ("person_id", "updated_s") and isinstance(v, int) and abs(v) > 2**31 - 1:
-            row[k] = None
-    return row
-
-
-def arrow_schema():
-    """The Arrow schema of the table."""
-    import pyarrow as pa
-
-    types = {"int64": pa.int64(), "int32": pa.int32(), "string": pa.string()}
-    return pa.schema([(n, types[t]) for n, t in SCHEMA_COLUMNS])
-
-
-def rows_to_arrow(rows: Iterable[Mapping[str, Any]] | Mapping[str, Sequence[Any]]):
-    """An Arrow table of rows (dicts from :func:`measurement_row`) or of whole columns."""
-    import pyarrow as pa
-
-    schema = arrow_schema()
-    if isinstance(rows, Mapping):
-        return pa.table({n: pa.array(rows[n], type=schema.field(n).type) for n in schema.names})
-    return pa.Table.from_pylist(list(rows), schema=schema)
-
-
-def write_parquet(table: Any, path: str | Path) -> Path:
-    """Write the table as one Parquet file (atomically: a temporary file renamed)."""
-    import pyarrow.parquet as pq
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    pq.write_table(table, tmp, compression="zstd", row_group_size=256_000)
-    os.replace(tmp, path)
-    return path

@@ -13,8 +13,9 @@ measurements; they are modelled here and are assumptions, not survey data:
 Sex is female or male in equal shares with 1 % "other" (drawn from either); age bands follow an
 adult city's shares; everyone lives in one region. ANSUR's people are young, fit military
 adults with no children: this population is an adult city only. The shape coefficients of each
-person are those of footscan's foot model fitted to the measurements
-(:func:`storefront.makers.shape_stats.coefficients_from_measurements`).
+person are a draw of footscan's foot model conditioned on their six measurements
+(:func:`storefront.makers.foot_model.coefficients_from_measurements`, spread ``COEFF_SPREAD_SD``):
+people of the same measurements differ in the rest of their shape.
 
 Nothing here is loaded by the application on its own: only the explicit
 ``storefront load-synthetic-city`` command writes it, and every row it writes is marked
@@ -33,17 +34,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from storefront.domain_errors import DomainError
-from storefront.makers.engine import (
-    AGE_BANDS,
-    MEASURES,
-    REGIONS,
-    SHAPE_COLUMNS,
-    rows_to_arrow,
-)
+from storefront.makers.schema import AGE_BANDS, MEASURES, REGIONS, SHAPE_COLUMNS
+from storefront.makers.table import rows_to_arrow
 
 __all__ = ["SyntheticCity", "ansur_dir", "synthetic_city", "MAX_PEOPLE"]
 
 MAX_PEOPLE = 20_000_000
+#: Prior spread (sd units) of the shape left free by the measurements.
+COEFF_SPREAD_SD = 0.3
 _ANSUR_COLUMNS = ("footlength", "footbreadthhorizontal", "balloffootcircumference", "heelbreadth")
 _ADULT_AGE_SHARES = {"18-29": 0.20, "30-44": 0.27, "45-59": 0.27, "60-74": 0.18, "75+": 0.08}
 
@@ -162,7 +160,7 @@ def synthetic_city(
         raise DomainError(f"n must be an integer in 1..{MAX_PEOPLE:,}, got {n!r}")
     if region not in REGIONS:
         raise DomainError(f"region must be one of {list(REGIONS)}")
-    from storefront.makers.shape_stats import coefficients_from_measurements
+    from storefront.makers.foot_model import coefficients_from_measurements
 
     fit = _ansur_fit(str(ansur_folder or ansur_dir()))
     rng = np.random.default_rng(seed)
@@ -186,7 +184,7 @@ def synthetic_city(
     }
     meas = {k: np.rint(v * 10.0) / 10.0 for k, v in meas.items()}
     coeffs = coefficients_from_measurements(
-        meas["foot_length"], meas["ball_width"], meas["instep_height"], meas["heel_width"]
+        {f"{k}_mm": v for k, v in meas.items()}, rng=rng, spread_sd=COEFF_SPREAD_SD
     )
     bands = list(_ADULT_AGE_SHARES)
     age = rng.choice(np.array(bands), size=n, p=list(_ADULT_AGE_SHARES.values()))

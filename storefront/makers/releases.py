@@ -59,6 +59,10 @@ class _Locked:
         with self._lock:
             return self._inner.rows(sql)
 
+    def arrays(self, sql: str) -> dict[str, Any]:
+        with self._lock:
+            return self._inner.arrays(sql)
+
     def close(self) -> None:
         self._inner.close()
 
@@ -184,11 +188,13 @@ def _flat_rows(out: Mapping[str, Any]) -> tuple[list[str], list[list[Any]]]:
         ]  # fmt: skip
     else:
         names = stat["mode_names"]
-        header = ["length_bin", "people_noisy", "coeff_noise_sd", "withheld",
+        extra = ["mean_length_mm", "mean_ball_width_mm", "length_noise_sd_mm",
+                 "width_noise_sd_mm"]  # fmt: skip
+        header = ["length_bin", "people_noisy", *extra, "coeff_noise_sd", "withheld",
                   *(f"coeff_{n}_sd" for n in names), *meta]  # fmt: skip
         rows = [
-            [f["length_bin"], f["people"], f["coeff_noise_sd"], f["withheld"] or "",
-             *(f["coeffs_sd"] or [None] * len(names)), *meta.values()]
+            [f["length_bin"], f["people"], *(f.get(k) for k in extra), f["coeff_noise_sd"],
+             f["withheld"] or "", *(f["coeffs_sd"] or [None] * len(names)), *meta.values()]
             for f in stat["feet"]
         ]  # fmt: skip
     return header, rows

@@ -19,19 +19,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import sqlalchemy as sa
 
 from storefront.db.models import Id64, Scan, User, as_utc, utcnow
 from storefront.extensions import DbSession, db
-from storefront.makers.engine import (
-    AGE_BANDS,
-    REGIONS,
-    SCHEMA_COLUMNS,
-    SEXES,
-    arrow_schema,
-    measurement_row,
-    write_parquet,
-)
+from storefront.makers.schema import AGE_BANDS, REGIONS, SCHEMA_COLUMNS, SEXES
+from storefront.makers.table import arrow_schema, measurement_row, write_parquet
 
 __all__ = [
     "maker_measurement",
@@ -50,7 +44,7 @@ _DATA_COLUMNS = [(n, t) for n, t in SCHEMA_COLUMNS if n not in ("person_id", "up
 maker_measurement = sa.Table(
     "maker_measurement",
     db.metadata,
-    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("id", Id64, primary_key=True),
     sa.Column(
         "user_id",
         Id64,
@@ -67,7 +61,7 @@ maker_measurement = sa.Table(
 maker_table_state = sa.Table(
     "maker_table_state",
     db.metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("id", Id64, primary_key=True),
     sa.Column("version", sa.BigInteger, nullable=False, default=0),
     sa.Column("last_scan_id", Id64, nullable=False, default=0),
     sa.Column("last_consent_at", sa.Float, nullable=False, default=0.0),
@@ -102,18 +96,24 @@ def _bump(session: DbSession, **values: Any) -> None:
     )
 
 
+def _num(v: Any) -> float:
+    ok = isinstance(v, int | float) and not isinstance(v, bool)
+    return float(v) if ok else float("nan")
+
+
 def _row_for(user: User, scan: Scan) -> dict[str, Any]:
-    from storefront.makers.shape_stats import coefficients_from_measurements
+    from storefront.makers.foot_model import coefficients_from_measurements, stored_coefficients
 
     res: dict[str, Any] = scan.result if isinstance(scan.result, dict) else {}
     inner = res.get("measurements")
     meas: dict[str, Any] = inner if isinstance(inner, dict) else res
-    coeffs = None
-    vals = [meas.get(k) for k in ("foot_length_mm", "ball_width_mm", "instep_height_mm",
-                                  "heel_width_mm")]  # fmt: skip
-    nums = [float(v) for v in vals if isinstance(v, int | float) and not isinstance(v, bool)]
-    if len(nums) == len(vals):
-        coeffs = coefficients_from_measurements(*nums).tolist()
+    # the fit's own coefficients when footscan kept them; else the model given the measures
+    coeffs = stored_coefficients(res)
+    if coeffs is None and isinstance(meas.get("foot_length_mm"), int | float):
+        keys = ("foot_length_mm", "ball_width_mm", "ball_girth_mm", "instep_girth_mm",
+                "instep_height_mm", "heel_width_mm")  # fmt: skip
+        c = coefficients_from_measurements({k: _num(meas.get(k)) for k in keys})
+        coeffs = c.tolist() if np.all(np.isfinite(c)) else None
     created = as_utc(scan.created_at) if scan.created_at else None
     row = measurement_row(
         user.id,

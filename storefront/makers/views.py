@@ -20,6 +20,16 @@ __all__ = ["bp"]
 bp = Blueprint("mfr", __name__, url_prefix="/api/manufacturer")
 
 
+@bp.record_once
+def _warm_up(state) -> None:  # type: ignore[no-untyped-def]
+    """Import OpenDP and build the default measurements in the background at start-up, so
+    the first release does not pay for it (skipped in tests)."""
+    if not state.app.testing and state.app.config.get("MAKERS_WARM_UP", True):
+        from storefront.makers.dp import warm_up_in_background
+
+        warm_up_in_background()
+
+
 def _manufacturer() -> Manufacturer:
     user = current_user()
     mfr = db.session.get(Manufacturer, user.manufacturer_id) if user.manufacturer_id else None

@@ -38,17 +38,20 @@ def test_histogram_matches_numpy(city_20k, city_20k_parquet):
 def test_sums_and_regression_match_numpy(city_20k, city_20k_parquet):
     cols = _np_cols(city_20k)
     eng = E.DuckDBEngine(city_20k_parquet)
-    rows = eng.rows(E.sums_sql(E.SHAPE_COLUMNS[16:20], 1000))
+    rows = eng.rows(E.shape_sums_sql("length_bin", {"sex": "male"}))
     fl = cols["foot_length_tenth_mm"]
-    keep = (fl >= 1000) & (fl < 3300)
-    for g, n, *sums in rows:
+    keep = (fl >= 1000) & (fl < 3300) & (cols["sex"] == "male")
+    bw = np.clip(cols["ball_width_tenth_mm"].astype(np.int64), 500, 1400) - 950
+    assert rows
+    for g, n, s_len, s_width, *sums in rows:
         sel = keep & (fl // 50 == g)
         assert n == int(sel.sum())
-        for s, c in zip(sums, E.SHAPE_COLUMNS[16:20]):
-            assert s == int(np.clip(cols[c][sel].astype(np.int64), -1000, 1000).sum())
-    reg = {r[0]: r[1:] for r in eng.rows(
-        E.regression_sql("foot_length_tenth_mm", "ball_girth_tenth_mm", (1800, 3300),
-                         (1700, 3200), "sex"))}  # fmt: skip
+        assert s_len == int((fl[sel] - 50 * g).sum())
+        assert s_width == int(bw[sel].sum())
+        for s, c in zip(sums, E.SHAPE_COLUMNS):
+            assert s == int(np.clip(cols[c][sel].astype(np.int64), -40000, 40000).sum())
+    reg = {r[0]: r[1:] for r in eng.rows(E.regression_sql("sex"))}
+    keep = (fl >= 1000) & (fl < 3300)
     for sex in ("female", "male"):
         sel = keep & (cols["sex"] == sex)
         x = np.clip(fl[sel].astype(np.int64), 1800, 3300) - 2550
@@ -69,27 +72,26 @@ def test_one_row_per_person_latest_wins(tmp_path):
 
 
 def test_contribution_bounded_by_clamp(city_20k):
-    """Adding one person with absurd values moves each sum by at most the declared bound."""
-    cols = city_20k.columns()
-    base = E.rows_to_arrow(cols)
-    spec = E.MEASURES["heel_width"]
+    """Adding one person with absurd values moves each sum by at most its declared bound."""
+    import pyarrow as pa
+
+    base = E.rows_to_arrow(city_20k.columns())
+    before = {r[0]: np.asarray(r[1:]) for r in E.DuckDBEngine(base).rows(E.shape_sums_sql())}
     rng = np.random.default_rng(4)
-    before = E.DuckDBEngine(base).rows(E.sums_sql([spec.column, *E.SHAPE_COLUMNS[:3]], 500))
-    for trial in range(5):
+    for trial in range(4):
         extreme = int(rng.choice([-1, 1]) * 10 ** rng.integers(3, 9))
-        row = E.measurement_row(10**9 + trial, 0, {"foot_length_mm": 261.3, "heel_width_mm": extreme},
+        row = E.measurement_row(10**9 + trial, 0,
+                                {"foot_length_mm": 261.3, "ball_width_mm": extreme},
                                 sex="male", age_band="18-29", region="KR",
                                 shape_coeffs_sd=[extreme / 1e4] * E.N_SHAPE)  # fmt: skip
-        import pyarrow as pa
-
         tab = pa.concat_tables([base, E.rows_to_arrow([row])])
-        after = E.DuckDBEngine(tab).rows(E.sums_sql([spec.column, *E.SHAPE_COLUMNS[:3]], 500))
-        diff = {r[0]: np.subtract(r[1:], dict((b[0], b[1:]) for b in before).get(r[0], 0))
-                for r in after}  # fmt: skip
+        after = E.DuckDBEngine(tab).rows(E.shape_sums_sql())
+        diff = {r[0]: np.asarray(r[1:]) - before.get(r[0], 0) for r in after}
         changed = {g: d for g, d in diff.items() if np.any(d)}
         assert list(changed) == [52]
         d = changed[52]
-        assert d[0] == 1 and np.all(np.abs(d[1:]) <= 500)
+        assert d[0] == 1 and 0 <= d[1] < 50 and abs(d[2]) <= 450
+        assert np.all(np.abs(d[3:]) <= 40000)
 
 
 def test_sources_agree(city_20k, city_20k_parquet, tmp_path):
@@ -131,11 +133,27 @@ def _spark_available() -> bool:
     return shutil.which("java") is not None
 
 
+@pytest.fixture(scope="module")
+def tiny_city_parquet(ansur_folder, tmp_path_factory):
+    """2,000 synthetic people with duplicated (stale) rows: small enough for one Spark
+    partition, large enough that every group and filter has people."""
+    import pyarrow as pa
+
+    from storefront.makers import population
+
+    city = population.synthetic_city(2_000, seed=5, ansur_folder=ansur_folder)
+    tab = city.to_arrow(updated_s=10)
+    stale = city.to_arrow(updated_s=5).slice(0, 300)  # older rows of 300 people: ignored
+    path = tmp_path_factory.mktemp("tiny") / "city.parquet"
+    return E.write_parquet(pa.concat_tables([tab, stale]), path)
+
+
 @pytest.mark.skipif(not _spark_available(), reason="pyspark or Java missing")
-def test_duckdb_and_spark_identical_pre_noise(city_20k_parquet):
+def test_duckdb_and_spark_identical_pre_noise(tiny_city_parquet):
     """The same SQL text on both engines gives the same integers, for every aggregate."""
-    spark = E.SparkEngine(city_20k_parquet, master="local[1]")
-    duck = E.DuckDBEngine(city_20k_parquet)
+    session = E.spark_session("local[1]", shuffle_partitions=1)
+    spark = E.SparkEngine(tiny_city_parquet, spark=session)
+    duck = E.DuckDBEngine(tiny_city_parquet)
     try:
         queries = [
             E.count_sql("length_bin"),
@@ -144,16 +162,17 @@ def test_duckdb_and_spark_identical_pre_noise(city_20k_parquet):
             E.cells_sql(["girth_band", "sex"], _dims(), {"region": "KR"}),
             *(E.histogram_sql(m) for m in E.MEASURES.values()),
             E.histogram_sql(E.MEASURES["ball_girth"], filters={"sex": "female"}),
-            E.sums_sql(E.SHAPE_COLUMNS, E.SHAPE_BOUND_SD_E4),
-            E.regression_sql(
-                "foot_length_tenth_mm", "ball_girth_tenth_mm", (1800, 3300), (1700, 3200), "sex"
-            ),  # fmt: skip
+            E.shape_sums_sql(),
+            E.shape_sums_sql("length_bin", {"sex": "male"}),
+            E.regression_sql("sex"),
         ]
         for sql in queries:
             a, b = duck.rows(sql), spark.rows(sql)
             assert a and a == b, sql
+        assert sum(n for _, n in duck.rows(E.count_sql("all"))) == 2_000
     finally:
         spark.close()
+        session.stop()
 
 
 def test_cells_match_the_python_records():

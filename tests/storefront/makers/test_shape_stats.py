@@ -120,19 +120,21 @@ def test_regression_close_to_least_squares(city_100k):
         assert 0.55 < g.correlation < 0.66
 
 
-def test_average_foot_means_and_mesh(city_100k):
+def test_average_foot_means_and_files(city_100k):
+    """The released means are the people's own means within the stated noise."""
     eng = E.DuckDBEngine(city_100k.to_arrow())
     rel = S.release_average_feet(eng, 1.0)
     fl = city_100k.measurements_mm["foot_length"]
+    bw = city_100k.measurements_mm["ball_width"]
     coeffs = np.clip(city_100k.shape_coeffs_sd, -4.0, 4.0)
     f = rel.foot("260-265")
     sel = (fl >= 260) & (fl < 265)
     want = coeffs[sel].mean(axis=0)
-    assert np.all(np.abs(np.asarray(f.coeffs_sd) - want) <= 5 * f.coeff_noise_sd + 2e-4)
+    # 8 noise sd: a Laplace draw beyond it has probability e^-11 (38 coefficients: 5e-4)
+    assert np.all(np.abs(np.asarray(f.coeffs_sd) - want) <= 8 * f.coeff_noise_sd + 2e-4)
+    assert f.mean_length_mm == pytest.approx(fl[sel].mean(), abs=8 * f.length_noise_sd_mm + 0.02)
+    assert f.mean_ball_width_mm == pytest.approx(bw[sel].mean(), abs=8 * f.width_noise_sd_mm + 0.1)
     mesh = S.average_foot_mesh(f.coeffs_sd)
-    v = mesh.vertices  # foot length as the basis defines it: heel (z <= 40) to toe (z < 50)
-    length = v[v[:, 2] < 50.0, 0].max() - v[v[:, 2] <= 40.0, 0].min()
-    assert 259.5 < length < 265.5  # the decoded foot has its class's length
     import trimesh
 
     stl = trimesh.load(io.BytesIO(S.mesh_stl_bytes(mesh)), file_type="stl")
@@ -141,15 +143,59 @@ def test_average_foot_means_and_mesh(city_100k):
     assert 0.24 < np.ptp(glb.vertices, axis=0).max() < 0.3  # metres
 
 
-def test_coefficients_decode_to_the_measurements():
-    """The mesh of the fitted coefficients has the person's length and ball width (mm)."""
-    c = S.coefficients_from_measurements(281.0, 104.0, 70.0, 66.0)
-    v = S.average_foot_mesh(c).vertices
-    length = v[v[:, 2] < 50.0, 0].max() - v[v[:, 2] <= 40.0, 0].min()
-    assert length == pytest.approx(281.0, abs=0.5)
-    x = v[:, 0] / 281.0
-    ball = v[(x >= 0.62) & (x <= 0.76) & (v[:, 2] < 40.0) & S._basis().surface_vertex]
-    assert np.ptp(ball[:, 1]) == pytest.approx(104.0, abs=1.5)
+def _footscan_measures(mesh) -> dict:
+    """Measure a mesh like any upload: footscan's whole pipeline (fit, landmarks, sections)."""
+    import footscan
+
+    cloud = footscan.PointCloud(points_mm=np.asarray(mesh.vertices), faces=np.asarray(mesh.faces))
+    return footscan.measure_scan(cloud, side="left").as_dict()
+
+
+def test_average_foot_measures_what_the_release_states(city_100k):
+    """The decoded average foot of a size class, measured by footscan (an independent route:
+    fit, landmarks and sections on the mesh), has the class's released mean foot length within
+    1.5 mm and its released mean and median ball width within 2 mm."""
+    eng = E.DuckDBEngine(city_100k.to_arrow())
+    feet = S.release_average_feet(eng, 1.0)
+    widths = S.release_quantiles(eng, "ball_width", 1.0, alphas=(0.5,))
+    median = {b.length_bin: b.quantiles_mm for b in widths.bins}
+    for label in ("235-240", "260-265", "280-285"):
+        f = feet.foot(label)
+        got = _footscan_measures(S.average_foot_mesh(f.coeffs_sd))
+        assert got["foot_length_mm"] == pytest.approx(f.mean_length_mm, abs=1.5), label
+        assert got["ball_width_mm"] == pytest.approx(f.mean_ball_width_mm, abs=2.0), label
+        assert got["ball_width_mm"] == pytest.approx(median[label]["p50"], abs=2.0), label
+
+
+def test_stored_fit_coefficients_decode_to_the_scanned_foot():
+    """A foot measured by footscan keeps its fit's coefficients at its real size: decoded and
+    measured again, they give the same length and ball width."""
+    from footscan._shape_model import load_shape_basis
+
+    b = load_shape_basis()
+    c = np.zeros(b.n_modes)
+    c[b.mode_names.index("scale_x")] = 1.0  # a 10 % longer foot than the mean
+    c[b.mode_names.index("scale_y")] = 0.5
+    first = _footscan_measures(S.average_foot_mesh(c))
+    from storefront.makers.foot_model import stored_coefficients
+
+    stored = stored_coefficients(first)
+    assert stored is not None
+    again = _footscan_measures(S.average_foot_mesh(stored))
+    assert again["foot_length_mm"] == pytest.approx(first["foot_length_mm"], abs=1.5)
+    assert again["ball_width_mm"] == pytest.approx(first["ball_width_mm"], abs=2.0)
+
+
+def test_coefficients_from_measurements_decode_to_them():
+    """Coefficients of the model given six measurements (no stored fit): footscan measures
+    the decoded foot at the given length and ball width."""
+    meas = {"foot_length_mm": 281.0, "ball_width_mm": 104.0, "ball_girth_mm": 262.0,
+            "instep_girth_mm": 266.0, "instep_height_mm": 70.0, "heel_width_mm": 68.0}  # fmt: skip
+    got = _footscan_measures(S.average_foot_mesh(S.coefficients_from_measurements(meas)))
+    assert got["foot_length_mm"] == pytest.approx(281.0, abs=1.5)
+    assert got["ball_width_mm"] == pytest.approx(104.0, abs=2.0)
+    no_length = S.coefficients_from_measurements({"ball_width_mm": 100.0})
+    assert np.all(np.isnan(no_length))
 
 
 @pytest.mark.parametrize("eps", [0, -1, float("nan"), float("inf"), 11, "1", True])

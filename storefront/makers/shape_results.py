@@ -1,0 +1,191 @@
+"""Results of the DP shape-statistics releases (frozen; ``to_dict`` for JSON).
+
+Every result states its method, its noise scales, its epsilon and the (noisy) number of
+people each group covers; withheld groups say why, never how many people they hold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from storefront.domain_errors import DomainError
+
+__all__ = [
+    "BETA",
+    "QuantileBin",
+    "QuantileRelease",
+    "RegressionGroup",
+    "RegressionRelease",
+    "AverageFoot",
+    "AverageFootRelease",
+]
+
+#: Failure probability of the stated intervals (they hold with probability 1 - BETA).
+BETA = 0.05
+
+
+@dataclass(frozen=True)
+class QuantileBin:
+    """One length bin of a quantile release.
+
+    Attributes
+    ----------
+    length_bin : str
+        ``"260-265"`` (mm).
+    people : int or None
+        Noisy number of people (rounded, >= 0); None when withheld.
+    quantiles_mm : dict or None
+        ``{"p50": 244.5, ...}`` (mm); None when the bin is withheld.
+    alpha_halfwidth : float or None
+        With probability ``1 - BETA`` each released value lies between the true quantiles at
+        ``alpha -+ alpha_halfwidth`` (within the 1 mm candidate grid); from the noisy count.
+    withheld : str or None
+        Why nothing is released for this bin (never a count).
+    """
+
+    length_bin: str
+    people: int | None
+    quantiles_mm: dict[str, float] | None
+    alpha_halfwidth: float | None
+    withheld: str | None = None
+
+
+@dataclass(frozen=True)
+class QuantileRelease:
+    """Quantiles of one measurement per 5 mm length bin."""
+
+    measure: str
+    alphas: tuple[float, ...]
+    epsilon: float
+    epsilon_count: float
+    epsilon_per_quantile: float
+    count_noise_scale: float
+    score_noise_scale: float
+    rank_error_people: float
+    bounds_mm: tuple[int, int]
+    filters: dict[str, str]
+    min_people: int
+    bins: tuple[QuantileBin, ...]
+    method: str = (
+        "one row per person; values clamped to the bounds; per 5 mm length bin: OpenDP discrete "
+        "Laplace count, then each quantile by OpenDP's exponential mechanism (quantile scores "
+        "over 1 mm candidates, noisy max); bins with a noisy count under the floor withheld"
+    )
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "bins"}
+        d["alphas"] = list(self.alphas)
+        d["bounds_mm"] = list(self.bounds_mm)
+        d["delta"] = 0.0
+        d["interval_probability"] = 1.0 - BETA
+        d["bins"] = [b.__dict__ for b in self.bins]
+        return d
+
+
+@dataclass(frozen=True)
+class RegressionGroup:
+    """Line fit of ball girth on foot length in one group (mm per mm, mm)."""
+
+    group: str
+    people: int | None
+    slope_mm_per_mm: float | None
+    girth_at_mean_length_mm: float | None
+    mean_length_mm: float | None
+    correlation: float | None
+    withheld: str | None = None
+
+
+@dataclass(frozen=True)
+class RegressionRelease:
+    """Ball girth on foot length, per sex."""
+
+    epsilon: float
+    count_noise_scale: float
+    sum_noise_scales: dict[str, float]
+    bounds_mm: dict[str, tuple[int, int]]
+    filters: dict[str, str]
+    min_people: int
+    groups: tuple[RegressionGroup, ...]
+    method: str = (
+        "one row per person; length and girth clamped to the bounds and centred; per sex: "
+        "OpenDP discrete Laplace on the count and on each sum (x, y, xx, xy, yy, tenths of a mm) "
+        "with sensitivities from OpenDP's bounded-sum map; least squares on the noisy sums"
+    )
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "groups"}
+        d["bounds_mm"] = {k: list(v) for k, v in self.bounds_mm.items()}
+        d["delta"] = 0.0
+        d["groups"] = [g.__dict__ for g in self.groups]
+        return d
+
+
+@dataclass(frozen=True)
+class AverageFoot:
+    """DP mean shape coefficients of one size class, and the DP mean foot length and ball
+    width of the same people (what the decoded mesh should measure).
+
+    Attributes
+    ----------
+    length_bin : str
+    people : int or None
+        Noisy number of people (None when withheld).
+    coeffs_sd : tuple of float or None
+        Mean coefficients (prior standard deviations).
+    coeff_noise_sd : float or None
+        Standard deviation of the noise on each mean coefficient.
+    mean_length_mm, mean_ball_width_mm : float or None
+        DP means of the people's measured foot length and ball width (mm).
+    length_noise_sd_mm, width_noise_sd_mm : float or None
+        Standard deviations of their noise (mm).
+    withheld : str or None
+    """
+
+    length_bin: str
+    people: int | None
+    coeffs_sd: tuple[float, ...] | None
+    coeff_noise_sd: float | None
+    mean_length_mm: float | None = None
+    mean_ball_width_mm: float | None = None
+    length_noise_sd_mm: float | None = None
+    width_noise_sd_mm: float | None = None
+    withheld: str | None = None
+
+
+@dataclass(frozen=True)
+class AverageFootRelease:
+    """The average foot per 5 mm size class."""
+
+    epsilon: float
+    count_noise_scale: float
+    sum_noise_scale_sd: float
+    clamp_sd: float
+    filters: dict[str, str]
+    min_people: int
+    feet: tuple[AverageFoot, ...]
+    mode_names: tuple[str, ...] = field(default=())
+    method: str = (
+        "one row per person with footscan's fitted foot-model coefficients (16 FIND + 22 "
+        "proportion modes), each clamped to +-4 prior sd; per 5 mm length bin: OpenDP discrete "
+        "Laplace on the count, on all bins' coefficient sums in one vector (L1 sensitivity "
+        "38 x bound from OpenDP's bounded-sum map) and on the sums of foot length (offset in "
+        "the bin) and ball width; mean = noisy sum / noisy count; the mean coefficients are "
+        "decoded with footscan's shape basis"
+    )
+
+    def foot(self, length_bin: str) -> AverageFoot:
+        for f in self.feet:
+            if f.length_bin == length_bin:
+                return f
+        raise DomainError(f"no size class {length_bin!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "feet"}
+        d["mode_names"] = list(self.mode_names)
+        d["delta"] = 0.0
+        d["feet"] = [
+            {**f.__dict__, "coeffs_sd": None if f.coeffs_sd is None else list(f.coeffs_sd)}
+            for f in self.feet
+        ]
+        return d
