@@ -82,9 +82,6 @@ class ScanResult:
         result is the one that decides the size (the longer accepted foot).
     scene_note : str
         Which foot the top-level values describe, when there were several.
-    shape_coeffs_sd : tuple of float
-        The fitted foot model's shape coefficients at the input's size (units of
-        ``ShapeBasis.mode_sd``; left-foot convention), for aggregate statistics.
     """
 
     side: str
@@ -99,7 +96,6 @@ class ScanResult:
     points_foot_mm: NDArray[np.float64] = field(repr=False)
     other_feet: tuple[ScanResult, ...] = field(default=(), repr=False)
     scene_note: str = ""
-    shape_coeffs_sd: tuple[float, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON object printed by ``footscan measure --json``."""
@@ -119,8 +115,6 @@ class ScanResult:
         out["quality"] = self.quality.as_dict()
         out["axis"] = self.axis
         out["transform_to_foot"] = np.round(self.transform_to_foot, 6).tolist()
-        if self.shape_coeffs_sd:
-            out["shape_model"] = {"coeffs_sd": [round(c, 5) for c in self.shape_coeffs_sd]}
         if self.other_feet:
             out["scene_note"] = self.scene_note
             out["feet"] = [
@@ -502,18 +496,7 @@ def _measure_foot(
         axis_iterations=fm.axis.iterations,
         transform_to_foot=total,
         points_foot_mm=fm.points_foot @ mirror,
-        shape_coeffs_sd=_coeffs_at_input_size(fitted.fit.coeffs, 1.0 / prep.k),
     )
-
-
-def _coeffs_at_input_size(coeffs: NDArray[np.float64], s: float) -> tuple[float, ...]:
-    """Coefficients of the fit (nominal size) for the foot scaled by ``s``: the scale modes
-    are the mean's own axes, so ``s * shape(c) = shape(s * c + (s - 1) on the scale modes)``."""
-    b = load_shape_basis()
-    raw = s * np.asarray(coeffs, dtype=np.float64) * b.mode_sd
-    for name in ("scale_x", "scale_y", "scale_z"):
-        raw[b.mode_names.index(name)] += s - 1.0
-    return tuple(float(c) for c in raw / b.mode_sd)
 
 
 def _sizes(gates: GateOutcome, req: _Request) -> Sizes | None:

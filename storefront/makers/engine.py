@@ -351,11 +351,14 @@ class Engine(Protocol):
 
     name: str
 
-    def rows(self, sql: str) -> list[tuple[Any, ...]]: ...
+    def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        """Run one SQL query; rows as tuples of Python values (integers as ``int``)."""
 
-    def arrays(self, sql: str) -> dict[str, NDArray[Any]]: ...
+    def arrays(self, sql: str) -> dict[str, NDArray[Any]]:
+        """Run one SQL query; the result as numpy columns."""
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """Release the engine's connection or session."""
 
 
 def _normalise(rows: Iterable[Sequence[Any]]) -> list[tuple[Any, ...]]:
@@ -417,6 +420,7 @@ class DuckDBEngine:
         self._con.execute("SET threads = 1")
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        """Run one SQL query on DuckDB; rows as tuples of Python values."""
         return _normalise(self._con.execute(sql).fetchall())
 
     def arrays(self, sql: str) -> dict[str, NDArray[Any]]:
@@ -424,6 +428,7 @@ class DuckDBEngine:
         return {k: np.asarray(v) for k, v in self._con.execute(sql).fetchnumpy().items()}
 
     def close(self) -> None:
+        """Close the DuckDB connection."""
         self._con.close()
 
 
@@ -466,6 +471,7 @@ class SparkEngine:
         persons.unpersist()
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        """Run one SQL query on Spark; rows as tuples of Python values."""
         return _normalise(tuple(r) for r in self._spark.sql(sql).collect())
 
     def arrays(self, sql: str) -> dict[str, NDArray[Any]]:
@@ -475,6 +481,7 @@ class SparkEngine:
         return {c: np.asarray([r[i] for r in rows]) for i, c in enumerate(df.columns)}
 
     def close(self) -> None:
+        """Drop the cached cubes; stop the Spark session if this engine started it."""
         for cube in self._cubes:
             cube.unpersist()
         if self._own:

@@ -31,10 +31,19 @@ __all__ = [
     "measure_map",
     "coefficients_from_measurements",
     "stored_coefficients",
+    "CONDITIONED",
+    "FIND_PRIOR_VAR",
     "average_foot_mesh",
     "mesh_stl_bytes",
     "mesh_glb_bytes",
 ]
+
+
+#: Measurements the coefficients are conditioned on: girths are left out (footscan's girths
+#: are far from linear in the coefficients, and ANSUR's tape girths follow another definition).
+CONDITIONED = ("foot_length_mm", "ball_width_mm", "instep_height_mm", "heel_width_mm")
+#: Prior variance (sd units) of the FIND modes when conditioning on measurements.
+FIND_PRIOR_VAR = 0.01
 
 
 @lru_cache(maxsize=1)
@@ -75,8 +84,9 @@ def coefficients_from_measurements(
 ) -> NDArray[np.float64]:
     """Shape coefficients (prior sd) of people given their measurements (mm).
 
-    The prior ``N(0, I)`` conditioned on ``y = offset + A c + e`` (``e`` of the map's residual
-    sd) for the measurements present: the posterior mean, plus, with ``rng`` and
+    The prior ``N(0, P)`` (``P``: 1 for the proportion modes, ``FIND_PRIOR_VAR`` for FIND's)
+    conditioned on ``y = offset + A c + e`` (``e`` of the map's residual sd) for the
+    measurements of :data:`CONDITIONED` present: the posterior mean, plus, with ``rng`` and
     ``spread_sd > 0``, a draw of the posterior spread (people of the same measurements
     differ in the rest of their shape; ``spread_sd`` scales the prior of that draw).
     Vectorised; a person without a foot length gets NaN coefficients.
@@ -93,8 +103,12 @@ def coefficients_from_measurements(
     """
     names, y0, a, rms = measure_map()
     k = a.shape[1]
-    cols = [np.atleast_1d(np.asarray(measurements_mm.get(m, np.nan), dtype=np.float64))
-            for m in names]  # fmt: skip
+    cols = [
+        np.atleast_1d(np.asarray(measurements_mm.get(m, np.nan), dtype=np.float64))
+        if m in CONDITIONED
+        else np.full(1, np.nan)
+        for m in names
+    ]
     n = max(c.size for c in cols)
     scalar = all(np.ndim(measurements_mm.get(m, np.nan)) == 0 for m in names)
     y = np.column_stack([np.broadcast_to(c, (n,)) for c in cols])
@@ -105,12 +119,18 @@ def coefficients_from_measurements(
         else np.zeros((n, k))
     )
     present = np.isfinite(y)
+    # the measurements are carried by the proportion modes (linear in the geometry); FIND's
+    # modes, whose effect on footscan's measures is far from linear, keep a tight prior
+    is_find = np.char.startswith(np.asarray(mode_names()), "find_")
+    prior_var = np.where(is_find, FIND_PRIOR_VAR, 1.0)
     for pattern in np.unique(present, axis=0):
         if not pattern[0]:  # no foot length: no shape
             continue
         rows = np.flatnonzero((present == pattern).all(axis=1))
         ap = a[pattern]
-        gain = np.linalg.solve(ap @ ap.T + np.diag(rms[pattern] ** 2), ap).T  # (k, m)
+        pa = ap * prior_var  # A P
+        # gain P A' (A P A' + R)^-1
+        gain = np.linalg.solve(ap @ pa.T + np.diag(rms[pattern] ** 2), pa).T
         resid = y[rows][:, pattern] - y0[pattern] - z[rows] @ ap.T
         out[rows] = z[rows] + resid @ gain.T
     return out[0] if scalar else out

@@ -69,7 +69,7 @@ def sample_feet(samples: int, seed: int) -> tuple[np.ndarray, np.ndarray, int]:
             refused += 1
             continue
         cs.append(c)
-        ys.append([float(v) for v in vals])
+        ys.append([float(v) for v in vals if v is not None])
     return np.asarray(cs), np.asarray(ys), refused
 
 
@@ -117,6 +117,7 @@ def write_module(fit: dict[str, object], path: Path) -> None:
 
 
 def main() -> None:
+    """Command line: sample and measure feet (or refit saved samples), write the module."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--samples", type=int, default=160)
     ap.add_argument("--seed", type=int, default=7)
@@ -138,7 +139,7 @@ def main() -> None:
     write_module(fit, Path(args.out))
     print(
         f"{fit['samples']} feet ({fit['refused']} refused) in {time.perf_counter() - t:.0f} s;"
-        f" residual rms mm {np.round(fit['residual_rms_mm'], 2).tolist()}"
+        f" residual rms mm {np.round(np.asarray(fit['residual_rms_mm']), 2).tolist()}"
     )
 
 

@@ -75,10 +75,12 @@ class MeasureSpec:
 
     @property
     def lo_tenth_mm(self) -> int:
+        """Lower bound in tenths of a millimetre (the table's integer unit)."""
         return 10 * self.lo_mm
 
     @property
     def hi_tenth_mm(self) -> int:
+        """Upper bound in tenths of a millimetre (the table's integer unit)."""
         return 10 * self.hi_mm
 
     @property

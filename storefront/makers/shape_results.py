@@ -74,6 +74,7 @@ class QuantileRelease:
     )
 
     def to_dict(self) -> dict[str, Any]:
+        """The result as JSON-ready data (with ``delta`` = 0)."""
         d = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "bins"}
         d["alphas"] = list(self.alphas)
         d["bounds_mm"] = list(self.bounds_mm)
@@ -114,6 +115,7 @@ class RegressionRelease:
     )
 
     def to_dict(self) -> dict[str, Any]:
+        """The result as JSON-ready data (with ``delta`` = 0)."""
         d = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "groups"}
         d["bounds_mm"] = {k: list(v) for k, v in self.bounds_mm.items()}
         d["delta"] = 0.0
@@ -175,12 +177,14 @@ class AverageFootRelease:
     )
 
     def foot(self, length_bin: str) -> AverageFoot:
+        """The average foot of one size class (``"260-265"``)."""
         for f in self.feet:
             if f.length_bin == length_bin:
                 return f
         raise DomainError(f"no size class {length_bin!r}")
 
     def to_dict(self) -> dict[str, Any]:
+        """The result as JSON-ready data (with ``delta`` = 0)."""
         d = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "feet"}
         d["mode_names"] = list(self.mode_names)
         d["delta"] = 0.0

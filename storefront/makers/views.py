@@ -7,6 +7,7 @@ to the maker account they are assigned to (``storefront.workshop``), never to a 
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify, request
+from flask.blueprints import BlueprintSetupState
 
 from storefront.accounts.guard import current_user, login_required
 from storefront.db.models import Manufacturer
@@ -21,7 +22,7 @@ bp = Blueprint("mfr", __name__, url_prefix="/api/manufacturer")
 
 
 @bp.record_once
-def _warm_up(state) -> None:  # type: ignore[no-untyped-def]
+def _warm_up(state: BlueprintSetupState) -> None:
     """Import OpenDP and build the default measurements in the background at start-up, so
     the first release does not pay for it (skipped in tests)."""
     if not state.app.testing and state.app.config.get("MAKERS_WARM_UP", True):
