@@ -36,7 +36,8 @@ def test_probe_success_is_bounded_by_dp() -> None:
     bound = math.exp(eps) / (1 + math.exp(eps))  # best possible test against eps-DP: 0.562
     se = math.sqrt(0.25 / (2 * trials))
     assert success <= bound + 3 * se, success
-    assert abs(success - 0.5) < 0.1  # near chance (it was 1.0)
+    # measured 50.5 % (3,000 probes): at chance within 4 standard errors (it was 100 %)
+    assert abs(success - 0.5) < 4 * se + 0.01
 
 
 def test_probe_through_the_api_is_charged_logged_and_countless(app, client, runner) -> None:  # type: ignore[no-untyped-def]
