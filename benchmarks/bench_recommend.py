@@ -58,7 +58,7 @@ def main() -> None:
         {m.id: float(rng.normal(0, 2)) for m in catalog.models},
         {s.id: float(rng.normal(0, 2)) for s in catalog.shops},
     )
-    prefs_pool = [None, None, {"category": "running"}, {"max_budget_krw": 120.0},
+    prefs_pool = [None, None, {"category": "running"}, {"max_budget_krw": 180_000},
                   {"colour": "blue"}]  # fmt: skip
 
     for _ in range(10):  # warm-up

@@ -119,6 +119,10 @@ HEADLINES: dict[str, Any] = {
         f"p50 {_ms(r['recommend_ms'], 'p50')}, **p95 {_ms(r['recommend_ms'], 'p95')}**, "
         f"p99 {_ms(r['recommend_ms'], 'p99')}; target p95 <= {r['target_p95_ms']:g} ms"
     ),
+    "bench_makers_snapshot": lambda r: (
+        f"{r['people']:,} rows ({r['database']}): export {r['export_s']:.2f} s "
+        f"({r['export_cpu_s']:.2f} s CPU), engine open {r['engine_open_s']:.2f} s"
+    ),
     "bench_encryption": lambda r: (
         f"seal 50 MB {r['seal_50MB_s']:.2f} s, open {r['open_50MB_s']:.2f} s; "
         f"rotate 200 x 1 MB {r['rotate_200_files_1MB_s']:.1f} s"

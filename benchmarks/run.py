@@ -100,6 +100,21 @@ def run(script: Path, args: list[str]) -> dict[str, Any]:
     }
 
 
+def _as_history(old: dict[str, Any]) -> dict[str, Any]:
+    """An earlier results record of this runner, kept as a history entry (figures as JSON)."""
+    load = old["load_avg_1m"]
+    shown = old["results"] if old.get("results") is not None else old.get("output", [])
+    return {
+        "measured_at": old["measured_at"],
+        "load_avg_1m": f"{load['before']} before, {load['after']} after",
+        "machine": old["machine"],
+        "source": "earlier run of benchmarks/run.py",
+        "notes_md": f"Whole run {old['wall_s']} s wall, {old['cpu_s']} s CPU.\n\n```json\n"
+        + json.dumps(shown, indent=1, ensure_ascii=False)
+        + "\n```\n",
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line: run one script, write its results file, return the script's exit code."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -116,8 +131,11 @@ def main(argv: list[str] | None = None) -> int:
         return int(record["exit_code"])
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"{script.stem}.json"
-    if out.is_file():  # earlier runs converted from the hand-written page stay with the new one
-        record["history"] = json.loads(out.read_text()).get("history", [])
+    if out.is_file():  # earlier runs stay with the new one, newest first after it
+        old = json.loads(out.read_text())
+        record["history"] = old.get("history", [])
+        if old.get("source") == record["source"]:
+            record["history"].insert(0, _as_history(old))
     out.write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n")
     print(f"wrote {out.relative_to(ROOT)}")
     return 0
