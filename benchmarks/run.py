@@ -66,6 +66,19 @@ def split_output(text: str) -> tuple[Any, list[str]]:
     return None, lines
 
 
+def plain_lines(lines: list[str]) -> list[str]:
+    """Non-empty lines without library chatter printed in colour (e.g. OpenCASCADE's STEP log)."""
+    out, coloured = [], False
+    for line in lines:
+        if "\x1b[" in line:
+            # in colour until the last escape on the line is a reset
+            coloured = line.rfind("\x1b[0m") < line.rfind("\x1b[3")
+            continue
+        if not coloured and line.strip():
+            out.append(line)
+    return out
+
+
 def run(script: Path, args: list[str]) -> dict[str, Any]:
     """Run ``script`` with ``args``; return the results record (not yet written)."""
     load_before = os.getloadavg()[0]
@@ -96,7 +109,7 @@ def run(script: Path, args: list[str]) -> dict[str, Any]:
         "cpu_s": round(cpu_s, 2),
         "exit_code": code,
         "results": results,
-        "output": [line for line in other if line.strip()],
+        "output": plain_lines(other),
     }
 
 

@@ -59,3 +59,18 @@ def test_the_runner_takes_the_last_json_object_of_the_output() -> None:
     assert results == {"b": [1, 2]}
     assert other == ["machine: x", '{"a": 1}', "progress", "done"]
     assert run.split_output("no json here") == (None, ["no json here"])
+
+
+def test_the_runner_drops_coloured_library_chatter() -> None:
+    run = _load("run")
+    lines = [
+        "a: 1 s",
+        "\x1b[32;1m",
+        "*** log ***",
+        "\x1b[0m",
+        "\x1b[32;1m x Done",
+        "\x1b[0m",
+        "",
+        "b",
+    ]
+    assert run.plain_lines(lines) == ["a: 1 s", "b"]
