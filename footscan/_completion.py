@@ -241,6 +241,29 @@ def _read_toe_front(
     return hc + hx * d + hy * n, hc + sx * d + sy * n, notch
 
 
+def _heel_centre_xy(
+    completed: CompletedFoot, fit: ModelFit, fl_mm: float, heel_height_mm: float
+) -> np.ndarray:
+    """Floor-projected heel centre, shape (2,), mm, in the capture's frame.
+
+    Read in the model's frame (X heel -> toe, origin near the pternion), where the height
+    limit and the pternion are well defined.
+
+    Raises
+    ------
+    NotAFootError
+        No capture point lies below the heel height in the model's frame.
+    """
+    rot, t = fit.rotation, fit.translation
+    q = (completed.points_mm - t) @ rot
+    low = q[q[:, 2] <= heel_height_mm]
+    if low.shape[0] == 0:
+        raise NotAFootError("no heel found under the fitted foot model")
+    pt = low[np.argmin(low[:, 0])]
+    near = low[np.linalg.norm(low[:, :2] - pt[:2], axis=1) <= 0.077 * fl_mm]
+    return (rot @ np.array([*near[:, :2].mean(axis=0), 0.0]) + t)[:2]
+
+
 def model_landmarks(
     completed: CompletedFoot,
     fit: ModelFit,
@@ -280,17 +303,7 @@ def model_landmarks(
     NotAFootError
         No capture point lies below the heel height in the model's frame.
     """
-    # Heel centre in the model's frame (X heel -> toe, origin near the pternion), where the
-    # height limit and the pternion are well defined.
-    rot, t = fit.rotation, fit.translation
-    q = (completed.points_mm - t) @ rot
-    low = q[q[:, 2] <= heel_height_mm]
-    if low.shape[0] == 0:
-        raise NotAFootError("no heel found under the fitted foot model")
-    pt = low[np.argmin(low[:, 0])]
-    near = low[np.linalg.norm(low[:, :2] - pt[:2], axis=1) <= 0.077 * fl_mm]
-    hc = (rot @ np.array([*near[:, :2].mean(axis=0), 0.0]) + t)[:2]
-
+    hc = _heel_centre_xy(completed, fit, fl_mm, heel_height_mm)
     basis = load_shape_basis()
     mean_kp = {n: basis.mean_mm[i] for n, i in basis.keypoints.items()}
     spacing = (mean_kp["2nd toe"][1] - mean_kp["big toe"][1]) / basis.length_mm * fl_mm
