@@ -170,6 +170,31 @@ def register(session: DbSession, reg: Registration, role: str = "shopper") -> Us
     return user
 
 
+def create_staff_account(
+    session: DbSession, name: str, email: str, password: str, role: str, who: str
+) -> User:
+    """Create a named account of ``role`` (care manager, maker) from the CLI; flushed.
+
+    ``who`` names the role in the error ("the maker needs a name").
+
+    Raises
+    ------
+    ValidationFailed
+        Bad name, e-mail or password, or an address that already has an account.
+    """
+    reg = Registration.from_json({"email": email, "password": password, "display_name": name})
+    if not reg.display_name:
+        raise ValidationFailed(f"the {who} needs a name", {"name": "required"})
+    user = register(session, reg)
+    if user is None:
+        raise ValidationFailed(
+            "an account with this e-mail address exists already", {"email": "taken"}
+        )
+    user.role = role  # staff roles are set here, never by the shopper registration path
+    session.flush()
+    return user
+
+
 def authenticate(
     session: DbSession,
     email: Any,

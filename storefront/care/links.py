@@ -91,19 +91,9 @@ def create_care_manager(session: DbSession, name: str, email: str, password: str
     ValidationFailed
         Bad name, e-mail or password, or an address that already has an account.
     """
-    from storefront.accounts.services import Registration, register
+    from storefront.accounts.services import create_staff_account
 
-    reg = Registration.from_json({"email": email, "password": password, "display_name": name})
-    if not reg.display_name:
-        raise ValidationFailed("the care manager needs a name", {"name": "required"})
-    user = register(session, reg)
-    if user is None:
-        raise ValidationFailed(
-            "an account with this e-mail address exists already", {"email": "taken"}
-        )
-    user.role = CARE_ROLE
-    session.flush()
-    return user
+    return create_staff_account(session, name, email, password, CARE_ROLE, "care manager")
 
 
 def create_invitation(session: DbSession, manager: User) -> tuple[CareLink, str]:

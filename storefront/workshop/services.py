@@ -63,20 +63,11 @@ def create_maker(
     ValidationFailed
         Bad name, e-mail or password, an address that has an account, or an unknown shop.
     """
-    from storefront.accounts.services import Registration, register
+    from storefront.accounts.services import create_staff_account
 
     for shop_id in shop_ids:
         catalog.shop(shop_id)  # UnknownModel for an unknown shop
-    reg = Registration.from_json({"email": email, "password": password, "display_name": name})
-    if not reg.display_name:
-        raise ValidationFailed("the maker needs a name", {"name": "required"})
-    user = register(session, reg)
-    if user is None:
-        raise ValidationFailed(
-            "an account with this e-mail address exists already", {"email": "taken"}
-        )
-    user.role = MAKER_ROLE
-    session.flush()
+    user = create_staff_account(session, name, email, password, MAKER_ROLE, "maker")
     for shop_id in shop_ids:
         assign_maker(session, shop_id, user)
     return user
