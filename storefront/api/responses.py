@@ -16,7 +16,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from storefront.api.responses_more import FILES, MORE, REPLAY_STATUS
+from storefront.api.responses_more import FILES, MORE, REPLAY_STATUS, SCAN_FIELDS
+from storefront.api.schema import (
+    ANY_OBJECT,
+    BINARY,
+    BOOL,
+    INT,
+    NUM,
+    STR,
+    arr,
+    const,
+    extend,
+    nullable,
+    obj,
+)
 
 __all__ = [
     "DOCUMENTED",
@@ -28,229 +41,173 @@ __all__ = [
     "success_responses",
 ]
 
-_S: dict[str, Any] = {"type": "string"}
-_I: dict[str, Any] = {"type": "integer"}
-_N: dict[str, Any] = {"type": "number"}
-_B: dict[str, Any] = {"type": "boolean"}
-_OBJ: dict[str, Any] = {"type": "object"}
-
-
-def _null(schema: dict[str, Any]) -> dict[str, Any]:
-    return {"anyOf": [schema, {"type": "null"}]}
-
-
-def _obj(**props: dict[str, Any]) -> dict[str, Any]:
-    """An object that must have every listed key, each of the given schema."""
-    return {"type": "object", "required": sorted(props), "properties": props}
-
-
-def _list(items: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "array", "items": items}
-
-
-_SHOE_SUMMARY = _obj(id=_S, shop_id=_S, name=_S, category=_S, price_krw=_I)
-_LAST_SIZE = _obj(
-    eu=_N,
-    uk=_N,
-    us_men=_N,
-    mondopoint=_I,
-    width=_S,
-    last_length_mm=_N,
-    ball_girth_mm=_N,
-    ball_width_mm=_N,
-    heel_width_mm=_N,
-    stock=_OBJ,
+_SHOE_SUMMARY = obj(id=STR, shop_id=STR, name=STR, category=STR, price_krw=INT)
+_LAST_SIZE = obj(
+    eu=NUM,
+    uk=NUM,
+    us_men=NUM,
+    mondopoint=INT,
+    width=STR,
+    last_length_mm=NUM,
+    ball_girth_mm=NUM,
+    ball_width_mm=NUM,
+    heel_width_mm=NUM,
+    stock=ANY_OBJECT,
 )
-_SHOE = _obj(
-    id=_S,
-    shop_id=_S,
-    name=_S,
-    category=_S,
-    description=_S,
-    price_krw=_I,
-    brand_offset_mm=_N,
-    toe_allowance_mm=_N,
-    glb=_S,
-    traits=_OBJ,
-    colourways=_list(_obj(id=_S, name=_S, upper_hex=_S, sole_hex=_S, accent_hex=_S)),
-    sizes=_list(_LAST_SIZE),
-    links=_obj(self=_S, glb=_S, last_glb=_S),
+_SHOE = extend(
+    _SHOE_SUMMARY,
+    description=STR,
+    brand_offset_mm=NUM,
+    toe_allowance_mm=NUM,
+    glb=STR,
+    traits=ANY_OBJECT,
+    colourways=arr(obj(id=STR, name=STR, upper_hex=STR, sole_hex=STR, accent_hex=STR)),
+    sizes=arr(_LAST_SIZE),
+    links=obj(self=STR, glb=STR, last_glb=STR),
 )
-_SHOP = _obj(
-    id=_S,
-    name=_S,
-    brand=_S,
-    tagline=_S,
-    color=_S,
-    size_offset_mm=_N,
-    street_position=_list(_N),
+_SHOP = obj(
+    id=STR,
+    name=STR,
+    brand=STR,
+    tagline=STR,
+    color=STR,
+    size_offset_mm=NUM,
+    street_position=arr(NUM),
 )
-_SIZE_FIT = _obj(
-    eu=_N,
-    width=_S,
-    toe_room_mm=_N,
-    advised_toe_room_mm=_N,
-    length_verdict=_S,
-    width_verdict=_S,
-    score=_N,
-    in_stock=_B,
-    reasons=_list(_S),
+_SIZE_FIT = obj(
+    eu=NUM,
+    width=STR,
+    toe_room_mm=NUM,
+    advised_toe_room_mm=NUM,
+    length_verdict=STR,
+    width_verdict=STR,
+    score=NUM,
+    in_stock=BOOL,
+    reasons=arr(STR),
 )
-_FIT = _obj(
-    model_id=_S,
-    shop_id=_S,
-    category=_S,
-    best_size=_N,
-    best_width=_S,
-    confidence=_N,
-    score=_N,
-    foot_length_mm=_N,
-    brand_offset_mm=_N,
-    learned_offset_mm=_N,
-    reasons=_list(_S),
-    sizes=_list(_SIZE_FIT),
+#: The keys a fit and a recommendation share.
+_FIT_KEYS = {
+    "model_id": STR,
+    "shop_id": STR,
+    "category": STR,
+    "best_size": NUM,
+    "best_width": STR,
+    "confidence": NUM,
+    "score": NUM,
+    "reasons": arr(STR),
+}
+_FIT = obj(
+    **_FIT_KEYS,
+    foot_length_mm=NUM,
+    brand_offset_mm=NUM,
+    learned_offset_mm=NUM,
+    sizes=arr(_SIZE_FIT),
 )
-_RECOMMENDATION = _obj(
-    model_id=_S,
-    shop_id=_S,
-    name=_S,
-    category=_S,
-    price_krw=_I,
-    best_size=_N,
-    best_width=_S,
-    colourway_id=_S,
-    fit_score=_N,
-    gait_score=_N,
-    score=_N,
-    confidence=_N,
-    reasons=_list(_S),
+_RECOMMENDATION = obj(
+    **_FIT_KEYS,
+    name=STR,
+    price_krw=INT,
+    colourway_id=STR,
+    fit_score=NUM,
+    gait_score=NUM,
 )
-_SCAN = _obj(
-    id=_I,
-    status=_S,
-    filename=_S,
-    units=_S,
-    created_at=_S,
-    keep_raw=_B,
-    size_bytes=_I,
-    error=_null(_S),
-    job=_null(_OBJ),
-    measurements=_null(_OBJ),
-    verdict=_null(_obj(accepted=_B, reasons=_list(_S), advice=_S)),
-    links=_obj(self=_S),
+_SCAN = obj(
+    **SCAN_FIELDS,
+    job=nullable(ANY_OBJECT),
+    verdict=nullable(obj(accepted=BOOL, reasons=arr(STR), advice=STR)),
+    links=obj(self=STR),
 )
-_ME = _obj(
-    id=_I,
-    email=_S,
-    role=_S,
-    display_name=_S,
-    region=_null(_S),
-    age_band=_null(_S),
-    sex=_null(_S),
-    manufacturer_id=_null(_I),
-    consent=_obj(aggregates=_B, gait_health=_B),
+_ME = obj(
+    id=INT,
+    email=STR,
+    role=STR,
+    display_name=STR,
+    region=nullable(STR),
+    age_band=nullable(STR),
+    sex=nullable(STR),
+    manufacturer_id=nullable(INT),
+    consent=obj(aggregates=BOOL, gait_health=BOOL),
+)
+_TOKEN_ROW = obj(
+    id=INT,
+    name=STR,
+    created_at=STR,
+    expires_at=STR,
+    revoked_at=nullable(STR),
+    active=BOOL,
+    current=BOOL,
 )
 
 #: (method, path) -> (status, schema) of the success response.
 SUCCESS: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
-    ("get", "/api/health"): ("200", _obj(status={"const": "ok"})),
+    ("get", "/api/health"): ("200", obj(status=const("ok"))),
     ("get", "/api/shops"): (
         "200",
-        _obj(shops=_list({**_SHOP, "properties": {**_SHOP["properties"], "models": _list(_OBJ)}})),
+        obj(shops=arr(extend(_SHOP, optional={"models": arr(ANY_OBJECT)}))),
     ),
-    ("get", "/api/shops/{shop_id}"): (
-        "200",
-        {
-            **_SHOP,
-            "required": [*_SHOP["required"], "models"],
-            "properties": {**_SHOP["properties"], "models": _list(_SHOE)},
-        },  # fmt: skip
-    ),
-    ("get", "/api/shoes"): ("200", _obj(shoes=_list(_SHOE_SUMMARY))),
+    ("get", "/api/shops/{shop_id}"): ("200", extend(_SHOP, models=arr(_SHOE))),
+    ("get", "/api/shoes"): ("200", obj(shoes=arr(_SHOE_SUMMARY))),
     ("get", "/api/shoes/{shoe_id}"): ("200", _SHOE),
-    ("get", "/api/fit"): ("200", _obj(scan=_I, shoe=_S, fit=_FIT)),
+    ("get", "/api/fit"): ("200", obj(scan=INT, shoe=STR, fit=_FIT)),
     ("get", "/api/recommendations"): (
         "200",
-        _obj(scan=_I, gait=_null(_I), recommendations=_list(_RECOMMENDATION)),
+        obj(scan=INT, gait=nullable(INT), recommendations=arr(_RECOMMENDATION)),
     ),
     ("get", "/api/me"): ("200", _ME),
-    ("get", "/api/scans"): ("200", _obj(scans=_list(_SCAN))),
+    ("get", "/api/scans"): ("200", obj(scans=arr(_SCAN))),
     ("get", "/api/scans/{scan_id}"): ("200", _SCAN),
-    ("get", "/api/gait/sessions"): ("200", _obj(sessions=_list(_OBJ))),
-    ("get", "/api/cart"): ("200", _obj(items=_list(_OBJ), total_krw=_I)),
-    ("get", "/api/orders"): ("200", _obj(orders=_list(_OBJ))),
-    ("get", "/api/auth/tokens"): (
-        "200",
-        _obj(
-            tokens=_list(
-                _obj(
-                    id=_I,
-                    name=_S,
-                    created_at=_S,
-                    expires_at=_S,
-                    revoked_at=_null(_S),
-                    active=_B,
-                    current=_B,
-                )
-            )
-        ),
-    ),
+    ("get", "/api/gait/sessions"): ("200", obj(sessions=arr(ANY_OBJECT))),
+    ("get", "/api/cart"): ("200", obj(items=arr(ANY_OBJECT), total_krw=INT)),
+    ("get", "/api/orders"): ("200", obj(orders=arr(ANY_OBJECT))),
+    ("get", "/api/auth/tokens"): ("200", obj(tokens=arr(_TOKEN_ROW))),
 }
 
 # Made to measure, the maker's side (storefront.workshop); checked against the real responses
 # of a built order in tests/storefront/test_workshop.py.
-_MTM_FILES = _obj(
-    status=_S,
-    error=_null(_S),
-    error_text=_null(_S),
-    job=_null(_S),
-    pressure_source=_null(_S),
-    files=_list(_obj(name=_S, bytes=_I, sha256=_S, url=_S)),
+_MTM_FILES = obj(
+    status=STR,
+    error=nullable(STR),
+    error_text=nullable(STR),
+    job=nullable(STR),
+    pressure_source=nullable(STR),
+    files=arr(obj(name=STR, bytes=INT, sha256=STR, url=STR)),
 )
-_WORKSHOP_ORDER = _obj(
-    order_id=_I,
-    created_at=_S,
-    shop_id=_S,
-    shoe_id=_S,
-    colourway_id=_S,
-    base_size_eu=_N,
-    base_width=_S,
-    status=_S,
-    fulfilment=_S,
+_WORKSHOP_ORDER = obj(
+    order_id=INT,
+    created_at=STR,
+    shop_id=STR,
+    shoe_id=STR,
+    colourway_id=STR,
+    base_size_eu=NUM,
+    base_width=STR,
+    status=STR,
+    fulfilment=STR,
     files=_MTM_FILES,
 )
-_MM_PAIR = _obj(foot_mm=_N, last_mm=_N, allowance_mm=_N, error_mm=_N)
-MTM_PREVIEW = _obj(
-    units={"const": "mm"},
-    style=_S,
-    side=_S,
-    last=_obj(vertices=_list(_list(_N)), faces=_list(_list(_I))),
-    foot=_obj(points=_list(_list(_N)), clearance_mm=_list(_N)),
-    measures=_obj(**{k: _MM_PAIR for k in ("bottom_length", "ball_girth", "ball_width")}),
-    clearance=_list(_obj(region=_S, min_mm=_N, p5_mm=_N, median_mm=_N)),
-    nearest_stock_size=_obj(eu=_N, width=_S),
-    stock_changes=_list(_obj(measure=_S, stock_mm=_N, personal_mm=_N, change_mm=_N)),
+_MM_PAIR = obj(foot_mm=NUM, last_mm=NUM, allowance_mm=NUM, error_mm=NUM)
+MTM_PREVIEW = obj(
+    units=const("mm"),
+    style=STR,
+    side=STR,
+    last=obj(vertices=arr(arr(NUM)), faces=arr(arr(INT))),
+    foot=obj(points=arr(arr(NUM)), clearance_mm=arr(NUM)),
+    measures=obj(**{k: _MM_PAIR for k in ("bottom_length", "ball_girth", "ball_width")}),
+    clearance=arr(obj(region=STR, min_mm=NUM, p5_mm=NUM, median_mm=NUM)),
+    nearest_stock_size=obj(eu=NUM, width=STR),
+    stock_changes=arr(obj(measure=STR, stock_mm=NUM, personal_mm=NUM, change_mm=NUM)),
 )
 WORKSHOP_SUCCESS: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
-    ("get", "/api/workshop/orders"): ("200", _obj(orders=_list(_WORKSHOP_ORDER))),
+    ("get", "/api/workshop/orders"): ("200", obj(orders=arr(_WORKSHOP_ORDER))),
     ("get", "/api/workshop/orders/{order_id}"): (
         "200",
-        {
-            **_WORKSHOP_ORDER,
-            "required": sorted([*_WORKSHOP_ORDER["required"], "measurements", "last_spec"]),
-            "properties": {
-                **_WORKSHOP_ORDER["properties"],
-                "measurements": {"type": "object"},
-                "last_spec": {"type": "object"},
-            },
-        },
+        extend(_WORKSHOP_ORDER, measurements=ANY_OBJECT, last_spec=ANY_OBJECT),
     ),
     ("get", "/api/orders/made-to-measure/quotes/{quote_id}/preview"): ("200", MTM_PREVIEW),
 }
 _ORDER_FILE = {
-    "model/stl": {"type": "string", "format": "binary"},
-    "model/3mf": {"type": "string", "format": "binary"},
-    "text/html": _S,  # the spec sheets
+    "model/stl": BINARY,
+    "model/3mf": BINARY,
+    "text/html": STR,  # the spec sheets
     "application/json": MTM_PREVIEW,  # preview.json
 }
 FILES.update(
