@@ -165,7 +165,10 @@ MORE: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
     ("post", "/api/scans"): ("202", _SCAN),
     ("post", "/api/scans/demo"): ("202", _SCAN),
     ("delete", "/api/scans/{scan_id}"): ("200", _DELETED),
-    ("get", "/api/jobs/{job_id}"): ("200", _JOB),
+    ("get", "/api/jobs/{job_id}"): (
+        "200",
+        extend(_JOB, detail=nullable(STR)),  # error in the request's language, English here
+    ),
     ("post", "/api/gait/sessions"): ("202", _GAIT_SESSION),
     ("post", "/api/gait/uploads"): ("201", _UPLOAD),
     ("get", "/api/gait/uploads/{upload_id}"): ("200", extend(_UPLOAD, optional={"filename": STR})),

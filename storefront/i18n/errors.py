@@ -17,7 +17,13 @@ from flask import has_request_context, request
 
 from storefront.i18n import COOKIE, LANGUAGES, catalog
 
-__all__ = ["CODE_MESSAGES", "FIELD_FALLBACK", "localise_error", "requested_language"]
+__all__ = [
+    "CODE_MESSAGES",
+    "FIELD_FALLBACK",
+    "api_language",
+    "localise_error",
+    "requested_language",
+]
 
 #: One sentence a shopper can act on per error code (English; Korean in ko.json).
 CODE_MESSAGES: dict[str, str] = {
@@ -76,6 +82,11 @@ def requested_language() -> str | None:
     if request.headers.get("Accept-Language"):
         return request.accept_languages.best_match(list(LANGUAGES)) or "en"
     return None
+
+
+def api_language() -> str:
+    """The language of an API answer: the one the request names, else English (scripts)."""
+    return requested_language() or "en"
 
 
 def localise_error(err: dict[str, Any], language: str | None) -> dict[str, Any]:

@@ -12,7 +12,9 @@ from storefront.accounts.guard import current_user, login_required
 from storefront.db.models import Job, Scan
 from storefront.errors import ApiError
 from storefront.extensions import db
-from storefront.jobs import get_runner, job_to_dict
+from storefront.i18n.errors import api_language
+from storefront.jobs import get_runner
+from storefront.jobs.status import job_status
 from storefront.scans import services
 from storefront.scans.footscan_bridge import demo_scan_ply
 from storefront.security.ratelimit import limiter
@@ -155,4 +157,4 @@ def get_job(job_id: str):
     job = db.session.get(Job, job_id) if len(job_id) <= 36 else None
     if job is None or (job.user_id != user.id and user.role != "admin"):
         raise ApiError(404, "not_found", f"no job {job_id!r}")
-    return jsonify(job_to_dict(job))
+    return jsonify(job_status(job, api_language()))  # the reason as API errors give it

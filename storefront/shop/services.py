@@ -347,8 +347,10 @@ def checkout_cart(
         return done, True
 
 
-def order_to_dict(order: Order, mtm: MadeToMeasure | None = None) -> dict[str, Any]:
-    """Public view of an order."""
+def order_to_dict(
+    order: Order, mtm: MadeToMeasure | None = None, language: str = "en"
+) -> dict[str, Any]:
+    """Public view of an order (a made-to-measure file failure also in ``language``)."""
     d: dict[str, Any] = {
         "id": order.id,
         "kind": order.kind,
@@ -381,7 +383,9 @@ def order_to_dict(order: Order, mtm: MadeToMeasure | None = None) -> dict[str, A
             "measurements": mtm.measurements,
             "last_spec": mtm.last_spec,
             "status": mtm.status,
-            "files": files_to_dict(mtm, f"/api/orders/{order.id}/files", SHOPPER_FILES),
+            "files": files_to_dict(
+                mtm, f"/api/orders/{order.id}/files", SHOPPER_FILES, language=language
+            ),
         }
     return d
 

@@ -13,6 +13,7 @@ from storefront.catalog.views import catalog
 from storefront.db.models import CartItem, MadeToMeasure, Order
 from storefront.errors import ApiError
 from storefront.extensions import db
+from storefront.i18n.errors import api_language
 from storefront.jobs import get_runner
 from storefront.security.ratelimit import limiter
 from storefront.shop import idempotency, services
@@ -127,14 +128,14 @@ def list_orders():
     orders = db.session.scalars(
         select(Order).where(Order.user_id == current_user().id).order_by(Order.id.desc()).limit(200)
     )
-    return jsonify({"orders": [services.order_to_dict(o, _mtm(o)) for o in orders]})
+    return jsonify({"orders": [services.order_to_dict(o, _mtm(o), api_language()) for o in orders]})
 
 
 @bp.get("/orders/<order_id>")
 @login_required(_SHOPPER)
 def get_order(order_id: str):
     order = services.get_order_for(db.session, current_user(), order_id)
-    return jsonify(services.order_to_dict(order, _mtm(order)))
+    return jsonify(services.order_to_dict(order, _mtm(order), api_language()))
 
 
 @bp.post("/orders/<order_id>/returns")
@@ -195,7 +196,7 @@ def made_to_measure_confirm():
     order, mtm, replayed = mtm_service.confirm_quote(db.session, current_user(), data, claim)
     if not replayed and mtm is not None:
         submit_files(mtm, order.user_id)  # last, insole, spec sheet: built by a job
-    return _created(services.order_to_dict(order, mtm), replayed)
+    return _created(services.order_to_dict(order, mtm, api_language()), replayed)
 
 
 def _delivery(data: dict[str, Any]) -> dict[str, str] | None:

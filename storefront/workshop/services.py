@@ -18,10 +18,9 @@ from sqlalchemy import select, update
 from storefront.db.models import MadeToMeasure, MakerShop, MtmQuote, Order, User, as_utc
 from storefront.domain_errors import NotFound, NotReady, ValidationFailed
 from storefront.extensions import DbSession
-from storefront.i18n.errors import requested_language
+from storefront.i18n.reasons import reason_text
 from storefront.security.ownership import MAX_ID, get_owned, parse_row_id
 from storefront.security.uploads import read_private
-from storefront.workshop.reasons import reason_text
 
 __all__ = [
     "FILE_TYPES",
@@ -102,18 +101,19 @@ def files_to_dict(
     mtm: MadeToMeasure,
     base_url: str,
     only: frozenset[str] | None = None,
-    language: str | None = None,
+    *,
+    language: str,
 ) -> dict[str, Any]:
     """The file status of an order and, once built, its download links (``only`` these).
 
     ``error`` is the English failure reason as recorded, ``error_text`` the same in
-    ``language`` (default: the language the request names, else English).
+    ``language`` (``"ko"`` or ``"en"``, chosen by the view: the page's or the API request's).
     """
     ready = mtm.files_status == "done" and bool(mtm.files)
     return {
         "status": mtm.files_status,
         "error": mtm.files_error,
-        "error_text": reason_text(mtm.files_error, language or requested_language() or "en"),
+        "error_text": reason_text(mtm.files_error, language),
         "job": f"/api/jobs/{mtm.files_job_id}" if mtm.files_job_id else None,
         "pressure_source": mtm.pressure_source,
         "files": [
@@ -135,9 +135,7 @@ def _order_row(session: DbSession, order_id: Any) -> tuple[Order, MadeToMeasure]
     return None if mtm is None else (order, mtm)
 
 
-def maker_order_dict(
-    order: Order, mtm: MadeToMeasure, language: str | None = None
-) -> dict[str, Any]:
+def maker_order_dict(order: Order, mtm: MadeToMeasure, language: str) -> dict[str, Any]:
     """What a maker sees of an order: what to make, for when; no name, e-mail or address."""
     return {
         "order_id": order.id,
@@ -153,21 +151,19 @@ def maker_order_dict(
     }
 
 
-def maker_order_detail(order: Order, mtm: MadeToMeasure) -> dict[str, Any]:
+def maker_order_detail(order: Order, mtm: MadeToMeasure, language: str) -> dict[str, Any]:
     """One assigned order for its maker: the list entry plus the foot measurements (mm) and the
     last-modification spec; the only place the API gives measurements to anyone but the shopper.
     """
     return {
-        **maker_order_dict(order, mtm),
+        **maker_order_dict(order, mtm, language),
         "measurements": mtm.measurements,
         "last_spec": mtm.last_spec,
     }
 
 
-def maker_orders(
-    session: DbSession, maker: User, language: str | None = None
-) -> list[dict[str, Any]]:
-    """The maker's assigned made-to-measure orders, newest first."""
+def maker_orders(session: DbSession, maker: User, language: str) -> list[dict[str, Any]]:
+    """The maker's assigned made-to-measure orders, newest first (reasons in ``language``)."""
     rows = session.execute(
         select(Order, MadeToMeasure)
         .join(MadeToMeasure, MadeToMeasure.order_id == Order.id)

@@ -10,11 +10,11 @@ from storefront.domain_errors import Conflict
 from storefront.errors import ApiError
 from storefront.extensions import db
 from storefront.i18n import current_language
-from storefront.i18n.errors import requested_language
+from storefront.i18n.errors import api_language
+from storefront.i18n.reasons import reason_text
 from storefront.security.uploads import data_keyring
 from storefront.workshop import services
 from storefront.workshop.production import FILE_NAMES
-from storefront.workshop.reasons import reason_text
 
 __all__ = ["bp", "pages_bp"]
 
@@ -38,14 +38,14 @@ def _file_response(data: bytes, name: str, order_id: str) -> Response:
 @bp.get("/workshop/orders")
 @login_required(_MAKER)
 def list_orders():
-    return jsonify({"orders": services.maker_orders(db.session, current_user())})
+    return jsonify({"orders": services.maker_orders(db.session, current_user(), api_language())})
 
 
 @bp.get("/workshop/orders/<order_id>")
 @login_required(_MAKER)
 def get_order(order_id: str):
     order, mtm = services.maker_order(db.session, current_user(), order_id)
-    return jsonify(services.maker_order_detail(order, mtm))
+    return jsonify(services.maker_order_detail(order, mtm, api_language()))
 
 
 @bp.get("/workshop/orders/<order_id>/files/<name>")
@@ -66,12 +66,11 @@ def quote_preview(quote_id: str):
             db.session, current_user(), quote_id, current_app.config["UPLOAD_DIR"], data_keyring()
         )
     except Conflict as exc:  # the failed job's reason, also in the page language (``reason``)
-        language = requested_language() or "en"
         raise ApiError(
             409,
             exc.code or "conflict",
             str(exc),
-            details={"reason": reason_text(str(exc), language)},
+            details={"reason": reason_text(str(exc), api_language())},
         ) from None
     resp = Response(data, mimetype="application/json")
     resp.headers["Cache-Control"] = "private, no-store"

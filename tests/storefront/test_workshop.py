@@ -349,10 +349,11 @@ def _ko(english: str) -> str:
 
 def test_job_failure_reasons_in_korean() -> None:
     """Every reason pattern's sentence is in ko.json; numbers survive; unknown -> a sentence."""
-    from storefront.workshop.reasons import FALLBACK, PATTERNS, reason_text
+    from storefront.i18n.reasons import FALLBACK, JOB_FALLBACK, PATTERNS, reason_text
 
     cat = json.loads(Path("storefront/i18n/ko.json").read_text(encoding="utf-8"))
-    assert FALLBACK in cat and all(sentence in cat for _, sentence in PATTERNS)
+    assert FALLBACK in cat and JOB_FALLBACK in cat
+    assert all(sentence in cat for _, sentence in PATTERNS)
     cases = {
         "internal error, reference 4711": "4711",
         "size EU 42.5 E is no longer made": "EU 42.5 E",

@@ -1,11 +1,16 @@
-"""Why a made-to-measure job failed, in the page language.
+"""Why a job failed, in the page language.
 
-A failed preview or file job records its reason in English (``MtmQuote.preview_error``,
-``MadeToMeasure.files_error``, the job's ``error``): that is what logs, API clients and the
-maker's support rely on. People read it on Korean pages, so :func:`reason_text` gives the
-sentence in the page language: the exact ``ko.json`` sentence when there is one, else the
+A failed job records its reason in English (the job's ``error``; for made to measure also
+``MtmQuote.preview_error`` and ``MadeToMeasure.files_error``): that is what logs, API clients
+and the maker's support rely on. People read it on Korean pages, so :func:`reason_text` gives
+the sentence in the page language: the exact ``ko.json`` sentence when there is one, else the
 sentence of the first known pattern (with its numbers), else a general sentence. The English
-original is never lost: the API keeps it in ``error`` and adds ``error_text``.
+original is never lost: the made-to-measure file status keeps it in ``error`` and adds
+``error_text``; the job status (``/api/jobs/<id>``) answers the sentence in ``error`` and the
+English in ``detail``, as the API's errors do.
+
+It lives at the bottom layer (beside the catalogue) because several packages answer with job
+reasons: the job status view (:mod:`storefront.scans.views`) and :mod:`storefront.workshop`.
 """
 
 from __future__ import annotations
@@ -14,10 +19,12 @@ import re
 
 from storefront.i18n import catalog
 
-__all__ = ["FALLBACK", "PATTERNS", "reason_text"]
+__all__ = ["FALLBACK", "JOB_FALLBACK", "PATTERNS", "reason_text"]
 
-#: The sentence for a reason no pattern knows.
+#: The sentence for a made-to-measure reason no pattern knows.
 FALLBACK = "This could not be made. Please ask the shop."
+#: The sentence for any other job's reason that no pattern knows (scans, gait sessions).
+JOB_FALLBACK = "This could not be finished. Try again, or ask the shop if it happens again."
 
 #: (English reason as the code writes it, sentence in ko.json with ``{placeholders}``).
 PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -52,7 +59,7 @@ PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
-def reason_text(message: str | None, language: str) -> str | None:
+def reason_text(message: str | None, language: str, fallback: str = FALLBACK) -> str | None:
     """``message`` (an English job failure reason) in ``language``.
 
     Parameters
@@ -61,6 +68,9 @@ def reason_text(message: str | None, language: str) -> str | None:
         The reason as recorded; None or empty for no failure.
     language : str
         Page language, ``"ko"`` or ``"en"``.
+    fallback : str
+        English sentence (in ``ko.json``) for a reason neither the catalogue nor a pattern
+        knows; default :data:`FALLBACK` (made to measure), :data:`JOB_FALLBACK` for others.
 
     Returns
     -------
@@ -81,4 +91,4 @@ def reason_text(message: str | None, language: str) -> str | None:
             for key, value in m.groupdict().items():
                 text = text.replace("{" + key + "}", value)
             return text
-    return cat.get(FALLBACK, FALLBACK)
+    return cat.get(fallback, fallback)
