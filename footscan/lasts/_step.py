@@ -8,8 +8,16 @@ Two encodings of the same closed triangulated shell in one solid, millimetres:
   edge (shared by its two triangles, so the shell is closed without sewing), one planar face
   per triangle. Read by every STEP importer, but about 40 entities per triangle (a last of 24k
   triangles: ~57 MB, about a minute on this machine).
- Needs the optional ``step`` extra (the ``cadquery-ocp-novtk`` wheel, which
-provides the ``OCP`` binding); without it :func:`step_bytes` raises
+
+The bytes depend only on the mesh, the name and the encoding. OpenCASCADE keeps its writer
+settings process-wide (``Interface_Static``: whatever another write or a library set before
+stays), initialises them to its defaults when the first writer is made, numbers products with
+a process-wide counter (``name 1``, ``name 2`` ...) and stamps the header with the time; so
+each write sets every setting it depends on (:data:`WRITE_SETTINGS`), names the product
+exactly ``name``, writes :data:`TIME_STAMP` in the header, and holds a lock while it does.
+
+Needs the optional ``step`` extra (the ``cadquery-ocp-novtk`` wheel, which provides the
+``OCP`` binding); without it :func:`step_bytes` raises
 :class:`~footscan.lasts.exceptions.StepUnavailableError`.
 """
 
@@ -19,6 +27,7 @@ import importlib
 import importlib.util
 import os
 import tempfile
+import threading
 from typing import Any
 
 import numpy as np
@@ -26,7 +35,30 @@ from numpy.typing import NDArray
 
 from footscan.lasts.exceptions import LastError, StepUnavailableError
 
-__all__ = ["step_available", "step_bytes"]
+__all__ = ["DEFAULT_NAME", "TIME_STAMP", "WRITE_SETTINGS", "step_available", "step_bytes"]
+
+#: Every ``Interface_Static`` setting the STEP writer reads, as each write sets it (the schema
+#: per encoding is added by :func:`step_bytes`); OpenCASCADE 7.7-8.0 names.
+WRITE_SETTINGS: dict[str, str] = {
+    "xstep.cascade.unit": "MM",
+    "write.step.unit": "MM",
+    "write.precision.mode": "Average",
+    "write.precision.val": "1.e-03",
+    "write.step.assembly": "Auto",
+    "write.step.nonmanifold": "Off",
+    "write.step.vertex.mode": "Compound",
+    "write.surfacecurve.mode": "On",
+    "write.step.sequence": "ToSTEP",
+    "write.step.resource.name": "STEP",
+    "write.step.tessellated": "OnNoBRep",
+}
+_SCHEMA = {"tessellated": "AP242DIS", "brep": "AP214IS"}
+#: The header's time stamp (ISO 8601): fixed, so the bytes do not depend on when they were made.
+TIME_STAMP = "1970-01-01T00:00:00"
+#: Product name when none is given.
+DEFAULT_NAME = "Shoe Street"
+#: One write at a time: the settings are process-wide (job threads write STEP files too).
+_LOCK = threading.Lock()
 
 
 def step_available() -> bool:
@@ -39,10 +71,13 @@ _OCP_NAMES = {
     "BRepBuilderAPI": ("BRepBuilderAPI_MakeEdge", "BRepBuilderAPI_MakeVertex"),
     "Geom": ("Geom_Plane",),
     "gp": ("gp_Dir", "gp_Pnt"),
+    "APIHeaderSection": ("APIHeaderSection_MakeHeader",),
     "IFSelect": ("IFSelect_RetDone",),
     "Interface": ("Interface_Static",),
     "Poly": ("Poly_Triangle", "Poly_Triangulation"),
-    "STEPControl": ("STEPControl_AsIs", "STEPControl_Writer"),
+    "STEPControl": ("STEPControl_AsIs", "STEPControl_Controller", "STEPControl_Writer"),
+    "StepBasic": ("StepBasic_Product",),
+    "TCollection": ("TCollection_HAsciiString",),
     "TopoDS": ("TopoDS_Face", "TopoDS_Shell", "TopoDS_Solid", "TopoDS_Wire"),
 }
 
@@ -130,13 +165,14 @@ def step_bytes(
     vertices_mm : (n, 3) float64
     faces : (m, 3) int64
     name : str
-        Product name written into the file.
+        Product name written into the file (exactly; :data:`DEFAULT_NAME` when empty).
     encoding : {"tessellated", "brep"}
         AP242 tessellated solid (compact) or AP214 faceted B-rep (see the module docstring).
 
     Returns
     -------
     bytes
+        The same bytes for the same arguments, whatever was written before in the process.
 
     Raises
     ------
@@ -154,19 +190,41 @@ def step_bytes(
     area2 = np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
     if fa.ndim != 2 or fa.shape[1] != 3 or (area2 <= 1e-12).any():
         raise LastError("STEP export needs a mesh of non-degenerate triangles")
+    solid = _solid(o, v, fa) if encoding == "brep" else _tessellated(o, v, fa)
+    with _LOCK:
+        writer = _configured_writer(o, encoding, name or DEFAULT_NAME)
+        writer.Transfer(solid, o["STEPControl_AsIs"])
+        _fix_names_and_stamp(o, writer, name or DEFAULT_NAME)
+        return _write(o, writer)
+
+
+def _configured_writer(o: dict[str, Any], encoding: str, name: str) -> Any:
+    """A writer after every setting it reads is set (the controller first: making it the
+    first time resets the settings to OpenCASCADE's defaults)."""
+    o["STEPControl_Controller"].Init_s()
     static = o["Interface_Static"]
-    static.SetCVal_s("write.step.unit", "MM")
-    if encoding == "brep":
-        solid = _solid(o, v, fa)
-        static.SetCVal_s("write.step.schema", "AP214IS")
-    else:
-        solid = _tessellated(o, v, fa)
-        static.SetCVal_s("write.step.schema", "AP242DIS")
-        static.SetCVal_s("write.step.tessellated", "OnNoBRep")
-    if name:
-        static.SetCVal_s("write.step.product.name", name)
-    writer = o["STEPControl_Writer"]()
-    writer.Transfer(solid, o["STEPControl_AsIs"])
+    wanted = {**WRITE_SETTINGS, "write.step.schema": _SCHEMA[encoding]}
+    wanted["write.step.product.name"] = name
+    for key, value in wanted.items():
+        if not static.SetCVal_s(key, value):
+            raise LastError(f"this OpenCASCADE does not take the STEP setting {key}={value!r}")
+    return o["STEPControl_Writer"]()
+
+
+def _fix_names_and_stamp(o: dict[str, Any], writer: Any, name: str) -> None:
+    """Name the product exactly ``name`` (not ``name N`` from the process-wide counter) and
+    stamp the header with :data:`TIME_STAMP`."""
+    text = o["TCollection_HAsciiString"]
+    model = writer.Model()
+    for i in range(1, model.NbEntities() + 1):
+        entity = model.Value(i)
+        if isinstance(entity, o["StepBasic_Product"]):
+            entity.SetName(text(name))
+            entity.SetId(text(name))
+    o["APIHeaderSection_MakeHeader"](model).SetTimeStamp(text(TIME_STAMP))
+
+
+def _write(o: dict[str, Any], writer: Any) -> bytes:
     fd, path = tempfile.mkstemp(suffix=".step")
     os.close(fd)
     try:
