@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable
@@ -11,7 +12,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, select
 
 from storefront.db.models import GaitSession, LearnedOffset, Scan
-from storefront.domain_errors import NotFound, NotReady, ValidationFailed
+from storefront.domain_errors import BadRequest, NotFound, NotReady, ValidationFailed
 from storefront.extensions import DbSession
 from storefront.security.ownership import MAX_ID, parse_row_id
 
@@ -159,8 +160,18 @@ def offsets_version(session: DbSession) -> Hashable:
     )
 
 
+#: The 400 answer to a price limit that is not a whole number (won have no decimals).
+NOT_WHOLE_WON = "max_price_krw must be a whole number of won, such as 120000 (no decimals)"
+_INTEGER = re.compile(r"-?[0-9]+")
+
+
 def parse_preferences(args: Any) -> dict[str, Any]:
-    """Recommendation preferences from query parameters, validated (422 lists every bad one)."""
+    """Recommendation preferences from query parameters, validated.
+
+    A price limit (``max_price_krw``, alias ``max_budget_krw``) that is not written as a
+    whole number of won (``1.5``, ``1e5``, ``120000.0``) is refused at once (400 ``bad_amount``,
+    :data:`NOT_WHOLE_WON`); otherwise every bad value is listed together (422).
+    """
     from storefront.catalog.models import CATEGORIES
 
     errors: dict[str, str] = {}
@@ -173,12 +184,12 @@ def parse_preferences(args: Any) -> dict[str, Any]:
             prefs["category"] = cat
     budget = args.get("max_price_krw") or args.get("max_budget_krw")
     if budget:
-        try:
-            val = float(budget)
-            if not 0 < val <= 100_000_000:
-                raise ValueError
-            prefs["max_budget_krw"] = val
-        except ValueError:
+        text = str(budget).strip()
+        if not _INTEGER.fullmatch(text):
+            raise BadRequest(NOT_WHOLE_WON, code="bad_amount")
+        if len(text) <= 12 and 0 < int(text) <= 100_000_000:
+            prefs["max_budget_krw"] = int(text)
+        else:
             errors["max_price_krw"] = "expected an amount in won above 0 and at most 100000000"
     colour = args.get("colour") or args.get("color")
     if colour:
