@@ -30,6 +30,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gait.exceptions import RecordingReadError
+from gait.readers._fastcsv import arrow_available, iter_fast_blocks
 
 __all__ = [
     "BLOCK_ROWS",
@@ -278,6 +279,9 @@ def iter_blocks(
     """
     # ~2 MB of text per piece: numpy's parser needs ~15x the text in transient memory.
     chars = max(4096, min(block_rows * 8 * table.n_fields, _PIECE_CHARS))
+    if arrow_available(table):
+        yield from iter_fast_blocks(table, chars, usecols, _parse)
+        return
     skip_header = table.header_row
     line0 = 1
     pending = ""

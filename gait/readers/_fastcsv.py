@@ -1,0 +1,215 @@
+"""The fast path of :func:`gait.readers._textio.iter_blocks`: pieces parsed by Arrow's CSV reader.
+
+The text is cut into the same pieces as the numpy path (about 2 MB, at a line end), and each
+piece is tokenised and converted by Arrow (``pyarrow.csv``, compiled, no whole-file buffer:
+memory holds one piece). Only what both parsers read the same way takes this path: ASCII
+pieces (UTF-8 and Latin-1 agree on them) with a single-character separator, no quoting, no
+comment inside the data, empty fields as NaN. Anything else in a piece, and any piece Arrow
+refuses (a row with another field count, a field that is not a number), is handed to the
+numpy parser with the same text and line number, so results and error messages are those of
+the numpy path. Without pyarrow every piece goes to the numpy parser.
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+if TYPE_CHECKING:
+    from gait.readers._textio import TextTable
+
+__all__ = ["arrow_available", "iter_fast_blocks"]
+
+_ENCODINGS = ("utf-8", "utf-8-sig", "latin-1")
+
+SlowParse = Callable[[str, "TextTable", int, "tuple[int, ...] | None"], NDArray[np.float64]]
+
+
+def _arrow() -> tuple[Any, Any] | None:
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pc
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        return None
+    return pa, pc
+
+
+def arrow_available(table: TextTable) -> bool:
+    """Whether ``table`` can take the Arrow path (encoding, separator, pyarrow installed)."""
+    return (
+        table.encoding in _ENCODINGS
+        and table.delimiter is not None
+        and len(table.delimiter) == 1
+        and _arrow() is not None
+    )
+
+
+def _drop_header(text: bytes) -> bytes:
+    """``text`` without its first line that is neither blank nor a comment (as the numpy path)."""
+    start = 0
+    while True:
+        end = text.find(b"\n", start)
+        line = text[start:] if end < 0 else text[start:end]
+        if line.strip() and not line.lstrip().startswith(b"#"):
+            return b"" if end < 0 else text[:start] + text[end + 1 :]
+        if end < 0:
+            return text
+        start = end + 1
+
+
+def _data_start(text: bytes) -> int:
+    """Offset of the first line that is neither blank nor a ``#`` comment."""
+    start = 0
+    while start < len(text):
+        end = text.find(b"\n", start)
+        line = text[start:] if end < 0 else text[start:end]
+        if line.strip() and not line.lstrip().startswith(b"#"):
+            return start
+        if end < 0:
+            return len(text)
+        start = end + 1
+    return start
+
+
+class _ArrowPieces:
+    """Arrow's options for one table, and the conversion of one piece to a float64 block."""
+
+    def __init__(self, table: TextTable, usecols: tuple[int, ...] | None) -> None:
+        arrow = _arrow()
+        assert arrow is not None
+        self.pa, self.pc = arrow
+        names = [f"c{i}" for i in range(table.n_fields)]
+        self.cols = names if usecols is None else [names[i] for i in usecols]
+        pa, pc = self.pa, self.pc
+        self.read = pc.ReadOptions(column_names=names, use_threads=False, block_size=8 << 20)
+        self.parse = pc.ParseOptions(
+            delimiter=table.delimiter, quote_char=False, double_quote=False, escape_char=False,
+            newlines_in_values=False, ignore_empty_lines=True,
+        )  # fmt: skip
+        self.convert = pc.ConvertOptions(
+            column_types={n: pa.float64() for n in names},
+            null_values=[""],
+            true_values=[],
+            false_values=[],
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+            include_columns=self.cols,
+        )
+
+    def block(self, data: bytes) -> NDArray[np.float64] | None:
+        """The piece as an (m, k) array, or None when Arrow refuses it."""
+        try:
+            t = self.pc.read_csv(
+                self.pa.py_buffer(data), read_options=self.read, parse_options=self.parse,
+                convert_options=self.convert,
+            )  # fmt: skip
+        except (self.pa.ArrowInvalid, self.pa.ArrowTypeError, ValueError):
+            return None
+        # Column by column into a column-major block (a contiguous write per column).
+        out = np.empty((len(self.cols), t.num_rows), dtype=np.float64)
+        for i, name in enumerate(self.cols):
+            for at, arr in _chunks(t.column(name)):
+                out[i, at : at + len(arr)] = arr.to_numpy(zero_copy_only=False)
+        return out.T
+
+
+def _chunks(col: Any) -> Iterator[tuple[int, Any]]:
+    at = 0
+    for arr in col.chunks:
+        yield at, arr
+        at += len(arr)
+
+
+def iter_fast_blocks(
+    table: TextTable,
+    chars: int,
+    usecols: tuple[int, ...] | None,
+    slow_parse: SlowParse,
+) -> Iterator[NDArray[np.float64]]:
+    """Numeric data rows of ``table`` in blocks, as :func:`iter_blocks` yields them.
+
+    Parameters
+    ----------
+    table : TextTable
+        A table for which :func:`arrow_available` holds.
+    chars : int
+        Bytes read at once (the numpy path's characters per piece).
+    usecols : tuple of int, optional
+        Only these columns.
+    slow_parse : callable
+        The numpy parser ``(text, table, first_line, usecols) -> block``, for pieces Arrow
+        does not take (it raises the reader's error for a bad row).
+
+    Yields
+    ------
+    (m, n_fields or len(usecols)) float64
+    """
+    fast = _ArrowPieces(table, usecols)
+    enc = table.encoding
+    skip_header = table.header_row
+    line0 = 1
+    pending = b""
+    first = True
+    with table.path.open("rb") as fh:
+        while True:
+            buf = fh.read(chars)
+            if first and enc == "utf-8-sig" and buf.startswith(codecs.BOM_UTF8):
+                buf = buf[len(codecs.BOM_UTF8) :]
+            first = False
+            last = not buf
+            buf = pending + buf
+            if last:
+                if not buf.strip():
+                    break
+                text, pending = buf, b""
+            else:
+                cut = buf.rfind(b"\n")
+                if cut < 0 and b"\r" not in buf:
+                    pending = buf
+                    continue
+                if cut < 0:  # old Mac line ends: no \n at all (the text path reads them)
+                    cut = buf.rfind(b"\r")
+                text, pending = buf[:cut], buf[cut + 1 :]
+                if text.endswith(b"\r"):  # the \r of a \r\n line end
+                    text = text[:-1]
+            if b"\r" in text:
+                text = text.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+            if skip_header:
+                text, skip_header = _drop_header(text), False
+            arr = _piece(text, table, line0, usecols, fast, slow_parse)
+            line0 += text.count(b"\n") + 1
+            if arr.shape[0]:
+                yield arr
+            if last:
+                break
+
+
+def _piece(
+    text: bytes,
+    table: TextTable,
+    line0: int,
+    usecols: tuple[int, ...] | None,
+    fast: _ArrowPieces,
+    slow_parse: SlowParse,
+) -> NDArray[np.float64]:
+    if text.isascii():
+        body = text[_data_start(text) :]
+        if b"#" not in body:
+            if table.decimal == ",":
+                body = body.replace(b",", b".")
+            arr = fast.block(body)
+            if arr is not None:
+                return arr
+    try:
+        decoded = text.decode(table.encoding)
+    except UnicodeDecodeError as exc:
+        from gait.exceptions import RecordingReadError
+
+        raise RecordingReadError(
+            f"{table.path}: not valid {table.encoding} text ({exc.reason})"
+        ) from None
+    return slow_parse(decoded, table, line0, usecols)

@@ -1,0 +1,109 @@
+"""The Arrow path of the text reader gives what the numpy path gives: values and errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gait.exceptions import RecordingReadError
+from gait.readers import _textio
+from gait.readers._textio import iter_blocks, open_table
+
+pytest.importorskip("pyarrow")
+
+
+def _both(path: Path, usecols: tuple[int, ...] | None = None, block_rows: int = 64):
+    """Blocks of ``path`` by the Arrow path and by the numpy path (or the errors raised)."""
+    out = []
+    for fast in (True, False):
+        orig = _textio.arrow_available
+        if not fast:
+            _textio.arrow_available = lambda table: False  # type: ignore[assignment]
+        try:
+            table = open_table(path)
+            got: object = [b.copy() for b in iter_blocks(table, block_rows, usecols)]
+        except RecordingReadError as exc:
+            got = str(exc)
+        finally:
+            _textio.arrow_available = orig  # type: ignore[assignment]
+        out.append(got)
+    return out
+
+
+def _same(a: object, b: object) -> None:
+    if isinstance(a, str) or isinstance(b, str):
+        assert a == b
+        return
+    assert isinstance(a, list) and isinstance(b, list)
+    x = np.concatenate(a) if a else np.zeros((0, 0))
+    y = np.concatenate(b) if b else np.zeros((0, 0))
+    assert x.shape == y.shape
+    # Bit for bit, NaN where NaN.
+    assert np.array_equal(x.view(np.int64) * ~np.isnan(x), y.view(np.int64) * ~np.isnan(y))
+    assert np.array_equal(np.isnan(x), np.isnan(y))
+
+
+def _table(rng: np.random.Generator, n: int, k: int) -> np.ndarray:
+    v = rng.normal(0, 50, (n, k)) * 10.0 ** rng.integers(-3, 4, (n, k))
+    v[rng.random((n, k)) < 0.05] = np.nan
+    v[:, 0] = np.arange(n) / 100
+    return v
+
+
+def _fmt(v: float, decimal: str) -> str:
+    if v != v:
+        return ""
+    s = repr(float(v)) if abs(v) > 1e-3 else f"{v:.6e}"
+    return s.replace(".", decimal)
+
+
+@pytest.mark.parametrize(
+    "sep,decimal,newline,encoding,bom",
+    [
+        (",", ".", "\n", "utf-8", False),
+        ("\t", ".", "\r\n", "utf-8", True),
+        (";", ",", "\n", "latin-1", False),
+        ("\t", ",", "\r", "utf-8", False),
+        (";", ".", "\r\n", "utf-8", True),
+    ],
+)
+def test_arrow_path_values_equal_numpy_path(tmp_path, sep, decimal, newline, encoding, bom):
+    rng = np.random.default_rng(len(sep + decimal + newline))
+    v = _table(rng, 3000, 7)
+    lines = ["# units=N", "# comment é" if encoding == "latin-1" else "# comment",
+             sep.join(["time_s"] + [f"c{i}" for i in range(1, 7)])]  # fmt: skip
+    for i, row in enumerate(v):
+        lines.append(sep.join(_fmt(x, decimal) for x in row))
+        if i % 700 == 5:
+            lines.append("")  # blank lines inside the data
+    text = newline.join(lines) + newline
+    p = tmp_path / "t.csv"
+    p.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode(encoding))
+    a, b = _both(p)
+    _same(a, b)
+    a, b = _both(p, usecols=(0, 2, 5))
+    _same(a, b)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["1.5,abc,3", "1.5,2.5", "1.5,2.5,3,4", "1.5,\"2\",3", "1.5,2 # note,3", "1.5,2,0x10",
+     "1.5,NA,3", "1.5,null,3", "1.5,1e,3", "  ", "1.5,2\xe9,3"],
+)  # fmt: skip
+def test_arrow_path_refuses_what_numpy_refuses(tmp_path, bad):
+    rows = [f"{i / 100:.2f},{i % 7}.5,{i}" for i in range(5000)]
+    rows[3217] = bad
+    p = tmp_path / "bad.csv"
+    p.write_bytes(("time_s,a,b\n" + "\n".join(rows) + "\n").encode("latin-1"))
+    a, b = _both(p)
+    _same(a, b)
+
+
+def test_arrow_path_invalid_utf8_is_the_same_error(tmp_path):
+    rows = [f"{i / 100:.2f},{i % 7}.5,{i}" for i in range(200_000)]
+    p = tmp_path / "bad.csv"
+    p.write_bytes(("time_s,a,b\n" + "\n".join(rows) + "\n").encode() + b"1.0,\xff\xfe,2\n")
+    a, b = _both(p, block_rows=65_536)
+    assert isinstance(a, str) and a == b and "not valid utf-8" in a
