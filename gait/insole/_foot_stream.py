@@ -15,7 +15,7 @@ import numpy as np
 from gait.insole._clock import host_clock_fit, sample_indices, start_anchor
 from gait.insole._devices import shoestreet as _ours
 from gait.insole._packets import InsoleInfo
-from gait.insole._session import repeated_samples
+from gait.insole._session import fnv_rows, int_columns, repeated_samples
 
 __all__ = ["_FootStream", "_SpillReader"]
 
@@ -25,14 +25,11 @@ _RECENT = 4096
 _FINGERPRINT_EVERY = 256
 
 
-def _row_hash(seqs: np.ndarray, t_us: np.ndarray, cols: np.ndarray) -> np.ndarray:
+def _row_hash(seqs: np.ndarray, t_us: np.ndarray, cols_int: np.ndarray) -> np.ndarray:
     h = (seqs.astype(np.uint64) & np.uint64(0xFFFF)) | (
         (t_us.astype(np.uint64) & np.uint64(0xFFFFFFFF)) << np.uint64(16)
     )
-    with np.errstate(over="ignore"):
-        for j in range(cols.shape[1]):
-            h = (h * np.uint64(1099511628211)) ^ cols[:, j].astype(np.int64).view(np.uint64)
-    return h
+    return fnv_rows(h, cols_int)
 
 
 class _FootStream:
@@ -112,8 +109,9 @@ class _FootStream:
     ):
         """Drop repeats inside the batch or of the last samples of the previous batch."""
         cols = vals if imu is None else np.concatenate([vals, imu], axis=1)
-        h = _row_hash(seqs, t_us, cols)
-        drop = repeated_samples(seqs, t_us, vals, imu)
+        ci = int_columns(cols)
+        h = _row_hash(seqs, t_us, ci)
+        drop = repeated_samples(seqs, t_us, vals, imu, ci)
         if self.recent_key.size:
             drop |= np.isin(h, self.recent_key)
         self.n_duplicates += int(drop.sum())

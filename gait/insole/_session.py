@@ -176,8 +176,27 @@ def _recover_device(
     )
 
 
+def int_columns(cols: np.ndarray) -> np.ndarray:
+    """``cols`` (n, k) as int64, transposed to (k, n) so that each column is contiguous."""
+    return np.array(cols.T, dtype=np.int64, order="C")
+
+
+def fnv_rows(h: np.ndarray, cols_int: np.ndarray) -> np.ndarray:
+    """Fold the columns of ``cols_int`` (k, n) into the row hashes ``h`` (n,) uint64, in place."""
+    prime = np.uint64(1099511628211)
+    with np.errstate(over="ignore"):
+        for j in range(cols_int.shape[0]):
+            h *= prime
+            h ^= cols_int[j].view(np.uint64)
+    return h
+
+
 def repeated_samples(
-    seqs: np.ndarray, t_us: np.ndarray, values: np.ndarray, imu: np.ndarray | None
+    seqs: np.ndarray,
+    t_us: np.ndarray,
+    values: np.ndarray,
+    imu: np.ndarray | None,
+    cols_int: np.ndarray | None = None,
 ) -> np.ndarray:
     """Mask of samples that repeat an earlier one: same counter, timestamp and values.
 
@@ -186,6 +205,8 @@ def repeated_samples(
     reboot restarts both but not with identical sensor values, so those samples stay.
     Vectorised: a hash of the values sorts candidates next to each other and exact equality
     is then checked pairwise; the first arrival is kept.
+
+    ``cols_int`` is :func:`int_columns` of the values and IMU when the caller has it.
 
     Returns
     -------
@@ -199,11 +220,11 @@ def repeated_samples(
     key = (seqs.astype(np.uint64) & np.uint64(0xFFFF)) | (
         (t_us.astype(np.uint64) & np.uint64(0xFFFFFFFF)) << np.uint64(16)
     )
+    ks = np.sort(key)
+    if not (ks[1:] == ks[:-1]).any():
+        return drop  # no counter and timestamp twice: nothing repeats
     cols = values if imu is None else np.concatenate([values, imu], axis=1)
-    h = np.zeros(n, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for j in range(cols.shape[1]):
-            h = (h * np.uint64(1099511628211)) ^ cols[:, j].astype(np.int64).view(np.uint64)
+    h = fnv_rows(np.zeros(n, dtype=np.uint64), int_columns(cols) if cols_int is None else cols_int)
     order = np.lexsort((np.arange(n), h, key))
     same = (key[order][1:] == key[order][:-1]) & (h[order][1:] == h[order][:-1])
     if not same.any():

@@ -39,6 +39,7 @@ from gait.insole._session_file import (
     _read_header,
     scan_records,
 )
+from gait.insole._session_scan import scan_batches
 
 __all__ = ["iter_session_parts"]
 
@@ -155,41 +156,49 @@ def _read_devices(p: Path, fh: Any, start: int, notes: list[str]) -> dict[str, d
 
 
 def _stream_notifications(fh: Any, start: int, streams: dict[str, _FootStream]) -> dict[str, Any]:
-    """Pass 2: every notification, batch by batch per foot; the file's integrity counts."""
+    """Pass 2: every notification, batch by batch per foot; the file's integrity counts.
+
+    Records come a window at a time (:func:`scan_batches`); each foot's notifications are
+    pushed in batches of exactly :data:`_BATCH_NOTIFICATIONS`, in file order, as when they
+    were read one by one.
+    """
     pending: dict[str, list[bytes]] = {s: [] for s in streams}
-    hosts: dict[str, list[int]] = {s: [] for s in streams}
+    hosts: dict[str, list[np.ndarray]] = {s: [] for s in streams}
     fsc: dict[str, float] = {}
     out = {"corrupt_bytes": 0, "corrupt_records": 0, "truncated_tail": False, "complete": False}
     notify, end_kind = int(RecordKind.NOTIFY), int(RecordKind.END)
-    # side byte -> (payloads, host times) of a streamed foot; the lists are swapped per batch.
-    lists = {b: (pending[sd], hosts[sd]) for b, sd in enumerate(_SIDES) if sd in streams}
-    for kind, side_b, host_ns, payload, skipped in scan_records(fh, start):
-        if skipped:
-            out["corrupt_bytes"] += skipped
-            out["corrupt_records"] += 1
-        if kind != notify:
-            if kind == -1:
-                out["truncated_tail"] = True
-                break
-            if kind == end_kind:
-                out["complete"] = True
-            continue
-        pair = lists.get(side_b)
-        if pair is None:
-            continue
-        pl, hl = pair
-        pl.append(payload)
-        hl.append(host_ns)
-        if len(pl) >= _BATCH_NOTIFICATIONS:
-            side = _SIDES[side_b]
-            fsc.setdefault(side, full_scale(pl))
-            streams[side].push(pl, np.array(hl, np.float64) * 1e-9, fsc[side])
-            pending[side], hosts[side] = [], []
-            lists[side_b] = (pending[side], hosts[side])
+    sides = [(b, sd) for b, sd in enumerate(_SIDES) if sd in streams]
+    for rb in scan_batches(fh, start):
+        kind = rb.kind
+        trunc = np.flatnonzero(kind == -1)
+        stop = int(trunc[0]) if trunc.size else kind.size
+        sk = rb.skipped[: stop + 1 if trunc.size else stop]
+        out["corrupt_bytes"] += int(sk.sum())
+        out["corrupt_records"] += int(np.count_nonzero(sk))
+        kind = kind[:stop]
+        if np.any(kind == end_kind):
+            out["complete"] = True
+        for side_b, side in sides:
+            rows = np.flatnonzero((kind == notify) & (rb.side[:stop] == side_b))
+            if not rows.size:
+                continue
+            pl = pending[side]
+            pl.extend([rb.payloads[i] for i in rows])
+            hosts[side].append(rb.host_ns[rows])
+            while len(pl) >= _BATCH_NOTIFICATIONS:
+                h = np.concatenate(hosts[side])
+                push, rest = pl[:_BATCH_NOTIFICATIONS], pl[_BATCH_NOTIFICATIONS:]
+                fsc.setdefault(side, full_scale(push))
+                streams[side].push(push, h[:_BATCH_NOTIFICATIONS] * 1e-9, fsc[side])
+                pending[side] = pl = rest
+                hosts[side] = [h[_BATCH_NOTIFICATIONS:]]
+        if trunc.size:
+            out["truncated_tail"] = True
+            break
     for side, st in streams.items():
         if pending[side]:
             scale = fsc.get(side, full_scale(pending[side]))
-            st.push(pending[side], np.array(hosts[side], np.float64) * 1e-9, scale)
+            st.push(pending[side], np.concatenate(hosts[side]) * 1e-9, scale)
         st.close()
     return out
 

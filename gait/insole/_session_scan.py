@@ -1,0 +1,201 @@
+"""Session records scanned a window at a time, runs of same-size records checked at once.
+
+:func:`scan_batches` yields what :func:`gait.insole._session_file.scan_records` yields, record
+for record, but as arrays per window: a recording is mostly notifications of one size, one
+after another, so from a record whose header is valid the following records are assumed to
+have the same size and checked all together (sync marker, length, kind, side, then the
+checksums); the run ends at the first record that fails any check, and that record and what
+follows are read one by one by the same rules as ``scan_records`` (resynchronise on the next
+sync marker after a damaged record, stop at a truncated tail) until a new run starts.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from gait.insole._session_file import _CRC, _MAX_PAYLOAD, _NO_SIDE, _REC_HEADER, _SIDES, _SYNC
+
+__all__ = ["RecordBatch", "scan_batches"]
+
+#: Shortest run of same-size records checked at once (shorter ones are read one by one).
+_MIN_RUN = 8
+
+
+@dataclass(frozen=True)
+class RecordBatch:
+    """Consecutive intact records of a session file (what ``scan_records`` yields, as arrays).
+
+    Parameters
+    ----------
+    kind : (m,) int64
+        Record kinds; ``-1`` for the last item when the file ends in a truncated record.
+    side : (m,) int64
+        Side bytes (``0`` left, ``1`` right, ``255`` none).
+    host_ns : (m,) int64
+        Arrival times (host nanoseconds since the session start).
+    payloads : list of bytes
+        Record payloads.
+    skipped : (m,) int64
+        Damaged bytes skipped before each record.
+    """
+
+    kind: NDArray[np.int64]
+    side: NDArray[np.int64]
+    host_ns: NDArray[np.int64]
+    payloads: list[bytes]
+    skipped: NDArray[np.int64]
+
+
+class _Batch:
+    def __init__(self) -> None:
+        self.kind: list[Any] = []
+        self.side: list[Any] = []
+        self.host: list[Any] = []
+        self.pay: list[bytes] = []
+        self.skip: list[Any] = []
+
+    def one(self, kind: int, side: int, host: int, payload: bytes, skipped: int) -> None:
+        self.kind.append(np.array([kind], np.int64))
+        self.side.append(np.array([side], np.int64))
+        self.host.append(np.array([host], np.int64))
+        self.pay.append(payload)
+        self.skip.append(np.array([skipped], np.int64))
+
+    def take(self) -> RecordBatch | None:
+        if not self.pay:
+            return None
+        b = RecordBatch(
+            np.concatenate(self.kind), np.concatenate(self.side), np.concatenate(self.host),
+            self.pay, np.concatenate(self.skip),
+        )  # fmt: skip
+        self.__init__()  # type: ignore[misc]
+        return b
+
+
+def _run(buf: bytes, view: memoryview, off: int, stride: int, length: int, batch: _Batch,
+         skipped: int) -> int:  # fmt: skip
+    """Records of ``stride`` bytes from ``off`` that pass every check, appended; their count."""
+    hsize = _REC_HEADER.size
+    m = (len(buf) - off) // stride
+    if m < _MIN_RUN:
+        return 0
+    a = np.frombuffer(buf, np.uint8, m * stride, off).reshape(m, stride)
+    kind = a[:, 2]
+    side = a[:, 3]
+    good = (a[:, 0] == _SYNC[0]) & (a[:, 1] == _SYNC[1]) & (kind >= 1) & (kind <= 4)
+    good &= (side == _NO_SIDE) | (side < len(_SIDES))
+    good &= (a[:, 4:8] == a[0, 4:8]).all(axis=1)
+    bad = np.flatnonzero(~good)
+    j = int(bad[0]) if bad.size else m
+    if j < _MIN_RUN:
+        return 0
+    crc32 = zlib.crc32
+    got = np.fromiter(
+        (crc32(view[o : o + stride - 6]) for o in range(off + 2, off + 2 + j * stride, stride)),
+        np.uint32,
+        j,
+    )
+    want = np.ascontiguousarray(a[:j, stride - 4 :]).view("<u4").ravel()
+    bad = np.flatnonzero(got != want)
+    j = int(bad[0]) if bad.size else j
+    if j == 0:
+        return 0
+    batch.kind.append(kind[:j].astype(np.int64))
+    batch.side.append(side[:j].astype(np.int64))
+    batch.host.append(np.ascontiguousarray(a[:j, 8:16]).view("<i8").ravel().astype(np.int64))
+    start = off + hsize
+    batch.pay.extend([buf[o : o + length] for o in range(start, start + j * stride, stride)])
+    sk = np.zeros(j, np.int64)
+    sk[0] = skipped
+    batch.skip.append(sk)
+    return j
+
+
+def scan_batches(fh: Any, start: int, window: int = 8 << 20) -> Iterator[RecordBatch]:
+    """Intact records from byte ``start``, a window at a time (see the module docstring).
+
+    Parameters
+    ----------
+    fh : binary file
+        The session file.
+    start : int
+        Offset of the first record.
+    window : int
+        Bytes read at once.
+
+    Yields
+    ------
+    RecordBatch
+        The records of one window, in file order; concatenated, the same items as
+        ``scan_records(fh, start, window)``.
+    """
+    hsize, csize = _REC_HEADER.size, _CRC.size
+    unpack, crc_unpack = _REC_HEADER.unpack_from, _CRC.unpack_from
+    crc32 = zlib.crc32
+    sync_b, no_side, n_sides = _SYNC, _NO_SIDE, len(_SIDES)
+    fh.seek(start)
+    buf = fh.read(window)
+    view = memoryview(buf)
+    n = len(buf)
+    eof = n < window
+    off = 0
+    skipped = 0
+    batch = _Batch()
+    while True:
+        need = off + hsize + csize
+        ok = False
+        if n >= off + hsize:
+            sync, kind, side_b, length, host_ns = unpack(buf, off)
+            ok = sync == sync_b and length <= _MAX_PAYLOAD
+            end = off + hsize + length
+            if ok:
+                need = end + csize
+                if 1 <= kind <= 4 and (side_b == no_side or side_b < n_sides):
+                    j = _run(buf, view, off, end + csize - off, length, batch, skipped)
+                    if j:
+                        skipped = 0
+                        off += j * (end + csize - off)
+                        continue
+        if n < need:
+            if not eof:
+                more = fh.read(window)
+                eof = len(more) < window
+                buf, off = buf[off:] + more, 0
+                view.release()
+                view = memoryview(buf)
+                n = len(buf)
+                done = batch.take()
+                if done is not None:
+                    yield done
+                continue
+            if off < n:
+                batch.one(-1, 0, 0, b"", skipped)
+            break
+        if ok:
+            ok = (crc32(view[off + 2 : end]) == crc_unpack(buf, end)[0] and 1 <= kind <= 4
+                  and (side_b == no_side or side_b < n_sides))  # fmt: skip
+        if not ok:
+            nxt = buf.find(sync_b, off + 1)
+            if nxt < 0:
+                keep = n - 1 if not eof else n  # a marker may straddle the window edge
+                skipped += keep - off
+                off = keep
+                if eof:
+                    break
+                continue
+            skipped += nxt - off
+            off = nxt
+            continue
+        batch.one(kind, side_b, host_ns, buf[off + hsize : end], skipped)
+        skipped = 0
+        off = end + csize
+    view.release()
+    done = batch.take()
+    if done is not None:
+        yield done
