@@ -37,6 +37,7 @@ from gait.analysis._events import EventParams
 from gait.analysis._pipeline import analyze
 from gait.analysis._posture import PostureSummary
 from gait.analysis._pressure import FootPressure, PressureSummary, summarise_pressure
+from gait.analysis._quantiles import finite_rows
 from gait.analysis._report import GaitReport, QualityReport
 from gait.analysis._speed import merge_speeds
 from gait.analysis._strides import StrideTable, summarise_strides
@@ -483,7 +484,7 @@ def _lost_in(part: Part) -> dict[str, int]:
     b = int(round((part.own_end_s - part.t0_s) * fs))
     out = {}
     for side, f in rec.feet.items():
-        bad = ~np.isfinite(f.values[a:b]).all(axis=1)
+        bad = ~finite_rows(f.values[a:b])
         if f.valid is not None:
             bad |= ~f.valid[a:b]
         out[side] = int(bad.sum()) + max(0, (b - a) - f.values[a:b].shape[0])

@@ -18,7 +18,7 @@ import numpy as np
 from gait.analysis._activity import ActivitySegment, load_reference
 from gait.analysis._events import foot_total
 from gait.analysis._pressure import foot_layout
-from gait.analysis._quantiles import column_percentiles
+from gait.analysis._quantiles import column_percentiles, finite_rows
 from gait.analysis._strides import StrideTable
 from gait.insole._recording import Recording
 
@@ -104,7 +104,7 @@ def analyse_posture(
         if layout is None:
             continue
         v = np.array(foot.values[mask], dtype=np.float64)
-        ok = np.isfinite(v).all(axis=1)
+        ok = finite_rows(v)
         if ok.sum() < 10:
             continue
         v = np.clip(v[ok] - column_percentiles(foot.values, [2.0], ignore_nan=True)[0], 0.0, None)

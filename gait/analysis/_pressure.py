@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from gait.analysis._quantiles import column_percentiles
+from gait.analysis._quantiles import column_percentiles, finite_rows
 from gait.analysis._strides import StrideTable
 from gait.insole._layouts import REGIONS, SensorLayout, get_layout, layout_from_positions
 from gait.insole._recording import FootSignal
@@ -178,19 +178,20 @@ def _foot_pressure(foot: FootSignal, table: StrideTable | None, fs: float) -> Fo
     if layout is None:
         return None
     n = foot.n_samples
-    v = np.array(foot.values, dtype=np.float64)
-    valid = np.asarray(np.isfinite(v).all(axis=1), dtype=bool)
+    values = np.asarray(foot.values, dtype=np.float64)
+    valid = finite_rows(values)
     if foot.valid is not None:
         valid &= foot.valid
     if valid.sum() < 10:
         return None
     # One sort for every percentile needed (rows are finite where valid).
-    p1, p2, p99 = column_percentiles(v.compress(valid, axis=0), [1.0, 2.0, 99.0])
+    p1, p2, p99 = column_percentiles(values.compress(valid, axis=0), [1.0, 2.0, 99.0])
     span = p99 - p1
     ref = max(float(np.max(span)), 1e-12)
     stuck = [int(i) for i in np.flatnonzero(~(span > 1e-3 * ref))]
     base = p2
-    v = np.clip(v - base, 0.0, None)
+    v = np.subtract(values, base)
+    np.clip(v, 0.0, None, out=v)
     v[:, stuck] = 0.0
     v[~valid] = 0.0
     tot = v.sum(axis=1)
@@ -200,11 +201,16 @@ def _foot_pressure(foot: FootSignal, table: StrideTable | None, fs: float) -> Fo
         stance = valid & (tot > 0.2 * ref)
     if stance.sum() < 10 or not np.any(tot[stance] > 0):
         return None
-    vs = v[stance]
-    region_load = {r: float(vs[:, layout.region_mask(r)].sum()) for r in REGIONS}
+    vs = v.compress(stance, axis=0)
+
+    def load(mask: NDArray[np.bool_]) -> float:
+        # The same (m, c) copy as ``vs[:, mask]``, so the same sum; ``take`` copies faster.
+        return float(vs.take(np.flatnonzero(mask), axis=1).sum())
+
+    region_load = {r: load(layout.region_mask(r)) for r in REGIONS}
     mf = layout.region_mask("midfoot") | layout.region_mask("forefoot")
-    medial = float(vs[:, mf & layout.medlat_mask("medial")].sum())
-    lateral = float(vs[:, mf & layout.medlat_mask("lateral")].sum())
+    medial = load(mf & layout.medlat_mask("medial"))
+    lateral = load(mf & layout.medlat_mask("lateral"))
     sensor_mean = vs.mean(axis=0)
     # The 99th percentile commutes with the monotone offset-and-clip above.
     sensor_peak = np.clip(p99 - base, 0.0, None)

@@ -1,0 +1,22 @@
+"""Faster forms used by the gait analysis give exactly what the plain numpy forms give."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gait.analysis._quantiles import finite_rows
+
+
+@pytest.mark.parametrize("k", [1, 3, 8, 16, 24, 32])
+def test_finite_rows_equal_isfinite_all(k):
+    rng = np.random.default_rng(k)
+    v = rng.normal(size=(5000, k))
+    for bad in (np.nan, np.inf, -np.inf):
+        i = rng.integers(0, v.shape[0], 200)
+        j = rng.integers(0, k, 200)
+        v[i, j] = bad
+    want = np.isfinite(v).all(axis=1)
+    assert np.array_equal(finite_rows(v), want)
+    assert np.array_equal(finite_rows(v[::3]), want[::3])  # not contiguous
+    assert np.array_equal(finite_rows(v[:0]), want[:0])
