@@ -56,12 +56,8 @@ def compose(to: str, subject: str, body: str) -> EmailMessage:
 
     Parameters
     ----------
-    to : str
-        Recipient address.
-    subject : str
-        Subject line.
-    body : str
-        Plain-text body.
+    to, subject, body : str
+        As :meth:`Mailer.send`.
 
     Returns
     -------

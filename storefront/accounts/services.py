@@ -57,6 +57,7 @@ __all__ = [
     "reset_password",
     "update_profile",
     "withdraw_gait_consent_data",
+    "header_user",
     "user_to_dict",
 ]
 
@@ -361,6 +362,21 @@ def reset_password(session: DbSession, raw: Any, new_password: Any) -> User:
     address_key = hashlib.sha256(user.email.encode("utf-8", "surrogatepass")).hexdigest()
     session.execute(delete(LoginThrottle).where(LoginThrottle.key == address_key))
     return user
+
+
+def header_user(user: User | None) -> dict[str, Any] | None:
+    """What every page header and ``main.js`` read of the signed-in account, or None.
+
+    Only the id, e-mail, display name and role: no profile or health data goes into a page.
+    """
+    if user is None:
+        return None
+    return {
+        "id": user.id,
+        "email": user.email,
+        "display_name": user.display_name,
+        "role": user.role,
+    }
 
 
 def user_to_dict(user: User) -> dict[str, Any]:

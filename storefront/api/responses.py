@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from storefront.api.responses_more import FILES, MORE, REPLAY_STATUS, SCAN_FIELDS
+from storefront.api.responses_more import FILES, MORE, REPLAY_STATUS, SCAN_FIELDS, USER
 from storefront.api.schema import (
     ANY_OBJECT,
     BINARY,
@@ -117,11 +117,8 @@ _SCAN = obj(
     verdict=nullable(obj(accepted=BOOL, reasons=arr(STR), advice=STR)),
     links=obj(self=STR),
 )
-_ME = obj(
-    id=INT,
-    email=STR,
-    role=STR,
-    display_name=STR,
+_ME = extend(
+    USER,
     region=nullable(STR),
     age_band=nullable(STR),
     sex=nullable(STR),

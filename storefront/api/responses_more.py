@@ -25,9 +25,10 @@ from storefront.api.schema import (
     obj,
 )
 
-__all__ = ["FILES", "MORE", "REPLAY_STATUS", "SCAN_FIELDS"]
+__all__ = ["FILES", "MORE", "REPLAY_STATUS", "SCAN_FIELDS", "USER"]
 
-_USER = obj(id=INT, email=STR, role=STR, display_name=STR)
+#: An account as the auth routes answer it (``/api/me`` adds its profile).
+USER = obj(id=INT, email=STR, role=STR, display_name=STR)
 _JOB = obj(
     id=STR,
     kind=STR,
@@ -139,8 +140,8 @@ MORE: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
         "201",
         obj(email=STR, registered=const(True), message=STR),
     ),
-    ("post", "/api/auth/login"): ("200", extend(_TOKEN, user=_USER)),
-    ("post", "/api/auth/session"): ("200", obj(user=_USER, csrf_token=STR)),
+    ("post", "/api/auth/login"): ("200", extend(_TOKEN, user=USER)),
+    ("post", "/api/auth/session"): ("200", obj(user=USER, csrf_token=STR)),
     ("delete", "/api/auth/session"): ("200", obj(logged_out=const(True), optional=_CSRF)),
     ("post", "/api/auth/logout-everywhere"): (
         "200",
@@ -154,12 +155,12 @@ MORE: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
     ),
     ("post", "/api/auth/password"): (
         "200",
-        obj(changed=const(True), user=_USER, optional={**_CSRF, **_TOKEN["properties"]}),
+        obj(changed=const(True), user=USER, optional={**_CSRF, **_TOKEN["properties"]}),
     ),
     ("get", "/api/auth/csrf"): ("200", obj(csrf_token=STR, header=const("X-CSRF-Token"))),
     ("patch", "/api/me"): (
         "200",
-        extend(_USER, optional={"consent": ANY_OBJECT, "gait_sessions_deleted": INT}),
+        extend(USER, optional={"consent": ANY_OBJECT, "gait_sessions_deleted": INT}),
     ),
     ("delete", "/api/me"): ("200", _DELETED),
     ("post", "/api/scans"): ("202", _SCAN),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, render_template, request
 
 from storefront.accounts.guard import current_user, login_required
+from storefront.accounts.services import header_user
 from storefront.accounts.views import json_body
 from storefront.care import services
 from storefront.care.texts import localise
@@ -136,13 +137,7 @@ def access_log():
 
 
 def _page(template: str, page: str, **config: object) -> str:
-    user = current_user(optional=True)
-    config["user"] = (
-        None
-        if user is None
-        else {"id": user.id, "email": user.email, "display_name": user.display_name,
-              "role": user.role}
-    )  # fmt: skip
+    config["user"] = header_user(current_user(optional=True))
     return render_template(template, page=page, page_config=config)
 
 

@@ -12,28 +12,16 @@ from typing import Any
 from flask import Response, abort, current_app, jsonify, render_template
 
 from storefront.accounts.guard import current_user
+from storefront.accounts.services import header_user
 from storefront.pages._blueprint import bp
 from storefront.shop.delivery import PHONE_PATTERN
 
 _MAX_ID_CHARS = 80
 
 
-def _signed_in_user() -> dict[str, object] | None:
-    """The cookie-session user as the page script needs it (no health data), or ``None``."""
-    user = current_user(optional=True)
-    if user is None:
-        return None
-    return {
-        "id": user.id,
-        "email": user.email,
-        "display_name": user.display_name,
-        "role": user.role,
-    }
-
-
 def _page(template: str, page: str, **config: object) -> str:
     """Render ``template`` with the page name and its JSON config for ``main.js``."""
-    config["user"] = _signed_in_user()
+    config["user"] = header_user(current_user(optional=True))
     return render_template(template, page=page, page_config=config)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, jsonify, render_template
 
 from storefront.accounts.guard import current_user, login_required
-from storefront.db.models import User
+from storefront.accounts.services import header_user
 from storefront.domain_errors import Conflict
 from storefront.errors import ApiError
 from storefront.extensions import db
@@ -77,18 +77,6 @@ def quote_preview(quote_id: str):
     return resp
 
 
-def _header_user(user: User | None) -> dict[str, object] | None:
-    """What the page header and ``main.js`` read of the account (as every page has it)."""
-    if user is None:
-        return None
-    return {
-        "id": user.id,
-        "email": user.email,
-        "display_name": user.display_name,
-        "role": user.role,
-    }
-
-
 @pages_bp.get("/workshop")
 def workshop_page() -> tuple[str, int]:
     """The maker's orders and download links, rendered on the server (no script needed)."""
@@ -103,7 +91,7 @@ def workshop_page() -> tuple[str, int]:
         "workshop/orders.html",
         page="workshop",
         # the header names the signed-in account on the server too (this page needs no script)
-        page_config={"user": _header_user(user)},
+        page_config={"user": header_user(user)},
         signed_in=user is not None,
         orders=orders,
         file_names=FILE_NAMES,
