@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from storefront.api.schema import ANY_OBJECT, BINARY, BOOL, INT, NUM, STR
+
 __all__ = ["_B", "_ERR", "_I", "_N", "_OBJ", "_S", "_json_body", "_multipart", "_q"]
 
 _ERR = {"$ref": "#/components/responses/Error"}
-_OBJ = {"type": "object"}
+_OBJ = ANY_OBJECT
 
 
 def _q(name: str, desc: str, required: bool = False, schema: dict | None = None) -> dict[str, Any]:
@@ -16,7 +18,7 @@ def _q(name: str, desc: str, required: bool = False, schema: dict | None = None)
         "in": "query",
         "required": required,
         "description": desc,
-        "schema": schema or {"type": "string"},
+        "schema": schema or STR,
     }
 
 
@@ -28,7 +30,7 @@ def _json_body(props: dict[str, Any], required: list[str] | None = None) -> dict
 
 
 def _multipart(extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    props = {"file": {"type": "string", "format": "binary"}, **(extra or {})}
+    props = {"file": BINARY, **(extra or {})}
     return {
         "required": True,
         "content": {
@@ -39,7 +41,4 @@ def _multipart(extra: dict[str, Any] | None = None) -> dict[str, Any]:
     }
 
 
-_S = {"type": "string"}
-_I = {"type": "integer"}
-_N = {"type": "number"}
-_B = {"type": "boolean"}
+_S, _I, _N, _B = STR, INT, NUM, BOOL
