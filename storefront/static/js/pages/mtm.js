@@ -34,7 +34,8 @@ function progressBox(id, label) {
 }
 
 /** Why the preview failed, in the page language: the server translates the job's English
- *  reason (storefront/workshop/reasons.py) in the 409 of the preview URL (`error.reason`). */
+ *  reason (storefront/i18n/reasons.py) in the 409 of the preview URL (`error.reason`); the job
+ *  status answers it too (`error`, the English in `detail`). */
 async function failureReason(url, english) {
   try {
     const resp = await fetch(url, { credentials: 'same-origin' });
@@ -56,7 +57,7 @@ async function showPreview(quote, host) {
     prog.text.textContent = `${label} ${Math.round(100 * (j.progress || 0))}%`;
   });
   if (job.status !== 'done') {
-    prog.box.replaceWith(el('p', { id: 'mtm-preview-error', class: 'flash flash-error', title: job.error || '' }, t('The preview could not be made:'), ' ', await failureReason(quote.preview.url, job.error)));
+    prog.box.replaceWith(el('p', { id: 'mtm-preview-error', class: 'flash flash-error', title: job.detail || job.error || '' }, t('The preview could not be made:'), ' ', await failureReason(quote.preview.url, job.error)));
     return null;
   }
   const p = await api.get(quote.preview.url);
