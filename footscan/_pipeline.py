@@ -82,6 +82,9 @@ class ScanResult:
         result is the one that decides the size (the longer accepted foot).
     scene_note : str
         Which foot the top-level values describe, when there were several.
+    model_coeffs, model_scale : (k,) float64, float
+        The fit's raw coefficients (``ModelFit.coeffs``, left convention) and input mm per mm
+        of the fit: the foot is ``model_scale * ShapeBasis.shape(model_coeffs)`` (rigid aside).
     """
 
     side: str
@@ -96,6 +99,8 @@ class ScanResult:
     points_foot_mm: NDArray[np.float64] = field(repr=False)
     other_feet: tuple[ScanResult, ...] = field(default=(), repr=False)
     scene_note: str = ""
+    model_coeffs: NDArray[np.float64] | None = field(default=None, repr=False)
+    model_scale: float = 1.0
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON object printed by ``footscan measure --json``."""
@@ -496,6 +501,8 @@ def _measure_foot(
         axis_iterations=fm.axis.iterations,
         transform_to_foot=total,
         points_foot_mm=fm.points_foot @ mirror,
+        model_coeffs=fitted.fit.coeffs.copy(),
+        model_scale=1.0 / prep.k,
     )
 
 

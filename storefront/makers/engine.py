@@ -49,6 +49,8 @@ from storefront.makers.schema import (
     SCHEMA_COLUMNS,
     SEXES,
     SHAPE_BOUND_SD_E4,
+    SHAPE_BOUNDS_SD_E4,
+    SHAPE_CENTRES_E4,
     SHAPE_COLUMNS,
     WIDTH_CENTRE_TENTH_MM,
     MeasureSpec,
@@ -82,6 +84,7 @@ __all__ = [
     "LENGTH_MIN_TENTH_MM",
     "LENGTH_MAX_TENTH_MM",
     "SHAPE_BOUND_SD_E4",
+    "SHAPE_BOUNDS_SD_E4",
     "FILTERS",
     "SEXES",
     "AGE_BANDS",
@@ -191,21 +194,32 @@ def _hist_cube(measure: MeasureSpec) -> str:
 
 
 def _shape_cube() -> str:
-    """Per key: people with all coefficients and a ball width; sums of the length's offset in
-    its own 5 mm bin (0..49 tenths), of the centred clamped width, of each clamped coefficient."""
+    """Per key: people with all coefficients and a ball width, how many of them have
+    footscan's fitted coefficients; sums of the length's offset in its own 5 mm bin (0..49
+    tenths), of the centred clamped width, and of each coefficient minus its public centre
+    in the bin, clamped to its declared bound (:data:`SHAPE_CENTRES_E4`,
+    :data:`SHAPE_BOUNDS_SD_E4`)."""
     cols = [_ident(c) for c in SHAPE_COLUMNS]
     bw = MEASURES["ball_width"]
     width = f"CAST({_clamp(bw.column, bw.lo_tenth_mm, bw.hi_tenth_mm)} AS BIGINT) - {WIDTH_CENTRE_TENTH_MM}"
-    offset = f"foot_length_tenth_mm - {LENGTH_BIN_TENTH_MM} * {_lb()}"
+    offset = f"foot_length_tenth_mm - {LENGTH_BIN_TENTH_MM} * lb"
+
+    def centred(c: str, k: int) -> str:
+        slope, at0 = SHAPE_CENTRES_E4[k]
+        return c if slope == at0 == 0 else f"({c} - ({int(slope)} * lb + {int(at0)}))"
+
     sums = ", ".join(
-        f"SUM(CAST({_clamp(c, -SHAPE_BOUND_SD_E4, SHAPE_BOUND_SD_E4)} AS BIGINT)) AS s_{i:02d}"
-        for i, c in enumerate(cols)
+        f"SUM(CAST({_clamp(centred(c, i), -b, b)} AS BIGINT)) AS s_{i:02d}"
+        for i, (c, b) in enumerate(zip(cols, SHAPE_BOUNDS_SD_E4))
     )
     present = " AND ".join(f"{c} IS NOT NULL" for c in (*cols, bw.column))
     return (
-        f"SELECT {_lb()} AS lb, sex, age_band, region, COUNT(*) AS n, "
+        f"SELECT lb, sex, age_band, region, COUNT(*) AS n, "
+        f"SUM(CASE WHEN shape_source = 'fit' THEN 1 ELSE 0 END) AS n_fit, "
         f"SUM(CAST({offset} AS BIGINT)) AS s_len, SUM({width}) AS s_width, {sums} "
-        f"FROM {_PERSONS} WHERE {present} AND {_lb()} >= 0 GROUP BY {_lb()}, sex, age_band, region"
+        f"FROM (SELECT {_lb()} AS lb, sex, age_band, region, foot_length_tenth_mm, "
+        f"{bw.column}, shape_source, {', '.join(cols)} FROM {_PERSONS}) p "
+        f"WHERE {present} AND lb >= 0 GROUP BY lb, sex, age_band, region"
     )
 
 
@@ -276,14 +290,19 @@ def histogram_sql(
 
 
 def shape_sums_sql(group: str = "length_bin", filters: Mapping[str, str] | None = None) -> str:
-    """Per group: people with a full set of shape coefficients and a ball width, the sum of
-    their length offsets in their own 5 mm bin (tenths, 0..49), of ``clamp(ball width) - 95 mm``
-    (tenths, +-45 mm) and of each coefficient clamped to +-4 sd (rows
-    ``(g, n, s_len, s_width, s_00, ..., s_37)``)."""
+    """Per group: people with a full set of shape coefficients and a ball width, how many of
+    them have fitted coefficients, the sum of their length offsets in their own 5 mm bin
+    (tenths, 0..49), of ``clamp(ball width) - 95 mm`` (tenths, +-45 mm) and of each
+    coefficient's clamped offset from its centre in the bin (rows
+    ``(g, n, n_fit, s_len, s_width, s_00, ..., s_37)``); the centres depend on the length bin,
+    so the groups are length bins."""
+    if group != "length_bin":
+        raise DomainError("the shape sums group by length_bin (their centres are per bin)")
     g = _group_expr(group)
     sums = ", ".join(f"CAST(SUM(s_{i:02d}) AS BIGINT) AS s_{i:02d}" for i in range(N_SHAPE))
     return (
-        f"SELECT {g} AS g, CAST(SUM(n) AS BIGINT) AS n, CAST(SUM(s_len) AS BIGINT) AS s_len, "
+        f"SELECT {g} AS g, CAST(SUM(n) AS BIGINT) AS n, CAST(SUM(n_fit) AS BIGINT) AS n_fit, "
+        f"CAST(SUM(s_len) AS BIGINT) AS s_len, "
         f"CAST(SUM(s_width) AS BIGINT) AS s_width, {sums} FROM cube_shape "
         f"WHERE 1 = 1{_filter_sql(filters)} GROUP BY {g} ORDER BY g"
     )

@@ -4,7 +4,9 @@ Each row of the measurements table carries the person's foot-model shape coeffic
 FIND modes and 22 proportion modes of footscan's shape basis, in prior standard deviations):
 
 * for scans measured since the fit's coefficients are kept, the coefficients footscan fitted
-  to the scan itself (``result["shape_model"]["coeffs_sd"]``, at the foot's real size);
+  to the scan itself (``result["shape_model"]["coeffs_sd"]``, converted to the foot's real
+  size by the scan job: footscan fits at a nominal length and its coefficients are raw
+  weights, not prior sd);
 * otherwise (older scans, and the synthetic city) the model's Gaussian prior conditioned on
   the person's measurements (:func:`coefficients_from_measurements`), through the linear map
   from coefficients to footscan's measurements estimated once by
@@ -34,6 +36,7 @@ __all__ = [
     "CONDITIONED",
     "FIND_PRIOR_VAR",
     "average_foot_mesh",
+    "mesh_noise_sd_mm",
     "mesh_stl_bytes",
     "mesh_glb_bytes",
 ]
@@ -137,10 +140,17 @@ def coefficients_from_measurements(
 
 
 def stored_coefficients(result: Mapping[str, Any]) -> list[float] | None:
-    """The fit's coefficients kept in a footscan result, when there and well formed."""
+    """The fit's coefficients kept with a scan's result, when there and well formed.
+
+    ``result["shape_model"]["coeffs_sd"]`` (written by the scan job,
+    :func:`storefront.scans.footscan_bridge.shape_model_entry`): footscan's fit to the
+    capture at the foot's real size, in prior sd of each mode.
+    """
     model = result.get("shape_model")
     coeffs = model.get("coeffs_sd") if isinstance(model, Mapping) else None
     if not isinstance(coeffs, list) or len(coeffs) != _basis().n_modes:
+        return None
+    if isinstance(model, Mapping) and model.get("modes", _basis().n_modes) != _basis().n_modes:
         return None
     vals = [c for c in coeffs if isinstance(c, int | float) and not isinstance(c, bool)]
     if len(vals) != len(coeffs) or not all(math.isfinite(float(c)) for c in vals):
@@ -158,6 +168,15 @@ def average_foot_mesh(coeffs_sd: Sequence[float]) -> Any:
         raise DomainError(f"expected {b.n_modes} finite shape coefficients")
     verts = b.shape(c * b.mode_sd)
     return trimesh.Trimesh(vertices=verts, faces=b.faces, process=False)
+
+
+def mesh_noise_sd_mm(coeff_noise_sd: NDArray[np.float64]) -> dict[str, float]:
+    """Noise sd (mm) of footscan's measurements of a decoded mesh whose coefficients carry
+    independent noise of ``coeff_noise_sd`` (prior sd, one per mode), through the linear
+    measurement map: ``sqrt(sum_k (A_mk sd_k)^2)`` per measurement."""
+    names, _, a, _ = measure_map()
+    sd = np.asarray(coeff_noise_sd, dtype=np.float64)
+    return {m: float(np.sqrt(np.sum((a[i] * sd) ** 2))) for i, m in enumerate(names)}
 
 
 def mesh_stl_bytes(mesh: Any) -> bytes:

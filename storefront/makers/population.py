@@ -129,6 +129,7 @@ class SyntheticCity:
         coeffs = np.rint(self.shape_coeffs_sd * 1e4)
         for k, c in enumerate(SHAPE_COLUMNS):
             cols[c] = coeffs[:, k].astype(np.int32)
+        cols["shape_source"] = ["measures"] * self.n  # the model given ANSUR's measures
         return cols
 
     def to_arrow(self, first_person_id: int = -1, updated_s: int = 0):

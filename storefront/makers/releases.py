@@ -26,6 +26,17 @@ from storefront.makers.engine import FILTERS, MEASURES, Engine, open_engine
 __all__ = ["KINDS", "release_shape", "to_csv", "to_parquet", "average_foot_file", "engine_for"]
 
 KINDS = ("quantiles", "regression", "average_feet")
+#: Per-class columns of the average-foot CSV/Parquet (the dashboard's CSV has the same ones).
+AVERAGE_FOOT_COLUMNS = (
+    "mean_length_mm",
+    "mean_ball_width_mm",
+    "length_noise_sd_mm",
+    "width_noise_sd_mm",
+    "mesh_length_noise_sd_mm",
+    "mesh_ball_width_noise_sd_mm",
+    "people_fitted",
+    "coefficients_from",
+)
 MIN_EPSILON = 1e-3
 
 _ENGINES: dict[tuple[str, str], Engine] = {}
@@ -188,8 +199,7 @@ def _flat_rows(out: Mapping[str, Any]) -> tuple[list[str], list[list[Any]]]:
         ]  # fmt: skip
     else:
         names = stat["mode_names"]
-        extra = ["mean_length_mm", "mean_ball_width_mm", "length_noise_sd_mm",
-                 "width_noise_sd_mm"]  # fmt: skip
+        extra = AVERAGE_FOOT_COLUMNS
         header = ["length_bin", "people_noisy", *extra, "coeff_noise_sd", "withheld",
                   *(f"coeff_{n}_sd" for n in names), *meta]  # fmt: skip
         rows = [

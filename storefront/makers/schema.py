@@ -13,6 +13,9 @@ __all__ = [
     "N_SHAPE",
     "SHAPE_COLUMNS",
     "SHAPE_BOUND_SD_E4",
+    "SHAPE_BOUNDS_SD_E4",
+    "SHAPE_CENTRES_E4",
+    "SHAPE_SOURCES",
     "MEASURES",
     "MeasureSpec",
     "SCHEMA_COLUMNS",
@@ -35,8 +38,35 @@ __all__ = [
 #: proportion modes; a test checks it against the basis).
 N_SHAPE = 38
 SHAPE_COLUMNS: tuple[str, ...] = tuple(f"shape_{k:02d}_sd_e4" for k in range(N_SHAPE))
-#: Clamping bound of every shape coefficient: 4 prior standard deviations (in 1e-4 sd).
+#: Clamping bound of a shape coefficient: 4 prior standard deviations (in 1e-4 sd).
 SHAPE_BOUND_SD_E4 = 40_000
+#: Where a row's coefficients come from: footscan's fit to the person's own capture, or the
+#: model's prior conditioned on their measurements (older scans, the synthetic city).
+SHAPE_SOURCES = ("fit", "measures")
+_SCALE_MODES = {16: 0.10, 17: 0.10, 18: 0.12}  # scale_x, scale_y, scale_z: prior sd (raw)
+#: Length of the basis' mean foot (mm); a test checks it and the sds against footscan's basis.
+BASIS_LENGTH_MM = 255.317
+#: Declared clamping bound of each coefficient around its centre (1e-4 prior sd): 4 sd,
+#: except the scale modes, which are clamped around the size class' own scale: length is
+#: what defines the class (+-1.5 sd of scale_x is +-15 %), width and height vary more.
+SHAPE_BOUNDS_SD_E4: tuple[int, ...] = tuple(
+    {16: 15_000, 17: 30_000, 18: 30_000}.get(k, SHAPE_BOUND_SD_E4) for k in range(N_SHAPE)
+)
+
+
+def _centre_line(sd: float) -> tuple[int, int]:
+    """``(slope, at_zero)``: the scale coefficient (1e-4 sd) of a foot of the bin's middle
+    length, ``(length / BASIS_LENGTH_MM - 1) / sd``, as ``slope * bin_index + at_zero``."""
+    per_bin = 5.0 / BASIS_LENGTH_MM / sd * 1e4
+    return round(per_bin), round((2.5 / BASIS_LENGTH_MM - 1.0) / sd * 1e4)
+
+
+#: Public centre of each coefficient per 5 mm length bin, ``slope * bin + at_zero`` (integers,
+#: 1e-4 prior sd): zero but for the scale modes, which a foot's size moves (a 150 mm foot has
+#: scale_x at -4 sd, a 330 mm one at +3 sd); coefficients are clamped around it.
+SHAPE_CENTRES_E4: tuple[tuple[int, int], ...] = tuple(
+    _centre_line(_SCALE_MODES[k]) if k in _SCALE_MODES else (0, 0) for k in range(N_SHAPE)
+)
 
 #: Public foot-length bins: 5 mm, 100-330 mm (the same as ``FOOT_LENGTH_BINS`` of the counts).
 LENGTH_BIN_TENTH_MM = 50
@@ -112,6 +142,7 @@ SCHEMA_COLUMNS: tuple[tuple[str, str], ...] = (
     *((m.column, "int32") for m in MEASURES.values()),
     ("arch_height_tenth_mm", "int32"),
     *((c, "int32") for c in SHAPE_COLUMNS),
+    ("shape_source", "string"),  # one of SHAPE_SOURCES, or null without coefficients
 )
 
 

@@ -141,6 +141,17 @@ class AverageFoot:
         DP means of the people's measured foot length and ball width (mm).
     length_noise_sd_mm, width_noise_sd_mm : float or None
         Standard deviations of their noise (mm).
+    coeff_noise_sd_each : tuple of float or None
+        Noise sd of each mean coefficient (prior sd; in proportion to its clamping bound);
+        ``coeff_noise_sd`` is the largest.
+    mesh_length_noise_sd_mm, mesh_ball_width_noise_sd_mm : float or None
+        What that noise does to the decoded mesh's foot length and ball width (mm; through
+        the linear map from coefficients to footscan's measurements).
+    people_fitted : int or None
+        Noisy number of the class' people whose coefficients are footscan's fit to their own
+        capture (the others': the model given their measurements).
+    coefficients_from : str or None
+        Those two routes in words, with the share.
     withheld : str or None
     """
 
@@ -153,6 +164,11 @@ class AverageFoot:
     length_noise_sd_mm: float | None = None
     width_noise_sd_mm: float | None = None
     withheld: str | None = None
+    coeff_noise_sd_each: tuple[float, ...] | None = None
+    mesh_length_noise_sd_mm: float | None = None
+    mesh_ball_width_noise_sd_mm: float | None = None
+    people_fitted: int | None = None
+    coefficients_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -167,13 +183,17 @@ class AverageFootRelease:
     min_people: int
     feet: tuple[AverageFoot, ...]
     mode_names: tuple[str, ...] = field(default=())
+    clamp_sd_each: tuple[float, ...] = field(default=())
     method: str = (
-        "one row per person with footscan's fitted foot-model coefficients (16 FIND + 22 "
-        "proportion modes), each clamped to +-4 prior sd; per 5 mm length bin: OpenDP discrete "
-        "Laplace on the count, on all bins' coefficient sums in one vector (L1 sensitivity "
-        "38 x bound from OpenDP's bounded-sum map) and on the sums of foot length (offset in "
-        "the bin) and ball width; mean = noisy sum / noisy count; the mean coefficients are "
-        "decoded with footscan's shape basis"
+        "one row per person with the foot-model coefficients (16 FIND + 22 proportion modes, "
+        "at the foot's real size, prior sd) that footscan fitted to their capture (the model "
+        "given 4 measurements for scans from before the fit was kept; the count of fitted "
+        "people is released); each coefficient minus its public centre in the 5 mm length bin "
+        "(zero but for the scale modes) is clamped to its declared bound (clamp_sd_each); per "
+        "bin: OpenDP discrete Laplace on the count of people per source of their coefficients, on the coefficient sums (epsilon split "
+        "evenly over the 38, sensitivity of each bound from OpenDP's bounded-sum map) and on "
+        "the sums of foot length (offset in the bin) and ball width; mean = centre + noisy sum "
+        "/ noisy count; the mean coefficients are decoded with footscan's shape basis"
     )
 
     def foot(self, length_bin: str) -> AverageFoot:
@@ -187,9 +207,16 @@ class AverageFootRelease:
         """The result as JSON-ready data (with ``delta`` = 0)."""
         d = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "feet"}
         d["mode_names"] = list(self.mode_names)
+        d["clamp_sd_each"] = list(self.clamp_sd_each)
         d["delta"] = 0.0
         d["feet"] = [
-            {**f.__dict__, "coeffs_sd": None if f.coeffs_sd is None else list(f.coeffs_sd)}
+            {
+                **f.__dict__,
+                "coeffs_sd": None if f.coeffs_sd is None else list(f.coeffs_sd),
+                "coeff_noise_sd_each": (
+                    None if f.coeff_noise_sd_each is None else list(f.coeff_noise_sd_each)
+                ),
+            }
             for f in self.feet
         ]
         return d

@@ -17,7 +17,8 @@ composition) to the ``epsilon`` asked for:
 * :func:`release_regression`: ball girth on foot length per sex (slope, intercept, correlation)
   from noisy bounded sums of the centred, clamped values.
 * :func:`release_average_feet`: per 5 mm size class, DP means of the people's foot-model shape
-  coefficients (clamped to +-4 prior sd) and of their foot length and ball width, decoded by
+  coefficients (footscan's fit to their capture, at the foot's real size; each clamped to its
+  declared bound around a public centre) and of their foot length and ball width, decoded by
   footscan's shape basis to a mesh (:func:`average_foot_mesh`, STL/GLB).
 """
 
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -37,6 +39,7 @@ from storefront.makers.foot_model import (
     average_foot_mesh,
     coefficients_from_measurements,
     mesh_glb_bytes,
+    mesh_noise_sd_mm,
     mesh_stl_bytes,
     mode_names,
 )
@@ -51,6 +54,8 @@ from storefront.makers.schema import (
     REG_Y_TENTH_MM,
     SEXES,
     SHAPE_BOUND_SD_E4,
+    SHAPE_BOUNDS_SD_E4,
+    SHAPE_CENTRES_E4,
     WIDTH_BOUND_TENTH_MM,
     WIDTH_CENTRE_TENTH_MM,
     MeasureSpec,
@@ -94,6 +99,9 @@ COUNT_SHARE = 0.1
 #: Shares of the average-foot release spent on the mean length and the mean ball width.
 LENGTH_SHARE = 0.05
 WIDTH_SHARE = 0.1
+#: Extra share of the average-foot counts, which count people per class and per source of
+#: their coefficients (fitted, or given the measurements).
+FIT_SHARE = 0.05
 _BIN_INDICES = tuple(
     range(LENGTH_MIN_TENTH_MM // LENGTH_BIN_TENTH_MM, LENGTH_MAX_TENTH_MM // LENGTH_BIN_TENTH_MM)
 )
@@ -309,9 +317,10 @@ def release_regression(
 
 
 def _shape_sums(engine: Engine, filters: dict[str, str]) -> NDArray[np.int64]:
-    """``(bins, 3 + 38)``: people, length-offset sum, width sum, coefficient sums per bin."""
+    """``(bins, 4 + 38)``: people, fitted people, length-offset sum, width sum, coefficient
+    sums (offsets from the bin's centre) per bin."""
     cols = engine.arrays(shape_sums_sql("length_bin", filters))
-    names = ["n", "s_len", "s_width", *(f"s_{i:02d}" for i in range(N_SHAPE))]
+    names = ["n", "n_fit", "s_len", "s_width", *(f"s_{i:02d}" for i in range(N_SHAPE))]
     out = np.zeros((len(_BIN_INDICES), len(names)), dtype=np.int64)
     rows = np.asarray(cols["g"], dtype=np.int64) - _BIN_INDICES[0]
     for j, name in enumerate(names):
@@ -319,23 +328,86 @@ def _shape_sums(engine: Engine, filters: dict[str, str]) -> NDArray[np.int64]:
     return out
 
 
+def _noisy_coefficient_sums(
+    sums: NDArray[np.int64], eps_sum: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """All bins' coefficient sums noised: ``(bins, 38)`` sums and the noise scale of each
+    coefficient (1e-4 sd). The epsilon is split evenly over the 38 coefficients, each noised
+    with the sensitivity of its own declared bound (one OpenDP call per distinct bound, over
+    all bins: one person enters the sums of their own bin only), so a coefficient's noise is
+    in proportion to its bound."""
+    nb = len(_BIN_INDICES)
+    bounds = np.asarray(SHAPE_BOUNDS_SD_E4, dtype=np.int64)
+    out = np.zeros((nb, N_SHAPE), dtype=np.float64)
+    scales = np.zeros(N_SHAPE, dtype=np.float64)
+    for b in np.unique(bounds):
+        ks = np.flatnonzero(bounds == b)
+        eps_b = eps_sum * ks.size / N_SHAPE
+        meas, scale, _ = dp.sum_vector_measurement(nb * ks.size, int(b), eps_b, int(ks.size))
+        part = np.ascontiguousarray(sums[:, 4 + ks].ravel())
+        out[:, ks] = np.asarray(meas(part), dtype=np.float64).reshape(nb, ks.size)
+        scales[ks] = scale
+    return out, scales
+
+
 def _noisy_shape_sums(
     sums: NDArray[np.int64], eps_sum: float, eps_len: float, eps_width: float
-) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], dict[str, float]]:
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], dict[str, Any]]:
     """All bins' sums noised at once: coefficients (bins, 38), length offsets and widths."""
     nb = len(_BIN_INDICES)
-    # one person enters the 38 coefficient sums of their own bin only
-    meas, coef_scale, _ = dp.sum_vector_measurement(
-        nb * N_SHAPE, SHAPE_BOUND_SD_E4, eps_sum, N_SHAPE
-    )
-    coeffs = np.asarray(meas(np.ascontiguousarray(sums[:, 3:].ravel())), dtype=np.float64)
+    coeffs, coef_scales = _noisy_coefficient_sums(sums, eps_sum)
     half = LENGTH_BIN_TENTH_MM // 2  # offsets 0..49 centred on 25: |offset - 25| <= 25
     m_len, len_scale, _ = dp.sum_vector_measurement(nb, half, eps_len, 1)
-    lens = np.asarray(m_len(np.ascontiguousarray(sums[:, 1] - half * sums[:, 0])), dtype=float)
+    lens = np.asarray(m_len(np.ascontiguousarray(sums[:, 2] - half * sums[:, 0])), dtype=float)
     m_w, w_scale, _ = dp.sum_vector_measurement(nb, WIDTH_BOUND_TENTH_MM, eps_width, 1)
-    widths = np.asarray(m_w(np.ascontiguousarray(sums[:, 2])), dtype=np.float64)
-    scales = {"coeff": coef_scale, "length": len_scale, "width": w_scale}
-    return coeffs.reshape(nb, N_SHAPE), lens, widths, scales
+    widths = np.asarray(m_w(np.ascontiguousarray(sums[:, 3])), dtype=np.float64)
+    scales = {"coeff": coef_scales, "length": len_scale, "width": w_scale}
+    return coeffs, lens, widths, scales
+
+
+def _centres_sd(bin_index: int) -> NDArray[np.float64]:
+    """The public centre of each coefficient in one length bin (prior sd)."""
+    return np.asarray([a * bin_index + b for a, b in SHAPE_CENTRES_E4], dtype=np.float64) / 1e4
+
+
+def _source_note(n_fit: int, n_measures: int, count_sd: float) -> str:
+    """Where the class' coefficients come from, in words (from the noisy counts)."""
+    if n_measures <= 3.0 * count_sd:
+        return "footscan's fit to each person's capture"
+    if n_fit <= 3.0 * count_sd:
+        return (
+            "the model given length, ball width, instep height and heel width (scans measured "
+            "before the fit was kept)"
+        )
+    share = round(100.0 * n_fit / max(n_fit + n_measures, 1))
+    return (
+        f"footscan's fit to each person's capture for about {share} % of the people (noisy); "
+        "the model given length, ball width, instep height and heel width for the others "
+        "(scans measured before the fit was kept)"
+    )
+
+
+def _foot(gi: int, g: int, counts, coeffs, lens, widths, scales) -> AverageFoot:  # type: ignore[no-untyped-def]
+    """One released size class: means from the noisy sums, noise sd of each part."""
+    n_fit, n_measures = int(counts[0][gi]), int(counts[1][gi])
+    n = n_fit + n_measures
+    half = LENGTH_BIN_TENTH_MM // 2
+    mean = _centres_sd(g) + coeffs[gi] / 1e4 / n
+    noise = math.sqrt(2.0) * scales["coeff"] / 1e4 / n
+    mesh_sd = mesh_noise_sd_mm(noise)
+    return AverageFoot(
+        length_bin_label(g), n, tuple(round(float(c), 4) for c in mean),
+        round(float(noise.max()), 5),
+        mean_length_mm=round((g * LENGTH_BIN_TENTH_MM + half + lens[gi] / n) / 10.0, 2),
+        mean_ball_width_mm=round((WIDTH_CENTRE_TENTH_MM + widths[gi] / n) / 10.0, 2),
+        length_noise_sd_mm=round(math.sqrt(2.0) * scales["length"] / n / 10.0, 3),
+        width_noise_sd_mm=round(math.sqrt(2.0) * scales["width"] / n / 10.0, 3),
+        coeff_noise_sd_each=tuple(round(float(v), 5) for v in noise),
+        mesh_length_noise_sd_mm=round(mesh_sd["foot_length_mm"], 3),
+        mesh_ball_width_noise_sd_mm=round(mesh_sd["ball_width_mm"], 3),
+        people_fitted=n_fit,
+        coefficients_from=_source_note(n_fit, n_measures, math.sqrt(2.0) * scales["count"]),
+    )  # fmt: skip
 
 
 def release_average_feet(
@@ -352,8 +424,8 @@ def release_average_feet(
     engine : Engine
     epsilon : float
         Total privacy loss (a person is in one class): ``COUNT_SHARE`` for the counts,
-        ``LENGTH_SHARE`` and ``WIDTH_SHARE`` for the mean length and width, the rest for the
-        coefficient sums.
+        ``FIT_SHARE`` more for counting them by the coefficients' source, ``LENGTH_SHARE`` and
+        ``WIDTH_SHARE`` for the mean length and width, the rest for the coefficient sums.
     filters : mapping, optional
         ``sex`` / ``age_band`` / ``region``.
     min_people : int
@@ -362,33 +434,31 @@ def release_average_feet(
     eps = _check_epsilon(epsilon)
     flt = _check_filters(filters)
     min_people = _check_min_people(min_people)
-    eps_count, eps_len, eps_w = COUNT_SHARE * eps, LENGTH_SHARE * eps, WIDTH_SHARE * eps
+    eps_count = (COUNT_SHARE + FIT_SHARE) * eps
+    eps_len, eps_w = LENGTH_SHARE * eps, WIDTH_SHARE * eps
     eps_sum = eps - eps_count - eps_len - eps_w
     sums = _shape_sums(engine, flt)
-    noisy_n, count_scale = dp.noisy_count_vector(sums[:, 0], eps_count)
+    nb = len(_BIN_INDICES)
+    # people per (bin, source): each person in one cell, one OpenDP count vector
+    by_source = np.concatenate([sums[:, 1], sums[:, 0] - sums[:, 1]])
+    noisy, count_scale = dp.noisy_count_vector(by_source, eps_count)
+    counts = (noisy[:nb], noisy[nb:])
     coeffs, lens, widths, scales = _noisy_shape_sums(sums, eps_sum, eps_len, eps_w)
-    half = LENGTH_BIN_TENTH_MM // 2
+    scales["count"] = count_scale
     feet = []
     for gi, g in enumerate(_BIN_INDICES):
-        label, n = length_bin_label(g), int(noisy_n[gi])
-        if n < min_people:
-            feet.append(AverageFoot(label, None, None, None, withheld=_TOO_FEW))
+        if int(counts[0][gi]) + int(counts[1][gi]) < min_people:
+            feet.append(AverageFoot(length_bin_label(g), None, None, None, withheld=_TOO_FEW))
             continue
-        feet.append(AverageFoot(
-            label, n, tuple(round(float(s) / 1e4 / n, 4) for s in coeffs[gi]),
-            round(math.sqrt(2.0) * scales["coeff"] / 1e4 / n, 5),
-            mean_length_mm=round((g * LENGTH_BIN_TENTH_MM + half + lens[gi] / n) / 10.0, 2),
-            mean_ball_width_mm=round((WIDTH_CENTRE_TENTH_MM + widths[gi] / n) / 10.0, 2),
-            length_noise_sd_mm=round(math.sqrt(2.0) * scales["length"] / n / 10.0, 3),
-            width_noise_sd_mm=round(math.sqrt(2.0) * scales["width"] / n / 10.0, 3),
-        ))  # fmt: skip
+        feet.append(_foot(gi, g, counts, coeffs, lens, widths, scales))
     return AverageFootRelease(
         epsilon=eps,
         count_noise_scale=count_scale,
-        sum_noise_scale_sd=scales["coeff"] / 1e4,
+        sum_noise_scale_sd=float(scales["coeff"].max()) / 1e4,
         clamp_sd=SHAPE_BOUND_SD_E4 / 1e4,
         filters=flt,
         min_people=min_people,
         feet=tuple(feet),
         mode_names=mode_names(),
+        clamp_sd_each=tuple(b / 1e4 for b in SHAPE_BOUNDS_SD_E4),
     )

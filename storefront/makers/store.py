@@ -109,6 +109,7 @@ def _row_for(user: User, scan: Scan) -> dict[str, Any]:
     meas: dict[str, Any] = inner if isinstance(inner, dict) else res
     # the fit's own coefficients when footscan kept them; else the model given the measures
     coeffs = stored_coefficients(res)
+    source = "fit" if coeffs is not None else "measures"
     if coeffs is None and isinstance(meas.get("foot_length_mm"), int | float):
         keys = ("foot_length_mm", "ball_width_mm", "ball_girth_mm", "instep_girth_mm",
                 "instep_height_mm", "heel_width_mm")  # fmt: skip
@@ -123,6 +124,7 @@ def _row_for(user: User, scan: Scan) -> dict[str, Any]:
         age_band=user.age_band if user.age_band in AGE_BANDS else None,
         region=user.region if user.region in REGIONS else None,
         shape_coeffs_sd=coeffs,
+        shape_source=source,
     )
     row.pop("person_id")
     return {"user_id": user.id, "scan_id": scan.id, "synthetic": False, **row}

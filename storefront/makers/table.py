@@ -22,6 +22,7 @@ from storefront.makers.schema import (
     SCHEMA_COLUMNS,
     SEXES,
     SHAPE_COLUMNS,
+    SHAPE_SOURCES,
 )
 
 __all__ = ["measurement_row", "arrow_schema", "rows_to_arrow", "write_parquet"]
@@ -42,12 +43,17 @@ def measurement_row(
     age_band: str | None,
     region: str | None,
     shape_coeffs_sd: Sequence[float] | None = None,
+    shape_source: str = "measures",
 ) -> dict[str, Any]:
     """One row of the table from footscan-style measurements (mm) and public categories.
 
-    ``shape_coeffs_sd`` are the person's foot-model coefficients in units of their prior
-    standard deviation (:func:`storefront.makers.shape_stats.coefficients_from_measurements`).
+    ``shape_coeffs_sd`` are the person's foot-model coefficients at the foot's real size, in
+    units of their prior standard deviation: footscan's own fit (``shape_source="fit"``) or
+    the model given the measurements (``"measures"``,
+    :func:`storefront.makers.foot_model.coefficients_from_measurements`).
     """
+    if shape_source not in SHAPE_SOURCES:
+        raise DomainError(f"shape_source must be one of {SHAPE_SOURCES}, got {shape_source!r}")
     row: dict[str, Any] = {
         "person_id": int(person_id),
         "updated_s": int(updated_s),
@@ -66,6 +72,7 @@ def measurement_row(
         raise DomainError(f"expected {N_SHAPE} shape coefficients, got {len(coeffs)}")
     for col, c in zip(SHAPE_COLUMNS, coeffs):
         row[col] = int(round(c * 1e4)) if c is not None and math.isfinite(c) else None
+    row["shape_source"] = shape_source if shape_coeffs_sd is not None else None
     # int32 columns: anything absurd enough to overflow is dropped, not wrapped
     for k, v in row.items():
         if k not in ("person_id", "updated_s") and isinstance(v, int) and abs(v) > 2**31 - 1:

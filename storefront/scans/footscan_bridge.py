@@ -8,6 +8,8 @@ from typing import Any
 
 __all__ = [
     "FOOT_POINTS_KEY",
+    "SHAPE_MODEL_KEY",
+    "shape_model_entry",
     "SCAN_EXTENSIONS",
     "demo_scan_ply",
     "is_refusal",
@@ -17,6 +19,8 @@ __all__ = [
 #: Key of the result dict carrying the foot points (``.npy`` bytes, float32, mm, foot frame);
 #: popped before the measurements are stored, kept as an encrypted file for personal lasts.
 FOOT_POINTS_KEY = "_foot_points_npy"
+#: Key of the result dict carrying the fitted foot model (:func:`shape_model_entry`).
+SHAPE_MODEL_KEY = "shape_model"
 
 
 def _scan_formats() -> dict[str, str]:
@@ -73,6 +77,9 @@ def measure_file(path: Path, filename: str, units: str) -> tuple[dict[str, Any],
     result = _pipeline().measure_scan(cloud)
     glb: bytes | None
     out = _result_dict(result)
+    model = shape_model_entry(result)
+    if model is not None:
+        out = {**out, SHAPE_MODEL_KEY: model}
     points = getattr(result, "points_foot_mm", None)
     if points is not None:
         import io
@@ -90,6 +97,46 @@ def measure_file(path: Path, filename: str, units: str) -> tuple[dict[str, Any],
         logging.getLogger(__name__).warning("foot GLB export failed for %s: %s", filename, exc)
         glb = None
     return out, glb
+
+
+def shape_model_entry(result: Any) -> dict[str, Any] | None:
+    """The foot model footscan fitted to the capture, in a form that decodes on its own.
+
+    footscan fits its shape model to the foot scaled to a nominal length
+    (``result.model_scale`` input mm per fitted mm) and returns the fit's raw coefficients
+    (``result.model_coeffs``: displacement weights of ``ShapeBasis.modes``, *not* divided by
+    ``ShapeBasis.mode_sd``; left-foot convention). The basis is linear and its three scale
+    modes are the mean shape's own axes, so the foot at its real size is exactly
+    ``shape(s c + (s - 1) e_scale)`` with ``s = model_scale``. Stored: those real-size
+    coefficients divided by ``mode_sd`` (``coeffs_sd``; the foot is
+    ``basis.shape(coeffs_sd * mode_sd)`` mm in footscan's foot frame, left foot), plus the fit
+    as footscan gave it (``fit_coeffs_sd`` at the nominal size and ``fit_scale``).
+
+    Returns None when footscan did not expose the fit.
+    """
+    import numpy as np
+
+    raw = getattr(result, "model_coeffs", None)
+    scale = getattr(result, "model_scale", None)
+    if raw is None or not isinstance(scale, int | float) or not scale > 0:
+        return None
+    from footscan._shape_model import load_shape_basis
+
+    basis = load_shape_basis()
+    raw = np.asarray(raw, dtype=np.float64)
+    if raw.shape != (basis.n_modes,) or not np.all(np.isfinite(raw)):
+        return None
+    s = float(scale)
+    real = s * raw
+    for name in ("scale_x", "scale_y", "scale_z"):
+        real[basis.mode_names.index(name)] += s - 1.0
+    return {
+        "coeffs_sd": [round(float(c), 5) for c in real / basis.mode_sd],
+        "fit_coeffs_sd": [round(float(c), 5) for c in raw / basis.mode_sd],
+        "fit_scale": round(s, 7),
+        "modes": basis.n_modes,
+        "frame": "footscan foot frame, left foot, real size; mm = shape(coeffs_sd * mode_sd)",
+    }
 
 
 def is_refusal(exc: BaseException) -> bool:

@@ -43,13 +43,22 @@ def test_sums_and_regression_match_numpy(city_20k, city_20k_parquet):
     keep = (fl >= 1000) & (fl < 3300) & (cols["sex"] == "male")
     bw = np.clip(cols["ball_width_tenth_mm"].astype(np.int64), 500, 1400) - 950
     assert rows
-    for g, n, s_len, s_width, *sums in rows:
+    basis_sd = {16: 0.10, 17: 0.10, 18: 0.12}  # scale modes, centred on the bin's scale
+    bound = {16: 15000, 17: 30000, 18: 30000}
+    for g, n, n_fit, s_len, s_width, *sums in rows:
         sel = keep & (fl // 50 == g)
         assert n == int(sel.sum())
+        assert n_fit == 0  # the synthetic city's coefficients are the model given measures
         assert s_len == int((fl[sel] - 50 * g).sum())
         assert s_width == int(bw[sel].sum())
-        for s, c in zip(sums, E.SHAPE_COLUMNS):
-            assert s == int(np.clip(cols[c][sel].astype(np.int64), -40000, 40000).sum())
+        for k, (s, c) in enumerate(zip(sums, E.SHAPE_COLUMNS)):
+            centre = 0.0
+            if k in basis_sd:  # independent: the scale of a foot of the bin's middle length
+                centre = ((5 * g + 2.5) / 255.317 - 1.0) / basis_sd[k] * 1e4
+            b = bound.get(k, 40000)
+            v = cols[c][sel].astype(np.int64) - np.rint(centre).astype(np.int64)
+            # integer centre line within 1e-4 sd x 40 of the exact one
+            assert abs(s - int(np.clip(v, -b, b).sum())) <= 40 * n, (g, k)
     reg = {r[0]: r[1:] for r in eng.rows(E.regression_sql("sex"))}
     keep = (fl >= 1000) & (fl < 3300)
     for sex in ("female", "male"):
@@ -90,8 +99,8 @@ def test_contribution_bounded_by_clamp(city_20k):
         changed = {g: d for g, d in diff.items() if np.any(d)}
         assert list(changed) == [52]
         d = changed[52]
-        assert d[0] == 1 and 0 <= d[1] < 50 and abs(d[2]) <= 450
-        assert np.all(np.abs(d[3:]) <= 40000)
+        assert d[0] == 1 and d[1] == 0 and 0 <= d[2] < 50 and abs(d[3]) <= 450
+        assert np.all(np.abs(d[4:]) <= np.asarray(E.SHAPE_BOUNDS_SD_E4))
 
 
 def test_sources_agree(city_20k, city_20k_parquet, tmp_path):

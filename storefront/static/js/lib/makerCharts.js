@@ -131,7 +131,11 @@ export function regressionChart({ title, groups, bounds, caption }) {
 
 const esc = (v) => (v === null || v === undefined ? '' : /[",\n]/.test(String(v)) ? `"${String(v).replaceAll('"', '""')}"` : String(v));
 
-/** The quantile or regression release as CSV, with the columns of the API's CSV export. */
+/** Per-class columns of the average-foot CSV: releases.AVERAGE_FOOT_COLUMNS on the server. */
+export const AVERAGE_FOOT_COLUMNS = ['mean_length_mm', 'mean_ball_width_mm', 'length_noise_sd_mm', 'width_noise_sd_mm',
+  'mesh_length_noise_sd_mm', 'mesh_ball_width_noise_sd_mm', 'people_fitted', 'coefficients_from'];
+
+/** A shape release (quantiles, regression or average feet) as CSV, with the columns of the API's CSV export. */
 export function shapeReleaseToCsv(out) {
   const s = out.statistic;
   const meta = [['method', s.method], ['epsilon', s.epsilon], ['delta', 0], ['count_noise_scale', s.count_noise_scale],
@@ -143,8 +147,8 @@ export function shapeReleaseToCsv(out) {
     rows = s.bins.map((b) => [b.length_bin, b.people, ...al.map((a) => (b.quantiles_mm || {})[a]), b.alpha_halfwidth, b.withheld || '', s.score_noise_scale, ...meta.map((x) => x[1])]);
   } else if (out.query.statistic === 'average_feet') {
     const names = s.mode_names;
-    header = ['length_bin', 'people_noisy', 'coeff_noise_sd', 'withheld', ...names.map((n) => `coeff_${n}_sd`), ...meta.map((x) => x[0])];
-    rows = s.feet.map((f) => [f.length_bin, f.people, f.coeff_noise_sd, f.withheld || '', ...(f.coeffs_sd || names.map(() => null)), ...meta.map((x) => x[1])]);
+    header = ['length_bin', 'people_noisy', ...AVERAGE_FOOT_COLUMNS, 'coeff_noise_sd', 'withheld', ...names.map((n) => `coeff_${n}_sd`), ...meta.map((x) => x[0])];
+    rows = s.feet.map((f) => [f.length_bin, f.people, ...AVERAGE_FOOT_COLUMNS.map((k) => f[k]), f.coeff_noise_sd, f.withheld || '', ...(f.coeffs_sd || names.map(() => null)), ...meta.map((x) => x[1])]);
   } else {
     header = ['sex', 'people_noisy', 'slope_mm_per_mm', 'girth_at_mean_length_mm', 'mean_length_mm', 'correlation', 'withheld', ...meta.map((x) => x[0])];
     rows = s.groups.map((g) => [g.group, g.people, g.slope_mm_per_mm, g.girth_at_mean_length_mm, g.mean_length_mm, g.correlation, g.withheld || '', ...meta.map((x) => x[1])]);
