@@ -46,12 +46,12 @@ SHAPE_SOURCES = ("fit", "measures")
 _SCALE_MODES = {16: 0.10, 17: 0.10, 18: 0.12}  # scale_x, scale_y, scale_z: prior sd (raw)
 #: Length of the basis' mean foot (mm); a test checks it and the sds against footscan's basis.
 BASIS_LENGTH_MM = 255.317
-#: Declared clamping bound of each coefficient around its centre (1e-4 prior sd): 4 sd,
-#: except the scale modes, which are clamped around the size class' own scale: length is
-#: what defines the class (+-1.5 sd of scale_x is +-15 %), width and height vary more.
-SHAPE_BOUNDS_SD_E4: tuple[int, ...] = tuple(
-    {16: 15_000, 17: 30_000, 18: 30_000}.get(k, SHAPE_BOUND_SD_E4) for k in range(N_SHAPE)
-)
+#: Declared clamping bound of each coefficient around its centre (1e-4 prior sd): 2.5 sd
+#: (footscan's fits stay within about 1.5 sd, its prior pulling them in; the synthetic city's
+#: within 2.5 sd but for 0.1 % of one mode), and for the scale modes, clamped around the size
+#: class' own scale, 0.75 sd for scale_x (length defines the class: +-7.5 % of length) and
+#: 2.5 sd for width and height. A coefficient's noise is in proportion to its bound.
+SHAPE_BOUNDS_SD_E4: tuple[int, ...] = tuple(7_500 if k == 16 else 25_000 for k in range(N_SHAPE))
 
 
 def _centre_line(sd: float) -> tuple[int, int]:

@@ -44,7 +44,7 @@ def test_sums_and_regression_match_numpy(city_20k, city_20k_parquet):
     bw = np.clip(cols["ball_width_tenth_mm"].astype(np.int64), 500, 1400) - 950
     assert rows
     basis_sd = {16: 0.10, 17: 0.10, 18: 0.12}  # scale modes, centred on the bin's scale
-    bound = {16: 15000, 17: 30000, 18: 30000}
+    bound = {16: 7500}  # declared: 0.75 sd for scale_x, 2.5 sd for the others
     for g, n, n_fit, s_len, s_width, *sums in rows:
         sel = keep & (fl // 50 == g)
         assert n == int(sel.sum())
@@ -55,7 +55,7 @@ def test_sums_and_regression_match_numpy(city_20k, city_20k_parquet):
             centre = 0.0
             if k in basis_sd:  # independent: the scale of a foot of the bin's middle length
                 centre = ((5 * g + 2.5) / 255.317 - 1.0) / basis_sd[k] * 1e4
-            b = bound.get(k, 40000)
+            b = bound.get(k, 25000)
             v = cols[c][sel].astype(np.int64) - np.rint(centre).astype(np.int64)
             # integer centre line within 1e-4 sd x 40 of the exact one
             assert abs(s - int(np.clip(v, -b, b).sum())) <= 40 * n, (g, k)

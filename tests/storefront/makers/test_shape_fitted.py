@@ -127,7 +127,6 @@ def test_noise_free_average_foot_measures_the_mean_of_the_truths(scanned) -> Non
     got = _measure(S.average_foot_mesh(mean).vertices, S.average_foot_mesh(mean).faces)
     want_len = np.mean([t["foot_length_mm"] for t in scanned["truths"]])
     want_width = np.mean([t["ball_width_mm"] for t in scanned["truths"]])
-    print(f"noise-free: length {got['foot_length_mm']} vs {want_len:.2f}, width {got['ball_width_mm']} vs {want_width:.2f}")  # noqa
     assert got["foot_length_mm"] == pytest.approx(want_len, abs=1.5)
     assert got["ball_width_mm"] == pytest.approx(want_width, abs=2.0)
 
@@ -146,7 +145,6 @@ def test_dp_average_deviates_within_its_stated_noise(scanned) -> None:  # type: 
         # all 400 fitted: the noisy count of fitted people (sd 9.4 at epsilon 1) says so
         assert foot.people_fitted is not None and abs(foot.people_fitted - n) <= 80
     zz = np.concatenate(z)
-    print("z", np.mean(np.abs(zz) <= 2.0), np.mean(zz**2), foot.coeff_noise_sd_each[:3], foot.coeff_noise_sd_each[16:19], foot.mesh_length_noise_sd_mm, foot.mesh_ball_width_noise_sd_mm)  # noqa
     assert 0.91 <= float(np.mean(np.abs(zz) <= 2.0)) <= 0.97
     assert 0.75 <= float(np.mean(zz**2)) <= 1.3
 
@@ -157,9 +155,39 @@ def test_dp_average_mesh_within_stated_mesh_noise(scanned) -> None:  # type: ign
     eng = _engine(scanned["results"], copies=800)
     foot = S.release_average_feet(eng, 1.0).foot("260-265")
     assert foot.mesh_length_noise_sd_mm is not None and foot.mesh_ball_width_noise_sd_mm
-    got = _measure(S.average_foot_mesh(foot.coeffs_sd).vertices, S.average_foot_mesh(foot.coeffs_sd).faces)
+    got = _measure(
+        S.average_foot_mesh(foot.coeffs_sd).vertices, S.average_foot_mesh(foot.coeffs_sd).faces
+    )
     want_len = np.mean([t["foot_length_mm"] for t in scanned["truths"]])
     want_width = np.mean([t["ball_width_mm"] for t in scanned["truths"]])
-    print("dp mesh", got["foot_length_mm"], want_len, got["ball_width_mm"], want_width, foot.mesh_length_noise_sd_mm, foot.mesh_ball_width_noise_sd_mm, foot.mean_length_mm, foot.mean_ball_width_mm)  # noqa
     assert abs(got["foot_length_mm"] - want_len) <= 1.5 + 4 * foot.mesh_length_noise_sd_mm
     assert abs(got["ball_width_mm"] - want_width) <= 2.0 + 4 * foot.mesh_ball_width_noise_sd_mm
+
+
+def test_scan_job_stores_the_fit_and_the_row_says_so(app, client, auth) -> None:  # type: ignore[no-untyped-def]
+    """An upload measured by the background job keeps the fit with its result; the next sync
+    writes the consenting shopper's row with those coefficients, marked fitted."""
+    import io
+
+    import sqlalchemy as sa
+
+    from storefront.extensions import db
+    from storefront.makers.store import maker_measurement, sync_measurements
+    from storefront.scans.footscan_bridge import demo_scan_ply
+    from tests.storefront.conftest import wait_for
+
+    h = auth.shopper(sex="female", region="KR", age_band="30-44")
+    r = client.post("/api/scans", data={"file": (io.BytesIO(demo_scan_ply(255.0, "left", 3)),
+                    "foot.ply"), "units": "mm"}, headers=h, content_type="multipart/form-data")  # fmt: skip
+    assert r.status_code == 202, r.json
+    scan = wait_for(client, f"/api/scans/{r.json['id']}", h)
+    assert scan["status"] == "done", scan
+    model = scan["measurements"]["shape_model"]
+    assert len(model["coeffs_sd"]) == E.N_SHAPE
+    with app.app_context():
+        sync_measurements(db.session)
+        db.session.commit()
+        row = db.session.execute(sa.select(maker_measurement)).mappings().one()
+    assert row["shape_source"] == "fit"
+    got = [row[c] for c in E.SHAPE_COLUMNS]
+    assert got == [round(c * 1e4) for c in model["coeffs_sd"]]

@@ -17,6 +17,7 @@ depends_on = None
 
 
 def upgrade():
+    """Add ``shape_source``; re-derive shoppers' rows on the next sync."""
     with op.batch_alter_table("maker_measurement", schema=None) as batch_op:
         batch_op.add_column(sa.Column("shape_source", sa.String(32), nullable=True))
     # synthetic rows were conditioned on their measurements; shoppers' rows are re-derived on
@@ -32,5 +33,6 @@ def upgrade():
 
 
 def downgrade():
+    """Drop ``shape_source``."""
     with op.batch_alter_table("maker_measurement", schema=None) as batch_op:
         batch_op.drop_column("shape_source")
