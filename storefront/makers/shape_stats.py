@@ -386,7 +386,15 @@ def _source_note(n_fit: int, n_measures: int, count_sd: float) -> str:
     )
 
 
-def _foot(gi: int, g: int, counts, coeffs, lens, widths, scales) -> AverageFoot:  # type: ignore[no-untyped-def]
+def _foot(
+    gi: int,
+    g: int,
+    counts: tuple[NDArray[np.int64], NDArray[np.int64]],
+    coeffs: NDArray[np.float64],
+    lens: NDArray[np.float64],
+    widths: NDArray[np.float64],
+    scales: dict[str, Any],
+) -> AverageFoot:
     """One released size class: means from the noisy sums, noise sd of each part."""
     n_fit, n_measures = int(counts[0][gi]), int(counts[1][gi])
     n = n_fit + n_measures
