@@ -14,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from gait.readers._rows import rows_all
+
 __all__ = ["column_percentiles", "finite_rows", "percentiles", "row_percentiles"]
 
 
@@ -102,20 +104,6 @@ def percentiles(values: NDArray[np.float64], q_pct: ArrayLike) -> NDArray[np.flo
     return out
 
 
-_ALL_ONES = np.uint64(0x0101010101010101)
-
-
 def finite_rows(values: NDArray[np.float64]) -> NDArray[np.bool_]:
-    """``np.isfinite(values).all(axis=1)`` of a ``(n, k)`` table, faster when ``k % 8 == 0``.
-
-    The finite flags of a row are read eight at a time as one 64-bit word (all ones bytes
-    when all eight are finite) instead of numpy's per-row reduction over ``k`` flags.
-    """
-    f = np.isfinite(values)
-    if f.ndim != 2 or f.shape[1] == 0 or f.shape[1] % 8 or not f.flags.c_contiguous:
-        return np.asarray(f.all(axis=1), dtype=bool)
-    w = f.view(np.uint64)
-    acc = w[:, 0].copy()
-    for j in range(1, w.shape[1]):
-        acc &= w[:, j]
-    return np.asarray(acc == _ALL_ONES, dtype=bool)
+    """``np.isfinite(values).all(axis=1)`` of a ``(n, k)`` table (see :func:`rows_all`)."""
+    return rows_all(np.isfinite(values))

@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from gait.exceptions import RecordingReadError
 from gait.insole._layouts import get_layout
 from gait.insole._recording import MAX_LOAD_BYTES, FootSignal, Recording, as_side, check_dense
+from gait.readers._rows import rows_all, rows_any
 from gait.readers._textio import (
     MAX_TEXT_BYTES,
     TextTable,
@@ -99,9 +100,11 @@ def check_physical(
             )
         return bad, []
     tol = _NEGATIVE_TOLERANCE * max(vmax, abs(vmin))
+    if not vmin < -tol:
+        return bad, []  # no sample below -tol (NaN compares False either way)
     with np.errstate(invalid="ignore"):
-        neg = (values < -tol).any(axis=1)
-        loaded = (np.abs(values) > tol).any(axis=1)
+        neg = rows_any(values < -tol)
+        loaded = rows_any(np.abs(values) > tol)
     n_neg = int(neg.sum())
     if n_neg == 0:
         return bad, []
@@ -122,6 +125,9 @@ def _place_on_grid(
     rows: NDArray[np.float64], grid_index: NDArray[np.int64], n_grid: int
 ) -> NDArray[np.float64]:
     """Rows at their grid positions; unfilled positions are NaN (missing, never interpolated)."""
+    if grid_index.size == n_grid and np.array_equal(grid_index, np.arange(n_grid)):
+        # Every grid position has its row, in order (the usual case): no grid to fill.
+        return np.array(rows, dtype=np.float64, order="C")
     out = np.full((n_grid, rows.shape[1]), np.nan)
     keep = grid_index >= 0
     out[grid_index[keep]] = rows[keep]
@@ -138,7 +144,7 @@ def _foot(
     imu: NDArray[np.float64] | None = None,
 ) -> FootSignal | None:
     """A foot from grid-placed values, with impossible samples flagged; None if never present."""
-    present = ~np.all(np.isnan(values), axis=1)
+    present = ~rows_all(np.isnan(values))
     if not present.any():
         notes.append(f"the {side} foot has no sample in the file")
         return None

@@ -20,3 +20,18 @@ def test_finite_rows_equal_isfinite_all(k):
     assert np.array_equal(finite_rows(v), want)
     assert np.array_equal(finite_rows(v[::3]), want[::3])  # not contiguous
     assert np.array_equal(finite_rows(v[:0]), want[:0])
+
+
+@pytest.mark.parametrize("k", [1, 5, 8, 16, 24])
+def test_rows_all_any_equal_numpy(k):
+    from gait.readers._rows import rows_all, rows_any
+
+    rng = np.random.default_rng(10 + k)
+    for p in (0.02, 0.5, 0.98):
+        b = rng.random((3000, k)) < p
+        b[:5] = True
+        b[5:10] = False
+        assert np.array_equal(rows_all(b), b.all(axis=1))
+        assert np.array_equal(rows_any(b), b.any(axis=1))
+        assert np.array_equal(rows_all(b[::2]), b[::2].all(axis=1))
+        assert np.array_equal(rows_any(b[::2]), b[::2].any(axis=1))
