@@ -104,46 +104,52 @@ def _n(rec: Recording) -> int:
 
 def _concat(a: Recording, b: Recording) -> Recording:
     """``a`` followed by ``b`` (contiguous parts of one recording); a missing foot is NaN."""
-    na, nb = _n(a), _n(b)
+    return _concat_all([a, b])
+
+
+def _concat_all(recs: list[Recording]) -> Recording:
+    """The recordings one after the other, copied once (as :func:`_concat` pairwise)."""
+    ns = [_n(r) for r in recs]
     feet = {}
     for side in ("left", "right"):
-        fa, fb = a.feet.get(side), b.feet.get(side)
-        if fa is None and fb is None:
+        fs_ = [r.feet.get(side) for r in recs]
+        ref = next((f for f in fs_ if f is not None), None)
+        if ref is None:
             continue
-        ref = fa if fa is not None else fb
-        assert ref is not None
         k = ref.values.shape[1]
 
-        def vals(f: FootSignal | None, n: int, k: int = k) -> NDArray[np.float64]:
+        def vals(f: FootSignal | None, n: int, k: int = k) -> list[NDArray[np.float64]]:
             if f is None:
-                return np.full((n, k), np.nan)
+                return [np.full((n, k), np.nan)]
             v = f.values
-            return v if v.shape[0] == n else np.vstack([v, np.full((n - v.shape[0], k), np.nan)])
+            return [v] if v.shape[0] == n else [v, np.full((n - v.shape[0], k), np.nan)]
 
-        def valid(f: FootSignal | None, n: int) -> NDArray[np.bool_]:
+        def valid(f: FootSignal | None, n: int) -> list[NDArray[np.bool_]]:
             if f is None:
-                return np.zeros(n, dtype=bool)
+                return [np.zeros(n, dtype=bool)]
             v = np.ones(f.n_samples, dtype=bool) if f.valid is None else f.valid
-            out: NDArray[np.bool_] = np.r_[v, np.zeros(n - v.size, dtype=bool)]
-            return out
+            return [v, np.zeros(n - v.size, dtype=bool)]
 
-        def imu(f: FootSignal | None, n: int) -> NDArray[np.float64]:
+        def imu(f: FootSignal | None, n: int) -> list[NDArray[np.float64]]:
             if f is None or f.imu is None:
-                return np.full((n, 6), np.nan)
+                return [np.full((n, 6), np.nan)]
             v = f.imu
-            return v if v.shape[0] == n else np.vstack([v, np.full((n - v.shape[0], 6), np.nan)])
+            return [v] if v.shape[0] == n else [v, np.full((n - v.shape[0], 6), np.nan)]
 
-        has_imu = (fa is not None and fa.imu is not None) or (fb is not None and fb.imu is not None)
+        has_imu = any(f is not None and f.imu is not None for f in fs_)
+        zipped = list(zip(fs_, ns, strict=True))
         feet[side] = FootSignal(
             side,
-            np.vstack([vals(fa, na), vals(fb, nb)]),
+            np.concatenate([x for f, n in zipped for x in vals(f, n)]),
             ref.sensor_xy_mm,
-            np.r_[valid(fa, na), valid(fb, nb)],
-            np.vstack([imu(fa, na), imu(fb, nb)]) if has_imu else None,
+            np.concatenate([x for f, n in zipped for x in valid(f, n)]),
+            np.concatenate([x for f, n in zipped for x in imu(f, n)]) if has_imu else None,
         )
+    a = recs[0]
     meta = dict(a.meta)
     notes = list(a.meta.get("ingest_notes", []))
-    notes += [n for n in b.meta.get("ingest_notes", []) if n not in notes]
+    for r in recs[1:]:
+        notes += [n for n in r.meta.get("ingest_notes", []) if n not in notes]
     meta["ingest_notes"] = notes
     return replace(a, left=feet.get("left"), right=feet.get("right"), meta=meta)
 
@@ -182,12 +188,13 @@ def _part(
 ) -> Part:
     fs = rec.sampling_rate_hz
     own0, own1 = t0, t0 + _n(rec) / fs
-    data, start = rec, t0
+    pieces, start = [rec], t0
     if before is not None and before.feet and rec.feet:
-        data = _concat(before, data)
+        pieces.insert(0, before)
         start = t0 - _n(before) / fs
     if after is not None and after.feet and rec.feet:
-        data = _concat(data, _slice(after, 0, min(_n(after), int(overlap_s * fs))))
+        pieces.append(_slice(after, 0, min(_n(after), int(overlap_s * fs))))
+    data = _concat_all(pieces) if len(pieces) > 1 else rec
     return Part(start, own0, own1, data)
 
 

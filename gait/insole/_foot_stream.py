@@ -118,6 +118,9 @@ class _FootStream:
         keep = ~drop
         if not keep.any():
             return None
+        if not drop.any():
+            self.recent_key = np.r_[self.recent_key, h][-_RECENT:]
+            return seqs, t_us, vals, imu, host, h
         self.recent_key = np.r_[self.recent_key, h[keep]][-_RECENT:]
         return (
             seqs[keep], t_us[keep], vals[keep], None if imu is None else imu[keep], host[keep],

@@ -229,16 +229,24 @@ def _part_foot(
 ) -> FootSignal:
     """One foot of a part: the taken samples at their places on a grid of ``n``."""
     _, val, imu_a = took
-    vals = np.full((n, st.k), np.nan)
-    vals[rel] = val
+    whole = rel.size == n and np.array_equal(rel, np.arange(n))  # every position filled
+    if whole:
+        vals = val.astype(np.float64)
+        valid = np.ones(n, dtype=bool)
+    else:
+        vals = np.full((n, st.k), np.nan)
+        vals[rel] = val
+        valid = np.zeros(n, dtype=bool)
+        valid[rel] = True
     if st.info.force_lsb_mn:
         vals *= st.info.force_lsb_mn * 1e-3
-    valid = np.zeros(n, dtype=bool)
-    valid[rel] = True
     imu = None
     if imu_a is not None:
-        imu = np.full((n, 6), np.nan)
-        imu[rel] = scale_imu(imu_a, st.info)
+        if whole:
+            imu = scale_imu(imu_a, st.info)
+        else:
+            imu = np.full((n, 6), np.nan)
+            imu[rel] = scale_imu(imu_a, st.info)
     return FootSignal(as_side(side), vals, xy, valid, imu)
 
 
