@@ -97,7 +97,9 @@ def _rest_index(gyro_norm: NDArray[np.float64], a: int, b: int) -> int:
     seg = gyro_norm[a:b]
     k = min(2 * _REST_HALF + 1, seg.size)
     smooth = np.convolve(seg, np.ones(k) / k, mode="same")
-    return a + int(np.nanargmin(smooth))
+    if np.isnan(smooth).any():
+        return a + int(np.nanargmin(smooth))
+    return a + int(smooth.argmin())  # what nanargmin gives without NaN, without its overhead
 
 
 def _level_rotation(f: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -205,13 +207,22 @@ def stride_motion(
     close = np.abs(table.ic_s[np.minimum(nxt, table.n - 1)] - table.next_ic_s) < 1.0 / fs
     has_next = (nxt < table.n) & close
     starts, ends, which = [], [], []
+    # A foot in swing turns at hundreds of deg/s: an IMU that barely turns is not moving
+    # with the foot (stuck, detached, or a synthetic constant), so it gives no length.
+    # Swing windows [fc_i, ic_j] checked at once: any sample >= the threshold (NaN is not).
+    turns = np.r_[0, np.cumsum(gyro_norm >= _MIN_SWING_DPS)]
+    j_all = np.minimum(nxt, table.n - 1)
+    lo, hi = fc, np.minimum(ic[j_all] + 1, n_samples)
+    plain = (lo >= 0) & (ic[j_all] + 1 >= 0)
+    swing_ok = turns[np.clip(hi, 0, n_samples)] - turns[np.clip(lo, 0, n_samples)] > 0
     for i in np.flatnonzero(has_next):
         j = int(nxt[i])
         if fc[i] - ic[i] < 3 or fc[j] - ic[j] < 3 or fc[j] > n_samples:
             continue
-        # A foot in swing turns at hundreds of deg/s: an IMU that barely turns is not moving
-        # with the foot (stuck, detached, or a synthetic constant), so it gives no length.
-        if not np.nanmax(gyro_norm[fc[i] : ic[j] + 1], initial=0.0) >= _MIN_SWING_DPS:
+        if not plain[i]:  # a negative index: Python's slice, as it always was
+            if not np.nanmax(gyro_norm[fc[i] : ic[j] + 1], initial=0.0) >= _MIN_SWING_DPS:
+                continue
+        elif not swing_ok[i]:
             continue
         a = _rest_index(gyro_norm, ic[i], fc[i])
         b = _rest_index(gyro_norm, ic[j], fc[j])

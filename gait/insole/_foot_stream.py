@@ -113,7 +113,10 @@ class _FootStream:
         h = _row_hash(seqs, t_us, ci)
         drop = repeated_samples(seqs, t_us, vals, imu, ci)
         if self.recent_key.size:
-            drop |= np.isin(h, self.recent_key)
+            # np.isin by a binary search in the sorted recent hashes (the same membership).
+            rk = np.sort(self.recent_key)
+            at = np.minimum(np.searchsorted(rk, h), rk.size - 1)
+            drop |= rk[at] == h
         self.n_duplicates += int(drop.sum())
         keep = ~drop
         if not keep.any():
