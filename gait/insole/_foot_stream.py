@@ -68,7 +68,9 @@ class _FootStream:
         self.n_malformed = 0
         self.n_wrong_shape = 0
 
-    def push(self, payloads: list[bytes], host_s: np.ndarray, full_scale: float) -> None:
+    def push(
+        self, payloads: list[bytes] | np.ndarray, host_s: np.ndarray, full_scale: float
+    ) -> None:
         """Decode one batch of notifications, place its samples and spill them."""
         bulk = _ours.decode_many(payloads, self.k, self.imu)
         self.n_malformed += bulk.n_malformed

@@ -241,7 +241,7 @@ def repeated_samples(
     return drop
 
 
-def full_scale(payloads: list[bytes]) -> float:
+def full_scale(payloads: list[bytes] | np.ndarray) -> float:
     """Full-scale raw value: 4095 when the first decodable notification packs 12-bit values."""
     for pl in payloads[:16]:
         if len(pl) >= 4 and pl[0] == 1:

@@ -155,6 +155,38 @@ def _read_devices(p: Path, fh: Any, start: int, notes: list[str]) -> dict[str, d
     return devices
 
 
+class _Pending:
+    """One foot's notifications waiting to be pushed: tables of equal-size payloads, or bytes."""
+
+    def __init__(self) -> None:
+        self.parts: list[np.ndarray | list[bytes]] = []
+        self.hosts: list[np.ndarray] = []
+        self.n = 0
+
+    def add(self, payloads: np.ndarray | list[bytes], host_ns: np.ndarray) -> None:
+        self.parts.append(payloads)
+        self.hosts.append(host_ns)
+        self.n += len(payloads)
+
+    def pop(self, m: int) -> tuple[np.ndarray | list[bytes], np.ndarray]:
+        """The first ``m`` notifications (a table when they all have the same size)."""
+        host = np.concatenate(self.hosts)
+        tables = [p for p in self.parts if isinstance(p, np.ndarray)]
+        if len(tables) == len(self.parts) and len({t.shape[1] for t in tables}) == 1:
+            allp: np.ndarray | list[bytes] = (
+                np.concatenate(tables) if len(tables) > 1 else tables[0]
+            )
+        else:
+            allp = []
+            for p in self.parts:
+                allp.extend([r.tobytes() for r in p] if isinstance(p, np.ndarray) else p)
+        out, rest = allp[:m], allp[m:]
+        self.parts, self.hosts, self.n = [rest], [host[m:]], len(rest)
+        if not len(rest):
+            self.parts, self.hosts = [], []
+        return out, host[:m]
+
+
 def _stream_notifications(fh: Any, start: int, streams: dict[str, _FootStream]) -> dict[str, Any]:
     """Pass 2: every notification, batch by batch per foot; the file's integrity counts.
 
@@ -162,8 +194,7 @@ def _stream_notifications(fh: Any, start: int, streams: dict[str, _FootStream]) 
     pushed in batches of exactly :data:`_BATCH_NOTIFICATIONS`, in file order, as when they
     were read one by one.
     """
-    pending: dict[str, list[bytes]] = {s: [] for s in streams}
-    hosts: dict[str, list[np.ndarray]] = {s: [] for s in streams}
+    pending = {s: _Pending() for s in streams}
     fsc: dict[str, float] = {}
     out = {"corrupt_bytes": 0, "corrupt_records": 0, "truncated_tail": False, "complete": False}
     notify, end_kind = int(RecordKind.NOTIFY), int(RecordKind.END)
@@ -182,23 +213,24 @@ def _stream_notifications(fh: Any, start: int, streams: dict[str, _FootStream]) 
             rows = np.flatnonzero((kind == notify) & (rb.side[:stop] == side_b))
             if not rows.size:
                 continue
-            pl = pending[side]
-            pl.extend([rb.payloads[i] for i in rows])
-            hosts[side].append(rb.host_ns[rows])
-            while len(pl) >= _BATCH_NOTIFICATIONS:
-                h = np.concatenate(hosts[side])
-                push, rest = pl[:_BATCH_NOTIFICATIONS], pl[_BATCH_NOTIFICATIONS:]
+            pays = rb.payloads
+            pd = pending[side]
+            if isinstance(pays, np.ndarray):
+                pd.add(pays[rows], rb.host_ns[rows])
+            else:
+                pd.add([pays[i] for i in rows], rb.host_ns[rows])
+            while pd.n >= _BATCH_NOTIFICATIONS:
+                push, host = pd.pop(_BATCH_NOTIFICATIONS)
                 fsc.setdefault(side, full_scale(push))
-                streams[side].push(push, h[:_BATCH_NOTIFICATIONS] * 1e-9, fsc[side])
-                pending[side] = pl = rest
-                hosts[side] = [h[_BATCH_NOTIFICATIONS:]]
+                streams[side].push(push, host * 1e-9, fsc[side])
         if trunc.size:
             out["truncated_tail"] = True
             break
     for side, st in streams.items():
-        if pending[side]:
-            scale = fsc.get(side, full_scale(pending[side]))
-            st.push(pending[side], np.concatenate(hosts[side]) * 1e-9, scale)
+        pd = pending[side]
+        if pd.n:
+            push, host = pd.pop(pd.n)
+            st.push(push, host * 1e-9, fsc.get(side, full_scale(push)))
         st.close()
     return out
 

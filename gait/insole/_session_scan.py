@@ -39,8 +39,9 @@ class RecordBatch:
         Side bytes (``0`` left, ``1`` right, ``255`` none).
     host_ns : (m,) int64
         Arrival times (host nanoseconds since the session start).
-    payloads : list of bytes
-        Record payloads.
+    payloads : list of bytes or (m, L) uint8
+        Record payloads: a table when every record of the batch has a payload of ``L``
+        bytes (the usual case), else a list (see :meth:`payload_list`).
     skipped : (m,) int64
         Damaged bytes skipped before each record.
     """
@@ -48,8 +49,14 @@ class RecordBatch:
     kind: NDArray[np.int64]
     side: NDArray[np.int64]
     host_ns: NDArray[np.int64]
-    payloads: list[bytes]
+    payloads: list[bytes] | NDArray[np.uint8]
     skipped: NDArray[np.int64]
+
+    def payload_list(self) -> list[bytes]:
+        """The payloads as a list of bytes."""
+        if isinstance(self.payloads, np.ndarray):
+            return [row.tobytes() for row in self.payloads]
+        return self.payloads
 
 
 class _Batch:
@@ -57,7 +64,7 @@ class _Batch:
         self.kind: list[Any] = []
         self.side: list[Any] = []
         self.host: list[Any] = []
-        self.pay: list[bytes] = []
+        self.pay: list[NDArray[np.uint8] | bytes] = []  # a table per run, bytes per record
         self.skip: list[Any] = []
 
     def one(self, kind: int, side: int, host: int, payload: bytes, skipped: int) -> None:
@@ -67,12 +74,28 @@ class _Batch:
         self.pay.append(payload)
         self.skip.append(np.array([skipped], np.int64))
 
+    def _payloads(self) -> list[bytes] | NDArray[np.uint8]:
+        widths = {p.shape[1] if isinstance(p, np.ndarray) else len(p) for p in self.pay}
+        if len(widths) == 1:
+            w = widths.pop()
+            return np.concatenate(
+                [p if isinstance(p, np.ndarray) else np.frombuffer(p, np.uint8).reshape(1, w)
+                 for p in self.pay]
+            )  # fmt: skip
+        out: list[bytes] = []
+        for p in self.pay:
+            if isinstance(p, np.ndarray):
+                out.extend(row.tobytes() for row in p)
+            else:
+                out.append(p)
+        return out
+
     def take(self) -> RecordBatch | None:
         if not self.pay:
             return None
         b = RecordBatch(
             np.concatenate(self.kind), np.concatenate(self.side), np.concatenate(self.host),
-            self.pay, np.concatenate(self.skip),
+            self._payloads(), np.concatenate(self.skip),
         )  # fmt: skip
         self.__init__()  # type: ignore[misc]
         return b
@@ -109,8 +132,7 @@ def _run(buf: bytes, view: memoryview, off: int, stride: int, length: int, batch
     batch.kind.append(kind[:j].astype(np.int64))
     batch.side.append(side[:j].astype(np.int64))
     batch.host.append(np.ascontiguousarray(a[:j, 8:16]).view("<i8").ravel().astype(np.int64))
-    start = off + hsize
-    batch.pay.extend([buf[o : o + length] for o in range(start, start + j * stride, stride)])
+    batch.pay.append(a[:j, hsize : hsize + length])
     sk = np.zeros(j, np.int64)
     sk[0] = skipped
     batch.skip.append(sk)

@@ -24,8 +24,10 @@ def _write(path, rng: np.random.Generator, n: int = 3000) -> None:
 def _flat(fh, start: int, window: int):
     out = []
     for b in scan_batches(fh, start, window):
+        pays = b.payload_list()
+        assert len(pays) == b.kind.size
         for j in range(b.kind.size):
-            out.append((int(b.kind[j]), int(b.side[j]), int(b.host_ns[j]), b.payloads[j],
+            out.append((int(b.kind[j]), int(b.side[j]), int(b.host_ns[j]), pays[j],
                         int(b.skipped[j])))  # fmt: skip
     return out
 

@@ -94,7 +94,9 @@ def _unpack12_rows(b: NDArray[np.uint8], n: int) -> NDArray[np.int64]:
     return out.reshape(m, -1)[:, :n]
 
 
-def decode_many(payloads: Sequence[bytes], n_sensors: int, has_imu: bool) -> BulkSamples:
+def decode_many(
+    payloads: Sequence[bytes] | NDArray[np.uint8], n_sensors: int, has_imu: bool
+) -> BulkSamples:
     """Decode many notifications at once, vectorised per header kind.
 
     Gives the same samples as :func:`decode` applied to each payload (a test checks it) at a
@@ -103,8 +105,8 @@ def decode_many(payloads: Sequence[bytes], n_sensors: int, has_imu: bool) -> Bul
 
     Parameters
     ----------
-    payloads : sequence of bytes
-        Raw notifications in arrival order.
+    payloads : sequence of bytes, or (m, L) uint8
+        Raw notifications in arrival order (a table when they all have ``L`` bytes).
     n_sensors : int
         Expected sensor count; other counts are counted as wrong-shape samples.
     has_imu : bool
@@ -120,7 +122,17 @@ def decode_many(payloads: Sequence[bytes], n_sensors: int, has_imu: bool) -> Bul
     valid_cache: dict[tuple[bytes, int], bool] = {}
     malformed = 0
     size = len(payloads[0]) if len(payloads) else 0
-    if size >= 4 and len(set(map(len, payloads))) == 1:
+    if isinstance(payloads, np.ndarray):  # a table of equal-size payloads (session reader)
+        if size >= 4 and payloads.size:
+            table = np.ascontiguousarray(payloads, dtype=np.uint8)
+            head = bytes(table[0, :4])
+            if (table[:, :4] == table[0, :4]).all() and _header_ok(head, size):
+                groups[head] = np.arange(len(payloads), dtype=np.int64)
+                bodies[head] = table[:, 4:].tobytes()
+                payloads = ()
+        if len(payloads):
+            payloads = [row.tobytes() for row in payloads]
+    elif size >= 4 and len(set(map(len, payloads))) == 1:
         # The usual case, one packet layout throughout: every header is checked at once.
         table = np.frombuffer(b"".join(payloads), np.uint8).reshape(len(payloads), size)
         head = bytes(table[0, :4])
