@@ -185,7 +185,8 @@ def _foot_pressure(foot: FootSignal, table: StrideTable | None, fs: float) -> Fo
     if valid.sum() < 10:
         return None
     # One sort for every percentile needed (rows are finite where valid).
-    p1, p2, p99 = column_percentiles(values.compress(valid, axis=0), [1.0, 2.0, 99.0])
+    rows = values if valid.all() else values.compress(valid, axis=0)
+    p1, p2, p99 = column_percentiles(rows, [1.0, 2.0, 99.0])
     span = p99 - p1
     ref = max(float(np.max(span)), 1e-12)
     stuck = [int(i) for i in np.flatnonzero(~(span > 1e-3 * ref))]

@@ -72,9 +72,13 @@ class FootSignal:
         """(n,) sum over sensors (NaN where every sensor is NaN); a fresh copy each call."""
         cached = self.__dict__.get("_total")  # computed once: several analyses need it
         if cached is None:
-            with np.errstate(invalid="ignore"):
-                cached = np.nansum(self.values, axis=1)
-            cached[np.all(np.isnan(self.values), axis=1)] = np.nan
+            nan = np.isnan(self.values)
+            if not nan.any():  # nansum without NaN is the plain sum (same additions)
+                cached = np.sum(self.values, axis=1)
+            else:
+                with np.errstate(invalid="ignore"):
+                    cached = np.nansum(self.values, axis=1)
+                cached[np.all(nan, axis=1)] = np.nan
             self.__dict__["_total"] = cached
         return cached.copy()
 
