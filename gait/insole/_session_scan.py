@@ -163,12 +163,8 @@ def scan_batches(fh: Any, start: int, window: int = 8 << 20) -> Iterator[RecordB
     sync_b, no_side, n_sides = _SYNC, _NO_SIDE, len(_SIDES)
     fh.seek(start)
     buf = fh.read(window)
-    view = memoryview(buf)
-    n = len(buf)
+    view, n, off, skipped, batch = memoryview(buf), len(buf), 0, 0, _Batch()
     eof = n < window
-    off = 0
-    skipped = 0
-    batch = _Batch()
     while True:
         need = off + hsize + csize
         ok = False
@@ -192,8 +188,7 @@ def scan_batches(fh: Any, start: int, window: int = 8 << 20) -> Iterator[RecordB
                 view.release()
                 view = memoryview(buf)
                 n = len(buf)
-                done = batch.take()
-                if done is not None:
+                if (done := batch.take()) is not None:
                     yield done
                 continue
             if off < n:
@@ -218,6 +213,5 @@ def scan_batches(fh: Any, start: int, window: int = 8 << 20) -> Iterator[RecordB
         skipped = 0
         off = end + csize
     view.release()
-    done = batch.take()
-    if done is not None:
+    if (done := batch.take()) is not None:
         yield done

@@ -94,6 +94,31 @@ def _unpack12_rows(b: NDArray[np.uint8], n: int) -> NDArray[np.int64]:
     return out.reshape(m, -1)[:, :n]
 
 
+def _one_layout(
+    payloads: Sequence[bytes] | NDArray[np.uint8], groups: dict, bodies: dict
+) -> Sequence[bytes]:
+    """The usual case, one packet layout throughout: every header checked at once.
+
+    Fills ``groups``/``bodies`` and returns no payload when it applies; else the payloads
+    (as bytes) for the notification-by-notification path.
+    """
+    size = len(payloads[0]) if len(payloads) else 0
+    if isinstance(payloads, np.ndarray):  # a table of equal-size payloads (session reader)
+        table = np.ascontiguousarray(payloads, dtype=np.uint8)
+        if size < 4 or not payloads.size:
+            return [row.tobytes() for row in payloads]
+    elif size >= 4 and len(set(map(len, payloads))) == 1:
+        table = np.frombuffer(b"".join(payloads), np.uint8).reshape(len(payloads), size)
+    else:
+        return payloads
+    head = bytes(table[0, :4])
+    if (table[:, :4] == table[0, :4]).all() and _header_ok(head, size):
+        groups[head] = np.arange(len(payloads), dtype=np.int64)
+        bodies[head] = table[:, 4:].tobytes()
+        return ()
+    return [row.tobytes() for row in payloads] if isinstance(payloads, np.ndarray) else payloads
+
+
 def decode_many(
     payloads: Sequence[bytes] | NDArray[np.uint8], n_sensors: int, has_imu: bool
 ) -> BulkSamples:
@@ -121,25 +146,7 @@ def decode_many(
     bodies: dict[bytes, bytes] = {}
     valid_cache: dict[tuple[bytes, int], bool] = {}
     malformed = 0
-    size = len(payloads[0]) if len(payloads) else 0
-    if isinstance(payloads, np.ndarray):  # a table of equal-size payloads (session reader)
-        if size >= 4 and payloads.size:
-            table = np.ascontiguousarray(payloads, dtype=np.uint8)
-            head = bytes(table[0, :4])
-            if (table[:, :4] == table[0, :4]).all() and _header_ok(head, size):
-                groups[head] = np.arange(len(payloads), dtype=np.int64)
-                bodies[head] = table[:, 4:].tobytes()
-                payloads = ()
-        if len(payloads):
-            payloads = [row.tobytes() for row in payloads]
-    elif size >= 4 and len(set(map(len, payloads))) == 1:
-        # The usual case, one packet layout throughout: every header is checked at once.
-        table = np.frombuffer(b"".join(payloads), np.uint8).reshape(len(payloads), size)
-        head = bytes(table[0, :4])
-        if (table[:, :4] == table[0, :4]).all() and _header_ok(head, size):
-            groups[head] = np.arange(len(payloads), dtype=np.int64)
-            bodies[head] = table[:, 4:].tobytes()
-            payloads = ()
+    payloads = _one_layout(payloads, groups, bodies)
     for r, p in enumerate(payloads):
         if len(p) < 4:
             malformed += 1
