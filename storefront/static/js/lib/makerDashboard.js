@@ -132,7 +132,9 @@ export function initShapeDashboard(api, budget, { onBudget = () => {} } = {}) {
       }
       const lengthMm = await view.load(await resp.arrayBuffer());
       info.textContent = t('Size class {bin} mm: about {people} people (noisy); shape noise {sd} prior sd per coefficient; model length {len} mm.',
-        { bin: lengthBin, people: foot.people, sd: fmt(foot.coeff_noise_sd), len: fmt(lengthMm, 0) });
+        { bin: lengthBin, people: foot.people, sd: fmt(foot.coeff_noise_sd), len: fmt(lengthMm, 0) })
+        + (foot.people_fitted === undefined || foot.people_fitted === null ? '' : ' ' + t('Shape fitted by footscan to their own scans for about {fit} of them (noisy), the rest from their measurements; noise on the model: length {lsd} mm, ball width {wsd} mm (sd).',
+          { fit: foot.people_fitted, lsd: fmt(foot.mesh_length_noise_sd_mm, 1), wsd: fmt(foot.mesh_ball_width_noise_sd_mm, 1) }));
       info.dataset.bin = lengthBin;
     } catch (err) {
       info.textContent = describeError(err);
