@@ -29,6 +29,9 @@ class PreparedFoot:
     lift_mm : float
     landmarks_mm : dict of name -> (3,) float64
         ``mth1``, ``mth5``, ``instep`` (dorsal point), ``pternion``.
+    n_measured : int
+        The first ``n_measured`` points are measured (the capture or the completed model);
+        the rest are floor-contact points restored on the floor (``z = lift_mm``).
     """
 
     points_mm: NDArray[np.float64] = field(repr=False)
@@ -36,6 +39,7 @@ class PreparedFoot:
     foot_length_mm: float
     lift_mm: float
     landmarks_mm: dict[str, NDArray[np.float64]] = field(repr=False)
+    n_measured: int = -1
 
 
 def _checked(points_mm: NDArray[np.float64], side: str) -> NDArray[np.float64]:
@@ -52,14 +56,15 @@ def _checked(points_mm: NDArray[np.float64], side: str) -> NDArray[np.float64]:
     return p
 
 
-def _restore_contact(p: NDArray[np.float64]) -> NDArray[np.float64]:
+def _restore_contact(p: NDArray[np.float64]) -> tuple[NDArray[np.float64], int]:
     """Restore the floor-contact band a capture's floor cut removed: under every 2 mm cell
-    whose lowest point is within 3 mm of the sole, the sole touches the floor."""
+    whose lowest point is within 3 mm of the sole, the sole touches the floor. Returns the
+    points (measured first, restored after) and the number of measured points."""
     p = p[p[:, 2] >= -2.0]
     p[:, 2] = np.maximum(p[:, 2], 0.0)
     z0 = float(np.quantile(p[:, 2], 0.002))
     if z0 <= 1.0:
-        return p
+        return p, p.shape[0]
     cell = np.floor(p[:, :2] / 2.0).astype(np.int64)
     key = cell[:, 0] * 100_003 + cell[:, 1]
     order = np.lexsort((p[:, 2], key))
@@ -67,7 +72,7 @@ def _restore_contact(p: NDArray[np.float64]) -> NDArray[np.float64]:
     low = first[p[first, 2] <= z0 + 3.0]
     contact = p[low].copy()
     contact[:, 2] = 0.0
-    return np.vstack([p, contact])
+    return np.vstack([p, contact]), p.shape[0]
 
 
 def _landmarks(p: NDArray[np.float64], fl: float, lift: float) -> dict[str, NDArray[np.float64]]:
@@ -126,7 +131,7 @@ def prepare_foot(
         raise LastBuildError(
             "the points are not in the foot frame (pternion at x = 0, floor z = 0)"
         )
-    p = _restore_contact(p)
+    p, n_measured = _restore_contact(p)
     lift = style.insole_base_mm
     p[:, 2] += lift
-    return PreparedFoot(p, side, fl, lift, _landmarks(p, fl, lift))
+    return PreparedFoot(p, side, fl, lift, _landmarks(p, fl, lift), n_measured)

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.interpolate import LinearNDInterpolator
 from scipy.ndimage import uniform_filter
 from scipy.spatial import cKDTree
 
@@ -25,8 +26,12 @@ from footscan.lasts.exceptions import PressureMapError
 __all__ = ["PressureMap", "Insole", "make_insole", "RELIEF_KPA"]
 
 RELIEF_KPA = 200.0
-_CELL_MM = 1.5
-_N_ACROSS = 33
+_CELL_MM = 1.0  # plantar samples: the lowest measured foot point per cell
+_CONTACT_GAP_MM = 3.0  # the floor is sampled no closer than this to a measured sole point
+_N_ACROSS = 65
+_N_FINE = 321  # profile samples across a station before the arc-length resampling
+_SUBDIVIDE = 2  # insole stations per last station interval (the feather line is straight)
+_ARCH_LATERAL_MM = 10.0
 _MIN_FLOOR_MM = 1.0  # thinnest insole left under a relief
 _CUP_MM = 3.0  # outside the arch the top follows the sole up to this above the base (heel cup)
 _MAX_KPA = 5000.0
@@ -150,46 +155,23 @@ class Insole:
         }
 
 
-def _plantar_grid(p: NDArray[np.float64], lo: NDArray[np.float64], hi: NDArray[np.float64]):
-    """Lowest foot height per 2 mm cell (NaN where the foot has no point)."""
-    n = np.ceil((hi - lo) / _CELL_MM).astype(int) + 1
-    ij = np.floor((p[:, :2] - lo) / _CELL_MM).astype(int)
-    ok = (ij >= 0).all(axis=1) & (ij < n).all(axis=1)
-    ij, z = ij[ok], p[ok, 2]
-    grid = np.full(n, np.inf)
-    np.minimum.at(grid, (ij[:, 0], ij[:, 1]), z)
-    grid[~np.isfinite(grid)] = np.nan
-    return grid
-
-
-def _bilinear(grid, lo, x, y):
-    gx = (x - lo[0]) / _CELL_MM - 0.5  # values sit at the cell centres
-    gy = (y - lo[1]) / _CELL_MM - 0.5
-    i0 = np.clip(np.floor(gx).astype(int), 0, grid.shape[0] - 2)
-    j0 = np.clip(np.floor(gy).astype(int), 0, grid.shape[1] - 2)
-    fx = np.clip(gx - i0, 0, 1)
-    fy = np.clip(gy - j0, 0, 1)
-    return (
-        grid[i0, j0] * (1 - fx) * (1 - fy)
-        + grid[i0 + 1, j0] * fx * (1 - fy)
-        + grid[i0, j0 + 1] * (1 - fx) * fy
-        + grid[i0 + 1, j0 + 1] * fx * fy
-    )
-
-
 def _ramp(x, a, b):
     return np.clip((x - a) / (b - a), 0.0, 1.0)
 
 
-def arch_weight(x_frac: NDArray[np.float64], across: NDArray[np.float64]) -> NDArray[np.float64]:
-    """1 in the medial arch (30-58 % FL, medial 60 % of the width), 0 away from it."""
-    along = _ramp(x_frac, 0.22, 0.30) * (1.0 - _ramp(x_frac, 0.58, 0.66))
-    return along * (1.0 - _ramp(np.asarray(across), 0.6, 0.75))
+def arch_weight(x_frac: NDArray[np.float64], y_mm: NDArray[np.float64]) -> NDArray[np.float64]:
+    """1 in the medial arch (30-60 % FL, medial of the foot axis), 0 away from it.
+
+    ``y_mm`` is the flat-frame (left-convention) distance from the foot axis, medial < 0; the
+    weight fades to 0 over 6 % FL behind and ahead of the arch and 10 mm lateral of the axis.
+    """
+    along = _ramp(x_frac, 0.24, 0.30) * (1.0 - _ramp(x_frac, 0.60, 0.66))
+    return along * (1.0 - _ramp(np.asarray(y_mm), 0.0, _ARCH_LATERAL_MM))
 
 
-def _cap_mm(x_frac, across, style) -> NDArray[np.float64]:
+def _cap_mm(x_frac, y_mm, style) -> NDArray[np.float64]:
     """Highest fill above the base: the arch support in the arch, a shallow cup elsewhere."""
-    w = arch_weight(x_frac, across)
+    w = arch_weight(x_frac, y_mm)
     return _CUP_MM + (style.arch_support_max_mm - _CUP_MM) * w
 
 
@@ -208,32 +190,74 @@ def _bottom_stations(last: PersonalLast):
     return np.array(xs), np.array(ylo), np.array(yhi)
 
 
+def _sole_samples(foot, lo, hi, z_max: float) -> NDArray[np.float64]:
+    """Scattered samples of the plantar surface (flat frame, mm).
+
+    The measured sole: the lowest *measured* foot point of every ``_CELL_MM`` cell that lies
+    below ``z_max`` (at its own position). The floor: every cell centre farther than
+    ``_CONTACT_GAP_MM`` from a measured sole point, at the foot's lift (a plate capture's
+    floor cut removes the contact band, where the foot stood on the floor; beyond the foot the
+    insole is flat too). Restored contact points are not used: they are set under the lowest
+    point of a 2 mm cell up to 3 mm above the cut and would put the floor right under sole
+    points of the arch's edge.
+    """
+    n = foot.n_measured if foot.n_measured >= 0 else foot.points_mm.shape[0]
+    p = foot.points_mm[:n]
+    p = p[p[:, 2] <= z_max]
+    ij = np.floor((p[:, :2] - lo) / _CELL_MM).astype(np.int64)
+    key = ij[:, 0] * 1_000_003 + ij[:, 1]
+    order = np.lexsort((p[:, 2], key))
+    first = order[np.concatenate([[True], key[order][1:] != key[order][:-1]])]
+    sole = p[first]
+    if sole.shape[0] < 50:
+        raise PressureMapError("the foot has no plantar surface to shape an insole on")
+    gx = np.arange(lo[0], hi[0] + _CELL_MM, _CELL_MM) + 0.5 * _CELL_MM
+    gy = np.arange(lo[1], hi[1] + _CELL_MM, _CELL_MM) + 0.5 * _CELL_MM
+    g = np.stack(np.meshgrid(gx, gy, indexing="ij"), axis=-1).reshape(-1, 2)
+    d, _ = cKDTree(sole[:, :2]).query(g, distance_upper_bound=_CONTACT_GAP_MM)
+    floor = g[~np.isfinite(d)]
+    return np.vstack([sole, np.column_stack([floor, np.full(floor.shape[0], foot.lift_mm)])])
+
+
 def _plantar(last: PersonalLast, lo, hi, xx, ys) -> NDArray[np.float64]:
-    """Height of the plantar surface (flat frame, mm) at the sample points ``xx, ys``."""
+    """Height of the plantar surface (flat frame, mm) at the sample points ``xx, ys``: the
+    piecewise-linear surface over the sole and floor samples (Delaunay in plan)."""
     style, foot = last.style, last._flat_foot
-    p = foot.points_mm
     # Only points low enough to be sole count: above the highest support, a column's lowest
     # point is the dorsum of a capture that did not see the sole there (floor contact).
-    g = _plantar_grid(p[p[:, 2] <= style.insole_base_mm + style.arch_support_max_mm + 6.0], lo, hi)
-    valid = np.isfinite(g)
-    if np.count_nonzero(valid) < 50:
-        raise PressureMapError("the foot has no plantar surface to shape an insole on")
-    # Cells without a foot point next to cells with one take their height (sparse captures);
-    # the others are floor contact (a capture's floor cut removes the flat sole) or beyond
-    # the foot (toe room): the insole is flat there.
-    filled = np.where(valid, g, style.insole_base_mm)
-    holes = np.argwhere(~valid)
-    if holes.size:
-        vi = np.argwhere(valid)
-        d, j = cKDTree(vi).query(holes, distance_upper_bound=2.5)
-        near = np.isfinite(d)
-        filled[tuple(holes[near].T)] = g[tuple(vi[j[near]].T)]
-    return _bilinear(filled, lo, xx, ys)
+    z_max = style.insole_base_mm + style.arch_support_max_mm + 6.0
+    s = _sole_samples(foot, lo, hi, z_max)
+    surf = LinearNDInterpolator(s[:, :2], s[:, 2], fill_value=foot.lift_mm)
+    return surf(xx, ys)
 
 
-def _relieve(top, full, u, t, pressure: PressureMap, style):
+def _top(last: PersonalLast, sx, ylo, yhi):
+    """The insole's top across every station (flat frame, mm): the plantar surface clipped to
+    ``[base, base + cap]``, sampled at ``_N_ACROSS`` points spaced evenly along the top's
+    profile (arc length), so steep walls at the arch's edge get as many samples as their
+    length needs. Returns y (k, n), the across fraction (k, n, medial 0 -> lateral 1) and
+    the top height (k, n)."""
+    style = last.style
+    tf = np.linspace(0.0, 1.0, _N_FINE)
+    yf = ylo[:, None] + (yhi - ylo)[:, None] * tf[None, :]
+    xf = np.repeat(sx[:, None], _N_FINE, axis=1)
+    lo = np.array([sx[0] - 4.0, ylo.min() - 4.0])
+    hi = np.array([sx[-1] + 4.0, yhi.max() + 4.0])
+    base = style.insole_base_mm
+    cap = _cap_mm(xf / last._flat_foot.foot_length_mm, yf, style)
+    zf = np.clip(_plantar(last, lo, hi, xf, yf), base, base + cap)
+    arc = np.concatenate(
+        [np.zeros((sx.shape[0], 1)), np.cumsum(np.hypot(np.diff(yf), np.diff(zf)), axis=1)], axis=1
+    )
+    want = np.linspace(0.0, 1.0, _N_ACROSS)
+    t = np.array([np.interp(want * a[-1], a, tf) for a in arc])
+    top = np.array([np.interp(ti, tf, zi) for ti, zi in zip(t, zf, strict=True)])
+    return ylo[:, None] + (yhi - ylo)[:, None] * t, t, top
+
+
+def _relieve(top, full, u, v, pressure: PressureMap, style):
     """Lower the top under cells above ``RELIEF_KPA``; returns top, relief, sampled peaks."""
-    peaks = pressure.sample(u, np.repeat(t[None, :], u.shape[0], axis=0))
+    peaks = pressure.sample(u, v)
     zone = (peaks > RELIEF_KPA).astype(float)
     relief = np.zeros_like(top)
     if zone.any():
@@ -280,19 +304,16 @@ def make_insole(last: PersonalLast, pressure: PressureMap | None = None) -> Inso
     style = last.style
     x_b0, x_b1 = last._bottom_x_mm
     sx, ylo_a, yhi_a = _bottom_stations(last)
-    t = np.linspace(0.0, 1.0, _N_ACROSS)
-    ys = ylo_a[:, None] + (yhi_a - ylo_a)[:, None] * t[None, :]
+    # The feather line runs straight between the last's stations: finer insole stations on it.
+    k = np.linspace(0.0, sx.shape[0] - 1.0, _SUBDIVIDE * (sx.shape[0] - 1) + 1)
+    sx, ylo_a, yhi_a = (np.interp(k, np.arange(sx.shape[0]), a) for a in (sx, ylo_a, yhi_a))
+    ys, t, full = _top(last, sx, ylo_a, yhi_a)
     xx = np.repeat(sx[:, None], _N_ACROSS, axis=1)
-    lo = np.array([x_b0 - 4.0, ylo_a.min() - 4.0])
-    hi = np.array([x_b1 + 4.0, yhi_a.max() + 4.0])
-    plantar = _plantar(last, lo, hi, xx, ys)
-    base = style.insole_base_mm
-    full = np.clip(plantar, base, base + _cap_mm(xx / last._flat_foot.foot_length_mm, t, style))
     top, relief, peaks = full, np.zeros_like(full), None
     if pressure is not None:
         u = (xx - x_b0) / (x_b1 - x_b0)
         top, relief, peaks = _relieve(full, full, u, t, pressure, style)
-    v, fa, outline = _insole_mesh(xx, ys, top, x_b1, base)
+    v, fa, outline = _insole_mesh(xx, ys, top, x_b1, style.insole_base_mm)
 
     def pose(q):
         r = last.bend.apply(q)

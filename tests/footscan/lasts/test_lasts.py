@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import trimesh
-from scipy.interpolate import LinearNDInterpolator
 from scipy.spatial import ConvexHull, cKDTree
 
 from footscan.lasts import (
@@ -404,36 +403,90 @@ def test_insole_watertight_and_matches_last_bottom(kind, style, seed):
     assert ins.thickness_mm.min() >= 1.0 - 1e-9
 
 
-def test_insole_arch_support_follows_the_plantar_surface():
-    last = last_for("synthetic", "comfort", 3)
-    ins = make_insole(last)
-    st = load_style("comfort")
-    mi = _insole_mesh(ins)
-    up = mi.face_normals[:, 2] > 0.5
-    top = mi.vertices[np.unique(mi.faces[up])]
-    z_top = LinearNDInterpolator(top[:, :2], top[:, 2])
-    mb = _mesh(last)
-    bot = mb.vertices[np.unique(mb.faces[mb.face_normals[:, 2] < -0.85])]
-    z_bot = LinearNDInterpolator(bot[:, :2], bot[:, 2])
-    foot = last.foot_points_mm
-    fl = last.foot_mm["bottom_length"]
-    # Plantar surface: lowest foot point per 3 mm cell in the medial arch.
-    arch = foot[(foot[:, 0] > 0.34 * fl) & (foot[:, 0] < 0.54 * fl)]
-    cells = np.floor(arch[:, :2] / 3.0).astype(int)
-    keys, inv = np.unique(cells, axis=0, return_inverse=True)
-    low = np.full(len(keys), np.inf)
-    np.minimum.at(low, inv.ravel(), arch[:, 2])
-    lowest = np.array(
-        [arch[(inv.ravel() == i) & (arch[:, 2] == low[i])][0] for i in range(len(keys))]
-    )
-    ymid = 0.5 * (foot[:, 1].min() + foot[:, 1].max())
-    medial = lowest[lowest[:, 1] < ymid]
-    h = medial[:, 2] - z_bot(medial[:, :2])
-    sel = (h > st.insole_base_mm + 1.0) & (h < st.insole_base_mm + st.arch_support_max_mm - 1.0)
-    assert sel.sum() >= 20, "no arch to support"
-    err = z_top(medial[sel, :2]) - medial[sel, 2]
-    err = err[np.isfinite(err)]
-    assert np.abs(err).max() <= 1.0, np.abs(err).max()
+def _raw_foot(kind, seed):
+    """The measured foot points (foot frame, mm) the last was built from, and the foot length."""
+    if kind == "real":
+        scan = real_scan(seed_side(seed))
+        return np.asarray(scan.points_foot_mm, dtype=float), scan.measurements.foot_length.value
+    return synthetic_points(seed)
+
+
+def _posed(last, q):
+    """Foot-frame points (left convention, lifted onto the insole base) into the posed frame."""
+    r = last.bend.apply(q)
+    if last.side == "right":
+        r[:, 1] = -r[:, 1]
+    return r
+
+
+def plantar_truth(raw, last, fl, cell_mm=2.0):
+    """The plantar surface under the medial arch, from the *measured* foot points.
+
+    Arch region: 30-60 % of foot length from the pternion, medial of the foot axis (y < 0 in
+    the left convention). Sole: the lowest measured point of every 2 mm cell up to the style's
+    arch support height (above it the insole stops by design). Floor contact: cells of the
+    region without a measured point below 15 % FL within 4 mm (only the dorsum was seen) that
+    lie between such low points on both sides (medial and lateral, same 2 mm row: inside the
+    footprint, not under an overhanging side): a plate capture's floor cut removed the sole there, where the foot stood on the
+    floor (z = 0). Returns posed sole points, their heights above the floor, and
+    posed floor points.
+    """
+    st = last.style
+    p = np.asarray(raw, dtype=float).copy()
+    if last.side == "right":
+        p[:, 1] = -p[:, 1]
+    a = p[(p[:, 0] >= 0.30 * fl) & (p[:, 0] <= 0.60 * fl) & (p[:, 1] < 0.0)]
+    key = np.floor(a[:, :2] / cell_mm).astype(int)
+    cells, inv = np.unique(key, axis=0, return_inverse=True)
+    inv = inv.ravel()
+    order = np.lexsort((a[:, 2], inv))
+    lowest = a[order[np.r_[True, inv[order][1:] != inv[order][:-1]]]]
+    sole = lowest[lowest[:, 2] <= st.arch_support_max_mm]
+    centres = (cells + 0.5) * cell_mm
+    low = p[p[:, 2] <= 0.15 * fl]
+    d, _ = cKDTree(low[:, :2]).query(centres)
+    on_floor = d > 4.0
+    for i in np.flatnonzero(on_floor):
+        row = low[np.abs(low[:, 0] - centres[i, 0]) <= 0.5 * cell_mm, 1]
+        on_floor[i] = (row < centres[i, 1] - 4.0).any() and (row > centres[i, 1] + 4.0).any()
+    floor = np.column_stack([centres[on_floor], np.zeros(on_floor.sum())])
+    lift = np.array([0.0, 0.0, st.insole_base_mm])
+    return _posed(last, sole + lift), sole[:, 2], _posed(last, floor + lift)
+
+
+def distance_to_surface(mesh, pts):
+    """Distance from each point to the closest point of ``mesh`` (trimesh's point-triangle
+    closest points; candidates from a k-d tree of face centres, exact within its bound)."""
+    tri = mesh.triangles
+    cen = tri.mean(axis=1)
+    rmax = np.linalg.norm(tri - cen[:, None], axis=2).max()
+    tree = cKDTree(cen)
+    d0, _ = tree.query(pts)
+    cand = tree.query_ball_point(pts, d0 + rmax)
+    idx = np.concatenate([np.full(len(c), i) for i, c in enumerate(cand)])
+    faces = np.concatenate(cand).astype(int)
+    cp = trimesh.triangles.closest_point(tri[faces], pts[idx])
+    out = np.full(len(pts), np.inf)
+    np.minimum.at(out, idx, np.linalg.norm(cp - pts[idx], axis=1))
+    return out
+
+
+@pytest.mark.parametrize(("kind", "style", "seed"), CASES)
+def test_insole_arch_support_follows_the_plantar_surface(kind, style, seed):
+    """Under the medial arch the insole's top lies within 1 mm (3-D) of every measured sole
+    point up to the support height, and on the floor where the foot stood on it."""
+    last = last_for(kind, style, seed)
+    raw, fl = _raw_foot(kind, seed)
+    if kind == "synthetic" and style == "kids":
+        raw, fl = synthetic_points(seed, KIDS_FOOT_MM)
+    sole, h, floor = plantar_truth(raw, last, fl)
+    assert (h > 1.0).sum() >= 8, "no arch to support"
+    mi = _insole_mesh(make_insole(last))
+    top = mi.submesh([np.flatnonzero(mi.face_normals[:, 2] > 0.2)], append=True)
+    d = distance_to_surface(top, sole)
+    assert d.max() <= 1.0, (d.max(), h[np.argmax(d)], sole[np.argmax(d)])
+    if floor.shape[0]:
+        assert distance_to_surface(top, floor).max() <= 1.0
 
 
 def test_relief_under_synthetic_peaks():
@@ -445,9 +498,13 @@ def test_relief_under_synthetic_peaks():
     drop = ins0.thickness_mm - ins.thickness_mm
     k, n = drop.shape
     u = (ins.station_x_mm - ins.station_x_mm[0]) / (ins.station_x_mm[-1] - ins.station_x_mm[0])
-    v = np.linspace(0, 1, n)
-    uu, vv = np.meshgrid(u, v, indexing="ij")
-    in_peak = (uu * 40 >= 27) & (uu * 40 < 31) & (vv * 16 >= 1) & (vv * 16 < 6)
+    # Across: each sample's own position between the medial and lateral border (the insole
+    # samples its top along the profile's arc length, not evenly in y).
+    ys = ins.across_y_mm
+    vv = (ys - ys[:, :1]) / (ys[:, -1:] - ys[:, :1])
+    uu = np.repeat(u[:, None], n, axis=1)
+    e = 1e-6  # a sample exactly on a cell border may fall on either side
+    in_peak = (uu * 40 >= 27 + e) & (uu * 40 < 31 - e) & (vv * 16 >= 1 + e) & (vv * 16 < 6 - e)
     near = (uu * 40 >= 25.5) & (uu * 40 < 32.5) & (vv * 16 >= -0.5) & (vv * 16 < 7.5)
     st = load_style("comfort")
     assert (drop[in_peak] >= min(st.relief_mm, ins0.thickness_mm[in_peak].min() - 1.0) - 1e-6).all()
