@@ -29,10 +29,13 @@ __all__ = [
 ]
 
 #: Measure -> (the stock last's catalogue field, the scan's measurement for a girth or None).
-#: Lengths and widths are read on the personal last; a girth is compared in the catalogue's own
-#: convention (the foot's girth as footscan measures it + the style's ease), because the
-#: personal last's girths are taken on its flat bottom over the insole fill (see
-#: ``PersonalLast.envelope_term_mm``) and on oblique planes, which the stock lasts are not.
+#: Both sides of a row are in one convention. Lengths and widths: read on the lasts. Girths:
+#: the catalogue's convention, a tape round the foot the last is made to fit with no insole
+#: (a stock size's girth is the average foot girth it fits, ``storefront.catalog.grading``), so
+#: the personal side is the foot's girth as footscan measures it + the style's ease. The
+#: personal last itself measures more (its girths are taken over the insole fill under its
+#: flat bottom and on its own tape planes, ``PersonalLast.envelope_term_mm``): each girth row
+#: also carries that reading (``last_mm``) and the difference (``fill_mm``).
 STOCK_MEASURES: dict[str, tuple[str, str | None]] = {
     "bottom_length": ("last_length_mm", None),
     "ball_width": ("ball_width_mm", None),
@@ -155,10 +158,13 @@ def stock_changes(last: Any, base_size: Any, measurements: dict[str, Any]) -> li
     Returns
     -------
     list of dict
-        ``{"measure", "stock_mm", "personal_mm", "change_mm", "basis"}`` per
-        :data:`STOCK_MEASURES`; ``change_mm`` > 0: the personal last is longer or fuller there.
-        ``basis`` is ``"last"`` (read on the personal last) or ``"foot+ease"`` (a girth in the
-        catalogue's convention).
+        ``{"measure", "stock_mm", "personal_mm", "change_mm", "basis", "last_mm",
+        "fill_mm"}`` per :data:`STOCK_MEASURES`; ``change_mm`` = ``personal_mm - stock_mm``,
+        > 0: the personal last is longer or fuller there. ``basis`` is ``"last"`` (both read
+        on the lasts) or ``"foot+ease"`` (a girth in the catalogue's convention on both
+        sides). ``last_mm`` is the personal last's own reading (the spec sheet's "last"
+        column; for a girth it includes the insole fill) and ``fill_mm = last_mm -
+        personal_mm`` (0 for lengths and widths).
     """
     out = []
     for measure, (field, scan_key) in STOCK_MEASURES.items():
@@ -170,6 +176,7 @@ def stock_changes(last: Any, base_size: Any, measurements: dict[str, Any]) -> li
             continue  # the scan has no such girth
         else:
             personal, basis = float(last.last_mm[measure]), "last"
+        on_last = float(last.last_mm[measure])
         out.append(
             {
                 "measure": measure,
@@ -177,6 +184,8 @@ def stock_changes(last: Any, base_size: Any, measurements: dict[str, Any]) -> li
                 "personal_mm": round(personal, 1),
                 "change_mm": round(personal - stock, 1),
                 "basis": basis,
+                "last_mm": round(on_last, 1),
+                "fill_mm": round(on_last - personal, 1),
             }
         )
     return out

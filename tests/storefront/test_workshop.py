@@ -494,3 +494,35 @@ def test_envelope_of_a_rectangle_and_bad_input() -> None:
             },
             {"side": "s", "top": "t"},
         )
+
+
+def test_stock_changes_rows_are_in_one_convention() -> None:
+    """Girths: catalogue convention on both sides (foot + ease vs the stock size's girth); the
+    personal last's own reading (with the insole fill) is carried beside it."""
+    from types import SimpleNamespace
+
+    from storefront.workshop.lasts_bridge import stock_changes
+
+    last = SimpleNamespace(
+        style=SimpleNamespace(ease_mm={"ball_girth": 2.0, "instep_girth": -3.0}),
+        last_mm={
+            "bottom_length": 282.0,
+            "ball_width": 101.0,
+            "ball_girth": 280.4,
+            "instep_girth": 301.6,
+        },
+    )
+    stock = SimpleNamespace(
+        last_length_mm=280.0, ball_width_mm=100.0, ball_girth_mm=260.0, instep_girth_mm=262.0
+    )
+    rows = {
+        r["measure"]: r
+        for r in stock_changes(last, stock, {"ball_girth_mm": 265.9, "instep_girth_mm": 259.0})
+    }
+    ball = rows["ball_girth"]
+    assert (ball["stock_mm"], ball["personal_mm"], ball["change_mm"]) == (260.0, 267.9, 7.9)
+    assert ball["basis"] == "foot+ease" and ball["last_mm"] == 280.4 and ball["fill_mm"] == 12.5
+    assert rows["instep_girth"]["personal_mm"] == 256.0
+    length = rows["bottom_length"]
+    assert length["basis"] == "last" and length["personal_mm"] == length["last_mm"] == 282.0
+    assert length["fill_mm"] == 0.0 and length["change_mm"] == 2.0
