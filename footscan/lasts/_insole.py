@@ -28,8 +28,9 @@ __all__ = ["PressureMap", "Insole", "make_insole", "RELIEF_KPA"]
 RELIEF_KPA = 200.0
 _CELL_MM = 1.0  # plantar samples: the lowest measured foot point per cell
 _CONTACT_GAP_MM = 3.0  # the floor is sampled no closer than this to a measured sole point
+_FLOOR_STEP_MM = 2.0  # spacing of the floor samples
 _N_ACROSS = 65
-_N_FINE = 321  # profile samples across a station before the arc-length resampling
+_N_FINE = 241  # profile samples across a station before the arc-length resampling
 _SUBDIVIDE = 2  # insole stations per last station interval (the feather line is straight)
 _ARCH_LATERAL_MM = 10.0
 _MIN_FLOOR_MM = 1.0  # thinnest insole left under a relief
@@ -211,8 +212,8 @@ def _sole_samples(foot, lo, hi, z_max: float) -> NDArray[np.float64]:
     sole = p[first]
     if sole.shape[0] < 50:
         raise PressureMapError("the foot has no plantar surface to shape an insole on")
-    gx = np.arange(lo[0], hi[0] + _CELL_MM, _CELL_MM) + 0.5 * _CELL_MM
-    gy = np.arange(lo[1], hi[1] + _CELL_MM, _CELL_MM) + 0.5 * _CELL_MM
+    gx = np.arange(lo[0], hi[0] + _FLOOR_STEP_MM, _FLOOR_STEP_MM)
+    gy = np.arange(lo[1], hi[1] + _FLOOR_STEP_MM, _FLOOR_STEP_MM)
     g = np.stack(np.meshgrid(gx, gy, indexing="ij"), axis=-1).reshape(-1, 2)
     d, _ = cKDTree(sole[:, :2]).query(g, distance_upper_bound=_CONTACT_GAP_MM)
     floor = g[~np.isfinite(d)]

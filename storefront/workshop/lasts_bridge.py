@@ -35,7 +35,7 @@ __all__ = [
 #: the personal side is the foot's girth as footscan measures it + the style's ease. The
 #: personal last itself measures more (its girths are taken over the insole fill under its
 #: flat bottom and on its own tape planes, ``PersonalLast.envelope_term_mm``): each girth row
-#: also carries that reading (``last_mm``) and the difference (``fill_mm``).
+#: also carries that reading (``last_mm``) and the difference (``last_offset_mm``).
 STOCK_MEASURES: dict[str, tuple[str, str | None]] = {
     "bottom_length": ("last_length_mm", None),
     "ball_width": ("ball_width_mm", None),
@@ -159,11 +159,11 @@ def stock_changes(last: Any, base_size: Any, measurements: dict[str, Any]) -> li
     -------
     list of dict
         ``{"measure", "stock_mm", "personal_mm", "change_mm", "basis", "last_mm",
-        "fill_mm"}`` per :data:`STOCK_MEASURES`; ``change_mm`` = ``personal_mm - stock_mm``,
+        "last_offset_mm"}`` per :data:`STOCK_MEASURES`; ``change_mm`` = ``personal_mm - stock_mm``,
         > 0: the personal last is longer or fuller there. ``basis`` is ``"last"`` (both read
         on the lasts) or ``"foot+ease"`` (a girth in the catalogue's convention on both
         sides). ``last_mm`` is the personal last's own reading (the spec sheet's "last"
-        column; for a girth it includes the insole fill) and ``fill_mm = last_mm -
+        column; for a girth it includes the insole fill) and ``last_offset_mm = last_mm -
         personal_mm`` (0 for lengths and widths).
     """
     out = []
@@ -185,7 +185,7 @@ def stock_changes(last: Any, base_size: Any, measurements: dict[str, Any]) -> li
                 "change_mm": round(personal - stock, 1),
                 "basis": basis,
                 "last_mm": round(on_last, 1),
-                "fill_mm": round(on_last - personal, 1),
+                "last_offset_mm": round(on_last - personal, 1),
             }
         )
     return out

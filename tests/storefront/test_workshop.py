@@ -521,8 +521,10 @@ def test_stock_changes_rows_are_in_one_convention() -> None:
     }
     ball = rows["ball_girth"]
     assert (ball["stock_mm"], ball["personal_mm"], ball["change_mm"]) == (260.0, 267.9, 7.9)
-    assert ball["basis"] == "foot+ease" and ball["last_mm"] == 280.4 and ball["fill_mm"] == 12.5
+    assert (
+        ball["basis"] == "foot+ease" and ball["last_mm"] == 280.4 and ball["last_offset_mm"] == 12.5
+    )
     assert rows["instep_girth"]["personal_mm"] == 256.0
     length = rows["bottom_length"]
     assert length["basis"] == "last" and length["personal_mm"] == length["last_mm"] == 282.0
-    assert length["fill_mm"] == 0.0 and length["change_mm"] == 2.0
+    assert length["last_offset_mm"] == 0.0 and length["change_mm"] == 2.0
