@@ -2,8 +2,12 @@
 
 Frame: as the last (built flat, then bent with the last's bend; a right insole is mirrored).
 The insole's underside is the last's bottom; its outline is the last's feather line; its top
-is the re-posed foot's plantar surface (so the arch is supported where the foot is) clipped to
-``[insole_base_mm, insole_base_mm + arch_support_max_mm]``; under pressure peaks above
+is the foot's plantar surface (so the arch is supported where the foot is) clipped to
+``[insole_base_mm, insole_base_mm + arch_support_max_mm]`` in the arch region (30-60 % FL,
+medial of the foot axis) and to a 3 mm cup elsewhere. The plantar surface is built from the
+*measured* foot points only (the floor where a plate capture's floor cut removed the sole;
+restored contact points are not used), and sampled across along the top's arc length so the
+arch's steep medial wall is followed (docs/made-to-measure.md, step 7). Under pressure peaks above
 ``RELIEF_KPA`` the top is lowered by the style's ``relief_mm`` (Bus et al. 2011 target peaks
 above 200 kPa).
 """
