@@ -17,7 +17,7 @@ from gait.insole._devices import shoestreet as _ours
 from gait.insole._packets import InsoleInfo
 from gait.insole._session import fnv_rows, int_columns, repeated_samples
 
-__all__ = ["_FootStream", "_SpillReader"]
+__all__ = ["_FootStream", "_SpillReader", "in_recent"]
 
 #: Recent samples remembered to drop repeats that straddle two batches.
 _RECENT = 4096
@@ -30,6 +30,23 @@ def _row_hash(seqs: np.ndarray, t_us: np.ndarray, cols_int: np.ndarray) -> np.nd
         (t_us.astype(np.uint64) & np.uint64(0xFFFFFFFF)) << np.uint64(16)
     )
     return fnv_rows(h, cols_int)
+
+
+def in_recent(h: np.ndarray, recent: np.ndarray) -> np.ndarray:
+    """``np.isin(h, recent)`` for a large batch ``h`` and few ``recent`` hashes, faster.
+
+    First which recent hashes occur in the batch at all (searched in the sorted batch), then
+    membership in those only (usually none).
+    """
+    out = np.zeros(h.size, dtype=bool)
+    if h.size == 0 or recent.size == 0:
+        return out
+    hs = np.sort(h)
+    at = np.minimum(np.searchsorted(hs, recent), hs.size - 1)
+    seen = recent[hs[at] == recent]
+    if seen.size:
+        out = np.isin(h, seen)
+    return out
 
 
 class _FootStream:
@@ -115,10 +132,7 @@ class _FootStream:
         h = _row_hash(seqs, t_us, ci)
         drop = repeated_samples(seqs, t_us, vals, imu, ci)
         if self.recent_key.size:
-            # np.isin by a binary search in the sorted recent hashes (the same membership).
-            rk = np.sort(self.recent_key)
-            at = np.minimum(np.searchsorted(rk, h), rk.size - 1)
-            drop |= rk[at] == h
+            drop |= in_recent(h, self.recent_key)
         self.n_duplicates += int(drop.sum())
         keep = ~drop
         if not keep.any():

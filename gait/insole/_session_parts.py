@@ -164,6 +164,10 @@ class _Pending:
         self.n = 0
 
     def add(self, payloads: np.ndarray | list[bytes], host_ns: np.ndarray) -> None:
+        if isinstance(payloads, list) and payloads and len(set(map(len, payloads))) == 1:
+            # Equal sizes (notifications of a window that also held other records): a table.
+            w = len(payloads[0])
+            payloads = np.frombuffer(b"".join(payloads), np.uint8).reshape(len(payloads), w)
         self.parts.append(payloads)
         self.hosts.append(host_ns)
         self.n += len(payloads)

@@ -35,3 +35,16 @@ def test_rows_all_any_equal_numpy(k):
         assert np.array_equal(rows_any(b), b.any(axis=1))
         assert np.array_equal(rows_all(b[::2]), b[::2].all(axis=1))
         assert np.array_equal(rows_any(b[::2]), b[::2].any(axis=1))
+
+
+def test_in_recent_equals_isin():
+    from gait.insole._foot_stream import in_recent
+
+    rng = np.random.default_rng(3)
+    for n, m, shared in ((32768, 4096, 0), (32768, 4096, 17), (10, 4096, 3), (5000, 1, 1)):
+        h = rng.integers(0, 2**63, n, dtype=np.int64).view(np.uint64)
+        recent = rng.integers(0, 2**63, m, dtype=np.int64).view(np.uint64)
+        recent[:shared] = h[rng.integers(0, n, shared)]
+        h[: n // 3] = h[0]  # repeated values in the batch
+        assert np.array_equal(in_recent(h, recent), np.isin(h, recent))
+    assert not in_recent(np.zeros(0, np.uint64), recent).size
