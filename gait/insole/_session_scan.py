@@ -39,9 +39,8 @@ class RecordBatch:
         Side bytes (``0`` left, ``1`` right, ``255`` none).
     host_ns : (m,) int64
         Arrival times (host nanoseconds since the session start).
-    payloads : list of bytes or (m, L) uint8
-        Record payloads: a table when every record of the batch has a payload of ``L``
-        bytes (the usual case), else a list (see :meth:`payload_list`).
+    payloads : (m, L) uint8
+        Record payloads (a batch holds records of one payload size).
     skipped : (m,) int64
         Damaged bytes skipped before each record.
     """
@@ -49,7 +48,7 @@ class RecordBatch:
     kind: NDArray[np.int64]
     side: NDArray[np.int64]
     host_ns: NDArray[np.int64]
-    payloads: list[bytes] | NDArray[np.uint8]
+    payloads: NDArray[np.uint8]
     skipped: NDArray[np.int64]
 
     def payload_list(self) -> list[bytes]:
@@ -74,31 +73,30 @@ class _Batch:
         self.pay.append(payload)
         self.skip.append(np.array([skipped], np.int64))
 
-    def _payloads(self) -> list[bytes] | NDArray[np.uint8]:
-        widths = {p.shape[1] if isinstance(p, np.ndarray) else len(p) for p in self.pay}
-        if len(widths) == 1:
-            w = widths.pop()
-            return np.concatenate(
-                [p if isinstance(p, np.ndarray) else np.frombuffer(p, np.uint8).reshape(1, w)
-                 for p in self.pay]
-            )  # fmt: skip
-        out: list[bytes] = []
-        for p in self.pay:
-            if isinstance(p, np.ndarray):
-                out.extend(row.tobytes() for row in p)
-            else:
-                out.append(p)
-        return out
-
-    def take(self) -> RecordBatch | None:
-        if not self.pay:
-            return None
-        b = RecordBatch(
-            np.concatenate(self.kind), np.concatenate(self.side), np.concatenate(self.host),
-            self._payloads(), np.concatenate(self.skip),
-        )  # fmt: skip
+    def take(self) -> list[RecordBatch]:
+        """The records so far, as batches of equal payload size (in file order); reset."""
+        out: list[RecordBatch] = []
+        widths = [p.shape[1] if isinstance(p, np.ndarray) else len(p) for p in self.pay]
+        a = 0
+        for b in range(1, len(widths) + 1):
+            if b < len(widths) and widths[b] == widths[a]:
+                continue
+            tables = [
+                p if isinstance(p, np.ndarray) else np.frombuffer(p, np.uint8).reshape(1, -1)
+                for p in self.pay[a:b]
+            ]
+            out.append(
+                RecordBatch(
+                    np.concatenate(self.kind[a:b]),
+                    np.concatenate(self.side[a:b]),
+                    np.concatenate(self.host[a:b]),
+                    np.concatenate(tables) if len(tables) > 1 else tables[0],
+                    np.concatenate(self.skip[a:b]),
+                )  # fmt: skip
+            )
+            a = b
         self.__init__()  # type: ignore[misc]
-        return b
+        return out
 
 
 def _run(buf: bytes, view: memoryview, off: int, stride: int, length: int, batch: _Batch,
@@ -188,8 +186,7 @@ def scan_batches(fh: Any, start: int, window: int = 8 << 20) -> Iterator[RecordB
                 view.release()
                 view = memoryview(buf)
                 n = len(buf)
-                if (done := batch.take()) is not None:
-                    yield done
+                yield from batch.take()
                 continue
             if off < n:
                 batch.one(-1, 0, 0, b"", skipped)
@@ -213,5 +210,4 @@ def scan_batches(fh: Any, start: int, window: int = 8 << 20) -> Iterator[RecordB
         skipped = 0
         off = end + csize
     view.release()
-    if (done := batch.take()) is not None:
-        yield done
+    yield from batch.take()
