@@ -17,8 +17,8 @@ import numpy as np
 
 from gait.analysis._activity import ActivitySegment, load_reference
 from gait.analysis._events import foot_total
-from gait.analysis._pressure import foot_layout
-from gait.analysis._quantiles import column_percentiles, finite_rows
+from gait.analysis._pressure import column_base, foot_layout
+from gait.analysis._quantiles import finite_rows
 from gait.analysis._strides import StrideTable
 from gait.insole._recording import Recording
 
@@ -107,7 +107,7 @@ def analyse_posture(
         ok = finite_rows(v)
         if ok.sum() < 10:
             continue
-        v = np.clip(v[ok] - column_percentiles(foot.values, [2.0], ignore_nan=True)[0], 0.0, None)
+        v = np.clip(v[ok] - column_base(foot), 0.0, None)
         rear_m = layout.region_mask("heel") | layout.region_mask("midfoot")
         rear += float(v[:, rear_m].sum())
         front += float(v[:, ~rear_m].sum())

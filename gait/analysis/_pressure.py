@@ -173,6 +173,21 @@ def _stance_mask(table: StrideTable | None, n: int, fs: float) -> NDArray[np.boo
     return m
 
 
+_BASE_KEY = "_column_p2"
+
+
+def column_base(foot: FootSignal) -> NDArray[np.float64]:
+    """Each sensor's 2nd percentile over the whole foot, NaN left out (its zero offset).
+
+    ``np.nanpercentile(foot.values, 2, axis=0)``; remembered by the pressure analysis when
+    every value is finite (then it computed the same numbers), else computed here.
+    """
+    cached = foot.__dict__.get(_BASE_KEY)
+    if cached is not None:
+        return np.array(cached)
+    return column_percentiles(foot.values, [2.0], ignore_nan=True)[0]
+
+
 def _foot_pressure(foot: FootSignal, table: StrideTable | None, fs: float) -> FootPressure | None:
     layout = foot_layout(foot)
     if layout is None:
@@ -185,8 +200,11 @@ def _foot_pressure(foot: FootSignal, table: StrideTable | None, fs: float) -> Fo
     if valid.sum() < 10:
         return None
     # One sort for every percentile needed (rows are finite where valid).
-    rows = values if valid.all() else values.compress(valid, axis=0)
+    whole = bool(valid.all())
+    rows = values if whole else values.compress(valid, axis=0)
     p1, p2, p99 = column_percentiles(rows, [1.0, 2.0, 99.0])
+    if whole:  # every value finite: the foot's 2nd percentiles, whatever NaN rule applies
+        foot.__dict__[_BASE_KEY] = p2.copy()
     span = p99 - p1
     ref = max(float(np.max(span)), 1e-12)
     stuck = [int(i) for i in np.flatnonzero(~(span > 1e-3 * ref))]

@@ -48,3 +48,17 @@ def test_in_recent_equals_isin():
         h[: n // 3] = h[0]  # repeated values in the batch
         assert np.array_equal(in_recent(h, recent), np.isin(h, recent))
     assert not in_recent(np.zeros(0, np.uint64), recent).size
+
+
+def test_column_base_remembered_by_pressure_equals_nanpercentile():
+    from gait import synthesize
+    from gait.analysis._pressure import _BASE_KEY, column_base
+    from gait.analysis._pipeline import analyze
+
+    rec = synthesize([("walking", 60.0), ("standing", 20.0)], sampling_rate_hz=100.0)
+    analyze(rec)
+    for foot in rec.feet.values():
+        want = np.nanpercentile(foot.values, 2.0, axis=0)
+        if np.isfinite(foot.values).all():
+            assert _BASE_KEY in foot.__dict__
+        assert np.array_equal(column_base(foot), want)
