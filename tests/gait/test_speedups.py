@@ -52,8 +52,8 @@ def test_in_recent_equals_isin():
 
 def test_column_base_remembered_by_pressure_equals_nanpercentile():
     from gait import synthesize
-    from gait.analysis._pressure import _BASE_KEY, column_base
     from gait.analysis._pipeline import analyze
+    from gait.analysis._pressure import _BASE_KEY, column_base
 
     rec = synthesize([("walking", 60.0), ("standing", 20.0)], sampling_rate_hz=100.0)
     analyze(rec)
