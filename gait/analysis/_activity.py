@@ -23,7 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gait.analysis._events import FootEvents, foot_total
-from gait.analysis._quantiles import finite_rows, percentiles
+from gait.analysis._quantiles import foot_finite_rows, percentiles
 from gait.analysis._strides import StrideTable, contact_mask
 from gait.insole._recording import FootSignal, Recording
 
@@ -201,7 +201,7 @@ def _valid_mask(feet: dict[str, FootSignal], n: int) -> NDArray[np.bool_]:
     """Samples where every foot has a finite, valid value."""
     valid = np.ones(n, dtype=bool)
     for f in feet.values():
-        v = finite_rows(f.values)
+        v = foot_finite_rows(f)
         if f.valid is not None:
             v &= f.valid
         valid[: f.n_samples] &= v

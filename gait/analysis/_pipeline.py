@@ -14,7 +14,7 @@ from gait.analysis._daily import daily_summary
 from gait.analysis._events import EventParams, FootEvents, detect_foot_events
 from gait.analysis._posture import analyse_posture
 from gait.analysis._pressure import PressureSummary, analyse_pressure
-from gait.analysis._quantiles import finite_rows
+from gait.analysis._quantiles import foot_finite_rows
 from gait.analysis._report import GaitReport, QualityReport
 from gait.analysis._speed import walking_speed
 from gait.analysis._strides import (
@@ -62,7 +62,7 @@ def _gaps(recording: Recording) -> tuple[int, list[dict[str, Any]], dict[str, in
     lost = 0
     per_foot = {}
     for side, f in recording.feet.items():
-        bad = ~finite_rows(f.values)
+        bad = ~foot_finite_rows(f)
         if f.valid is not None:
             bad |= ~f.valid
         per_foot[side] = int(bad.sum())

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from gait.analysis._quantiles import column_percentiles, finite_rows
+from gait.analysis._quantiles import column_percentiles, foot_finite_rows
 from gait.analysis._strides import StrideTable
 from gait.insole._layouts import REGIONS, SensorLayout, get_layout, layout_from_positions
 from gait.insole._recording import FootSignal
@@ -194,7 +194,7 @@ def _foot_pressure(foot: FootSignal, table: StrideTable | None, fs: float) -> Fo
         return None
     n = foot.n_samples
     values = np.asarray(foot.values, dtype=np.float64)
-    valid = finite_rows(values)
+    valid = foot_finite_rows(foot)
     if foot.valid is not None:
         valid &= foot.valid
     if valid.sum() < 10:

@@ -11,12 +11,20 @@ the results are the same numbers; ``tests/gait/test_pressure.py`` checks this ag
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from gait.readers._rows import rows_all
 
-__all__ = ["column_percentiles", "finite_rows", "percentiles", "row_percentiles"]
+__all__ = [
+    "column_percentiles",
+    "finite_rows",
+    "foot_finite_rows",
+    "percentiles",
+    "row_percentiles",
+]
 
 
 def _from_sorted(
@@ -107,3 +115,16 @@ def percentiles(values: NDArray[np.float64], q_pct: ArrayLike) -> NDArray[np.flo
 def finite_rows(values: NDArray[np.float64]) -> NDArray[np.bool_]:
     """``np.isfinite(values).all(axis=1)`` of a ``(n, k)`` table (see :func:`rows_all`)."""
     return rows_all(np.isfinite(values))
+
+
+def foot_finite_rows(foot: Any) -> NDArray[np.bool_]:
+    """:func:`finite_rows` of a foot's values, computed once per foot (a fresh copy each call).
+
+    Several analyses need it; the foot's values do not change, so it is kept on the foot as
+    its total force is.
+    """
+    cached = foot.__dict__.get("_finite_rows")
+    if cached is None:
+        cached = finite_rows(foot.values)
+        foot.__dict__["_finite_rows"] = cached
+    return np.array(cached)
