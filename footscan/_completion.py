@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
 from footscan._fit import ModelFit
+from footscan._landmarks import robust_extreme
 from footscan._shape_model import load_shape_basis
 from footscan._surface import face_areas, sample_faces
 from footscan.exceptions import NotAFootError
@@ -259,7 +260,8 @@ def _heel_centre_xy(
     low = q[q[:, 2] <= heel_height_mm]
     if low.shape[0] == 0:
         raise NotAFootError("no heel found under the fitted foot model")
-    pt = low[np.argmin(low[:, 0])]
+    ext = robust_extreme(low, (-1.0, 0.0, 0.0))
+    pt = ext.point if ext is not None else low[np.argmin(low[:, 0])]
     near = low[np.linalg.norm(low[:, :2] - pt[:2], axis=1) <= 0.077 * fl_mm]
     return (rot @ np.array([*near[:, :2].mean(axis=0), 0.0]) + t)[:2]
 

@@ -22,20 +22,6 @@ REFERENCE_MM = {"left": 274.7, "right": 275.3}
 REFERENCE_SD_MM = 1.5  # stated by the data's README
 LENGTH_TOL_MM = 1.0
 
-# Known miss, kept visible (strict: the test fails the day it passes, so the mark is removed):
-# the right foot as a phone-like capture reads 1.2 mm short. Its toes are merged by the scanner;
-# on the plate scan a shallow notch (0.5 mm) still separates hallux and 2nd toe, but 1 mm noise
-# hides it, so the 2nd toe is put one FIND toe spacing lateral of the hallux crest, and FIND's
-# spacing is wider than this foot's (docs/footscan.md §0).
-PHONE_SIDES = [
-    "left",
-    pytest.param(
-        "right",
-        marks=pytest.mark.xfail(strict=True, reason="right foot phone-like 1.2 mm short (above)"),
-    ),
-]
-
-
 def _stl(shared_data: Path, side: str) -> Path:
     return shared_data / "footscan" / "real" / f"dupont_{side}_foot.stl"
 
@@ -78,7 +64,7 @@ def test_real_foot_length_side_and_size(shared_data, side) -> None:
     assert _eu_ok(res.sizes.eu, REFERENCE_MM[side])
 
 
-@pytest.mark.parametrize("side", PHONE_SIDES)
+@pytest.mark.parametrize("side", ["left", "right"])
 def test_real_foot_as_a_phone_capture(shared_data, side) -> None:
     cloud = load_scan(_stl(shared_data, side))
     res = measure_scan(PointCloud(_phone_like(cloud, seed=7)))
