@@ -156,6 +156,44 @@ def _crests(sm: NDArray[np.float64]) -> list[int]:
     return [i for i in range(1, sm.size - 1) if sm[i] >= sm[i - 1] and sm[i] >= sm[i + 1]]
 
 
+def _tangent_toe_y(
+    yc: NDArray[np.float64],
+    sm: NDArray[np.float64],
+    h: int,
+    y_prior: float,
+    spacing_mm: float,
+    min_drop_mm: float,
+) -> float | None:
+    """Second-toe position on a front without a notch: the toe-line tangent, or None.
+
+    Merged toes (a scanner, or noise that hides a shallow notch) leave the 2nd toe as a
+    shoulder of the front outline, not a crest. The toe line is the line through the hallux
+    crest that touches the outline lateral of it (the next convex-hull vertex of the front,
+    searched 0.6-1.35 model spacings lateral; real toes sit at 0.6-0.95 of FIND's spacing).
+    It is used only when all of these hold, else None (the model's spacing stands):
+
+    * the prior position (one model spacing lateral, ``y_prior``) lies behind that line by
+      at least ``min_drop_mm`` (the notch threshold: the prior is off the toe front);
+    * the toe line drops by 0 to 0.1 mm per mm lateral (the 2nd toe nearly level with the
+      hallux: the shoulder of a merged 2nd toe, not a flank);
+    * the touching point is not lateral of the prior (beyond it lies the 3rd toe).
+
+    On the synthetic FIND feet these never hold together (their 2nd-toe keypoint is where
+    the model's spacing puts it); on the right real foot as a phone-like capture the prior
+    lies 2-3 mm behind the toe line.
+    """
+    dy = yc - yc[h]
+    win = np.flatnonzero((dy >= 0.6 * spacing_mm) & (dy <= 1.35 * spacing_mm))
+    if win.size == 0:
+        return None
+    slope = (sm[h] - sm[win]) / dy[win]
+    j = int(np.argmin(slope))
+    drop = sm[h] - slope[j] * (y_prior - yc[h]) - float(np.interp(y_prior, yc, sm))
+    if drop >= min_drop_mm and 0.0 <= slope[j] <= 0.1 and dy[win[j]] <= spacing_mm:
+        return float(yc[win[j]])
+    return None
+
+
 def _toe_tips(
     toes: NDArray[np.float64],
     y_lo: float,
@@ -163,16 +201,19 @@ def _toe_tips(
     spacing_mm: float,
     noise_mm: float,
     hallux_hint: float | None = None,
-) -> tuple[tuple[float, float], tuple[float, float], bool] | None:
+) -> tuple[tuple[float, float], tuple[float, float], str] | None:
     """Hallux and second-toe tips on the front outline of toe points ``(n, 2)`` (x fwd, y).
 
     The hallux is the most medial crest of the outline smoothed over ~7.5 mm (a hallux is
     about 20 mm wide) within 2 mm of the foremost point. The second toe is the next crest of
     the outline smoothed over ~4.5 mm, at least half a toe spacing lateral, past a notch (the
     gap between the toes) deeper than ``max(0.4 mm, 1.5 noise)``. Without such a notch (toes
-    merged smoothly), it lies one model toe spacing lateral of the hallux. Crests farther
-    than 0.6 spacing from the model's hallux (``hallux_hint``) are noise, and a crest more
-    than 1.35 spacings lateral is the 3rd toe: the model's spacing is kept then.
+    merged smoothly), it lies on the toe line when the outline shows a shoulder there
+    (:func:`_tangent_toe_y`), else one model toe spacing lateral of the hallux. Crests
+    farther than 0.6 spacing from the model's hallux (``hallux_hint``) are noise, and a crest
+    more than 1.35 spacings lateral is the 3rd toe: the model's spacing is kept then.
+    The third value says how the 2nd toe was found: ``"notch"``, ``"toe line"`` or
+    ``"spacing"``.
     """
     yc, xf = _front_outline(toes, y_lo, y_hi)
     if yc.size < 7:
@@ -204,14 +245,17 @@ def _toe_tips(
             if dy <= 1.35 * spacing_mm:
                 second = (float(np.max(xf[max(0, j - 1) : j + 2])), _crest_y(yc, sm, j))
             break
-    notch = second is not None
+    kind = "notch"
     if second is None:
-        y2 = hallux[1] + spacing_mm
+        y_prior = hallux[1] + spacing_mm
+        y2 = _tangent_toe_y(yc, sm, h, y_prior, spacing_mm, min_notch)
+        kind = "spacing" if y2 is None else "toe line"
+        y2 = y_prior if y2 is None else y2
         band = toes[np.abs(toes[:, 1] - y2) <= _TOE_SNAP_MM]
         if band.shape[0] < 3:
             return None
         second = (float(np.partition(band[:, 0], -2)[-2]), y2)
-    return hallux, second, notch
+    return hallux, second, kind
 
 
 def _read_toe_front(
@@ -222,9 +266,9 @@ def _read_toe_front(
     fl_mm: float,
     spacing: float,
     noise_mm: float,
-) -> tuple[NDArray[np.float64], NDArray[np.float64], bool] | None:
+) -> tuple[NDArray[np.float64], NDArray[np.float64], str] | None:
     """Hallux and 2nd-toe tips (xy) read in the frame of the axis heel centre -> ``second``,
-    and whether the 2nd toe was found past a notch (else: one model toe spacing)."""
+    and how the 2nd toe was found (``"notch"``, ``"toe line"``, ``"spacing"``)."""
     d = (second - hc) / max(float(np.linalg.norm(second - hc)), 1e-9)
     n = np.array([-d[1], d[0]])
     u = np.column_stack([(seen[:, :2] - hc) @ d, (seen[:, :2] - hc) @ n])
@@ -238,8 +282,8 @@ def _read_toe_front(
     )
     if found is None:
         return None
-    (hx, hy), (sx, sy), notch = found
-    return hc + hx * d + hy * n, hc + sx * d + sy * n, notch
+    (hx, hy), (sx, sy), kind = found
+    return hc + hx * d + hy * n, hc + sx * d + sy * n, kind
 
 
 def _heel_centre_xy(
@@ -321,14 +365,18 @@ def model_landmarks(
     # second reading finds no notch and falls back to the model's toe spacing: a real plate
     # scan with merged toes lost its 0.5 mm notch that way and read 0.7 mm short. On noisy
     # captures a first-reading notch may be noise, and the second reading decides (keeping
-    # it there made 20 captures of one foot vary more: SD 0.54 vs 0.48 mm).
-    keep_notch = False
+    # it there made 20 captures of one foot vary more: SD 0.54 vs 0.48 mm). A 2nd toe found
+    # on the toe line (a merged toe's shoulder) is kept likewise when the second reading
+    # falls back to the spacing: turning the frame onto the shoulder levels the front, and
+    # the hallux crest found then lies on the plateau itself.
+    keep_first = False
     for _ in range(2):
         found = _read_toe_front(seen, hc, second, fit, fl_mm, spacing, noise_mm)
-        if found is None or (keep_notch and not found[2]):
+        if found is None or (keep_first and found[2] == "spacing"):
             break
-        hallux, second, by_notch = found
-        keep_notch = by_notch and 1.5 * noise_mm < _MIN_NOTCH_MM
+        hallux, second, kind = found
+        clean = 1.5 * noise_mm < _MIN_NOTCH_MM
+        keep_first = (kind == "notch" and clean) or kind == "toe line"
 
     return ModelLandmarks(
         heel_centre_xy=hc,
