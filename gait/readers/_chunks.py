@@ -122,9 +122,10 @@ def _iter_text_chunks(
             if start < cut:
                 chunk_rows.append(blk[start:cut])
                 chunk_pos.append(pos[start:cut])
-            if chunk_rows:
-                yield _emit_text(plan, chunk_rows, chunk_pos, chunk_start, rate, unit)
-            chunk_rows, chunk_pos = [], []
+            if chunk_rows:  # its rows let go before the part is handed on (and analysed)
+                part = _emit_text(plan, chunk_rows, chunk_pos, chunk_start, rate, unit)
+                del chunk_rows[:], chunk_pos[:]
+                yield part
             chunk_start = int(pos[cut])
             start = cut
         chunk_rows.append(blk[start:])
