@@ -22,6 +22,7 @@ A recording of one part is analysed exactly as ``analyze(load_recording(path))``
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath
@@ -503,10 +504,18 @@ def _release_freed_memory() -> None:
 
     A part's arrays are freed when the next is read, but glibc keeps freed heap pages (its
     mmap threshold grows with the largest array freed), so the resident set of a 24-hour
-    analysis grew with its length; trimming keeps it at what one part needs. Elsewhere this
-    does nothing.
+    analysis grew with its length; trimming keeps it at what one part needs. Only above
+    :data:`_TRIM_ABOVE_BYTES` resident (trimmed pages are faulted in again by the next part, a
+    cost not worth paying for a short recording); elsewhere than glibc this does nothing.
     """
     global _TRIM
+    try:
+        with open("/proc/self/statm", "rb") as fh:
+            rss = int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return
+    if rss < _TRIM_ABOVE_BYTES:
+        return
     if _TRIM is None:
         try:
             import ctypes
@@ -519,6 +528,8 @@ def _release_freed_memory() -> None:
 
 
 _TRIM: Any = None
+#: Resident size above which freed heap pages are returned after a part.
+_TRIM_ABOVE_BYTES = 200 << 20
 
 
 def analyze_file(
