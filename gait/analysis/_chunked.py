@@ -22,7 +22,6 @@ A recording of one part is analysed exactly as ``analyze(load_recording(path))``
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath
@@ -35,6 +34,7 @@ from gait.analysis._activity import ActivitySegment
 from gait.analysis._care import care_indicators
 from gait.analysis._daily import daily_summary
 from gait.analysis._events import EventParams
+from gait.analysis._memory import release_freed_memory
 from gait.analysis._pipeline import analyze
 from gait.analysis._posture import PostureSummary
 from gait.analysis._pressure import FootPressure, PressureSummary, summarise_pressure
@@ -499,39 +499,6 @@ def _lost_in(part: Part) -> dict[str, int]:
     return out
 
 
-def _release_freed_memory() -> None:
-    """Give the C heap's free pages back to the system after a part (glibc ``malloc_trim``).
-
-    A part's arrays are freed when the next is read, but glibc keeps freed heap pages (its
-    mmap threshold grows with the largest array freed), so the resident set of a 24-hour
-    analysis grew with its length; trimming keeps it at what one part needs. Only above
-    :data:`_TRIM_ABOVE_BYTES` resident (trimmed pages are faulted in again by the next part, a
-    cost not worth paying for a short recording); elsewhere than glibc this does nothing.
-    """
-    global _TRIM
-    try:
-        with open("/proc/self/statm", "rb") as fh:
-            rss = int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        return
-    if rss < _TRIM_ABOVE_BYTES:
-        return
-    if _TRIM is None:
-        try:
-            import ctypes
-
-            _TRIM = ctypes.CDLL("libc.so.6").malloc_trim
-        except (OSError, AttributeError):
-            _TRIM = False
-    if _TRIM:
-        _TRIM(0)
-
-
-_TRIM: Any = None
-#: Resident size above which freed heap pages are returned after a part.
-_TRIM_ABOVE_BYTES = 200 << 20
-
-
 def analyze_file(
     path: str | Path,
     format: str = "auto",
@@ -590,7 +557,7 @@ def analyze_file(
             PartReport(part.t0_s, part.own_start_s, part.own_end_s, rep, sum(miss.values()), miss)
         )
         del rec, part
-        _release_freed_memory()
+        release_freed_memory()
     if len(parts) == 1 and parts[0].t0_s == 0.0 and parts[0].own_start_s == 0.0:
         return parts[0].report
     meta = dict(parts[0].report.meta) if parts else {}
