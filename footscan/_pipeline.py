@@ -484,6 +484,7 @@ def _measure_foot(
         prep.noise_mm,
         floor_found=plane.floor_found,
         side_unclear=req.side == "auto" and fitted.side_confidence < 0.5,
+        fitted=(fitted.fit, fitted.work),
     )
     # Frame bookkeeping: input -> floor -> first axis -> (mirror) -> refined axis.
     mirror = MIRROR_Y if fitted.side == "right" else np.eye(3)

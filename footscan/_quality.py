@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+from numpy.typing import NDArray
+
 from footscan._measurement import UNAVAILABLE, Coverage, FootMeasurements, Measurement
 from footscan.consts import (
     HARD_RATIO_LIMITS,
@@ -12,6 +15,7 @@ from footscan.consts import (
     MAX_LENGTH_DISAGREEMENT,
     MAX_SHAPE_ENERGY,
     MIN_FIT_INLIERS,
+    MIN_MODEL_SURFACE_SEEN,
     SOFT_RATIO_LIMITS,
 )
 from footscan.exceptions import NotAFootError
@@ -25,6 +29,8 @@ __all__ = [
     "QualityReport",
     "apply_gates",
     "foot_model_gate",
+    "model_surface_seen",
+    "surface_seen_gate",
     "ratio_checks",
 ]
 
@@ -183,6 +189,74 @@ def foot_model_gate(fit: ModelFit, capture_length_mm: float) -> None:
         )
 
 
+def model_surface_seen(
+    fit: ModelFit, points_mm: NDArray[np.float64], radius_mm: float = 4.0
+) -> float:
+    """Share of the fitted model's visible surface that has a capture point near it.
+
+    The fit pulls the model onto the capture (capture -> model distances); this looks the
+    other way: where the fitted foot has surface a camera sees (normal not pointing down,
+    0.08-0.30 of the model's length above its sole: above a carpet's pile, below the leg cut),
+    is the capture there? On a foot it is; the model fitted to a hand or a potato hangs in
+    the air over much of it.
+
+    Parameters
+    ----------
+    fit : ModelFit
+    points_mm : (n, 3) float64
+        The points the model was fitted to (same frame), mm.
+    radius_mm : float
+        Distance within which a model vertex counts as seen, mm.
+
+    Returns
+    -------
+    float
+        Share 0..1 (1.0 when the model has no such surface).
+    """
+    from scipy.spatial import cKDTree
+
+    from footscan._shape_model import load_shape_basis
+
+    rot, t = fit.rotation, fit.translation
+    v = (fit.vertices_mm - t) @ rot
+    f = fit.faces
+    fn = np.cross(v[f[:, 1]] - v[f[:, 0]], v[f[:, 2]] - v[f[:, 0]])
+    vn = np.zeros_like(v)
+    for k in range(3):
+        np.add.at(vn, f[:, k], fn)
+    length = float(np.ptp(v[:, 0]))
+    z = v[:, 2] - v[load_shape_basis().surface_vertex, 2].min()
+    seen_side = load_shape_basis().surface_vertex & (vn[:, 2] > -0.3 * np.linalg.norm(vn, axis=1))
+    sel = seen_side & (z >= 0.08 * length) & (z <= 0.30 * length)
+    if not sel.any():
+        return 1.0
+    d, _ = cKDTree((points_mm - t) @ rot).query(v[sel], distance_upper_bound=radius_mm)
+    return float(np.isfinite(d).mean())
+
+
+def surface_seen_gate(fit: ModelFit, points_mm: NDArray[np.float64], cov: Coverage) -> None:
+    """Refuse a complete capture on which the fitted foot's visible surface is largely empty.
+
+    Applied only when heel, toes and both sides were captured (a foot with an occluded side
+    leaves a quarter of the model unseen: 0.61-0.77, and is reported as such instead).
+    ``points_mm``: the points the model was fitted to (see :func:`model_surface_seen`).
+
+    Raises
+    ------
+    NotAFootError
+        ``seen_share`` below ``MIN_MODEL_SURFACE_SEEN``.
+    """
+    if min(cov.heel, cov.toes, cov.medial_side, cov.lateral_side) < COVERAGE_MIN:
+        return
+    seen_share = model_surface_seen(fit, points_mm)
+    if seen_share < MIN_MODEL_SURFACE_SEEN:
+        raise NotAFootError(
+            f"not a foot: the best-fitting foot has capture points over only "
+            f"{seen_share:.0%} of its visible surface (a foot gives over "
+            f"{MIN_MODEL_SURFACE_SEEN:.0%})"
+        )
+
+
 def _drop(m: Measurement, reason: str) -> Measurement:
     return replace(m, value=None, status=UNAVAILABLE, confidence=0.0, reason=reason)
 
@@ -251,6 +325,7 @@ def apply_gates(
     *,
     floor_found: bool,
     side_unclear: bool,
+    fitted: tuple[ModelFit, NDArray[np.float64]] | None = None,
 ) -> GateOutcome:
     """The acceptance gates of docs/footscan.md §6 (except the unit and foot-model gates).
 
@@ -264,6 +339,9 @@ def apply_gates(
     floor_found : bool
     side_unclear : bool
         The side was guessed from the toe line and is unclear ("pass --side").
+    fitted : (ModelFit, (n, 3) float64), optional
+        The foot model and the points it was fitted to: with them a complete capture must
+        cover the model's visible surface (:func:`surface_seen_gate`).
 
     Returns
     -------
@@ -273,8 +351,11 @@ def apply_gates(
     Raises
     ------
     NotAFootError
-        Breadth or ball girth over length outside what a foot has.
+        Breadth or ball girth over length outside what a foot has; a complete capture
+        that leaves the fitted foot's visible surface largely empty.
     """
+    if fitted is not None:
+        surface_seen_gate(*fitted, cov)
     updates, reasons = _coverage_drops(raw, cov)
     meas = replace(raw, **updates) if updates else raw
     ratios, flags = ratio_checks(meas)

@@ -100,3 +100,7 @@ MAX_SHAPE_ENERGY = 1.9  # mean c^2/sd^2: feet 0.1-1.64; a foot-sized potato 2.1-
 # |fitted model length / capture length - 1|: feet 0.00-0.06 (synthetic, turntable, real plate
 # and phone-like); a chair leg 0.79-6.6 (the model shrinks to 27-115 mm on a 15 mm piece).
 MAX_LENGTH_DISAGREEMENT = 0.25
+# Share of the fitted model's seen surface (facing up or sideways, 0.08-0.30 of its length
+# high) with a capture point within 4 mm, on a capture whose heel, toes and both sides were
+# seen (the model -> capture direction; the fit itself minimises capture -> model).
+MIN_MODEL_SURFACE_SEEN = 0.85
