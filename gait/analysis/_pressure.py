@@ -185,7 +185,8 @@ def column_base(foot: FootSignal) -> NDArray[np.float64]:
     cached = foot.__dict__.get(_BASE_KEY)
     if cached is not None:
         return np.array(cached)
-    return column_percentiles(foot.values, [2.0], ignore_nan=True)[0]
+    base: np.ndarray = column_percentiles(foot.values, [2.0], ignore_nan=True)[0]
+    return base
 
 
 def _foot_pressure(foot: FootSignal, table: StrideTable | None, fs: float) -> FootPressure | None:

@@ -42,9 +42,10 @@ def render_error_page(status: int) -> tuple[str, int]:
     config: dict[str, object] = {"user": None}
     if status != 500:  # after an unexpected error, do not touch the session or the database
         try:
-            from storefront.pages.views import _signed_in_user
+            from storefront.accounts.guard import current_user
+            from storefront.accounts.services import header_user
 
-            config["user"] = _signed_in_user()
+            config["user"] = header_user(current_user(optional=True))
         except Exception:  # the error page must render whatever the session says
             config["user"] = None
     html = render_template(
