@@ -25,7 +25,6 @@ import os
 import struct
 import time
 import zlib
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,7 +39,6 @@ __all__ = [
     "SessionRecord",
     "SessionWriter",
     "iter_session_records",
-    "scan_records",
 ]
 
 SESSION_SUFFIX = ".gsn"
@@ -244,6 +242,53 @@ def _read_header(data: bytes, path: Path) -> tuple[dict, int]:
     return header, end + _CRC.size
 
 
+def _record_at(buf: bytes, view: memoryview, off: int, eof: bool) -> tuple[int, int]:
+    """One step of a scan: is the record at ``off`` of ``buf`` intact, cut off or damaged?
+
+    The one place the record rules live (both scanners, :func:`iter_session_records` and
+    :func:`gait.insole._session_scan.scan_batches`, step through damaged bytes with it).
+
+    Parameters
+    ----------
+    buf : bytes
+        The bytes read so far (the whole file, or one window of it).
+    view : memoryview
+        A view of ``buf`` (the checksum runs over it without copying the record).
+    off : int
+        Where the record should start.
+    eof : bool
+        Whether ``buf`` ends at the end of the file.
+
+    Returns
+    -------
+    (end, resume) : (int, int)
+        ``end > 0``: the record is intact (sync marker, length, checksum, kind and side) and
+        ends at ``end`` (after its checksum). ``end == -1``: ``buf`` ends inside the record
+        (read more, or a truncated tail at the end of the file). ``end == 0``: the record is
+        damaged; scanning resumes at ``resume``, the next sync marker, else the end of
+        ``buf`` (its last byte kept when more follows: a marker may straddle the edge).
+    """
+    n = len(buf)
+    need = off + _REC_HEADER.size + _CRC.size
+    ok = False
+    if n >= off + _REC_HEADER.size:
+        sync, kind, side_b, length, _ = _REC_HEADER.unpack_from(buf, off)
+        end = off + _REC_HEADER.size + length
+        ok = sync == _SYNC and length <= _MAX_PAYLOAD
+        if ok:
+            need = end + _CRC.size
+    if n < need:
+        return -1, 0
+    if ok and 1 <= kind <= 4 and (side_b == _NO_SIDE or side_b < len(_SIDES)):
+        # Header and payload are contiguous: one checksum over both.
+        if zlib.crc32(view[off + 2 : end]) == _CRC.unpack_from(buf, end)[0]:
+            return need, 0
+    nxt = buf.find(_SYNC, off + 1)
+    if nxt < 0:
+        nxt = n if eof else n - 1
+    return 0, nxt
+
+
 def iter_session_records(path: str | os.PathLike) -> tuple[dict, list[SessionRecord], dict]:
     """Read the header and every intact record of a session file.
 
@@ -276,37 +321,26 @@ def iter_session_records(path: str | os.PathLike) -> tuple[dict, list[SessionRec
     truncated = False
     complete = False
     n = len(data)
-    while off < n:
-        if n - off < _REC_HEADER.size + _CRC.size:
-            truncated = True
-            break
-        sync, kind, side_b, length, host_ns = _REC_HEADER.unpack_from(data, off)
-        end = off + _REC_HEADER.size + length
-        ok = sync == _SYNC and length <= _MAX_PAYLOAD
-        if ok and end + _CRC.size > n:
-            truncated = True
-            break
-        if ok:
-            crc = zlib.crc32(
-                data[off + _REC_HEADER.size : end],
-                zlib.crc32(data[off + 2 : off + _REC_HEADER.size]),
+    with memoryview(data) as view:
+        while off < n:
+            end, resume = _record_at(data, view, off, True)
+            if end < 0:
+                truncated = True
+                break
+            if end == 0:
+                corrupt += resume - off
+                corrupt_spans += 1
+                off = resume
+                continue
+            _, kind, side_b, length, host_ns = _REC_HEADER.unpack_from(data, off)
+            side = None if side_b == _NO_SIDE else _SIDES[side_b]
+            start = off + _REC_HEADER.size
+            records.append(
+                SessionRecord(RecordKind(kind), side, host_ns, data[start : start + length])
             )
-            ok = crc == _CRC.unpack_from(data, end)[0] and kind in RecordKind._value2member_map_
-            ok = ok and (side_b == _NO_SIDE or side_b < len(_SIDES))
-        if not ok:
-            nxt = data.find(_SYNC, off + 1)
-            nxt = n if nxt < 0 else nxt
-            corrupt += nxt - off
-            corrupt_spans += 1
-            off = nxt
-            continue
-        side = None if side_b == _NO_SIDE else _SIDES[side_b]
-        records.append(
-            SessionRecord(RecordKind(kind), side, host_ns, data[off + _REC_HEADER.size : end])
-        )
-        off = end + _CRC.size
-        if kind == RecordKind.END:
-            complete = True
+            off = end
+            if kind == RecordKind.END:
+                complete = True
     return (
         header,
         records,
@@ -317,67 +351,3 @@ def iter_session_records(path: str | os.PathLike) -> tuple[dict, list[SessionRec
             "complete": complete,
         },
     )
-
-
-def scan_records(
-    fh: Any, start: int, window: int = 8 << 20
-) -> Iterator[tuple[int, int, int, bytes, int]]:
-    """Intact records from byte ``start``: (kind, side byte, host_ns, payload, skipped).
-
-    The same rules as :func:`iter_session_records` (resynchronise on the sync marker after a
-    damaged record, stop at a truncated tail), reading ``window`` bytes at a time and without
-    building record objects: a 24-hour file holds millions of records and memory holds one
-    window. ``skipped`` counts the bytes skipped before the record; a final item with kind
-    ``-1`` reports a truncated tail.
-    """
-    hsize, csize = _REC_HEADER.size, _CRC.size
-    unpack, crc_unpack = _REC_HEADER.unpack_from, _CRC.unpack_from
-    crc32 = zlib.crc32
-    sync_b, max_payload, no_side, n_sides = _SYNC, _MAX_PAYLOAD, _NO_SIDE, len(_SIDES)
-    fh.seek(start)
-    buf = fh.read(window)
-    # The CRC runs over a view (no copy of each record); header and payload are contiguous,
-    # so one call over both gives the same value as the two-step form.
-    view = memoryview(buf)
-    n = len(buf)
-    eof = n < window
-    off = 0
-    skipped = 0
-    while True:
-        need = off + hsize + csize
-        if n >= off + hsize:
-            sync, kind, side_b, length, host_ns = unpack(buf, off)
-            ok = sync == sync_b and length <= max_payload
-            end = off + hsize + length
-            if ok:
-                need = end + csize
-        if n < need:
-            if not eof:
-                more = fh.read(window)
-                eof = len(more) < window
-                buf, off = buf[off:] + more, 0
-                view.release()
-                view = memoryview(buf)
-                n = len(buf)
-                continue
-            if off < n:
-                yield -1, 0, 0, b"", skipped
-            return
-        if ok:
-            ok = (crc32(view[off + 2 : end]) == crc_unpack(buf, end)[0] and 1 <= kind <= 4
-                  and (side_b == no_side or side_b < n_sides))  # fmt: skip
-        if not ok:
-            nxt = buf.find(sync_b, off + 1)
-            if nxt < 0:
-                keep = n - 1 if not eof else n  # a marker may straddle the window edge
-                skipped += keep - off
-                off = keep
-                if eof:
-                    return
-                continue
-            skipped += nxt - off
-            off = nxt
-            continue
-        yield kind, side_b, host_ns, buf[off + hsize : end], skipped
-        skipped = 0
-        off = end + csize

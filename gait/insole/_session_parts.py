@@ -37,7 +37,6 @@ from gait.insole._session_file import (
     RecordKind,
     SessionRecord,
     _read_header,
-    scan_records,
 )
 from gait.insole._session_scan import scan_batches
 
@@ -46,6 +45,8 @@ __all__ = ["iter_session_parts"]
 
 #: Notifications decoded at once by the streaming reader.
 _BATCH_NOTIFICATIONS = 8192
+#: Bytes read at once while looking for the device records.
+_DEVICE_WINDOW = 1 << 16
 
 
 def iter_session_parts(
@@ -130,25 +131,33 @@ def _read_devices(p: Path, fh: Any, start: int, notes: list[str]) -> dict[str, d
     devices: dict[str, dict] = {}
     sample: dict[str, list[SessionRecord]] = {"left": [], "right": []}
     n_read = 0
-    for kind, side_b, host_ns, payload, _ in scan_records(fh, start):
-        n_read += len(payload)
-        if kind == RecordKind.DEVICE and side_b != _NO_SIDE:
-            side = _SIDES[side_b]
-            if side not in devices:
-                try:
-                    dev = json.loads(payload.decode("utf-8"))
-                except (UnicodeDecodeError, json.JSONDecodeError):
-                    continue
-                if device_info(dev) is not None:
-                    devices[side] = dev
-                else:
-                    notes.append(f"the {side} insole's device record is invalid")
-        elif kind == RecordKind.NOTIFY and side_b != _NO_SIDE:
-            side = _SIDES[side_b]
-            if len(sample[side]) < 2000:
-                sample[side].append(SessionRecord(RecordKind.NOTIFY, side, host_ns, payload))
-        if len(devices) == 2 or (n_read > 64 << 20 and devices):
-            break
+    # Small windows: the device records come first, and the scan stops at them.
+    for rb in scan_batches(fh, start, _DEVICE_WINDOW):
+        pays = rb.payload_list()
+        for kind, side_b, host_ns, payload in zip(
+            rb.kind.tolist(), rb.side.tolist(), rb.host_ns.tolist(), pays, strict=True
+        ):
+            n_read += len(payload)
+            if kind == RecordKind.DEVICE and side_b != _NO_SIDE:
+                side = _SIDES[side_b]
+                if side not in devices:
+                    try:
+                        dev = json.loads(payload.decode("utf-8"))
+                    except (UnicodeDecodeError, json.JSONDecodeError):
+                        continue
+                    if device_info(dev) is not None:
+                        devices[side] = dev
+                    else:
+                        notes.append(f"the {side} insole's device record is invalid")
+            elif kind == RecordKind.NOTIFY and side_b != _NO_SIDE:
+                side = _SIDES[side_b]
+                if len(sample[side]) < 2000:
+                    sample[side].append(SessionRecord(RecordKind.NOTIFY, side, host_ns, payload))
+            if len(devices) == 2 or (n_read > 64 << 20 and devices):
+                break
+        else:
+            continue
+        break
     recover_devices(devices, sample, notes)
     if not devices:
         raise RecordingReadError(f"{p}: the session has no insole (no device record)")

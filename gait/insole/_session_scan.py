@@ -1,12 +1,14 @@
 """Session records scanned a window at a time, runs of same-size records checked at once.
 
-:func:`scan_batches` yields what :func:`gait.insole._session_file.scan_records` yields, record
-for record, but as arrays per window: a recording is mostly notifications of one size, one
-after another, so from a record whose header is valid the following records are assumed to
-have the same size and checked all together (sync marker, length, kind, side, then the
-checksums); the run ends at the first record that fails any check, and that record and what
-follows are read one by one by the same rules as ``scan_records`` (resynchronise on the next
-sync marker after a damaged record, stop at a truncated tail) until a new run starts.
+:func:`scan_batches` is the streaming scanner of session files: it reads a window at a time and
+yields the intact records as arrays per window. A recording is mostly notifications of one
+size, one after another, so from a record whose header is valid the following records are
+assumed to have the same size and checked all together (sync marker, length, kind, side, then
+the checksums); the run ends at the first record that fails any check, and that record and
+what follows are stepped through one by one with
+:func:`gait.insole._session_file._record_at` (the same rules as the whole-file reader
+``iter_session_records``: resynchronise on the next sync marker after a damaged record, stop
+at a truncated tail) until a new run starts.
 """
 
 from __future__ import annotations
@@ -19,7 +21,15 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from gait.insole._session_file import _CRC, _MAX_PAYLOAD, _NO_SIDE, _REC_HEADER, _SIDES, _SYNC
+from gait.insole._session_file import (
+    _CRC,
+    _MAX_PAYLOAD,
+    _NO_SIDE,
+    _REC_HEADER,
+    _SIDES,
+    _SYNC,
+    _record_at,
+)
 
 __all__ = ["RecordBatch", "scan_batches"]
 
@@ -29,7 +39,7 @@ _MIN_RUN = 8
 
 @dataclass(frozen=True)
 class RecordBatch:
-    """Consecutive intact records of a session file (what ``scan_records`` yields, as arrays).
+    """Consecutive intact records of a session file, as arrays.
 
     Parameters
     ----------
@@ -147,67 +157,55 @@ def scan_batches(fh: Any, start: int, window: int = 8 << 20) -> Iterator[RecordB
     start : int
         Offset of the first record.
     window : int
-        Bytes read at once.
+        Bytes read at once (the records found do not depend on it).
 
     Yields
     ------
     RecordBatch
-        The records of one window, in file order; concatenated, the same items as
-        ``scan_records(fh, start, window)``.
+        The records of one window, in file order, each with the damaged bytes skipped before
+        it; a final record of kind ``-1`` reports a truncated tail. Damaged bytes at the very
+        end of the file (no record after them) are not reported.
     """
-    hsize, csize = _REC_HEADER.size, _CRC.size
-    unpack, crc_unpack = _REC_HEADER.unpack_from, _CRC.unpack_from
-    crc32 = zlib.crc32
+    hsize = _REC_HEADER.size
+    unpack = _REC_HEADER.unpack_from
     sync_b, no_side, n_sides = _SYNC, _NO_SIDE, len(_SIDES)
     fh.seek(start)
     buf = fh.read(window)
     view, n, off, skipped, batch = memoryview(buf), len(buf), 0, 0, _Batch()
     eof = n < window
     while True:
-        need = off + hsize + csize
-        ok = False
-        if n >= off + hsize:
-            sync, kind, side_b, length, host_ns = unpack(buf, off)
-            ok = sync == sync_b and length <= _MAX_PAYLOAD
-            end = off + hsize + length
-            if ok:
-                need = end + csize
-                if 1 <= kind <= 4 and (side_b == no_side or side_b < n_sides):
-                    j = _run(buf, view, off, end + csize - off, length, batch, skipped)
-                    if j:
-                        skipped = 0
-                        off += j * (end + csize - off)
-                        continue
-        if n < need:
-            if not eof:
-                more = fh.read(window)
-                eof = len(more) < window
-                buf, off = buf[off:] + more, 0
-                view.release()
-                view = memoryview(buf)
-                n = len(buf)
-                yield from batch.take()
-                continue
+        if n >= off + hsize:  # a run of same-size records from an intact-looking header
+            sync, kind, side_b, length, _ = unpack(buf, off)
+            if (sync == sync_b and length <= _MAX_PAYLOAD and 1 <= kind <= 4
+                    and (side_b == no_side or side_b < n_sides)):  # fmt: skip
+                stride = hsize + length + _CRC.size
+                j = _run(buf, view, off, stride, length, batch, skipped)
+                if j:
+                    skipped = 0
+                    off += j * stride
+                    continue
+        end, resume = _record_at(buf, view, off, eof)
+        if end > 0:
+            _, kind, side_b, length, host_ns = unpack(buf, off)
+            batch.one(kind, side_b, host_ns, buf[off + hsize : off + hsize + length], skipped)
+            skipped = 0
+            off = end
+        elif end == 0:
+            skipped += resume - off
+            off = resume
+            if off >= n:  # damaged bytes up to the end of the file
+                break
+        elif not eof:
+            more = fh.read(window)
+            eof = len(more) < window
+            buf, off = buf[off:] + more, 0
+            view.release()
+            view = memoryview(buf)
+            n = len(buf)
+            yield from batch.take()
+        else:
             if off < n:
                 batch.one(-1, 0, 0, b"", skipped)
             break
-        if ok:
-            ok = (crc32(view[off + 2 : end]) == crc_unpack(buf, end)[0] and 1 <= kind <= 4
-                  and (side_b == no_side or side_b < n_sides))  # fmt: skip
-        if not ok:
-            nxt = buf.find(sync_b, off + 1)
-            if nxt < 0:
-                keep = n - 1 if not eof else n  # a marker may straddle the window edge
-                skipped += keep - off
-                off = keep
-                if eof:
-                    break
-                continue
-            skipped += nxt - off
-            off = nxt
-            continue
-        batch.one(kind, side_b, host_ns, buf[off + hsize : end], skipped)
-        skipped = 0
-        off = end + csize
     view.release()
     yield from batch.take()
