@@ -6,6 +6,7 @@ from typing import Any
 
 from storefront.api.operations_helpers import _B, _N, _S, _json_body, _q
 from storefront.api.responses import MTM_PREVIEW
+from storefront.api.schema import DATE
 
 __all__ = ["PARTNER_OPERATIONS"]
 
@@ -116,7 +117,15 @@ PARTNER_OPERATIONS: list[tuple[str, str, str, str, str | None, dict[str, Any]]] 
         "care",
         "Weekly report: the 7 days (Asia/Seoul) ending on `end` (logged)",
         "care_manager",
-        {"parameters": [_q("end", "last day of the week, YYYY-MM-DD (default today)")]},
+        {
+            "parameters": [
+                _q(
+                    "end",
+                    "last day of the week, YYYY-MM-DD (default today); any other value: 400",
+                    schema=DATE,
+                )
+            ]
+        },
     ),
     ("get", "/api/care/links", "care", "The wearer's care-manager links", "shopper", {}),
     (

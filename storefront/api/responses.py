@@ -26,6 +26,7 @@ from storefront.api.schema import (
     STR,
     arr,
     const,
+    enum,
     extend,
     nullable,
     obj,
@@ -191,7 +192,17 @@ MTM_PREVIEW = obj(
     measures=obj(**{k: _MM_PAIR for k in ("bottom_length", "ball_girth", "ball_width")}),
     clearance=arr(obj(region=STR, min_mm=NUM, p5_mm=NUM, median_mm=NUM)),
     nearest_stock_size=obj(eu=NUM, width=STR),
-    stock_changes=arr(obj(measure=STR, stock_mm=NUM, personal_mm=NUM, change_mm=NUM)),
+    stock_changes=arr(
+        obj(
+            measure=STR,
+            stock_mm=NUM,
+            personal_mm=NUM,
+            change_mm=NUM,
+            basis=enum("last", "foot+ease"),
+            last_mm=NUM,  # the personal last's own reading
+            last_offset_mm=NUM,  # last_mm - personal_mm (0 for length and width)
+        )
+    ),
 )
 WORKSHOP_SUCCESS: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
     ("get", "/api/workshop/orders"): ("200", obj(orders=arr(_WORKSHOP_ORDER))),

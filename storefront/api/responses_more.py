@@ -14,6 +14,7 @@ from storefront.api.schema import (
     ANY_OBJECT,
     BINARY,
     BOOL,
+    DATE,
     INT,
     NUM,
     STR,
@@ -40,6 +41,9 @@ _JOB = obj(
     backend=STR,
     attempts=INT,
 )
+#: A job inside a scan or gait-session body: its status, ``error`` in the request's language
+#: and the English reason in ``detail`` (as ``/api/jobs/<id>`` answers).
+_JOB_STATUS = extend(_JOB, detail=nullable(STR))
 #: The keys every scan body has (its ``job``, ``verdict`` and ``links`` differ by route).
 SCAN_FIELDS: dict[str, Any] = {
     "id": INT,
@@ -54,7 +58,7 @@ SCAN_FIELDS: dict[str, Any] = {
 }
 _SCAN = obj(
     **SCAN_FIELDS,
-    job=nullable(_JOB),
+    job=nullable(_JOB_STATUS),
     verdict=nullable(ANY_OBJECT),
     links=obj(self=STR, foot_glb=STR, job=nullable(STR)),
 )
@@ -66,7 +70,7 @@ _GAIT_SESSION = obj(
     report=nullable(ANY_OBJECT),
     summary=nullable(ANY_OBJECT),
     error=nullable(STR),
-    job=nullable(_JOB),
+    job=nullable(_JOB_STATUS),
     links=obj(self=STR, report_html=nullable(STR)),
 )
 _LINE = {
@@ -168,7 +172,7 @@ MORE: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
     ("delete", "/api/scans/{scan_id}"): ("200", _DELETED),
     ("get", "/api/jobs/{job_id}"): (
         "200",
-        extend(_JOB, detail=nullable(STR)),  # error in the request's language, English here
+        _JOB_STATUS,  # error in the request's language, English here
     ),
     ("post", "/api/gait/sessions"): ("202", _GAIT_SESSION),
     ("post", "/api/gait/uploads"): ("201", _UPLOAD),
@@ -231,7 +235,7 @@ MORE: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
             sessions=arr(ANY_OBJECT),
             indicators=arr(ANY_OBJECT),
             alerts=arr(ANY_OBJECT),
-            untyped=("from", "to"),  # the report's period (dates)
+            **{"from": DATE, "to": DATE},  # the report's period, Korean calendar days
         ),
     ),
     ("get", "/api/care/links"): (

@@ -14,13 +14,14 @@ extended for one route without touching the others.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 __all__ = [
     "ANY_OBJECT",
     "BINARY",
     "BOOL",
+    "DATE",
     "INT",
     "NUM",
     "STR",
@@ -42,27 +43,22 @@ NUM: Schema = {"type": "number"}
 BOOL: Schema = {"type": "boolean"}
 #: An object whose keys are not documented.
 ANY_OBJECT: Schema = {"type": "object"}
+#: A calendar day, ``YYYY-MM-DD`` (RFC 3339 ``full-date``).
+DATE: Schema = {"type": "string", "format": "date"}
 #: A file's bytes (a non-JSON media type).
 BINARY: Schema = {"type": "string", "format": "binary"}
 
 
-def obj(
-    *,
-    optional: Mapping[str, Schema] | None = None,
-    untyped: Iterable[str] = (),
-    **required: Schema,
-) -> Schema:
+def obj(*, optional: Mapping[str, Schema] | None = None, **required: Schema) -> Schema:
     """An object that must have every keyword key, each of its schema.
 
     Parameters
     ----------
     optional : mapping of str to schema, optional
         Keys that are present only sometimes, with their schemas.
-    untyped : iterable of str
-        Keys that must be present but whose type is not documented (also a way to name keys
-        that are Python keywords, such as ``from``).
     **required : schema
-        The keys that are always present and their schemas.
+        The keys that are always present and their schemas (a key that is a Python keyword,
+        such as ``from``, is given as ``**{"from": DATE}``).
 
     Returns
     -------
@@ -70,7 +66,7 @@ def obj(
         ``{"type": "object", "required": [sorted names], "properties": {...}}``.
     """
     props = {**required, **(optional or {})}
-    return {"type": "object", "required": sorted({*required, *untyped}), "properties": props}
+    return {"type": "object", "required": sorted(required), "properties": props}
 
 
 def extend(

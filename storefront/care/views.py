@@ -7,6 +7,9 @@ links, read the access log. Every care-manager read of a wearer is logged before
 
 from __future__ import annotations
 
+import re
+from datetime import date
+
 from flask import Blueprint, abort, jsonify, render_template, request
 
 from storefront.accounts.guard import current_user, login_required
@@ -15,6 +18,7 @@ from storefront.accounts.views import json_body
 from storefront.care import services
 from storefront.care.texts import localise
 from storefront.db.models import as_utc
+from storefront.errors import ApiError
 from storefront.extensions import db
 from storefront.i18n import current_language
 from storefront.i18n.errors import requested_language
@@ -84,12 +88,38 @@ def get_wearer(wearer_id: str):
     return jsonify({"id": view.wearer_id, "name": view.name, **data})
 
 
+def _query_date(name: str) -> str | None:
+    """The query parameter ``name`` if it is a calendar day written YYYY-MM-DD; None if absent.
+
+    Raises
+    ------
+    ApiError
+        400 ``bad_parameter`` naming the parameter (in the message and ``fields``).
+    """
+    value = request.args.get(name)
+    if value in (None, ""):
+        return None
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):  # fromisoformat also reads 20240105
+            date.fromisoformat(value)
+            return value
+    except ValueError:
+        pass
+    raise ApiError(
+        400,
+        "bad_parameter",
+        f"the query parameter '{name}' must be a date written YYYY-MM-DD",
+        {name: "expected YYYY-MM-DD"},
+    )
+
+
 @bp.get("/wearers/<wearer_id>/report")
 @login_required(_MANAGER)
 def wearer_report(wearer_id: str):
+    end = _query_date("end")  # before anything is read or logged
     manager = current_user()
     wearer = services.linked_wearer(db.session, manager, wearer_id)
-    report = services.wearer_report(db.session, manager, wearer, request.args.get("end"))
+    report = services.wearer_report(db.session, manager, wearer, end)
     db.session.commit()
     return jsonify(localise(report, _language()))
 

@@ -306,9 +306,15 @@ def get_session_for(session: DbSession, user: User, session_id: Any) -> GaitSess
     return get_owned(session, GaitSession, session_id, user, "gait session")
 
 
-def session_to_dict(gs: GaitSession, job: Job | None, full: bool = True) -> dict[str, Any]:
-    """Public view of a gait session (the report only when ``full``)."""
-    from storefront.jobs import job_to_dict
+def session_to_dict(
+    gs: GaitSession, job: Job | None, full: bool = True, language: str = "en"
+) -> dict[str, Any]:
+    """Public view of a gait session (the report only when ``full``).
+
+    ``job`` is the job status (:func:`storefront.jobs.status.job_status`): its ``error`` in
+    ``language`` (the view passes the request's), the English reason in ``detail``.
+    """
+    from storefront.jobs.status import job_status
 
     return {
         "id": gs.id,
@@ -318,7 +324,7 @@ def session_to_dict(gs: GaitSession, job: Job | None, full: bool = True) -> dict
         "report": gs.report if full else None,
         "summary": (gs.report or {}).get("summary"),
         "error": gs.error,
-        "job": job_to_dict(job) if job else None,
+        "job": job_status(job, language) if job else None,
         "links": {
             "self": f"/api/gait/sessions/{gs.id}",
             "report_html": f"/api/gait/sessions/{gs.id}/report.html" if gs.html_name else None,

@@ -14,6 +14,7 @@ from storefront.db.models import GaitSession, GaitUpload, Job
 from storefront.errors import ApiError
 from storefront.extensions import db
 from storefront.gait_sessions import services
+from storefront.i18n.errors import api_language
 from storefront.jobs import get_runner
 from storefront.security.ratelimit import limiter
 from storefront.security.uploads import data_keyring, read_private
@@ -28,7 +29,9 @@ def _submit(gs: GaitSession):
     job = get_runner().submit("gait", gs.id, gs.user_id)
     gs.job_id = job.id
     db.session.commit()
-    return jsonify(services.session_to_dict(gs, db.session.get(Job, job.id))), 202
+    return jsonify(
+        services.session_to_dict(gs, db.session.get(Job, job.id), language=api_language())
+    ), 202
 
 
 @bp.post("/sessions")
@@ -131,7 +134,7 @@ def list_sessions():
 def get_session(session_id: str):
     gs = services.get_session_for(db.session, current_user(), session_id)
     job = db.session.get(Job, gs.job_id) if gs.job_id else None
-    return jsonify(services.session_to_dict(gs, job))
+    return jsonify(services.session_to_dict(gs, job, language=api_language()))
 
 
 @bp.get("/sessions/<session_id>/report.html")

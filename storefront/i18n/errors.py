@@ -47,6 +47,7 @@ CODE_MESSAGES: dict[str, str] = {
     "forbidden": "This account cannot do that.",
     "bad_request": "The request was not understood.",
     "bad_id": "That id is not valid.",
+    "bad_parameter": "A value in the request address is not valid.",
     "payload_too_large": "The file is too large.",
     "unsupported_file_type": "This file type is not supported.",
     "bad_archive": "The file could not be read.",

@@ -209,13 +209,15 @@ def latest_scan_for(session: DbSession, user_id: int) -> Scan | None:
     )
 
 
-def scan_to_dict(scan: Scan, job: Job | None) -> dict[str, Any]:
+def scan_to_dict(scan: Scan, job: Job | None, language: str = "en") -> dict[str, Any]:
     """Public view of a scan and its job.
 
     ``verdict`` says whether the shop may use the scan (``accepted``), else why (``reasons``)
     and what to do (``advice``). A scan that is not accepted shows no measurements or sizes.
+    ``job`` is the job status (:func:`storefront.jobs.status.job_status`): its ``error`` in
+    ``language`` (the view passes the request's), the English reason in ``detail``.
     """
-    from storefront.jobs import job_to_dict
+    from storefront.jobs.status import job_status
 
     verdict = verdict_of(scan)
     usable = verdict is not None and verdict.accepted
@@ -230,7 +232,7 @@ def scan_to_dict(scan: Scan, job: Job | None) -> dict[str, Any]:
         "measurements": scan.result if usable else None,
         "verdict": verdict.to_dict() if verdict is not None else None,
         "error": scan.error,
-        "job": job_to_dict(job) if job else None,
+        "job": job_status(job, language) if job else None,
         "links": {
             "self": f"/api/scans/{scan.id}",
             "foot_glb": f"/api/scans/{scan.id}/foot.glb",

@@ -44,7 +44,7 @@ def _submit(scan: Scan) -> Scan:
 
 def _response(scan: Scan, status: int = 200):
     job = db.session.get(Job, scan.job_id) if scan.job_id else None
-    return jsonify(services.scan_to_dict(scan, job)), status
+    return jsonify(services.scan_to_dict(scan, job, api_language())), status
 
 
 @bp.post("/scans")

@@ -68,7 +68,10 @@ def check_response(app: Flask, method: str, rule: str, response: Response) -> No
         return
     key = (method, path, status)
     if key not in _VALIDATORS:
-        _VALIDATORS[key] = jsonschema.Draft202012Validator(content[media]["schema"])
+        _VALIDATORS[key] = jsonschema.Draft202012Validator(
+            content[media]["schema"],
+            format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,  # format: date
+        )
     body = response.get_json()
     errors = sorted(_VALIDATORS[key].iter_errors(body), key=lambda e: list(e.path))
     assert not errors, (

@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 
 from storefront.api.responses import DOCUMENTED, FILES
-from storefront.api.schema import INT, STR, arr, const, enum, extend, nullable, obj
+from storefront.api.schema import DATE, INT, STR, arr, const, enum, extend, nullable, obj
 
 
 def _ok(schema: dict, value: object) -> bool:
@@ -21,14 +21,24 @@ def _ok(schema: dict, value: object) -> bool:
 
 
 def test_obj_requires_its_keys_and_allows_optional_and_extra_ones() -> None:
-    s = obj(b=INT, a=nullable(STR), optional={"c": arr(INT)}, untyped=("from",))
+    s = obj(b=INT, a=nullable(STR), optional={"c": arr(INT)}, **{"from": DATE})
     assert s["required"] == ["a", "b", "from"]
-    assert set(s["properties"]) == {"a", "b", "c"}
+    assert set(s["properties"]) == {"a", "b", "c", "from"}
     assert _ok(s, {"a": None, "b": 1, "from": "2026-11-01"})
-    assert _ok(s, {"a": "x", "b": 1, "from": 7, "c": [1, 2], "extra": True})
+    assert _ok(s, {"a": "x", "b": 1, "from": "2026-11-01", "c": [1, 2], "extra": True})
     assert not _ok(s, {"a": "x", "b": 1})  # "from" missing
-    assert not _ok(s, {"a": 1, "b": 1, "from": 0})  # a is a string or null
-    assert not _ok(s, {"a": "x", "b": 1, "from": 0, "c": ["no"]})
+    assert not _ok(s, {"a": "x", "b": 1, "from": 7})  # a date is a string
+    assert not _ok(s, {"a": 1, "b": 1, "from": "2026-11-01"})  # a is a string or null
+    assert not _ok(s, {"a": "x", "b": 1, "from": "2026-11-01", "c": ["no"]})
+
+
+def test_date_is_a_full_date_when_formats_are_checked() -> None:
+    check = jsonschema.Draft202012Validator(
+        DATE, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+    assert check.is_valid("2024-02-29")
+    for bad in ("2023-02-29", "01.11.2026", "2026-11-01T00:00:00Z", 20261101):
+        assert not check.is_valid(bad), bad
 
 
 def test_extend_adds_keys_and_leaves_the_base_alone() -> None:
@@ -46,7 +56,7 @@ def test_extend_adds_keys_and_leaves_the_base_alone() -> None:
 @pytest.mark.parametrize("table", ["json", "files"])
 def test_documented_objects_are_built_with_sorted_unique_required_keys(table: str) -> None:
     """Every object in the tables went through the builders: ``required`` sorted, no repeats,
-    and every required key but the documented untyped ones (a report's ``from``/``to``) typed."""
+    and every required key typed (the care report's ``from``/``to`` were the last untyped ones)."""
     schemas = (
         [s for _, s in DOCUMENTED.values()]
         if table == "json"
@@ -68,4 +78,4 @@ def test_documented_objects_are_built_with_sorted_unique_required_keys(table: st
 
     for s in schemas:
         walk(s)
-    assert sorted(set(untyped)) == (["from", "to"] if table == "json" else [])
+    assert untyped == []

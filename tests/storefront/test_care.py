@@ -189,6 +189,56 @@ def test_access_log_records_every_view_and_the_wearer_sees_it(client, runner, au
     assert client.get("/api/care/access-log", headers=bob).json["accesses"] == []
 
 
+def test_report_period_is_typed_and_a_bad_end_is_a_400_naming_it(app, client, runner, auth) -> None:  # type: ignore[no-untyped-def]
+    """OpenAPI: the report's ``end`` query parameter and its ``from``/``to`` are dates
+    (``format: date``, checked here with jsonschema's format checker); a value that is not a
+    YYYY-MM-DD day is refused with 400 naming ``end``, in English and in Korean, before
+    anything is read (no access is logged)."""
+    import jsonschema
+
+    from storefront.api.openapi import build_openapi
+
+    op = build_openapi(app)["paths"]["/api/care/wearers/{wearer_id}/report"]["get"]
+    (end,) = [p for p in op["parameters"] if p["name"] == "end"]
+    assert end["in"] == "query" and end["schema"] == {"type": "string", "format": "date"}
+    schema = op["responses"]["200"]["content"]["application/json"]["schema"]
+    for key in ("from", "to"):
+        assert key in schema["required"]
+        assert schema["properties"][key] == {"type": "string", "format": "date"}
+    dates = jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+    kim = _manager(client, runner, "Kim Care", "kim.period@care.example.org")
+    ann = auth.shopper(display_name="Ann")
+    _link(client, kim, ann)
+    url = f"/api/care/wearers/{_me(client, ann)}/report"
+    good = client.get(f"{url}?end=2024-02-29", headers=kim).json  # a leap day
+    assert (good["from"], good["to"]) == ("2024-02-23", "2024-02-29")
+    dates.validate(good)
+    with pytest.raises(jsonschema.ValidationError):
+        dates.validate({**good, "to": "29.02.2024"})  # the document now says what a date is
+    for value in (
+        "last-week",
+        "20240105",
+        "2024-W01-5",
+        "2023-02-29",
+        "2024-1-5",
+        "2024-01-05T00:00",
+    ):
+        r = client.get(url, query_string={"end": value}, headers=kim)
+        assert r.status_code == 400, (value, r.json)
+        err = r.json["error"]
+        assert err["code"] == "bad_parameter" and "'end'" in err["message"], err
+        assert err["fields"] == {"end": "expected YYYY-MM-DD"}
+        ko = client.get(url, query_string={"end": value, "lang": "ko"}, headers=kim).json["error"]
+        assert (
+            _hangul(ko["message"]) and "'end'" in ko["message"] and ko["detail"] == err["message"]
+        )
+    assert [
+        a["action"] for a in client.get("/api/care/access-log", headers=ann).json["accesses"]
+    ] == ["report"]  # only the good request was a read
+
+
 def test_alerts_after_a_session_that_crosses_a_threshold_and_not_a_normal_one(
     care_app, client, runner, auth
 ) -> None:  # type: ignore[no-untyped-def]
@@ -242,7 +292,7 @@ def test_alerts_after_a_session_that_crosses_a_threshold_and_not_a_normal_one(
     old = client.get(f"/api/care/wearers/{ann_id}/report?end=2020-01-05", headers=kim).json
     assert old["from"] == "2019-12-30" and old["sessions"] == [] and old["alerts"] == []
     bad = client.get(f"/api/care/wearers/{ann_id}/report?end=last-week", headers=kim)
-    assert bad.status_code == 422 and "end" in bad.json["error"]["fields"]
+    assert bad.status_code == 400 and "end" in bad.json["error"]["fields"]
 
 
 def test_no_alerts_without_a_care_link(care_app, client, auth) -> None:  # type: ignore[no-untyped-def]

@@ -101,6 +101,40 @@ def test_a_running_job_has_no_error_and_no_detail(app, client, auth) -> None:  #
     assert got["status"] == "running" and got["error"] is None and got["detail"] is None
 
 
+def _failed_scan_and_session(app, user_id: int, english: str) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """A failed scan and a failed gait session of ``user_id``, each with its failed job."""
+    from storefront.db.models import GaitSession, Scan
+    from storefront.extensions import db
+
+    scan_job = _failed_job(app, user_id, "scan", english)
+    gait_job = _failed_job(app, user_id, "gait", english)
+    with app.app_context():
+        scan = Scan(user_id=user_id, status="failed", job_id=scan_job, filename="f.ply",
+                    stored_name=f"s-{scan_job}", error=english)  # fmt: skip
+        gs = GaitSession(user_id=user_id, status="failed", job_id=gait_job, filename="w.csv",
+                         stored_name=f"g-{gait_job}", error=english)  # fmt: skip
+        db.session.add_all([scan, gs])
+        db.session.commit()
+        return scan.id, gs.id
+
+
+def test_the_job_inside_scan_and_gait_answers_is_the_job_status(app, client, auth) -> None:  # type: ignore[no-untyped-def]
+    """``GET /api/scans/<id>`` and ``/api/gait/sessions/<id>`` carry the job as the job status
+    route answers it: ``error`` in the requested language, the English in ``detail``."""
+    english = "processing stopped 3 times without finishing (the worker was lost)"
+    korean = KO["This stopped several times without finishing. Please ask the shop."]
+    h = auth.shopper()
+    uid = client.get("/api/me", headers=h).json["id"]
+    scan_id, session_id = _failed_scan_and_session(app, uid, english)
+    for url in (f"/api/scans/{scan_id}", f"/api/gait/sessions/{session_id}"):
+        job = client.get(url, headers={**h, "Accept-Language": "ko-KR,ko;q=0.9"}).json["job"]
+        assert job["status"] == "failed"
+        assert job["error"] == korean and job["detail"] == english, url
+        assert client.get(f"/api/jobs/{job['id']}?lang=ko", headers=h).json == job
+        plain = client.get(url, headers=h).json["job"]
+        assert plain["error"] == plain["detail"] == english, url
+
+
 def _language_pickers(path: Path) -> list[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     found = []

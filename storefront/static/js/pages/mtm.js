@@ -84,8 +84,26 @@ async function showPreview(quote, host) {
         el('th', { scope: 'row' }, t(MEASURE[c.measure] || c.measure)),
         el('td', {}, `${fmt(c.stock_mm, 1)} mm`), el('td', {}, `${fmt(c.personal_mm, 1)} mm`),
         el('td', { 'data-mm': c.change_mm }, signed(c.change_mm)))))),
-    el('p', { class: 'muted' }, t('Length and width are measured on your last; girths are your foot’s plus the style’s ease, the way stock sizes are given.')));
+    el('p', { class: 'muted' }, t('Length and width are measured on your last; girths are your foot’s plus the style’s ease, the way stock sizes are given.')),
+    lastReadings(p.stock_changes));
   return p;
+}
+
+/** The personal last measured on its own (`last_mm`) and its offset from the catalogue-convention
+ *  figure above (`last_offset_mm = last_mm - personal_mm`): a girth taped on the last goes over
+ *  the insole fill and on the last's own planes, so it reads more (docs/made-to-measure.md).
+ *  Three columns, so it fits a phone. Empty for a preview stored before the API carried them. */
+function lastReadings(changes) {
+  const rows = (changes || []).filter((c) => typeof c.last_mm === 'number' && typeof c.last_offset_mm === 'number');
+  if (!rows.length) return '';
+  return el('section', { id: 'mtm-last-readings' },
+    el('table', { id: 'mtm-last' }, el('caption', {}, t('Your last measured on its own (mm)')),
+      el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, t('Measure')), el('th', { scope: 'col', class: 'num' }, t('On your last')), el('th', { scope: 'col', class: 'num' }, t('Offset from the figure above')))),
+      el('tbody', {}, rows.map((c) => el('tr', { 'data-measure': c.measure },
+        el('th', { scope: 'row' }, t(MEASURE[c.measure] || c.measure)),
+        el('td', { class: 'num', 'data-mm': c.last_mm }, `${fmt(c.last_mm, 1)} mm`),
+        el('td', { class: 'num', 'data-mm': c.last_offset_mm }, signed(c.last_offset_mm)))))),
+    el('p', { class: 'muted' }, t('A tape round your last goes over the insole that fills its flat bottom and follows the last’s own lines, so its girths read more than the foot girths stock sizes are given in. Length and width are the same reading (offset 0 mm).')));
 }
 
 /** After confirmation: the file job's progress, then the spec sheets and preview to open. */
