@@ -64,8 +64,14 @@ def shoe(shoe_id: str) -> str:
 
 @bp.get("/my-foot")
 def my_foot() -> str:
-    """Upload a scan or pick the demo foot; the foot in 3D with its measurements."""
-    return _page("web/my_foot.html", "my-foot")
+    """Upload a scan or pick the demo foot; the foot in 3D with its measurements.
+
+    The page refuses files it knows the server will not read before uploading them; the list
+    of extensions is the server's (footscan's readers), so USDZ, USD and ZIP pass too.
+    """
+    from storefront.scans.footscan_bridge import SCAN_EXTENSIONS
+
+    return _page("web/my_foot.html", "my-foot", scan_extensions=list(SCAN_EXTENSIONS))
 
 
 @bp.get("/scan-guide")

@@ -108,10 +108,22 @@ def demo_scan():
 @login_required()
 def list_scans():
     user = current_user()
-    scans = db.session.scalars(
-        select(Scan).where(Scan.user_id == user.id).order_by(Scan.id.desc()).limit(100)
+    scans = list(
+        db.session.scalars(
+            select(Scan).where(Scan.user_id == user.id).order_by(Scan.id.desc()).limit(100)
+        )
     )
-    return jsonify({"scans": [services.scan_to_dict(s, None) for s in scans]})
+    # the failed ones' jobs (one query): their reasons in the request's language
+    failed = [s.job_id for s in scans if s.status == "failed" and s.job_id]
+    jobs = (
+        {j.id: j for j in db.session.scalars(select(Job).where(Job.id.in_(failed)))}
+        if failed
+        else {}
+    )
+    language = api_language()
+    return jsonify(
+        {"scans": [services.scan_to_dict(s, jobs.get(s.job_id), language) for s in scans]}
+    )
 
 
 @bp.get("/scans/<scan_id>")

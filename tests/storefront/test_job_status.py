@@ -133,6 +133,10 @@ def test_the_job_inside_scan_and_gait_answers_is_the_job_status(app, client, aut
         assert client.get(f"/api/jobs/{job['id']}?lang=ko", headers=h).json == job
         plain = client.get(url, headers=h).json["job"]
         assert plain["error"] == plain["detail"] == english, url
+    # the list (which my-foot shows) carries a failed scan's job too, translated the same way
+    (listed,) = client.get("/api/scans?lang=ko", headers=h).json["scans"]
+    assert listed["id"] == scan_id
+    assert listed["job"]["error"] == korean and listed["job"]["detail"] == english
 
 
 def _language_pickers(path: Path) -> list[str]:

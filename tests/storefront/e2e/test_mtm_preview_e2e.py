@@ -20,9 +20,11 @@ SHOE = "velox-stride-lite"
 _serial = itertools.count()
 _MAKERS: dict[str, str] = {}
 WORDS = {
-    "ko": {"title": "맞춤 제작", "clearance": "부위별", "files": "제작자용 파일", "ready": "준비됨"},
+    "ko": {"title": "맞춤 제작", "clearance": "부위별", "files": "제작자용 파일", "ready": "준비됨",
+           "last_caption": "라스트 자체 측정값", "last_note": "인솔"},
     "en": {"title": "Made to measure", "clearance": "per region", "files": "Files for the maker",
-           "ready": "ready"},
+           "ready": "ready", "last_caption": "Your last measured on its own",
+           "last_note": "insole"},
 }  # fmt: skip
 
 
@@ -42,6 +44,31 @@ def _register_and_scan(probe: Any) -> None:
     page.wait_for_selector("#scan-list button[data-delete-scan]", timeout=120_000)
     scans = _api(page, "/api/scans")["scans"]
     assert len(scans) == 1 and scans[0]["status"] == "done"
+
+
+def check_last_readings(page: Any, preview: dict, lang: str) -> None:
+    """The personal last's own readings and offsets: every row of the API's ``stock_changes``,
+    the numbers equal to the API's with their unit, the girths read more on the last (the
+    insole fill, docs/made-to-measure.md), the table inside the screen."""
+    assert WORDS[lang]["last_caption"] in page.inner_text("#mtm-last caption")
+    rows = page.locator("#mtm-last tbody tr")
+    assert rows.count() == len(preview["stock_changes"]) == 4
+    for ch in preview["stock_changes"]:
+        assert ch["last_offset_mm"] == pytest.approx(ch["last_mm"] - ch["personal_mm"], abs=0.11)
+        row = page.locator(f"#mtm-last tr[data-measure='{ch['measure']}']")
+        on_last, offset = row.locator("td").nth(0), row.locator("td").nth(1)
+        assert float(on_last.get_attribute("data-mm")) == ch["last_mm"]
+        assert float(offset.get_attribute("data-mm")) == ch["last_offset_mm"]
+        assert on_last.inner_text().strip() == f"{ch['last_mm']:.1f} mm"
+        sign = "+" if ch["last_offset_mm"] > 0 else ""
+        assert offset.inner_text().strip() == f"{sign}{ch['last_offset_mm']:.1f} mm"
+        if ch["basis"] == "last":  # length and width: one reading
+            assert ch["last_offset_mm"] == 0 and ch["last_mm"] == ch["personal_mm"]
+        else:  # girths: over the insole fill, so more than the catalogue-convention figure
+            assert ch["last_offset_mm"] > 5, ch
+        box = row.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= page.viewport_size["width"]
+    assert WORDS[lang]["last_note"] in page.inner_text("#mtm-last-readings")
 
 
 def _no_overflow(page: Any, width: int) -> None:
@@ -82,6 +109,9 @@ def test_quote_preview_then_confirm_then_files(make_probe, live_server, lang, de
         cell = page.locator(f"#mtm-changes tr[data-measure='{ch['measure']}'] td").nth(2)
         assert float(cell.get_attribute("data-mm")) == ch["change_mm"]
     assert preview["nearest_stock_size"]["width"] in page.inner_text("#mtm-changes caption")
+    check_last_readings(page, preview, lang)
+    page.locator("#mtm-last").scroll_into_view_if_needed()
+    probe.shot(f"mtm-last-{lang}")
     # the 3D view is drawn: the last and the coloured foot points, not a blank canvas
     stats = page.evaluate("window.__mtmPreview.pixelStats()")
     assert stats["distinctColours"] > 20 and stats["variance"] > 10, stats

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -272,6 +273,21 @@ def test_odd_shoppers_get_clear_messages(probe, live_server, tmp_path):
     assert msg and "measured" not in msg, msg
     probe.shot("cat-upload")
     assert probe.page.locator("#scan-list li").count() >= n_before
+    # A USDZ (what phone scanning apps export; the server reads it) is uploaded, not refused by
+    # the page as "not a 3D foot scan" (the page's own list of extensions lacked USDZ and ZIP).
+    usdz = tmp_path / "foot.usdz"
+    usdz.write_bytes(b"PK\x03\x04" + b"\x00" * 2000)  # not a real one: the server says why
+    probe.page.set_input_files("#scan-file", str(usdz))
+    with probe.page.expect_request(
+        lambda r: r.method == "POST" and urlsplit(r.url).path == "/api/scans"
+    ):
+        probe.page.click("#upload-form button[type=submit]")
+    probe.page.wait_for_function(
+        "document.getElementById('scan-msg').textContent.length > 0 && !document.querySelector('#demo-foot').disabled",
+        timeout=60_000,
+    )
+    msg = probe.page.inner_text("#scan-msg")
+    assert "not a 3D foot scan" not in msg and "measured" not in msg, msg
     # A product that went out of stock: the page says so and offers made to measure.
     model = first_model(live_server)["model"]
     with live_server.app.app_context():

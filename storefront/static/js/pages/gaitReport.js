@@ -34,7 +34,8 @@ export default async function gaitReport() {
     await sleep(500);
   }
   if (gs.status !== 'done') {
-    status.textContent = gs.error ? t('This recording could not be analysed: {reason}', { reason: gs.error }) : t('The report is not ready yet.');
+    const reason = (gs.job && gs.job.error) || gs.error; // the job's reason is in the page language
+    status.textContent = reason ? t('This recording could not be analysed: {reason}', { reason }) : t('The report is not ready yet.');
     window.__ready = true;
     return;
   }

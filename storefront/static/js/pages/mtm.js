@@ -98,7 +98,7 @@ function lastReadings(changes) {
   if (!rows.length) return '';
   return el('section', { id: 'mtm-last-readings' },
     el('table', { id: 'mtm-last' }, el('caption', {}, t('Your last measured on its own (mm)')),
-      el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, t('Measure')), el('th', { scope: 'col', class: 'num' }, t('On your last')), el('th', { scope: 'col', class: 'num' }, t('Offset from the figure above')))),
+      el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, t('Measure')), el('th', { scope: 'col' }, t('On your last')), el('th', { scope: 'col' }, t('Offset from the figure above')))),
       el('tbody', {}, rows.map((c) => el('tr', { 'data-measure': c.measure },
         el('th', { scope: 'row' }, t(MEASURE[c.measure] || c.measure)),
         el('td', { class: 'num', 'data-mm': c.last_mm }, `${fmt(c.last_mm, 1)} mm`),

@@ -9,7 +9,12 @@ import { t, formatDate, fontsFor } from 'shoestreet/lib/i18n/index.js';
 import { jobStatus, side as sideWord, FOOT_MEASUREMENTS, measurementStatus } from 'shoestreet/lib/i18n/labels.js';
 
 const PENDING_KEY = 'shoestreet.pendingScan';
-const ACCEPTED = /\.(asc|csv|glb|gltf|obj|pcd|ply|pts|stl|txt|xyz)$/i; // footscan's readers
+/** Whether `name` ends in one of the extensions the server reads (footscan's readers, from the
+ *  page config: USDZ from phone scanning apps and one-file ZIPs included). */
+function readable(name, extensions) {
+  const lower = String(name || '').toLowerCase();
+  return (extensions || []).some((ext) => lower.endsWith(String(ext).toLowerCase()));
+}
 
 const SIZE_SYSTEMS = [
   ['kr_mm', 'Korea (KS, mm)'], ['eu', 'EU'], ['uk', 'UK'], ['us_men', 'US men'], ['us_women', 'US women'], ['mondopoint', 'Mondopoint (mm)'],
@@ -33,7 +38,7 @@ async function waitForScan(scanId, base = 0.5) {
     const job = scan.job || {};
     if (scan.status === 'done') { setProgress(1, t('Measured.')); return scan; }
     if (scan.status === 'failed' || job.status === 'failed') {
-      throw new Error(scan.error || job.error || t('We could not measure this scan.'));
+      throw new Error(job.error || scan.error || t('We could not measure this scan.')); // job.error: in the page language
     }
     setProgress(base + (1 - base) * (job.progress || 0), `${t('Measuring your foot…')} ${job.stage ? '(' + t(job.stage) + ')' : ''}`);
     await sleep(i < 20 ? 300 : 1000);
@@ -101,7 +106,7 @@ async function refreshList(user, current) {
   if (!scans.length) list.append(el('li', { class: 'muted' }, t('None yet.')));
   for (const s of scans) {
     const when = s.created_at ? formatDate(s.created_at, true) : '';
-    const status = s.status === 'done' ? '' : s.status === 'failed' ? ` — ${t('could not be measured: {reason}', { reason: s.error || t('unknown reason') })}` : ` — ${jobStatus(s.status)}…`;
+    const status = s.status === 'done' ? '' : s.status === 'failed' ? ` — ${t('could not be measured: {reason}', { reason: (s.job && s.job.error) || s.error || t('unknown reason') })}` : ` — ${jobStatus(s.status)}…`;
     const item = el('li', {}, `${s.filename || t('scan {id}', { id: s.id })} (${when})${status} `);
     if (s.status === 'done') {
       item.append(el('button', { type: 'button', 'aria-current': String(String(s.id) === String(current)), onclick: async () => {
@@ -127,7 +132,7 @@ async function refreshList(user, current) {
 }
 
 export default async function myFoot() {
-  const { user } = pageConfig();
+  const { user, scan_extensions: extensions } = pageConfig();
   const msg = document.getElementById('scan-msg');
   if (hasWebGL()) {
     const { FootView } = await import('shoestreet/viewers/FootView.js');
@@ -193,9 +198,9 @@ export default async function myFoot() {
     e.preventDefault();
     const file = document.getElementById('scan-file').files[0];
     if (!file) { msg.textContent = t('Choose a scan file first.'); return; }
-    if (/^image\//.test(file.type) || !ACCEPTED.test(file.name)) {
+    if (/^image\//.test(file.type) || !readable(file.name, extensions)) {
       // A photo (of a cat, say) is not a 3D scan: say so before uploading anything.
-      msg.textContent = t('"{name}" is not a 3D foot scan. Upload a PLY, OBJ, STL, GLB, PCD, PTS or XYZ file from a 3D scanning app, or use the demo foot.', { name: file.name });
+      msg.textContent = t('"{name}" is not a 3D foot scan. Upload a PLY, OBJ, STL, GLB, USDZ, PCD, PTS or XYZ file (or a ZIP of one) from a 3D scanning app, or use the demo foot.', { name: file.name });
       return;
     }
     runJob(() => {
