@@ -102,6 +102,45 @@ def _rest_index(gyro_norm: NDArray[np.float64], a: int, b: int) -> int:
     return a + int(smooth.argmin())  # what nanargmin gives without NaN, without its overhead
 
 
+def _rest_indices(
+    gyro_norm: NDArray[np.float64], a: NDArray[np.int64], b: NDArray[np.int64]
+) -> NDArray[np.int64]:
+    """:func:`_rest_index` of many stances ``[a, b)`` at once (each at least 5 samples long).
+
+    The 5-sample mean stops at the stance's ends (missing neighbours count as zero, as the
+    ``"same"`` convolution of one stance does); a window with a NaN never wins.
+    """
+    lens = b - a
+    starts = np.r_[0, np.cumsum(lens)[:-1]]
+    seg = np.repeat(np.arange(a.size), lens)
+    t = np.arange(int(lens.sum())) - starts[seg] + a[seg]
+    lo, hi = a[seg], b[seg]
+    width = 2 * _REST_HALF + 1
+    smooth = np.zeros(t.size)
+    for m in range(-_REST_HALF, _REST_HALF + 1):
+        src = t + m
+        inside = (src >= lo) & (src < hi)
+        smooth += np.where(inside, gyro_norm[np.clip(src, 0, gyro_norm.size - 1)], 0.0) / width
+    smooth[np.isnan(smooth)] = np.inf
+    low = np.minimum.reduceat(smooth, starts)
+    first = np.flatnonzero(smooth == low[seg])
+    _, at = np.unique(seg[first], return_index=True)
+    return t[first[at]]
+
+
+def _rest_force(imu: NDArray[np.float64], at: NDArray[np.int64]) -> NDArray[np.float64]:
+    """Mean specific force (k, 3) over the 5 samples around each rest sample ``at`` (k,)."""
+    win = at[:, None] + np.arange(-_REST_HALF, _REST_HALF + 1)[None, :]
+    valid = (win >= 0) & (win < imu.shape[0])
+    vals = np.where(valid[:, :, None], imu[np.clip(win, 0, imu.shape[0] - 1), :3], 0.0)
+    out: NDArray[np.float64] = vals.sum(axis=1) / valid.sum(axis=1)[:, None]
+    # A rest sample before the part's start (never after the checks above) as it always was.
+    for k in np.flatnonzero(at < 0):
+        p = int(at[k])
+        out[k] = imu[max(p - _REST_HALF, 0) : p + _REST_HALF + 1, :3].mean(axis=0)
+    return out
+
+
 def _level_rotation(f: NDArray[np.float64]) -> NDArray[np.float64]:
     """Rotations (k, 3, 3) taking each specific force ``f`` (k, 3) to +z (heading arbitrary)."""
     u = f / np.linalg.norm(f, axis=1, keepdims=True)
@@ -114,19 +153,23 @@ def _level_rotation(f: NDArray[np.float64]) -> NDArray[np.float64]:
 
 
 def _rodrigues(axis: NDArray[np.float64], angle: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Rotation matrices (k, 3, 3) about unit ``axis`` (k, 3) by ``angle`` (k,) radians."""
+    """Rotation matrices (k, 3, 3) about unit ``axis`` (k, 3) by ``angle`` (k,) radians.
+
+    ``cos(a) I + sin(a) [k]x + (1 - cos(a)) k k^T``, written out entry by entry (a batched
+    product of 3 x 3 matrices costs more than the nine products).
+    """
     kx, ky, kz = axis[:, 0], axis[:, 1], axis[:, 2]
-    zero = np.zeros_like(kx)
-    skew = np.stack(
-        [
-            np.stack([zero, -kz, ky], axis=1),
-            np.stack([kz, zero, -kx], axis=1),
-            np.stack([-ky, kx, zero], axis=1),
-        ],
-        axis=1,
-    )
-    s, c = np.sin(angle)[:, None, None], np.cos(angle)[:, None, None]
-    return np.eye(3)[None] + s * skew + (1.0 - c) * (skew @ skew)
+    s, c = np.sin(angle), np.cos(angle)
+    one_c = 1.0 - c
+    out = np.empty((axis.shape[0], 3, 3))
+    xy, xz, yz = kx * ky * one_c, kx * kz * one_c, ky * kz * one_c
+    out[:, 0, 0] = c + kx * kx * one_c
+    out[:, 1, 1] = c + ky * ky * one_c
+    out[:, 2, 2] = c + kz * kz * one_c
+    out[:, 0, 1], out[:, 1, 0] = xy - kz * s, xy + kz * s
+    out[:, 0, 2], out[:, 2, 0] = xz + ky * s, xz - ky * s
+    out[:, 1, 2], out[:, 2, 1] = yz - kx * s, yz + kx * s
+    return out
 
 
 def _integrate(
@@ -169,6 +212,86 @@ def imu_stride_lengths(foot: FootSignal, table: StrideTable, fs: float) -> NDArr
     return stride_motion(foot, table, fs)[0]
 
 
+def _slow_rest(
+    imu: NDArray[np.float64],
+    gyro_norm: NDArray[np.float64],
+    ic: NDArray[np.int64],
+    fc: NDArray[np.int64],
+    i: int,
+    j: int,
+    swing_ok: bool | None,
+    fs: float,
+) -> tuple[int, int] | None:
+    """Rest instants of stride ``i`` and its next stance ``j`` checked one by one (stances
+    shorter than 5 samples or reaching outside the signal); ``swing_ok`` None: test the swing
+    with Python's slice (an index before the part's start)."""
+    if swing_ok is None:
+        if not np.nanmax(gyro_norm[fc[i] : ic[j] + 1], initial=0.0) >= _MIN_SWING_DPS:
+            return None
+    elif not swing_ok:
+        return None
+    a = _rest_index(gyro_norm, int(ic[i]), int(fc[i]))
+    b = _rest_index(gyro_norm, int(ic[j]), int(fc[j]))
+    if not 0 < (b - a) / fs <= _MAX_STRIDE_S or not np.isfinite(imu[a : b + 1]).all():
+        return None
+    return a, b
+
+
+def _rest_pairs(
+    imu: NDArray[np.float64], gyro_norm: NDArray[np.float64], table: StrideTable, fs: float
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """Strides that can be integrated and their start and end rest samples.
+
+    Returns
+    -------
+    which, a, b : (k,) int64
+        Stride index in ``table``, rest sample in its stance and in the next stance of the
+        same foot (the stride spans ``a..b``, at most 2.5 s, every IMU sample finite).
+    """
+    n_samples = imu.shape[0]
+    ic = np.rint(table.ic_s * fs).astype(np.int64)
+    fc = np.rint(table.fc_s * fs).astype(np.int64)
+    # The next stance of the same foot is the stride that starts at this one's next strike.
+    nxt = np.searchsorted(table.ic_s, table.next_ic_s - 0.5 / fs)
+    close = np.abs(table.ic_s[np.minimum(nxt, table.n - 1)] - table.next_ic_s) < 1.0 / fs
+    has_next = (nxt < table.n) & close
+    # A foot in swing turns at hundreds of deg/s: an IMU that barely turns is not moving
+    # with the foot (stuck, detached, or a synthetic constant), so it gives no length.
+    # Swing windows [fc_i, ic_j] checked at once: any sample >= the threshold (NaN is not).
+    turns = np.r_[0, np.cumsum(gyro_norm >= _MIN_SWING_DPS)]
+    j_all = np.minimum(nxt, table.n - 1)
+    lo, hi = fc, np.minimum(ic[j_all] + 1, n_samples)
+    plain = (lo >= 0) & (ic[j_all] + 1 >= 0)
+    swing_ok = turns[np.clip(hi, 0, n_samples)] - turns[np.clip(lo, 0, n_samples)] > 0
+    i_all = np.flatnonzero(has_next)
+    j_of = nxt[i_all]
+    usable = (fc[i_all] - ic[i_all] >= 3) & (fc[j_of] - ic[j_of] >= 3) & (fc[j_of] <= n_samples)
+    i_all, j_of = i_all[usable], j_of[usable]
+    # Stances of 5+ samples inside the signal: rest instants of all of them at once; the
+    # few others (short stances, indices before the part's start) one by one as before.
+    inside = (ic >= 0) & (fc <= n_samples) & (fc - ic >= 2 * _REST_HALF + 1)
+    fast = plain[i_all] & inside[i_all] & inside[j_of]
+    keep_fast = fast & swing_ok[i_all]
+    rest = np.full(table.n, -1, dtype=np.int64)
+    need = np.unique(np.r_[i_all[keep_fast], j_of[keep_fast]])
+    if need.size:
+        rest[need] = _rest_indices(gyro_norm, ic[need], fc[need])
+    a_arr = rest[i_all[keep_fast]]
+    b_arr = rest[j_of[keep_fast]]
+    which_arr = i_all[keep_fast]
+    bad_row = np.r_[0, np.cumsum(~np.isfinite(imu).all(axis=1))]
+    span_s = (b_arr - a_arr) / fs
+    good = (span_s > 0) & (span_s <= _MAX_STRIDE_S)
+    good[good] = bad_row[b_arr[good] + 1] - bad_row[a_arr[good]] == 0
+    which, a_arr, b_arr = which_arr[good], a_arr[good], b_arr[good]
+    for i, j in zip(i_all[~fast], j_of[~fast], strict=True):
+        ab = _slow_rest(imu, gyro_norm, ic, fc, int(i), int(j),
+                        bool(swing_ok[i]) if plain[i] else None, fs)  # fmt: skip
+        if ab is not None:
+            which, a_arr, b_arr = np.r_[which, i], np.r_[a_arr, ab[0]], np.r_[b_arr, ab[1]]
+    return which, a_arr, b_arr
+
+
 def stride_motion(
     foot: FootSignal, table: StrideTable, fs: float
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -200,48 +323,15 @@ def stride_motion(
     imu = np.asarray(foot.imu, dtype=np.float64)
     gyro_norm = np.linalg.norm(imu[:, 3:], axis=1)
     n_samples = imu.shape[0]
-    ic = np.rint(table.ic_s * fs).astype(np.int64)
-    fc = np.rint(table.fc_s * fs).astype(np.int64)
-    # The next stance of the same foot is the stride that starts at this one's next strike.
-    nxt = np.searchsorted(table.ic_s, table.next_ic_s - 0.5 / fs)
-    close = np.abs(table.ic_s[np.minimum(nxt, table.n - 1)] - table.next_ic_s) < 1.0 / fs
-    has_next = (nxt < table.n) & close
-    starts, ends, which = [], [], []
-    # A foot in swing turns at hundreds of deg/s: an IMU that barely turns is not moving
-    # with the foot (stuck, detached, or a synthetic constant), so it gives no length.
-    # Swing windows [fc_i, ic_j] checked at once: any sample >= the threshold (NaN is not).
-    turns = np.r_[0, np.cumsum(gyro_norm >= _MIN_SWING_DPS)]
-    j_all = np.minimum(nxt, table.n - 1)
-    lo, hi = fc, np.minimum(ic[j_all] + 1, n_samples)
-    plain = (lo >= 0) & (ic[j_all] + 1 >= 0)
-    swing_ok = turns[np.clip(hi, 0, n_samples)] - turns[np.clip(lo, 0, n_samples)] > 0
-    for i in np.flatnonzero(has_next):
-        j = int(nxt[i])
-        if fc[i] - ic[i] < 3 or fc[j] - ic[j] < 3 or fc[j] > n_samples:
-            continue
-        if not plain[i]:  # a negative index: Python's slice, as it always was
-            if not np.nanmax(gyro_norm[fc[i] : ic[j] + 1], initial=0.0) >= _MIN_SWING_DPS:
-                continue
-        elif not swing_ok[i]:
-            continue
-        a = _rest_index(gyro_norm, ic[i], fc[i])
-        b = _rest_index(gyro_norm, ic[j], fc[j])
-        if not 0 < (b - a) / fs <= _MAX_STRIDE_S or not np.isfinite(imu[a : b + 1]).all():
-            continue
-        starts.append(a)
-        ends.append(b)
-        which.append(i)
-    if not which:
+    which, a_arr, b_arr = _rest_pairs(imu, gyro_norm, table, fs)
+    if not which.size:
         return out, rise
-    a_arr, b_arr = np.array(starts), np.array(ends)
     n = b_arr - a_arr + 1
     length = int(n.max())
     grid = np.minimum(a_arr[:, None] + np.arange(length)[None, :], n_samples - 1)
     acc = imu[grid, :3]
     # Rest: average the specific force around the quiet sample for the gravity direction.
-    acc[:, 0, :] = np.stack(
-        [imu[max(p - _REST_HALF, 0) : p + _REST_HALF + 1, :3].mean(axis=0) for p in a_arr]
-    )
+    acc[:, 0, :] = _rest_force(imu, a_arr)
     gyro = np.deg2rad(imu[grid, 3:])
     lengths, dz = _integrate(acc, gyro, n, fs)
     ok = (lengths >= _MIN_STRIDE_M) & (lengths <= _MAX_STRIDE_M)

@@ -148,7 +148,6 @@ def _emit_text(
     n_dropped: int = 0,
     note: str = "",
 ) -> tuple[float, Recording]:
-    r = np.concatenate(rows)
     p = np.concatenate(pos) - start
     notes: list[str] = []
     if note:
@@ -156,7 +155,7 @@ def _emit_text(
     if n_dropped:
         notes.append(f"{n_dropped} row(s) did not move time forward (repeated or earlier stamps) "
                      "and were dropped")  # fmt: skip
-    rec = plan.build(r, p, int(p[-1]) + 1, rate, notes, allow_empty=True)
+    rec = plan.build(rows, p, int(p[-1]) + 1, rate, notes, allow_empty=True)
     if rec is not None:
         # A foot absent from one part is not absent from the file.
         kept = [n for n in notes if "has no sample in the file" not in n]

@@ -13,6 +13,8 @@ the numpy path. Without pyarrow every piece goes to the numpy parser.
 from __future__ import annotations
 
 import codecs
+import queue
+import threading
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +27,8 @@ if TYPE_CHECKING:
 __all__ = ["arrow_available", "iter_fast_blocks"]
 
 _ENCODINGS = ("utf-8", "utf-8-sig", "latin-1")
+#: Blocks parsed ahead of the one the caller holds (each from ~2 MB of text).
+_AHEAD = 2
 
 SlowParse = Callable[[str, "TextTable", int, "tuple[int, ...] | None"], NDArray[np.float64]]
 
@@ -84,6 +88,7 @@ class _ArrowPieces:
         self.pa, self.pc = arrow
         names = [f"c{i}" for i in range(table.n_fields)]
         self.cols = names if usecols is None else [names[i] for i in usecols]
+        self.decimal_comma = table.decimal == ","
         pa, pc = self.pa, self.pc
         self.read = pc.ReadOptions(column_names=names, use_threads=False, block_size=8 << 20)
         self.parse = pc.ParseOptions(
@@ -109,12 +114,13 @@ class _ArrowPieces:
             )  # fmt: skip
         except (self.pa.ArrowInvalid, self.pa.ArrowTypeError, ValueError):
             return None
-        # Column by column into a column-major block (a contiguous write per column).
+        # Column by column into a column-major block (a contiguous write per column), then
+        # row-major (on the parsing thread: the reader's row and column gathers are faster).
         out = np.empty((len(self.cols), t.num_rows), dtype=np.float64)
         for i, name in enumerate(self.cols):
             for at, arr in _chunks(t.column(name)):
                 out[i, at : at + len(arr)] = arr.to_numpy(zero_copy_only=False)
-        return out.T
+        return np.ascontiguousarray(out.T)
 
 
 def _chunks(col: Any) -> Iterator[tuple[int, Any]]:
@@ -124,6 +130,45 @@ def _chunks(col: Any) -> Iterator[tuple[int, Any]]:
         at += len(arr)
 
 
+def _pieces(table: TextTable, chars: int) -> Iterator[bytes]:
+    """The text of ``table`` in pieces of about ``chars`` bytes, cut at line ends, with ``\n``
+    line ends only and the header line dropped (blank and comment lines are kept, so that
+    line numbers stay those of the file)."""
+    enc = table.encoding
+    skip_header = table.header_row
+    pending = b""
+    first = True
+    with table.path.open("rb") as fh:
+        while True:
+            buf = fh.read(chars)
+            if first and enc == "utf-8-sig" and buf.startswith(codecs.BOM_UTF8):
+                buf = buf[len(codecs.BOM_UTF8) :]
+            first = False
+            last = not buf
+            buf = pending + buf
+            if last:
+                if not buf.strip():
+                    return
+                text, pending = buf, b""
+            else:
+                cut = buf.rfind(b"\n")
+                if cut < 0 and b"\r" not in buf:
+                    pending = buf
+                    continue
+                if cut < 0:  # old Mac line ends: no \n at all (the text path reads them)
+                    cut = buf.rfind(b"\r")
+                text, pending = buf[:cut], buf[cut + 1 :]
+                if text.endswith(b"\r"):  # the \r of a \r\n line end
+                    text = text[:-1]
+            if b"\r" in text:
+                text = text.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+            if skip_header:
+                text, skip_header = _drop_header(text), False
+            yield text
+            if last:
+                return
+
+
 def iter_fast_blocks(
     table: TextTable,
     chars: int,
@@ -131,6 +176,10 @@ def iter_fast_blocks(
     slow_parse: SlowParse,
 ) -> Iterator[NDArray[np.float64]]:
     """Numeric data rows of ``table`` in blocks, as :func:`iter_blocks` yields them.
+
+    A second thread reads and parses the file (Arrow releases the GIL) while the caller works
+    on the blocks already parsed: at most :data:`_AHEAD` blocks wait (a few MB), so memory
+    stays that of one piece.
 
     Parameters
     ----------
@@ -148,62 +197,77 @@ def iter_fast_blocks(
     ------
     (m, n_fields or len(usecols)) float64
     """
-    fast = _ArrowPieces(table, usecols)
-    enc = table.encoding
-    skip_header = table.header_row
-    line0 = 1
-    pending = b""
-    first = True
-    with table.path.open("rb") as fh:
+    out: queue.Queue[NDArray[np.float64] | BaseException | None] = queue.Queue(_AHEAD)
+    stop = threading.Event()
+    worker = threading.Thread(
+        target=_produce, args=(table, chars, usecols, slow_parse, out, stop), daemon=True,
+        name="gait-csv",
+    )  # fmt: skip
+    worker.start()
+    try:
         while True:
-            buf = fh.read(chars)
-            if first and enc == "utf-8-sig" and buf.startswith(codecs.BOM_UTF8):
-                buf = buf[len(codecs.BOM_UTF8) :]
-            first = False
-            last = not buf
-            buf = pending + buf
-            if last:
-                if not buf.strip():
-                    break
-                text, pending = buf, b""
-            else:
-                cut = buf.rfind(b"\n")
-                if cut < 0 and b"\r" not in buf:
-                    pending = buf
-                    continue
-                if cut < 0:  # old Mac line ends: no \n at all (the text path reads them)
-                    cut = buf.rfind(b"\r")
-                text, pending = buf[:cut], buf[cut + 1 :]
-                if text.endswith(b"\r"):  # the \r of a \r\n line end
-                    text = text[:-1]
-            if b"\r" in text:
-                text = text.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-            if skip_header:
-                text, skip_header = _drop_header(text), False
-            arr = _piece(text, table, line0, usecols, fast, slow_parse)
+            item = out.get()
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():  # let a producer blocked on a full queue see ``stop``
+            try:
+                out.get(timeout=0.05)
+            except queue.Empty:
+                pass
+        worker.join()
+
+
+def _produce(
+    table: TextTable,
+    chars: int,
+    usecols: tuple[int, ...] | None,
+    slow_parse: SlowParse,
+    out: queue.Queue[NDArray[np.float64] | BaseException | None],
+    stop: threading.Event,
+) -> None:
+    """The parsing thread: blocks of ``table`` into ``out``, then None; an error is handed
+    over in its place (raised in the caller's thread)."""
+    try:
+        fast = _ArrowPieces(table, usecols)
+        line0 = 1
+        for text in _pieces(table, chars):
+            if stop.is_set():
+                return
+            arr = _fast_piece(text, fast)
+            if arr is None:  # Arrow refused the piece: the numpy path, with its line numbers
+                arr = _slow_piece(text, table, line0, usecols, slow_parse)
             line0 += text.count(b"\n") + 1
             if arr.shape[0]:
-                yield arr
-            if last:
-                break
+                out.put(arr)
+        out.put(None)
+    except BaseException as exc:  # handed to the caller's thread, raised there as it is
+        out.put(exc)
 
 
-def _piece(
+def _fast_piece(text: bytes, fast: _ArrowPieces) -> NDArray[np.float64] | None:
+    """Arrow's block of one piece, or None when the piece needs the numpy path."""
+    if not text.isascii():
+        return None
+    body = text[_data_start(text) :]
+    if b"#" in body:
+        return None
+    if fast.decimal_comma:
+        body = body.replace(b",", b".")
+    return fast.block(body)
+
+
+def _slow_piece(
     text: bytes,
     table: TextTable,
     line0: int,
     usecols: tuple[int, ...] | None,
-    fast: _ArrowPieces,
     slow_parse: SlowParse,
 ) -> NDArray[np.float64]:
-    if text.isascii():
-        body = text[_data_start(text) :]
-        if b"#" not in body:
-            if table.decimal == ",":
-                body = body.replace(b",", b".")
-            arr = fast.block(body)
-            if arr is not None:
-                return arr
     try:
         decoded = text.decode(table.encoding)
     except UnicodeDecodeError as exc:

@@ -121,13 +121,30 @@ def check_physical(
     ]
 
 
+def _columns(
+    rows: NDArray[np.float64] | list[NDArray[np.float64]], cols: tuple[int, ...]
+) -> NDArray[np.float64]:
+    """Columns ``cols`` of the rows (one table, or blocks one after the other) as a new
+    C-contiguous ``(n, len(cols))`` array (gathered block by block: no copy of all columns)."""
+    idx = list(cols)
+    blocks = rows if isinstance(rows, list) else [rows]
+    if not blocks:
+        return np.zeros((0, len(idx)))
+    out = np.concatenate([b[:, idx] for b in blocks])
+    return np.ascontiguousarray(out, dtype=np.float64)  # a copy only if a block was not C-ordered
+
+
 def _place_on_grid(
     rows: NDArray[np.float64], grid_index: NDArray[np.int64], n_grid: int
 ) -> NDArray[np.float64]:
-    """Rows at their grid positions; unfilled positions are NaN (missing, never interpolated)."""
+    """Rows at their grid positions; unfilled positions are NaN (missing, never interpolated).
+
+    ``rows`` is a fresh array of the caller's (from :func:`_columns`): in the usual case it is
+    returned as it is.
+    """
     if grid_index.size == n_grid and np.array_equal(grid_index, np.arange(n_grid)):
         # Every grid position has its row, in order (the usual case): no grid to fill.
-        return np.array(rows, dtype=np.float64, order="C")
+        return rows
     out = np.full((n_grid, rows.shape[1]), np.nan)
     keep = grid_index >= 0
     out[grid_index[keep]] = rows[keep]
@@ -213,7 +230,7 @@ class TextPlan:
 
     def build(
         self,
-        rows: NDArray[np.float64],
+        rows: NDArray[np.float64] | list[NDArray[np.float64]],
         grid_index: NDArray[np.int64],
         n_grid: int,
         sampling_rate_hz: float,
@@ -222,18 +239,20 @@ class TextPlan:
     ) -> Recording | None:
         """A recording from parsed rows placed at ``grid_index`` on a grid of ``n_grid``.
 
+        ``rows`` is one ``(n, len(usecols))`` table or its blocks in order.
+
         Returns None (``allow_empty``) when no foot has a sample, else raises.
         """
         path = self.table.path
         feet: dict[str, FootSignal | None] = {}
         for side, cols in self.feet_cols.items():
-            v = _place_on_grid(rows[:, list(cols)], grid_index, n_grid)
+            v = _place_on_grid(_columns(rows, cols), grid_index, n_grid)
             if self.cell_scale is not None:
                 v *= self.cell_scale
             imu = None
             ic = self.imu_cols.get(side)
             if ic:
-                imu = _place_on_grid(rows[:, list(ic)], grid_index, n_grid)
+                imu = _place_on_grid(_columns(rows, ic), grid_index, n_grid)
                 if self.imu_scale is not None:
                     imu *= self.imu_scale
             feet[side] = _foot(side, v, self.xy_mm.get(side), self.units, path.name, notes, imu)
