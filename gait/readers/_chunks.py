@@ -91,9 +91,10 @@ def _iter_text_chunks(
         prev_max = np.maximum.accumulate(np.r_[last_t, t])
         keep = t > prev_max[:-1]
         n_dropped += int((~keep).sum())
-        if not keep.any():
-            continue
-        t, blk = t[keep], blk[keep]
+        if not keep.all():  # (a copy of the block only when rows are dropped)
+            if not keep.any():
+                continue
+            t, blk = t[keep], blk[keep]
         steps = np.diff(np.r_[last_t if last_pos >= 0 else t[0], t]) * scale * rate
         k = np.rint(steps)
         if last_pos < 0:

@@ -128,10 +128,14 @@ def _columns(
     C-contiguous ``(n, len(cols))`` array (gathered block by block: no copy of all columns)."""
     idx = list(cols)
     blocks = rows if isinstance(rows, list) else [rows]
-    if not blocks:
-        return np.zeros((0, len(idx)))
-    out = np.concatenate([b[:, idx] for b in blocks])
-    return np.ascontiguousarray(out, dtype=np.float64)  # a copy only if a block was not C-ordered
+    if not blocks or not idx:
+        return np.zeros((sum(b.shape[0] for b in blocks), len(idx)))
+    if idx == list(range(idx[0], idx[0] + len(idx))):  # a run of columns: views, one copy
+        lo, hi = idx[0], idx[0] + len(idx)
+        out = np.concatenate([b[:, lo:hi] for b in blocks])
+    else:  # ``take`` keeps the rows' order in memory (``b[:, idx]`` would be column-major)
+        out = np.concatenate([np.asarray(b).take(idx, axis=1) for b in blocks])
+    return np.ascontiguousarray(out, dtype=np.float64)  # a copy only if not row-major yet
 
 
 def _place_on_grid(
