@@ -316,16 +316,47 @@ def iter_blocks(
 
 
 def _drop_header(text: str) -> str:
-    """``text`` without its first line that is neither blank nor a comment."""
+    """``text`` with its first line that is neither blank nor a comment made blank (the line
+    stays, so that line numbers in messages are the file's)."""
     start = 0
     while True:
         end = text.find("\n", start)
         line = text[start:] if end < 0 else text[start:end]
         if line.strip() and not line.lstrip().startswith("#"):
-            return "" if end < 0 else text[:start] + text[end + 1 :]
+            return text[:start] if end < 0 else text[:start] + text[end:]
         if end < 0:
             return text
         start = end + 1
+
+
+def _malformed(
+    text: str,
+    table: TextTable,
+    first_line: int,
+    usecols: tuple[int, ...] | None,
+    exc: ValueError,
+) -> RecordingReadError:
+    """The error for a piece numpy refused, naming the file's line (numpy counts rows within
+    the piece): a row with another field count, or the first field that is not a number."""
+    cols = range(table.n_fields) if usecols is None else usecols
+    for i, ln in enumerate(text.split("\n")):
+        if not ln.strip() or ln.lstrip().startswith("#"):
+            continue
+        f = _split(ln, table.delimiter)
+        if len(f) != table.n_fields:
+            return RecordingReadError(
+                f"{table.path}: line {first_line + i} has {len(f)} fields, expected "
+                f"{table.n_fields}"
+            )
+        for c in cols:
+            try:
+                float(f[c])
+            except ValueError:
+                return RecordingReadError(
+                    f"{table.path}: malformed row at line {first_line + i}, column {c + 1}: "
+                    f"{f[c].strip()!r} is not a number"
+                )
+    return RecordingReadError(f"{table.path}: malformed row: {exc}")
 
 
 def _parse(
@@ -349,16 +380,7 @@ def _parse(
             comments="#",
         )  # fmt: skip
     except ValueError as exc:
-        for i, ln in enumerate(text.split("\n")):
-            if not ln.strip() or ln.lstrip().startswith("#"):
-                continue
-            f = _split(ln, d)
-            if len(f) != table.n_fields:
-                raise RecordingReadError(
-                    f"{table.path}: line {first_line + i} has {len(f)} fields, expected "
-                    f"{table.n_fields}"
-                ) from None
-        raise RecordingReadError(f"{table.path}: malformed row: {exc}") from None
+        raise _malformed(text, table, first_line, usecols, exc) from None
     want = table.n_fields if usecols is None else len(usecols)
     if arr.size == 0:
         return np.zeros((0, want))

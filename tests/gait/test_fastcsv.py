@@ -107,3 +107,35 @@ def test_arrow_path_invalid_utf8_is_the_same_error(tmp_path):
     p.write_bytes(("time_s,a,b\n" + "\n".join(rows) + "\n").encode() + b"1.0,\xff\xfe,2\n")
     a, b = _both(p, block_rows=65_536)
     assert isinstance(a, str) and a == b and "not valid utf-8" in a
+
+
+def _parser_threads() -> list[str]:
+    import threading
+
+    return [t.name for t in threading.enumerate() if t.name == "gait-csv"]
+
+
+def test_parsing_thread_stops_when_the_reader_is_left_early(tmp_path):
+    """A caller that stops after one block (an error in its own work) leaves no thread behind."""
+    rows = [f"{i / 100:.2f},{i % 7}.5,{i}" for i in range(400_000)]
+    p = tmp_path / "long.csv"
+    p.write_text("time_s,a,b\n" + "\n".join(rows) + "\n")
+    blocks = iter_blocks(open_table(p), 4096)
+    first = next(blocks)
+    assert first[0, 0] == 0.0 and _parser_threads() == ["gait-csv"]
+    blocks.close()
+    assert _parser_threads() == []
+
+
+def test_error_on_the_parsing_thread_is_raised_in_order(tmp_path):
+    """Blocks before a bad row arrive first; the error then reaches the caller's thread."""
+    rows = [f"{i / 100:.2f},{i % 7}.5,{i}" for i in range(300_000)]
+    rows[250_000] = "2500.00,x,1"
+    p = tmp_path / "bad_late.csv"
+    p.write_text("time_s,a,b\n" + "\n".join(rows) + "\n")
+    got = 0
+    with pytest.raises(RecordingReadError, match="line 250002"):
+        for blk in iter_blocks(open_table(p), 4096):
+            got += blk.shape[0]
+    assert got >= 200_000  # every earlier piece was delivered before the error
+    assert _parser_threads() == []
