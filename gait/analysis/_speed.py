@@ -125,7 +125,8 @@ def _rest_indices(
     low = np.minimum.reduceat(smooth, starts)
     first = np.flatnonzero(smooth == low[seg])
     _, at = np.unique(seg[first], return_index=True)
-    return t[first[at]]
+    rest: NDArray[np.int64] = t[first[at]]
+    return rest
 
 
 def _rest_force(imu: NDArray[np.float64], at: NDArray[np.int64]) -> NDArray[np.float64]:
