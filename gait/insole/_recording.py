@@ -72,13 +72,16 @@ class FootSignal:
         """(n,) sum over sensors (NaN where every sensor is NaN); a fresh copy each call."""
         cached = self.__dict__.get("_total")  # computed once: several analyses need it
         if cached is None:
-            nan = np.isnan(self.values)
-            if not nan.any():  # nansum without NaN is the plain sum (same additions)
-                cached = np.sum(self.values, axis=1)
-            else:
-                with np.errstate(invalid="ignore"):
-                    cached = np.nansum(self.values, axis=1)
-                cached[np.all(nan, axis=1)] = np.nan
+            # The plain sum is nansum's on rows without NaN (same additions) and NaN on rows
+            # that are all NaN (a missing sample, the usual case); only rows with some NaN
+            # cells are summed again without them.
+            cached = np.sum(self.values, axis=1)
+            odd = np.flatnonzero(np.isnan(cached))
+            if odd.size:
+                rows = self.values[odd]
+                part = np.nansum(rows, axis=1)
+                part[np.isnan(rows).all(axis=1)] = np.nan
+                cached[odd] = part
             self.__dict__["_total"] = cached
         return cached.copy()
 

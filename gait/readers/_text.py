@@ -90,8 +90,8 @@ def check_physical(
         finite = np.isfinite(values)
         if not finite.any():
             return bad, []
-        vmax = float(np.nanmax(values))
-        vmin = float(np.nanmin(values))
+        vmax = float(np.fmax.reduce(values, axis=None))  # nanmax without its NaN-free copy
+        vmin = float(np.fmin.reduce(values, axis=None))
     if units not in FORCE_UNITS:
         if vmax <= 0 < -vmin:
             raise RecordingReadError(
