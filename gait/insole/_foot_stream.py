@@ -127,8 +127,7 @@ class _FootStream:
         tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None, np.ndarray, np.ndarray] | None
     ):
         """Drop repeats inside the batch or of the last samples of the previous batch."""
-        cols = vals if imu is None else np.concatenate([vals, imu], axis=1)
-        ci = int_columns(cols)
+        ci = int_columns(vals, imu)
         h = _row_hash(seqs, t_us, ci)
         drop = repeated_samples(seqs, t_us, vals, imu, ci)
         if self.recent_key.size:
@@ -208,20 +207,27 @@ class _FootStream:
         imu: np.ndarray | None,
     ) -> None:
         """Write the placed samples in grid order; keep sparse fingerprints."""
-        order = arrival[np.argsort(pos[arrival], kind="stable")]
-        same = np.r_[False, pos[order][1:] == pos[order][:-1]]
-        self.n_duplicates += int(same.sum())
-        order = order[~same]
+        at = pos[arrival]
+        in_order = bool((at[1:] > at[:-1]).all())
+        if in_order:  # the usual case: arrived in grid order, none twice
+            order = arrival
+        else:
+            order = arrival[np.argsort(at, kind="stable")]
+            same = np.r_[False, pos[order][1:] == pos[order][:-1]]
+            self.n_duplicates += int(same.sum())
+            order = order[~same]
+        every = in_order and order.size == pos.size  # every sample, in arrival order
+        p = pos if every else pos[order]
         starts = np.r_[True, seg[1:] != seg[:-1]]
-        for j in order[(pos[order] % _FINGERPRINT_EVERY == 0) | starts[order]]:
+        for j in order[(p % _FINGERPRINT_EVERY == 0) | starts[order]]:
             self.fp_by_hash.setdefault(int(h[j]), int(pos[j]))
             self.fp_by_pos.setdefault(int(pos[j]), int(h[j]))
-        self._pos_f.write(pos[order].tobytes())
-        self._val_f.write(vals[order].astype(np.float32).tobytes())
+        self._pos_f.write(p.tobytes())
+        self._val_f.write((vals if every else vals[order]).astype(np.float32).tobytes())
         if self._imu_f is not None and imu is not None:
-            self._imu_f.write(imu[order].astype(np.float32).tobytes())
+            self._imu_f.write((imu if every else imu[order]).astype(np.float32).tobytes())
         self.n += int(order.size)
-        self.max_written = int(pos[order][-1])
+        self.max_written = int(p[-1])
 
     def _replay_start(self, hs: np.ndarray, i: np.ndarray) -> int | None:
         """Start a replay if one of a new segment's first samples was seen before."""
@@ -289,10 +295,17 @@ class _SpillReader:
             return False
         fp, fv, fi = self._f
         assert fp is not None and fv is not None  # positions and values are always spilled
-        self.pos = np.r_[self.pos, np.fromfile(fp, np.int64, m)]
-        self.val = np.vstack([self.val, np.fromfile(fv, np.float32, m * self.k).reshape(m, self.k)])
-        if fi is not None and self.imu is not None:
-            self.imu = np.vstack([self.imu, np.fromfile(fi, np.float32, m * 6).reshape(m, 6)])
+        pos = np.fromfile(fp, np.int64, m)
+        val = np.fromfile(fv, np.float32, m * self.k).reshape(m, self.k)
+        imu = np.fromfile(fi, np.float32, m * 6).reshape(m, 6) if fi is not None else None
+        if self.pos.size:  # samples left from the previous block come first
+            pos = np.concatenate([self.pos, pos])
+            val = np.concatenate([self.val, val])
+            if imu is not None and self.imu is not None:
+                imu = np.concatenate([self.imu, imu])
+        self.pos, self.val = pos, val
+        if imu is not None:
+            self.imu = imu
         self.left -= m
         return True
 

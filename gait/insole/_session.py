@@ -47,10 +47,8 @@ _G = 9.80665
 
 def scale_imu(raw: np.ndarray, info: InsoleInfo) -> np.ndarray:
     """Raw IMU counts (acc xyz, gyro xyz) -> m/s^2 and deg/s, as float64 (a copy)."""
-    out = np.asarray(raw, dtype=np.float64).copy()
-    out[:, :3] *= info.acc_range_g * _G / 32768.0
-    out[:, 3:] *= info.gyro_range_dps / 32768.0
-    return out
+    scale = np.repeat([info.acc_range_g * _G / 32768.0, info.gyro_range_dps / 32768.0], 3)
+    return np.multiply(raw, scale, dtype=np.float64)
 
 
 def device_xy_mm(device: dict, n_sensors: int) -> tuple[np.ndarray | None, bool]:
@@ -176,14 +174,19 @@ def _recover_device(
     )
 
 
-def int_columns(cols: np.ndarray) -> np.ndarray:
+def int_columns(cols: np.ndarray, more: np.ndarray | None = None) -> np.ndarray:
     """``cols`` (n, k) as int64, transposed to (k, n) so that each column is contiguous.
 
     Transposed in blocks of rows (cache-friendly; the values are those of ``astype``).
+    ``more`` (n, k2) adds its columns after those of ``cols`` (the columns of
+    ``np.concatenate([cols, more], axis=1)``, without building it).
     """
-    out = np.empty((cols.shape[1], cols.shape[0]), np.int64)
+    k = cols.shape[1]
+    out = np.empty((k + (0 if more is None else more.shape[1]), cols.shape[0]), np.int64)
     for i in range(0, cols.shape[0], 4096):
-        out[:, i : i + 4096] = cols[i : i + 4096].T
+        out[:k, i : i + 4096] = cols[i : i + 4096].T
+        if more is not None:
+            out[k:, i : i + 4096] = more[i : i + 4096].T
     return out
 
 

@@ -275,16 +275,19 @@ def _part_foot(
     """One foot of a part: the taken samples at their places on a grid of ``n``."""
     _, val, imu_a = took
     whole = rel.size == n and np.array_equal(rel, np.arange(n))  # every position filled
-    if whole:
-        vals = val.astype(np.float64)
+    lsb_mn = st.info.force_lsb_mn
+    if whole:  # converted and scaled in one pass (the same values as in two)
+        vals = (
+            np.multiply(val, lsb_mn * 1e-3, dtype=np.float64) if lsb_mn else val.astype(np.float64)
+        )
         valid = np.ones(n, dtype=bool)
     else:
         vals = np.full((n, st.k), np.nan)
         vals[rel] = val
         valid = np.zeros(n, dtype=bool)
         valid[rel] = True
-    if st.info.force_lsb_mn:
-        vals *= st.info.force_lsb_mn * 1e-3
+        if lsb_mn:
+            vals *= lsb_mn * 1e-3
     imu = None
     if imu_a is not None:
         if whole:
@@ -314,7 +317,9 @@ def _cut_parts(
                 break
             a = min(nxt)
             b = a + length
-            got = np.sort(np.concatenate([readers[s].upto(b - shift[s]) + shift[s] for s in live]))
+            # Each foot's positions are sorted: a stable sort (a merge of runs) is quick.
+            got = np.concatenate([readers[s].upto(b - shift[s]) + shift[s] for s in live])
+            got = np.sort(got, kind="stable")
             big = np.flatnonzero(np.diff(got) > gap)
             if big.size:  # end the part at a long gap (common clock, both feet)
                 b = int(got[big[0]]) + 1
