@@ -124,20 +124,19 @@ def _intact_crc(stride: int, j: int) -> int:
     damaged record always changes it, several could only cancel with a 2^-32 chance, the chance
     of a damaged record passing its own checksum.
     """
-    got = _INTACT_CRC.get(stride)
-    if got is None:
-        if len(_INTACT_CRC) >= 16:  # damaged files have many sizes: keep a few
-            _INTACT_CRC.clear()
-        got = _INTACT_CRC[stride] = [0]
+    got = _INTACT_CRC.get(stride, [0])
     if len(got) <= j:
         length = stride - _REC_HEADER.size - _CRC.size
         head = _REC_HEADER.pack(_SYNC, 2, 0, length, 0)
-        body = head[2:] + bytes(length)
-        record = head + bytes(length) + _CRC.pack(zlib.crc32(body))
+        record = head + bytes(length) + _CRC.pack(zlib.crc32(head[2:] + bytes(length)))
+        got = list(got)  # a new list, then published: readers in other threads see whole lists
         c = got[-1]
         for _ in range(j + 1 - len(got)):
             c = zlib.crc32(record, c)
             got.append(c)
+        if stride not in _INTACT_CRC and len(_INTACT_CRC) >= 16:
+            _INTACT_CRC.clear()  # damaged files have many sizes: keep a few
+        _INTACT_CRC[stride] = got
     return got[j]
 
 

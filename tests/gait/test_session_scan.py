@@ -75,7 +75,7 @@ def _flat(fh, start: int, window: int):
 
 
 @pytest.mark.parametrize(
-    "damage", ["none", "flips", "sync", "truncate", "repeat", "garbage", "tail"]
+    "damage", ["none", "flips", "sync", "truncate", "repeat", "garbage", "tail", "one_bit"]
 )
 @pytest.mark.parametrize("window", [4096, 1 << 16])
 def test_scanners_read_the_records_the_format_describes(tmp_path, damage, window):
@@ -97,6 +97,8 @@ def test_scanners_read_the_records_the_format_describes(tmp_path, damage, window
     elif damage == "garbage":
         at = len(data) // 2
         data[at:at] = rng.integers(0, 256, 5000, dtype=np.uint8).tobytes()
+    elif damage == "one_bit":  # one bit of one payload in a long run of same-size records
+        data[len(data) // 2] ^= 0x10
     elif damage == "tail":  # damaged bytes after the last record, no sync marker among them
         data += bytes(range(0x10, 0x60))
     p.write_bytes(bytes(data))
@@ -105,6 +107,8 @@ def test_scanners_read_the_records_the_format_describes(tmp_path, damage, window
         got = _flat(fh, start, window)
     assert len(want) > 1000
     assert got == want
+    if damage == "one_bit":
+        assert sum(w[4] for w in want) > 0  # that record was skipped
     _, records, integrity = iter_session_records(p)
     whole = [(int(r.kind), 255 if r.side is None else ("left", "right").index(r.side), r.host_ns,
               r.payload) for r in records]  # fmt: skip
