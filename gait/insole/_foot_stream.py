@@ -98,7 +98,8 @@ class _FootStream:
         if b is None:
             return
         seqs, t_us, vals, imu, host, h = b
-        self.n_saturated += int(np.count_nonzero((vals >= full_scale).any(axis=1)))
+        if vals.size and vals.max() >= full_scale:  # rows with a cell at full scale (rare)
+            self.n_saturated += int(np.count_nonzero((vals >= full_scale).any(axis=1)))
         idx, seg, base = self._indices(seqs, t_us, host)
         pos = self._positions(idx, seg, base, h, host)
         ok = pos >= 0
