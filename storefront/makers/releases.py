@@ -36,6 +36,20 @@ AVERAGE_FOOT_COLUMNS = (
     "mesh_ball_width_noise_sd_mm",
     "people_fitted",
     "coefficients_from",
+    "mesh_withheld",
+)
+#: Why a release holds nothing, per kind (no counts; the dashboard translates these).
+_NOTHING = {
+    "average_feet": (
+        "no size class has enough people for its average foot at this epsilon. Raise "
+        "epsilon or remove a filter; the mean lengths and widths of the classes that were "
+        "released are in the CSV. This refusal was charged like a release."
+    ),
+}
+_NOTHING_DEFAULT = (
+    "nothing could be released: every group fell under the floor after noise. "
+    "Raise epsilon, remove a filter, or ask for a coarser statistic; this refusal "
+    "was charged like a release."
 )
 MIN_EPSILON = 1e-3
 
@@ -147,7 +161,9 @@ def release_shape(
     groups = result.get("bins") or result.get("groups") or result.get("feet") or []
     row: PrivacyRelease = charge["row"]
     row.n_cells = len(groups)
-    row.n_suppressed = sum(1 for g in groups if g.get("withheld"))
+    # an average foot is its mesh: a class with only its mean length and width counts as
+    # suppressed
+    row.n_suppressed = sum(1 for g in groups if g.get("withheld") or g.get("mesh_withheld"))
     if q["kind"] == "average_feet":  # kept so the meshes can be downloaded without new noise
         row.query = {**row.query, "result": result["feet"]}
     session.commit()
@@ -159,11 +175,7 @@ def release_shape(
         "query": query,
         "statistic": result,
         "answered": answerable,
-        "explanation": None if answerable else (
-            "nothing could be released: every group fell under the floor after noise. "
-            "Raise epsilon, remove a filter, or ask for a coarser statistic; this refusal "
-            "was charged like a release."
-        ),
+        "explanation": None if answerable else _NOTHING.get(q["kind"], _NOTHING_DEFAULT),
         "budget": {"spent": charge["spent"], "left": charge["left"], "caps": charge["caps"]},
     }  # fmt: skip
 
@@ -251,7 +263,8 @@ def average_foot_file(
     if foot is None:
         raise NotFound(f"no size class {length_bin!r} in this release")
     if not foot.get("coeffs_sd"):
-        raise DomainError("this size class was withheld in this release: " + foot["withheld"])
+        why = foot.get("mesh_withheld") or foot.get("withheld") or "no shape released"
+        raise DomainError("this size class has no average foot in this release: " + why)
     mesh = shape_stats.average_foot_mesh(foot["coeffs_sd"])
     if fmt == "stl":
         return shape_stats.mesh_stl_bytes(mesh), "model/stl"

@@ -153,6 +153,10 @@ class AverageFoot:
     coefficients_from : str or None
         Those two routes in words, with the share.
     withheld : str or None
+        Why nothing is released for this class (never a count).
+    mesh_withheld : str or None
+        Why the class' mean length and width are released but not its shape (coefficients,
+        mesh): its noisy count is under the release's ``mesh_min_people``.
     """
 
     length_bin: str
@@ -169,11 +173,18 @@ class AverageFoot:
     mesh_ball_width_noise_sd_mm: float | None = None
     people_fitted: int | None = None
     coefficients_from: str | None = None
+    mesh_withheld: str | None = None
 
 
 @dataclass(frozen=True)
 class AverageFootRelease:
-    """The average foot per 5 mm size class."""
+    """The average foot per 5 mm size class.
+
+    ``min_people`` is the floor on a class' noisy count for its mean length and width;
+    ``mesh_min_people`` the floor for its shape (coefficients and mesh), from the epsilon
+    and the clamping bounds, so that no released mean coefficient carries more than
+    ``max_coeff_noise_sd`` prior sd of noise.
+    """
 
     epsilon: float
     count_noise_scale: float
@@ -184,6 +195,8 @@ class AverageFootRelease:
     feet: tuple[AverageFoot, ...]
     mode_names: tuple[str, ...] = field(default=())
     clamp_sd_each: tuple[float, ...] = field(default=())
+    mesh_min_people: int = 0
+    max_coeff_noise_sd: float = 0.0
     method: str = (
         "one row per person with the foot-model coefficients (16 FIND + 22 proportion modes, "
         "at the foot's real size, prior sd) that footscan fitted to their capture (the model "
@@ -193,7 +206,9 @@ class AverageFootRelease:
         "bin: OpenDP discrete Laplace on the count of people per source of their coefficients, on the coefficient sums (epsilon split "
         "evenly over the 38, sensitivity of each bound from OpenDP's bounded-sum map) and on "
         "the sums of foot length (offset in the bin) and ball width; mean = centre + noisy sum "
-        "/ noisy count; the mean coefficients are decoded with footscan's shape basis"
+        "/ noisy count; the mean coefficients are decoded with footscan's shape basis, only for "
+        "classes whose noisy count reaches mesh_min_people (noise of each mean coefficient at "
+        "most max_coeff_noise_sd prior sd)"
     )
 
     def foot(self, length_bin: str) -> AverageFoot:

@@ -73,6 +73,10 @@ from storefront.makers.shape_results import (
 __all__ = [
     "DEFAULT_ALPHAS",
     "MIN_PEOPLE",
+    "MAX_COEFF_NOISE_SD",
+    "EMPTY_GROUP_PROBABILITY",
+    "average_foot_floor",
+    "count_floor",
     "BETA",
     "QuantileBin",
     "QuantileRelease",
@@ -101,6 +105,14 @@ WIDTH_SHARE = 0.1
 #: Extra share of the average-foot counts, which count people per class and per source of
 #: their coefficients (fitted, or given the measurements).
 FIT_SHARE = 0.05
+#: Largest noise sd of a released mean shape coefficient, in units of that coefficient's
+#: population sd (the foot model's prior sd, public and fixed before any data is read). A
+#: class whose noise would be larger gets no average-foot mesh: footscan refused decoded DP
+#: meshes as "not a foot" at 0.25-0.47 sd (docs/privacy.md, "Average foot": the floor).
+MAX_COEFF_NOISE_SD = 0.25
+#: Largest probability that a group holding nobody passes the noisy-count floor (per group
+#: and release): the floor is at least ``count noise scale * ln(1 / this)``.
+EMPTY_GROUP_PROBABILITY = 1e-9
 _BIN_INDICES = tuple(
     range(LENGTH_MIN_TENTH_MM // LENGTH_BIN_TENTH_MM, LENGTH_MAX_TENTH_MM // LENGTH_BIN_TENTH_MM)
 )
@@ -128,6 +140,36 @@ def _check_min_people(min_people: int) -> int:
     if isinstance(min_people, bool) or not isinstance(min_people, int) or min_people < 1:
         raise DomainError(f"min_people must be a positive integer, got {min_people!r}")
     return int(min_people)
+
+
+def count_floor(min_people: int, count_scale: float, n_terms: int = 1) -> int:
+    """The noisy-count floor of a group: ``min_people``, raised so that a group holding
+    nobody passes with probability at most :data:`EMPTY_GROUP_PROBABILITY`.
+
+    A noisy count of an empty group is a sum of ``n_terms`` discrete Laplace draws of scale
+    ``count_scale`` (people). One draw exceeds ``k`` with probability below ``exp(-k / s)``;
+    a sum of ``m`` exceeds ``k`` only if one of its terms exceeds ``k / m``, so
+    ``k = m s ln(m / p)`` bounds it by ``p``. The gate reads only the noisy count, so the
+    decision is itself DP (post-processing); pure DP cannot make an empty group's release
+    impossible (a group of one person would then be distinguishable), only this improbable.
+
+    Parameters
+    ----------
+    min_people : int
+        The asked floor (people).
+    count_scale : float
+        Scale of each discrete Laplace term of the noisy count (people).
+    n_terms : int
+        Number of independent noisy counts summed into the group's count.
+
+    Returns
+    -------
+    int
+        Floor on the noisy count (people).
+    """
+    m = int(n_terms)
+    tail = m * count_scale * math.log(m / EMPTY_GROUP_PROBABILITY)
+    return max(int(min_people), int(math.ceil(tail)))
 
 
 # --------------------------------------------------------------------------- quantiles
@@ -201,7 +243,9 @@ def release_quantiles(
         Public sub-population (``sex``, ``age_band``, ``region``).
     min_people : int
         Floor on the noisy count; the floor also rises to twice the 95 % rank error, so a
-        released quantile is informative.
+        released quantile is informative, and to :func:`count_floor`'s margin, so an empty
+        bin (whose quantile scores are all zero, a noise-only pick) is released with
+        probability at most :data:`EMPTY_GROUP_PROBABILITY`.
 
     Returns
     -------
@@ -220,7 +264,7 @@ def release_quantiles(
     # Exponential mechanism: P(score(out) > best + scale ln(K / beta)) <= beta; the score
     # is (w_lt + w_gt) times the rank distance |lt - alpha n|.
     rank_error = max(scales[a] * math.log(k / BETA) / sum(dp.score_weights(a)) for a in alphas)
-    floor = max(min_people, int(math.ceil(2.0 * rank_error)))
+    floor = max(count_floor(min_people, count_scale), int(math.ceil(2.0 * rank_error)))
     qs = _quantiles(hist, noisy >= floor, spec, alphas, eps_q)
     withheld = f"{_TOO_FEW}, drop a filter or read a neighbouring bin"
     bins = tuple(
@@ -276,7 +320,7 @@ def release_regression(
     filters : mapping, optional
         ``age_band`` / ``region`` (a ``sex`` filter keeps one group).
     min_people : int
-        Floor on the noisy count of a group.
+        Floor on the noisy count of a group (raised to :func:`count_floor`'s margin).
     """
     eps = _check_epsilon(epsilon)
     flt = _check_filters(filters)
@@ -287,6 +331,7 @@ def release_regression(
     noisy_n, count_scale = dp.noisy_group_counts(
         {g: v[0] for g, v in by.items()}, _SEX_GROUPS, eps_count
     )
+    min_people = count_floor(min_people, count_scale)
     (xl, xh), (yl, yh) = REG_X_TENTH_MM, REG_Y_TENTH_MM
     hx, hy = (xh - xl) // 2 + 1, (yh - yl) // 2 + 1  # |x - mid| <= hx after clamping
     bounds = {"sx": hx, "sy": hy, "sxx": hx * hx, "sxy": hx * hy, "syy": hy * hy}
@@ -386,34 +431,89 @@ def _source_note(n_fit: int, n_measures: int, count_sd: float) -> str:
     )
 
 
+def _average_foot_epsilons(eps: float) -> tuple[float, float, float, float]:
+    """``(counts, length, width, coefficient sums)``: the parts of an average-foot release."""
+    eps_count = (COUNT_SHARE + FIT_SHARE) * eps
+    eps_len, eps_w = LENGTH_SHARE * eps, WIDTH_SHARE * eps
+    return eps_count, eps_len, eps_w, eps - eps_count - eps_len - eps_w
+
+
+def average_foot_floor(epsilon: float) -> int:
+    """Smallest noisy class size whose average-foot mesh is released at this epsilon.
+
+    The coefficient sums get ``eps_sum`` (70 % of ``epsilon``), split evenly over the
+    ``N_SHAPE`` = 38 coefficients; coefficient ``k`` is clamped to ``+-b_k`` prior sd, so its
+    sum's discrete Laplace scale is ``38 b_k / eps_sum`` and the noise sd of its mean over
+    ``n`` people ``sqrt(2) 38 b_k / (eps_sum n)``. The floor is the ``n`` at which the
+    largest of these (``b`` = 2.5 sd) equals :data:`MAX_COEFF_NOISE_SD`: 768 people at
+    epsilon 1, 1,536 at 0.5. Public: it depends on epsilon and the declared bounds only.
+
+    Parameters
+    ----------
+    epsilon : float
+        Total epsilon of the release.
+
+    Returns
+    -------
+    int
+        People (compared with the class' noisy count).
+    """
+    eps_sum = _average_foot_epsilons(_check_epsilon(epsilon))[3]
+    bound_sd = max(SHAPE_BOUNDS_SD_E4) / 1e4
+    n = math.sqrt(2.0) * N_SHAPE * bound_sd / (eps_sum * MAX_COEFF_NOISE_SD)
+    return int(math.ceil(n - 1e-9))
+
+
+def _mesh_withheld(noise_sd: float, floor: int, eps: float) -> str:
+    """Why a class' mean length and width are released but not its shape (public numbers)."""
+    return (
+        f"no average-foot mesh: with these people its shape coefficients would carry "
+        f"{noise_sd:.2f} population sd of noise each (the limit is {MAX_COEFF_NOISE_SD:g}; "
+        "beyond it the mesh may not be a foot); at epsilon "
+        f"{eps:g} a size class needs at least {floor} people (noisy count). Raise epsilon or "
+        "drop a filter; the mean length and ball width are released"
+    )
+
+
 def _foot(
     gi: int,
     g: int,
     counts: tuple[NDArray[np.int64], NDArray[np.int64]],
-    coeffs: NDArray[np.float64],
-    lens: NDArray[np.float64],
-    widths: NDArray[np.float64],
+    noisy: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]],
     scales: dict[str, Any],
+    mesh_floor: int,
+    eps: float,
 ) -> AverageFoot:
-    """One released size class: means from the noisy sums, noise sd of each part."""
+    """One released size class: means from the noisy sums, noise sd of each part; the shape
+    only when the class' noisy count reaches ``mesh_floor``."""
+    coeffs, lens, widths = noisy
     n_fit, n_measures = int(counts[0][gi]), int(counts[1][gi])
     n = n_fit + n_measures
     half = LENGTH_BIN_TENTH_MM // 2
-    mean = _centres_sd(g) + coeffs[gi] / 1e4 / n
     noise = math.sqrt(2.0) * scales["coeff"] / 1e4 / n
-    mesh_sd = mesh_noise_sd_mm(noise)
+    shape: dict[str, Any] = {}
+    if n >= mesh_floor:
+        mesh_sd = mesh_noise_sd_mm(noise)
+        mean = _centres_sd(g) + coeffs[gi] / 1e4 / n
+        shape = {
+            "coeffs_sd": tuple(round(float(c), 4) for c in mean),
+            "coeff_noise_sd": round(float(noise.max()), 5),
+            "coeff_noise_sd_each": tuple(round(float(v), 5) for v in noise),
+            "mesh_length_noise_sd_mm": round(mesh_sd["foot_length_mm"], 3),
+            "mesh_ball_width_noise_sd_mm": round(mesh_sd["ball_width_mm"], 3),
+        }
+    else:
+        shape = {"coeffs_sd": None, "coeff_noise_sd": None,
+                 "mesh_withheld": _mesh_withheld(float(noise.max()), mesh_floor, eps)}  # fmt: skip
     return AverageFoot(
-        length_bin_label(g), n, tuple(round(float(c), 4) for c in mean),
-        round(float(noise.max()), 5),
+        length_bin=length_bin_label(g), people=n,
         mean_length_mm=round((g * LENGTH_BIN_TENTH_MM + half + lens[gi] / n) / 10.0, 2),
         mean_ball_width_mm=round((WIDTH_CENTRE_TENTH_MM + widths[gi] / n) / 10.0, 2),
         length_noise_sd_mm=round(math.sqrt(2.0) * scales["length"] / n / 10.0, 3),
         width_noise_sd_mm=round(math.sqrt(2.0) * scales["width"] / n / 10.0, 3),
-        coeff_noise_sd_each=tuple(round(float(v), 5) for v in noise),
-        mesh_length_noise_sd_mm=round(mesh_sd["foot_length_mm"], 3),
-        mesh_ball_width_noise_sd_mm=round(mesh_sd["ball_width_mm"], 3),
         people_fitted=n_fit,
         coefficients_from=_source_note(n_fit, n_measures, math.sqrt(2.0) * scales["count"]),
+        **shape,
     )  # fmt: skip
 
 
@@ -436,14 +536,14 @@ def release_average_feet(
     filters : mapping, optional
         ``sex`` / ``age_band`` / ``region``.
     min_people : int
-        Floor on the noisy count of a class.
+        Floor on the noisy count of a class (raised to :func:`count_floor`'s margin) for
+        its mean length and width; its shape (coefficients, mesh) needs the noisy count to
+        reach :func:`average_foot_floor` as well.
     """
     eps = _check_epsilon(epsilon)
     flt = _check_filters(filters)
     min_people = _check_min_people(min_people)
-    eps_count = (COUNT_SHARE + FIT_SHARE) * eps
-    eps_len, eps_w = LENGTH_SHARE * eps, WIDTH_SHARE * eps
-    eps_sum = eps - eps_count - eps_len - eps_w
+    eps_count, eps_len, eps_w, eps_sum = _average_foot_epsilons(eps)
     sums = _shape_sums(engine, flt)
     nb = len(_BIN_INDICES)
     # people per (bin, source): each person in one cell, one OpenDP count vector
@@ -452,20 +552,24 @@ def release_average_feet(
     counts = (noisy[:nb], noisy[nb:])
     coeffs, lens, widths, scales = _noisy_shape_sums(sums, eps_sum, eps_len, eps_w)
     scales["count"] = count_scale
+    floor = count_floor(min_people, count_scale, n_terms=2)
+    mesh_floor = max(floor, average_foot_floor(eps))
     feet = []
     for gi, g in enumerate(_BIN_INDICES):
-        if int(counts[0][gi]) + int(counts[1][gi]) < min_people:
+        if int(counts[0][gi]) + int(counts[1][gi]) < floor:
             feet.append(AverageFoot(length_bin_label(g), None, None, None, withheld=_TOO_FEW))
             continue
-        feet.append(_foot(gi, g, counts, coeffs, lens, widths, scales))
+        feet.append(_foot(gi, g, counts, (coeffs, lens, widths), scales, mesh_floor, eps))
     return AverageFootRelease(
         epsilon=eps,
         count_noise_scale=count_scale,
         sum_noise_scale_sd=float(scales["coeff"].max()) / 1e4,
         clamp_sd=max(SHAPE_BOUNDS_SD_E4) / 1e4,
         filters=flt,
-        min_people=min_people,
+        min_people=floor,
         feet=tuple(feet),
         mode_names=mode_names(),
         clamp_sd_each=tuple(b / 1e4 for b in SHAPE_BOUNDS_SD_E4),
+        mesh_min_people=mesh_floor,
+        max_coeff_noise_sd=MAX_COEFF_NOISE_SD,
     )

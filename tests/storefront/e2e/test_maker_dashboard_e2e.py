@@ -23,15 +23,18 @@ pytestmark = pytest.mark.e2e
 
 DESKTOP = {"viewport": {"width": 1200, "height": 800}}
 REFUSED = {"ko": "답할 수 없습니다", "en": "could not be answered"}
+NO_MESH = {"ko": "평균 발 모양은 없습니다", "en": "No average foot for"}
 TITLE = {"ko": "제조사 대시보드", "en": "Manufacturer dashboard"}
 
 
 @pytest.fixture(scope="module")
 def maker_token(live_server) -> str:
-    """A manufacturer with room for the test's releases, over a synthetic city of 6,000."""
+    """A manufacturer with room for the test's releases, over a synthetic city of 10,000
+    (its largest 5 mm classes, ~900-1,000 people, pass the average foot's shape floor of 768
+    people at epsilon 1)."""
     app = live_server.app
     runner = app.test_cli_runner()
-    out = runner.invoke(args=["load-synthetic-city", "--people", "6000", "--seed", "3"])
+    out = runner.invoke(args=["load-synthetic-city", "--people", "10000", "--seed", "3"])
     assert out.exit_code == 0, out.output
     out = runner.invoke(
         args=["create-manufacturer", "Lasts of Busan", "--epsilon-per-period", "10"]
@@ -141,9 +144,15 @@ def test_maker_dashboard_shows_what_the_api_released(make_probe, maker_token, la
     no_overflow(page, f"{lang}-{size}-regression")
 
     # The average foot of a size class in 3D (GLB from the API, drawn on the viewer base).
-    out = release(page, 3, **{"maker-kind": "average_feet", "maker-epsilon": "0.5"})
+    out = release(page, 3, **{"maker-kind": "average_feet", "maker-epsilon": "1"})
     feet = [f["length_bin"] for f in out["statistic"]["feet"] if f["coeffs_sd"]]
     assert feet
+    # classes under the shape floor: named, with the floor, in the page's language
+    no_mesh = [f["length_bin"] for f in out["statistic"]["feet"] if f.get("mesh_withheld")]
+    assert no_mesh
+    said = page.inner_text("#maker-charts .maker-mesh-withheld")
+    assert NO_MESH[lang] in said and str(out["statistic"]["mesh_min_people"]) in said
+    assert all(f"{b} mm" in said for b in no_mesh)
     page.wait_for_function("!!window.__makerFootShown", timeout=60_000)
     shown = page.evaluate("window.__makerFootShown")
     assert shown in feet

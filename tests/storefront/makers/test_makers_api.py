@@ -69,8 +69,8 @@ def test_quantiles_release_with_method_noise_and_budget(app, client, runner) -> 
 
 def test_downloads_csv_parquet_and_average_foot(app, client, runner) -> None:  # type: ignore[no-untyped-def]
     app.config["PRIVACY_MANUFACTURER_EPSILON_PER_YEAR"] = 4.0
-    token = _mfr(runner, "Formwerk", "3")
-    _people(app, 400, seed=3)
+    token = _mfr(runner, "Formwerk", "4")
+    _people(app, 1200, seed=3)  # ~1,150 in the 250-255 mm class
     r = _get(client, token, "/api/manufacturer/shape-stats", kind="regression", epsilon="1",
              format="csv")  # fmt: skip
     assert r.status_code == 200 and r.mimetype == "text/csv"
@@ -85,8 +85,25 @@ def test_downloads_csv_parquet_and_average_foot(app, client, runner) -> None:  #
 
     table = pq.read_table(io.BytesIO(r.data))
     assert "p50_mm" in table.column_names and b"shoestreet.release" in table.schema.metadata
+    # epsilon 0.5: the class is under the shape floor (1,536 people): its mean length and
+    # width, no mesh, and why, in the JSON, the CSV and the download's refusal
+    r = _get(client, token, "/api/manufacturer/shape-stats", kind="average_feet", epsilon="0.5")
+    assert r.status_code == 200, r.json
+    assert r.json["answered"] is False and "average foot" in r.json["explanation"]
+    assert r.json["statistic"]["mesh_min_people"] == 1536
+    small = next(f for f in r.json["statistic"]["feet"] if f["length_bin"] == "250-255")
+    assert small["coeffs_sd"] is None and small["mean_length_mm"] is not None
+    assert "at least 1536 people" in small["mesh_withheld"]
+    d = _get(client, token, f"/api/manufacturer/average-foot/{r.json['release_id']}/250-255.stl")
+    assert d.status_code == 422 and "at least 1536 people" in d.json["error"]["message"]
+    r = _get(client, token, "/api/manufacturer/shape-stats", kind="average_feet", epsilon="0.5",
+             format="csv")  # fmt: skip
+    rows = {row["length_bin"]: row for row in csv.DictReader(io.StringIO(r.get_data(as_text=True)))}
+    assert "at least 1536 people" in rows["250-255"]["mesh_withheld"]
+    assert rows["250-255"]["coeff_find_0_sd"] == "" and rows["250-255"]["mean_length_mm"]
     r = _get(client, token, "/api/manufacturer/shape-stats", kind="average_feet", epsilon="1")
     assert r.status_code == 200, r.json
+    assert r.json["answered"] is True
     rid = r.json["release_id"]
     feet = [f for f in r.json["statistic"]["feet"] if f["coeffs_sd"]]
     assert feet

@@ -133,7 +133,7 @@ const esc = (v) => (v === null || v === undefined ? '' : /[",\n]/.test(String(v)
 
 /** Per-class columns of the average-foot CSV: releases.AVERAGE_FOOT_COLUMNS on the server. */
 export const AVERAGE_FOOT_COLUMNS = ['mean_length_mm', 'mean_ball_width_mm', 'length_noise_sd_mm', 'width_noise_sd_mm',
-  'mesh_length_noise_sd_mm', 'mesh_ball_width_noise_sd_mm', 'people_fitted', 'coefficients_from'];
+  'mesh_length_noise_sd_mm', 'mesh_ball_width_noise_sd_mm', 'people_fitted', 'coefficients_from', 'mesh_withheld'];
 
 /** A shape release (quantiles, regression or average feet) as CSV, with the columns of the API's CSV export. */
 export function shapeReleaseToCsv(out) {

@@ -177,7 +177,13 @@ export function initShapeDashboard(api, budget, { onBudget = () => {} } = {}) {
       for (const g of s.groups) if (g.withheld) withheld.push(t(g.group));
     } else {
       const feet = s.feet.filter((f) => f.coeffs_sd).sort((a, b) => binLow(a.length_bin) - binLow(b.length_bin));
-      for (const f of s.feet) if (!f.coeffs_sd && f.people !== null) withheld.push(`${f.length_bin} mm`);
+      for (const f of s.feet) if (f.withheld && f.people !== null) withheld.push(`${f.length_bin} mm`);
+      const noMesh = s.feet.filter((f) => !f.coeffs_sd && f.mesh_withheld).map((f) => `${f.length_bin} mm`);
+      if (noMesh.length) {
+        charts.append(el('p', { class: 'muted maker-mesh-withheld', 'data-floor': String(s.mesh_min_people) },
+          t('No average foot for {list}: at ε {eps} a size class needs at least {floor} people (noisy count), so that the noise on each shape coefficient stays under {bound} of its prior spread; beyond that the mesh may not be a foot. Their mean length and ball width are in the CSV. Raise ε or drop a filter.',
+            { list: noMesh.join(', '), eps: fmt(s.epsilon), floor: String(s.mesh_min_people), bound: fmt(s.max_coeff_noise_sd, 2) })));
+      }
       clear(sizeSel);
       for (const f of feet) sizeSel.append(el('option', { value: f.length_bin }, `${f.length_bin} mm`));
       if (feet.length) {
