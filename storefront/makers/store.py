@@ -206,39 +206,63 @@ def _fingerprint(session: DbSession) -> str:
 
 
 _EXPORT_LOCK = threading.Lock()
+#: Rows per text block handed to Arrow's CSV reader.
+_READ_ROWS = 100_000
+
+
+def _read_table(session: DbSession) -> Any:
+    """The table as Arrow, read through the driver's cursor as one tab-separated line per row.
+
+    The database writes each row as one text line (integers in decimal, NULL as an empty
+    field) and Arrow's compiled CSV reader parses the lines with the schema's types: one
+    Python string per row crosses the driver instead of ~50 Python objects, which was most
+    of the export's time (100,000 rows on SQLite: fetch + Arrow 1.5 s CPU -> see
+    docs/benchmarks.md, ``bench_makers_snapshot``). The values are integers and the public
+    category names (no tab or newline: :func:`~storefront.makers.table.measurement_row`
+    writes only those); a stray tab would fail the parse loudly, never shift a column.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    schema = arrow_schema()
+    cols = ["CASE WHEN synthetic THEN -id ELSE user_id END", "updated_s"]
+    cols += [n for n, _ in _DATA_COLUMNS]
+    # one call per row, NULL written as '' (SQLite: printf; PostgreSQL: array_to_string, no
+    # '%' for the driver to take for a placeholder); per-value COALESCE/|| on SQLite cost
+    # more than the Python objects they save
+    if session.get_bind().dialect.name == "sqlite":
+        line = f"printf('{chr(9).join(['%s'] * len(cols))}', {', '.join(cols)})"
+    else:
+        text = ", ".join(f"CAST({c} AS TEXT)" for c in cols)
+        line = f"array_to_string(ARRAY[{text}], chr(9), '')"
+    cur = session.connection().exec_driver_sql(f"SELECT {line} FROM maker_measurement").cursor
+    convert = pacsv.ConvertOptions(
+        column_types=schema,
+        null_values=[""],
+        strings_can_be_null=True,
+        quoted_strings_can_be_null=False,
+    )
+    parse = pacsv.ParseOptions(delimiter="\t", quote_char=False, double_quote=False)
+    read = pacsv.ReadOptions(column_names=schema.names, use_threads=False)
+    batches = []
+    while True:
+        part = cur.fetchmany(_READ_ROWS)
+        if not part:
+            break
+        text = "\n".join([r[0] for r in part]).encode()
+        batches.append(pacsv.read_csv(pa.py_buffer(text), read, parse, convert))
+    return pa.concat_tables(batches) if batches else schema.empty_table()
 
 
 def export_snapshot(session: DbSession, instance_path: str | Path) -> Path:
     """The Parquet export of the current table version (written once per version)."""
-    import pyarrow as pa
-
     st = _state(session)
     token = str(st["token"])
     path = snapshot_path(instance_path, token, _fingerprint(session))
     with _EXPORT_LOCK:
         if path.is_file():
             return path
-        schema = arrow_schema()
-        names = schema.names
-        # the driver's cursor, not ORM rows: ~3x faster for a city-sized table
-        sql = (
-            "SELECT CASE WHEN synthetic THEN -id ELSE user_id END, updated_s, "
-            + ", ".join(n for n, _ in _DATA_COLUMNS)
-            + " FROM maker_measurement"
-        )
-        batches = []
-        cur = session.connection().exec_driver_sql(sql).cursor
-        while True:
-            part = cur.fetchmany(200_000)
-            if not part:
-                break
-            data: list[Any] = list(zip(*part))
-            batches.append(
-                pa.table(
-                    {n: pa.array(list(v), type=schema.field(n).type) for n, v in zip(names, data)}
-                )
-            )
-        table = pa.concat_tables(batches) if batches else schema.empty_table()
+        table = _read_table(session)
         write_parquet(table, path)
         for old in path.parent.glob(f"measurements-{token}-v*.parquet"):
             if old != path:

@@ -37,17 +37,23 @@ def test_empty_bins_release_no_quantile(one_bin_table) -> None:
     and the one populated bin does."""
     eng = E.DuckDBEngine(one_bin_table)
     assert one_bin_table.num_rows > 1_000
+    made_up, floors = [], []
     for eps in (1.0, 0.5):
         count_scale = 1.0 / (0.1 * eps)  # 10 % of epsilon on a count of sensitivity 1
         for _ in range(10):
             rel = S.release_quantiles(eng, "ball_girth", eps, alphas=(0.5,), min_people=20)
             # P(an empty bin's noisy count >= floor) <= exp(-floor / scale) <= 1e-9
-            assert rel.min_people >= count_scale * math.log(1e9)
-            released = [b.length_bin for b in rel.bins if b.quantiles_mm is not None]
-            assert released == ["250-255"], (eps, released)
+            floors.append(rel.min_people >= count_scale * math.log(1e9))
             for b in rel.bins:
-                if b.length_bin != "250-255":
+                if b.length_bin == "250-255":
+                    assert b.quantiles_mm is not None  # ~2,000 people: always released
+                elif b.quantiles_mm is not None:
+                    made_up.append((eps, b.length_bin, b.quantiles_mm["p50"]))
+                else:
                     assert b.people is None and b.withheld and b.alpha_halfwidth is None
+    # before the tail floor: ~45 empty bins x 20 releases x ~7 % = dozens of made-up medians
+    assert made_up == []
+    assert all(floors)
 
 
 def test_empty_classes_release_no_average_foot(one_bin_table) -> None:
