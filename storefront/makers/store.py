@@ -249,8 +249,8 @@ def _read_table(session: DbSession) -> Any:
         part = cur.fetchmany(_READ_ROWS)
         if not part:
             break
-        text = "\n".join([r[0] for r in part]).encode()
-        batches.append(pacsv.read_csv(pa.py_buffer(text), read, parse, convert))
+        block = "\n".join([r[0] for r in part]).encode()
+        batches.append(pacsv.read_csv(pa.py_buffer(block), read, parse, convert))
     return pa.concat_tables(batches) if batches else schema.empty_table()
 
 

@@ -313,6 +313,15 @@ def test_deleted_account_leaves_the_next_export(app, client, runner) -> None:  #
 
 
 def test_export_is_the_table_row_for_row(app) -> None:  # type: ignore[no-untyped-def]
+    _export_round_trip(app)
+
+
+@pytest.mark.postgres
+def test_export_is_the_table_row_for_row_on_postgres(pg_app) -> None:  # type: ignore[no-untyped-def]
+    _export_round_trip(pg_app)
+
+
+def _export_round_trip(app) -> None:  # type: ignore[no-untyped-def]
     """The export (one text line per row, parsed by Arrow) holds exactly the rows written:
     NULLs stay NULL (no shape, missing measurements), negative and int32-extreme values and
     the category names survive; the expected table is built from the same rows by Arrow's
