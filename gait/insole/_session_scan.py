@@ -110,7 +110,7 @@ class _Batch:
 
 
 #: CRC-32 of the first 0, 1, 2, ... intact records of a size, chained, by record size (bytes).
-_INTACT_CRC: dict[int, list[int]] = {}
+_INTACT_CRC: dict[int, NDArray[np.uint32]] = {}
 
 
 def _intact_crc(stride: int, j: int) -> int:
@@ -124,20 +124,22 @@ def _intact_crc(stride: int, j: int) -> int:
     damaged record always changes it, several could only cancel with a 2^-32 chance, the chance
     of a damaged record passing its own checksum.
     """
-    got = _INTACT_CRC.get(stride, [0])
-    if len(got) <= j:
+    got = _INTACT_CRC.get(stride)
+    if got is None or got.size <= j:
         length = stride - _REC_HEADER.size - _CRC.size
         head = _REC_HEADER.pack(_SYNC, 2, 0, length, 0)
         record = head + bytes(length) + _CRC.pack(zlib.crc32(head[2:] + bytes(length)))
-        got = list(got)  # a new list, then published: readers in other threads see whole lists
-        c = got[-1]
-        for _ in range(j + 1 - len(got)):
+        ext = [0] if got is None else got.tolist()
+        c = ext[-1]
+        for _ in range(j + 1 - len(ext)):
             c = zlib.crc32(record, c)
-            got.append(c)
+            ext.append(c)
+        # A new array, then published: readers in other threads only ever see whole tables.
+        got = np.array(ext, np.uint32)
         if stride not in _INTACT_CRC and len(_INTACT_CRC) >= 16:
             _INTACT_CRC.clear()  # damaged files have many sizes: keep a few
         _INTACT_CRC[stride] = got
-    return got[j]
+    return int(got[j])
 
 
 def _run(buf: bytes, view: memoryview, off: int, stride: int, length: int, batch: _Batch,
