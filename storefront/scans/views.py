@@ -122,7 +122,12 @@ def list_scans():
     )
     language = api_language()
     return jsonify(
-        {"scans": [services.scan_to_dict(s, jobs.get(s.job_id), language) for s in scans]}
+        {
+            "scans": [
+                services.scan_to_dict(s, jobs.get(s.job_id) if s.job_id else None, language)
+                for s in scans
+            ]
+        }
     )
 
 
