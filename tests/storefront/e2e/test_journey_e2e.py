@@ -107,11 +107,29 @@ def _made_to_measure(probe, shoe_id: str) -> None:  # type: ignore[no-untyped-de
     assert isinstance(price, int) and price % 1000 == 0 and price > shoe["price_krw"]
     assert page.inner_text("#mtm-price").strip() == won(price, lang)
     assert won(price, lang) in page.inner_text("#mtm-confirm")
+    _check_expiry(page.inner_text("#mtm-expires"), quote["expires_at"], lang)
     page.wait_for_selector("#mtm-last tbody tr", timeout=120_000)
     preview = api_json(probe, f"/api/orders/made-to-measure/quotes/{quote['id']}/preview")
     check_last_readings(page, preview, lang)
     page.locator("#mtm-last").scroll_into_view_if_needed()
     check_page(probe, "journey-mtm-last")
+
+
+def _check_expiry(text: str, expires_at: str, lang: str) -> None:
+    """The quote's expiry in the page's language, on the Busan calendar (not the browser's)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    at = datetime.fromisoformat(expires_at.replace("Z", "+00:00")).astimezone(
+        ZoneInfo("Asia/Seoul")
+    )
+    if lang == "ko":  # "2026. 12. 8. 오후 3:04"
+        half = "오전" if at.hour < 12 else "오후"
+        clock = f"{half} {(at.hour - 1) % 12 + 1}:{at.minute:02d}"
+        assert f"{at.year}. {at.month}. {at.day}." in text and clock in text, text
+    else:  # "8 Dec 2026, 15:04"
+        assert f"{at.day} {at.strftime('%b')} {at.year}" in text, text
+        assert f"{at.hour:02d}:{at.minute:02d}" in text, text
 
 
 def _walk(tmp: Path) -> Path:

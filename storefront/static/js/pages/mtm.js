@@ -2,7 +2,7 @@
 // (price, lead time, what is made), then confirm it explicitly: only the confirmation charges.
 import { api } from 'shoestreet/lib/api.js';
 import { el, clear, pageConfig, describeError, won, fmt } from 'shoestreet/lib/dom.js';
-import { t } from 'shoestreet/lib/i18n/index.js';
+import { t, formatDate } from 'shoestreet/lib/i18n/index.js';
 import { measurementLabel } from 'shoestreet/lib/i18n/labels.js';
 import { currentScanId } from 'shoestreet/lib/catalog.js';
 import { wireDelivery, deliveryFromForm } from 'shoestreet/pages/checkout.js';
@@ -170,7 +170,7 @@ export default async function mtmPage() {
           el('dt', {}, t('Ready to ship in')), el('dd', { id: 'mtm-lead' }, t('{n} working days', { n: quote.lead_time_days })),
           el('dt', {}, t('What is made')), el('dd', {}, t('A personal last from your foot, then the shoes on it')),
           el('dt', {}, t('Nearest stock size')), el('dd', {}, `EU ${base.eu} ${base.width || ''}`),
-          el('dt', {}, t('Quote valid until')), el('dd', {}, new Date(quote.expires_at).toLocaleString())),
+          el('dt', {}, t('Quote valid until')), el('dd', { id: 'mtm-expires' }, formatDate(quote.expires_at, true))),
         el('table', { id: 'mtm-spec-table' }, el('caption', {}, t('Changes to the last')), el('tbody', {}, Object.entries(mods).map(([k, v]) => el('tr', {}, el('th', { scope: 'row' }, t(k.replace(/_delta_mm$/, '').replaceAll('_', ' '))), el('td', {}, `${v > 0 ? '+' : ''}${fmt(v, 1)} mm`))))));
       document.getElementById('mtm-confirm').textContent = t('Confirm and pay {amount}', { amount: won(quote.price_krw) });
       confirmForm.hidden = false;
