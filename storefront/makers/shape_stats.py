@@ -468,7 +468,7 @@ def _mesh_withheld(noise_sd: float, floor: int, eps: float) -> str:
     """Why a class' mean length and width are released but not its shape (public numbers)."""
     return (
         f"no average-foot mesh: with these people its shape coefficients would carry "
-        f"{noise_sd:.2f} population sd of noise each (the limit is {MAX_COEFF_NOISE_SD:g}; "
+        f"{noise_sd:.2f} prior sd of noise each (the limit is {MAX_COEFF_NOISE_SD:g}; "
         "beyond it the mesh may not be a foot); at epsilon "
         f"{eps:g} a size class needs at least {floor} people (noisy count). Raise epsilon or "
         "drop a filter; the mean length and ball width are released"
@@ -553,7 +553,9 @@ def release_average_feet(
     coeffs, lens, widths, scales = _noisy_shape_sums(sums, eps_sum, eps_len, eps_w)
     scales["count"] = count_scale
     floor = count_floor(min_people, count_scale, n_terms=2)
-    mesh_floor = max(floor, average_foot_floor(eps))
+    # the formula's floor, and the one from OpenDP's own scales (equal; the larger is safe)
+    from_scales = math.sqrt(2.0) * float(scales["coeff"].max()) / 1e4 / MAX_COEFF_NOISE_SD
+    mesh_floor = max(floor, average_foot_floor(eps), int(math.ceil(from_scales - 1e-9)))
     feet = []
     for gi, g in enumerate(_BIN_INDICES):
         if int(counts[0][gi]) + int(counts[1][gi]) < floor:
