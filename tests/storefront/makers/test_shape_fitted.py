@@ -201,7 +201,7 @@ def test_average_feet_at_the_shape_floor_are_feet(scanned) -> None:  # type: ign
     on the noise-free class mean plus Laplace noise of exactly those sds drawn with 12 fixed
     seeds (OpenDP's own draws are not seedable), decoded and measured by footscan like an
     upload. Measured: 12 of 12 are feet. (Without the floor, 400 people at epsilon 1 carry
-    0.48 sd: footscan refused 3 of 42 such meshes, 1 of 42 at 0.25 sd, 0 of 97 at <= 0.15.)"""
+    0.48 sd: footscan refused 3 of 42 such meshes, 1 of 92 at 0.25 sd, 0 of 147 at <= 0.15.)"""
     eng = _engine(scanned["results"], copies=166)
     exact, n = _noise_free_mean(eng)
     assert n == 830 and S.average_foot_floor(1.0) == 768
