@@ -107,17 +107,25 @@ class _ArrowPieces:
             include_columns=self.cols,
         )
 
-    def block(self, data: bytes) -> NDArray[np.float64] | None:
-        """The piece as an (m, k) array, or None when Arrow refuses it."""
+    def table(self, data: bytes) -> Any:
+        """The piece parsed by Arrow (a ``pyarrow.Table``), or None when Arrow refuses it.
+
+        Only this runs on the parsing thread: Arrow holds no GIL while it parses, whereas the
+        conversion to numpy (:meth:`block`) takes the GIL for every column and would keep
+        waiting for the caller's thread.
+        """
         try:
-            t = self.pc.read_csv(
+            return self.pc.read_csv(
                 self.pa.py_buffer(data), read_options=self.read, parse_options=self.parse,
                 convert_options=self.convert,
             )  # fmt: skip
         except (self.pa.ArrowInvalid, self.pa.ArrowTypeError, ValueError):
             return None
+
+    def block(self, t: Any) -> NDArray[np.float64]:
+        """A parsed piece as a row-major (m, k) array."""
         # Column by column into a column-major block (a contiguous write per column), then
-        # row-major (on the parsing thread: the reader's row and column gathers are faster).
+        # row-major (the reader's row and column gathers are faster on it).
         out = np.empty((len(self.cols), t.num_rows), dtype=np.float64)
         for i, name in enumerate(self.cols):
             for at, arr in _chunks(t.column(name)):
@@ -179,9 +187,11 @@ def iter_fast_blocks(
 ) -> Iterator[NDArray[np.float64]]:
     """Numeric data rows of ``table`` in blocks, as :func:`iter_blocks` yields them.
 
-    A second thread reads and parses the file (Arrow releases the GIL) while the caller works
-    on the blocks already parsed: at most :data:`_AHEAD` blocks wait (a few MB), so memory
-    stays that of one piece.
+    A second thread reads the file and has Arrow parse it (Arrow holds no GIL while parsing)
+    while the caller works on the pieces already parsed; the caller's thread turns each parsed
+    piece into a numpy block (that step needs the GIL, and on the parsing thread it would keep
+    waiting for the caller). At most :data:`_AHEAD` pieces wait (a few MB), so memory stays
+    that of one piece.
 
     Parameters
     ----------
@@ -199,10 +209,11 @@ def iter_fast_blocks(
     ------
     (m, n_fields or len(usecols)) float64
     """
-    out: queue.Queue[NDArray[np.float64] | BaseException | None] = queue.Queue(_AHEAD)
+    out: queue.Queue[Any] = queue.Queue(_AHEAD)
     stop = threading.Event()
+    fast = _ArrowPieces(table, usecols)
     worker = threading.Thread(
-        target=_produce, args=(table, chars, usecols, slow_parse, out, stop), daemon=True,
+        target=_produce, args=(table, chars, fast, usecols, slow_parse, out, stop), daemon=True,
         name="gait-csv",
     )  # fmt: skip
     worker.start()
@@ -213,7 +224,7 @@ def iter_fast_blocks(
                 return
             if isinstance(item, BaseException):
                 raise item
-            yield item
+            yield item if isinstance(item, np.ndarray) else fast.block(item)
     finally:
         stop.set()
         while worker.is_alive():  # let a producer blocked on a full queue see ``stop``
@@ -227,32 +238,32 @@ def iter_fast_blocks(
 def _produce(
     table: TextTable,
     chars: int,
+    fast: _ArrowPieces,
     usecols: tuple[int, ...] | None,
     slow_parse: SlowParse,
-    out: queue.Queue[NDArray[np.float64] | BaseException | None],
+    out: queue.Queue[Any],
     stop: threading.Event,
 ) -> None:
-    """The parsing thread: blocks of ``table`` into ``out``, then None; an error is handed
-    over in its place (raised in the caller's thread)."""
+    """The parsing thread: Arrow tables (or numpy blocks of refused pieces) of ``table`` into
+    ``out``, then None; an error is handed over in its place (raised in the caller's thread)."""
     try:
-        fast = _ArrowPieces(table, usecols)
         line0 = 1
         for text in _pieces(table, chars):
             if stop.is_set():
                 return
-            arr = _fast_piece(text, fast)
-            if arr is None:  # Arrow refused the piece: the numpy path, with its line numbers
-                arr = _slow_piece(text, table, line0, usecols, slow_parse)
+            got = _fast_piece(text, fast)
+            if got is None:  # Arrow refused the piece: the numpy path, with its line numbers
+                got = _slow_piece(text, table, line0, usecols, slow_parse)
             line0 += text.count(b"\n") + 1
-            if arr.shape[0]:
-                out.put(arr)
+            if got.num_rows if not isinstance(got, np.ndarray) else got.shape[0]:
+                out.put(got)
         out.put(None)
     except BaseException as exc:  # handed to the caller's thread, raised there as it is
         out.put(exc)
 
 
-def _fast_piece(text: bytes, fast: _ArrowPieces) -> NDArray[np.float64] | None:
-    """Arrow's block of one piece, or None when the piece needs the numpy path."""
+def _fast_piece(text: bytes, fast: _ArrowPieces) -> Any:
+    """Arrow's table of one piece, or None when the piece needs the numpy path."""
     if not text.isascii():
         return None
     body = text[_data_start(text) :]
@@ -260,7 +271,7 @@ def _fast_piece(text: bytes, fast: _ArrowPieces) -> NDArray[np.float64] | None:
         return None
     if fast.decimal_comma:
         body = body.replace(b",", b".")
-    return fast.block(body)
+    return fast.table(body)
 
 
 def _slow_piece(
