@@ -21,7 +21,7 @@ import pytest
 
 from tests.storefront.e2e.conftest import LOCALES, PHONE
 from tests.storefront.e2e.test_busan_e2e import api_json, check_page, register, won
-from tests.storefront.e2e.test_mtm_preview_e2e import check_last_readings
+from tests.storefront.e2e.test_mtm_preview_e2e import check_last_readings, check_values_unwrapped
 
 pytestmark = pytest.mark.e2e
 
@@ -111,6 +111,7 @@ def _made_to_measure(probe, shoe_id: str) -> None:  # type: ignore[no-untyped-de
     page.wait_for_selector("#mtm-last tbody tr", timeout=120_000)
     preview = api_json(probe, f"/api/orders/made-to-measure/quotes/{quote['id']}/preview")
     check_last_readings(page, preview, lang)
+    check_values_unwrapped(page)
     page.locator("#mtm-last").scroll_into_view_if_needed()
     check_page(probe, "journey-mtm-last")
 

@@ -59,9 +59,10 @@ def check_last_readings(page: Any, preview: dict, lang: str) -> None:
         on_last, offset = row.locator("td").nth(0), row.locator("td").nth(1)
         assert float(on_last.get_attribute("data-mm")) == ch["last_mm"]
         assert float(offset.get_attribute("data-mm")) == ch["last_offset_mm"]
-        assert on_last.inner_text().strip() == f"{ch['last_mm']:.1f} mm"
+        # A no-break space: the unit stays on the number's line.
+        assert on_last.inner_text().strip() == f"{ch['last_mm']:.1f}\u00a0mm"
         sign = "+" if ch["last_offset_mm"] > 0 else ""
-        assert offset.inner_text().strip() == f"{sign}{ch['last_offset_mm']:.1f} mm"
+        assert offset.inner_text().strip() == f"{sign}{ch['last_offset_mm']:.1f}\u00a0mm"
         if ch["basis"] == "last":  # length and width: one reading
             assert ch["last_offset_mm"] == 0 and ch["last_mm"] == ch["personal_mm"]
         else:  # girths: over the insole fill, so more than the catalogue-convention figure
@@ -69,6 +70,20 @@ def check_last_readings(page: Any, preview: dict, lang: str) -> None:
         box = row.bounding_box()
         assert box and box["x"] >= 0 and box["x"] + box["width"] <= page.viewport_size["width"]
     assert WORDS[lang]["last_note"] in page.inner_text("#mtm-last-readings")
+
+
+_WRAPPED_CELLS = """(sel) => [...document.querySelectorAll(sel)].filter((td) => {
+  const r = document.createRange();
+  r.selectNodeContents(td);
+  return new Set([...r.getClientRects()].map((q) => Math.round(q.top))).size > 1;
+}).map((td) => td.innerText)"""
+
+
+def check_values_unwrapped(page: Any) -> None:
+    """No value cell of the made-to-measure tables breaks over two lines (a lone "mm")."""
+    for table in ("#mtm-spec-table", "#mtm-changes", "#mtm-last", "#mtm-clearance"):
+        wrapped = page.evaluate(_WRAPPED_CELLS, f"{table} td")
+        assert wrapped == [], f"{table}: {wrapped}"
 
 
 def _no_overflow(page: Any, width: int) -> None:
@@ -103,7 +118,7 @@ def test_quote_preview_then_confirm_then_files(make_probe, live_server, lang, de
         cells = page.locator(f"#mtm-clearance tr[data-region='{c['region']}'] td")
         assert float(cells.nth(0).get_attribute("data-mm")) == c["min_mm"]
         assert float(cells.nth(1).get_attribute("data-mm")) == c["median_mm"]
-        shown = cells.nth(1).inner_text().replace("+", "").replace(" mm", "").replace(",", ".")
+        shown = cells.nth(1).inner_text().replace("+", "").replace("\u00a0mm", "").replace(",", ".")
         assert float(shown) == pytest.approx(c["median_mm"], abs=0.051)
     for ch in preview["stock_changes"]:
         cell = page.locator(f"#mtm-changes tr[data-measure='{ch['measure']}'] td").nth(2)

@@ -14,7 +14,9 @@ const MEASURE = {
 };
 const REGION = { heel_seat: 'Heel seat', waist: 'Waist', instep: 'Instep', ball: 'Ball', toe_box: 'Toe box' };
 const FILE_STATUS = { none: 'not started', queued: 'waiting', running: 'being made', done: 'ready', failed: 'failed' };
-const signed = (v) => `${v > 0 ? '+' : ''}${fmt(v, 1)} mm`;
+// A value and its unit never part at a line end (a lone "mm" on a phone's second line).
+const mm = (v) => `${fmt(v, 1)}\u00a0mm`;
+const signed = (v) => `${v > 0 ? '+' : ''}${mm(v)}`;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Poll a job until it ends, reporting its progress; returns the final job. */
@@ -82,7 +84,7 @@ async function showPreview(quote, host) {
       el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, t('Measure')), el('th', { scope: 'col' }, t('Stock last')), el('th', { scope: 'col' }, t('Your last')), el('th', { scope: 'col' }, t('Change')))),
       el('tbody', {}, p.stock_changes.map((c) => el('tr', { 'data-measure': c.measure },
         el('th', { scope: 'row' }, t(MEASURE[c.measure] || c.measure)),
-        el('td', {}, `${fmt(c.stock_mm, 1)} mm`), el('td', {}, `${fmt(c.personal_mm, 1)} mm`),
+        el('td', {}, mm(c.stock_mm)), el('td', {}, mm(c.personal_mm)),
         el('td', { 'data-mm': c.change_mm }, signed(c.change_mm)))))),
     el('p', { class: 'muted' }, t('Length and width are measured on your last; girths are your foot’s plus the style’s ease, the way stock sizes are given.')),
     lastReadings(p.stock_changes));
@@ -101,7 +103,7 @@ function lastReadings(changes) {
       el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, t('Measure')), el('th', { scope: 'col' }, t('On your last')), el('th', { scope: 'col' }, t('Offset from the figure above')))),
       el('tbody', {}, rows.map((c) => el('tr', { 'data-measure': c.measure },
         el('th', { scope: 'row' }, t(MEASURE[c.measure] || c.measure)),
-        el('td', { class: 'num', 'data-mm': c.last_mm }, `${fmt(c.last_mm, 1)} mm`),
+        el('td', { class: 'num', 'data-mm': c.last_mm }, mm(c.last_mm)),
         el('td', { class: 'num', 'data-mm': c.last_offset_mm }, signed(c.last_offset_mm)))))),
     el('p', { class: 'muted' }, t('A tape round your last goes over the insole that fills its flat bottom and follows the last’s own lines, so its girths read more than the foot girths stock sizes are given in. Length and width are the same reading (offset 0 mm).')));
 }
@@ -142,7 +144,7 @@ export default async function mtmPage() {
   const s = await api.get(`/api/scans/${encodeURIComponent(scan)}`);
   const m = s.measurements || {};
   const tb = el('tbody');
-  for (const [k, v] of Object.entries(m)) if (typeof v === 'number' && k.endsWith('_mm')) tb.append(el('tr', {}, el('th', { scope: 'row' }, measurementLabel(k)), el('td', {}, `${fmt(v, 1)} mm`)));
+  for (const [k, v] of Object.entries(m)) if (typeof v === 'number' && k.endsWith('_mm')) tb.append(el('tr', {}, el('th', { scope: 'row' }, measurementLabel(k)), el('td', {}, mm(v))));
   clear(box).append(el('table', {}, el('caption', {}, t('Measurements sent to the maker')), tb));
   const sel = document.getElementById('mtm-colourway');
   for (const cw of shoe.colourways || []) sel.append(el('option', { value: cw.id }, cw.name));
@@ -171,7 +173,7 @@ export default async function mtmPage() {
           el('dt', {}, t('What is made')), el('dd', {}, t('A personal last from your foot, then the shoes on it')),
           el('dt', {}, t('Nearest stock size')), el('dd', {}, `EU ${base.eu} ${base.width || ''}`),
           el('dt', {}, t('Quote valid until')), el('dd', { id: 'mtm-expires' }, formatDate(quote.expires_at, true))),
-        el('table', { id: 'mtm-spec-table' }, el('caption', {}, t('Changes to the last')), el('tbody', {}, Object.entries(mods).map(([k, v]) => el('tr', {}, el('th', { scope: 'row' }, t(k.replace(/_delta_mm$/, '').replaceAll('_', ' '))), el('td', {}, `${v > 0 ? '+' : ''}${fmt(v, 1)} mm`))))));
+        el('table', { id: 'mtm-spec-table' }, el('caption', {}, t('Changes to the last')), el('tbody', {}, Object.entries(mods).map(([k, v]) => el('tr', {}, el('th', { scope: 'row' }, t(k.replace(/_delta_mm$/, '').replaceAll('_', ' '))), el('td', {}, signed(v)))))));
       document.getElementById('mtm-confirm').textContent = t('Confirm and pay {amount}', { amount: won(quote.price_krw) });
       confirmForm.hidden = false;
       showPreview(quote, document.getElementById('mtm-preview')).catch((err) => { msg.textContent = describeError(err); });
