@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterator
 
 import pytest
 
@@ -28,7 +29,7 @@ TITLE = {"ko": "제조사 대시보드", "en": "Manufacturer dashboard"}
 
 
 @pytest.fixture(scope="module")
-def maker_token(live_server) -> str:
+def maker_token(live_server) -> Iterator[str]:
     """A manufacturer with room for the test's releases, over a synthetic city of 10,000
     (its largest 5 mm classes, ~900-1,000 people, pass the average foot's shape floor of 768
     people at epsilon 1)."""
@@ -42,9 +43,29 @@ def maker_token(live_server) -> str:
     assert out.exit_code == 0, out.output
     # The yearly caps are configuration; the test's several releases need more than the default
     # (4 runs of 1 + 0.3 + 1 + 0.1 = 9.6).
-    app.config["PRIVACY_MANUFACTURER_EPSILON_PER_YEAR"] = 10.0
-    app.config["PRIVACY_POPULATION_EPSILON_PER_YEAR"] = 10.0
-    return out.output.strip().splitlines()[-1].split()[-1]
+    caps = ("PRIVACY_MANUFACTURER_EPSILON_PER_YEAR", "PRIVACY_POPULATION_EPSILON_PER_YEAR")
+    before = {k: app.config.get(k) for k in caps}
+    app.config.update(dict.fromkeys(caps, 10.0))
+    yield out.output.strip().splitlines()[-1].split()[-1]
+    # The browser tests share one city: give the population-wide budget this test spent back
+    # (its releases leave the ledger with their manufacturer) and the caps their values, or
+    # a later test's manufacturer is refused (403) for budget this test used.
+    from sqlalchemy import delete, select
+
+    from storefront.db.models import Manufacturer, PrivacyRelease
+    from storefront.extensions import db
+
+    with app.app_context():
+        mid = db.session.scalar(
+            select(Manufacturer.id).where(Manufacturer.name == "Lasts of Busan")
+        )
+        db.session.execute(delete(PrivacyRelease).where(PrivacyRelease.manufacturer_id == mid))
+        db.session.commit()
+    for k, v in before.items():
+        if v is None:
+            app.config.pop(k, None)
+        else:
+            app.config[k] = v
 
 
 def no_overflow(page, name: str) -> None:
