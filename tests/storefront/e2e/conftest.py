@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -193,6 +194,14 @@ class PageProbe:
 
     def unexpected_errors(self) -> list[str]:
         return [e for e in self.errors if not any(a in e for a in self.allowed)]
+
+    def sign_in(self, email: str, password: str, landing: str) -> None:
+        """Sign in through the account page's form and wait for ``landing`` (a path)."""
+        self.goto(f"/account?next={landing}")
+        self.page.fill("#login-email", email)
+        self.page.fill("#login-password", password)
+        self.page.click("#login-form button[type=submit]")
+        self.page.wait_for_url(lambda url: urlsplit(url).path == landing)
 
     def sign_in_demo(self) -> None:
         # Land on a light page: the street would load every shop-window model first.

@@ -89,11 +89,7 @@ def test_wearer_and_care_manager_in_korean_on_phones(make_probe, live_server, tm
     _ready(wearer)
 
     # The care manager signs in and creates a link code on the dashboard.
-    manager.goto("/account?next=/care")
-    mp.fill("#login-email", mgr_email)
-    mp.fill("#login-password", _PASSWORD)
-    mp.click("#login-form button[type=submit]")
-    mp.wait_for_url(lambda url: urlsplit(url).path == "/care")
+    manager.sign_in(mgr_email, _PASSWORD, "/care")
     _ready(manager)
     assert "아직 연결한 착용자가 없습니다" in mp.inner_text("#care-wearers")
     mp.click("#care-invite-btn")

@@ -186,11 +186,7 @@ def _care_link(probe, make_probe, live_server) -> None:  # type: ignore[no-untyp
     manager = make_probe(locale=LOCALES[lang], **PHONE)
     manager.lang = lang
     mp = manager.page
-    manager.goto("/account?next=/care")
-    mp.fill("#login-email", email)
-    mp.fill("#login-password", _PASSWORD)
-    mp.click("#login-form button[type=submit]")
-    mp.wait_for_url(lambda url: urlsplit(url).path == "/care")
+    manager.sign_in(email, _PASSWORD, "/care")
     _ready(manager)
     mp.click("#care-invite-btn")
     code = mp.inner_text("#care-code-out").strip()

@@ -194,11 +194,7 @@ def _maker_sees_the_order(make_probe, live_server, lang, device, order) -> None:
     maker = make_probe(locale=LOCALES[lang], **device)
     maker.lang = lang
     page = maker.page
-    maker.goto("/account?next=/workshop")
-    page.fill("#login-email", email)
-    page.fill("#login-password", "correct horse")
-    page.click("#login-form button[type=submit]")
-    page.wait_for_url(lambda url: urlsplit(url).path == "/workshop")
+    maker.sign_in(email, "correct horse", "/workshop")
     assert page.get_attribute("html", "lang") == lang
     assert {"ko": "공방", "en": "Workshop"}[lang] in page.inner_text("h1")
     assert page.inner_text("#account-slot").strip() == "Busan Lasts"  # not "Sign in"
