@@ -34,7 +34,7 @@ from gait.analysis._activity import ActivitySegment
 from gait.analysis._care import care_indicators
 from gait.analysis._daily import daily_summary
 from gait.analysis._events import EventParams
-from gait.analysis._memory import release_freed_memory
+from gait.analysis._memory import heap_for_parts, release_freed_memory
 from gait.analysis._pipeline import analyze
 from gait.analysis._posture import PostureSummary
 from gait.analysis._pressure import FootPressure, PressureSummary, summarise_pressure
@@ -499,6 +499,34 @@ def _lost_in(part: Part) -> dict[str, int]:
     return out
 
 
+def _analyse_parts(
+    chunks: Iterator[tuple[float, Recording]],
+    params: EventParams,
+    baseline_ml_index: float | None,
+    overlap_s: float,
+    min_part_s: float,
+) -> tuple[list[PartReport], float, str, str, float]:
+    """Reports of the parts (with their overlap), the span covered, source, format and rate."""
+    parts: list[PartReport] = []
+    span = 0.0
+    src = fmt = ""
+    fs = 0.0
+    for part in _with_overlap(chunks, overlap_s, min_part_s):
+        rec = part.recording
+        span = max(span, part.own_end_s)
+        src, fmt, fs = rec.source, rec.format, rec.sampling_rate_hz
+        if not rec.feet:
+            continue
+        rep = analyze(rec, params, baseline_ml_index)
+        miss = _lost_in(part)
+        parts.append(
+            PartReport(part.t0_s, part.own_start_s, part.own_end_s, rep, sum(miss.values()), miss)
+        )
+        del rec, part
+        release_freed_memory()
+    return parts, span, src, fmt, fs
+
+
 def analyze_file(
     path: str | Path,
     format: str = "auto",
@@ -540,24 +568,11 @@ def analyze_file(
     RecordingValidationError
         Nothing in the file can be analysed.
     """
-    parts: list[PartReport] = []
-    span = 0.0
-    src = fmt = ""
-    fs = 0.0
-    chunks = iter_chunks(path, format, chunk_s, max_gap_s)
-    for part in _with_overlap(chunks, overlap_s, min_part_s=min(60.0, chunk_s / 2)):
-        rec = part.recording
-        span = max(span, part.own_end_s)
-        src, fmt, fs = rec.source, rec.format, rec.sampling_rate_hz
-        if not rec.feet:
-            continue
-        rep = analyze(rec, params, baseline_ml_index)
-        miss = _lost_in(part)
-        parts.append(
-            PartReport(part.t0_s, part.own_start_s, part.own_end_s, rep, sum(miss.values()), miss)
-        )
-        del rec, part
-        release_freed_memory()
+    with heap_for_parts():
+        parts, span, src, fmt, fs = _analyse_parts(
+            iter_chunks(path, format, chunk_s, max_gap_s), params, baseline_ml_index,
+            overlap_s, min(60.0, chunk_s / 2),
+        )  # fmt: skip
     if len(parts) == 1 and parts[0].t0_s == 0.0 and parts[0].own_start_s == 0.0:
         return parts[0].report
     meta = dict(parts[0].report.meta) if parts else {}

@@ -180,7 +180,8 @@ def column_base(foot: FootSignal) -> NDArray[np.float64]:
     """Each sensor's 2nd percentile over the whole foot, NaN left out (its zero offset).
 
     ``np.nanpercentile(foot.values, 2, axis=0)``; remembered by the pressure analysis when
-    every value is finite (then it computed the same numbers), else computed here.
+    it computed the same numbers (every value finite, or the rows it left out all NaN), else
+    computed here.
     """
     cached = foot.__dict__.get(_BASE_KEY)
     if cached is not None:
@@ -204,7 +205,9 @@ def _foot_pressure(foot: FootSignal, table: StrideTable | None, fs: float) -> Fo
     whole = bool(valid.all())
     rows = values if whole else values.compress(valid, axis=0)
     p1, p2, p99 = column_percentiles(rows, [1.0, 2.0, 99.0])
-    if whole:  # every value finite: the foot's 2nd percentiles, whatever NaN rule applies
+    if whole or bool(np.isnan(values[~valid]).all()):
+        # Every value finite, or the rows left out wholly missing (an export's dropouts): then
+        # these are also the 2nd percentiles with NaN left out per sensor (column_base's).
         foot.__dict__[_BASE_KEY] = p2.copy()
     span = p99 - p1
     ref = max(float(np.max(span)), 1e-12)

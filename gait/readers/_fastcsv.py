@@ -27,8 +27,11 @@ if TYPE_CHECKING:
 __all__ = ["arrow_available", "iter_fast_blocks"]
 
 _ENCODINGS = ("utf-8", "utf-8-sig", "latin-1")
-#: Blocks parsed ahead of the one the caller holds (each from ~2 MB of text).
-_AHEAD = 2
+#: Pieces parsed ahead of the one the caller holds (each ~2 MB of text, ~2 MB as float64 at
+#: 45 columns): enough for the parsing thread to keep going while the caller analyses a
+#: part (a 10-minute Moticon part is ~10 pieces); with 2 it waited, and parsing and analysis
+#: took turns instead of overlapping.
+_AHEAD = 12
 
 SlowParse = Callable[[str, "TextTable", int, "tuple[int, ...] | None"], NDArray[np.float64]]
 
@@ -81,7 +84,7 @@ def _data_start(text: bytes) -> int:
 
 
 class _ArrowPieces:
-    """Arrow's options for one table, and the conversion of one piece to a float64 block."""
+    """Arrow's options for one table, and the conversion of one piece to float64 blocks."""
 
     def __init__(self, table: TextTable, usecols: tuple[int, ...] | None) -> None:
         arrow = _arrow()
@@ -90,6 +93,10 @@ class _ArrowPieces:
         names = [f"c{i}" for i in range(table.n_fields)]
         self.cols = names if usecols is None else [names[i] for i in usecols]
         self.decimal_comma = table.decimal == ","
+        # The C heap rather than Arrow's own allocator: the blocks are freed by numpy long
+        # after they were made, and on the C heap their memory is reused by the next ones
+        # (see gait.analysis._memory.heap_for_parts) instead of being returned and faulted in.
+        self.pool = self.pa.system_memory_pool()
         pa, pc = self.pa, self.pc
         # 1 MB blocks: two per piece parse ~15 % faster than one (they stay in cache).
         self.read = pc.ReadOptions(column_names=names, use_threads=False, block_size=1 << 20)
@@ -110,34 +117,28 @@ class _ArrowPieces:
     def table(self, data: bytes) -> Any:
         """The piece parsed by Arrow (a ``pyarrow.Table``), or None when Arrow refuses it.
 
-        Only this runs on the parsing thread: Arrow holds no GIL while it parses, whereas the
-        conversion to numpy (:meth:`block`) takes the GIL for every column and would keep
-        waiting for the caller's thread.
+        Runs on the parsing thread: Arrow holds no GIL while it parses.
         """
         try:
             return self.pc.read_csv(
                 self.pa.py_buffer(data), read_options=self.read, parse_options=self.parse,
-                convert_options=self.convert,
+                convert_options=self.convert, memory_pool=self.pool,
             )  # fmt: skip
         except (self.pa.ArrowInvalid, self.pa.ArrowTypeError, ValueError):
             return None
 
-    def block(self, t: Any) -> NDArray[np.float64]:
-        """A parsed piece as a row-major (m, k) array."""
-        # Column by column into a column-major block (a contiguous write per column), then
-        # row-major (the reader's row and column gathers are faster on it).
-        out = np.empty((len(self.cols), t.num_rows), dtype=np.float64)
-        for i, name in enumerate(self.cols):
-            for at, arr in _chunks(t.column(name)):
-                out[i, at : at + len(arr)] = arr.to_numpy(zero_copy_only=False)
-        return np.ascontiguousarray(out.T)
+    def blocks(self, t: Any) -> list[NDArray[np.float64]]:
+        """A parsed piece as row-major (m, k) arrays, one per Arrow batch (in order).
 
-
-def _chunks(col: Any) -> Iterator[tuple[int, Any]]:
-    at = 0
-    for arr in col.chunks:
-        yield at, arr
-        at += len(arr)
+        Arrow builds each array (``RecordBatch.to_tensor``) without the GIL, so this runs on
+        the parsing thread beside the caller's analysis; a column-by-column conversion to
+        numpy would take the GIL once per column and keep waiting for the caller's thread.
+        """
+        return [
+            np.asarray(b.to_tensor(null_to_nan=True, row_major=True, memory_pool=self.pool))
+            for b in t.to_batches()
+            if b.num_rows
+        ]
 
 
 def _pieces(table: TextTable, chars: int) -> Iterator[bytes]:
@@ -187,11 +188,9 @@ def iter_fast_blocks(
 ) -> Iterator[NDArray[np.float64]]:
     """Numeric data rows of ``table`` in blocks, as :func:`iter_blocks` yields them.
 
-    A second thread reads the file and has Arrow parse it (Arrow holds no GIL while parsing)
-    while the caller works on the pieces already parsed; the caller's thread turns each parsed
-    piece into a numpy block (that step needs the GIL, and on the parsing thread it would keep
-    waiting for the caller). At most :data:`_AHEAD` pieces wait (a few MB), so memory stays
-    that of one piece.
+    A second thread reads the file, has Arrow parse each piece and build its row-major float64
+    blocks (Arrow holds no GIL for either) while the caller analyses the blocks already made.
+    At most :data:`_AHEAD` pieces wait (~25 MB), so memory does not grow with the file.
 
     Parameters
     ----------
@@ -224,7 +223,7 @@ def iter_fast_blocks(
                 return
             if isinstance(item, BaseException):
                 raise item
-            yield item if isinstance(item, np.ndarray) else fast.block(item)
+            yield from item
     finally:
         stop.set()
         while worker.is_alive():  # let a producer blocked on a full queue see ``stop``
@@ -244,18 +243,22 @@ def _produce(
     out: queue.Queue[Any],
     stop: threading.Event,
 ) -> None:
-    """The parsing thread: Arrow tables (or numpy blocks of refused pieces) of ``table`` into
-    ``out``, then None; an error is handed over in its place (raised in the caller's thread)."""
+    """The parsing thread: the blocks of each piece of ``table`` (a list per piece, by Arrow or,
+    for a refused piece, by the numpy parser) into ``out``, then None; an error is handed over
+    in its place (raised in the caller's thread after every earlier block)."""
     try:
         line0 = 1
         for text in _pieces(table, chars):
             if stop.is_set():
                 return
-            got = _fast_piece(text, fast)
-            if got is None:  # Arrow refused the piece: the numpy path, with its line numbers
-                got = _slow_piece(text, table, line0, usecols, slow_parse)
+            parsed = _fast_piece(text, fast)
+            if parsed is None:  # Arrow refused the piece: the numpy path, with its line numbers
+                got = [_slow_piece(text, table, line0, usecols, slow_parse)]
+            else:
+                got = fast.blocks(parsed)
+                del parsed
             line0 += text.count(b"\n") + 1
-            if got.num_rows if not isinstance(got, np.ndarray) else got.shape[0]:
+            if any(b.shape[0] for b in got):
                 out.put(got)
         out.put(None)
     except BaseException as exc:  # handed to the caller's thread, raised there as it is
