@@ -33,6 +33,9 @@ _ENCODINGS = ("utf-8", "utf-8-sig", "latin-1")
 #: took turns instead of overlapping.
 _AHEAD = 12
 
+#: Fewer pieces waiting than this: the caller is about to wait, parse on both cores.
+_HUNGRY = 2
+
 SlowParse = Callable[[str, "TextTable", int, "tuple[int, ...] | None"], NDArray[np.float64]]
 
 
@@ -93,14 +96,17 @@ class _ArrowPieces:
         names = [f"c{i}" for i in range(table.n_fields)]
         self.cols = names if usecols is None else [names[i] for i in usecols]
         self.decimal_comma = table.decimal == ","
+        self.encoding = table.encoding
         # The C heap rather than Arrow's own allocator: the blocks are freed by numpy long
         # after they were made, and on the C heap their memory is reused by the next ones
         # (see gait.analysis._memory.heap_for_parts) instead of being returned and faulted in.
         self.pool = self.pa.system_memory_pool()
         pa, pc = self.pa, self.pc
-        # 1 MB blocks: two per piece parse ~15 % faster than one (they stay in cache), and
-        # Arrow parses them on both cores when the caller's thread is waiting for them.
-        self.read = pc.ReadOptions(column_names=names, use_threads=True, block_size=1 << 20)
+        # 1 MB blocks: two per piece parse ~15 % faster than one (they stay in cache). Both
+        # cores parse (``read_both``) only while the caller's thread waits for blocks (at the
+        # start): otherwise Arrow's second thread would take the core the caller analyses on.
+        self.read = pc.ReadOptions(column_names=names, use_threads=False, block_size=1 << 20)
+        self.read_both = pc.ReadOptions(column_names=names, use_threads=True, block_size=1 << 20)
         self.parse = pc.ParseOptions(
             delimiter=table.delimiter, quote_char=False, double_quote=False, escape_char=False,
             newlines_in_values=False, ignore_empty_lines=True,
@@ -115,14 +121,15 @@ class _ArrowPieces:
             include_columns=self.cols,
         )
 
-    def table(self, data: bytes) -> Any:
+    def table(self, data: bytes, both_cores: bool = False) -> Any:
         """The piece parsed by Arrow (a ``pyarrow.Table``), or None when Arrow refuses it.
 
         Runs on the parsing thread: Arrow holds no GIL while it parses.
         """
         try:
             return self.pc.read_csv(
-                self.pa.py_buffer(data), read_options=self.read, parse_options=self.parse,
+                self.pa.py_buffer(data), read_options=self.read_both if both_cores else self.read,
+                parse_options=self.parse,
                 convert_options=self.convert, memory_pool=self.pool,
             )  # fmt: skip
         except (self.pa.ArrowInvalid, self.pa.ArrowTypeError, ValueError):
@@ -252,7 +259,7 @@ def _produce(
         for text in _pieces(table, chars):
             if stop.is_set():
                 return
-            parsed = _fast_piece(text, fast)
+            parsed = _fast_piece(text, fast, out.qsize() < _HUNGRY)
             if parsed is None:  # Arrow refused the piece: the numpy path, with its line numbers
                 got = [_slow_piece(text, table, line0, usecols, slow_parse)]
             else:
@@ -272,16 +279,22 @@ def _count_lines(text: bytes) -> int:
     return int(np.count_nonzero(np.frombuffer(text, dtype=np.uint8) == 10)) + 1
 
 
-def _fast_piece(text: bytes, fast: _ArrowPieces) -> Any:
+def _fast_piece(text: bytes, fast: _ArrowPieces, both_cores: bool = False) -> Any:
     """Arrow's table of one piece, or None when the piece needs the numpy path."""
-    if not text.isascii():
+    start = _data_start(text)
+    body = text[start:]
+    if not body.isascii() or b"#" in body:
         return None
-    body = text[_data_start(text) :]
-    if b"#" in body:
-        return None
+    if start and not text[:start].isascii():
+        # Leading comment lines (a vendor header with units such as "°/s"): Arrow skips
+        # them, but they must still be valid text in the file's encoding.
+        try:
+            text[:start].decode(fast.encoding)
+        except UnicodeDecodeError:
+            return None
     if fast.decimal_comma:
         body = body.replace(b",", b".")
-    return fast.table(body)
+    return fast.table(body, both_cores)
 
 
 def _slow_piece(
