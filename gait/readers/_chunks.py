@@ -25,8 +25,9 @@ from gait.readers._readers import FORMATS, _sniff
 from gait.readers._text import TextPlan, csv_plan, gaitpdb_plan
 from gait.readers._textio import (
     MIN_RATE_HZ,
+    GroupBlock,
     grid_from_times,
-    iter_blocks,
+    iter_group_blocks,
 )
 from gait.readers._wfdb import (
     WfdbHeader,
@@ -72,15 +73,15 @@ def _iter_text_chunks(
     unit = ""
     last_t = -math.inf
     last_pos = -1
-    chunk_rows: list[NDArray[np.float64]] = []
+    chunk_rows: list[GroupBlock] = []
     chunk_pos: list[NDArray[np.int64]] = []
     chunk_start = 0
     n_dropped = 0
     first_note = ""
-    for blk in iter_blocks(plan.table, usecols=plan.usecols):
-        if blk.shape[0] == 0:
+    for blk in iter_group_blocks(plan.table, plan.groups, usecols=plan.usecols):
+        if blk[0].shape[0] == 0:
             continue
-        t = blk[:, 0]
+        t = blk[0][:, 0]
         if not np.all(np.isfinite(t)):
             raise RecordingReadError(f"{path}: a data row has no time stamp")
         if rate is None:
@@ -94,7 +95,7 @@ def _iter_text_chunks(
         if not keep.all():  # (a copy of the block only when rows are dropped)
             if not keep.any():
                 continue
-            t, blk = t[keep], blk[keep]
+            t, blk = t[keep], tuple(g[keep] for g in blk)
         steps = np.diff(np.r_[last_t if last_pos >= 0 else t[0], t]) * scale * rate
         k = np.rint(steps)
         if last_pos < 0:
@@ -121,7 +122,7 @@ def _iter_text_chunks(
             if cut >= pos.size:
                 break
             if start < cut:
-                chunk_rows.append(blk[start:cut])
+                chunk_rows.append(tuple(g[start:cut] for g in blk))
                 chunk_pos.append(pos[start:cut])
             if chunk_rows:  # its rows let go before the part is handed on (and analysed)
                 part = _emit_text(plan, chunk_rows, chunk_pos, chunk_start, rate, unit)
@@ -129,7 +130,7 @@ def _iter_text_chunks(
                 yield part
             chunk_start = int(pos[cut])
             start = cut
-        chunk_rows.append(blk[start:])
+        chunk_rows.append(tuple(g[start:] for g in blk))
         chunk_pos.append(pos[start:])
         last_t, last_pos = float(t[-1]), int(pos[-1])
     if rate is None:
@@ -141,7 +142,7 @@ def _iter_text_chunks(
 
 def _emit_text(
     plan: TextPlan,
-    rows: list[NDArray[np.float64]],
+    rows: list[GroupBlock],
     pos: list[NDArray[np.int64]],
     start: int,
     rate: float,

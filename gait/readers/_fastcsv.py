@@ -24,7 +24,12 @@ from numpy.typing import NDArray
 if TYPE_CHECKING:
     from gait.readers._textio import TextTable
 
-__all__ = ["arrow_available", "iter_fast_blocks"]
+__all__ = ["ColumnGroups", "GroupBlock", "arrow_available", "iter_fast_blocks", "split_groups"]
+
+#: Column groups of a block: indices into the parsed columns, one tuple per group.
+ColumnGroups = tuple[tuple[int, ...], ...]
+#: A block split by column groups: one C-contiguous (m, len(group)) float64 array per group.
+GroupBlock = tuple[NDArray[np.float64], ...]
 
 _ENCODINGS = ("utf-8", "utf-8-sig", "latin-1")
 #: Pieces parsed ahead of the one the caller holds (each ~2 MB of text, ~2 MB as float64 at
@@ -89,12 +94,15 @@ def _data_start(text: bytes) -> int:
 class _ArrowPieces:
     """Arrow's options for one table, and the conversion of one piece to float64 blocks."""
 
-    def __init__(self, table: TextTable, usecols: tuple[int, ...] | None) -> None:
+    def __init__(
+        self, table: TextTable, usecols: tuple[int, ...] | None, groups: ColumnGroups | None
+    ) -> None:
         arrow = _arrow()
         assert arrow is not None
         self.pa, self.pc = arrow
         names = [f"c{i}" for i in range(table.n_fields)]
         self.cols = names if usecols is None else [names[i] for i in usecols]
+        self.groups = [list(range(len(self.cols)))] if groups is None else [list(g) for g in groups]
         self.decimal_comma = table.decimal == ","
         self.encoding = table.encoding
         # The C heap rather than Arrow's own allocator: the blocks are freed by numpy long
@@ -135,18 +143,33 @@ class _ArrowPieces:
         except (self.pa.ArrowInvalid, self.pa.ArrowTypeError, ValueError):
             return None
 
-    def blocks(self, t: Any) -> list[NDArray[np.float64]]:
-        """A parsed piece as row-major (m, k) arrays, one per Arrow batch (in order).
+    def blocks(self, t: Any) -> list[tuple[NDArray[np.float64], ...]]:
+        """A parsed piece as blocks, one per Arrow batch (in order), each a tuple of row-major
+        ``(m, len(group))`` arrays, one per column group.
 
         Arrow builds each array (``RecordBatch.to_tensor``) without the GIL, so this runs on
         the parsing thread beside the caller's analysis; a column-by-column conversion to
         numpy would take the GIL once per column and keep waiting for the caller's thread.
         """
         return [
-            np.asarray(b.to_tensor(null_to_nan=True, row_major=True, memory_pool=self.pool))
+            tuple(
+                np.asarray(
+                    b.select(g).to_tensor(null_to_nan=True, row_major=True, memory_pool=self.pool)
+                )
+                for g in self.groups
+            )
             for b in t.to_batches()
             if b.num_rows
         ]
+
+
+def split_groups(
+    arr: NDArray[np.float64], groups: ColumnGroups | None
+) -> tuple[NDArray[np.float64], ...]:
+    """The column groups of a parsed ``(m, k)`` block, each a C-contiguous array."""
+    if groups is None:
+        return (arr,)
+    return tuple(arr.take(list(g), axis=1) for g in groups)
 
 
 def _pieces(table: TextTable, chars: int) -> Iterator[bytes]:
@@ -193,8 +216,9 @@ def iter_fast_blocks(
     chars: int,
     usecols: tuple[int, ...] | None,
     slow_parse: SlowParse,
-) -> Iterator[NDArray[np.float64]]:
-    """Numeric data rows of ``table`` in blocks, as :func:`iter_blocks` yields them.
+    groups: ColumnGroups | None = None,
+) -> Iterator[tuple[NDArray[np.float64], ...]]:
+    """Numeric data rows of ``table`` in blocks, as :func:`iter_group_blocks` yields them.
 
     A second thread reads the file, has Arrow parse each piece and build its row-major float64
     blocks (Arrow holds no GIL for either) while the caller analyses the blocks already made.
@@ -211,16 +235,19 @@ def iter_fast_blocks(
     slow_parse : callable
         The numpy parser ``(text, table, first_line, usecols) -> block``, for pieces Arrow
         does not take (it raises the reader's error for a bad row).
+    groups : tuple of tuple of int, optional
+        Column groups (indices into ``usecols``); None: one group of every column.
 
     Yields
     ------
-    (m, n_fields or len(usecols)) float64
+    tuple of (m, len(group)) float64
     """
     out: queue.Queue[Any] = queue.Queue(_AHEAD)
     stop = threading.Event()
-    fast = _ArrowPieces(table, usecols)
+    fast = _ArrowPieces(table, usecols, groups)
     worker = threading.Thread(
-        target=_produce, args=(table, chars, fast, usecols, slow_parse, out, stop), daemon=True,
+        target=_produce, args=(table, chars, fast, usecols, slow_parse, out, stop, groups),
+        daemon=True,
         name="gait-csv",
     )  # fmt: skip
     worker.start()
@@ -250,6 +277,7 @@ def _produce(
     slow_parse: SlowParse,
     out: queue.Queue[Any],
     stop: threading.Event,
+    groups: ColumnGroups | None = None,
 ) -> None:
     """The parsing thread: the blocks of each piece of ``table`` (a list per piece, by Arrow or,
     for a refused piece, by the numpy parser) into ``out``, then None; an error is handed over
@@ -261,12 +289,12 @@ def _produce(
                 return
             parsed = _fast_piece(text, fast, out.qsize() < _HUNGRY)
             if parsed is None:  # Arrow refused the piece: the numpy path, with its line numbers
-                got = [_slow_piece(text, table, line0, usecols, slow_parse)]
+                got = [split_groups(_slow_piece(text, table, line0, usecols, slow_parse), groups)]
             else:
                 got = fast.blocks(parsed)
                 del parsed
             line0 += _count_lines(text)
-            if any(b.shape[0] for b in got):
+            if any(b[0].shape[0] for b in got):
                 out.put(got)
         out.put(None)
     except BaseException as exc:  # handed to the caller's thread, raised there as it is

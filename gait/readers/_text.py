@@ -22,10 +22,12 @@ from gait.insole._recording import MAX_LOAD_BYTES, FootSignal, Recording, as_sid
 from gait.readers._rows import rows_all, rows_any
 from gait.readers._textio import (
     MAX_TEXT_BYTES,
+    ColumnGroups,
+    GroupBlock,
     TextTable,
     file_size,
     grid_from_times,
-    iter_blocks,
+    iter_group_blocks,
     open_table,
     unit_from_name,
 )
@@ -121,21 +123,11 @@ def check_physical(
     ]
 
 
-def _columns(
-    rows: NDArray[np.float64] | list[NDArray[np.float64]], cols: tuple[int, ...]
-) -> NDArray[np.float64]:
-    """Columns ``cols`` of the rows (one table, or blocks one after the other) as a new
-    C-contiguous ``(n, len(cols))`` array (gathered block by block: no copy of all columns)."""
-    idx = list(cols)
-    blocks = rows if isinstance(rows, list) else [rows]
-    if not blocks or not idx:
-        return np.zeros((sum(b.shape[0] for b in blocks), len(idx)))
-    if idx == list(range(idx[0], idx[0] + len(idx))):  # a run of columns: views, one copy
-        lo, hi = idx[0], idx[0] + len(idx)
-        out = np.concatenate([b[:, lo:hi] for b in blocks])
-    else:  # ``take`` keeps the rows' order in memory (``b[:, idx]`` would be column-major)
-        out = np.concatenate([np.asarray(b).take(idx, axis=1) for b in blocks])
-    return np.ascontiguousarray(out, dtype=np.float64)  # a copy only if not row-major yet
+def _group(rows: list[GroupBlock], gi: int) -> NDArray[np.float64]:
+    """Group ``gi`` of the blocks, one after the other, as a new C-contiguous array."""
+    if not rows:
+        raise ValueError("no rows")
+    return np.concatenate([b[gi] for b in rows])
 
 
 def _place_on_grid(
@@ -143,7 +135,7 @@ def _place_on_grid(
 ) -> NDArray[np.float64]:
     """Rows at their grid positions; unfilled positions are NaN (missing, never interpolated).
 
-    ``rows`` is a fresh array of the caller's (from :func:`_columns`): in the usual case it is
+    ``rows`` is a fresh array of the caller's (from :func:`_group`): in the usual case it is
     returned as it is.
     """
     if grid_index.size == n_grid and np.array_equal(grid_index, np.arange(n_grid)):
@@ -232,9 +224,21 @@ class TextPlan:
     imu_scale: NDArray[np.float64] | None = field(default=None, repr=False)
     meta: dict = field(default_factory=dict, repr=False)
 
+    @property
+    def groups(self) -> ColumnGroups:
+        """Column groups the blocks are read in: the time, then per foot (in
+        :attr:`feet_cols` order) its sensors and, where present, its IMU."""
+        out: list[tuple[int, ...]] = [(0,)]
+        for side, cols in self.feet_cols.items():
+            out.append(cols)
+            ic = self.imu_cols.get(side)
+            if ic:
+                out.append(ic)
+        return tuple(out)
+
     def build(
         self,
-        rows: NDArray[np.float64] | list[NDArray[np.float64]],
+        rows: list[GroupBlock],
         grid_index: NDArray[np.int64],
         n_grid: int,
         sampling_rate_hz: float,
@@ -243,20 +247,22 @@ class TextPlan:
     ) -> Recording | None:
         """A recording from parsed rows placed at ``grid_index`` on a grid of ``n_grid``.
 
-        ``rows`` is one ``(n, len(usecols))`` table or its blocks in order.
+        ``rows`` are the blocks in order, split by :attr:`groups`.
 
         Returns None (``allow_empty``) when no foot has a sample, else raises.
         """
         path = self.table.path
         feet: dict[str, FootSignal | None] = {}
-        for side, cols in self.feet_cols.items():
-            v = _place_on_grid(_columns(rows, cols), grid_index, n_grid)
+        gi = 1  # group 0 is the time
+        for side in self.feet_cols:
+            v = _place_on_grid(_group(rows, gi), grid_index, n_grid)
+            gi += 1
             if self.cell_scale is not None:
                 v *= self.cell_scale
             imu = None
-            ic = self.imu_cols.get(side)
-            if ic:
-                imu = _place_on_grid(_columns(rows, ic), grid_index, n_grid)
+            if self.imu_cols.get(side):
+                imu = _place_on_grid(_group(rows, gi), grid_index, n_grid)
+                gi += 1
                 if self.imu_scale is not None:
                     imu *= self.imu_scale
             feet[side] = _foot(side, v, self.xy_mm.get(side), self.units, path.name, notes, imu)
@@ -287,16 +293,14 @@ class TextPlan:
                 f"(limit {MAX_LOAD_BYTES / 2**20:.0f} MiB): analyse it part by part with "
                 "gait.analyze_file (the gait analyze command does)"
             )
-        parts = list(iter_blocks(self.table, usecols=self.usecols))
+        parts = list(iter_group_blocks(self.table, self.groups, usecols=self.usecols))
         if not parts:
             raise RecordingReadError(f"{self.table.path}: no data rows")
-        rows = np.concatenate(parts) if len(parts) > 1 else parts[0]
-        del parts
-        grid = grid_from_times(rows[:, 0], self.table.path, self.declared_unit)
-        check_dense(grid.n_grid, rows.shape[1] + 6, grid.sampling_rate_hz, str(self.table.path))
+        grid = grid_from_times(_group(parts, 0)[:, 0], self.table.path, self.declared_unit)
+        check_dense(grid.n_grid, len(self.usecols) + 6, grid.sampling_rate_hz, str(self.table.path))
         notes: list[str] = []
         _timing_notes(grid, notes)
-        rec = self.build(rows, grid.index, grid.n_grid, grid.sampling_rate_hz, notes)
+        rec = self.build(parts, grid.index, grid.n_grid, grid.sampling_rate_hz, notes)
         assert rec is not None
         rec.meta["time_unit"] = grid.unit
         return rec

@@ -30,7 +30,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gait.exceptions import RecordingReadError
-from gait.readers._fastcsv import arrow_available, iter_fast_blocks
+from gait.readers._fastcsv import (
+    ColumnGroups,
+    GroupBlock,
+    arrow_available,
+    iter_fast_blocks,
+    split_groups,
+)
 
 __all__ = [
     "BLOCK_ROWS",
@@ -41,7 +47,11 @@ __all__ = [
     "TimeGrid",
     "check_file_size",
     "grid_from_times",
+    "ColumnGroups",
+    "GroupBlock",
     "iter_blocks",
+    "iter_group_blocks",
+    "split_groups",
     "open_table",
 ]
 
@@ -257,7 +267,8 @@ def iter_blocks(
     """Numeric data rows in blocks (float64, NaN for empty fields).
 
     The file is read in pieces of about ``block_rows`` lines (by characters, cut at a line
-    end), and each piece is parsed by numpy's C reader: memory holds one piece.
+    end), and each piece is parsed (by Arrow on a second thread where it can, else by numpy's
+    C reader): memory holds a few pieces.
 
     Parameters
     ----------
@@ -277,10 +288,39 @@ def iter_blocks(
     RecordingReadError
         A row with another field count or a field that is not a number (with its line).
     """
+    for blk in iter_group_blocks(table, None, block_rows, usecols):
+        yield blk[0]
+
+
+def iter_group_blocks(
+    table: TextTable,
+    groups: ColumnGroups | None,
+    block_rows: int = BLOCK_ROWS,
+    usecols: tuple[int, ...] | None = None,
+) -> Iterator[tuple[NDArray[np.float64], ...]]:
+    """:func:`iter_blocks` with each block split into column groups.
+
+    Parameters
+    ----------
+    table : TextTable
+        From :func:`open_table`.
+    groups : tuple of tuple of int, optional
+        Column groups, as indices into ``usecols`` (or the file's columns); None: one group
+        of every column.
+    block_rows, usecols
+        As :func:`iter_blocks`.
+
+    Yields
+    ------
+    tuple of (m, len(group)) float64
+        One C-contiguous array per group, the same rows. On the Arrow path each group is
+        built straight from the parsed columns, so a reader that wants a foot's sensors as
+        one row-major array gets them without another copy of the whole table.
+    """
     # ~2 MB of text per piece: numpy's parser needs ~15x the text in transient memory.
     chars = max(4096, min(block_rows * 8 * table.n_fields, _PIECE_CHARS))
     if arrow_available(table):
-        yield from iter_fast_blocks(table, chars, usecols, _parse)
+        yield from iter_fast_blocks(table, chars, usecols, _parse, groups)
         return
     skip_header = table.header_row
     line0 = 1
@@ -302,13 +342,13 @@ def iter_blocks(
                 arr = _parse(text, table, line0, usecols)
                 line0 += text.count("\n") + 1
                 if arr.shape[0]:
-                    yield arr
+                    yield split_groups(arr, groups)
             if pending.strip():
                 if skip_header:
                     pending = _drop_header(pending)
                 arr = _parse(pending, table, line0, usecols)
                 if arr.shape[0]:
-                    yield arr
+                    yield split_groups(arr, groups)
     except UnicodeDecodeError as exc:
         raise RecordingReadError(
             f"{table.path}: not valid {table.encoding} text ({exc.reason})"
