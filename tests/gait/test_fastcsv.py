@@ -9,7 +9,7 @@ import pytest
 
 from gait.exceptions import RecordingReadError
 from gait.readers import _textio
-from gait.readers._textio import iter_blocks, open_table
+from gait.readers._textio import iter_blocks, iter_group_blocks, open_table
 
 pytest.importorskip("pyarrow")
 
@@ -72,7 +72,7 @@ def _fmt(v: float, decimal: str) -> str:
 def test_arrow_path_values_equal_numpy_path(tmp_path, sep, decimal, newline, encoding, bom):
     rng = np.random.default_rng(len(sep + decimal + newline))
     v = _table(rng, 3000, 7)
-    lines = ["# units=N", "# comment é" if encoding == "latin-1" else "# comment",
+    lines = ["# units=N", "# comment é" if encoding == "latin-1" else "# angular rate [°/s]",
              sep.join(["time_s"] + [f"c{i}" for i in range(1, 7)])]  # fmt: skip
     for i, row in enumerate(v):
         lines.append(sep.join(_fmt(x, decimal) for x in row))
@@ -107,6 +107,49 @@ def test_arrow_path_invalid_utf8_is_the_same_error(tmp_path):
     p.write_bytes(("time_s,a,b\n" + "\n".join(rows) + "\n").encode() + b"1.0,\xff\xfe,2\n")
     a, b = _both(p, block_rows=65_536)
     assert isinstance(a, str) and a == b and "not valid utf-8" in a
+
+
+def test_leading_comment_that_is_not_utf8_is_the_same_error(tmp_path):
+    """The Arrow path skips a piece's leading comment lines but still checks them as text."""
+    rows = [f"{i / 100:.2f},{i % 7}.5,{i}" for i in range(3000)]
+    p = tmp_path / "bad.csv"
+    p.write_bytes(b"# unit \xb0/s, fine\ntime_s,a,b\n" + "\n".join(rows).encode() + b"\n")
+    ok = tmp_path / "ok.csv"
+    ok.write_bytes("# unit °/s\ntime_s,a,b\n".encode() + "\n".join(rows).encode() + b"\n")
+    for path in (p, ok):
+        a, b = _both(path, block_rows=65_536)
+        _same(a, b)
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_blocks_split_by_column_groups_are_the_columns_of_the_blocks(tmp_path, fast):
+    rng = np.random.default_rng(7)
+    v = _table(rng, 20_000, 9)
+    p = tmp_path / "g.csv"
+    p.write_text(
+        "time_s," + ",".join(f"c{i}" for i in range(1, 9)) + "\n"
+        + "\n".join(",".join(_fmt(x, ".") for x in row) for row in v) + "\n"
+    )  # fmt: skip
+    usecols = (0, 1, 2, 3, 5, 6, 8)
+    groups = ((0,), (1, 2, 3), (4, 6), (5,))  # indices into usecols, one not a run
+    orig = _textio.arrow_available
+    if not fast:
+        _textio.arrow_available = lambda table: False  # type: ignore[assignment]
+    try:
+        table = open_table(p)
+        whole = np.concatenate([b.copy() for b in iter_blocks(table, 512, usecols)])
+        split = list(iter_group_blocks(table, groups, 512, usecols))
+    finally:
+        _textio.arrow_available = orig  # type: ignore[assignment]
+    assert all(len(b) == len(groups) for b in split)
+    for gi, g in enumerate(groups):
+        got = np.concatenate([b[gi] for b in split])
+        assert all(b[gi].flags.c_contiguous and b[gi].dtype == np.float64 for b in split)
+        want = whole[:, list(g)]
+        assert got.shape == want.shape
+        assert np.array_equal(got, want, equal_nan=True)
+    # The time column, value for value against the file's (an independent route: the text).
+    assert np.allclose(np.concatenate([b[0][:, 0] for b in split]), v[:, 0])
 
 
 def _parser_threads() -> list[str]:
