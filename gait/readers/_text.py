@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -125,8 +126,6 @@ def check_physical(
 
 def _group(rows: list[GroupBlock], gi: int) -> NDArray[np.float64]:
     """Group ``gi`` of the blocks, one after the other, as a new C-contiguous array."""
-    if not rows:
-        raise ValueError("no rows")
     return np.concatenate([b[gi] for b in rows])
 
 
@@ -224,17 +223,22 @@ class TextPlan:
     imu_scale: NDArray[np.float64] | None = field(default=None, repr=False)
     meta: dict = field(default_factory=dict, repr=False)
 
+    @cached_property
+    def _group_of(self) -> dict[tuple[str, str], int]:
+        """Index in :attr:`groups` of each foot's ``("cells" | "imu", side)`` columns."""
+        out: dict[tuple[str, str], int] = {}
+        for side in self.feet_cols:
+            out["cells", side] = len(out) + 1  # group 0 is the time
+            if self.imu_cols.get(side):
+                out["imu", side] = len(out) + 1
+        return out
+
     @property
     def groups(self) -> ColumnGroups:
         """Column groups the blocks are read in: the time, then per foot (in
         :attr:`feet_cols` order) its sensors and, where present, its IMU."""
-        out: list[tuple[int, ...]] = [(0,)]
-        for side, cols in self.feet_cols.items():
-            out.append(cols)
-            ic = self.imu_cols.get(side)
-            if ic:
-                out.append(ic)
-        return tuple(out)
+        cols = {"cells": self.feet_cols, "imu": self.imu_cols}
+        return ((0,), *(cols[kind][side] for kind, side in self._group_of))
 
     def build(
         self,
@@ -253,16 +257,13 @@ class TextPlan:
         """
         path = self.table.path
         feet: dict[str, FootSignal | None] = {}
-        gi = 1  # group 0 is the time
         for side in self.feet_cols:
-            v = _place_on_grid(_group(rows, gi), grid_index, n_grid)
-            gi += 1
+            v = _place_on_grid(_group(rows, self._group_of["cells", side]), grid_index, n_grid)
             if self.cell_scale is not None:
                 v *= self.cell_scale
             imu = None
-            if self.imu_cols.get(side):
-                imu = _place_on_grid(_group(rows, gi), grid_index, n_grid)
-                gi += 1
+            if ("imu", side) in self._group_of:
+                imu = _place_on_grid(_group(rows, self._group_of["imu", side]), grid_index, n_grid)
                 if self.imu_scale is not None:
                     imu *= self.imu_scale
             feet[side] = _foot(side, v, self.xy_mm.get(side), self.units, path.name, notes, imu)
