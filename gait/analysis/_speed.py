@@ -143,69 +143,82 @@ def _rest_force(imu: NDArray[np.float64], at: NDArray[np.int64]) -> NDArray[np.f
 
 
 def _level_rotation(f: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Rotations (k, 3, 3) taking each specific force ``f`` (k, 3) to +z (heading arbitrary)."""
-    u = f / np.linalg.norm(f, axis=1, keepdims=True)
-    z = np.array([0.0, 0.0, 1.0])
-    axis = np.cross(u, z)
-    s = np.linalg.norm(axis, axis=1)
-    c = u @ z
-    k = np.where(s[:, None] > 1e-12, axis / np.maximum(s, 1e-12)[:, None], [1.0, 0.0, 0.0])
-    return _rodrigues(k, np.arctan2(s, c))
+    """Rotations (3, 3, k) taking each specific force ``f`` (3, k) to +z (heading arbitrary)."""
+    u = f / np.sqrt(f[0] * f[0] + f[1] * f[1] + f[2] * f[2])
+    # axis = u x z = (u_y, -u_x, 0): its length is the angle's sine, u_z its cosine
+    s = np.hypot(u[0], u[1])
+    turn = s > 1e-12
+    inv = 1.0 / np.where(turn, s, 1.0)
+    kx = np.where(turn, u[1] * inv, 1.0)
+    ky = np.where(turn, -u[0] * inv, 0.0)
+    return _rotations(kx, ky, np.zeros_like(kx), np.arctan2(s, u[2]))
 
 
-def _rodrigues(axis: NDArray[np.float64], angle: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Rotation matrices (k, 3, 3) about unit ``axis`` (k, 3) by ``angle`` (k,) radians.
+def _rotations(
+    kx: NDArray[np.float64],
+    ky: NDArray[np.float64],
+    kz: NDArray[np.float64],
+    angle: NDArray[np.float64],
+) -> NDArray[np.float64]:
+    """Rotation matrices ``(3, 3, *shape)`` about unit axes ``(kx, ky, kz)`` by ``angle`` (rad),
+    all of one shape; entry ``[a, b]`` of every matrix is one contiguous array.
 
-    ``cos(a) I + sin(a) [k]x + (1 - cos(a)) k k^T``, written out entry by entry (a batched
-    product of 3 x 3 matrices costs more than the nine products).
+    ``cos(a) I + sin(a) [k]x + (1 - cos(a)) k k^T``, written out entry by entry: numpy's
+    batched product of 3 x 3 matrices costs several times more than the entries' own.
     """
-    kx, ky, kz = axis[:, 0], axis[:, 1], axis[:, 2]
     s, c = np.sin(angle), np.cos(angle)
     one_c = 1.0 - c
-    out = np.empty((axis.shape[0], 3, 3))
+    out = np.empty((3, 3, *np.shape(angle)))
     xy, xz, yz = kx * ky * one_c, kx * kz * one_c, ky * kz * one_c
-    out[:, 0, 0] = c + kx * kx * one_c
-    out[:, 1, 1] = c + ky * ky * one_c
-    out[:, 2, 2] = c + kz * kz * one_c
-    out[:, 0, 1], out[:, 1, 0] = xy - kz * s, xy + kz * s
-    out[:, 0, 2], out[:, 2, 0] = xz + ky * s, xz - ky * s
-    out[:, 1, 2], out[:, 2, 1] = yz - kx * s, yz + kx * s
+    out[0, 0] = c + kx * kx * one_c
+    out[1, 1] = c + ky * ky * one_c
+    out[2, 2] = c + kz * kz * one_c
+    out[0, 1], out[1, 0] = xy - kz * s, xy + kz * s
+    out[0, 2], out[2, 0] = xz + ky * s, xz - ky * s
+    out[1, 2], out[2, 1] = yz - kx * s, yz + kx * s
     return out
 
 
 def _integrate(
     acc: NDArray[np.float64], gyro_rad: NDArray[np.float64], n: NDArray[np.int64], fs: float
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Horizontal and vertical displacement (k,) of strides whose samples are ``acc``/``gyro`` (k, L, 3).
+    """Horizontal and vertical displacement (k,) of strides whose samples are ``acc`` (m/s^2)
+    and ``gyro_rad`` (rad/s), both (3, L, k): component, sample, stride.
 
     Sample 0 of each stride is at rest and level after :func:`_level_rotation`; stride ``i``
-    ends (at rest again) at sample ``n[i]``.
+    ends (at rest again) at sample ``n[i] - 1`` (``n`` >= 2). With ``a_j`` the world
+    acceleration (gravity removed), the velocity ``v_m = dt sum_{j<=m} a_j`` less its linear
+    drift ``m / (n - 1) v_{n-1}`` integrates to the end position
+    ``dt sum_{m<n} v_m = dt^2 sum_{j<n} (n / 2 - j) a_j``: one weighted sum.
     """
-    k, length, _ = acc.shape
+    length, k = acc.shape[1:]
     dt = 1.0 / fs
-    # Every sample's rotation increment at once; only their product is sequential.
-    w = gyro_rad.reshape(-1, 3) * dt
-    ang = np.linalg.norm(w, axis=1)
-    axis = np.where(ang[:, None] > 1e-12, w / np.maximum(ang, 1e-12)[:, None], [1.0, 0, 0])
-    inc = _rodrigues(axis, ang).reshape(k, length, 3, 3)
-    rots = np.empty((k, length, 3, 3))
-    rot = _level_rotation(acc[:, 0, :])
+    w = gyro_rad * dt
+    ang = np.sqrt(w[0] * w[0] + w[1] * w[1] + w[2] * w[2])  # (L, k)
+    turn = ang > 1e-12
+    inv = 1.0 / np.where(turn, ang, 1.0)
+    inc = _rotations(
+        np.where(turn, w[0] * inv, 1.0),
+        np.where(turn, w[1] * inv, 0.0),
+        np.where(turn, w[2] * inv, 0.0),
+        ang,
+    )
+    # Only the product of the increments is sequential: one step per sample for all strides.
+    rots = np.empty((length, 3, 3, k))
+    rot = _level_rotation(acc[:, 0])
     for j in range(length):
-        rots[:, j] = rot
-        rot = rot @ inc[:, j]
-    a_world = np.einsum("kjab,kjb->kja", rots, acc)
-    a_world[:, :, 2] -= _G
-    idx = np.arange(length)[None, :]
-    inside = idx < n[:, None]
-    a_world[~inside] = 0.0
-    vel = np.cumsum(a_world, axis=1) * dt
-    v_end = vel[np.arange(k), n - 1]
-    # Linear drift removal: the foot is at rest at both ends.
-    frac = np.minimum(idx / np.maximum(n - 1, 1)[:, None], 1.0)
-    vel = vel - frac[:, :, None] * v_end[:, None, :]
-    vel[~inside] = 0.0
-    pos_end = vel.sum(axis=1) * dt
-    return np.hypot(pos_end[:, 0], pos_end[:, 1]), pos_end[:, 2]
+        rots[j] = rot
+        step = inc[:, :, j]
+        rot = rot[:, 0, None] * step[0] + rot[:, 1, None] * step[1] + rot[:, 2, None] * step[2]
+    a_world = np.einsum("jabk,bjk->ajk", rots, acc)
+    a_world[2] -= _G
+    j_idx = np.arange(length)[:, None]
+    inside = j_idx < n[None, :]  # (L, k)
+    # samples past a stride's end (NaN where the IMU has a gap there) must not count
+    a_world[:, ~inside] = 0.0
+    weight = np.where(inside, 0.5 * n[None, :] - j_idx, 0.0)
+    pos_end = np.einsum("ajk,jk->ak", a_world, weight) * (dt * dt)
+    return np.hypot(pos_end[0], pos_end[1]), pos_end[2]
 
 
 def imu_stride_lengths(foot: FootSignal, table: StrideTable, fs: float) -> NDArray[np.float64]:
@@ -329,11 +342,12 @@ def stride_motion(
         return out, rise
     n = b_arr - a_arr + 1
     length = int(n.max())
-    grid = np.minimum(a_arr[:, None] + np.arange(length)[None, :], n_samples - 1)
-    acc = imu[grid, :3]
+    grid = np.minimum(a_arr[None, :] + np.arange(length)[:, None], n_samples - 1)  # (L, k)
+    by_channel = np.ascontiguousarray(imu.T)
+    acc = by_channel[:3, grid]  # (3, L, k)
     # Rest: average the specific force around the quiet sample for the gravity direction.
-    acc[:, 0, :] = _rest_force(imu, a_arr)
-    gyro = np.deg2rad(imu[grid, 3:])
+    acc[:, 0, :] = _rest_force(imu, a_arr).T
+    gyro = np.deg2rad(by_channel[3:, grid])
     lengths, dz = _integrate(acc, gyro, n, fs)
     ok = (lengths >= _MIN_STRIDE_M) & (lengths <= _MAX_STRIDE_M)
     out[np.array(which)[ok]] = lengths[ok]
