@@ -29,7 +29,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from threadpoolctl import threadpool_limits
 
 from gait.analysis._activity import ActivitySegment
 from gait.analysis._care import care_indicators
@@ -569,10 +568,7 @@ def analyze_file(
     RecordingValidationError
         Nothing in the file can be analysed.
     """
-    # One BLAS thread: the text readers parse on a second thread meanwhile, and OpenBLAS's
-    # idle workers keep spinning after each product for that core (2-hour Moticon export on
-    # the 2-core machine: 4.8-5.5 s CPU and 2.6-2.9 s wall with them, 3.6 s and 2.1 s without).
-    with heap_for_parts(), threadpool_limits(limits=1, user_api="blas"):
+    with heap_for_parts():
         parts, span, src, fmt, fs = _analyse_parts(
             iter_chunks(path, format, chunk_s, max_gap_s), params, baseline_ml_index,
             overlap_s, min(60.0, chunk_s / 2),
