@@ -16,7 +16,7 @@ import codecs
 import queue
 import threading
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -24,7 +24,17 @@ from numpy.typing import NDArray
 if TYPE_CHECKING:
     from gait.readers._textio import TextTable
 
-__all__ = ["ColumnGroups", "GroupBlock", "arrow_available", "iter_fast_blocks", "split_groups"]
+__all__ = [
+    "ColumnGroups",
+    "GroupBlock",
+    "arrow_available",
+    "drop_header",
+    "iter_fast_blocks",
+    "split_groups",
+]
+
+#: Text of either kind (the Arrow path reads bytes, the numpy path decoded str).
+AnyText = TypeVar("AnyText", str, bytes)
 
 #: Column groups of a block: indices into the parsed columns, one tuple per group.
 ColumnGroups = tuple[tuple[int, ...], ...]
@@ -63,32 +73,31 @@ def arrow_available(table: TextTable) -> bool:
     )
 
 
-def _drop_header(text: bytes) -> bytes:
-    """``text`` with its first line that is neither blank nor a comment made blank (as the
-    numpy path: line numbers stay the file's)."""
+def _data_line(text: AnyText) -> tuple[int, int]:
+    """Start and end offsets of the first line of ``text`` (bytes or str, ``\n`` line ends)
+    that is neither blank nor a ``#`` comment; ``(len, len)`` when there is none."""
+    nl, hash_ = (b"\n", b"#") if isinstance(text, bytes) else ("\n", "#")
     start = 0
-    while True:
-        end = text.find(b"\n", start)
-        line = text[start:] if end < 0 else text[start:end]
-        if line.strip() and not line.lstrip().startswith(b"#"):
-            return text[:start] if end < 0 else text[:start] + text[end:]
-        if end < 0:
-            return text
-        start = end + 1
+    while start < len(text):
+        end = text.find(nl, start)
+        stop = len(text) if end < 0 else end
+        line = text[start:stop]
+        if line.strip() and not line.lstrip().startswith(hash_):
+            return start, stop
+        start = stop + 1
+    return len(text), len(text)
+
+
+def drop_header(text: AnyText) -> AnyText:
+    """``text`` with its first line that is neither blank nor a comment made blank (the line
+    stays, so that line numbers in messages are the file's)."""
+    start, stop = _data_line(text)
+    return text[:start] + text[stop:]
 
 
 def _data_start(text: bytes) -> int:
     """Offset of the first line that is neither blank nor a ``#`` comment."""
-    start = 0
-    while start < len(text):
-        end = text.find(b"\n", start)
-        line = text[start:] if end < 0 else text[start:end]
-        if line.strip() and not line.lstrip().startswith(b"#"):
-            return start
-        if end < 0:
-            return len(text)
-        start = end + 1
-    return start
+    return _data_line(text)[0]
 
 
 class _ArrowPieces:
@@ -205,7 +214,7 @@ def _pieces(table: TextTable, chars: int) -> Iterator[bytes]:
             if b"\r" in text:
                 text = text.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
             if skip_header:
-                text, skip_header = _drop_header(text), False
+                text, skip_header = drop_header(text), False
             yield text
             if last:
                 return

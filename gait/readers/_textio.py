@@ -34,6 +34,7 @@ from gait.readers._fastcsv import (
     ColumnGroups,
     GroupBlock,
     arrow_available,
+    drop_header,
     iter_fast_blocks,
     split_groups,
 )
@@ -338,14 +339,14 @@ def iter_group_blocks(
                     continue
                 text, pending = buf[:cut], buf[cut + 1 :]
                 if skip_header:
-                    text, skip_header = _drop_header(text), False
+                    text, skip_header = drop_header(text), False
                 arr = _parse(text, table, line0, usecols)
                 line0 += text.count("\n") + 1
                 if arr.shape[0]:
                     yield split_groups(arr, groups)
             if pending.strip():
                 if skip_header:
-                    pending = _drop_header(pending)
+                    pending = drop_header(pending)
                 arr = _parse(pending, table, line0, usecols)
                 if arr.shape[0]:
                     yield split_groups(arr, groups)
@@ -353,20 +354,6 @@ def iter_group_blocks(
         raise RecordingReadError(
             f"{table.path}: not valid {table.encoding} text ({exc.reason})"
         ) from None
-
-
-def _drop_header(text: str) -> str:
-    """``text`` with its first line that is neither blank nor a comment made blank (the line
-    stays, so that line numbers in messages are the file's)."""
-    start = 0
-    while True:
-        end = text.find("\n", start)
-        line = text[start:] if end < 0 else text[start:end]
-        if line.strip() and not line.lstrip().startswith("#"):
-            return text[:start] if end < 0 else text[:start] + text[end:]
-        if end < 0:
-            return text
-        start = end + 1
 
 
 def _malformed(

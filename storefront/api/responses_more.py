@@ -54,6 +54,7 @@ SCAN_FIELDS: dict[str, Any] = {
     "keep_raw": BOOL,
     "size_bytes": INT,
     "error": nullable(STR),
+    "error_detail": nullable(STR),
     "measurements": nullable(ANY_OBJECT),
 }
 _SCAN = obj(
@@ -70,6 +71,7 @@ _GAIT_SESSION = obj(
     report=nullable(ANY_OBJECT),
     summary=nullable(ANY_OBJECT),
     error=nullable(STR),
+    error_detail=nullable(STR),
     job=nullable(_JOB_STATUS),
     links=obj(self=STR, report_html=nullable(STR)),
 )

@@ -312,8 +312,10 @@ def session_to_dict(
     """Public view of a gait session (the report only when ``full``).
 
     ``job`` is the job status (:func:`storefront.jobs.status.job_status`): its ``error`` in
-    ``language`` (the view passes the request's), the English reason in ``detail``.
+    ``language`` (the view passes the request's), the English reason in ``detail``. The
+    session's own ``error`` is in ``language`` too, the English as recorded in ``error_detail``.
     """
+    from storefront.i18n.reasons import JOB_FALLBACK, reason_text
     from storefront.jobs.status import job_status
 
     return {
@@ -323,7 +325,8 @@ def session_to_dict(
         "created_at": as_utc(gs.created_at).isoformat(),
         "report": gs.report if full else None,
         "summary": (gs.report or {}).get("summary"),
-        "error": gs.error,
+        "error": reason_text(gs.error, language, JOB_FALLBACK),
+        "error_detail": gs.error,
         "job": job_status(job, language) if job else None,
         "links": {
             "self": f"/api/gait/sessions/{gs.id}",

@@ -215,8 +215,10 @@ def scan_to_dict(scan: Scan, job: Job | None, language: str = "en") -> dict[str,
     ``verdict`` says whether the shop may use the scan (``accepted``), else why (``reasons``)
     and what to do (``advice``). A scan that is not accepted shows no measurements or sizes.
     ``job`` is the job status (:func:`storefront.jobs.status.job_status`): its ``error`` in
-    ``language`` (the view passes the request's), the English reason in ``detail``.
+    ``language`` (the view passes the request's), the English reason in ``detail``. The
+    scan's own ``error`` is in ``language`` too, the English as recorded in ``error_detail``.
     """
+    from storefront.i18n.reasons import JOB_FALLBACK, reason_text
     from storefront.jobs.status import job_status
 
     verdict = verdict_of(scan)
@@ -231,7 +233,8 @@ def scan_to_dict(scan: Scan, job: Job | None, language: str = "en") -> dict[str,
         "created_at": as_utc(scan.created_at).isoformat(),
         "measurements": scan.result if usable else None,
         "verdict": verdict.to_dict() if verdict is not None else None,
-        "error": scan.error,
+        "error": reason_text(scan.error, language, JOB_FALLBACK),
+        "error_detail": scan.error,
         "job": job_status(job, language) if job else None,
         "links": {
             "self": f"/api/scans/{scan.id}",

@@ -131,7 +131,12 @@ def test_the_job_inside_scan_and_gait_answers_is_the_job_status(app, client, aut
         assert job["status"] == "failed"
         assert job["error"] == korean and job["detail"] == english, url
         assert client.get(f"/api/jobs/{job['id']}?lang=ko", headers=h).json == job
-        plain = client.get(url, headers=h).json["job"]
+        body = client.get(url, headers={**h, "Accept-Language": "ko-KR,ko;q=0.9"}).json
+        # the scan's or session's own error reads the same, its English beside it
+        assert body["error"] == korean and body["error_detail"] == english, url
+        plain_body = client.get(url, headers=h).json
+        assert plain_body["error"] == plain_body["error_detail"] == english, url
+        plain = plain_body["job"]
         assert plain["error"] == plain["detail"] == english, url
     # the list (which my-foot shows) carries a failed scan's job too, translated the same way
     (listed,) = client.get("/api/scans?lang=ko", headers=h).json["scans"]
