@@ -42,6 +42,7 @@ from gait.analysis._quantiles import finite_rows
 from gait.analysis._report import GaitReport, QualityReport
 from gait.analysis._speed import merge_speeds
 from gait.analysis._strides import StrideTable, summarise_strides
+from gait.analysis._threads import one_blas_thread
 from gait.exceptions import RecordingValidationError
 from gait.insole._recording import FootSignal, Recording, as_side
 from gait.readers._chunks import DEFAULT_CHUNK_S, DEFAULT_MAX_GAP_S, iter_chunks
@@ -568,7 +569,8 @@ def analyze_file(
     RecordingValidationError
         Nothing in the file can be analysed.
     """
-    with heap_for_parts():
+    # one BLAS thread: its idle workers would spin on the core the text reader parses on
+    with heap_for_parts(), one_blas_thread():
         parts, span, src, fmt, fs = _analyse_parts(
             iter_chunks(path, format, chunk_s, max_gap_s), params, baseline_ml_index,
             overlap_s, min(60.0, chunk_s / 2),
