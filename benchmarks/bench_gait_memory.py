@@ -248,7 +248,8 @@ def _parallel_capacity() -> float:
     The text readers parse on a second core, so their wall time depends on it; on this shared
     virtual machine the second core's share has been seen between ~1.3 and 2.0 within a day
     (a single-threaded format such as WFDB keeps its speed meanwhile). A pure-Python loop, run
-    alone and then twice at once: the sum of the two runs' speeds relative to the lone one.
+    alone and then twice at once: the sum of the two runs' speeds relative to the lone one. A
+    hint of the machine's state, not a correction (a slowed lone run reads above 2.0).
     """
 
     def spin(n: int) -> list[float]:
