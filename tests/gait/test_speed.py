@@ -8,8 +8,6 @@ trajectory, only those readings and the contact times.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -19,7 +17,6 @@ from gait.analysis._strides import StrideTable
 from gait.insole import FootSignal
 
 G = 9.80665
-MOTICON = Path("/work/shared/data/insoles/moticon/230927_102114.txt")
 
 
 def _rot(axis: str, a: np.ndarray) -> np.ndarray:
@@ -137,14 +134,16 @@ def test_without_imu_speed_is_reported_unavailable():
     assert "IMU" in summary["walking_speed_note"]
 
 
-@pytest.mark.skipif(not MOTICON.is_file(), reason="shared Moticon export not present")
-def test_real_moticon_walk_has_a_plausible_speed_and_both_feet_agree():
+def test_real_moticon_walk_has_a_plausible_speed_and_both_feet_agree(shared_data):
     # No speed truth exists for this walk. Two checks that can fail: the speed lies within
     # the comfortable walking speeds of adults (means 0.97-1.43 m/s from the 20s to the 80s,
     # Bohannon & Andrews 2011, widened to 0.7-1.6), and both feet, which walked the same
     # distance, give stride lengths within 20 % of each other (measured: 1.37 vs 1.58 m, a
     # 14 % left/right difference that is the weakest point of this estimate, see docs/gait.md).
-    rec = load_recording(MOTICON)
+    path = shared_data / "insoles" / "moticon" / "230927_102114.txt"
+    if not path.is_file():
+        pytest.skip(f"shared Moticon export not found at {path}")
+    rec = load_recording(path)
     report = analyze(rec)
     s = report.to_dict()["summary"]
     assert s["walking_speed_m_s"] is not None, s["walking_speed_note"]

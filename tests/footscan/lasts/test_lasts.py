@@ -8,6 +8,7 @@ inside/outside is a generalised winding number; distances come from dense surfac
 from __future__ import annotations
 
 import json
+import os
 import xml.etree.ElementTree as ET
 import zipfile
 from functools import cache
@@ -45,8 +46,12 @@ from footscan.lasts._export import (
     threemf_bytes,
 )
 
-REAL = Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "footscan" / "real"
-REAL = REAL.resolve() if REAL.exists() else Path("/work/shared/data/footscan/real")
+#: ``../shared/data`` beside the checkout, or ``$SHOESTREET_SHARED_DATA`` (as tests/conftest.py)
+SHARED = Path(
+    os.environ.get("SHOESTREET_SHARED_DATA")
+    or Path(__file__).resolve().parents[3].parent / "shared" / "data"
+)
+REAL = SHARED / "footscan" / "real"
 SESSION = REAL.parent.parent / "insoles" / "moticon" / "230927_102114.txt"
 GIRTHS = ("ball_girth", "waist_girth", "instep_girth", "heel_girth")
 
