@@ -315,8 +315,7 @@ def session_to_dict(
     ``language`` (the view passes the request's), the English reason in ``detail``. The
     session's own ``error`` is in ``language`` too, the English as recorded in ``error_detail``.
     """
-    from storefront.i18n.reasons import JOB_FALLBACK, reason_text
-    from storefront.jobs.status import job_status
+    from storefront.jobs.status import error_fields, job_status
 
     return {
         "id": gs.id,
@@ -325,8 +324,7 @@ def session_to_dict(
         "created_at": as_utc(gs.created_at).isoformat(),
         "report": gs.report if full else None,
         "summary": (gs.report or {}).get("summary"),
-        "error": reason_text(gs.error, language, JOB_FALLBACK),
-        "error_detail": gs.error,
+        **error_fields(gs.error, language),
         "job": job_status(job, language) if job else None,
         "links": {
             "self": f"/api/gait/sessions/{gs.id}",

@@ -14,7 +14,7 @@ from storefront.db.models import Job
 from storefront.i18n.reasons import FALLBACK, JOB_FALLBACK, reason_text
 from storefront.jobs.runner import job_to_dict
 
-__all__ = ["job_status"]
+__all__ = ["error_fields", "job_status"]
 
 #: Job kinds whose unknown reasons read "could not be made" (made to measure).
 _MADE_KINDS = ("mtm_",)
@@ -42,3 +42,9 @@ def job_status(job: Job, language: str) -> dict[str, Any]:
         "error": reason_text(job.error, language, fallback),
         "detail": job.error,
     }
+
+
+def error_fields(message: str | None, language: str) -> dict[str, Any]:
+    """A scan's or gait session's own failure, as its job's: ``error`` in ``language``, the
+    English as recorded in ``error_detail``."""
+    return {"error": reason_text(message, language, JOB_FALLBACK), "error_detail": message}

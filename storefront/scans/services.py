@@ -218,8 +218,7 @@ def scan_to_dict(scan: Scan, job: Job | None, language: str = "en") -> dict[str,
     ``language`` (the view passes the request's), the English reason in ``detail``. The
     scan's own ``error`` is in ``language`` too, the English as recorded in ``error_detail``.
     """
-    from storefront.i18n.reasons import JOB_FALLBACK, reason_text
-    from storefront.jobs.status import job_status
+    from storefront.jobs.status import error_fields, job_status
 
     verdict = verdict_of(scan)
     usable = verdict is not None and verdict.accepted
@@ -233,8 +232,7 @@ def scan_to_dict(scan: Scan, job: Job | None, language: str = "en") -> dict[str,
         "created_at": as_utc(scan.created_at).isoformat(),
         "measurements": scan.result if usable else None,
         "verdict": verdict.to_dict() if verdict is not None else None,
-        "error": reason_text(scan.error, language, JOB_FALLBACK),
-        "error_detail": scan.error,
+        **error_fields(scan.error, language),
         "job": job_status(job, language) if job else None,
         "links": {
             "self": f"/api/scans/{scan.id}",
