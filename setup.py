@@ -1,4 +1,5 @@
-"""Build hook: put the pinned three.js files into the wheel (everything else is pyproject.toml).
+"""Build hooks: the pinned three.js files in the wheel, and the gait readers' C parser
+(everything else is pyproject.toml).
 
 ``storefront/pages/three_files.json`` lists the files of the npm ``three`` package the pages
 import; they are copied, with three's ``package.json`` (its version) and licence, from
@@ -12,7 +13,7 @@ import json
 import shutil
 from pathlib import Path
 
-from setuptools import setup
+from setuptools import Extension, setup
 from setuptools.command.build_py import build_py
 
 ROOT = Path(__file__).resolve().parent
@@ -41,4 +42,9 @@ class BuildWithThree(build_py):
                 shutil.copyfile(src / rel, dest / rel)
 
 
-setup(cmdclass={"build_py": BuildWithThree})
+# The plain-decimal parser of the gait text readers (gait/readers/_decimals.c). Optional: without
+# a C compiler the install still succeeds and the readers use Arrow's parser (the same values,
+# about 5x slower on insole exports; docs/gait.md).
+DECIMALS = Extension("gait.readers._decimals", ["gait/readers/_decimals.c"], optional=True)
+
+setup(cmdclass={"build_py": BuildWithThree}, ext_modules=[DECIMALS])

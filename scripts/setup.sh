@@ -7,8 +7,15 @@ cd "$(dirname "$0")/.."
 # System libraries the code needs: open3d (libusb, libGL, OpenMP), the browser for the
 # end-to-end tests (Debian's Chromium, driven by Playwright), the PostgreSQL and Redis
 # servers for the integration tests, wrk for the load benchmark, Node.js/npm for three.js,
-# a Java runtime for the Spark engine of the manufacturer statistics (pyspark local mode).
-APT_PACKAGES=(libusb-1.0-0 libgl1 libgomp1 chromium postgresql redis-server wrk nodejs npm default-jre-headless)
+# a Java runtime for the Spark engine of the manufacturer statistics (pyspark local mode),
+# a C compiler for the gait readers' decimal parser (gait/readers/_decimals.c, built by setup.py).
+APT_PACKAGES=(libusb-1.0-0 libgl1 libgomp1 chromium postgresql redis-server wrk nodejs npm default-jre-headless gcc libc6-dev)
+PYTHON=${PYTHON:-python3}
+# Python's C headers: part of a Python built from source (pyenv, the python images); Debian's
+# own Python has them in python3-dev.
+if command -v "$PYTHON" >/dev/null && ! "$PYTHON" -c 'import os, sys, sysconfig; sys.exit(not os.path.isfile(os.path.join(sysconfig.get_paths()["include"], "Python.h")))'; then
+  APT_PACKAGES+=(python3-dev)
+fi
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
@@ -33,7 +40,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-PYTHON=${PYTHON:-python3}
 if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
   echo "setup: Python >= 3.11 is needed; found $("$PYTHON" --version 2>&1). Set PYTHON=/path/to/python3.11" >&2
   exit 1

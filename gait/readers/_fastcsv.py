@@ -1,18 +1,21 @@
-"""The fast path of :func:`gait.readers._textio.iter_blocks`: pieces parsed by Arrow's CSV reader.
+"""The fast path of :func:`gait.readers._textio.iter_blocks`: pieces parsed by compiled code.
 
-The text is cut into the same pieces as the numpy path (about 2 MB, at a line end), and each
-piece is tokenised and converted by Arrow (``pyarrow.csv``, compiled, no whole-file buffer:
-memory holds one piece). Only what both parsers read the same way takes this path: ASCII
+The text is cut into the same pieces as the numpy path (about 2 MB, at a line end). Each piece
+goes first to our plain decimal parser (:mod:`gait.readers._plain`, C: fields that are empty
+or plain decimals, the usual insole export), and when that refuses it to Arrow's CSV reader
+(``pyarrow.csv``: tokenised and converted, imported only when first needed); memory holds one
+piece, no whole-file buffer. Only what both parsers read the same way takes this path: ASCII
 pieces (UTF-8 and Latin-1 agree on them) with a single-character separator, no quoting, no
 comment inside the data, empty fields as NaN. Anything else in a piece, and any piece Arrow
 refuses (a row with another field count, a field that is not a number), is handed to the
 numpy parser with the same text and line number, so results and error messages are those of
-the numpy path. Without pyarrow every piece goes to the numpy parser.
+the numpy path. Without either compiled parser every piece goes to the numpy parser.
 """
 
 from __future__ import annotations
 
 import codecs
+import importlib.util
 import queue
 import threading
 from collections.abc import Callable, Iterator
@@ -20,6 +23,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
+
+from gait.readers._plain import plain_available, plain_parser
 
 if TYPE_CHECKING:
     from gait.readers._textio import TextTable
@@ -64,12 +69,13 @@ def _arrow() -> tuple[Any, Any] | None:
 
 
 def arrow_available(table: TextTable) -> bool:
-    """Whether ``table`` can take the Arrow path (encoding, separator, pyarrow installed)."""
+    """Whether ``table`` can take the fast path (encoding, one-character separator, and the
+    plain decimal parser or pyarrow installed); pyarrow is not imported here."""
     return (
         table.encoding in _ENCODINGS
         and table.delimiter is not None
         and len(table.delimiter) == 1
-        and _arrow() is not None
+        and (plain_available() or importlib.util.find_spec("pyarrow") is not None)
     )
 
 
@@ -101,31 +107,42 @@ def _data_start(text: bytes) -> int:
 
 
 class _ArrowPieces:
-    """Arrow's options for one table, and the conversion of one piece to float64 blocks."""
+    """The parsers of one table's pieces: the plain decimal parser first, then Arrow (its
+    options made, and pyarrow imported, only when a piece first needs it), and the
+    conversion of Arrow's tables to float64 blocks."""
 
     def __init__(
         self, table: TextTable, usecols: tuple[int, ...] | None, groups: ColumnGroups | None
     ) -> None:
-        arrow = _arrow()
-        assert arrow is not None
-        self.pa, self.pc = arrow
-        names = [f"c{i}" for i in range(table.n_fields)]
-        self.cols = names if usecols is None else [names[i] for i in usecols]
+        self.names = [f"c{i}" for i in range(table.n_fields)]
+        self.cols = self.names if usecols is None else [self.names[i] for i in usecols]
         self.groups = [list(range(len(self.cols)))] if groups is None else [list(g) for g in groups]
+        self.delimiter = table.delimiter
         self.decimal_comma = table.decimal == ","
         self.encoding = table.encoding
+        self.plain = plain_parser(table, usecols, groups)
+        self._ready = False
+
+    def _arrow_options(self) -> bool:
+        """Arrow's module and options on first use; False without pyarrow."""
+        if self._ready:
+            return True
+        arrow = _arrow()
+        if arrow is None:  # pragma: no cover - pyarrow is a dependency
+            return False
+        self.pa, self.pc = pa, pc = arrow
+        names = self.names
         # The C heap rather than Arrow's own allocator: the blocks are freed by numpy long
         # after they were made, and on the C heap their memory is reused by the next ones
         # (see gait.analysis._memory.heap_for_parts) instead of being returned and faulted in.
-        self.pool = self.pa.system_memory_pool()
-        pa, pc = self.pa, self.pc
+        self.pool = pa.system_memory_pool()
         # 1 MB blocks: two per piece parse ~15 % faster than one (they stay in cache). Both
         # cores parse (``read_both``) only while the caller's thread waits for blocks (at the
         # start): otherwise Arrow's second thread would take the core the caller analyses on.
         self.read = pc.ReadOptions(column_names=names, use_threads=False, block_size=1 << 20)
         self.read_both = pc.ReadOptions(column_names=names, use_threads=True, block_size=1 << 20)
         self.parse = pc.ParseOptions(
-            delimiter=table.delimiter, quote_char=False, double_quote=False, escape_char=False,
+            delimiter=self.delimiter, quote_char=False, double_quote=False, escape_char=False,
             newlines_in_values=False, ignore_empty_lines=True,
         )  # fmt: skip
         self.convert = pc.ConvertOptions(
@@ -137,12 +154,16 @@ class _ArrowPieces:
             quoted_strings_can_be_null=False,
             include_columns=self.cols,
         )
+        self._ready = True
+        return True
 
     def table(self, data: bytes, both_cores: bool = False) -> Any:
         """The piece parsed by Arrow (a ``pyarrow.Table``), or None when Arrow refuses it.
 
         Runs on the parsing thread: Arrow holds no GIL while it parses.
         """
+        if not self._arrow_options():  # pragma: no cover - pyarrow is a dependency
+            return None
         try:
             return self.pc.read_csv(
                 self.pa.py_buffer(data), read_options=self.read_both if both_cores else self.read,
@@ -152,7 +173,7 @@ class _ArrowPieces:
         except (self.pa.ArrowInvalid, self.pa.ArrowTypeError, ValueError):
             return None
 
-    def blocks(self, t: Any) -> list[tuple[NDArray[np.float64], ...]]:
+    def blocks(self, t: Any) -> list[GroupBlock]:
         """A parsed piece as blocks, one per Arrow batch (in order), each a tuple of row-major
         ``(m, len(group))`` arrays, one per column group.
 
@@ -296,13 +317,11 @@ def _produce(
         for text in _pieces(table, chars):
             if stop.is_set():
                 return
-            parsed = _fast_piece(text, fast, out.qsize() < _HUNGRY)
-            if parsed is None:  # Arrow refused the piece: the numpy path, with its line numbers
+            lines = _count_lines(text)
+            got = _fast_piece(text, fast, lines, out.qsize() < _HUNGRY)
+            if got is None:  # refused by Arrow too: the numpy path, with its line numbers
                 got = [split_groups(_slow_piece(text, table, line0, usecols, slow_parse), groups)]
-            else:
-                got = fast.blocks(parsed)
-                del parsed
-            line0 += _count_lines(text)
+            line0 += lines
             if any(b[0].shape[0] for b in got):
                 out.put(got)
         out.put(None)
@@ -316,8 +335,11 @@ def _count_lines(text: bytes) -> int:
     return int(np.count_nonzero(np.frombuffer(text, dtype=np.uint8) == 10)) + 1
 
 
-def _fast_piece(text: bytes, fast: _ArrowPieces, both_cores: bool = False) -> Any:
-    """Arrow's table of one piece, or None when the piece needs the numpy path."""
+def _fast_piece(
+    text: bytes, fast: _ArrowPieces, lines: int, both_cores: bool = False
+) -> list[GroupBlock] | None:
+    """The blocks of one piece (``lines`` lines) by the plain decimal parser or else Arrow, or
+    None when the piece needs the numpy path."""
     start = _data_start(text)
     body = text[start:]
     if not body.isascii() or b"#" in body:
@@ -329,9 +351,14 @@ def _fast_piece(text: bytes, fast: _ArrowPieces, both_cores: bool = False) -> An
             text[:start].decode(fast.encoding)
         except UnicodeDecodeError:
             return None
+    if fast.plain is not None:
+        got = fast.plain.blocks(body, lines)
+        if got is not None:
+            return got
     if fast.decimal_comma:
         body = body.replace(b",", b".")
-    return fast.table(body, both_cores)
+    parsed = fast.table(body, both_cores)
+    return None if parsed is None else fast.blocks(parsed)
 
 
 def _slow_piece(

@@ -8,28 +8,34 @@ import numpy as np
 import pytest
 
 from gait.exceptions import RecordingReadError
-from gait.readers import _textio
+from gait.readers import _plain, _textio
 from gait.readers._textio import iter_blocks, iter_group_blocks, open_table
 
 pytest.importorskip("pyarrow")
 
 
+def _read(path: Path, usecols: tuple[int, ...] | None, block_rows: int) -> object:
+    try:
+        table = open_table(path)
+        return [b.copy() for b in iter_blocks(table, block_rows, usecols)]
+    except RecordingReadError as exc:
+        return str(exc)
+
+
 def _both(path: Path, usecols: tuple[int, ...] | None = None, block_rows: int = 64):
-    """Blocks of ``path`` by the Arrow path and by the numpy path (or the errors raised)."""
-    out = []
-    for fast in (True, False):
-        orig = _textio.arrow_available
-        if not fast:
-            _textio.arrow_available = lambda table: False  # type: ignore[assignment]
-        try:
-            table = open_table(path)
-            got: object = [b.copy() for b in iter_blocks(table, block_rows, usecols)]
-        except RecordingReadError as exc:
-            got = str(exc)
-        finally:
-            _textio.arrow_available = orig  # type: ignore[assignment]
-        out.append(got)
-    return out
+    """Blocks of ``path`` by the fast path and by the numpy path (or the errors raised).
+
+    The fast path is read twice, with the plain decimal parser and with Arrow alone, and
+    those two must agree before the fast path's result is returned.
+    """
+    with pytest.MonkeyPatch.context() as mp:
+        plain = _read(path, usecols, block_rows)
+        mp.setattr(_plain, "_decimals", None)
+        arrow = _read(path, usecols, block_rows)
+        mp.setattr(_textio, "arrow_available", lambda table: False)
+        numpy_path = _read(path, usecols, block_rows)
+    _same(plain, arrow)
+    return plain, numpy_path
 
 
 def _same(a: object, b: object) -> None:
@@ -182,3 +188,43 @@ def test_error_on_the_parsing_thread_is_raised_in_order(tmp_path):
             got += blk.shape[0]
     assert got >= 200_000  # every earlier piece was delivered before the error
     assert _parser_threads() == []
+
+
+@pytest.mark.parametrize("sep,decimal", [("\t", "."), (";", ","), (",", ".")])
+def test_plain_decimal_pieces_take_the_c_parser_and_give_numpys_values(
+    tmp_path, monkeypatch, sep, decimal
+):
+    """A vendor-style export (fixed decimals, empty fields, a text column never read): every
+    piece by the C parser but one that holds an exponent, which Arrow reads."""
+    if not _plain.plain_available():
+        pytest.skip("the C extension is not built")
+    rng = np.random.default_rng(5)
+    v = np.round(rng.normal(0, 40, (60_000, 6)), int(rng.integers(0, 7)))
+    v[rng.random(v.shape) < 0.03] = np.nan
+    v[:, 0] = np.arange(v.shape[0]) / 100
+    v = np.vectorize(lambda x: float(f"{x:.6f}"))(v)  # the values the text holds
+    lines = ["# vendor header", sep.join(["time", "a", "b", "c", "label", "d", "e"])]
+    for i, row in enumerate(v):
+        f = ["" if x != x else f"{x:.6f}".replace(".", decimal) for x in row]
+        lines.append(sep.join([*f[:4], "step" if i % 97 == 0 else "", *f[4:]]))
+    row = 30_000 - 2  # (two header lines)
+    lines[30_000] = sep.join([f"299{decimal}98", "1e-3", *lines[30_000].split(sep)[2:]])
+    p = tmp_path / "export.txt"
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    took = {"plain": 0, "refused": 0}
+    blocks = _plain.PlainParser.blocks
+
+    def spy(self, body, max_rows):
+        got = blocks(self, body, max_rows)
+        took["plain" if got is not None else "refused"] += 1
+        return got
+
+    monkeypatch.setattr(_plain.PlainParser, "blocks", spy)
+    usecols = (0, 1, 2, 3, 5, 6)
+    a, b = _both(p, usecols=usecols, block_rows=2048)  # pieces of ~115 kB
+    _same(a, b)
+    assert took["refused"] == 1 and took["plain"] > 20
+    got = np.concatenate(a)
+    assert got[row, 1] == 1e-3  # the exponent's piece, read by Arrow
+    # against the values written (an independent route: the generator's numbers)
+    assert np.array_equal(np.delete(got, row, axis=0), np.delete(v, row, axis=0), equal_nan=True)

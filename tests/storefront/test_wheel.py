@@ -23,6 +23,7 @@ import sys
 import sysconfig
 import time
 import urllib.request
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -78,6 +79,9 @@ def test_the_wheel_runs_outside_the_checkout(tmp_path: Path) -> None:
     # 1. the wheel: package data only (catalogue, FIND model, size tables, three.js)
     _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(REPO)], work, env)  # fmt: skip
     (wheel,) = dist.glob("shoestreet-*.whl")
+    # the gait readers' C parser is compiled into the wheel (setup.py; a C compiler is set up)
+    with zipfile.ZipFile(wheel) as zf:
+        assert any(re.fullmatch(r"gait/readers/_decimals\..+\.so", n) for n in zf.namelist())
     built_s = time.monotonic() - t0
 
     # 2. a fresh environment outside the checkout; dependencies from the shared one
@@ -89,6 +93,7 @@ def test_the_wheel_runs_outside_the_checkout(tmp_path: Path) -> None:
     _run([sys.executable, "-m", "pip", "--python", str(py), "install", "--no-deps", "-q", str(wheel)], work, env)  # fmt: skip
     where = _run([str(py), "-c", "import footscan, gait, storefront; print(storefront.__file__, footscan.__file__)"], work, env)  # fmt: skip
     assert str(REPO) not in where and str(venv) in where, where
+    _run([str(py), "-c", "from gait.readers import _plain; assert _plain.plain_available()"], work, env)  # fmt: skip
     installed_s = time.monotonic() - t0
 
     # 3. the CLIs on bundled data
