@@ -23,6 +23,7 @@ A recording of one part is analysed exactly as ``analyze(load_recording(path))``
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath
 from typing import Any
@@ -37,6 +38,7 @@ from gait.analysis._events import EventParams
 from gait.analysis._memory import heap_for_parts, release_freed_memory
 from gait.analysis._pipeline import analyze
 from gait.analysis._posture import PostureSummary
+from gait.analysis._prefetch import prefetched
 from gait.analysis._pressure import FootPressure, PressureSummary, summarise_pressure
 from gait.analysis._quantiles import finite_rows
 from gait.analysis._report import GaitReport, QualityReport
@@ -512,19 +514,21 @@ def _analyse_parts(
     span = 0.0
     src = fmt = ""
     fs = 0.0
-    for part in _with_overlap(chunks, overlap_s, min_part_s):
-        rec = part.recording
-        span = max(span, part.own_end_s)
-        src, fmt, fs = rec.source, rec.format, rec.sampling_rate_hz
-        if not rec.feet:
-            continue
-        rep = analyze(rec, params, baseline_ml_index)
-        miss = _lost_in(part)
-        parts.append(
-            PartReport(part.t0_s, part.own_start_s, part.own_end_s, rep, sum(miss.values()), miss)
-        )
-        del rec, part
-        release_freed_memory()
+    # The next part is read on a second thread while this one is analysed; closed on any
+    # exit, so that an error here stops the reading at once.
+    with closing(prefetched(lambda: _with_overlap(chunks, overlap_s, min_part_s), "gait-parts")) as ahead:  # fmt: skip
+        for part in ahead:
+            rec = part.recording
+            span = max(span, part.own_end_s)
+            src, fmt, fs = rec.source, rec.format, rec.sampling_rate_hz
+            if not rec.feet:
+                continue
+            rep = analyze(rec, params, baseline_ml_index)
+            miss = _lost_in(part)
+            parts.append(PartReport(part.t0_s, part.own_start_s, part.own_end_s, rep,
+                                    sum(miss.values()), miss))  # fmt: skip
+            del rec, part
+            release_freed_memory()
     return parts, span, src, fmt, fs
 
 

@@ -1,0 +1,87 @@
+"""The part reader's second thread: order, errors in order, one item ahead, clean stops."""
+
+from __future__ import annotations
+
+import threading
+import time
+from contextlib import closing
+
+import pytest
+
+from gait.analysis._prefetch import prefetched
+
+
+def _threads(name: str) -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == name]
+
+
+def test_items_come_in_order_and_the_thread_ends() -> None:
+    got = list(prefetched(lambda: iter(range(1000)), "t-order"))
+    assert got == list(range(1000))
+    assert not _threads("t-order")
+
+
+def test_an_error_is_raised_after_the_items_before_it() -> None:
+    def items():
+        yield 1
+        yield 2
+        raise ValueError("damaged part 3")
+
+    seen = []
+    with pytest.raises(ValueError, match="damaged part 3"):
+        for x in prefetched(items, "t-error"):
+            seen.append(x)
+    assert seen == [1, 2]
+    assert not _threads("t-error")
+
+
+def test_at_most_one_item_is_made_ahead_of_the_caller() -> None:
+    made: list[int] = []
+
+    def items():
+        for i in range(6):
+            made.append(i)
+            yield i
+
+    it = prefetched(items, "t-ahead")
+    for i in range(6):
+        assert next(it) == i
+        time.sleep(0.05)  # the producer has all the time it wants
+        # item i is with the caller; only i + 1 may have been made meanwhile
+        assert max(made) <= i + 1
+    assert list(it) == []
+
+
+def test_leaving_early_closes_the_source_on_its_thread_and_stops() -> None:
+    closed = threading.Event()
+    ran_on: list[str] = []
+
+    def items():
+        try:
+            yield from range(10**6)
+        finally:
+            ran_on.append(threading.current_thread().name)
+            closed.set()
+
+    with closing(prefetched(items, "t-early")) as it:
+        for x in it:
+            if x == 3:
+                break
+    assert closed.is_set() and ran_on == ["t-early"]
+    assert not _threads("t-early")
+
+
+def test_an_error_of_the_caller_stops_the_reading_at_once() -> None:
+    made: list[int] = []
+
+    def items():
+        for i in range(10**6):
+            made.append(i)
+            yield i
+
+    with pytest.raises(RuntimeError), closing(prefetched(items, "t-caller")) as it:
+        for x in it:
+            if x == 2:
+                raise RuntimeError("analysis failed")
+    assert not _threads("t-caller")
+    assert max(made) <= 3
