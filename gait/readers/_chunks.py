@@ -39,7 +39,7 @@ from gait.readers._wfdb import (
     read_wfdb,
 )
 
-__all__ = ["DEFAULT_CHUNK_S", "DEFAULT_MAX_GAP_S", "iter_chunks"]
+__all__ = ["DEFAULT_CHUNK_S", "DEFAULT_MAX_GAP_S", "is_text_format", "iter_chunks"]
 
 #: Length of one part (seconds of grid).
 DEFAULT_CHUNK_S = 600.0
@@ -266,6 +266,12 @@ def _iter_session_chunks(
 
 
 # --------------------------------------------------------------------------- any format
+
+
+def is_text_format(path: str | Path, format: str = "auto") -> bool:
+    """Whether :func:`iter_chunks` reads ``path`` as a text table (CSV, gaitpdb, Moticon),
+    parsed by compiled code on a thread of its own (see :mod:`gait.readers._fastcsv`)."""
+    return (_sniff(Path(path)) if format == "auto" else format) in _TEXT_FORMATS
 
 
 def iter_chunks(

@@ -85,3 +85,43 @@ def test_an_error_of_the_caller_stops_the_reading_at_once() -> None:
                 raise RuntimeError("analysis failed")
     assert not _threads("t-caller")
     assert max(made) <= 3
+
+
+def test_text_files_are_read_ahead_and_give_the_same_report(shared_data, monkeypatch) -> None:
+    """analyze_file reads a text file's next part on the second thread, and the report is the
+    one the single-threaded loop gives (a real Moticon export in 10-second parts)."""
+    import gait
+    from gait.analysis import _chunked
+
+    export = shared_data / "insoles" / "moticon" / "230927_102114.txt"
+    calls: list[str] = []
+    real = _chunked.prefetched
+
+    def spy(make, name):
+        calls.append(name)
+        return real(make, name)
+
+    monkeypatch.setattr(_chunked, "prefetched", spy)
+    ahead = gait.analyze_file(export, chunk_s=10.0)
+    assert calls == ["gait-parts"] and ahead.meta["parts"] == 2
+    monkeypatch.setattr(_chunked, "is_text_format", lambda path, format: False)
+    alone = gait.analyze_file(export, chunk_s=10.0)
+    assert calls == ["gait-parts"]
+    assert ahead.to_json() == alone.to_json()
+
+
+def test_session_files_are_read_on_the_callers_thread(tmp_path, monkeypatch) -> None:
+    """The session reader holds the GIL: reading ahead there cost time and memory."""
+    import gait
+    from gait.analysis import _chunked
+    from gait.cli import main
+    from gait.readers._chunks import is_text_format
+
+    session = tmp_path / "walk.gsn"
+    assert main(["simulate", "--seconds", "12", "--speed", "20", "--out", str(session)]) == 0
+    assert not is_text_format(session) and not is_text_format(tmp_path / "rec.hea")
+    assert is_text_format(tmp_path / "walk.csv") and is_text_format(tmp_path / "x", "moticon")
+    calls: list[str] = []
+    monkeypatch.setattr(_chunked, "prefetched", lambda make, name: calls.append(name))
+    assert gait.analyze_file(session).summary.n_strides > 0
+    assert calls == []
