@@ -66,6 +66,7 @@ class PlainParser:
         self._delimiter = ord(delimiter)
         self._decimal = ord(decimal)
         self._widths = tuple(len(g) for g in groups)
+        self._n_fields = n_fields
 
     def blocks(self, body: bytes, max_rows: int) -> list[tuple[NDArray[np.float64], ...]] | None:
         """The rows of ``body`` as one block (one C-contiguous array per group), or None when
@@ -78,6 +79,9 @@ class PlainParser:
         max_rows : int
             At least the number of lines in ``body``.
         """
+        # A data row has at least its separators and a line end: a piece of mostly empty
+        # lines (hostile or damaged input) must not size the arrays by its line count.
+        max_rows = min(max_rows, len(body) // max(self._n_fields, 2) + 1)
         outs = tuple(np.empty((max_rows, w)) for w in self._widths)
         rows = _decimals.parse(
             body, self._delimiter, self._decimal, self._group, self._col, max_rows, outs

@@ -142,3 +142,19 @@ def test_the_plain_parser_is_not_made_for_tables_it_cannot_take(tmp_path) -> Non
     assert _plain.plain_parser(table, (0, 1, 2), ((0,), (1, 2))) is not None
     assert _plain.plain_parser(table, (0, 1, 2), ((0, 1), (1, 2))) is None  # a field twice
     assert _plain.plain_parser(table, (0, 1, 5), ((0,), (1, 2))) is None  # no such field
+
+
+def test_a_piece_of_empty_lines_does_not_size_the_arrays_by_its_lines() -> None:
+    """2 MB of line ends (a damaged or hostile file) must not become 2 million rows of room."""
+    import tracemalloc
+
+    parser = _plain.PlainParser(53, "\t", ".", tuple(range(45)), (tuple(range(45)),))
+    body = b"\n" * 2_000_000 + b"\t" * 52 + b"\n"
+    tracemalloc.start()
+    try:
+        got = parser.blocks(body, body.count(b"\n") + 1)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert got is not None and got[0][0].shape == (1, 45) and np.isnan(got[0][0]).all()
+    assert peak < 20e6  # 2 million rows of 45 float64 would be 720 MB
