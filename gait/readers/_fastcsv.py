@@ -32,8 +32,8 @@ if TYPE_CHECKING:
 __all__ = [
     "ColumnGroups",
     "GroupBlock",
-    "arrow_available",
     "drop_header",
+    "fast_path_available",
     "iter_fast_blocks",
     "split_groups",
 ]
@@ -68,7 +68,7 @@ def _arrow() -> tuple[Any, Any] | None:
     return pa, pc
 
 
-def arrow_available(table: TextTable) -> bool:
+def fast_path_available(table: TextTable) -> bool:
     """Whether ``table`` can take the fast path (encoding, one-character separator, and the
     plain decimal parser or pyarrow installed); pyarrow is not imported here."""
     return (
@@ -106,7 +106,7 @@ def _data_start(text: bytes) -> int:
     return _data_line(text)[0]
 
 
-class _ArrowPieces:
+class _FastPieces:
     """The parsers of one table's pieces: the plain decimal parser first, then Arrow (its
     options made, and pyarrow imported, only when a piece first needs it), and the
     conversion of Arrow's tables to float64 blocks."""
@@ -257,7 +257,7 @@ def iter_fast_blocks(
     Parameters
     ----------
     table : TextTable
-        A table for which :func:`arrow_available` holds.
+        A table for which :func:`fast_path_available` holds.
     chars : int
         Bytes read at once (the numpy path's characters per piece).
     usecols : tuple of int, optional
@@ -274,7 +274,7 @@ def iter_fast_blocks(
     """
     out: queue.Queue[Any] = queue.Queue(_AHEAD)
     stop = threading.Event()
-    fast = _ArrowPieces(table, usecols, groups)
+    fast = _FastPieces(table, usecols, groups)
     worker = threading.Thread(
         target=_produce, args=(table, chars, fast, usecols, slow_parse, out, stop, groups),
         daemon=True,
@@ -302,7 +302,7 @@ def iter_fast_blocks(
 def _produce(
     table: TextTable,
     chars: int,
-    fast: _ArrowPieces,
+    fast: _FastPieces,
     usecols: tuple[int, ...] | None,
     slow_parse: SlowParse,
     out: queue.Queue[Any],
@@ -336,7 +336,7 @@ def _count_lines(text: bytes) -> int:
 
 
 def _fast_piece(
-    text: bytes, fast: _ArrowPieces, lines: int, both_cores: bool = False
+    text: bytes, fast: _FastPieces, lines: int, both_cores: bool = False
 ) -> list[GroupBlock] | None:
     """The blocks of one piece (``lines`` lines) by the plain decimal parser or else Arrow, or
     None when the piece needs the numpy path."""

@@ -33,8 +33,8 @@ from gait.exceptions import RecordingReadError
 from gait.readers._fastcsv import (
     ColumnGroups,
     GroupBlock,
-    arrow_available,
     drop_header,
+    fast_path_available,
     iter_fast_blocks,
     split_groups,
 )
@@ -320,7 +320,7 @@ def iter_group_blocks(
     """
     # ~2 MB of text per piece: numpy's parser needs ~15x the text in transient memory.
     chars = max(4096, min(block_rows * 8 * table.n_fields, _PIECE_CHARS))
-    if arrow_available(table):
+    if fast_path_available(table):
         yield from iter_fast_blocks(table, chars, usecols, _parse, groups)
         return
     skip_header = table.header_row

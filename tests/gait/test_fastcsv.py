@@ -32,7 +32,7 @@ def _both(path: Path, usecols: tuple[int, ...] | None = None, block_rows: int = 
         plain = _read(path, usecols, block_rows)
         mp.setattr(_plain, "_decimals", None)
         arrow = _read(path, usecols, block_rows)
-        mp.setattr(_textio, "arrow_available", lambda table: False)
+        mp.setattr(_textio, "fast_path_available", lambda table: False)
         numpy_path = _read(path, usecols, block_rows)
     _same(plain, arrow)
     return plain, numpy_path
@@ -138,15 +138,15 @@ def test_blocks_split_by_column_groups_are_the_columns_of_the_blocks(tmp_path, f
     )  # fmt: skip
     usecols = (0, 1, 2, 3, 5, 6, 8)
     groups = ((0,), (1, 2, 3), (4, 6), (5,))  # indices into usecols, one not a run
-    orig = _textio.arrow_available
+    orig = _textio.fast_path_available
     if not fast:
-        _textio.arrow_available = lambda table: False  # type: ignore[assignment]
+        _textio.fast_path_available = lambda table: False  # type: ignore[assignment]
     try:
         table = open_table(p)
         whole = np.concatenate([b.copy() for b in iter_blocks(table, 512, usecols)])
         split = list(iter_group_blocks(table, groups, 512, usecols))
     finally:
-        _textio.arrow_available = orig  # type: ignore[assignment]
+        _textio.fast_path_available = orig  # type: ignore[assignment]
     assert all(len(b) == len(groups) for b in split)
     for gi, g in enumerate(groups):
         got = np.concatenate([b[gi] for b in split])
