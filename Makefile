@@ -6,7 +6,7 @@ STAMP := .venv/.setup-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-$(STAMP): pyproject.toml setup.py gait/readers/_decimals.c $(wildcard package-lock.json) scripts/setup.sh
+$(STAMP): pyproject.toml setup.py gait/readers/_decimals.c gait/insole/_rowhash.c $(wildcard package-lock.json) scripts/setup.sh
 	bash scripts/setup.sh
 	@touch $(STAMP)
 

@@ -1,5 +1,5 @@
-"""Build hooks: the pinned three.js files in the wheel, and the gait readers' C parser
-(everything else is pyproject.toml).
+"""Build hooks: the pinned three.js files in the wheel, and the gait readers' two small C
+extensions (everything else is pyproject.toml).
 
 ``storefront/pages/three_files.json`` lists the files of the npm ``three`` package the pages
 import; they are copied, with three's ``package.json`` (its version) and licence, from
@@ -45,6 +45,9 @@ class BuildWithThree(build_py):
 # The plain-decimal parser of the gait text readers (gait/readers/_decimals.c). Optional: without
 # a C compiler the install still succeeds and the readers use Arrow's parser (the same values,
 # about 5x slower on insole exports; docs/gait.md).
+# The row fingerprints of the session reader's de-duplication (gait/insole/_rowhash.c), the
+# same way: optional, with the numpy code as the fallback (the same bits).
 DECIMALS = Extension("gait.readers._decimals", ["gait/readers/_decimals.c"], optional=True)
+ROWHASH = Extension("gait.insole._rowhash", ["gait/insole/_rowhash.c"], optional=True)
 
-setup(cmdclass={"build_py": BuildWithThree}, ext_modules=[DECIMALS])
+setup(cmdclass={"build_py": BuildWithThree}, ext_modules=[DECIMALS, ROWHASH])
