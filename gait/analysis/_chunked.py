@@ -512,11 +512,8 @@ def _analyse_parts(
 ) -> tuple[list[PartReport], float, str, str, float]:
     """Reports of the parts (with their overlap), the span covered, source, format and rate.
 
-    ``read_ahead``: read the next part on a second thread (:func:`prefetched`) while one is
-    analysed. For text files only: their reader parses without the GIL, so the two threads
-    overlap (2-hour Moticon export 2.23 -> 2.05 s, +29 MB). The session and WFDB readers do
-    their work in Python and numpy calls that hold the GIL, and there it cost more than it
-    gave (2-hour session file 2.0 -> 2.4 s, peak 192 -> 286 MB).
+    ``read_ahead``: the next part read on a second thread (:func:`prefetched`), for text files
+    (see :mod:`gait.analysis._prefetch` for why not for the others).
     """
     parts: list[PartReport] = []
     span = 0.0
