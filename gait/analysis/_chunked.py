@@ -47,7 +47,13 @@ from gait.analysis._strides import StrideTable, summarise_strides
 from gait.analysis._threads import one_blas_thread
 from gait.exceptions import RecordingValidationError
 from gait.insole._recording import FootSignal, Recording, as_side
-from gait.readers._chunks import DEFAULT_CHUNK_S, DEFAULT_MAX_GAP_S, is_text_format, iter_chunks
+from gait.readers._chunks import (
+    DEFAULT_CHUNK_S,
+    DEFAULT_MAX_GAP_S,
+    is_text_format,
+    iter_chunks,
+    resolve_format,
+)
 
 __all__ = [
     "DEFAULT_CHUNK_S",
@@ -106,13 +112,9 @@ def _n(rec: Recording) -> int:
     return max((f.n_samples for f in rec.feet.values()), default=0)
 
 
-def _concat(a: Recording, b: Recording) -> Recording:
-    """``a`` followed by ``b`` (contiguous parts of one recording); a missing foot is NaN."""
-    return _concat_all([a, b])
-
-
 def _concat_all(recs: list[Recording]) -> Recording:
-    """The recordings one after the other, copied once (as :func:`_concat` pairwise)."""
+    """The recordings one after the other (contiguous parts of one recording; a foot missing
+    from one is NaN there), copied once."""
     ns = [_n(r) for r in recs]
     feet = {}
     for side in ("left", "right"):
@@ -176,7 +178,7 @@ def _with_overlap(
         fs = hrec.sampling_rate_hz
         contiguous = abs(h0 + _n(hrec) / fs - t0) < 0.5 / fs and hrec.feet and rec.feet
         if contiguous and _n(rec) / fs < min_part_s:
-            held = (h0, _concat(hrec, rec))
+            held = (h0, _concat_all([hrec, rec]))
             continue
         yield _part(h0, hrec, tail, rec if contiguous else None, overlap_s)
         tail = (
@@ -582,10 +584,11 @@ def analyze_file(
         Nothing in the file can be analysed.
     """
     # one BLAS thread: its idle workers would spin on the core the text reader parses on
+    resolved = resolve_format(path, format)  # sniffed once, for the reader and the read-ahead
     with heap_for_parts(), one_blas_thread():
         parts, span, src, fmt, fs = _analyse_parts(
-            iter_chunks(path, format, chunk_s, max_gap_s), params, baseline_ml_index,
-            overlap_s, min(60.0, chunk_s / 2), read_ahead=is_text_format(path, format),
+            iter_chunks(path, resolved, chunk_s, max_gap_s), params, baseline_ml_index,
+            overlap_s, min(60.0, chunk_s / 2), read_ahead=is_text_format(path, resolved),
         )  # fmt: skip
     if len(parts) == 1 and parts[0].t0_s == 0.0 and parts[0].own_start_s == 0.0:
         return parts[0].report
@@ -593,7 +596,3 @@ def analyze_file(
     meta.update(source=PurePath(src).name if src else "", format=fmt, sampling_rate_hz=float(fs))
     meta["analysis"] = "gait.analyze_file 0.1.0"
     return merge_reports(parts, span, meta, baseline_ml_index)
-
-
-def _replace_meta(rec: Recording, **kw: Any) -> Recording:
-    return replace(rec, meta={**rec.meta, **kw})

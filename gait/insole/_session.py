@@ -205,7 +205,6 @@ def repeated_samples(
     t_us: np.ndarray,
     values: np.ndarray,
     imu: np.ndarray | None,
-    cols_int: np.ndarray | None = None,
 ) -> np.ndarray:
     """Mask of samples that repeat an earlier one: same counter, timestamp and values.
 
@@ -214,8 +213,6 @@ def repeated_samples(
     reboot restarts both but not with identical sensor values, so those samples stay.
     Vectorised: a hash of the values sorts candidates next to each other and exact equality
     is then checked pairwise; the first arrival is kept.
-
-    ``cols_int`` is :func:`int_columns` of the values and IMU when the caller has it.
 
     Returns
     -------
@@ -233,7 +230,7 @@ def repeated_samples(
     if not (ks[1:] == ks[:-1]).any():
         return drop  # no counter and timestamp twice: nothing repeats
     cols = values if imu is None else np.concatenate([values, imu], axis=1)
-    h = fnv_rows(np.zeros(n, dtype=np.uint64), int_columns(cols) if cols_int is None else cols_int)
+    h = fnv_rows(np.zeros(n, dtype=np.uint64), int_columns(cols))
     order = np.lexsort((np.arange(n), h, key))
     same = (key[order][1:] == key[order][:-1]) & (h[order][1:] == h[order][:-1])
     if not same.any():

@@ -39,7 +39,13 @@ from gait.readers._wfdb import (
     read_wfdb,
 )
 
-__all__ = ["DEFAULT_CHUNK_S", "DEFAULT_MAX_GAP_S", "is_text_format", "iter_chunks"]
+__all__ = [
+    "DEFAULT_CHUNK_S",
+    "DEFAULT_MAX_GAP_S",
+    "is_text_format",
+    "iter_chunks",
+    "resolve_format",
+]
 
 #: Length of one part (seconds of grid).
 DEFAULT_CHUNK_S = 600.0
@@ -268,10 +274,23 @@ def _iter_session_chunks(
 # --------------------------------------------------------------------------- any format
 
 
+def resolve_format(path: str | Path, format: str = "auto") -> str:
+    """The format :func:`iter_chunks` reads ``path`` in (``"auto"`` sniffed from the file).
+
+    Raises
+    ------
+    RecordingReadError
+        An unknown format name.
+    """
+    if format not in FORMATS:
+        raise RecordingReadError(f"unknown format {format!r}; use one of {', '.join(FORMATS)}")
+    return _sniff(Path(path)) if format == "auto" else format
+
+
 def is_text_format(path: str | Path, format: str = "auto") -> bool:
     """Whether :func:`iter_chunks` reads ``path`` as a text table (CSV, gaitpdb, Moticon),
     parsed by compiled code on a thread of its own (see :mod:`gait.readers._fastcsv`)."""
-    return (_sniff(Path(path)) if format == "auto" else format) in _TEXT_FORMATS
+    return resolve_format(path, format) in _TEXT_FORMATS
 
 
 def iter_chunks(
@@ -305,12 +324,10 @@ def iter_chunks(
     RecordingReadError
         As the whole-file readers (a refused file yields nothing).
     """
-    if format not in FORMATS:
-        raise RecordingReadError(f"unknown format {format!r}; use one of {', '.join(FORMATS)}")
+    fmt = resolve_format(path, format)
     if chunk_s < 10 or max_gap_s <= 0:
         raise RecordingValidationError("chunk_s must be >= 10 s and max_gap_s > 0")
     p = Path(path)
-    fmt = _sniff(p) if format == "auto" else format
     if fmt != "wfdb" and not p.is_file():
         raise RecordingReadError(f"{p}: file not found")
     if fmt in _TEXT_FORMATS:
