@@ -15,6 +15,8 @@
  * in '\n'; empty lines are skipped; every other line must have exactly n_fields fields.
  * Fields not asked for are skipped without looking at them, as Arrow does with columns it is
  * not asked to convert.
+ *
+ * count_lines counts a piece's line ends for the same readers (memchr, without the GIL).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -200,10 +202,30 @@ done:
     return result;
 }
 
+static PyObject *decimals_count_lines(PyObject *self, PyObject *arg)
+{
+    Py_buffer text;
+    if (PyObject_GetBuffer(arg, &text, PyBUF_SIMPLE) < 0)
+        return NULL;
+    Py_ssize_t n = 0;
+    Py_BEGIN_ALLOW_THREADS
+    const char *p = (const char *)text.buf;
+    const char *end = p + text.len;
+    while (p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+        n++;
+        p++;
+    }
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&text);
+    return PyLong_FromSsize_t(n);
+}
+
 static PyMethodDef methods[] = {
     {"parse", decimals_parse, METH_VARARGS,
      "parse(text, delimiter, decimal, field_group, field_col, max_rows, outs) -> rows or -1\n\n"
      "Plain decimal fields of text into the float64 arrays outs (see _decimals.c)."},
+    {"count_lines", decimals_count_lines, METH_O,
+     "count_lines(text) -> number of '\\n' bytes in text"},
     {NULL, NULL, 0, NULL},
 };
 

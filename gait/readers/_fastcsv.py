@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
-from gait.readers._plain import plain_available, plain_parser
+from gait.readers._plain import count_lines, plain_available, plain_parser
 
 if TYPE_CHECKING:
     from gait.readers._textio import TextTable
@@ -205,39 +205,51 @@ def split_groups(
 def _pieces(table: TextTable, chars: int) -> Iterator[bytes]:
     """The text of ``table`` in pieces of about ``chars`` bytes, cut at line ends, with ``\n``
     line ends only and the header line dropped (blank and comment lines are kept, so that
-    line numbers stay those of the file)."""
-    enc = table.encoding
+    line numbers stay those of the file).
+
+    The file is read into one reused buffer and each piece copied out of it once: reading
+    fresh ``bytes`` and joining the previous piece's unfinished line to them copied every
+    piece three times (0.15-0.27 s against 0.09 s for a 2-hour Moticon export).
+    """
     skip_header = table.header_row
-    pending = b""
-    first = True
+    buf = bytearray(chars + (1 << 16))
     with table.path.open("rb") as fh:
+        head = fh.read(len(codecs.BOM_UTF8))
+        if table.encoding == "utf-8-sig" and head == codecs.BOM_UTF8:
+            head = b""
+        buf[: len(head)] = head
+        have = len(head)  # bytes at the buffer's start: the unfinished line of the last read
         while True:
-            buf = fh.read(chars)
-            if first and enc == "utf-8-sig" and buf.startswith(codecs.BOM_UTF8):
-                buf = buf[len(codecs.BOM_UTF8) :]
-            first = False
-            last = not buf
-            buf = pending + buf
-            if last:
-                if not buf.strip():
-                    return
-                text, pending = buf, b""
-            else:
-                cut = buf.rfind(b"\n")
-                if cut < 0 and b"\r" not in buf:
-                    pending = buf
+            if len(buf) < have + chars:  # a line longer than a piece: room for more of it
+                buf.extend(bytes(have + chars - len(buf)))
+            with memoryview(buf) as view:
+                got = fh.readinto(view[have : have + chars])
+            end = have + got
+            if got:
+                cut = buf.rfind(b"\n", 0, end)
+                if cut < 0:  # old Mac line ends (the text path reads them); a \r at the
+                    # very end may be the first half of a \r\n: it waits for the next read
+                    cut = buf.rfind(b"\r", 0, end - 1)
+                if cut < 0:  # no line end yet: keep it all, read on
+                    have = end
                     continue
-                if cut < 0:  # old Mac line ends: no \n at all (the text path reads them)
-                    cut = buf.rfind(b"\r")
-                text, pending = buf[:cut], buf[cut + 1 :]
+                with memoryview(buf) as view:
+                    text = bytes(view[:cut])
+                buf[: end - cut - 1] = buf[cut + 1 : end]
+                have = end - cut - 1
                 if text.endswith(b"\r"):  # the \r of a \r\n line end
                     text = text[:-1]
+            else:
+                with memoryview(buf) as view:
+                    text = bytes(view[:end])
+                if not text.strip():
+                    return
             if b"\r" in text:
                 text = text.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
             if skip_header:
                 text, skip_header = drop_header(text), False
             yield text
-            if last:
+            if not got:
                 return
 
 
@@ -317,7 +329,7 @@ def _produce(
         for text in _pieces(table, chars):
             if stop.is_set():
                 return
-            lines = _count_lines(text)
+            lines = count_lines(text)
             got = _fast_piece(text, fast, lines, out.qsize() < _HUNGRY)
             if got is None:  # refused by Arrow too: the numpy path, with its line numbers
                 got = [split_groups(_slow_piece(text, table, line0, usecols, slow_parse), groups)]
@@ -327,12 +339,6 @@ def _produce(
         out.put(None)
     except BaseException as exc:  # handed to the caller's thread, raised there as it is
         out.put(exc)
-
-
-def _count_lines(text: bytes) -> int:
-    """Lines in a piece (its ``\n`` + 1): numpy counts 3x faster than ``bytes.count``, and
-    without holding the GIL (which the caller's thread needs meanwhile)."""
-    return int(np.count_nonzero(np.frombuffer(text, dtype=np.uint8) == 10)) + 1
 
 
 def _fast_piece(

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from gait.readers._fastcsv import ColumnGroups
     from gait.readers._textio import TextTable
 
-__all__ = ["PlainParser", "plain_available", "plain_parser"]
+__all__ = ["PlainParser", "count_lines", "plain_available", "plain_parser"]
 
 try:
     from gait.readers import _decimals
@@ -91,6 +91,15 @@ class PlainParser:
         if rows == 0:
             return []
         return [tuple(o[:rows] for o in outs)]
+
+
+def count_lines(text: bytes) -> int:
+    """Lines in a piece (its ``\n`` + 1), counted without holding the GIL (which the caller's
+    thread needs meanwhile): by the extension's ``memchr`` loop, ~4x faster than numpy's
+    comparison and count, or else by numpy."""
+    if _decimals is not None:
+        return _decimals.count_lines(text) + 1
+    return int(np.count_nonzero(np.frombuffer(text, dtype=np.uint8) == 10)) + 1
 
 
 def plain_available() -> bool:

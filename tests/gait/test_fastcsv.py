@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 import numpy as np
@@ -228,3 +229,53 @@ def test_plain_decimal_pieces_take_the_c_parser_and_give_numpys_values(
     assert got[row, 1] == 1e-3  # the exponent's piece, read by Arrow
     # against the values written (an independent route: the generator's numbers)
     assert np.array_equal(np.delete(got, row, axis=0), np.delete(v, row, axis=0), equal_nan=True)
+
+
+def _normalised(data: bytes, bom: bool) -> bytes:
+    """What the pieces must hold, by plain string operations on the whole file: the BOM
+    removed, every line end ``\n``, the header line blanked (its ``\n`` kept)."""
+    if bom:
+        data = data[3:]
+    text = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    head, _, rest = text.partition(b"\n")
+    return b"\n" + rest if head else text
+
+
+@pytest.mark.parametrize("line_end", [b"\n", b"\r\n", b"\r"])
+@pytest.mark.parametrize("bom", [False, True])
+@pytest.mark.parametrize("tail", [b"", b"\n", b"\n \n"])
+def test_pieces_hold_the_file_once_with_its_lines(tmp_path, line_end, bom, tail):
+    """The pieces, joined at their cuts, are the whole file (line ends made ``\n``, header
+    blanked) for any piece size, also pieces shorter than a line and a ``\r\n`` split between
+    two reads; their line counts add up to the file's, so line numbers stay right."""
+    from types import SimpleNamespace
+
+    from gait.readers._fastcsv import _pieces
+    from gait.readers._plain import count_lines
+
+    rng = np.random.default_rng(7)
+    lines = [b"time,a,b"] + [
+        b",".join(b"%d" % v for v in rng.integers(0, 10 ** rng.integers(1, 12), 3))
+        for _ in range(40)
+    ]
+    lines[17] = b"9" * 300  # a line longer than most pieces
+    data = (codecs.BOM_UTF8 if bom else b"") + line_end.join(lines) + tail
+    p = tmp_path / "t.csv"
+    p.write_bytes(data)
+    want = _normalised(data, bom).rstrip()
+    n_lines = want.count(b"\n") + 1
+    table = SimpleNamespace(path=p, encoding="utf-8-sig" if bom else "utf-8", header_row=True)
+    for chars in (1, 2, 3, 5, 8, 13, 64, 1000, 1 << 16):
+        pieces = list(_pieces(table, chars))
+        assert b"\n".join(pieces).rstrip() == want, chars
+        assert all(b"\r" not in x for x in pieces)
+        assert sum(count_lines(x) for x in pieces) - n_lines in (0, 1), chars  # a blank tail
+
+
+def test_count_lines_counts_line_ends_of_any_buffer():
+    from gait.readers._plain import count_lines
+
+    for text in (b"", b"a", b"\n", b"a\nb", b"a\nb\n", b"\n" * 5000 + b"x"):
+        want = text.count(b"\n") + 1
+        assert count_lines(text) == want
+        assert count_lines(memoryview(bytearray(text))) == want
