@@ -12,6 +12,7 @@ from gait.analysis._activity import classify_activity, load_reference
 from gait.analysis._care import care_indicators
 from gait.analysis._daily import daily_summary
 from gait.analysis._events import EventParams, FootEvents, detect_foot_events
+from gait.analysis._feet import each_foot
 from gait.analysis._posture import analyse_posture
 from gait.analysis._pressure import PressureSummary, analyse_pressure
 from gait.analysis._quantiles import foot_finite_rows
@@ -47,10 +48,10 @@ def detect_events(
     dict of side -> FootEvents
     """
     validate_recording(recording)
-    return {
-        s: detect_foot_events(f, recording.sampling_rate_hz, params)
-        for s, f in recording.feet.items()
-    }
+    fs = recording.sampling_rate_hz
+    feet = recording.feet
+    n = max((f.n_samples for f in feet.values()), default=0)
+    return each_foot(lambda s, f: detect_foot_events(f, fs, params), feet, n)
 
 
 _MAX_GAPS_LISTED = 200

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from gait.analysis._feet import each_foot
 from gait.analysis._quantiles import column_percentiles, foot_finite_rows
 from gait.analysis._strides import StrideTable
 from gait.insole._layouts import REGIONS, SensorLayout, get_layout, layout_from_positions
@@ -381,11 +382,9 @@ def analyse_pressure(
     -------
     PressureSummary
     """
-    res: dict[str, FootPressure] = {}
-    for side, foot in feet.items():
-        fp = _foot_pressure(foot, tables.get(side), sampling_rate_hz)
-        if fp is not None:
-            res[side] = fp
+    n = max((f.n_samples for f in feet.values()), default=0)
+    each = each_foot(lambda s, f: _foot_pressure(f, tables.get(s), sampling_rate_hz), feet, n)
+    res = {side: fp for side, fp in each.items() if fp is not None}
     return summarise_pressure(res, baseline_ml_index)
 
 

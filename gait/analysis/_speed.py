@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from gait.analysis._feet import each_foot
 from gait.analysis._strides import StrideTable
 from gait.insole._recording import FootSignal
 
@@ -204,13 +205,14 @@ def _integrate(
         ang,
     )
     # Only the product of the increments is sequential: one step per sample for all strides.
-    rots = np.empty((length, 3, 3, k))
+    # Each sample's world acceleration is taken as its rotation is made (the rotations of a
+    # whole part, (L, 3, 3, k), were ~9 MB per foot at the memory peak of the analysis).
+    a_world = np.empty_like(acc)
     rot = _level_rotation(acc[:, 0])
     for j in range(length):
-        rots[j] = rot
+        a_world[:, j] = rot[:, 0] * acc[0, j] + rot[:, 1] * acc[1, j] + rot[:, 2] * acc[2, j]
         step = inc[:, :, j]
         rot = rot[:, 0, None] * step[0] + rot[:, 1, None] * step[1] + rot[:, 2, None] * step[2]
-    a_world = np.einsum("jabk,bjk->ajk", rots, acc)
     a_world[2] -= _G
     j_idx = np.arange(length)[:, None]
     inside = j_idx < n[None, :]  # (L, k)
@@ -380,11 +382,11 @@ def walking_speed(
     if not with_imu:
         return SpeedSummary()
     up = down = 0
-    for side in with_imu:
-        t = tables.get(side)
-        if t is None or t.n < 2:
-            continue
-        ln, dz = stride_motion(feet[side], t, fs)
+    measurable = {s: feet[s] for s in with_imu if (t := tables.get(s)) is not None and t.n >= 2}
+    n = max((f.n_samples for f in measurable.values()), default=0)
+    motion = each_foot(lambda s, f: stride_motion(f, tables[s], fs), measurable, n)
+    for side, (ln, dz) in motion.items():
+        t = tables[side]
         up += int(np.sum(dz >= _STAIR_RISE_M))
         down += int(np.sum(dz <= -_STAIR_RISE_M))
         ok = np.isfinite(ln) & (np.abs(np.nan_to_num(dz)) < _STAIR_RISE_M)
