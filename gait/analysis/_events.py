@@ -386,9 +386,9 @@ def detect_contacts(
     min_swing = int(round(params.min_swing_s * fs))
     if rise.size > 1 and min_swing > 0:
         gap = rise[1:] - fall[:-1]
-        gap_missing = np.array(
-            [missing[a:b].any() for a, b in zip(fall[:-1], rise[1:], strict=True)]
-        )
+        # any missing sample in each gap [fall_i, rise_i+1): counted by a running sum
+        missing_before = np.r_[0, np.cumsum(missing)]
+        gap_missing = missing_before[rise[1:]] - missing_before[fall[:-1]] > 0
         keep = (gap >= min_swing) | gap_missing
         rise = rise[np.r_[True, keep]]
         fall = fall[np.r_[keep, True]]

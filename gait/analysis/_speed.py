@@ -254,9 +254,14 @@ def _slow_rest(
 
 
 def _rest_pairs(
-    imu: NDArray[np.float64], gyro_norm: NDArray[np.float64], table: StrideTable, fs: float
+    imu: NDArray[np.float64],
+    gyro_norm: NDArray[np.float64],
+    finite: NDArray[np.bool_],
+    table: StrideTable,
+    fs: float,
 ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
-    """Strides that can be integrated and their start and end rest samples.
+    """Strides that can be integrated and their start and end rest samples (``finite``
+    (n,): every IMU channel of the sample is a number).
 
     Returns
     -------
@@ -295,7 +300,7 @@ def _rest_pairs(
     a_arr = rest[i_all[keep_fast]]
     b_arr = rest[j_of[keep_fast]]
     which_arr = i_all[keep_fast]
-    bad_row = np.r_[0, np.cumsum(~np.isfinite(imu).all(axis=1))]
+    bad_row = np.r_[0, np.cumsum(~finite)]
     span_s = (b_arr - a_arr) / fs
     good = (span_s > 0) & (span_s <= _MAX_STRIDE_S)
     good[good] = bad_row[b_arr[good] + 1] - bad_row[a_arr[good]] == 0
@@ -337,15 +342,19 @@ def stride_motion(
     if foot.imu is None or table.n < 2:
         return out, rise
     imu = np.asarray(foot.imu, dtype=np.float64)
-    gyro_norm = np.linalg.norm(imu[:, 3:], axis=1)
+    by_channel = np.ascontiguousarray(imu.T)  # (6, n): each channel contiguous
+    g = by_channel[3:]
+    # np.linalg.norm(imu[:, 3:], axis=1): the same products added in the same order, on
+    # contiguous channels (~10x faster than numpy's reduction along rows of three)
+    gyro_norm = np.sqrt(g[0] * g[0] + g[1] * g[1] + g[2] * g[2])
     n_samples = imu.shape[0]
-    which, a_arr, b_arr = _rest_pairs(imu, gyro_norm, table, fs)
+    finite = np.asarray(np.isfinite(by_channel).all(axis=0), dtype=bool)
+    which, a_arr, b_arr = _rest_pairs(imu, gyro_norm, finite, table, fs)
     if not which.size:
         return out, rise
     n = b_arr - a_arr + 1
     length = int(n.max())
     grid = np.minimum(a_arr[None, :] + np.arange(length)[:, None], n_samples - 1)  # (L, k)
-    by_channel = np.ascontiguousarray(imu.T)
     acc = by_channel[:3, grid]  # (3, L, k)
     # Rest: average the specific force around the quiet sample for the gravity direction.
     acc[:, 0, :] = _rest_force(imu, a_arr).T
