@@ -15,7 +15,8 @@ costs more than it saves.
 
 One worker serves the process (a second concurrent analysis queues behind the first's foot,
 it never deadlocks: the work handed over never hands work over itself). A forked child starts
-without it, and makes its own when it first needs one.
+without it, and makes its own when it first needs one; where no thread can be started (the
+storefront's jobs run under an address-space limit) both feet run on the caller's thread.
 """
 
 from __future__ import annotations
@@ -78,7 +79,10 @@ def each_foot(fn: Callable[[K, V], R], feet: dict[K, V], n_samples: int) -> dict
     sides = list(feet)
     if len(sides) != 2 or n_samples < MIN_PARALLEL_SAMPLES:
         return {s: fn(s, feet[s]) for s in sides}
-    second = _worker().submit(fn, sides[1], feet[sides[1]])
+    try:
+        second = _worker().submit(fn, sides[1], feet[sides[1]])
+    except RuntimeError:  # no thread can be started (an address-space limit, shutdown)
+        return {s: fn(s, feet[s]) for s in sides}
     try:
         first = fn(sides[0], feet[sides[0]])
     except BaseException:

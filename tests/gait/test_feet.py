@@ -113,3 +113,16 @@ def test_reports_are_the_same_with_and_without_the_worker(shared_data, monkeypat
     monkeypatch.setattr(_feet, "MIN_PARALLEL_SAMPLES", 10**12)
     alone = gait.analyze_file(export, chunk_s=60.0)
     assert side_by_side.to_json() == alone.to_json()
+
+
+def test_without_a_thread_both_feet_run_here(monkeypatch) -> None:
+    """Under an address-space limit a thread may not start: the analysis goes on, serially."""
+
+    class NoThreads:
+        def submit(self, *args):
+            raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(_feet, "_worker", lambda: NoThreads())
+    out = each_foot(_where, {"left": 1, "right": 2}, MIN_PARALLEL_SAMPLES)
+    me = threading.current_thread().name
+    assert out == {"left": (10, me), "right": (20, me)}
