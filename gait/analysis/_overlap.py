@@ -1,9 +1,9 @@
 """Parts of a recording with their neighbours' data around them, for context at the edges.
 
-:func:`gait.analyze_file` analyses a long recording part by part (:func:`gait.readers._chunks.iter_chunks`
-cuts it). A stride that starts near the end of a part ends in the next one, so each part is
-analysed with ``overlap_s`` (10 s) of its contiguous neighbours on either side and reports
-only the strides of its own span (:class:`Part`).
+:func:`gait.analyze_file` analyses a long recording part by part (cut by
+:func:`gait.readers._chunks.iter_chunks`). A stride that starts near the end of a part ends in
+the next one, so each part is analysed with ``overlap_s`` (10 s) of its contiguous neighbours
+on either side and reports only the strides of its own span (:class:`Part`).
 """
 
 from __future__ import annotations
