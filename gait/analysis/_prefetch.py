@@ -79,12 +79,23 @@ def prefetched(make: Callable[[], Iterator[T]], name: str) -> Generator[T, None,
     Yields
     ------
     The items, in order. An exception raised by the iterator is raised here, after the items
-    before it; leaving the loop early stops and closes the iterator before this returns.
+    before it; leaving the loop early stops and closes the iterator before this returns. Where
+    no thread can start (an address-space limit) the items are made here, one at a time.
     """
     out: queue.Queue[Any] = queue.Queue(1)
     stop = threading.Event()
     worker = threading.Thread(target=_produce, args=(make, out, stop), name=name, daemon=True)
-    worker.start()
+    try:
+        worker.start()
+    except RuntimeError:  # no thread can start (an address-space limit): made here instead
+        items = make()
+        try:
+            yield from items
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
+        return
     try:
         while True:
             # Not bound to a name here: the caller's reference is the item's only one, so the

@@ -262,9 +262,11 @@ def iter_fast_blocks(
 ) -> Iterator[tuple[NDArray[np.float64], ...]]:
     """Numeric data rows of ``table`` in blocks, as :func:`iter_group_blocks` yields them.
 
-    A second thread reads the file, has Arrow parse each piece and build its row-major float64
-    blocks (Arrow holds no GIL for either) while the caller analyses the blocks already made.
-    At most :data:`_AHEAD` pieces wait (~16 MB), so memory does not grow with the file.
+    A second thread reads the file and parses each piece into its row-major float64 blocks
+    (the plain decimal parser or Arrow, neither holding the GIL) while the caller analyses the
+    blocks already made. At most :data:`_AHEAD` pieces wait (~16 MB), so memory does not grow
+    with the file. Where no thread can start (an address-space limit) the pieces are parsed on
+    the caller's thread, one at a time.
 
     Parameters
     ----------
@@ -292,7 +294,12 @@ def iter_fast_blocks(
         daemon=True,
         name="gait-csv",
     )  # fmt: skip
-    worker.start()
+    try:
+        worker.start()
+    except RuntimeError:  # no thread can start: the same pieces, parsed here
+        for got in _piece_blocks(table, chars, fast, usecols, slow_parse, groups):
+            yield from got
+        return
     try:
         while True:
             item = out.get()
@@ -311,6 +318,29 @@ def iter_fast_blocks(
         worker.join()
 
 
+def _piece_blocks(
+    table: TextTable,
+    chars: int,
+    fast: _FastPieces,
+    usecols: tuple[int, ...] | None,
+    slow_parse: SlowParse,
+    groups: ColumnGroups | None = None,
+    hungry: Callable[[], bool] | None = None,
+) -> Iterator[list[GroupBlock]]:
+    """The blocks of each piece of ``table`` with rows (a list per piece: by the plain decimal
+    parser or Arrow, or for a refused piece by the numpy parser, which raises the reader's error
+    for a bad row with its line number). ``hungry``: the consumer waits (Arrow on both cores)."""
+    line0 = 1
+    for text in _pieces(table, chars):
+        lines = count_lines(text)
+        got = _fast_piece(text, fast, lines, hungry is not None and hungry())
+        if got is None:  # refused by Arrow too: the numpy path, with its line numbers
+            got = [split_groups(_slow_piece(text, table, line0, usecols, slow_parse), groups)]
+        line0 += lines
+        if any(b[0].shape[0] for b in got):
+            yield got
+
+
 def _produce(
     table: TextTable,
     chars: int,
@@ -321,21 +351,17 @@ def _produce(
     stop: threading.Event,
     groups: ColumnGroups | None = None,
 ) -> None:
-    """The parsing thread: the blocks of each piece of ``table`` (a list per piece, by Arrow or,
-    for a refused piece, by the numpy parser) into ``out``, then None; an error is handed over
-    in its place (raised in the caller's thread after every earlier block)."""
+    """The parsing thread: :func:`_piece_blocks` into ``out``, then None; an error is handed
+    over in its place (raised in the caller's thread after every earlier block)."""
     try:
-        line0 = 1
-        for text in _pieces(table, chars):
+
+        def hungry() -> bool:
+            return out.qsize() < _HUNGRY
+
+        for got in _piece_blocks(table, chars, fast, usecols, slow_parse, groups, hungry):
             if stop.is_set():
                 return
-            lines = count_lines(text)
-            got = _fast_piece(text, fast, lines, out.qsize() < _HUNGRY)
-            if got is None:  # refused by Arrow too: the numpy path, with its line numbers
-                got = [split_groups(_slow_piece(text, table, line0, usecols, slow_parse), groups)]
-            line0 += lines
-            if any(b[0].shape[0] for b in got):
-                out.put(got)
+            out.put(got)
         out.put(None)
     except BaseException as exc:  # handed to the caller's thread, raised there as it is
         out.put(exc)

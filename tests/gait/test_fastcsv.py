@@ -279,3 +279,26 @@ def test_count_lines_counts_line_ends_of_any_buffer():
         want = text.count(b"\n") + 1
         assert count_lines(text) == want
         assert count_lines(memoryview(bytearray(text))) == want
+
+
+def test_without_a_thread_the_pieces_are_parsed_here(tmp_path, monkeypatch):
+    """Where no thread can start, the caller's thread parses the same pieces: the same blocks,
+    and a bad row's error with its line number."""
+    import threading
+
+    class NoStart(threading.Thread):
+        def start(self) -> None:
+            raise RuntimeError("can't start new thread")
+
+    rows = [f"{i / 100:.2f},{i % 7}.5,{i}" for i in range(30_000)]
+    p = tmp_path / "t.csv"
+    p.write_text("time_s,a,b\n" + "\n".join(rows) + "\n")
+    want = _read(p, None, 4096)
+    rows[25_000] = "250.00,x,1"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("time_s,a,b\n" + "\n".join(rows) + "\n")
+    monkeypatch.setattr(threading, "Thread", NoStart)
+    _same(_read(p, None, 4096), want)
+    with pytest.raises(RecordingReadError, match="line 25002"):
+        for _ in iter_blocks(open_table(bad), 4096):
+            pass

@@ -125,3 +125,51 @@ def test_session_files_are_read_on_the_callers_thread(tmp_path, monkeypatch) -> 
     monkeypatch.setattr(_chunked, "prefetched", lambda make, name: calls.append(name))
     assert gait.analyze_file(session).summary.n_strides > 0
     assert calls == []
+
+
+class _NoStart(threading.Thread):
+    """A thread that cannot start, as under a tight address-space limit."""
+
+    def start(self) -> None:
+        raise RuntimeError("can't start new thread")
+
+
+def test_without_a_thread_the_items_are_made_here(monkeypatch) -> None:
+    from gait.analysis import _prefetch
+
+    closed: list[bool] = []
+
+    def items():
+        try:
+            yield from range(5)
+        finally:
+            closed.append(True)
+
+    monkeypatch.setattr(_prefetch.threading, "Thread", _NoStart)
+    assert list(prefetched(items, "t-none")) == [0, 1, 2, 3, 4]
+    with closing(prefetched(items, "t-none")) as it:
+        assert next(it) == 0
+    assert closed == [True, True]  # also closed when the caller stops early
+
+
+def test_a_text_file_is_analysed_without_any_thread(shared_data, monkeypatch) -> None:
+    """No reader thread, no read-ahead thread, no foot worker: the same report."""
+    import gait
+    from gait.analysis import _feet, _prefetch
+    from gait.readers import _fastcsv
+
+    export = shared_data / "insoles" / "moticon" / "230927_102114.txt"
+    with_threads = gait.analyze_file(export, chunk_s=60.0)
+    monkeypatch.setattr(_prefetch.threading, "Thread", _NoStart)
+    monkeypatch.setattr(_fastcsv.threading, "Thread", _NoStart)
+
+    class NoWorker:
+        def submit(self, *args):
+            raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(_feet, "_worker", lambda: NoWorker())
+    monkeypatch.setattr(_feet, "MIN_PARALLEL_SAMPLES", 0)
+    before = {t.name for t in threading.enumerate()}
+    alone = gait.analyze_file(export, chunk_s=60.0)
+    assert {t.name for t in threading.enumerate()} <= before
+    assert alone.to_json() == with_threads.to_json()
