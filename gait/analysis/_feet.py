@@ -58,7 +58,9 @@ def _forget_worker() -> None:
 os.register_at_fork(after_in_child=_forget_worker)
 
 
-def each_foot(fn: Callable[[K, V], R], feet: dict[K, V], n_samples: int) -> dict[K, R]:
+def each_foot(
+    fn: Callable[[K, V], R], feet: dict[K, V], n_samples: int | None = None
+) -> dict[K, R]:
     """``{side: fn(side, foot)}`` with the second of two feet computed on the worker thread.
 
     Parameters
@@ -67,8 +69,9 @@ def each_foot(fn: Callable[[K, V], R], feet: dict[K, V], n_samples: int) -> dict
         ``fn(side, foot) -> result``; must not call :func:`each_foot` itself.
     feet : dict
         One or two feet (any values), in report order.
-    n_samples : int
-        Samples per foot: below :data:`MIN_PARALLEL_SAMPLES` everything runs here.
+    n_samples : int, optional
+        Samples per foot: below :data:`MIN_PARALLEL_SAMPLES` everything runs here. Default:
+        the longest foot's ``n_samples`` (the feet are :class:`FootSignal`).
 
     Returns
     -------
@@ -77,7 +80,9 @@ def each_foot(fn: Callable[[K, V], R], feet: dict[K, V], n_samples: int) -> dict
         done; the first foot's when both raised (as a loop over the feet would).
     """
     sides = list(feet)
-    if len(sides) != 2 or n_samples < MIN_PARALLEL_SAMPLES:
+    if n_samples is None and len(sides) == 2:
+        n_samples = max(getattr(f, "n_samples", 0) for f in feet.values())
+    if len(sides) != 2 or (n_samples or 0) < MIN_PARALLEL_SAMPLES:
         return {s: fn(s, feet[s]) for s in sides}
     try:
         second = _worker().submit(fn, sides[1], feet[sides[1]])

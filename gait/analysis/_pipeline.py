@@ -49,9 +49,7 @@ def detect_events(
     """
     validate_recording(recording)
     fs = recording.sampling_rate_hz
-    feet = recording.feet
-    n = max((f.n_samples for f in feet.values()), default=0)
-    return each_foot(lambda s, f: detect_foot_events(f, fs, params), feet, n)
+    return each_foot(lambda s, f: detect_foot_events(f, fs, params), recording.feet)
 
 
 _MAX_GAPS_LISTED = 200

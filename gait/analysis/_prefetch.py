@@ -31,6 +31,13 @@ class _Finished(Exception):
     """The producer has no more items."""
 
 
+def _close(items: Iterator[Any]) -> None:
+    """Close a generator (or any iterator with ``close``); others have nothing to close."""
+    close = getattr(items, "close", None)
+    if close is not None:
+        close()
+
+
 def _take(out: queue.Queue[Any]) -> Any:
     """The next item (raising the producer's exception in its place); the producer is told
     it was taken, and starts on the next one."""
@@ -58,9 +65,7 @@ def _produce(
                 del item  # the caller's reference is the only one while it works on it
                 out.join()
         finally:
-            close = getattr(it, "close", None)
-            if close is not None:  # a generator is closed on the thread that ran it
-                close()
+            _close(it)  # a generator is closed on the thread that ran it
         out.put(_DONE)
     except BaseException as exc:
         out.put(exc)
@@ -92,9 +97,7 @@ def prefetched(make: Callable[[], Iterator[T]], name: str) -> Generator[T, None,
         try:
             yield from items
         finally:
-            close = getattr(items, "close", None)
-            if close is not None:
-                close()
+            _close(items)
         return
     try:
         while True:

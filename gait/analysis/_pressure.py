@@ -382,8 +382,7 @@ def analyse_pressure(
     -------
     PressureSummary
     """
-    n = max((f.n_samples for f in feet.values()), default=0)
-    each = each_foot(lambda s, f: _foot_pressure(f, tables.get(s), sampling_rate_hz), feet, n)
+    each = each_foot(lambda s, f: _foot_pressure(f, tables.get(s), sampling_rate_hz), feet)
     res = {side: fp for side, fp in each.items() if fp is not None}
     return summarise_pressure(res, baseline_ml_index)
 

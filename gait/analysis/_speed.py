@@ -392,8 +392,7 @@ def walking_speed(
         return SpeedSummary()
     up = down = 0
     measurable = {s: feet[s] for s in with_imu if (t := tables.get(s)) is not None and t.n >= 2}
-    n = max((f.n_samples for f in measurable.values()), default=0)
-    motion = each_foot(lambda s, f: stride_motion(f, tables[s], fs), measurable, n)
+    motion = each_foot(lambda s, f: stride_motion(f, tables[s], fs), measurable)
     for side, (ln, dz) in motion.items():
         t = tables[side]
         up += int(np.sum(dz >= _STAIR_RISE_M))

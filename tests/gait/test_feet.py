@@ -101,7 +101,7 @@ def test_reports_are_the_same_with_and_without_the_worker(shared_data, monkeypat
     calls: list[int] = []
     real = _feet.each_foot
 
-    def spy(fn, feet, n):
+    def spy(fn, feet, n=None):
         calls.append(n)
         return real(fn, feet, n)
 
